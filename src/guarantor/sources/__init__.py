@@ -1,0 +1,1 @@
+"""Readers for real-world formats, and where the data comes from."""
