@@ -1,0 +1,227 @@
+"""Shared building blocks: strict base model, durations with units, source references."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import datetime as dt
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", min_length=1, max_length=80)]
+
+
+class Strict(BaseModel):
+    """Base of every model object: unknown keys are errors, values are not coerced loosely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+class TimeUnit(StrEnum):
+    """Units a duration may carry."""
+
+    minutes = "minutes"
+    hours = "hours"
+    days = "days"
+    weeks = "weeks"
+    months = "months"
+    years = "years"
+
+
+class Clock(StrEnum):
+    """How a deadline counts time: elapsed hours, calendar days, or business days."""
+
+    elapsed = "elapsed"
+    calendar = "calendar"
+    business_days = "business_days"
+
+
+_UNIT_ALIASES: dict[str, TimeUnit] = {
+    "min": TimeUnit.minutes,
+    "mins": TimeUnit.minutes,
+    "minute": TimeUnit.minutes,
+    "minutes": TimeUnit.minutes,
+    "h": TimeUnit.hours,
+    "hr": TimeUnit.hours,
+    "hrs": TimeUnit.hours,
+    "hour": TimeUnit.hours,
+    "hours": TimeUnit.hours,
+    "d": TimeUnit.days,
+    "day": TimeUnit.days,
+    "days": TimeUnit.days,
+    "w": TimeUnit.weeks,
+    "week": TimeUnit.weeks,
+    "weeks": TimeUnit.weeks,
+    "mo": TimeUnit.months,
+    "month": TimeUnit.months,
+    "months": TimeUnit.months,
+    "y": TimeUnit.years,
+    "yr": TimeUnit.years,
+    "year": TimeUnit.years,
+    "years": TimeUnit.years,
+}
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+
+_FIXED_HOURS: dict[TimeUnit, float] = {
+    TimeUnit.minutes: 1 / 60,
+    TimeUnit.hours: 1.0,
+    TimeUnit.days: 24.0,
+    TimeUnit.weeks: 168.0,
+}
+
+
+class Duration(Strict):
+    """A length of time with an explicit unit, written `24h`, `7 days`, `6 months`, `10 years`.
+
+    A bare number is accepted only so that lint can flag it (GT112): its `unit` is None.
+    """
+
+    value: float = Field(ge=0)
+    unit: TimeUnit | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError("a duration must be a number with a unit such as '24h' or '6 months'")
+        if isinstance(data, int | float):
+            return {"value": data, "unit": None}
+        if isinstance(data, str):
+            match = _DURATION_RE.match(data)
+            if match is None:
+                try:
+                    return {"value": float(data), "unit": None}
+                except ValueError:
+                    raise ValueError(
+                        f"{data!r} is not a duration; write a number and a unit, "
+                        "e.g. '24h', '48 hours', '7d', '6 months', '10 years'"
+                    ) from None
+            number, unit = match.groups()
+            resolved = _UNIT_ALIASES.get(unit.lower())
+            if resolved is None:
+                raise ValueError(
+                    f"unknown time unit {unit!r}; use one of minutes, hours (h), days (d), "
+                    "weeks (w), months, years (y)"
+                )
+            return {"value": float(number), "unit": resolved}
+        return data
+
+    @model_serializer(mode="plain")
+    def _serialise(self) -> str | float:
+        value = int(self.value) if float(self.value).is_integer() else self.value
+        if self.unit is None:
+            return value
+        return f"{value} {self.unit.value}"
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Authors write durations as text (`24h`); the schema says so."""
+        return {
+            "title": "Duration",
+            "description": "A number and a unit: '24h', '48 hours', '7d', '6 months', '10 years'.",
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$"},
+                {"type": "number", "minimum": 0, "description": "unit-less: flagged by lint"},
+            ],
+        }
+
+    @property
+    def has_unit(self) -> bool:
+        """True when the duration carries an explicit unit."""
+        return self.unit is not None
+
+    def hours(self) -> float:
+        """Length in hours (months as 30.4375 days and years as 365.25 days for estimates)."""
+        if self.unit is None:
+            raise ValueError("duration has no unit")
+        if self.unit is TimeUnit.months:
+            return self.value * 30.4375 * 24
+        if self.unit is TimeUnit.years:
+            return self.value * 365.25 * 24
+        return self.value * _FIXED_HOURS[self.unit]
+
+    def days(self) -> float:
+        """Length in days (see `hours` for months and years)."""
+        return self.hours() / 24.0
+
+    def add_to(self, start: datetime, clock: Clock = Clock.elapsed) -> datetime:
+        """The instant this long after `start`: elapsed time, calendar months/years, or business days."""
+        if self.unit is None:
+            raise ValueError("duration has no unit")
+        if self.unit in (TimeUnit.months, TimeUnit.years):
+            months = int(round(self.value * (12 if self.unit is TimeUnit.years else 1)))
+            return add_months(start, months)
+        if clock is Clock.business_days:
+            return add_business_days(start, self.days())
+        return start + timedelta(hours=self.hours())
+
+    def __str__(self) -> str:
+        return str(self._serialise())
+
+
+def add_months(start: datetime, months: int) -> datetime:
+    """Calendar months later, clamping the day to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
+
+
+def add_business_days(start: datetime, days: float) -> datetime:
+    """Business days later (Monday to Friday; holidays are not modelled)."""
+    whole = int(days)
+    current = start
+    while whole > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            whole -= 1
+    return current + timedelta(days=days - int(days))
+
+
+class Document(Strict):
+    """A source document that clauses cite."""
+
+    title: str
+    date: dt.date | None = None
+    url: str | None = None
+    publisher: str | None = None
+    note: str | None = None
+
+
+class SourceRef(Strict):
+    """Where a clause comes from: a document id, the article or paragraph, and a quote."""
+
+    doc: Id
+    article: str | None = None
+    quote: str | None = None
+    note: str | None = None
+
+
+class Clause(Strict):
+    """Anything with an id, a source reference and a version: the unit of rendering and diffing."""
+
+    id: Id
+    title: str | None = None
+    text: str | None = Field(
+        default=None, description="The clause in plain words (the original wording where public)."
+    )
+    source: SourceRef | None = None
+    version: str = "1"
+    fact_note: str | None = Field(
+        default=None, description="Where public facts are thin: what is assumed, and why."
+    )

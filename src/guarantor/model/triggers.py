@@ -1,0 +1,270 @@
+"""Triggers: typed, graded predicates over observations (events and territorial incidents).
+
+A predicate is written as a mapping with exactly one key naming its kind, e.g.
+
+    when:
+      all:
+        - armed_attack: {by: [RU], min_attribution: 0.8, sustained: 3 days}
+        - not: {threat: {by: [RU]}}
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag
+
+from guarantor.model.common import Clause, Duration, Id, Strict
+
+
+class Level(StrEnum):
+    """Grades of a trigger, from weakest to strongest."""
+
+    watch = "watch"
+    consult = "consult"
+    invoke = "invoke"
+
+
+LEVEL_ORDER: dict[Level, int] = {Level.watch: 0, Level.consult: 1, Level.invoke: 2}
+
+
+class Location(Strict):
+    """Where an observation must be for the predicate to count."""
+
+    inside: Literal["beneficiary", "beneficiary_incl_sea", "anywhere"] = "beneficiary"
+    beyond_agreed_line_km: float | None = Field(
+        default=None, ge=0, description="At least this far beyond the agreed line of contact."
+    )
+    zone: str | None = Field(default=None, description="Name of a zone defined in a scenario file.")
+
+
+class Intensity(Strict):
+    """Aggregates over a sliding window that must all be reached."""
+
+    window: Duration | None = Field(default=None, description="Sliding window, e.g. '7 days'.")
+    min_events: int | None = Field(default=None, ge=1)
+    min_fatalities: int | None = Field(default=None, ge=1)
+    min_distinct_days: int | None = Field(default=None, ge=1)
+
+
+class ObservedPredicate(Strict):
+    """Fields common to predicates over observations."""
+
+    by: list[Id] = Field(default_factory=list, description="Attributed to one of these parties.")
+    min_attribution: float | None = Field(
+        default=None, ge=0, le=1, description="Minimum attribution confidence required."
+    )
+    location: Location | None = None
+    intensity: Intensity | None = None
+    sustained: Duration | None = Field(
+        default=None, description="The condition must hold on consecutive days for this long."
+    )
+    note: str | None = None
+
+
+class ArmedAttack(ObservedPredicate):
+    """Armed attack (conventional unless `weapons` says otherwise)."""
+
+    weapons: Literal["conventional", "nuclear", "any"] = "any"
+    deliberate: bool | None = Field(
+        default=None, description="Requires a determination that the attack was deliberate."
+    )
+
+
+class Threat(ObservedPredicate):
+    """Threat of armed attack: ultimatums, mobilisation near the border, nuclear signalling."""
+
+    nuclear: bool = False
+
+
+class AirspaceViolation(ObservedPredicate):
+    """Crewed or uncrewed aircraft or missiles entering the protected airspace."""
+
+    min_incursions: int | None = Field(default=None, ge=1)
+
+
+class TerritorialSeizure(ObservedPredicate):
+    """Seizure of territory beyond the agreed line (from territorial-control snapshots)."""
+
+    beyond: Literal["agreed_line", "border"] = "agreed_line"
+    min_area_km2: float | None = Field(default=None, ge=0)
+    min_depth_km: float | None = Field(default=None, ge=0)
+    persisted: Duration | None = Field(
+        default=None, description="The advance must persist this long to count (map noise)."
+    )
+
+
+class Request(Strict):
+    """A party formally requests action (e.g. consultations under NATO Art. 4)."""
+
+    by: list[Id] | Literal["any_party", "beneficiary", "any_guarantor"] = "any_party"
+    action: str = "consultations"
+
+
+class Narrative(Strict):
+    """A condition stated only in words; nothing here can be measured (lint flags it)."""
+
+    text: str
+
+
+class AllOf(Strict):
+    """All of the predicates hold."""
+
+    all: list[Predicate] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    """At least one of the predicates holds."""
+
+    any: list[Predicate] = Field(min_length=1)
+
+
+class NotP(Strict):
+    """The predicate does not hold."""
+
+    not_: Predicate = Field(alias="not")
+
+
+class ArmedAttackP(Strict):
+    """Wrapper: `armed_attack: {...}`."""
+
+    armed_attack: ArmedAttack
+
+
+class ThreatP(Strict):
+    """Wrapper: `threat: {...}`."""
+
+    threat: Threat
+
+
+class AirspaceViolationP(Strict):
+    """Wrapper: `airspace_violation: {...}`."""
+
+    airspace_violation: AirspaceViolation
+
+
+class TerritorialSeizureP(Strict):
+    """Wrapper: `territorial_seizure: {...}`."""
+
+    territorial_seizure: TerritorialSeizure
+
+
+class RequestP(Strict):
+    """Wrapper: `request: {...}`."""
+
+    request: Request
+
+
+class NarrativeP(Strict):
+    """Wrapper: `narrative: {...}`."""
+
+    narrative: Narrative
+
+
+PREDICATE_KINDS: tuple[str, ...] = (
+    "armed_attack",
+    "threat",
+    "airspace_violation",
+    "territorial_seizure",
+    "request",
+    "narrative",
+    "all",
+    "any",
+    "not",
+)
+
+
+def _predicate_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        keys = [k for k in value if k in PREDICATE_KINDS]
+        return keys[0] if len(keys) == 1 and len(value) == 1 else None
+    for kind, cls in _KIND_CLASSES.items():
+        if isinstance(value, cls):
+            return kind
+    return None
+
+
+Predicate = Annotated[
+    Union[
+        Annotated[ArmedAttackP, Tag("armed_attack")],
+        Annotated[ThreatP, Tag("threat")],
+        Annotated[AirspaceViolationP, Tag("airspace_violation")],
+        Annotated[TerritorialSeizureP, Tag("territorial_seizure")],
+        Annotated[RequestP, Tag("request")],
+        Annotated[NarrativeP, Tag("narrative")],
+        Annotated[AllOf, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[NotP, Tag("not")],
+    ],
+    Discriminator(
+        _predicate_kind,
+        custom_error_type="predicate_kind",
+        custom_error_message=(
+            "a predicate is a mapping with exactly one key, one of: " + ", ".join(PREDICATE_KINDS)
+        ),
+    ),
+]
+
+_KIND_CLASSES: dict[str, type[Strict]] = {
+    "armed_attack": ArmedAttackP,
+    "threat": ThreatP,
+    "airspace_violation": AirspaceViolationP,
+    "territorial_seizure": TerritorialSeizureP,
+    "request": RequestP,
+    "narrative": NarrativeP,
+    "all": AllOf,
+    "any": AnyOf,
+    "not": NotP,
+}
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotP.model_rebuild()
+
+
+def predicate_kind(p: Any) -> str:
+    """The kind of a predicate object (`armed_attack`, `all`, ...)."""
+    kind = _predicate_kind(p)
+    if kind is None:
+        raise ValueError(f"not a predicate: {p!r}")
+    return kind
+
+
+def leaf(p: Any) -> Any:
+    """The inner object of a leaf predicate (e.g. the ArmedAttack of an ArmedAttackP)."""
+    return getattr(p, predicate_kind(p))
+
+
+def iter_leaves(p: Any) -> list[Any]:
+    """All leaf predicate wrappers under `p`, depth first."""
+    kind = predicate_kind(p)
+    if kind == "all":
+        return [x for q in p.all for x in iter_leaves(q)]
+    if kind == "any":
+        return [x for q in p.any for x in iter_leaves(q)]
+    if kind == "not":
+        return iter_leaves(p.not_)
+    return [p]
+
+
+MEASURABLE_KINDS = frozenset(
+    {"armed_attack", "threat", "airspace_violation", "territorial_seizure", "request"}
+)
+
+
+class TriggerLevel(Strict):
+    """One grade of a trigger and the predicate that reaches it."""
+
+    level: Level
+    when: Predicate
+    note: str | None = None
+
+
+class Trigger(Clause):
+    """A typed, graded trigger: the highest level whose predicate holds is the activation."""
+
+    levels: list[TriggerLevel] = Field(min_length=1)
+    determination: Id | None = Field(
+        default=None, description="Id of the determination that confirms this trigger."
+    )
