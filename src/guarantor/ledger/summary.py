@@ -1,0 +1,301 @@
+"""Summaries of flows: per donor or group and period, committed vs allocated vs delivered, share of GDP."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from guarantor.errors import UserError
+from guarantor.ledger.chain import iter_records
+from guarantor.ledger.groups import group_of
+from guarantor.ledger.records import FLOW_KINDS, PERIOD_RE, Kind
+
+BN = Decimal(10) ** 9
+MEASURES: tuple[str, ...] = (
+    "total",
+    "military",
+    "financial",
+    "humanitarian",
+    "commitments",
+    "delivered",
+    "verified",
+)
+Period = Literal["month", "quarter", "year"]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One effective flow (after corrections): who, what kind, which category, which month, how much (EUR)."""
+
+    party: str
+    kind: str
+    category: str
+    period: str
+    value_eur: Decimal
+
+
+@dataclass
+class Totals:
+    """Sums in EUR for one donor, group or period."""
+
+    values: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MEASURES, Decimal(0)))
+    deliveries: int = 0
+
+    def add(self, flow: Flow) -> None:
+        """Add one flow to the right measures."""
+        if flow.kind == Kind.allocation:
+            self.values["total"] += flow.value_eur
+            if flow.category in ("military", "financial", "humanitarian"):
+                self.values[flow.category] += flow.value_eur
+        elif flow.kind == Kind.commitment:
+            self.values["commitments"] += flow.value_eur
+        elif flow.kind == Kind.delivery:
+            self.values["delivered"] += flow.value_eur
+            self.deliveries += 1
+        elif flow.kind == Kind.verified_delivery:
+            self.values["verified"] += flow.value_eur
+
+    def as_dict(self, gdp_eur_bn: Decimal | None) -> dict[str, Any]:
+        """EUR bn figures (exact decimal sums, printed as numbers), ratios and share of GDP."""
+        out: dict[str, Any] = {m: bn(self.values[m]) for m in MEASURES}
+        total = self.values["total"]
+        # No delivery records at all means "not tracked" (as in the Kiel data), not "nothing delivered".
+        out["delivery_ratio"] = ratio(self.values["delivered"], total) if self.deliveries else None
+        out["allocation_ratio"] = ratio(total, self.values["commitments"])
+        out["pct_gdp"] = None if not gdp_eur_bn else float(round(total / BN / gdp_eur_bn * 100, 6))
+        return out
+
+
+def bn(value_eur: Decimal) -> float:
+    """EUR → EUR bn as a JSON number; exact to the euro for sums below 10^15 EUR (17 significant digits)."""
+    return float(value_eur / BN)
+
+
+def ratio(numerator: Decimal, denominator: Decimal) -> float | None:
+    """numerator / denominator rounded to 6 decimals, None when the denominator is zero."""
+    return None if denominator == 0 else float(round(numerator / denominator, 6))
+
+
+@dataclass
+class Profile:
+    """What summaries know about a party: ISO code and GDP (EUR bn)."""
+
+    iso: str | None = None
+    gdp_eur_bn: Decimal | None = None
+
+
+@dataclass
+class LedgerFlows:
+    """All effective flows and party profiles, read once from the ledger."""
+
+    flows: list[Flow]
+    profiles: dict[str, Profile]
+    head_seq: int
+
+    def group(self, party: str) -> str:
+        """The group of a party (by its profile's ISO code)."""
+        return group_of(self.profiles.get(party, Profile()).iso)
+
+
+def read_flows(engine: Engine) -> LedgerFlows:
+    """Effective flows: a record superseded by a later record of the same party does not count."""
+    kinds = [str(k) for k in (*FLOW_KINDS, Kind.party_profile)]
+    recs = iter_records(engine, kinds)
+    by_seq = {r.seq: r for r in recs}
+    superseded: set[int] = set()
+    payloads: dict[int, Any] = {}
+    for rec in recs:
+        data = json.loads(rec.payload)
+        payloads[rec.seq] = data
+        target = data.get("supersedes") if isinstance(data, dict) else None
+        if isinstance(target, int) and target in by_seq and by_seq[target].party == rec.party:
+            superseded.add(target)
+    flows: list[Flow] = []
+    profiles: dict[str, Profile] = {}
+    for rec in recs:
+        data = payloads[rec.seq]
+        if rec.seq in superseded or not isinstance(data, dict):
+            continue
+        if rec.kind == Kind.party_profile:
+            gdp = data.get("gdp_eur_bn")
+            profiles[rec.party] = Profile(
+                iso=data.get("iso"), gdp_eur_bn=Decimal(gdp) if gdp else None
+            )
+            continue
+        party = rec.party
+        if rec.kind == Kind.verified_delivery:
+            # A confirmation belongs to the recipient but counts for the donor whose delivery it confirms.
+            refs = rec.ref_list()
+            if refs and refs[0] in by_seq:
+                party = by_seq[refs[0]].party
+        flows.append(
+            Flow(
+                party=party,
+                kind=rec.kind,
+                category=str(data.get("category", "unspecified")),
+                period=str(data.get("period", "")),
+                value_eur=Decimal(str(data.get("value_eur", "0"))),
+            )
+        )
+    head_seq = max(by_seq) if by_seq else 0
+    return LedgerFlows(flows, profiles, head_seq)
+
+
+def check_period(value: str | None, name: str) -> str | None:
+    """Validate a YYYY-MM bound given by the user."""
+    if value is not None and not PERIOD_RE.match(value):
+        raise UserError(f"{name} must be a month as YYYY-MM, got {value!r}")
+    return value
+
+
+def summarise(
+    data: LedgerFlows,
+    *,
+    by: Literal["donor", "group"] = "donor",
+    period_from: str | None = None,
+    period_to: str | None = None,
+) -> list[dict[str, Any]]:
+    """Totals per donor (sorted by name) or per group (US, Europe, other, all) in EUR bn."""
+    check_period(period_from, "--from")
+    check_period(period_to, "--to")
+    totals: dict[str, Totals] = defaultdict(Totals)
+    for flow in data.flows:
+        if period_from and flow.period < period_from:
+            continue
+        if period_to and flow.period > period_to:
+            continue
+        if by == "donor":
+            totals[flow.party].add(flow)
+        else:
+            totals[data.group(flow.party)].add(flow)
+            totals["all"].add(flow)
+    rows: list[dict[str, Any]] = []
+    if by == "donor":
+        for party in sorted(totals):
+            profile = data.profiles.get(party, Profile())
+            row = {"donor": party, "iso": profile.iso, "group": data.group(party)}
+            row.update(totals[party].as_dict(profile.gdp_eur_bn))
+            rows.append(row)
+        return rows
+    gdp: dict[str, Decimal] = defaultdict(Decimal)
+    for party, profile in data.profiles.items():
+        if profile.gdp_eur_bn:
+            gdp[data.group(party)] += profile.gdp_eur_bn
+            gdp["all"] += profile.gdp_eur_bn
+    for name in ("US", "Europe", "other", "all"):
+        row = {"group": name}
+        row.update(totals[name].as_dict(gdp.get(name) or None))
+        rows.append(row)
+    return rows
+
+
+def period_of(month: str, period: Period) -> str:
+    """The period label a YYYY-MM month falls in: the month, YYYY-Qn, or YYYY."""
+    if period == "month":
+        return month
+    if period == "year":
+        return month[:4]
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def split(data: LedgerFlows, *, period: Period = "year") -> list[dict[str, Any]]:
+    """Allocations of the US and Europe per period, with Europe's share and cumulative totals (EUR bn)."""
+    per: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for flow in data.flows:
+        if flow.kind != Kind.allocation or not flow.period:
+            continue
+        label = period_of(flow.period, period)
+        per[label][data.group(flow.party)] += flow.value_eur
+        per[label]["all"] += flow.value_eur
+    rows: list[dict[str, Any]] = []
+    cum: dict[str, Decimal] = defaultdict(Decimal)
+    for label in sorted(per):
+        values = per[label]
+        for g in ("US", "Europe", "other", "all"):
+            cum[g] += values[g]
+        us_eu = values["US"] + values["Europe"]
+        rows.append(
+            {
+                "period": label,
+                "US": bn(values["US"]),
+                "Europe": bn(values["Europe"]),
+                "other": bn(values["other"]),
+                "all": bn(values["all"]),
+                "europe_share_of_us_plus_europe": ratio(values["Europe"], us_eu),
+                "cumulative_US": bn(cum["US"]),
+                "cumulative_Europe": bn(cum["Europe"]),
+                "cumulative_all": bn(cum["all"]),
+            }
+        )
+    return rows
+
+
+def plot_split(rows: list[dict[str, Any]], path: Path, *, title: str) -> Path:
+    """Write a PNG: allocations per period (bars) and cumulative lines, US vs Europe."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise UserError("nothing to plot: the ledger holds no allocations")
+    labels = [r["period"] for r in rows]
+    x = range(len(labels))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7), sharex=True, height_ratios=(1, 1))
+    width = 0.4
+    top.bar([i - width / 2 for i in x], [r["US"] for r in rows], width, label="US", color="#3b6ea5")
+    top.bar(
+        [i + width / 2 for i in x],
+        [r["Europe"] for r in rows],
+        width,
+        label="Europe",
+        color="#e0a030",
+    )
+    top.set_ylabel("allocated per period (EUR bn)")
+    top.legend(loc="upper right")
+    top.set_title(title)
+    bottom.plot(list(x), [r["cumulative_US"] for r in rows], label="US", color="#3b6ea5", lw=2)
+    bottom.plot(
+        list(x), [r["cumulative_Europe"] for r in rows], label="Europe", color="#e0a030", lw=2
+    )
+    bottom.plot(
+        list(x),
+        [r["cumulative_all"] for r in rows],
+        label="all donors",
+        color="#555555",
+        lw=1,
+        ls="--",
+    )
+    bottom.set_ylabel("cumulative (EUR bn)")
+    bottom.legend(loc="upper left")
+    step = max(1, len(labels) // 16)
+    bottom.set_xticks(list(x)[::step], labels[::step], rotation=45, ha="right")
+    for ax in (top, bottom):
+        ax.grid(axis="y", alpha=0.3)
+    fig.text(
+        0.01,
+        0.005,
+        "Europe = EU27 + EU institutions + UK, Norway, Switzerland, Iceland",
+        fontsize=8,
+        color="#555555",
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, metadata={"Software": None})
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
