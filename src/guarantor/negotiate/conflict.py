@@ -1,0 +1,158 @@
+"""A conflict as written by a user: decision makers, options, infeasible states, preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from guarantor.errors import Location, UserError
+from guarantor.negotiate.conditions import Expr, describe
+from guarantor.negotiate.graph import (
+    Graph,
+    IntArray,
+    Moves,
+    OptionInfo,
+    build_option_graph,
+    dense_rank,
+)
+
+MAX_OPTIONS = 40
+
+
+@dataclass(frozen=True)
+class Preference:
+    """How one decision maker ranks states: prioritised statements, or a ranking with ties."""
+
+    statements: tuple[Expr, ...] = ()
+    texts: tuple[str, ...] = ()
+    ranking: tuple[tuple[int, ...], ...] | None = None  # tiers of state codes, best first
+    location: Location | None = None
+
+    def payoff(self, codes: IntArray, what: str) -> IntArray:
+        """Payoff per state (higher is better) for the given state codes."""
+        if self.ranking is None:
+            return dense_rank([s.evaluate(codes) for s in self.statements]) if self.statements else np.zeros(codes.size, dtype=np.int64)
+        tier_of: dict[int, int] = {}
+        for t, tier in enumerate(self.ranking):
+            for code in tier:
+                if code in tier_of:
+                    raise UserError(f"{what}: the ranking repeats state {code}", self.location)
+                tier_of[code] = t
+        wanted = {int(c) for c in codes}
+        missing = sorted(wanted - tier_of.keys())
+        extra = sorted(tier_of.keys() - wanted)
+        if missing:
+            raise UserError(f"{what}: the ranking omits state(s) {_short(missing)}", self.location)
+        if extra:
+            raise UserError(
+                f"{what}: the ranking names state(s) {_short(extra)} that are not feasible states",
+                self.location,
+            )
+        top = len(self.ranking)
+        return np.array([top - tier_of[int(c)] for c in codes], dtype=np.int64)
+
+
+def _short(items: list[int]) -> str:
+    text = ", ".join(str(i) for i in items[:10])
+    return text + (f" … ({len(items)} in all)" if len(items) > 10 else "")
+
+
+@dataclass(frozen=True)
+class DecisionMaker:
+    """A decision maker with its preference and optional alternative preferences (for sensitivity)."""
+
+    name: str
+    preference: Preference
+    alternatives: tuple[tuple[str, Preference], ...] = ()
+
+
+@dataclass(frozen=True)
+class ExplicitStates:
+    """A model given directly as a graph: numbered states and each decision maker's moves."""
+
+    codes: tuple[int, ...]
+    names: tuple[str, ...]
+    moves: tuple[tuple[tuple[int, int], ...], ...]  # per DM: (from code, to code)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A validated conflict model, in option form or as an explicit graph."""
+
+    name: str
+    dms: tuple[DecisionMaker, ...]
+    options: OptionInfo | None
+    infeasible: tuple[Expr, ...] = ()
+    infeasible_texts: tuple[str, ...] = ()
+    explicit: ExplicitStates | None = None
+    status_quo: int | None = None
+    coalitions: tuple[tuple[int, ...], ...] = ()
+    misperceptions: tuple[tuple[object, ...], ...] = ()
+    source: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def dm_names(self) -> tuple[str, ...]:
+        """Decision maker names in order."""
+        return tuple(d.name for d in self.dms)
+
+    def feasible_codes(self) -> IntArray:
+        """Sorted codes of the feasible states."""
+        if self.explicit is not None:
+            return np.array(sorted(self.explicit.codes), dtype=np.int64)
+        assert self.options is not None
+        m = len(self.options.owners)
+        codes = np.arange(1 << m, dtype=np.int64)
+        keep = np.ones(codes.size, dtype=bool)
+        for cond in self.infeasible:
+            keep &= ~cond.evaluate(codes)
+        return codes[keep]
+
+    def with_directions(self, directions: tuple[str, ...]) -> Conflict:
+        """The same conflict with other permitted directions for the options."""
+        assert self.options is not None
+        return replace(self, options=replace(self.options, directions=directions))
+
+    def compile(self, choice: dict[str, str] | None = None) -> Graph:
+        """The graph model, using the named alternative preference for some decision makers."""
+        codes = self.feasible_codes()
+        where = Location(self.source) if self.source else None
+        if codes.size == 0:
+            raise UserError("every state is infeasible: the infeasibility conditions exclude all of them", where)
+        prefs = []
+        for dm in self.dms:
+            pref = dm.preference
+            if choice and dm.name in choice:
+                named = dict(dm.alternatives)
+                if choice[dm.name] not in named:
+                    raise UserError(f"decision maker {dm.name} has no alternative preference {choice[dm.name]!r}", where)
+                pref = named[choice[dm.name]]
+            prefs.append(pref.payoff(codes, f"preferences of {dm.name}"))
+        payoff = np.stack(prefs) if prefs else np.zeros((0, codes.size), dtype=np.int64)
+        sq = None
+        if self.status_quo is not None:
+            found = np.nonzero(codes == self.status_quo)[0]
+            if found.size == 0:
+                raise UserError(f"the status quo {self.status_quo} is not a feasible state", where)
+            sq = int(found[0])
+        if self.explicit is None:
+            assert self.options is not None
+            return build_option_graph(self.name, self.dm_names, self.options, codes, payoff, sq, self.coalitions)
+        index = {int(c): i for i, c in enumerate(codes)}
+        name_of = dict(zip(self.explicit.codes, self.explicit.names, strict=True))
+        moves = []
+        for edges in self.explicit.moves:
+            src = np.array([index[a] for a, _ in edges], dtype=np.int64)
+            dst = np.array([index[b] for _, b in edges], dtype=np.int64)
+            moves.append(Moves.from_edges(codes.size, src, dst))
+        labels = tuple(name_of[int(c)] for c in codes)
+        return Graph(self.name, self.dm_names, codes, labels, tuple(moves), payoff, None, sq, self.coalitions)
+
+    def describe_preference(self, dm: int) -> list[str]:
+        """A decision maker's preference in words, most important first."""
+        pref = self.dms[dm].preference
+        names = list(self.options.names) if self.options else []
+        if pref.ranking is not None:
+            return [" ~ ".join(str(c) for c in tier) for tier in pref.ranking]
+        return [describe(s, names) for s in pref.statements]

@@ -1,0 +1,189 @@
+"""The compiled graph model: states, each decision maker's moves (CSR arrays) and payoffs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+BoolArray = npt.NDArray[np.bool_]
+
+DIRECTIONS = ("both", "fwd", "back")
+
+
+@dataclass(frozen=True)
+class Moves:
+    """One decision maker's moves as compressed rows: targets of state s are targets[indptr[s]:indptr[s+1]]."""
+
+    indptr: IntArray
+    targets: Int32Array
+
+    @property
+    def sources(self) -> IntArray:
+        """Source state index of every move, aligned with `targets`."""
+        counts = np.diff(self.indptr)
+        return np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+
+    def of(self, state: int) -> list[int]:
+        """Target indices reachable from one state in one move."""
+        return [int(t) for t in self.targets[self.indptr[state] : self.indptr[state + 1]]]
+
+    def keep(self, mask: BoolArray) -> Moves:
+        """The moves for which `mask` (aligned with targets) is true."""
+        sources = self.sources[mask]
+        counts = np.bincount(sources, minlength=self.indptr.size - 1)
+        indptr = np.zeros(self.indptr.size, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return Moves(indptr, self.targets[mask])
+
+    @staticmethod
+    def from_edges(n: int, sources: IntArray, targets: IntArray) -> Moves:
+        """Build from edge lists (any order)."""
+        order = np.lexsort((targets, sources))
+        counts = np.bincount(sources, minlength=n)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return Moves(indptr, targets[order].astype(np.int32))
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """Option structure of a model written with options (absent for models given as explicit graphs)."""
+
+    names: tuple[str, ...]
+    owners: tuple[int, ...]  # decision maker index per option
+    directions: tuple[str, ...]  # "both" | "fwd" | "back"
+
+    def mask(self, dm: int) -> int:
+        """Bit mask of the options a decision maker controls."""
+        return sum(1 << k for k, o in enumerate(self.owners) if o == dm)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A conflict ready for analysis: n states, per-DM moves and payoffs (higher is better, ties equal)."""
+
+    name: str
+    dms: tuple[str, ...]
+    codes: IntArray  # state code per state index: decimal for option models, user number otherwise
+    labels: tuple[str, ...]  # Y/N string (option 1 first) or state name
+    moves: tuple[Moves, ...]
+    payoff: IntArray  # shape (n_dms, n_states)
+    options: OptionInfo | None = None
+    status_quo: int | None = None
+    coalitions: tuple[tuple[int, ...], ...] = ()
+    _index: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of (feasible) states."""
+        return int(self.codes.size)
+
+    def index_of(self, code: int) -> int:
+        """State index of a state code; -1 when there is no such feasible state."""
+        if not self._index:
+            self._index.update({int(c): i for i, c in enumerate(self.codes)})
+        return self._index.get(int(code), -1)
+
+    def lookup(self, codes: IntArray) -> IntArray:
+        """State indices of many codes at once (-1 where infeasible)."""
+        pos = np.searchsorted(self.codes, codes)
+        pos = np.minimum(pos, self.n - 1)
+        found = self.codes[pos] == codes
+        return np.where(found, pos, -1).astype(np.int64)
+
+    def with_payoff(self, payoff: IntArray) -> Graph:
+        """The same conflict with other preferences."""
+        return Graph(
+            self.name,
+            self.dms,
+            self.codes,
+            self.labels,
+            self.moves,
+            payoff,
+            self.options,
+            self.status_quo,
+            self.coalitions,
+        )
+
+    def ui(self, dm: int) -> Moves:
+        """A decision maker's unilateral improvements (moves to strictly preferred states)."""
+        mv = self.moves[dm]
+        p = self.payoff[dm]
+        return mv.keep(p[mv.targets] > p[mv.sources])
+
+
+def yn_label(code: int, n_options: int) -> str:
+    """Y/N string of a state code, option 1 first."""
+    return "".join("Y" if (code >> k) & 1 else "N" for k in range(n_options))
+
+
+def option_moves(codes: IntArray, info: OptionInfo, dm: int, lookup: IntArray | None) -> Moves:
+    """All unilateral moves of one decision maker between feasible option states (vectorised)."""
+    n = codes.size
+    mask = info.mask(dm)
+    fwd = sum(1 << k for k, d in enumerate(info.directions) if d == "fwd" and (mask >> k) & 1)
+    back = sum(1 << k for k, d in enumerate(info.directions) if d == "back" and (mask >> k) & 1)
+    bits = [1 << k for k in range(len(info.owners)) if (mask >> k) & 1]
+    subsets = np.zeros(1, dtype=np.int64)
+    for b in bits:
+        subsets = np.concatenate([subsets, subsets | b])
+    base = codes & ~np.int64(mask)
+    own = codes & np.int64(mask)
+    table = np.full((n, subsets.size), -1, dtype=np.int32)
+    for col, sub in enumerate(subsets.tolist()):
+        ok = own != sub
+        if fwd:
+            ok &= (own & fwd & ~sub) == 0  # an option that may only be taken is never un-taken
+        if back:
+            ok &= (sub & back & ~own) == 0  # an option that may only be dropped is never taken
+        target = base | sub
+        if lookup is not None:
+            idx = lookup[target]
+        else:
+            pos = np.minimum(np.searchsorted(codes, target), n - 1)
+            idx = np.where(codes[pos] == target, pos, -1)
+        table[:, col] = np.where(ok, idx, -1)
+    present = table >= 0
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(present.sum(axis=1), out=indptr[1:])
+    return Moves(indptr, table[present].astype(np.int32))
+
+
+def build_option_graph(
+    name: str,
+    dms: tuple[str, ...],
+    info: OptionInfo,
+    feasible: IntArray,
+    payoff: IntArray,
+    status_quo: int | None = None,
+    coalitions: tuple[tuple[int, ...], ...] = (),
+) -> Graph:
+    """Compile an option model (feasible codes sorted ascending) into a graph."""
+    m = len(info.owners)
+    lookup: IntArray | None = None
+    if m <= 26:
+        lookup = np.full(1 << m, -1, dtype=np.int64)
+        lookup[feasible] = np.arange(feasible.size, dtype=np.int64)
+    moves = tuple(option_moves(feasible, info, d, lookup) for d in range(len(dms)))
+    labels = tuple(yn_label(int(c), m) for c in feasible) if feasible.size <= 200_000 else ()
+    return Graph(name, dms, feasible, labels, moves, payoff, info, status_quo, coalitions)
+
+
+def dense_rank(keys: list[npt.NDArray[np.int64]] | list[BoolArray]) -> IntArray:
+    """Payoffs from lexicographic keys (first key most important, True/higher better); equal keys tie."""
+    n = keys[0].size if keys else 0
+    if not keys:
+        return np.zeros(n, dtype=np.int64)
+    stacked = np.stack([np.asarray(k, dtype=np.int64) for k in keys])
+    order = np.lexsort(stacked[::-1])
+    sorted_keys = stacked[:, order]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = np.any(sorted_keys[:, 1:] != sorted_keys[:, :-1], axis=0)
+    ranks = np.cumsum(new_group) - 1
+    out = np.empty(n, dtype=np.int64)
+    out[order] = ranks
+    return out

@@ -1,0 +1,264 @@
+"""The fast engine: stability of every state for every decision maker, vectorised over states."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from guarantor.errors import UserError
+from guarantor.negotiate.graph import BoolArray, Graph, IntArray, Moves
+
+CONCEPTS: tuple[str, ...] = ("nash", "gmr", "smr", "seq", "sim", "seq+sim")
+INF = np.iinfo(np.int64).max
+NEG = np.iinfo(np.int64).min
+
+
+def row_reduce(values: npt.NDArray[np.int64], moves: Moves, fill: int, how: str) -> IntArray:
+    """Per source state, the min (or max) of `values` (aligned with the move targets); `fill` if none."""
+    n = moves.indptr.size - 1
+    out = np.full(n, fill, dtype=np.int64)
+    starts = moves.indptr[:-1]
+    nonempty = starts < moves.indptr[1:]
+    if values.size:
+        ufunc = np.minimum if how == "min" else np.maximum
+        out[nonempty] = ufunc.reduceat(values, starts[nonempty])
+    return out
+
+
+def legal_min(edges: Sequence[Moves], leaf: IntArray) -> IntArray:
+    """For every state s, the least `leaf` value over the states reachable from s by a legal sequence.
+
+    A legal sequence is a non-empty chain of moves by the given movers (one move set per mover)
+    in which no mover moves twice in a row; a mover may move again after another one did.
+    Computed as a fixed point over (state, last mover); INF where nothing is reachable.
+    """
+    k = len(edges)
+    n = leaf.size
+    if k == 0:
+        return np.full(n, INF, dtype=np.int64)
+    # after[j][s]: least leaf value reachable from s by a legal sequence whose first mover is not j
+    after = [np.full(n, INF, dtype=np.int64) for _ in range(k)]
+    best = [np.full(n, INF, dtype=np.int64) for _ in range(k)]  # first mover is j
+    dirty = [True] * k
+    while True:
+        changed = False
+        for j in range(k):
+            if not dirty[j]:
+                continue
+            mv = edges[j]
+            through = np.minimum(leaf, after[j])
+            new = row_reduce(through[mv.targets], mv, INF, "min")
+            if not np.array_equal(new, best[j]):
+                best[j] = new
+                changed = True
+        if not changed:
+            break
+        for j in range(k):
+            others = [best[x] for x in range(k) if x != j]
+            new_after = np.minimum.reduce(others) if others else np.full(n, INF, dtype=np.int64)
+            dirty[j] = not np.array_equal(new_after, after[j])
+            after[j] = new_after
+        if not any(dirty):
+            break
+    return np.minimum.reduce(best)
+
+
+def _deterred(graph: Graph, dm: int, ui: Moves, sanction_min: IntArray) -> BoolArray:
+    """Per UI move of `dm`, whether the reachable sanction minimum is not better than the start."""
+    p = graph.payoff[dm]
+    return sanction_min[ui.targets] <= p[ui.sources]
+
+
+def _all_deterred(n: int, ui: Moves, deterred: BoolArray) -> BoolArray:
+    bad = np.bincount(ui.sources[~deterred], minlength=n)
+    return bad == 0
+
+
+def max_response(graph: Graph, dm: int) -> IntArray:
+    """Per state, the best payoff `dm` can reach by staying or one own move."""
+    p = graph.payoff[dm]
+    mv = graph.moves[dm]
+    return np.maximum(p, row_reduce(p[mv.targets], mv, NEG, "max"))
+
+
+class Engine:
+    """Stability analysis of one graph, caching UI move sets."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._ui: dict[int, Moves] = {}
+
+    def ui(self, dm: int) -> Moves:
+        """Unilateral improvements of a decision maker."""
+        if dm not in self._ui:
+            self._ui[dm] = self.graph.ui(dm)
+        return self._ui[dm]
+
+    def others(self, dm: int) -> list[int]:
+        """The other decision makers."""
+        return [d for d in range(len(self.graph.dms)) if d != dm]
+
+    def nash(self, dm: int) -> BoolArray:
+        """Nash (rational) stability: no unilateral improvement."""
+        return np.diff(self.ui(dm).indptr) == 0
+
+    def gmr(self, dm: int) -> BoolArray:
+        """General metarationality: every UI can be met by a legal sequence of opponents' moves."""
+        ui = self.ui(dm)
+        m = legal_min([self.graph.moves[o] for o in self.others(dm)], self.graph.payoff[dm])
+        return _all_deterred(self.graph.n, ui, _deterred(self.graph, dm, ui, m))
+
+    def smr(self, dm: int) -> BoolArray:
+        """Symmetric metarationality: GMR where the focal DM cannot escape the sanction."""
+        ui = self.ui(dm)
+        m = legal_min([self.graph.moves[o] for o in self.others(dm)], max_response(self.graph, dm))
+        return _all_deterred(self.graph.n, ui, _deterred(self.graph, dm, ui, m))
+
+    def seq_deterred(self, dm: int) -> BoolArray:
+        """Per UI of `dm`: deterred by a legal sequence of the opponents' own UIs."""
+        ui = self.ui(dm)
+        m = legal_min([self.ui(o) for o in self.others(dm)], self.graph.payoff[dm])
+        return _deterred(self.graph, dm, ui, m)
+
+    def seq(self, dm: int) -> BoolArray:
+        """Sequential stability: every UI is met by a credible sanction (opponents' UIs)."""
+        return _all_deterred(self.graph.n, self.ui(dm), self.seq_deterred(dm))
+
+    def sim_deterred(self, dm: int) -> BoolArray:
+        """Per UI of `dm`: deterred by opponents each staying or taking one own UI at the same time."""
+        g = self.graph
+        if g.options is None:
+            raise UserError("simultaneous stability (SIM) needs a model written with options")
+        ui = self.ui(dm)
+        p = g.payoff[dm]
+        src = ui.sources
+        start_code = g.codes[ui.targets]  # the focal DM's new options, others unchanged
+        deterred = np.zeros(src.size, dtype=bool)
+        tables = []
+        for o in self.others(dm):
+            mask = np.int64(g.options.mask(o))
+            oui = self.ui(o)
+            deg = np.diff(oui.indptr)
+            width = int(deg.max()) if deg.size else 0
+            table = np.full((g.n, width + 1), -1, dtype=np.int64)
+            table[:, 0] = g.codes & mask  # stay
+            if width:
+                col = np.arange(oui.targets.size) - np.repeat(oui.indptr[:-1], deg)
+                table[oui.sources, col + 1] = g.codes[oui.targets] & mask
+            tables.append((mask, table))
+        clear = np.int64(0)
+        for mask, _ in tables:
+            clear |= mask
+        live = np.arange(src.size)
+        for combo in itertools.product(*[range(t.shape[1]) for _, t in tables]):
+            if not any(combo) or live.size == 0:
+                continue
+            s = src[live]
+            code = start_code[live] & ~clear
+            ok = np.ones(live.size, dtype=bool)
+            for (_, table), c in zip(tables, combo, strict=True):
+                part = table[s, c]
+                ok &= part >= 0
+                code |= np.where(part >= 0, part, 0)
+            idx = g.lookup(code)
+            hit = ok & (idx >= 0)
+            hit[hit] = p[idx[hit]] <= p[s[hit]]
+            deterred[live[hit]] = True
+            live = live[~hit]
+        return deterred
+
+    def sim(self, dm: int) -> BoolArray:
+        """Simultaneous sanctioning stability."""
+        return _all_deterred(self.graph.n, self.ui(dm), self.sim_deterred(dm))
+
+    def seq_sim(self, dm: int) -> BoolArray:
+        """SEQ+SIM: every UI is deterred sequentially or simultaneously."""
+        d = self.seq_deterred(dm) | self.sim_deterred(dm)
+        return _all_deterred(self.graph.n, self.ui(dm), d)
+
+    def stable(self, concept: str, dm: int) -> BoolArray:
+        """Stability of every state for one decision maker under a concept."""
+        fn = {
+            "nash": self.nash,
+            "gmr": self.gmr,
+            "smr": self.smr,
+            "seq": self.seq,
+            "sim": self.sim,
+            "seq+sim": self.seq_sim,
+        }.get(concept)
+        if fn is not None:
+            return fn(dm)
+        if concept.startswith("l") and concept[1:].isdigit():
+            return limited_move(self.graph, int(concept[1:]))[dm]
+        if concept == "nm":
+            return non_myopic(self.graph)[dm]
+        raise UserError(f"unknown stability concept {concept!r}; use one of {', '.join(all_concepts())}")
+
+    def table(self, concept: str) -> BoolArray:
+        """Stability per (decision maker, state)."""
+        return np.stack([self.stable(concept, d) for d in range(len(self.graph.dms))])
+
+    def equilibria(self, concept: str) -> IntArray:
+        """State indices stable for every decision maker."""
+        return np.nonzero(self.table(concept).all(axis=0))[0]
+
+
+def all_concepts() -> tuple[str, ...]:
+    """Concept names accepted on the command line."""
+    return (*CONCEPTS, "l<h> (e.g. l2)", "nm")
+
+
+def _anticipate(graph: Graph, horizon: int | None) -> tuple[list[IntArray], int]:
+    """Anticipated final states G_h(d, s) for two decision makers, h = horizon (None: until stable)."""
+    if len(graph.dms) != 2:
+        raise UserError(
+            "limited-move and non-myopic stability are defined here for two decision makers; "
+            "this model has " + str(len(graph.dms))
+        )
+    n = graph.n
+    g = [np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)]
+    cap = horizon if horizon is not None else 4 * n + 4
+    history: list[tuple[bytes, bytes]] = []
+    h = 0
+    while h < cap:
+        h += 1
+        new = []
+        for d in range(2):
+            e = 1 - d
+            mv = graph.moves[d]
+            p = graph.payoff[d]
+            final = g[e][mv.targets]
+            # rank by the anticipated payoff, then prefer the lowest final state index (documented tie rule)
+            key = p[final] * (n + 1) + (n - final)
+            best = row_reduce(key, mv, NEG, "max")
+            has = best != NEG
+            best_pay = np.where(has, best // (n + 1), NEG)
+            best_final = np.where(has, n - (best % (n + 1)), np.arange(n))
+            move = has & (best_pay > p)
+            new.append(np.where(move, best_final, np.arange(n)).astype(np.int64))
+        g = new
+        if horizon is None:
+            sig = (g[0].tobytes(), g[1].tobytes())
+            if history and history[-1] == sig:
+                break
+            history.append(sig)
+    return g, h
+
+
+def limited_move(graph: Graph, horizon: int) -> BoolArray:
+    """L_h stability: the DM, foreseeing h alternating moves, would not move."""
+    if horizon < 1:
+        raise UserError("the horizon of limited-move stability must be at least 1")
+    g, _ = _anticipate(graph, horizon)
+    idx = np.arange(graph.n)
+    return np.stack([g[d] == idx for d in range(2)])
+
+
+def non_myopic(graph: Graph) -> BoolArray:
+    """Non-myopic stability: L_h as the horizon grows until anticipations no longer change."""
+    g, _ = _anticipate(graph, None)
+    idx = np.arange(graph.n)
+    return np.stack([g[d] == idx for d in range(2)])
