@@ -56,7 +56,7 @@ class Opening(Strict):
 
     trigger: Id | None = None
     level: Level | None = None
-    on: Literal["trigger", "request", "activation", "determination", "always"] = "trigger"
+    upon: Literal["trigger", "request", "activation", "determination", "always"] = "trigger"
 
 
 class Obligation(Clause):
@@ -66,7 +66,7 @@ class Obligation(Clause):
     modality: Modality
     action: ActionKind
     what: str = Field(description="The act in plain words.")
-    opened_by: Opening = Field(default_factory=lambda: Opening(on="always"))
+    opened_by: Opening = Field(default_factory=lambda: Opening(upon="always"))
     deadline: Deadline | None = None
     venue: str | None = Field(default=None, description="Where, for meetings and consultations.")
     at_request_of: list[Id] = Field(default_factory=list)

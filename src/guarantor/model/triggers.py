@@ -32,7 +32,9 @@ LEVEL_ORDER: dict[Level, int] = {Level.watch: 0, Level.consult: 1, Level.invoke:
 class Location(Strict):
     """Where an observation must be for the predicate to count."""
 
-    inside: Literal["beneficiary", "beneficiary_incl_sea", "anywhere"] = "beneficiary"
+    inside: Literal[
+        "beneficiary", "beneficiary_incl_sea", "obligor_territory", "treaty_area", "anywhere"
+    ] = "beneficiary"
     beyond_agreed_line_km: float | None = Field(
         default=None, ge=0, description="At least this far beyond the agreed line of contact."
     )

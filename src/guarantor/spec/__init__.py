@@ -1,0 +1,1 @@
+"""The spec language: YAML agreements with positions, JSON Schema, references, lint, rendering."""

@@ -1,0 +1,199 @@
+"""Loading agreements: YAML with positions → validated model → resolved references."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from guarantor.errors import Location, UserError
+from guarantor.model import Agreement
+from guarantor.spec.findings import Finding, Severity
+from guarantor.spec.references import check_references
+from guarantor.spec.yamlpos import Positioned, parse_text, read_text
+
+MAX_REPORTED_ERRORS = 8
+
+
+@dataclass
+class LoadedSpec:
+    """An agreement with the positions of its source and its reference findings."""
+
+    agreement: Agreement
+    source: Positioned
+    findings: list[Finding] = field(default_factory=list)
+
+    def locate(self, finding: Finding) -> Finding:
+        """The finding with file, line and column filled in from the YAML positions."""
+        loc = self.source.locate(finding.path)
+        return Finding(
+            finding.code,
+            finding.severity,
+            finding.path,
+            finding.message,
+            finding.explanation,
+            file=loc.file,
+            line=loc.line,
+            column=loc.column,
+        )
+
+
+def load_spec(path: Path | str, strict: bool = True) -> LoadedSpec:
+    """Load and validate an agreement file; with `strict`, reference errors raise UserError."""
+    p = Path(path)
+    text = read_text(p)
+    return load_spec_text(text, str(p), strict=strict)
+
+
+def load_spec_text(text: str, file: str, strict: bool = True) -> LoadedSpec:
+    """Load and validate agreement YAML text (see `load_spec`)."""
+    source = parse_text(text, file)
+    if not isinstance(source.data, dict):
+        kind = type(source.data).__name__
+        raise UserError(
+            f"the top level is a {_kind_name(kind)}; expected a mapping with 'id', 'title', "
+            "'nature', 'parties', ...",
+            Location(file, 1, 1),
+        )
+    try:
+        agreement = Agreement.model_validate(source.data)
+    except ValidationError as exc:
+        raise _translate(exc, source) from None
+    loaded = LoadedSpec(agreement, source)
+    loaded.findings = sorted(
+        (loaded.locate(f) for f in check_references(agreement)), key=lambda f: f.sort_key()
+    )
+    if strict:
+        errors = [f for f in loaded.findings if f.severity is Severity.error]
+        if errors:
+            first = errors[0]
+            raise UserError(
+                f"{first.message} [{first.code}]",
+                Location(first.file, first.line, first.column),
+                details=[f"{e.file}:{e.line}:{e.column}: {e.message} [{e.code}]" for e in errors[1:]]
+                + ([first.explanation] if first.explanation else []),
+            )
+    return loaded
+
+
+def load_agreement(path: Path | str) -> Agreement:
+    """Load an agreement file, raising UserError (with file:line:column) on any problem."""
+    return load_spec(path, strict=True).agreement
+
+
+def _kind_name(pyname: str) -> str:
+    return {"list": "list", "str": "plain text", "int": "number", "float": "number"}.get(
+        pyname, pyname
+    )
+
+
+def _translate(exc: ValidationError, source: Positioned) -> UserError:
+    messages: list[tuple[Location, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        etype = err["type"]
+        where = source.locate(loc, prefer_key=etype == "extra_forbidden")
+        dotted = _dotted(loc, source)
+        if etype == "extra_forbidden":
+            key = str(loc[-1])
+            allowed = _allowed_keys(loc[:-1])
+            text = f"unknown key {key!r} in {dotted.rsplit('.', 1)[0] or 'the top level'}"
+            if allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                if close:
+                    text += f"; did you mean {close[0]!r}?"
+                text += " Expected one of: " + ", ".join(sorted(allowed))
+        elif etype == "missing":
+            text = f"missing required key {str(loc[-1])!r} in {dotted.rsplit('.', 1)[0] or 'the top level'}"
+        else:
+            got = err.get("input")
+            shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            text = f"{dotted}: {msg} (got {shown})"
+        messages.append((where, text))
+    messages.sort(key=lambda m: (m[0].line or 0, m[0].column or 0))
+    first_loc, first_text = messages[0]
+    details = [f"{loc}: {text}" for loc, text in messages[1:MAX_REPORTED_ERRORS]]
+    if len(messages) > MAX_REPORTED_ERRORS:
+        details.append(f"... and {len(messages) - MAX_REPORTED_ERRORS} more")
+    return UserError(first_text, first_loc, details=details)
+
+
+def _dotted(loc: tuple[Any, ...], source: Positioned) -> str:
+    """The YAML path of a pydantic error location (dropping union tags)."""
+    parts: list[str] = []
+    current: tuple[Any, ...] = ()
+    for step in loc:
+        candidate = (*current, step)
+        if candidate in source.values or step == loc[-1]:
+            current = candidate
+            parts.append(f"[{step}]" if isinstance(step, int) else str(step))
+    text = ".".join(parts).replace(".[", "[")
+    return text or "the top level"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model accepts at a pydantic error location (best effort)."""
+    current: Any = Agreement
+    for step in loc:
+        current = _step(current, step)
+        if current is None:
+            return []
+    model = _as_model(current)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _as_model(tp: Any) -> type[BaseModel] | None:
+    tp = _strip(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    return None
+
+
+def _strip(tp: Any) -> Any:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def _step(tp: Any, step: Any) -> Any:
+    tp = _strip(tp)
+    origin = typing.get_origin(tp)
+    if isinstance(step, int):
+        if origin in (list, tuple):
+            return typing.get_args(tp)[0]
+        return None
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if origin in (typing.Union, types.UnionType):
+        members = [_strip(m) for m in typing.get_args(tp)]
+        for m in members:  # a union tag names the member
+            if isinstance(m, type) and issubclass(m, BaseModel):
+                fields = m.model_fields
+                kind = fields.get("kind")
+                tag = None
+                if kind is not None:
+                    args = typing.get_args(kind.annotation)
+                    tag = args[0] if args else None
+                if tag == step or (len(fields) == 1 and step in fields):
+                    return m
+        for m in members:
+            if isinstance(m, type) and issubclass(m, BaseModel):
+                for name, f in m.model_fields.items():
+                    if step in (name, f.alias):
+                        return f.annotation
+        return None
+    model = _as_model(tp)
+    if model is None:
+        return None
+    for name, f in model.model_fields.items():
+        if step in (name, f.alias):
+            return f.annotation
+    return None

@@ -1,0 +1,243 @@
+"""Reference checks: every id points at something, ids are unique, pledge dependencies are acyclic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from guarantor.model import Agreement
+from guarantor.model.triggers import iter_leaves, leaf, predicate_kind
+from guarantor.spec.findings import Finding, Severity
+
+P = tuple[str | int, ...]
+
+
+def check_references(a: Agreement) -> list[Finding]:
+    """All reference findings for an agreement (GT001 unknown, GT002 duplicate, GT003 cycle, GT004 unused)."""
+    out: list[Finding] = []
+    parties = a.party_ids()
+    procedures = {p.id for p in a.procedures}
+    bodies = {b.id for b in a.bodies}
+    triggers = {t.id for t in a.triggers}
+    determinations = {d.id for d in a.determinations}
+    steps = {s.id for s in a.ladder.steps}
+    pledges = {p.id for p in a.pledges}
+    monitoring = {m.id for m in a.monitoring}
+    documents = set(a.documents)
+
+    def unknown(kind: str, ref: str, path: P, known: set[str]) -> None:
+        hint = ", ".join(sorted(known)) if known else f"none are defined; add a '{kind}' entry"
+        out.append(
+            Finding(
+                "GT001",
+                Severity.error,
+                path,
+                f"unknown {kind} {ref!r}",
+                f"Known {kind} ids: {hint}.",
+            )
+        )
+
+    def need(kind: str, refs: Iterable[str], path: P, known: set[str]) -> None:
+        for i, ref in enumerate(refs):
+            if ref not in known:
+                unknown(kind, ref, (*path, i), known)
+
+    # duplicate ids
+    seen: dict[str, P] = {}
+    id_paths: list[tuple[str, P]] = [(p.id, ("parties", i, "id")) for i, p in enumerate(a.parties)]
+    for section, items in (
+        ("procedures", a.procedures),
+        ("bodies", a.bodies),
+        ("triggers", a.triggers),
+        ("determinations", a.determinations),
+        ("obligations", a.obligations),
+        ("pledges", a.pledges),
+        ("forfeitures", a.forfeitures),
+        ("monitoring", a.monitoring),
+    ):
+        id_paths += [(c.id, (section, i, "id")) for i, c in enumerate(items)]
+    id_paths += [(s.id, ("ladder", "steps", i, "id")) for i, s in enumerate(a.ladder.steps)]
+    for ident, path in id_paths:
+        if ident in seen:
+            first = "/".join(str(x) for x in seen[ident])
+            out.append(
+                Finding(
+                    "GT002",
+                    Severity.error,
+                    path,
+                    f"duplicate id {ident!r} (first used at {first})",
+                    "Every party and clause needs its own id so that references are unambiguous.",
+                )
+            )
+        else:
+            seen[ident] = path
+
+    for i, p in enumerate(a.parties):
+        need("party", p.members, ("parties", i, "members"), parties)
+    for i, r in enumerate(a.roles):
+        need("party", [r.party], ("roles", i, "party"), parties)
+    for i, proc in enumerate(a.procedures):
+        base: P = ("procedures", i)
+        need("party", proc.members, (*base, "members"), parties)
+        for j, g in enumerate(proc.gates):
+            need("party", [g.party], (*base, "gates", j, "party"), parties)
+        decider = getattr(proc, "decider", None)
+        if decider is not None:
+            need("party", [decider], (*base, "decider"), parties)
+        need("party", getattr(proc, "consult", []), (*base, "consult"), parties)
+        need("party", getattr(proc, "veto", []), (*base, "veto"), parties)
+        need("party", list(getattr(proc, "weights", {})), (*base, "weights"), parties)
+    for i, b in enumerate(a.bodies):
+        need("party", b.members, ("bodies", i, "members"), parties)
+        need("party", b.veto, ("bodies", i, "veto"), parties)
+        if b.procedure is not None:
+            need("procedure", [b.procedure], ("bodies", i, "procedure"), procedures)
+    for i, ps in enumerate(a.lifecycle.parties):
+        need("party", [ps.party], ("lifecycle", "parties", i, "party"), parties)
+    for i, t in enumerate(a.triggers):
+        for j, lvl in enumerate(t.levels):
+            _check_predicate(lvl.when, ("triggers", i, "levels", j, "when"), parties, need)
+        if t.determination is not None:
+            need("determination", [t.determination], ("triggers", i, "determination"), determinations)
+    for i, d in enumerate(a.determinations):
+        need("body", [d.body], ("determinations", i, "body"), bodies)
+        if d.procedure is not None:
+            need("procedure", [d.procedure], ("determinations", i, "procedure"), procedures)
+        need("trigger", d.triggers, ("determinations", i, "triggers"), triggers)
+    clause_ids = set(seen)
+    for i, o in enumerate(a.obligations):
+        base = ("obligations", i)
+        need("party", o.party, (*base, "party"), parties)
+        need("party", o.at_request_of, (*base, "at_request_of"), parties)
+        if o.opened_by.trigger is not None:
+            need("trigger", [o.opened_by.trigger], (*base, "opened_by", "trigger"), triggers)
+        if o.monitored_by is not None:
+            need("monitoring arrangement", [o.monitored_by], (*base, "monitored_by"), monitoring)
+        need("clause", o.hence, (*base, "hence"), clause_ids)
+        need("clause", o.lest, (*base, "lest"), clause_ids)
+    for i, s in enumerate(a.ladder.steps):
+        base = ("ladder", "steps", i)
+        need("party", s.must, (*base, "must"), parties)
+        need("party", s.may, (*base, "may"), parties)
+        need("trigger", s.triggers, (*base, "triggers"), triggers)
+        need("determination or step", s.preconditions, (*base, "preconditions"), determinations | steps)
+        if s.through_body is not None:
+            need("body", [s.through_body], (*base, "through_body"), bodies)
+        if s.procedure is not None:
+            need("procedure", [s.procedure], (*base, "procedure"), procedures)
+    for i, pl in enumerate(a.pledges):
+        base = ("pledges", i)
+        need("party", [pl.party], (*base, "party"), parties)
+        need("pledge", pl.depends_on, (*base, "depends_on"), pledges)
+        need("ladder step", pl.steps, (*base, "steps"), steps)
+    for i, f in enumerate(a.forfeitures):
+        need("party", [f.party], ("forfeitures", i, "party"), parties)
+        _check_predicate(f.when, ("forfeitures", i, "when"), parties, need)
+    for i, m in enumerate(a.monitoring):
+        need("party", m.monitor, ("monitoring", i, "monitor"), parties | bodies)
+        need("party", m.reports_to, ("monitoring", i, "reports_to"), parties | bodies)
+    for section, clause in a.clauses():
+        if clause.source is not None and clause.source.doc not in documents:
+            path = _clause_path(a, section, clause.id)
+            unknown("document", clause.source.doc, (*path, "source", "doc"), documents)
+    if a.source is not None and a.source.doc not in documents:
+        unknown("document", a.source.doc, ("source", "doc"), documents)
+
+    out += _pledge_cycles(a)
+    out += _unused_levels(a)
+    return out
+
+
+def _check_predicate(p: object, path: P, parties: set[str], need: object) -> None:
+    kind = predicate_kind(p)
+    if kind in ("all", "any"):
+        for i, q in enumerate(getattr(p, kind)):
+            _check_predicate(q, (*path, kind, i), parties, need)
+        return
+    if kind == "not":
+        _check_predicate(p.not_, (*path, "not"), parties, need)  # type: ignore[attr-defined]
+        return
+    inner = leaf(p)
+    by = getattr(inner, "by", [])
+    if isinstance(by, list):
+        need("party", by, (*path, kind, "by"), parties)  # type: ignore[operator]
+
+
+def _clause_path(a: Agreement, section: str, clause_id: str) -> P:
+    if section == "lifecycle":
+        if a.lifecycle.activation is not None and a.lifecycle.activation.id == clause_id:
+            return ("lifecycle", "activation")
+        return ("lifecycle", "term")
+    items = a.ladder.steps if section == "ladder" else getattr(a, section)
+    for i, item in enumerate(items):
+        if item.id == clause_id:
+            return ("ladder", "steps", i) if section == "ladder" else (section, i)
+    return (section,)
+
+
+def _pledge_cycles(a: Agreement) -> list[Finding]:
+    graph = {p.id: list(p.depends_on) for p in a.pledges}
+    index = {p.id: i for i, p in enumerate(a.pledges)}
+    out: list[Finding] = []
+    reported: set[frozenset[str]] = set()
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt) :]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    shown = " → ".join([*cycle, nxt])
+                    out.append(
+                        Finding(
+                            "GT003",
+                            Severity.error,
+                            ("pledges", index[cycle[0]], "depends_on"),
+                            f"pledge dependency cycle: {shown}",
+                            "No pledge in a cycle can ever stand; break the cycle.",
+                        )
+                    )
+            elif state.get(nxt) is None:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for pid in graph:
+        if state.get(pid) is None:
+            visit(pid, [])
+    return out
+
+
+def _unused_levels(a: Agreement) -> list[Finding]:
+    out: list[Finding] = []
+    for i, t in enumerate(a.triggers):
+        for j, lvl in enumerate(t.levels):
+            used = any(
+                o.opened_by.trigger == t.id and o.opened_by.level in (None, lvl.level)
+                for o in a.obligations
+            )
+            used = used or any(
+                (t.id in s.triggers and s.at_level in (None, lvl.level))
+                or (not s.triggers and s.at_level == lvl.level)
+                for s in a.ladder.steps
+            )
+            used = used or (lvl.level.value == "watch")  # watch levels inform; nothing must follow
+            if not used:
+                out.append(
+                    Finding(
+                        "GT004",
+                        Severity.warning,
+                        ("triggers", i, "levels", j, "level"),
+                        f"trigger {t.id!r} level {lvl.level.value!r} opens no obligation and no ladder step",
+                        "A trigger level that nothing responds to is a promise without a consequence.",
+                    )
+                )
+    return out
+
+
+__all__ = ["check_references", "iter_leaves"]
