@@ -1,0 +1,101 @@
+"""The project's own JSON-lines event schema: one event object per line (see docs/monitor.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from guarantor.sources.events_schema import EVENT_TYPES, GEO_PRECISIONS, TIME_PRECISIONS, Event
+
+
+class Fatalities(BaseModel):
+    """Best estimate with low and high bounds."""
+
+    model_config = ConfigDict(extra="forbid")
+    best: int = Field(ge=0)
+    low: int | None = Field(default=None, ge=0)
+    high: int | None = Field(default=None, ge=0)
+
+
+class EventLine(BaseModel):
+    """One line of a guarantor events file."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(min_length=1, description="Who reported it, e.g. 'ucdp', 'osint-team'.")
+    id: str = Field(min_length=1, description="The event's id within its source.")
+    start: datetime = Field(description="ISO 8601 with a UTC offset, e.g. 2025-08-20T04:00:00Z.")
+    end: datetime | None = None
+    time_precision: Literal["day", "days", "week", "month", "year"] = "day"
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    geo_precision: Literal["exact", "near", "admin2", "admin1", "country", "other"] = "exact"
+    actors: list[str] = Field(min_length=1)
+    type: str
+    fatalities: Fatalities | int = 0
+    civilian_deaths: int | None = Field(default=None, ge=0)
+    notes: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset (write ...Z or +00:00)")
+        return None if value is None else value.astimezone(UTC)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}; one of {', '.join(EVENT_TYPES)}")
+        return value
+
+
+assert set(TIME_PRECISIONS) == {"day", "days", "week", "month", "year"}
+assert set(GEO_PRECISIONS) == {"exact", "near", "admin2", "admin1", "country", "other"}
+
+
+def parse_line(text: str) -> Event:
+    """One JSON line as an Event; raises ValueError with a readable reason."""
+    try:
+        line = EventLine.model_validate_json(text)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "line"
+            parts.append(f"{where}: {err['msg']}")
+        raise ValueError("; ".join(parts)) from None
+    end = line.end or line.start
+    if end < line.start:
+        raise ValueError("end is before start")
+    if (line.lat is None) != (line.lon is None):
+        raise ValueError("lat and lon must be given together")
+    fat = (
+        line.fatalities
+        if isinstance(line.fatalities, Fatalities)
+        else Fatalities(best=line.fatalities)
+    )
+    if fat.best < 0:
+        raise ValueError("fatalities must not be negative")
+    low = fat.best if fat.low is None else fat.low
+    high = fat.best if fat.high is None else fat.high
+    if not low <= fat.best <= high:
+        raise ValueError(f"fatalities not ordered: low {low}, best {fat.best}, high {high}")
+    return Event(
+        source=line.source,
+        source_id=line.id,
+        start=line.start,
+        end=end,
+        time_precision=line.time_precision,
+        latitude=line.lat,
+        longitude=line.lon,
+        geo_precision=line.geo_precision if line.lat is not None else "other",
+        actors=tuple(line.actors),
+        event_type=line.type,
+        fatalities_best=fat.best,
+        fatalities_low=low,
+        fatalities_high=high,
+        civilian_deaths=line.civilian_deaths,
+        notes=line.notes,
+    )
