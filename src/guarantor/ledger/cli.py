@@ -1,0 +1,411 @@
+"""`guarantor ledger …`: import the Kiel tracker, summarise, verify the chain, manage parties and tokens."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from guarantor.errors import UserError
+from guarantor.jsonout import emit
+
+ledger_app = typer.Typer(
+    help="The ledger: pledges → allocations → deliveries, hash-chained.", no_args_is_help=True
+)
+party_app = typer.Typer(help="Parties and their signing keys.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (stored hashed) with a role.", no_args_is_help=True)
+ledger_app.add_typer(party_app, name="party")
+ledger_app.add_typer(token_app, name="token")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+DATABASE_HELP = "SQLite file or database URL (default: $GUARANTOR_DATABASE_URL, else ./guarantor-ledger.sqlite)."
+
+
+class Format(StrEnum):
+    """Output formats of reporting commands."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class By(StrEnum):
+    """Summary grouping."""
+
+    donor = "donor"
+    group = "group"
+
+
+class PeriodChoice(StrEnum):
+    """Split period."""
+
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `guarantor ledger` to the root CLI."""
+    app.add_typer(ledger_app, name="ledger")
+
+
+def _engine(database: str | None) -> Any:
+    from guarantor.ledger.database import open_engine
+
+    return open_engine(database)
+
+
+def _csv(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    sys.stdout.write(buf.getvalue())
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+@ledger_app.command("import-kiel")
+def import_kiel_command(
+    path: Path = typer.Argument(..., help="The tracker's data_explorer.csv."),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Import the Kiel Ukraine Support Tracker; re-importing the same file changes nothing."""
+    from guarantor.ledger.kiel import import_kiel
+
+    engine = _engine(database)
+    with err.status("importing the Kiel tracker…"):
+        report = import_kiel(engine, path)
+    if fmt == Format.json:
+        emit(report.as_dict())
+        return
+    for bad in report.quarantined:
+        err.print(f"[yellow]quarantined[/] {path}: row {bad.row}: {bad.reason}")
+    data = report.as_dict()
+    data["quarantined"] = len(report.quarantined)
+    if fmt == Format.csv:
+        _csv([data])
+        return
+    table = Table(title="Kiel tracker import", show_header=False)
+    for k, v in data.items():
+        table.add_row(k, str(v))
+    out.print(table)
+
+
+@ledger_app.command("summary")
+def summary_command(
+    by: By = typer.Option(
+        By.donor, "--by", help="Per donor, or per group (US, Europe, other, all)."
+    ),
+    period_from: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
+    period_to: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM."),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Committed vs allocated vs delivered (EUR bn), delivery ratio and share of GDP."""
+    from guarantor.ledger.summary import read_flows, summarise
+
+    rows = summarise(
+        read_flows(_engine(database)), by=by.value, period_from=period_from, period_to=period_to
+    )
+    if fmt == Format.json:
+        emit({"by": by.value, "from": period_from, "to": period_to, "unit": "EUR bn", "rows": rows})
+        return
+    if fmt == Format.csv:
+        _csv(rows)
+        return
+    key = "donor" if by == By.donor else "group"
+    table = Table(title=f"Ledger summary by {key} (EUR bn)")
+    cols = [
+        key,
+        "total",
+        "military",
+        "financial",
+        "humanitarian",
+        "commitments",
+        "delivered",
+        "delivery_ratio",
+        "pct_gdp",
+    ]
+    for c in cols:
+        table.add_column(c.replace("_", " "), justify="left" if c == key else "right")
+    for row in rows:
+        table.add_row(*[_num(row[c]) for c in cols])
+    out.print(table)
+    err.print("source: records in the ledger; Europe = EU27 + EU institutions + UK, NO, CH, IS")
+
+
+@ledger_app.command("split")
+def split_command(
+    period: PeriodChoice = typer.Option(PeriodChoice.year, "--period"),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG plot of the split here."),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """US vs Europe allocations over time (EUR bn), as a table and optionally a PNG plot."""
+    from guarantor.ledger.summary import plot_split, read_flows, split
+
+    data = read_flows(_engine(database))
+    rows = split(data, period=period.value)
+    if plot is not None:
+        monthly = split(data, period="month") if period != PeriodChoice.month else rows
+        plot_split(
+            monthly, plot, title="Allocations to Ukraine: US vs Europe (Kiel tracker, EUR bn)"
+        )
+        err.print(f"plot written to {plot}")
+    if fmt == Format.json:
+        emit({"period": period.value, "unit": "EUR bn", "rows": rows})
+        return
+    if fmt == Format.csv:
+        _csv(rows)
+        return
+    out.print(split_table(rows, period.value))
+
+
+def split_table(rows: list[dict[str, Any]], period: str) -> Table:
+    """A Rich table of the US/Europe split."""
+    table = Table(title=f"US vs Europe allocations per {period} (EUR bn)")
+    for c in ("period", "US", "Europe", "other", "all", "Europe share", "cum. US", "cum. Europe"):
+        table.add_column(c, justify="left" if c == "period" else "right")
+    for r in rows:
+        share = r["europe_share_of_us_plus_europe"]
+        table.add_row(
+            r["period"],
+            _num(r["US"], 2),
+            _num(r["Europe"], 2),
+            _num(r["other"], 2),
+            _num(r["all"], 2),
+            "–" if share is None else f"{share:.0%}",
+            _num(r["cumulative_US"], 2),
+            _num(r["cumulative_Europe"], 2),
+        )
+    return table
+
+
+@ledger_app.command("verify")
+def verify_command(
+    expect_head: str | None = typer.Option(
+        None, "--expect-head", help="Head hash published earlier (anchoring)."
+    ),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Recompute every hash, link and signature; exit 1 naming the first bad record if any."""
+    from guarantor.ledger.chain import verify
+
+    report = verify(_engine(database), expect_head=expect_head)
+    if fmt == Format.json:
+        emit(report.as_dict())
+    elif fmt == Format.csv:
+        _csv([p.as_dict() for p in report.problems] or [{"seq": "", "what": "ok", "message": ""}])
+    elif report.ok:
+        out.print(
+            f"[green]chain intact[/]: {report.records} records, head {report.head_seq} "
+            f"{report.head_hash}, {report.signatures_checked} signatures checked"
+        )
+    else:
+        first = report.first_bad
+        assert first is not None
+        out.print(
+            f"[bold red]chain broken[/] at record {first.seq} ({first.what}): {first.message}"
+        )
+        for p in report.problems[1:10]:
+            out.print(f"  also: record {p.seq} ({p.what}): {p.message}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("records")
+def records_command(
+    kind: str | None = typer.Option(None, "--kind"),
+    party: str | None = typer.Option(None, "--party"),
+    after: int = typer.Option(0, "--after", help="Show records after this seq (pagination)."),
+    limit: int = typer.Option(20, "--limit", min=1, max=10_000),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """List records in chain order."""
+    from guarantor.ledger.chain import list_records
+
+    recs = list_records(_engine(database), kind=kind, party=party, after=after, limit=limit)
+    rows = [r.as_dict() for r in recs]
+    if fmt == Format.json:
+        emit({"records": rows, "next_after": rows[-1]["seq"] if len(rows) == limit else None})
+        return
+    if fmt == Format.csv:
+        _csv(
+            [
+                {
+                    **r,
+                    "payload": json.dumps(r["payload"], sort_keys=True),
+                    "refs": json.dumps(r["refs"]),
+                }
+                for r in rows
+            ]
+        )
+        return
+    table = Table(title="Ledger records")
+    for c in ("seq", "kind", "party", "payload", "refs", "hash"):
+        table.add_column(c)
+    for r in rows:
+        payload = json.dumps(r["payload"], sort_keys=True)
+        table.add_row(
+            str(r["seq"]), r["kind"], r["party"], payload[:60] + ("…" if len(payload) > 60 else ""),
+            ",".join(map(str, r["refs"])), r["hash"][:12],
+        )  # fmt: skip
+    out.print(table)
+
+
+@ledger_app.command("append")
+def append_command(
+    kind: str = typer.Argument(..., help="Record kind, e.g. commitment, act, determination."),
+    party: str = typer.Option(..., "--party"),
+    payload: str = typer.Option(..., "--payload", help="JSON object."),
+    ref: list[int] = typer.Option(
+        [], "--ref", help="Seq of a record this one refers to (repeatable)."
+    ),
+    key: str | None = typer.Option(None, "--key", help="Idempotency key."),
+    sign_with: Path | None = typer.Option(
+        None, "--sign-with", help="Ed25519 private key (PEM) of the party."
+    ),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Append one record (flows are checked against the typed schema)."""
+    from pydantic import ValidationError
+
+    from guarantor.ledger import signing
+    from guarantor.ledger.chain import NewRecord, append
+    from guarantor.ledger.records import FLOW_KINDS, Flow
+
+    try:
+        data = json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--payload is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UserError("--payload must be a JSON object")
+    if kind in {str(k) for k in FLOW_KINDS}:
+        try:
+            data = Flow.model_validate(data).payload()
+        except ValidationError as exc:
+            raise UserError(f"--payload is not a valid {kind}", details=_errors(exc)) from None
+    rec = NewRecord(kind=kind, party=party, payload=data, refs=tuple(ref), key=key)
+    if sign_with is not None:
+        private = signing.load_private_key(sign_with.read_bytes())
+        rec = NewRecord(**{**rec.__dict__, "signature": signing.sign(private, rec.signing_bytes())})
+    result = append(_engine(database), [rec])
+    stored = (result.appended or result.existing)[0]
+    if fmt == Format.json:
+        emit({"record": stored.as_dict(), "created": bool(result.appended)})
+    else:
+        out.print(
+            f"record {stored.seq} {'appended' if result.appended else 'already present'}: {stored.hash}"
+        )
+
+
+def _errors(exc: Any) -> list[str]:
+    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+
+
+@ledger_app.command("keygen")
+def keygen_command(
+    out_path: Path = typer.Option(..., "--out", help="Where to write the private key (PEM)."),
+) -> None:
+    """Create an Ed25519 key pair for a party; prints the public key to register."""
+    from guarantor.ledger import signing
+
+    if out_path.exists():
+        raise UserError(f"{out_path} exists; refusing to overwrite a key")
+    key = signing.generate_key()
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    tmp.write_bytes(signing.private_key_pem(key))
+    tmp.chmod(0o600)
+    tmp.replace(out_path)
+    typer.echo(signing.public_key_b64(key))
+
+
+@party_app.command("add")
+def party_add_command(
+    name: str = typer.Argument(...),
+    public_key: str | None = typer.Option(None, "--public-key", help="base64 Ed25519 public key."),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Take the public key from this private key PEM."
+    ),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Register a party, optionally with its signing key."""
+    from guarantor.ledger import signing
+    from guarantor.ledger.access import add_party
+
+    if key_file is not None:
+        public_key = signing.public_key_b64(signing.load_private_key(key_file.read_bytes()))
+    add_party(_engine(database), name, public_key=public_key)
+    err.print(f"party {name!r} registered")
+
+
+@party_app.command("list")
+def party_list_command(
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """List registered parties."""
+    from guarantor.ledger.access import list_parties
+
+    rows = list_parties(_engine(database))
+    if fmt == Format.json:
+        emit({"parties": rows})
+    elif fmt == Format.csv:
+        _csv(rows)
+    else:
+        table = Table(title="Parties")
+        table.add_column("name")
+        table.add_column("public key")
+        for r in rows:
+            table.add_row(str(r["name"]), r["public_key"] or "–")
+        out.print(table)
+
+
+@token_app.command("issue")
+def token_issue_command(
+    party: str = typer.Argument(...),
+    role: str = typer.Option(
+        ..., "--role", help="guarantor, beneficiary, monitor, commission or observer."
+    ),
+    label: str = typer.Option("", "--label"),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Issue an API token; the secret is printed once and stored only as a hash."""
+    from guarantor.ledger.access import issue_token
+
+    typer.echo(issue_token(_engine(database), party, role, label=label))
+
+
+@token_app.command("revoke")
+def token_revoke_command(
+    party: str = typer.Argument(...),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Revoke every token of a party."""
+    from guarantor.ledger.access import revoke_tokens
+
+    err.print(f"{revoke_tokens(_engine(database), party)} token(s) revoked")
