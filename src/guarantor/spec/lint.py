@@ -45,7 +45,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "GT105": (Severity.error, "no response ladder"),
     "GT106": (Severity.error, "ladder step that no party may or must take"),
     "GT107": (Severity.warning, "ladder step needs a capability nobody pledged"),
-    "GT108": (Severity.error, "no contributions pledged"),
+    "GT108": (Severity.warning, "no contributions pledged"),
     "GT109": (Severity.error, "pledge forbidden by its own party's caveat"),
     "GT110": (Severity.error, "dependency on a pledge that does not exist"),
     "GT111": (Severity.info, "only politically binding"),
@@ -173,9 +173,9 @@ def _consultation(a: Agreement, _adv: set[str]) -> list[Finding]:
             continue
         missing = []
         if o.deadline is None:
-            missing.append("a deadline")
+            missing.append("deadline")
         if not o.venue:
-            missing.append("a venue")
+            missing.append("venue")
         if missing:
             out.append(
                 _f(

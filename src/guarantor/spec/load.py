@@ -115,6 +115,11 @@ def _translate(exc: ValidationError, source: Positioned) -> UserError:
             shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
             msg = str(err["msg"]).removeprefix("Value error, ")
             text = f"{dotted}: {msg} (got {shown})"
+            if isinstance(got, bool):
+                text += (
+                    "; YAML reads unquoted yes/no/on/off/true/false as booleans: "
+                    "quote the value, e.g. 'NO'"
+                )
         messages.append((where, text))
     messages.sort(key=lambda m: (m[0].line or 0, m[0].column or 0))
     first_loc, first_text = messages[0]
