@@ -1,0 +1,1 @@
+"""Trigger evaluation over observations: events and territorial incidents in, activations out."""

@@ -1,0 +1,140 @@
+"""Where events are: the beneficiary's border, the agreed line, named zones; vectorised tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import orjson
+import shapely
+from numpy.typing import NDArray
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from guarantor.errors import Location, UserError
+
+TERRITORIAL_SEA_KM = 22.224  # 12 nautical miles
+
+
+def read_geojson_geometry(path: Path) -> BaseGeometry:
+    """The union of the geometries in a GeoJSON file (FeatureCollection, Feature or geometry)."""
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise UserError(f"cannot read GeoJSON: {exc}", Location(str(path))) from None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    geoms = []
+    items = features if features is not None else [doc]
+    for index, item in enumerate(items):
+        geom = item.get("geometry", item) if isinstance(item, dict) else None
+        try:
+            shape = shapely.from_geojson(orjson.dumps(geom))
+        except Exception as exc:  # shapely raises GEOSException subclasses with no common base
+            raise UserError(
+                f"invalid geometry: {exc}", Location(str(path), feature=index)
+            ) from None
+        if not shape.is_valid:
+            shape = shapely.make_valid(shape)
+        geoms.append(shape)
+    if not geoms:
+        raise UserError("no geometry", Location(str(path)))
+    return shapely.union_all(geoms)
+
+
+def read_zones(path: Path) -> dict[str, BaseGeometry]:
+    """Named zones from a GeoJSON FeatureCollection whose features carry `properties.name`."""
+    doc = orjson.loads(path.read_bytes())
+    zones: dict[str, BaseGeometry] = {}
+    for index, feature in enumerate(doc.get("features", [])):
+        name = (feature.get("properties") or {}).get("name")
+        if not name:
+            raise UserError(
+                "zone feature without properties.name", Location(str(path), feature=index)
+            )
+        zones[name] = shapely.make_valid(shapely.from_geojson(orjson.dumps(feature["geometry"])))
+    return zones
+
+
+@dataclass
+class Geography:
+    """The shapes location predicates test against, with cached buffers."""
+
+    border: BaseGeometry | None = None
+    agreed_line_held: BaseGeometry | None = None  # area held by the adversary at entry into force
+    zones: dict[str, BaseGeometry] = field(default_factory=dict)
+    _cache: dict[tuple[str, float], BaseGeometry] = field(default_factory=dict, repr=False)
+
+    def _buffered(self, key: str, geom: BaseGeometry, km: float) -> BaseGeometry:
+        """`geom` grown by `km`, buffered in an azimuthal equidistant projection around it."""
+        if km <= 0:
+            return geom
+        cached = self._cache.get((key, km))
+        if cached is not None:
+            return cached
+        centre = geom.centroid
+        aeqd = f"+proj=aeqd +lat_0={centre.y:.4f} +lon_0={centre.x:.4f} +datum=WGS84 +units=m"
+        fwd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+        inv = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+        projected = shapely.transform(
+            geom, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))
+        )
+        grown = shapely.segmentize(shapely.buffer(projected, km * 1000.0, quad_segs=8), 5000.0)
+        back = shapely.transform(
+            grown, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1]))
+        )
+        shapely.prepare(back)
+        self._cache[(key, km)] = back
+        return back
+
+    def inside(
+        self, where: str, lon: NDArray[np.float64], lat: NDArray[np.float64]
+    ) -> NDArray[np.bool_]:
+        """Mask of points inside the beneficiary (`beneficiary`, `beneficiary_incl_sea`) or anywhere."""
+        if where == "anywhere":
+            return np.ones(lon.shape, dtype=bool)
+        if self.border is None:
+            raise UserError(
+                "a trigger needs the beneficiary's border (location.inside) but none was given; "
+                "pass --border FILE.geojson or put the data folder in place"
+            )
+        shape = self.border
+        if where == "beneficiary_incl_sea":
+            shape = self._buffered("border", self.border, TERRITORIAL_SEA_KM)
+        return _contains(shape, lon, lat)
+
+    def beyond_line(
+        self, km: float, lon: NDArray[np.float64], lat: NDArray[np.float64]
+    ) -> NDArray[np.bool_]:
+        """Mask of points outside the adversary-held area and at least `km` from it."""
+        if self.agreed_line_held is None:
+            raise UserError(
+                "a trigger needs the agreed line (location.beyond_agreed_line_km) but none was "
+                "given; pass --agreed-line FILE.geojson (the area held at entry into force) "
+                "or --territory"
+            )
+        return ~_contains(self._buffered("line", self.agreed_line_held, km), lon, lat)
+
+    def in_zone(
+        self, name: str, lon: NDArray[np.float64], lat: NDArray[np.float64]
+    ) -> NDArray[np.bool_]:
+        """Mask of points inside the named zone."""
+        zone = self.zones.get(name)
+        if zone is None:
+            known = ", ".join(sorted(self.zones)) or "none"
+            raise UserError(f"unknown zone {name!r} (zones given: {known}); pass --zones FILE")
+        return _contains(zone, lon, lat)
+
+
+def _contains(
+    shape: BaseGeometry, lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Vectorised point-in-polygon with a bounding-box prefilter (NaN coordinates are outside)."""
+    out = np.zeros(lon.shape, dtype=bool)
+    minx, miny, maxx, maxy = shape.bounds
+    box = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+    idx = np.flatnonzero(box)
+    if idx.size:
+        shapely.prepare(shape)
+        out[idx] = shapely.contains_xy(shape, lon[idx], lat[idx])
+    return out
