@@ -1,0 +1,176 @@
+"""The processed history of a snapshot series: area, daily gross gain and loss, per-unit control."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeries
+from guarantor.territory.boundaries import Units
+from guarantor.territory.cache import HistoryCache
+from guarantor.territory.changes import areas_by_unit, gross_change
+from guarantor.territory.geodesy import plane_area_km2, to_plane
+
+StepFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """One snapshot's control area and its gross change since the previous snapshot."""
+
+    taken_at: datetime
+    name: str
+    digest: str
+    area_km2: float
+    gained_km2: float
+    lost_km2: float
+    repaired: int
+    quarantined: int
+
+
+@dataclass
+class HistoryStats:
+    """What a run did: how much came from the cache and how much was computed."""
+
+    parsed: int = 0
+    areas_computed: int = 0
+    pairs_computed: int = 0
+    from_cache: int = 0
+
+
+@dataclass
+class TerritoryHistory:
+    """Daily measures over a whole series; per-unit arrays are (days, units) in km²."""
+
+    source: str
+    records: list[DayRecord]
+    units: Units | None = None
+    unit_controlled: NDArray[np.float64] | None = None
+    unit_gained: NDArray[np.float64] | None = None
+    unit_lost: NDArray[np.float64] | None = None
+    stats: HistoryStats = field(default_factory=HistoryStats)
+
+    def index_at(self, when: datetime) -> int:
+        """Index of the last record at or before a time (-1 if none)."""
+        times = [r.taken_at for r in self.records]
+        return int(np.searchsorted(np.array(times, dtype=object), when, side="right")) - 1
+
+
+class _Geometries:
+    """Plane geometries of a series, parsed on demand; only the two most recent are kept."""
+
+    def __init__(self, entries: list[SnapshotEntry], options: ReadOptions, stats: HistoryStats):
+        self.entries = entries
+        self.options = options
+        self.stats = stats
+        self.kept: dict[int, shapely.Geometry] = {}
+
+    def __call__(self, i: int) -> shapely.Geometry:
+        if i not in self.kept:
+            parsed = self.entries[i].parsed(self.options)
+            self.stats.parsed += 1
+            self.kept[i] = to_plane(parsed.geometry)
+            for old in [k for k in self.kept if k < i - 1]:
+                del self.kept[old]
+        return self.kept[i]
+
+
+def build_history(
+    series: SnapshotSeries,
+    options: ReadOptions | None = None,
+    units: Units | None = None,
+    cache: HistoryCache | None = None,
+    step: StepFn | None = None,
+) -> TerritoryHistory:
+    """Measure every snapshot and every consecutive change, reusing cached results by content."""
+    options = options or ReadOptions()
+    entries = series.entries
+    stats = HistoryStats()
+    known_stats = cache.digests_for_stats() if cache else {}
+    for entry in entries:
+        if entry.stat_key and entry.stat_key in known_stats:
+            entry.set_digest(known_stats[entry.stat_key])
+    digests = [e.digest(options) for e in entries]
+    if cache:
+        for entry, digest in zip(entries, digests, strict=True):
+            if entry.stat_key and entry.stat_key not in known_stats:
+                cache.put_stat(entry.stat_key, digest)
+    snaps = cache.snapshots() if cache else {}
+    pairs = cache.pairs() if cache else {}
+    ukey = units.digest if units else ""
+    upairs = cache.unit_pairs(ukey) if cache and units else {}
+    tree = units.tree() if units else None
+    geometry = _Geometries(entries, options, stats)
+
+    n = len(entries)
+    base = None
+    if units and tree is not None and n:
+        base = cache.unit_base(digests[0], ukey) if cache else None
+        if base is None:
+            base = areas_by_unit(geometry(0), units, tree)
+            if cache:
+                cache.put_unit_base(digests[0], ukey, base)
+    records: list[DayRecord] = []
+    ugained = np.zeros((n, len(units.codes))) if units else None
+    ulost = np.zeros((n, len(units.codes))) if units else None
+    for i, (entry, digest) in enumerate(zip(entries, digests, strict=True)):
+        if digest in snaps:
+            area, repaired, quarantined = snaps[digest]
+        else:
+            area = plane_area_km2(geometry(i))
+            parsed = entry.parsed(options)
+            repaired, quarantined = parsed.repaired, len(parsed.quarantined)
+            stats.areas_computed += 1
+            if cache:
+                cache.put_snapshot(digest, area, repaired, quarantined)
+        gained = lost = 0.0
+        if i > 0:
+            key = (digests[i - 1], digest)
+            cached_pair = pairs.get(key)
+            cached_units = upairs.get(key) if units else None
+            if cached_pair is not None and (units is None or cached_units is not None):
+                gained, lost = cached_pair
+                if cached_units is not None and ugained is not None and ulost is not None:
+                    ugained[i], ulost[i] = cached_units
+                stats.from_cache += 1
+            else:
+                change = gross_change(geometry(i - 1), geometry(i))
+                gained, lost = change.gained_km2, change.lost_km2
+                stats.pairs_computed += 1
+                if cache:
+                    cache.put_pair(key[0], key[1], gained, lost)
+                if units and tree is not None and ugained is not None and ulost is not None:
+                    ugained[i] = areas_by_unit(change.gained, units, tree)
+                    ulost[i] = areas_by_unit(change.lost, units, tree)
+                    if cache:
+                        cache.put_unit_pair(key[0], key[1], ukey, ugained[i], ulost[i])
+        records.append(
+            DayRecord(
+                taken_at=entry.taken_at,
+                name=entry.name,
+                digest=digest,
+                area_km2=area,
+                gained_km2=gained,
+                lost_km2=lost,
+                repaired=repaired,
+                quarantined=quarantined,
+            )
+        )
+        if step:
+            step(i + 1, n)
+    history = TerritoryHistory(source=str(series.source), records=records, stats=stats)
+    if units and base is not None and ugained is not None and ulost is not None:
+        # Control inside each unit on day t is day 0's plus every later day's gains minus losses:
+        # exact as sets, so only each day's small change is ever intersected with the units.
+        history.units = units
+        history.unit_gained = ugained
+        history.unit_lost = ulost
+        history.unit_controlled = base[None, :] + np.cumsum(ugained - ulost, axis=0)
+    if cache:
+        cache.commit()
+    return history
