@@ -1,0 +1,389 @@
+"""Render an agreement as numbered treaty text (Markdown or HTML), optionally beside its rules."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from guarantor.model import Agreement, Clause
+from guarantor.model.decisions import (
+    Consensus,
+    EachParty,
+    QualifiedMajority,
+    Silence,
+    UnilateralAfterConsultation,
+)
+from guarantor.spec import words as w
+from guarantor.spec.findings import Finding
+
+
+@dataclass
+class Paragraph:
+    """One numbered paragraph of treaty text and the clause it renders."""
+
+    text: str
+    clause: Clause | None = None
+    source: str = ""
+    note: str = ""
+
+
+@dataclass
+class Article:
+    """A numbered article: a heading and its paragraphs."""
+
+    title: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+def _source(a: Agreement, c: Clause | None) -> str:
+    if c is None or c.source is None:
+        return ""
+    doc = a.documents.get(c.source.doc)
+    parts = [doc.title if doc else c.source.doc]
+    if c.source.article:
+        art = c.source.article
+        parts.append(f"Art. {art}" if art[:1].isdigit() else art)
+    if doc and doc.date:
+        parts.append(doc.date.isoformat())
+    if doc and doc.url:
+        parts.append(doc.url)
+    text = ", ".join(parts)
+    if c.source.quote:
+        text += f' — “{c.source.quote}”'
+    return f"{text} (clause {c.id}, version {c.version})"
+
+
+def _para(a: Agreement, text: str, c: Clause | None) -> Paragraph:
+    body = text
+    if c is not None and c.text and c.text.strip() not in text:
+        body += f" Text: “{c.text.strip()}”"
+    return Paragraph(body, c, _source(a, c), (c.fact_note or "").strip() if c else "")
+
+
+def _procedure_words(a: Agreement, proc: Any) -> str:
+    members = w.parties(a, proc.members) if proc.members else "the body's members"
+    if isinstance(proc, Consensus):
+        text = f"by consensus of {members}; every member can block a decision"
+        if proc.reservations_allowed:
+            text += "; members may join consensus with reservations"
+    elif isinstance(proc, Silence):
+        text = (
+            f"by silence procedure among {members}: adopted unless a member objects in writing "
+            f"within {w.duration(proc.objection_window)}"
+        )
+    elif isinstance(proc, UnilateralAfterConsultation):
+        text = f"by {w.parties(a, [proc.decider])} alone, after consulting {w.parties(a, proc.consult)}"
+        if proc.consultation_window is not None:
+            text += f" within {w.duration(proc.consultation_window)}"
+    elif isinstance(proc, QualifiedMajority):
+        text = f"by a qualified majority of {proc.threshold:.0%} of {members}"
+        if proc.veto:
+            text += f", subject to the veto of {w.parties(a, proc.veto)}"
+    elif isinstance(proc, EachParty):
+        text = "by each Party for itself"
+    else:  # pragma: no cover - the union is closed
+        text = proc.kind
+    if proc.decides_within is not None:
+        text += f", within {w.duration(proc.decides_within)}"
+    for g in proc.gates:
+        text += (
+            f"; for {w.parties(a, [g.party])} subject to approval by the {g.body} "
+            f"(expected delay {w.duration(g.expected_delay)})"
+        )
+    return text
+
+
+def articles(a: Agreement) -> list[Article]:
+    """The agreement as numbered articles, generated from the model."""
+    arts: list[Article] = []
+    art = Article("Parties and roles")
+    for p in a.parties:
+        roles = [r for r in a.roles if r.party == p.id]
+        text = f"{p.name} ({p.id})"
+        if p.members:
+            text += f", a group of {w.parties(a, p.members)}"
+        if roles:
+            desc = []
+            for r in roles:
+                span = ""
+                if r.valid_from or r.valid_to:
+                    span = f" from {r.valid_from or '…'} to {r.valid_to or '…'}"
+                desc.append(r.role.value.replace("_", " ") + span)
+            text += ", as " + "; ".join(desc)
+        art.paragraphs.append(Paragraph(text + "."))
+    arts.append(art)
+
+    lc = a.lifecycle
+    art = Article("Entry into force, duration and exit")
+    art.paragraphs.append(Paragraph(f"Status: {lc.status.value}. Nature: {a.nature.value.replace('_', ' ')}."))
+    if lc.activation is not None:
+        text = f"This guarantee enters into force {lc.activation.condition}."
+        if lc.activation.effective:
+            text += f" It took effect on {lc.activation.effective.isoformat()}."
+        art.paragraphs.append(_para(a, text, lc.activation))
+    if lc.term is not None:
+        t = lc.term
+        bits = []
+        if t.duration is not None:
+            bits.append(f"It remains in force for {w.duration(t.duration)}")
+        if t.renewal:
+            bits.append(f"it may be renewed {t.renewal}")
+        if t.notice_period is not None:
+            bits.append(f"termination takes effect {w.duration(t.notice_period)} after written notice")
+        if t.sunset:
+            bits.append(f"it ends {t.sunset}")
+        art.paragraphs.append(_para(a, ("; ".join(bits) or "No term is set") + ".", t))
+    for ps in lc.parties:
+        bits = [w.parties(a, [ps.party])]
+        if ps.signed:
+            bits.append(f"signed {ps.signed.isoformat()}")
+        if ps.ratified:
+            bits.append(f"ratified {ps.ratified.isoformat()}")
+        if ps.procedure:
+            bits.append(ps.procedure)
+        art.paragraphs.append(Paragraph(", ".join(bits) + "."))
+    arts.append(art)
+
+    if a.bodies or a.procedures:
+        art = Article("Bodies and decision procedures")
+        for b in a.bodies:
+            text = f"The {b.name} consists of {w.parties(a, b.members)}"
+            if b.venue:
+                text += f" and meets at {b.venue}"
+            if b.veto:
+                text += f"; {w.parties(a, b.veto)} each hold a veto"
+            art.paragraphs.append(_para(a, text + ".", b))
+        for proc in a.procedures:
+            art.paragraphs.append(_para(a, f"Procedure {proc.id}: decisions are taken {_procedure_words(a, proc)}.", proc))
+        arts.append(art)
+
+    if a.triggers:
+        art = Article("Triggers")
+        for t in a.triggers:
+            text = f"{t.title or t.id}."
+            for lvl in t.levels:
+                text += f" It reaches the level “{lvl.level.value}” on {w.predicate(lvl.when, a)}."
+            if t.determination:
+                text += f" It is confirmed by determination {t.determination}."
+            art.paragraphs.append(_para(a, text, t))
+        arts.append(art)
+
+    if a.determinations:
+        art = Article("Determination and attribution")
+        for d in a.determinations:
+            body = a.body(d.body).name if d.body in {b.id for b in a.bodies} else d.body
+            text = f"The {body} determines whether {', '.join(d.triggers) or 'a breach'} occurred"
+            text += " and who is responsible" if d.attributes else ""
+            if d.within is not None:
+                text += f", within {w.duration(d.within)}"
+            if d.min_attribution is not None:
+                text += f", on attribution confidence of at least {d.min_attribution:g}"
+            if d.evidence_required:
+                text += f", on the evidence of {', '.join(d.evidence_required)}"
+            text += "."
+            if d.conditional_invocation:
+                text += " It may invoke the guarantee conditionally, pending attribution."
+            art.paragraphs.append(_para(a, text, d))
+        arts.append(art)
+
+    if a.obligations:
+        art = Article("Obligations")
+        for o in a.obligations:
+            verb = {"must": "shall", "may": "may", "must_not": "shall not"}[o.modality.value]
+            text = f"{w.parties(a, o.party)} {verb} {o.what}"
+            if o.opened_by.trigger:
+                lvl = f" at level “{o.opened_by.level.value}”" if o.opened_by.level else ""
+                text += f", once trigger {o.opened_by.trigger}{lvl} is reached"
+            if o.at_request_of:
+                text += f", at the request of {w.parties(a, o.at_request_of)}"
+            if o.deadline is not None:
+                text += f", {w.deadline(o.deadline)}"
+            if o.venue:
+                text += f", at {o.venue}"
+            text += "."
+            if o.monitored_by:
+                text += f" Compliance is monitored under {o.monitored_by}."
+            if o.hence:
+                text += f" On compliance: {', '.join(o.hence)}."
+            if o.lest:
+                text += f" On breach: {', '.join(o.lest)}."
+            if o.on_breach:
+                text += f" On breach: {o.on_breach}."
+            art.paragraphs.append(_para(a, text, o))
+        arts.append(art)
+
+    art = Article("Response ladder")
+    if not a.ladder.steps:
+        art.paragraphs.append(Paragraph("No response is set out."))
+    for s in sorted(a.ladder.steps, key=lambda s: s.order):
+        text = f"Step {s.order}: {s.action}"
+        if s.at_level:
+            text += f" (at level “{s.at_level.value}”"
+            text += f" of {', '.join(s.triggers)})" if s.triggers else ")"
+        if s.preconditions:
+            text += f", after {', '.join(s.preconditions)}"
+        text += "."
+        if s.must:
+            text += f" {w.parties(a, s.must)} shall act."
+        if s.may:
+            text += f" {w.parties(a, s.may)} may act."
+        if s.through_body:
+            text += f" It requires a decision of {a.body(s.through_body).name if s.through_body in {b.id for b in a.bodies} else s.through_body}."
+        if s.procedure:
+            text += f" Decision: procedure {s.procedure}."
+        if s.within is not None:
+            text += f" To be taken within {w.duration(s.within)}."
+        for n in s.needs:
+            qty = f"{n.quantity:g}" if n.quantity is not None else f"[{n.formula}]"
+            text += (
+                f" Needs {qty} × {n.capability} ({n.where.value.replace('_', ' ')}"
+                f", within {w.duration(n.needed_within)}, priority {n.priority})."
+            )
+        art.paragraphs.append(_para(a, text, s))
+    arts.append(art)
+
+    art = Article("Contributions")
+    if not a.pledges:
+        art.paragraphs.append(Paragraph("No contributions are pledged."))
+    for p in a.pledges:
+        text = (
+            f"{w.parties(a, [p.party])} pledges {p.quantity:g} × {p.capability}"
+            f"{' (' + p.unit + ')' if p.unit else ''}, located {p.location.value.replace('_', ' ')}"
+        )
+        if p.readiness is not None:
+            text += f", ready within {w.duration(p.readiness)}"
+        text += f" [{p.status}]."
+        for c in p.caveats:
+            where = ", ".join(x.value.replace("_", " ") for x in c.where)
+            cav = {
+                "no_deployment_in": f"no deployment in {where}",
+                "only_from": f"only from {where}",
+                "subject_to_vote": f"subject to a vote of the {c.gate}"
+                + (f" (expected delay {w.duration(c.expected_delay)})" if c.expected_delay else ""),
+                "not_front_line": "not on the front line",
+                "neutrality": "without prejudice to its neutrality",
+                "other": c.text or "other caveat",
+            }[c.kind]
+            text += f" Caveat: {cav}."
+        if p.depends_on:
+            text += f" Stands only if {', '.join(p.depends_on)} stands."
+        art.paragraphs.append(_para(a, text, p))
+    arts.append(art)
+
+    if a.forfeitures:
+        art = Article("Forfeiture")
+        for f in a.forfeitures:
+            text = f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.predicate(f.when, a)}."
+            art.paragraphs.append(_para(a, text, f))
+        arts.append(art)
+
+    art = Article("Monitoring and verification")
+    if not a.monitoring:
+        art.paragraphs.append(Paragraph("No monitoring arrangement is set out."))
+    for m in a.monitoring:
+        text = f"{w.parties(a, m.monitor)} monitor"
+        if m.sensors:
+            text += f" with {', '.join(m.sensors)}"
+        if m.cadence is not None:
+            text += f", every {w.duration(m.cadence)}"
+        if m.on_request_within is not None:
+            text += f"; verification on request within {w.duration(m.on_request_within)}"
+        if m.reports_to:
+            text += f"; reports go to {', '.join(m.reports_to)}"
+        art.paragraphs.append(_para(a, text + ".", m))
+    arts.append(art)
+    return arts
+
+
+def _rule_yaml(c: Clause | None) -> str:
+    if c is None:
+        return ""
+    data = c.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"text", "source", "fact_note"})
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88).strip()
+
+
+def render_markdown(a: Agreement, side_by_side: bool = False, findings: list[Finding] | None = None) -> str:
+    """The agreement as Markdown treaty text; with `side_by_side`, each paragraph's rule follows it."""
+    out = [f"# {a.title}", ""]
+    meta = f"*{a.nature.value.replace('_', ' ').capitalize()}*, version {a.version}"
+    if a.date:
+        meta += f", {a.date.isoformat()}"
+    out += [meta + f". Id `{a.id}`.", ""]
+    if a.summary:
+        out += [a.summary.strip(), ""]
+    if a.fact_notes:
+        out += ["**Where public facts are thin**", ""]
+        out += [f"- {n.strip()}" for n in a.fact_notes]
+        out.append("")
+    for i, art in enumerate(articles(a), start=1):
+        out += [f"## Article {i}. {art.title}", ""]
+        for j, p in enumerate(art.paragraphs, start=1):
+            out.append(f"{i}.{j}. {p.text}")
+            if p.source:
+                out += ["", f"   *Source:* {p.source}"]
+            if p.note:
+                out += ["", f"   *Note:* {p.note}"]
+            if side_by_side and p.clause is not None:
+                out += ["", "   ```yaml"] + [f"   {line}" for line in _rule_yaml(p.clause).splitlines()] + ["   ```"]
+            out.append("")
+    if findings is not None:
+        out += ["## Lint findings", ""]
+        if not findings:
+            out.append("None.")
+        for f in findings:
+            out.append(f"- **{f.code}** ({f.severity.value}, line {f.line}): {f.message}")
+        out.append("")
+    if a.documents:
+        out += ["## Sources", ""]
+        for key in sorted(a.documents):
+            d = a.documents[key]
+            bits = [f"`{key}`: {d.title}"]
+            if d.publisher:
+                bits.append(d.publisher)
+            if d.date:
+                bits.append(d.date.isoformat())
+            if d.url:
+                bits.append(d.url)
+            out.append("- " + ", ".join(bits))
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+_CSS = """
+body{font-family:Georgia,'Times New Roman',serif;max-width:72em;margin:2em auto;padding:0 1em;line-height:1.5;color:#1a1a1a}
+h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:1.6em}
+.src,.note{font-size:.85em;color:#555}.note{color:#7a4b00}
+table.sbs{border-collapse:collapse;width:100%}table.sbs td{vertical-align:top;border-top:1px solid #ddd;padding:.5em}
+table.sbs td.rule{width:45%;background:#f6f8fa}pre{font-size:.8em;white-space:pre-wrap;margin:0}
+"""
+
+
+def render_html(a: Agreement, side_by_side: bool = False, findings: list[Finding] | None = None) -> str:
+    """The agreement as a self-contained HTML page; with `side_by_side`, text beside rule."""
+    e = html.escape
+    if not side_by_side:
+        body = MarkdownIt("commonmark").render(render_markdown(a, findings=findings))
+    else:
+        parts = [f"<h1>{e(a.title)}</h1>", f"<p><em>{e(a.nature.value.replace('_', ' '))}</em>, version {e(a.version)}</p>"]
+        for i, art in enumerate(articles(a), start=1):
+            parts.append(f"<h2>Article {i}. {e(art.title)}</h2><table class=\"sbs\">")
+            for j, p in enumerate(art.paragraphs, start=1):
+                src = f'<div class="src">Source: {e(p.source)}</div>' if p.source else ""
+                note = f'<div class="note">Note: {e(p.note)}</div>' if p.note else ""
+                rule = f"<pre>{e(_rule_yaml(p.clause))}</pre>" if p.clause is not None else ""
+                parts.append(
+                    f"<tr><td><strong>{i}.{j}.</strong> {e(p.text)}{src}{note}</td>"
+                    f'<td class="rule">{rule}</td></tr>'
+                )
+            parts.append("</table>")
+        body = "\n".join(parts) + "\n"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{e(a.title)}</title><style>{_CSS.strip()}</style></head><body>\n"
+        + body
+        + "</body></html>\n"
+    )
