@@ -26,7 +26,7 @@ def canonical_json(obj: Any) -> str:
     # stdlib json, not orjson: it keeps integers of any size and refuses NaN/Infinity, so every
     # payload either has exactly one canonical text or is rejected as a user error.
     try:
-        return json.dumps(
+        text = json.dumps(
             obj,
             sort_keys=True,
             separators=(",", ":"),
@@ -34,8 +34,10 @@ def canonical_json(obj: Any) -> str:
             allow_nan=False,
             default=_default,
         )
+        text.encode("utf-8")  # lone surrogates have no UTF-8 form: no hash, no storage
     except (ValueError, TypeError, RecursionError) as exc:
         raise UserError(f"record content is not canonical JSON: {exc}") from None
+    return text
 
 
 def signing_bytes(

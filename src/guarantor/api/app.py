@@ -1,0 +1,479 @@
+"""The FastAPI application: agreements, events, activations, obligations, acts, pledges, deliveries, plans, summaries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from guarantor import __version__
+from guarantor.api.limits import BodySizeLimit
+from guarantor.api.schemas import (
+    MAX_SEQ,
+    ActWrite,
+    AgreementWrite,
+    ConfirmationWrite,
+    CorrectionWrite,
+    FlowWrite,
+    GenericWrite,
+    Page,
+    RecordOut,
+    Write,
+    WriteResult,
+)
+from guarantor.errors import UserError
+from guarantor.ledger import chain
+from guarantor.ledger.access import Principal, Role, authenticate
+from guarantor.ledger.chain import LedgerConflict, NewRecord, StoredRecord
+from guarantor.ledger.records import Flow, Kind
+from guarantor.ledger.summary import read_flows, split, summarise
+
+MAX_BODY_BYTES = 1 << 20
+TOKEN_CACHE_SECONDS = 2.0  # a revoked token stops working within this time
+
+# Which roles may write which kinds of record (always as their own party).
+WRITERS: dict[str, frozenset[Role]] = {
+    Kind.commitment: frozenset({Role.guarantor}),
+    Kind.allocation: frozenset({Role.guarantor}),
+    Kind.delivery: frozenset({Role.guarantor}),
+    Kind.verified_delivery: frozenset({Role.beneficiary}),
+    Kind.event: frozenset({Role.monitor}),
+    Kind.activation: frozenset({Role.monitor}),
+    Kind.obligation: frozenset({Role.commission}),
+    Kind.determination: frozenset({Role.commission}),
+    Kind.plan: frozenset({Role.commission}),
+    Kind.agreement_version: frozenset({Role.commission}),
+    Kind.act: frozenset({Role.guarantor, Role.beneficiary, Role.monitor, Role.commission}),
+}
+
+QueryText = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
+
+
+class State:
+    """What the app holds: the engine, a short-lived token cache, and summary caches keyed by chain head."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.tokens: dict[str, tuple[float, Principal | None]] = {}
+        self.cache: dict[tuple[Any, ...], tuple[int, bytes]] = {}
+
+    def principal(self, secret: str) -> Principal | None:
+        """The principal of a token, cached for a couple of seconds."""
+        now = time.monotonic()
+        hit = self.tokens.get(secret)
+        if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+            return hit[1]
+        found = authenticate(self.engine, secret)
+        with self.lock:
+            if len(self.tokens) > 10_000:
+                self.tokens.clear()
+            self.tokens[secret] = (now, found)
+        return found
+
+    def cached(self, key: tuple[Any, ...], build: Any) -> bytes:
+        """JSON bytes for a read that depends only on the ledger content, rebuilt when the head moves."""
+        head_seq, _ = chain.head(self.engine)
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] == head_seq:
+            return hit[1]
+        body = orjson.dumps(build(), option=orjson.OPT_SORT_KEYS)
+        with self.lock:
+            self.cache[key] = (head_seq, body)
+        return body
+
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def principal(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The party and role behind the request's bearer token (401 when missing or unknown)."""
+    if creds is None:
+        raise HTTPException(
+            401,
+            "missing bearer token: send 'Authorization: Bearer <token>'",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    state: State = request.app.state.guarantor
+    found = state.principal(creds.credentials)
+    if found is None:
+        raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
+    return found
+
+
+Auth = Annotated[Principal, Depends(principal)]
+SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ)]
+
+
+def _out(rec: StoredRecord) -> RecordOut:
+    return RecordOut.model_validate(rec.as_dict())
+
+
+def create_app(
+    database: str | None = None,
+    *,
+    engine: Engine | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The API over a ledger database (migrated on start)."""
+    from guarantor.ledger.database import open_engine
+
+    state = State(engine if engine is not None else open_engine(database, pool_size=20))
+    app = FastAPI(
+        title="guarantor",
+        version=__version__,
+        description=(
+            "Multilateral security guarantees: agreements, events, activations, obligations, acts, pledges, "
+            "deliveries and plans, in a hash-chained ledger. Every request except /health needs "
+            "`Authorization: Bearer <token>`; a token belongs to one party and has one role, and writes "
+            "only that party's records."
+        ),
+    )
+    app.state.guarantor = state
+
+    @app.exception_handler(LedgerConflict)
+    async def _conflict(_request: Request, exc: LedgerConflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(UserError)
+    async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse({"detail": f"database unavailable, retry: {exc.orig}"}, status_code=503)
+
+    def check_writer(who: Principal, kind: str, body: Write) -> None:
+        allowed = WRITERS.get(kind, frozenset())
+        if who.role not in allowed:
+            roles = ", ".join(sorted(r.value for r in allowed)) or "nobody (CLI only)"
+            raise HTTPException(
+                403, f"a {who.role.value} token may not write {kind} records (allowed: {roles})"
+            )
+        if body.party != who.party:
+            raise HTTPException(
+                403,
+                f"this token belongs to {who.party!r}; it cannot write records of {body.party!r}",
+            )
+
+    def write(
+        kind: str,
+        body: Write,
+        payload: dict[str, Any],
+        response: Response,
+        *,
+        key: str | None = None,
+        refs: tuple[int, ...] = (),
+    ) -> WriteResult:
+        stored_key = (
+            key if key is not None else (f"api/{body.party}/{body.key}" if body.key else None)
+        )
+        rec = NewRecord(
+            kind=kind,
+            party=body.party,
+            payload=payload,
+            refs=tuple(dict.fromkeys((*body.refs, *refs))),
+            key=stored_key,
+            signature=body.signature,
+        )
+        result = chain.append(state.engine, [rec])
+        created = bool(result.appended)
+        response.status_code = 201 if created else 200
+        return WriteResult(record=_out((result.appended or result.existing)[0]), created=created)
+
+    def own_record(who: Principal, seq: int, kinds: tuple[str, ...] | None = None) -> StoredRecord:
+        rec = chain.get_record(state.engine, seq)
+        if rec is None or (kinds is not None and rec.kind not in kinds):
+            what = " or ".join(kinds) if kinds else "record"
+            raise HTTPException(404, f"no {what} with seq {seq}")
+        if rec.party != who.party:
+            raise HTTPException(
+                403, f"record {seq} belongs to {rec.party!r}; {who.party!r} cannot correct it"
+            )
+        return rec
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Liveness and the chain head (no token needed)."""
+        seq, digest = chain.head(state.engine)
+        return {"ok": True, "head": {"seq": seq, "hash": digest}, "version": __version__}
+
+    @app.get("/v1/me", tags=["service"])
+    def me(who: Auth) -> dict[str, str]:
+        """The party and role of the calling token."""
+        return {"party": who.party, "role": who.role.value}
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    @app.get("/v1/records", response_model=Page, tags=["ledger"])
+    def records(
+        who: Auth,
+        kind: QueryText = None,
+        party: QueryText = None,
+        after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Page:
+        """Records in chain order after `after` (cursor pagination), optionally of one kind or party."""
+        recs = chain.list_records(state.engine, kind=kind, party=party, after=after, limit=limit)
+        return Page(
+            records=[_out(r) for r in recs], next_after=recs[-1].seq if len(recs) == limit else None
+        )
+
+    @app.get("/v1/records/{seq}", response_model=RecordOut, tags=["ledger"])
+    def record(who: Auth, seq: SeqPath) -> RecordOut:
+        """One record."""
+        rec = chain.get_record(state.engine, seq)
+        if rec is None:
+            raise HTTPException(404, f"no record with seq {seq}")
+        return _out(rec)
+
+    @app.get("/v1/head", tags=["ledger"])
+    def head(who: Auth) -> dict[str, Any]:
+        """The chain head (publish it to anchor the ledger)."""
+        seq, digest = chain.head(state.engine)
+        return {"seq": seq, "hash": digest}
+
+    @app.get("/v1/verify", tags=["ledger"])
+    def verify(who: Auth) -> dict[str, Any]:
+        """Walk the whole chain: hashes, links, signatures; names the first bad record."""
+        return chain.verify(state.engine).as_dict()
+
+    @app.get("/v1/summary", tags=["ledger"])
+    def summary(
+        who: Auth,
+        by: Literal["donor", "group"] = "donor",
+        period_from: Annotated[
+            str | None, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+        ] = None,
+        period_to: Annotated[
+            str | None, Query(alias="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+        ] = None,
+    ) -> Response:
+        """Committed vs allocated vs delivered per donor or group (EUR bn), delivery ratio, share of GDP."""
+
+        def build() -> dict[str, Any]:
+            rows = summarise(
+                read_flows(state.engine), by=by, period_from=period_from, period_to=period_to
+            )
+            return {"by": by, "from": period_from, "to": period_to, "unit": "EUR bn", "rows": rows}
+
+        return Response(
+            state.cached(("summary", by, period_from, period_to), build),
+            media_type="application/json",
+        )
+
+    @app.get("/v1/split", tags=["ledger"])
+    def split_view(who: Auth, period: Literal["month", "quarter", "year"] = "year") -> Response:
+        """US vs Europe allocations per period (EUR bn)."""
+
+        def build() -> dict[str, Any]:
+            return {
+                "period": period,
+                "unit": "EUR bn",
+                "rows": split(read_flows(state.engine), period=period),
+            }
+
+        return Response(state.cached(("split", period), build), media_type="application/json")
+
+    @app.get("/v1/agreements", tags=["agreements"])
+    def agreements(who: Auth) -> dict[str, Any]:
+        """Agreements and their versions."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for rec in chain.iter_records(state.engine, [Kind.agreement_version]):
+            data = rec.data()
+            found.setdefault(str(data["agreement_id"]), []).append(
+                {
+                    "version": data["version"],
+                    "seq": rec.seq,
+                    "title": data.get("title"),
+                    "party": rec.party,
+                }
+            )
+        return {"agreements": [{"id": k, "versions": v} for k, v in sorted(found.items())]}
+
+    @app.get("/v1/agreements/{agreement_id}/versions/{version}", tags=["agreements"])
+    def agreement_version(
+        who: Auth,
+        agreement_id: Annotated[str, Path(max_length=128)],
+        version: Annotated[str, Path(max_length=64)],
+    ) -> dict[str, Any]:
+        """One version of an agreement, with its YAML text."""
+        for rec in reversed(chain.iter_records(state.engine, [Kind.agreement_version])):
+            data = rec.data()
+            if data.get("agreement_id") == agreement_id and data.get("version") == version:
+                return {**data, "seq": rec.seq, "hash": rec.hash}
+        raise HTTPException(404, f"no version {version!r} of agreement {agreement_id!r}")
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    @app.post("/v1/agreements", response_model=WriteResult, status_code=201, tags=["agreements"])
+    def post_agreement(who: Auth, body: AgreementWrite, response: Response) -> WriteResult:
+        """Record a version of an agreement (commission); validated by the spec language when present."""
+        check_writer(who, Kind.agreement_version, body)
+        agreement_id, version, title = body.agreement_id, body.version, None
+        try:
+            from guarantor.spec.load import load_spec_text
+        except ImportError:  # the spec room is optional for the service
+            load_spec_text = None  # type: ignore[assignment]
+        if load_spec_text is not None:
+            loaded = load_spec_text(body.yaml, "agreement YAML", strict=True)
+            parsed = loaded.agreement
+            for name, given, actual in (
+                ("agreement_id", agreement_id, parsed.id),
+                ("version", version, parsed.version),
+            ):
+                if given is not None and given != actual:
+                    raise HTTPException(
+                        422, f"{name} {given!r} does not match the YAML's {actual!r}"
+                    )
+            agreement_id, version, title = parsed.id, parsed.version, parsed.title
+        if agreement_id is None or version is None:
+            raise HTTPException(422, "agreement_id and version are required")
+        payload = {
+            "agreement_id": agreement_id,
+            "version": version,
+            "title": title,
+            "yaml": body.yaml,
+        }
+        return write(
+            Kind.agreement_version,
+            body,
+            payload,
+            response,
+            key=f"agreement/{agreement_id}/{version}",
+        )
+
+    def generic(kind: Kind, summary_text: str) -> None:
+        def handler(who: Auth, body: GenericWrite, response: Response) -> WriteResult:
+            check_writer(who, kind, body)
+            return write(kind, body, body.payload, response)
+
+        handler.__doc__ = summary_text
+        app.post(
+            f"/v1/{kind.value}s",
+            response_model=WriteResult,
+            status_code=201,
+            tags=["records"],
+            name=f"post_{kind.value}",
+        )(handler)
+
+    generic(Kind.event, "Ingest an observed event (monitor).")
+    generic(Kind.activation, "Record a trigger activation with its evidence (monitor).")
+    generic(Kind.obligation, "Record an obligation that follows from an activation (commission).")
+    generic(Kind.determination, "Record a determination (commission).")
+    generic(Kind.plan, "Record a response plan (commission).")
+
+    @app.post("/v1/acts", response_model=WriteResult, status_code=201, tags=["records"])
+    def post_act(who: Auth, body: ActWrite, response: Response) -> WriteResult:
+        """Record an act by the party itself, e.g. consultation_requested (beneficiary), consultation_held."""
+        check_writer(who, Kind.act, body)
+        return write(Kind.act, body, {**body.payload, "act": body.act}, response)
+
+    def flow_endpoint(path: str, kind: Kind, text: str) -> None:
+        def handler(who: Auth, body: FlowWrite, response: Response) -> WriteResult:
+            check_writer(who, kind, body)
+            if body.flow.supersedes is not None:
+                own_record(who, body.flow.supersedes, (kind.value,))
+            return write(
+                kind,
+                body,
+                body.flow.payload(),
+                response,
+                refs=tuple(x for x in (body.flow.supersedes,) if x),
+            )
+
+        handler.__doc__ = text
+        app.post(
+            path,
+            response_model=WriteResult,
+            status_code=201,
+            tags=["flows"],
+            name=f"post_{kind.value}",
+        )(handler)
+
+    flow_endpoint(
+        "/v1/pledges", Kind.commitment, "Record the party's own pledge (commitment) (guarantor)."
+    )
+    flow_endpoint(
+        "/v1/allocations", Kind.allocation, "Record the party's own allocation (guarantor)."
+    )
+    flow_endpoint("/v1/deliveries", Kind.delivery, "Record the party's own delivery (guarantor).")
+
+    @app.post(
+        "/v1/deliveries/{seq}/confirmation",
+        response_model=WriteResult,
+        status_code=201,
+        tags=["flows"],
+    )
+    def confirm(
+        who: Auth, seq: SeqPath, body: ConfirmationWrite, response: Response
+    ) -> WriteResult:
+        """Confirm receipt of a delivery made to the calling party (beneficiary): a verified delivery."""
+        check_writer(who, Kind.verified_delivery, body)
+        rec = chain.get_record(state.engine, seq)
+        if rec is None or rec.kind != Kind.delivery:
+            raise HTTPException(404, f"no delivery with seq {seq}")
+        data = rec.data()
+        if data.get("recipient") != who.party:
+            raise HTTPException(
+                403, f"delivery {seq} was made to {data.get('recipient')!r}, not to {who.party!r}"
+            )
+        try:
+            flow = Flow.model_validate(
+                {
+                    **{k: v for k, v in data.items() if k != "supersedes"},
+                    "value_eur": Decimal(body.value_eur)
+                    if body.value_eur is not None
+                    else data["value_eur"],
+                    "source": f"receipt confirmed by {who.party}",
+                }
+            )
+        except ValidationError as exc:
+            raise HTTPException(
+                422, f"delivery {seq} cannot be confirmed: {exc.errors()[0]['msg']}"
+            ) from None
+        payload = flow.payload()
+        if body.note:
+            payload["note"] = body.note
+        return write(
+            Kind.verified_delivery,
+            body,
+            payload,
+            response,
+            key=f"confirm/{seq}/{who.party}",
+            refs=(seq,),
+        )
+
+    @app.post(
+        "/v1/records/{seq}/corrections",
+        response_model=WriteResult,
+        status_code=201,
+        tags=["records"],
+    )
+    def correct(who: Auth, seq: SeqPath, body: CorrectionWrite, response: Response) -> WriteResult:
+        """Correct one of the party's own records: a new record that supersedes it (the old one stays)."""
+        old = own_record(who, seq)
+        check_writer(who, old.kind, body)
+        payload: dict[str, Any] = {**body.payload, "supersedes": seq}
+        if old.kind in (Kind.commitment, Kind.allocation, Kind.delivery, Kind.verified_delivery):
+            try:
+                payload = Flow.model_validate(payload).payload()
+            except ValidationError as exc:
+                raise HTTPException(
+                    422, [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
+                ) from None
+        return write(old.kind, body, payload, response, refs=(seq,))
+
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app
