@@ -1,0 +1,395 @@
+"""`guarantor negotiate`: analyse, explain, reach, inverse, sensitivity, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from guarantor.errors import UserError
+from guarantor.jsonout import emit
+from guarantor.negotiate.analysis import Analysis, analyse
+from guarantor.negotiate.coalition import (
+    Improvement,
+    Step,
+    coalition_unstable,
+    coalitions_to_check,
+    status_quo_paths,
+)
+from guarantor.negotiate.conflict import Conflict
+from guarantor.negotiate.graph import Graph
+from guarantor.negotiate.loading import load_conflict
+from guarantor.negotiate.stability import CONCEPTS
+
+negotiate_app = typer.Typer(
+    help="Strategic conflict analysis with the Graph Model for Conflict Resolution.",
+    no_args_is_help=True,
+)
+
+
+class Format(str, Enum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _out() -> Console:
+    return Console(highlight=False)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _choices(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        dm, sep, alt = v.partition("=")
+        if not sep:
+            raise UserError(f"--alt {v!r}: write DECISION_MAKER=ALTERNATIVE")
+        out[dm] = alt
+    return out
+
+
+def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
+    conflict = load_conflict(path)
+    for note in conflict.notes:
+        _err().print(f"note: {note}")
+    choice = _choices(alt or [])
+    for dm in choice:
+        if dm not in conflict.dm_names:
+            raise UserError(f"--alt names unknown decision maker {dm!r}")
+    return conflict, conflict.compile(choice)
+
+
+def state_arg(g: Graph, text: str) -> int:
+    """State index from a decimal code or a Y/N string."""
+    t = text.strip()
+    if g.options is not None and t and set(t) <= {"Y", "N"}:
+        if len(t) != len(g.options.names):
+            raise UserError(f"state {t!r} has {len(t)} letters; the model has {len(g.options.names)} options")
+        code = sum(1 << k for k, ch in enumerate(t) if ch == "Y")
+    else:
+        try:
+            code = int(t)
+        except ValueError:
+            raise UserError(f"state {text!r}: give a decimal state code or a Y/N string") from None
+    idx = g.index_of(code)
+    if idx < 0:
+        raise UserError(f"state {text} is not a feasible state of this model")
+    return idx
+
+
+def _concepts(text: str, g: Graph) -> tuple[str, ...]:
+    if text == "all":
+        extra = ("l2", "nm") if len(g.dms) == 2 else ()
+        return (*CONCEPTS, *extra)
+    items = tuple(c.strip().lower() for c in text.split(",") if c.strip())
+    for c in items:
+        if c not in CONCEPTS and c != "nm" and not (c.startswith("l") and c[1:].isdigit()):
+            raise UserError(f"unknown concept {c!r}; use {', '.join(CONCEPTS)}, l<h> (e.g. l2), nm or all")
+    return items
+
+
+def _label(g: Graph, i: int) -> str:
+    return g.labels[i] if g.labels else ""
+
+
+def _codes(g: Graph, idx: list[int] | None) -> str:
+    if idx is None:
+        return "n/a (needs options)"
+    return ", ".join(str(int(g.codes[i])) for i in idx) or "none"
+
+
+def _run(g: Graph, concepts: tuple[str, ...]) -> Analysis:
+    if g.n < 20_000:
+        return analyse(g, concepts)
+    with Progress(console=_err(), transient=True) as bar:
+        task = bar.add_task("stability", total=len(concepts))
+
+        def tick(c: str) -> None:
+            bar.update(task, description=f"stability: {c}", advance=0 if c == concepts[0] else 1)
+
+        result = analyse(g, concepts, tick)
+        bar.update(task, completed=len(concepts))
+    return result
+
+
+@negotiate_app.command("analyze")
+def analyze_cmd(
+    file: Path = typer.Argument(..., help="Model: guarantor YAML or GMCR+ .gmcr"),
+    concepts: str = typer.Option("nash,gmr,smr,seq,sim,seq+sim", "--concepts", help="Comma list, or 'all' (adds l2, nm for 2 DMs)."),
+    alt: list[str] = typer.Option([], "--alt", help="Use an alternative preference: DM=NAME (repeatable)."),
+    coalitions: bool = typer.Option(False, "--coalitions", help="Also check equilibria against coalitional improvements."),
+    all_states: bool = typer.Option(False, "--all-states", help="List every state, not only equilibria."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
+) -> None:
+    """Stability of every state for every decision maker, and the equilibria per concept."""
+    conflict, g = _load(file, alt)
+    cs = _concepts(concepts, g)
+    result = _run(g, cs)
+    coal: dict[int, list[Improvement]] = {}
+    if coalitions:
+        candidates = sorted({i for c in cs if (e := result.equilibria(c)) for i in e})
+        coal = coalition_unstable(g, coalitions_to_check(g), candidates)
+    if fmt == Format.json:
+        doc = result.to_json()
+        if coalitions:
+            doc["coalition_improvements"] = {
+                str(int(g.codes[s])): [_imp_json(g, im) for im in ims] for s, ims in sorted(coal.items())
+            }
+        emit(doc)
+        return
+    if fmt == Format.csv:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["decimal", "ordered", "state", *[f"{c}_equilibrium" for c in cs], *[f"{c}_stable_for" for c in cs]])
+        for k in range(g.n):
+            eq = [("" if (t := result.tables[c]) is None else int(t[:, k].all())) for c in cs]
+            who = [("" if (t := result.tables[c]) is None else ";".join(g.dms[d] for d in range(len(g.dms)) if t[d, k])) for c in cs]
+            w.writerow([int(g.codes[k]), k + 1, _label(g, k), *eq, *who])
+        sys.stdout.write(buf.getvalue())
+        return
+    out = _out()
+    out.print(f"[bold]{g.name}[/]: {len(g.dms)} decision makers, {g.n} feasible states" + (f", {len(g.options.names)} options" if g.options else ""))
+    summary = Table(title="Equilibria (decimal state codes)")
+    summary.add_column("concept")
+    summary.add_column("equilibria")
+    for c in cs:
+        summary.add_row(c.upper(), _codes(g, result.equilibria(c)))
+    out.print(summary)
+    rows = range(g.n) if all_states else sorted({i for c in cs if (e := result.equilibria(c)) for i in e})
+    if g.n > 500 and all_states:
+        raise UserError("--all-states prints at most 500 states; use --format csv or json")
+    detail = Table(title="States" if all_states else "Equilibrium states: who finds each stable")
+    detail.add_column("state", justify="right")
+    detail.add_column("options" if g.options else "name")
+    shown = [c for c in cs if result.tables[c] is not None]
+    for c in shown:
+        detail.add_column(c.upper())
+    if coalitions:
+        detail.add_column("coalitional improvement")
+    initials = [n[:3] for n in g.dms]
+    for k in rows:
+        cells = []
+        for c in shown:
+            t = result.tables[c]
+            assert t is not None
+            if t[:, k].all():
+                cells.append("[green]eq[/]")
+            else:
+                cells.append("[dim]" + ",".join(initials[d] for d in range(len(g.dms)) if t[d, k]) + "[/]")
+        extra = []
+        if coalitions:
+            ims = coal.get(k, [])
+            extra.append("; ".join(f"{'+'.join(g.dms[d] for d in im.coalition)} → {int(g.codes[im.target])}" for im in ims[:3]) or "none")
+        detail.add_row(str(int(g.codes[k])), _label(g, k), *cells, *extra)
+    out.print(detail)
+    if g.options is not None:
+        out.print("[dim]options (Y/N, option 1 first): " + ", ".join(f"{k + 1} {n} ({g.dms[o]})" for k, (n, o) in enumerate(zip(g.options.names, g.options.owners, strict=True))) + "[/]")
+    out.print("[dim]eq = stable for every decision maker; otherwise the DMs (first letters) for whom it is stable.[/]")
+
+
+def _imp_json(g: Graph, im: Improvement) -> dict[str, Any]:
+    return {
+        "coalition": [g.dms[d] for d in im.coalition],
+        "from": int(g.codes[im.source]),
+        "to": int(g.codes[im.target]),
+        "moves": [{"dm": g.dms[s.dm], "from": int(g.codes[s.source]), "to": int(g.codes[s.target])} for s in im.path],
+    }
+
+
+@negotiate_app.command("explain")
+def explain_cmd(
+    file: Path = typer.Argument(..., help="Model file"),
+    state: str = typer.Option(..., "--state", help="Decimal state code or Y/N string"),
+    dm: list[str] = typer.Option([], "--dm", help="Decision maker (repeatable; default: all)"),
+    concept: str = typer.Option("seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim, l<h>, nm"),
+    alt: list[str] = typer.Option([], "--alt", help="DM=ALTERNATIVE preference"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+) -> None:
+    """Why a state is (un)stable: each improvement and the sanction that deters it, or not."""
+    from guarantor.negotiate.explain import explain
+
+    _, g = _load(file, alt)
+    s = state_arg(g, state)
+    concept = concept.lower()
+    _concepts(concept, g)
+    names = dm or list(g.dms)
+    for n in names:
+        if n not in g.dms:
+            raise UserError(f"unknown decision maker {n!r}; known: {', '.join(g.dms)}")
+    results = [explain(g, g.dms.index(n), s, concept) for n in names]
+    if fmt == Format.json:
+        emit({"state": int(g.codes[s]), "concept": concept, "explanations": results})
+        return
+    out = _out()
+    for r in results:
+        colour = "green" if r["stable"] else "red"
+        out.print(f"[bold {colour}]{r['lines'][0]}[/]")
+        for line in r["lines"][1:]:
+            out.print("  " + line)
+
+
+@negotiate_app.command("reach")
+def reach_cmd(
+    file: Path = typer.Argument(..., help="Model file"),
+    start: str | None = typer.Option(None, "--from", help="Start state (default: the model's status quo)"),
+    concept: str = typer.Option("seq", "--concept", help="Which equilibria to look for"),
+    coalitions: bool = typer.Option(True, "--coalitions/--unilateral", help="Allow coalitional improvements too"),
+    alt: list[str] = typer.Option([], "--alt", help="DM=ALTERNATIVE preference"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+) -> None:
+    """Status quo analysis: which equilibria can be reached, by which shortest improvement paths."""
+    _, g = _load(file, alt)
+    if start is None:
+        if g.status_quo is None:
+            raise UserError("the model has no status_quo; pass --from STATE")
+        s = g.status_quo
+    else:
+        s = state_arg(g, start)
+    cs = _concepts(concept, g)
+    result = analyse(g, cs)
+    eq = result.equilibria(cs[0])
+    if eq is None:
+        raise UserError(f"{cs[0]} needs a model written with options")
+    paths = status_quo_paths(g, s, eq, coalitions_to_check(g) if coalitions and len(g.dms) > 1 else None)
+
+    def step_json(x: Step | Improvement) -> dict[str, Any]:
+        if isinstance(x, Improvement):
+            return {"by": [g.dms[d] for d in x.coalition], "from": int(g.codes[x.source]), "to": int(g.codes[x.target]), "coalition": True}
+        return {"by": [g.dms[x.dm]], "from": int(g.codes[x.source]), "to": int(g.codes[x.target]), "coalition": False}
+
+    doc = {
+        "from": int(g.codes[s]),
+        "concept": cs[0],
+        "coalitions": coalitions,
+        "equilibria": [
+            {"state": int(g.codes[t]), "reachable": p is not None, "path": None if p is None else [step_json(x) for x in p]}
+            for t, p in paths.items()
+        ],
+    }
+    if fmt == Format.json:
+        emit(doc)
+        return
+    out = _out()
+    table = Table(title=f"From {int(g.codes[s])} ({_label(g, s)}) to the {cs[0].upper()} equilibria, by " + ("unilateral and coalitional" if coalitions else "unilateral") + " improvements")
+    table.add_column("equilibrium", justify="right")
+    table.add_column("state")
+    table.add_column("shortest path")
+    for item in doc["equilibria"]:
+        t = g.index_of(int(item["state"]))
+        if item["path"] is None:
+            path = "[red]not reachable[/]"
+        elif not item["path"]:
+            path = "is the start"
+        else:
+            path = " → ".join([str(item["from"] if False else int(g.codes[s]))] + [f"{st['to']} ({'+'.join(st['by'])})" for st in item["path"]])
+        table.add_row(str(item["state"]), _label(g, t), path)
+    out.print(table)
+
+
+@negotiate_app.command("inverse")
+def inverse_cmd(
+    file: Path = typer.Argument(..., help="Model file"),
+    state: str = typer.Option(..., "--state", help="The state wished to be stable"),
+    concept: str = typer.Option("seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim"),
+    vary: list[str] = typer.Option(..., "--vary", help="DM or DM:FIRST-LAST ranking positions to permute (repeatable)"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+) -> None:
+    """Which preference orders would make a state stable: counts, necessary orderings, conditions."""
+    from guarantor.negotiate.inverse import inverse, parse_slice
+
+    _, g = _load(file)
+    s = state_arg(g, state)
+    result = inverse(g, s, concept.lower(), [parse_slice(v, g) for v in vary])
+    if fmt == Format.json:
+        emit(result)
+        return
+    out = _out()
+    out.print(f"[bold]{result['stable_profiles']:,}[/] of {result['profiles']:,} preference profiles make state {result['target']} {concept.upper()}-stable for every decision maker.")
+    if result["necessary"]:
+        t = Table(title="Orderings that hold in every such profile (necessary)")
+        t.add_column("decision maker")
+        t.add_column("must prefer")
+        t.add_column("to")
+        for n in result["necessary"]:
+            t.add_row(n["dm"], str(n["prefers"]), str(n["to"]))
+        out.print(t)
+    if result["example"]:
+        out.print("example: " + "; ".join(f"{e['dm']}: " + " ≻ ".join(map(str, e["ranking"])) for e in result["example"]))
+    t = Table(title=f"Conditions at state {result['target']} ({concept.upper()}), from the definition")
+    t.add_column("decision maker")
+    t.add_column("could move to", justify="right")
+    t.add_column("stable only if")
+    for c in result["conditions"]:
+        text = c["either"] + (f", or {c['or'].split(' does not prefer ', 1)[1]} is not preferred; candidates: {', '.join(map(str, c['candidate_sanctions'])) or 'none'}" if "or" in c else "")
+        t.add_row(c["dm"], str(c["move_to"]), text)
+    out.print(t)
+
+
+@negotiate_app.command("sensitivity")
+def sensitivity_cmd(
+    file: Path = typer.Argument(..., help="Model file with alternative preferences"),
+    flip: list[str] = typer.Option([], "--flip", help="Also try this option with the other reversibility (repeatable)"),
+    concepts: str = typer.Option("nash,gmr,smr,seq,sim,seq+sim", "--concepts", help="Comma list"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
+) -> None:
+    """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
+    from guarantor.negotiate.sensitivity import sensitivity
+
+    conflict = load_conflict(file)
+    g0 = conflict.compile()
+    cs = _concepts(concepts, g0)
+    result = sensitivity(conflict, cs, flip)
+    if fmt == Format.json:
+        emit(result)
+        return
+    if fmt == Format.csv:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["state", "label", *cs, "robust"])
+        for st in result["states"]:
+            w.writerow([st["state"], st["label"], *[st["counts"][c] for c in cs], ";".join(st["robust"])])
+        sys.stdout.write(buf.getvalue())
+        return
+    out = _out()
+    n = result["scenarios"]
+    t = Table(title=f"In how many of {n} scenarios each state is an equilibrium")
+    t.add_column("state", justify="right")
+    t.add_column("options" if g0.options else "name")
+    for c in cs:
+        t.add_column(c.upper(), justify="right")
+    t.add_column("robust under")
+    for st in result["states"]:
+        t.add_row(str(st["state"]), st["label"], *[str(st["counts"][c]) for c in cs], ", ".join(x.upper() for x in st["robust"]) or "[dim]none[/]")
+    out.print(t)
+    out.print("[dim]scenarios: " + " | ".join(r["scenario"] for r in result["runs"]) + "[/]")
+
+
+@negotiate_app.command("export")
+def export_cmd(
+    file: Path = typer.Argument(..., help="Model file (YAML or .gmcr)"),
+    out: Path = typer.Argument(..., help="The .gmcr file to write"),
+) -> None:
+    """Write the model as a GMCR+ save file."""
+    from guarantor.negotiate.gmcr import write_gmcr
+
+    conflict = load_conflict(file)
+    write_gmcr(conflict, out)
+    _err().print(f"wrote {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `guarantor negotiate` to the root command."""
+    app.add_typer(negotiate_app, name="negotiate")

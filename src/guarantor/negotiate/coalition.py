@@ -1,0 +1,145 @@
+"""Coalitional improvements by legal sequences of members' moves, and status quo analysis."""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+from guarantor.errors import UserError
+from guarantor.negotiate.graph import Graph
+
+MAX_STATES = 20_000
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move in a path: who moved, from which state index to which."""
+
+    dm: int
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """A coalitional improvement: the coalition, start, end and one legal sequence of moves."""
+
+    coalition: tuple[int, ...]
+    source: int
+    target: int
+    path: tuple[Step, ...]
+
+
+def _product_graph(g: Graph, members: tuple[int, ...]) -> csr_matrix:
+    """Nodes: 0..n-1 start states; n + j*n + t = at t after member j moved. Edges respect legality."""
+    n = g.n
+    k = len(members)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for j, dm in enumerate(members):
+        mv = g.moves[dm]
+        src = mv.sources
+        dst = mv.targets.astype(np.int64)
+        rows.append(src)  # from a start state
+        cols.append(n + j * n + dst)
+        for x in range(k):
+            if x != j:  # member j may move after x, never after itself
+                rows.append(n + x * n + src)
+                cols.append(n + j * n + dst)
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    size = n + k * n
+    return csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(size, size))
+
+
+def coalition_improvements(g: Graph, members: tuple[int, ...], sources: list[int] | None = None) -> list[Improvement]:
+    """Every coalitional improvement of `members` (all strictly better off) from the given states."""
+    if g.n > MAX_STATES:
+        raise UserError(f"coalition analysis is limited to {MAX_STATES} states; this model has {g.n}")
+    n = g.n
+    prod = _product_graph(g, members)
+    pay = g.payoff[list(members)]
+    out: list[Improvement] = []
+    for s in sources if sources is not None else range(n):
+        order, pred = breadth_first_order(prod, s, directed=True, return_predecessors=True)
+        reached = order[order >= n]
+        states = (reached - n) % n
+        better = np.all(pay[:, states] > pay[:, [s]], axis=0)
+        seen: set[int] = set()
+        for node, t in zip(reached[better].tolist(), states[better].tolist(), strict=True):
+            if t in seen or t == s:
+                continue
+            seen.add(t)
+            steps: list[Step] = []
+            cur = node
+            while cur >= n:
+                prev = int(pred[cur])
+                j = (cur - n) // n
+                steps.append(Step(members[j], prev if prev < n else (prev - n) % n, (cur - n) % n))
+                cur = prev
+            out.append(Improvement(members, s, t, tuple(reversed(steps))))
+    return sorted(out, key=lambda im: (im.source, im.target))
+
+
+def coalitions_to_check(g: Graph) -> list[tuple[int, ...]]:
+    """Coalitions of two or more decision makers: every subset when there are at most 6 DMs."""
+    k = len(g.dms)
+    if g.coalitions and any(len(c) > 1 for c in g.coalitions):
+        return [c for c in g.coalitions if len(c) > 1]
+    if k > 6:
+        raise UserError("with more than 6 decision makers, name the coalitions in the model ('coalitions')")
+    return [c for size in range(2, k + 1) for c in itertools.combinations(range(k), size)]
+
+
+def coalition_unstable(g: Graph, coalitions: list[tuple[int, ...]], candidates: list[int]) -> dict[int, list[Improvement]]:
+    """For each candidate state, the coalitional improvements that leave it."""
+    found: dict[int, list[Improvement]] = {s: [] for s in candidates}
+    for c in coalitions:
+        for im in coalition_improvements(g, c, candidates):
+            found[im.source].append(im)
+    return found
+
+
+def status_quo_paths(
+    g: Graph, start: int, targets: list[int], coalitions: list[tuple[int, ...]] | None = None
+) -> dict[int, tuple[Step | Improvement, ...] | None]:
+    """Shortest path of unilateral (and, if given, coalitional) improvements from start to each target."""
+    ups = [g.ui(d) for d in range(len(g.dms))]
+    coal: dict[int, list[Improvement]] = {}
+    prev: dict[int, tuple[int, Step | Improvement]] = {}
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        s = queue.popleft()
+        moves: list[tuple[int, Step | Improvement]] = []
+        for d, ui in enumerate(ups):
+            moves.extend((t, Step(d, s, t)) for t in ui.of(s))
+        if coalitions:
+            if s not in coal:
+                coal[s] = [im for c in coalitions for im in coalition_improvements(g, c, [s])]
+            moves.extend((im.target, im) for im in coal[s])
+        for t, how in moves:
+            if t not in seen:
+                seen.add(t)
+                prev[t] = (s, how)
+                queue.append(t)
+    out: dict[int, tuple[Step | Improvement, ...] | None] = {}
+    for t in targets:
+        if t == start:
+            out[t] = ()
+        elif t not in seen:
+            out[t] = None
+        else:
+            path = []
+            cur = t
+            while cur != start:
+                p, how = prev[cur]
+                path.append(how)
+                cur = p
+            out[t] = tuple(reversed(path))
+    return out
