@@ -1,0 +1,1 @@
+"""Obligations and decisions: what an activation opens, who owes what by when, and its status."""
