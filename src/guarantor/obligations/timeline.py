@@ -270,7 +270,10 @@ class _Builder:
             if ob.modality is Modality.must_not:
                 status = "breached" if breach else "met"
             else:
-                status = status_of(opened, due, acts[0].time if acts else None, self.as_of, breach)
+                done = acts[0].time if acts else None
+                if done is None and ob.action.value == "determine" and upon != "determination":
+                    done = det_time  # the body's adopted determination discharges it
+                status = status_of(opened, due, done, self.as_of, breach)
             self.add(
                 Owed(
                     ob.id,
