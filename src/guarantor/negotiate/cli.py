@@ -29,6 +29,9 @@ from guarantor.negotiate.graph import Graph
 from guarantor.negotiate.loading import load_conflict
 from guarantor.negotiate.stability import CONCEPTS
 
+LIST_MAX = 16
+ROWS_MAX = 60
+
 negotiate_app = typer.Typer(
     help="Strategic conflict analysis with the Graph Model for Conflict Resolution.",
     no_args_is_help=True,
@@ -164,21 +167,41 @@ def analyze_cmd(
     out.print(f"[bold]{g.name}[/]: {len(g.dms)} decision makers, {g.n} feasible states" + (f", {len(g.options.names)} options" if g.options else ""))
     summary = Table(title="Equilibria (decimal state codes)")
     summary.add_column("concept")
+    summary.add_column("count", justify="right")
     summary.add_column("equilibria")
     for c in cs:
-        summary.add_row(c.upper(), _codes(g, result.equilibria(c)))
+        e = result.equilibria(c)
+        shown_codes = _codes(g, e if e is None else e[:LIST_MAX])
+        if e is not None and len(e) > LIST_MAX:
+            shown_codes += f", … (+{len(e) - LIST_MAX}; --format json lists all)"
+        summary.add_row(c.upper(), "" if e is None else str(len(e)), shown_codes)
     out.print(summary)
-    rows = range(g.n) if all_states else sorted({i for c in cs if (e := result.equilibria(c)) for i in e})
-    if g.n > 500 and all_states:
-        raise UserError("--all-states prints at most 500 states; use --format csv or json")
-    detail = Table(title="States" if all_states else "Equilibrium states: who finds each stable")
-    detail.add_column("state", justify="right")
-    detail.add_column("options" if g.options else "name")
     shown = [c for c in cs if result.tables[c] is not None]
+    if all_states:
+        if g.n > ROWS_MAX:
+            raise UserError(f"--all-states prints at most {ROWS_MAX} states; use --format csv or json")
+        rows = list(range(g.n))
+        title = "All states"
+    else:
+        key = next((c for c in ("nash", *shown) if c in shown), None)
+        rows = (result.equilibria(key) or []) if key else []
+        if g.status_quo is not None and g.status_quo not in rows:
+            rows = [g.status_quo, *rows]
+        title = f"{key.upper() if key else ''} equilibria" + (" and the status quo" if g.status_quo is not None else "") + ": for whom each state is stable"
+        if len(rows) > ROWS_MAX:
+            rows = rows[:ROWS_MAX]
+            title += f" (first {ROWS_MAX})"
+    detail = Table(title=title)
+    detail.add_column("state", justify="right")
+    if g.options is not None:
+        detail.add_column("options", no_wrap=True)
+        detail.add_column("taken")
+    else:
+        detail.add_column("name")
     for c in shown:
         detail.add_column(c.upper())
     if coalitions:
-        detail.add_column("coalitional improvement")
+        detail.add_column("coalitional improvements")
     initials = [n[:3] for n in g.dms]
     for k in rows:
         cells = []
@@ -192,8 +215,17 @@ def analyze_cmd(
         extra = []
         if coalitions:
             ims = coal.get(k, [])
-            extra.append("; ".join(f"{'+'.join(g.dms[d] for d in im.coalition)} → {int(g.codes[im.target])}" for im in ims[:3]) or "none")
-        detail.add_row(str(int(g.codes[k])), _label(g, k), *cells, *extra)
+            first = ims[0] if ims else None
+            extra.append(
+                "none" if first is None
+                else f"{len(ims)}, e.g. {'+'.join(g.dms[d] for d in first.coalition)} → {int(g.codes[first.target])}"
+            )
+        sq = " [bold](status quo)[/]" if k == g.status_quo else ""
+        if g.options is not None:
+            names = [n for j, n in enumerate(g.options.names) if (int(g.codes[k]) >> j) & 1]
+            detail.add_row(str(int(g.codes[k])), _label(g, k), (", ".join(names) or "none") + sq, *cells, *extra)
+        else:
+            detail.add_row(str(int(g.codes[k])), _label(g, k) + sq, *cells, *extra)
     out.print(detail)
     if g.options is not None:
         out.print("[dim]options (Y/N, option 1 first): " + ", ".join(f"{k + 1} {n} ({g.dms[o]})" for k, (n, o) in enumerate(zip(g.options.names, g.options.owners, strict=True))) + "[/]")

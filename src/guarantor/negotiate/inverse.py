@@ -62,7 +62,7 @@ def inverse(g: Graph, target: int, concept: str, slices: list[Slice]) -> dict[st
         for (dm, _, values), perm in zip(blocks, combo, strict=True):
             for state, v in zip(perm, values, strict=True):
                 payoff[dm, state] = v
-        orc.p = [[int(x) for x in row] for row in payoff]
+        orc.set_payoff([[int(x) for x in row] for row in payoff])
         if not _state_stable(orc, target, concept):
             continue
         count += 1

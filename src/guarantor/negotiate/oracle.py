@@ -55,6 +55,12 @@ class Oracle:
         self.g = g
         self.r = unilateral_moves(g)
         self.p = [[int(x) for x in row] for row in g.payoff]
+        self._reach: dict[tuple[tuple[int, ...], int, bool], set[int]] = {}
+
+    def set_payoff(self, payoff: list[list[int]]) -> None:
+        """Replace the preferences (clears cached improvement reach sets)."""
+        self.p = payoff
+        self._reach = {k: v for k, v in self._reach.items() if not k[2]}
 
     def r_plus(self, i: int, s: int) -> set[int]:
         """Unilateral improvements of i from s."""
@@ -62,6 +68,9 @@ class Oracle:
 
     def reach(self, movers: list[int], s: int, improving: bool) -> set[int]:
         """States reachable from s by legal sequences of the movers (of UIs if `improving`)."""
+        key = (tuple(movers), s, improving)
+        if key in self._reach:
+            return self._reach[key]
         seen: set[tuple[int, int]] = set()
         queue: deque[tuple[int, int]] = deque([(s, -1)])
         found: set[int] = set()
@@ -76,6 +85,7 @@ class Oracle:
                         seen.add((t, j))
                         found.add(t)
                         queue.append((t, j))
+        self._reach[key] = found
         return found
 
     def stable(self, concept: str, i: int, s: int) -> bool:
