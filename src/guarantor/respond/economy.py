@@ -1,0 +1,143 @@
+"""GDP per party for fair shares: the shipped World Bank table, or the Kiel tracker's column."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guarantor.errors import Location, UserError
+from guarantor.respond._yaml import validate
+from guarantor.spec.yamlpos import parse_text
+
+KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
+
+
+class GdpEntry(BaseModel):
+    """GDP of one economy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    gdp: float = Field(gt=0)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class GdpFile(BaseModel):
+    """The shape of the shipped GDP table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    year: int
+    unit: str
+    licence: str
+    parties: dict[str, GdpEntry]
+
+
+@dataclass
+class GdpTable:
+    """GDP by economy code, with every alias that names it, and where the figures come from."""
+
+    source: str
+    unit: str
+    values: dict[str, float]
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def code_of(self, party_id: str, party_name: str | None = None) -> str | None:
+        """The economy code for a party id or name, or None when the table does not know it."""
+        for key in (party_id, party_name):
+            if key is None:
+                continue
+            if key in self.values:
+                return key
+            code = self.aliases.get(key.lower())
+            if code is not None:
+                return code
+        return None
+
+    def gdp(self, party_id: str, party_name: str | None = None) -> float | None:
+        """GDP of a party, or None when the table does not know it."""
+        code = self.code_of(party_id, party_name)
+        return None if code is None else self.values.get(code)
+
+
+def world_bank_table() -> GdpTable:
+    """The GDP table shipped with guarantor (World Bank WDI 2023, CC BY 4.0)."""
+    text = resources.files("guarantor.respond").joinpath("gdp.yaml").read_text(encoding="utf-8")
+    parsed = validate(GdpFile, parse_text(text, "guarantor/respond/gdp.yaml"), "GDP table")
+    aliases: dict[str, str] = {}
+    for code, entry in parsed.parties.items():
+        for alias in (code, entry.name, *entry.aliases):
+            aliases[alias.lower()] = code
+    return GdpTable(
+        source=f"{parsed.source}, {parsed.year}, {parsed.licence}",
+        unit=parsed.unit,
+        values={code: entry.gdp for code, entry in parsed.parties.items()},
+        aliases=aliases,
+    )
+
+
+def kiel_table(path: Path, base: GdpTable) -> GdpTable:
+    """GDP from the Kiel tracker's `gdp` column (latest year per donor), keyed like `base`."""
+    latest: dict[str, tuple[int, float]] = {}
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"iso", "year", "gdp"} - set(reader.fieldnames or [])
+            if missing:
+                raise UserError(
+                    f"Kiel tracker file lacks the columns {sorted(missing)}", Location(str(path))
+                )
+            for row in reader:
+                try:
+                    year, value = int(row["year"]), float(row["gdp"])
+                except (TypeError, ValueError):
+                    continue  # rows without a usable GDP are not GDP facts; the WDI table covers them
+                iso = (row["iso"] or "").strip()
+                if value > 0 and iso and year >= latest.get(iso, (0, 0.0))[0]:
+                    latest[iso] = (year, value)
+    except OSError as exc:
+        raise UserError(f"cannot read the Kiel tracker file: {exc}", Location(str(path))) from None
+    years = sorted({y for y, _ in latest.values()})
+    span = f"{years[0]}-{years[-1]}" if years else "no year"
+    return GdpTable(
+        source=f"Kiel Institute Ukraine Support Tracker, data_explorer.csv `gdp` column ({span})",
+        unit="as given by the tracker",
+        values={iso: v for iso, (_, v) in latest.items()},
+        aliases=base.aliases,
+    )
+
+
+def choose_table(
+    parties: list[tuple[str, str | None]], data_dir: Path | None, overrides: dict[str, float]
+) -> tuple[GdpTable, list[str]]:
+    """The GDP table for these (id, name) parties: Kiel when it covers them all, else World Bank.
+
+    Mixing sources would bias shares, so one source serves every party; scenario overrides win.
+    """
+    notes: list[str] = []
+    table = world_bank_table()
+    if data_dir is not None and (data_dir / KIEL_FILE).exists():
+        kiel = kiel_table(data_dir / KIEL_FILE, table)
+        uncovered = [pid for pid, name in parties if kiel.gdp(pid, name) is None]
+        if not uncovered:
+            table = kiel
+        else:
+            notes.append(
+                "Kiel tracker GDP does not cover "
+                + ", ".join(sorted(uncovered))
+                + "; using the World Bank table for every party"
+            )
+    if overrides:
+        values = dict(table.values)
+        aliases = dict(table.aliases)
+        for pid, value in overrides.items():
+            code = table.code_of(pid) or pid
+            values[code] = value
+            aliases[pid.lower()] = code
+        table = GdpTable(table.source + " (with scenario overrides)", table.unit, values, aliases)
+    return table, notes
