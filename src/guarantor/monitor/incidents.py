@@ -43,8 +43,12 @@ def _time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def as_incidents(records: Iterable[Any], default_side: str = "RU") -> list[Incident]:
-    """Incidents from incident-like records (objects or mappings with the usual field names)."""
+def as_incidents(records: Iterable[Any], sides: dict[str, str] | None = None) -> list[Incident]:
+    """Incidents from incident-like records (objects or mappings with the usual field names).
+
+    `sides` maps a record's side (e.g. the territory room's `obligor`) to a party id.
+    """
+    sides = sides or {}
     out: list[Incident] = []
     for index, record in enumerate(records):
         if isinstance(record, Incident):
@@ -53,25 +57,22 @@ def as_incidents(records: Iterable[Any], default_side: str = "RU") -> list[Incid
         first = _time(_get(record, "first_seen", "start", "date"))
         if first is None:
             raise ValueError(f"incident {index} has no first_seen time")
-        centroid = _get(record, "centroid")
-        if centroid is not None and not isinstance(centroid, tuple):
-            centroid = (
-                (float(centroid[0]), float(centroid[1]))
-                if hasattr(centroid, "__getitem__")
-                else (centroid.x, centroid.y)
-            )
-        rev = _get(record, "reversed", "reversed_on")
+        raw_centroid = _get(record, "centroid")
+        centroid = None
+        if raw_centroid is not None:
+            centroid = (float(raw_centroid[0]), float(raw_centroid[1]))
+        confirmed = _get(record, "confirmed_at", "confirmed")
+        reversed_ = _get(record, "reversed_at", "reversed")
+        side = str(_get(record, "side") or "")
         out.append(
             Incident(
                 id=str(_get(record, "id") or f"incident-{index}"),
                 first_seen=first,
                 area_km2=float(_get(record, "area_km2") or 0.0),
                 max_depth_km=float(_get(record, "max_depth_km", "depth_km") or 0.0),
-                side=str(_get(record, "side") or default_side),
-                confirmed=_time(_get(record, "confirmed", "confirmed_on"))
-                if not isinstance(_get(record, "confirmed"), bool)
-                else None,
-                reversed=_time(rev) if not isinstance(rev, bool) else None,
+                side=sides.get(side, side),
+                confirmed=None if isinstance(confirmed, bool) else _time(confirmed),
+                reversed=None if isinstance(reversed_, bool) else _time(reversed_),
                 centroid=centroid,
                 beyond=str(_get(record, "beyond") or "agreed_line"),
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guarantor.model import Agreement
+from guarantor.model.common import Duration
 from guarantor.model.triggers import Level, Trigger, predicate_kind
 from guarantor.monitor.columns import TYPE_CODE
 
@@ -73,11 +74,11 @@ class Plan:
         return repr((self.leaves, [(t.id, lv) for t, lv in self.triggers]))
 
 
-def _days(duration: Any, default: int) -> int:
+def _days(duration: Duration | None, default: int) -> int:
     """Whole days covering a duration (at least 1): evaluation is on UTC days."""
     if duration is None:
         return default
-    return max(1, int(math.ceil(float(duration.days()) - 1e-9)))
+    return max(1, math.ceil(duration.days() - 1e-9))
 
 
 def compile_plan(agreement: Agreement) -> Plan:

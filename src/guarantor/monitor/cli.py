@@ -1,0 +1,242 @@
+"""`guarantor events ...` (read, summarise, ingest) and `guarantor monitor ...` (evaluate, resume)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from guarantor.errors import UserError
+from guarantor.jsonout import emit
+
+events_app = typer.Typer(
+    help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
+)
+monitor_app = typer.Typer(help="Evaluate an agreement's triggers on events.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _report_read(result: object, quarantine: Path | None) -> None:
+    from guarantor.sources.events_read import write_quarantine
+    from guarantor.sources.events_schema import ReadResult
+
+    assert isinstance(result, ReadResult)
+    err = _err()
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {note}")
+    if result.quarantined:
+        target = quarantine or Path("quarantine.csv")
+        write_quarantine(result.quarantined, target)
+        err.print(f"[yellow]{len(result.quarantined)} row(s) quarantined[/] -> {target}")
+        for q in result.quarantined[:5]:
+            err.print(f"  {q.file}: row {q.row}: {q.reason}")
+    err.print(
+        f"rows {result.rows}, accepted {result.accepted}, quarantined {len(result.quarantined)}, "
+        f"duplicates {result.duplicates}, conflicting duplicates {result.conflicts}"
+    )
+
+
+@events_app.command("summary")
+def summary_command(
+    files: list[Path] = typer.Argument(
+        ..., help="UCDP GED CSV, ACLED export or guarantor .jsonl (gzip ok)."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    quarantine: Path | None = typer.Option(
+        None, "--quarantine", help="Where bad rows go (default ./quarantine.csv)."
+    ),
+) -> None:
+    """Read event files and count rows, accepted, quarantined, duplicates, and events by month."""
+    from guarantor.sources.events_read import by_month, read_events
+
+    result = read_events(files)
+    _report_read(result, quarantine)
+    months = by_month(result.events)
+    doc = {
+        "rows": result.rows,
+        "accepted": result.accepted,
+        "quarantined": len(result.quarantined),
+        "duplicates": result.duplicates,
+        "by_month": months,
+    }
+    if fmt is Format.json:
+        emit(doc)
+        return
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["month", "events"])
+        writer.writerows(months.items())
+        return
+    console = Console(highlight=False)
+    table = Table(title=f"events by year ({result.accepted} accepted of {result.rows} rows)")
+    table.add_column("year")
+    table.add_column("events", justify="right")
+    years: dict[str, int] = {}
+    for month, count in months.items():
+        years[month[:4]] = years.get(month[:4], 0) + count
+    for year, count in years.items():
+        table.add_row(year, str(count))
+    console.print(table)
+
+
+@events_app.command("ingest")
+def ingest_command(
+    files: list[Path] = typer.Argument(..., help="Event files to add."),
+    store: Path = typer.Option(..., "--store", help="The guarantor .jsonl store to add them to."),
+    quarantine: Path | None = typer.Option(None, "--quarantine"),
+) -> None:
+    """Add events to a JSON-lines store; re-ingesting the same file adds nothing."""
+    from guarantor.sources.events_read import ingest
+
+    result, added = ingest(files, store)
+    _report_read(result, quarantine)
+    _err().print(f"added {added} new event(s) to {store}")
+
+
+@monitor_app.command("evaluate")
+def evaluate_command(
+    agreement: Path = typer.Argument(..., help="Agreement YAML."),
+    events: list[Path] = typer.Option(..., "--events", help="Event files (chunks, in order)."),
+    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
+    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
+    border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
+    agreed_line: Path | None = typer.Option(
+        None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
+    ),
+    zones: Path | None = typer.Option(
+        None, "--zones", help="Named zones (GeoJSON, properties.name)."
+    ),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="Resume from and save to this file."
+    ),
+    why_not: bool = typer.Option(
+        False, "--why-not", help="Say which thresholds were missed and by how much."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Evaluate triggers on events; with --checkpoint, resume where the last run stopped."""
+    from guarantor.monitor.columns import EventColumns
+    from guarantor.monitor.engine import Evaluator
+    from guarantor.sources.events_read import read_events
+
+    ev = Evaluator(
+        load(agreement),
+        parse_date(start),
+        parse_date(end),
+        load_actors(actors),
+        geography(border, agreed_line, zones),
+    )
+    if checkpoint is not None and checkpoint.exists():
+        ev.load(checkpoint)
+        _err().print(f"resumed from {checkpoint} ({ev.rows} event(s) already evaluated)")
+    for path in events:
+        result = read_events([path])
+        _report_read(result, None)
+        ev.feed(EventColumns.from_events(result.events))
+    if checkpoint is not None:
+        ev.save(checkpoint)
+        _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
+    res = ev.result()
+    if fmt is Format.json:
+        doc: dict[str, object] = {"activations": [a.to_json() for a in res.activations]}
+        if why_not:
+            doc["near_misses"] = [m.to_json() for m in res.near_misses]
+        emit(doc)
+        return
+    print_activations(res.activations)
+    if why_not:
+        print_misses(res.near_misses)
+
+
+def print_activations(activations: list, limit: int = 40) -> None:  # type: ignore[type-arg]
+    """A Rich table of activations (first `limit`)."""
+    console = Console(highlight=False)
+    table = Table(title=f"activations ({len(activations)})")
+    for col in ("time (UTC)", "trigger", "level", "events", "attribution", "explanation"):
+        table.add_column(col, overflow="fold")
+    for a in activations[:limit]:
+        table.add_row(
+            a.time.strftime("%Y-%m-%d"),
+            a.trigger,
+            a.level,
+            str(a.evidence_total),
+            "" if a.attribution is None else f"{a.attribution:.2f}",
+            a.explanation,
+        )
+    console.print(table)
+    if len(activations) > limit:
+        console.print(f"... {len(activations) - limit} more (use --format json for all)")
+
+
+def print_misses(misses: list) -> None:  # type: ignore[type-arg]
+    """Near misses: which threshold was missed and by how much."""
+    console = Console(highlight=False)
+    table = Table(title="why not: levels never reached")
+    for col in ("trigger", "level", "reason"):
+        table.add_column(col, overflow="fold")
+    for m in misses:
+        table.add_row(m.trigger, m.level, "\n".join(m.reasons))
+    console.print(table)
+
+
+def parse_date(text: str) -> date:
+    """A YYYY-MM-DD date, or a clear error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def load(path: Path):  # type: ignore[no-untyped-def]
+    """The agreement at `path` (through the spec loader)."""
+    from guarantor.spec.load import load_agreement
+
+    return load_agreement(path)
+
+
+def load_actors(path: Path | None):  # type: ignore[no-untyped-def]
+    """The actor map at `path`, or an empty one."""
+    from guarantor.monitor.actors import ActorMap, load_actor_map
+
+    return load_actor_map(path) if path else ActorMap()
+
+
+def geography(border: Path | None, agreed_line: Path | None, zones: Path | None):  # type: ignore[no-untyped-def]
+    """The shapes for location predicates; the border defaults to the data folder's Natural Earth file."""
+    from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
+    from guarantor.sources.locate import locate_data
+
+    if border is None:
+        found = locate_data().file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
+        if found is not None:
+            _err().print(f"border: {found} (Natural Earth 10m)")
+            border = found
+    return Geography(
+        border=read_geojson_geometry(border) if border else None,
+        agreed_line_held=read_geojson_geometry(agreed_line) if agreed_line else None,
+        zones=read_zones(zones) if zones else {},
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `events` and `monitor` groups to the root command."""
+    app.add_typer(events_app, name="events")
+    app.add_typer(monitor_app, name="monitor")

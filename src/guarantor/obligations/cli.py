@@ -1,0 +1,135 @@
+"""`guarantor replay`: history against an agreement as if it had been in force."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from guarantor.jsonout import emit
+from guarantor.monitor.cli import (
+    Format,
+    geography,
+    load,
+    load_actors,
+    parse_date,
+    print_activations,
+    print_misses,
+)
+
+
+def replay_command(
+    agreement: Path = typer.Argument(..., help="Agreement YAML."),
+    events: list[Path] = typer.Option(
+        [], "--events", help="Event files (UCDP, ACLED, guarantor .jsonl)."
+    ),
+    territory: Path | None = typer.Option(
+        None, "--territory", help="Territory snapshots (folder or DeepState tar)."
+    ),
+    start: str = typer.Option(..., "--from", help="In force from (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--to", help="Replay until (YYYY-MM-DD)."),
+    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
+    proxy_confidence: float | None = typer.Option(
+        None, "--proxy-confidence", min=0, max=1, help="Override every proxy attribution."
+    ),
+    acts: Path | None = typer.Option(
+        None, "--acts", help="Recorded acts (YAML) to judge obligations against."
+    ),
+    border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
+    agreed_line: Path | None = typer.Option(
+        None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
+    ),
+    zones: Path | None = typer.Option(None, "--zones", help="Named zones GeoJSON."),
+    plot_path: Path | None = typer.Option(None, "--plot", help="Write a PNG timeline here."),
+    why_not: bool = typer.Option(False, "--why-not", help="Explain levels never reached."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
+) -> None:
+    """Replay history against an agreement: activations, what was owed, by when, and status."""
+    from guarantor.obligations.acts import load_acts
+    from guarantor.obligations.replay import plot, replay
+
+    err = Console(stderr=True, highlight=False)
+    actor_map = load_actors(actors)
+    if proxy_confidence is not None:
+        actor_map = actor_map.with_confidence("proxy", proxy_confidence)
+    result = replay(
+        load(agreement),
+        parse_date(start),
+        parse_date(end),
+        events,
+        actor_map,
+        geography(border, agreed_line, zones),
+        territory,
+        load_acts(acts) if acts else None,
+        progress=lambda m: err.print(m),
+    )
+    for source in result.sources:
+        err.print(source)
+    if acts is None:
+        err.print(
+            "no acts recorded (--acts): statuses show what would be overdue or breached if nobody acted"
+        )
+    if plot_path is not None:
+        plot(result, plot_path)
+        err.print(f"plot written to {plot_path}")
+    if fmt is Format.json:
+        emit(result.to_json())
+        return
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(
+            ["party", "action", "due", "status", "source", "trigger", "level", "opened"]
+        )
+        for o in result.timeline.owed:
+            j = o.to_json()
+            writer.writerow(
+                [
+                    j["party"],
+                    j["action"],
+                    j["due"],
+                    j["status"],
+                    j["source"],
+                    j["trigger"],
+                    j["level"],
+                    j["opened"],
+                ]
+            )
+        return
+    print_activations(result.monitor.activations)
+    print_obligations(result)
+    if why_not:
+        print_misses(result.monitor.near_misses)
+
+
+def print_obligations(result: object, limit: int = 40) -> None:
+    """A Rich table of what is owed."""
+    from guarantor.obligations.replay import ReplayResult
+
+    assert isinstance(result, ReplayResult)
+    owed = result.timeline.owed
+    console = Console(highlight=False)
+    table = Table(title=f"obligations opened ({len(owed)})")
+    for col in ("opened", "due", "party", "action", "source", "status", "notes"):
+        table.add_column(col, overflow="fold")
+    for o in owed[:limit]:
+        table.add_row(
+            o.opened.strftime("%Y-%m-%d %H:%M") if o.opened else "-",
+            o.due.strftime("%Y-%m-%d %H:%M") if o.due else "-",
+            o.party,
+            o.action[:40],
+            o.source,
+            o.status,
+            "; ".join(o.notes)[:120],
+        )
+    console.print(table)
+    if len(owed) > limit:
+        console.print(f"... {len(owed) - limit} more (use --format json for all)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level `replay` command."""
+    app.command("replay")(replay_command)

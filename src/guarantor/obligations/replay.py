@@ -1,0 +1,201 @@
+"""Replay: run history against an agreement as if it had been in force, and plot the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from guarantor.errors import UserError
+from guarantor.model import Agreement
+from guarantor.monitor.actors import ActorMap
+from guarantor.monitor.columns import EventColumns, day_start
+from guarantor.monitor.engine import MonitorResult, evaluate
+from guarantor.monitor.geography import Geography
+from guarantor.monitor.incidents import Incident, as_incidents
+from guarantor.obligations.acts import ActLog
+from guarantor.obligations.timeline import Timeline, build_timeline
+from guarantor.sources.events_read import read_events
+from guarantor.sources.events_schema import ReadResult
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ReplayResult:
+    """What a replay found: the monitor's result, the timeline, and where its inputs came from."""
+
+    agreement: Agreement
+    start: date
+    end: date
+    monitor: MonitorResult
+    timeline: Timeline
+    sources: list[str] = field(default_factory=list)
+    read: ReadResult | None = None
+    incidents: list[Incident] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The replay JSON document: activations, obligations, and context."""
+        return {
+            "agreement": {"id": self.agreement.id, "version": self.agreement.version},
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "activations": [a.to_json() for a in self.monitor.activations],
+            "obligations": [o.to_json() for o in self.timeline.owed],
+            "near_misses": [m.to_json() for m in self.monitor.near_misses],
+            "determinations": [
+                {
+                    "determination": det,
+                    "trigger": trig,
+                    "opened": d.opened.isoformat().replace("+00:00", "Z"),
+                    "status": d.status,
+                    "time": None if d.time is None else d.time.isoformat().replace("+00:00", "Z"),
+                    "explanation": d.explanation,
+                }
+                for det, trig, d in self.timeline.decisions
+            ],
+            "sources": self.sources,
+        }
+
+
+def territory_incidents(
+    source: Path,
+    start: date,
+    end: date,
+    obligor: str,
+    beneficiary: str,
+    border: Any = None,
+    progress: Progress | None = None,
+) -> tuple[list[Incident], Any]:
+    """Incidents beyond the line held at `start`, from a territory snapshot source (territory room)."""
+    from guarantor.sources.snapshots import ReadOptions, scan_snapshots
+    from guarantor.territory.violations import ViolationParams, find_incidents
+
+    options = ReadOptions()
+    series = scan_snapshots(source, options)
+    t0 = datetime.combine(start, datetime.min.time(), UTC)
+    t1 = datetime.combine(end, datetime.max.time(), UTC)
+    before = [e for e in series.entries if e.taken_at <= t0 + timedelta(days=1)]
+    if not before:
+        raise UserError(
+            f"no territory snapshot on or before {start} in {source} to take as the agreed line"
+        )
+    base = before[-1]
+    line = base.parsed(options).geometry
+    later = [e for e in series.entries if base.taken_at < e.taken_at <= t1]
+    if progress:
+        progress(f"territory: agreed line = snapshot {base.label}; {len(later)} later snapshot(s)")
+    snaps = [(e.taken_at, e.parsed(options).geometry) for e in later]
+    # Persistence and area thresholds are the triggers' (persisted, min_area_km2): take every
+    # advance of at least 0.1 km2 from the territory room and let the monitor apply them.
+    found = find_incidents(
+        snaps, line, ViolationParams(min_area_km2=0.1, min_persistence_days=0.0), border=border
+    )
+    return as_incidents(found, {"obligor": obligor, "beneficiary": beneficiary}), line
+
+
+def replay(
+    agreement: Agreement,
+    start: date,
+    end: date,
+    event_files: Sequence[Path] = (),
+    actors: ActorMap | None = None,
+    geography: Geography | None = None,
+    territory: Path | None = None,
+    acts: ActLog | None = None,
+    progress: Progress | None = None,
+    events: EventColumns | None = None,
+) -> ReplayResult:
+    """Evaluate the agreement over [start, end] on the given history and open what it owes."""
+    sources: list[str] = []
+    read = None
+    geography = geography or Geography()
+    if event_files:
+        read = read_events(event_files)
+        events = EventColumns.from_events(read.events)
+        sources.append(
+            f"events: {', '.join(str(p) for p in event_files)} ({read.accepted} accepted)"
+        )
+    incidents: list[Incident] = []
+    if territory is not None:
+        obligor = next(
+            iter(
+                agreement.with_role(_role("obligor"))
+                or agreement.with_role(_role("adversary"))
+                or ["RU"]
+            )
+        )
+        beneficiary = next(iter(agreement.with_role(_role("beneficiary")) or ["UA"]))
+        incidents, line = territory_incidents(
+            territory, start, end, obligor, beneficiary, geography.border, progress
+        )
+        if geography.agreed_line_held is None:
+            geography.agreed_line_held = line
+        sources.append(
+            f"territory: {territory} ({len(incidents)} incident(s) beyond the line of {start})"
+        )
+    result = evaluate(agreement, events, start, end, actors, geography, incidents)
+    as_of = day_start((end - date(1970, 1, 1)).days + 1)
+    timeline = build_timeline(agreement, result.activations, acts, as_of)
+    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
+
+
+def _role(name: str) -> Any:
+    from guarantor.model.parties import RoleKind
+
+    return RoleKind(name)
+
+
+def plot(result: ReplayResult, path: Path) -> None:
+    """A PNG of each trigger's level over time and the obligations' due dates (whole file or nothing)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from guarantor.sources.events_read import atomic_write
+
+    days = result.monitor.days
+    x = np.array([result.start + timedelta(days=i) for i in range(days)])
+    triggers = list(result.monitor.levels)
+    fig, axes = plt.subplots(
+        2, 1, figsize=(11, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
+    ax = axes[0]
+    for i, trig in enumerate(triggers):
+        series = result.monitor.levels[trig].astype(float)
+        ax.step(x, series + i * 0.08, where="post", label=trig, linewidth=1)
+    ax.set_yticks([-1, 0, 1, 2], ["none", "watch", "consult", "invoke"])
+    ax.set_title(f"{result.agreement.id}: trigger levels, {result.start} to {result.end}")
+    ax.legend(loc="upper right", fontsize=8)
+    ax2 = axes[1]
+    colours = {
+        "met": "tab:green",
+        "open": "tab:blue",
+        "overdue": "tab:orange",
+        "breached": "tab:red",
+        "waiting": "tab:gray",
+    }
+    sources = sorted({o.source for o in result.timeline.owed})
+    for o in result.timeline.owed:
+        if o.due is None:
+            continue
+        y = sources.index(o.source)
+        ax2.plot(
+            [o.due.date()], [y], marker="|", markersize=10, color=colours.get(o.status, "black")
+        )
+    ax2.set_yticks(range(len(sources)), sources, fontsize=7)
+    ax2.set_title(
+        "obligations due (colour = status: green met, orange overdue, red breached, grey waiting)",
+        fontsize=9,
+    )
+    fig.text(0.01, 0.01, "; ".join(result.sources)[:180], fontsize=6)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    atomic_write(path, buffer.getvalue())
