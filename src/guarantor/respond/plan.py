@@ -170,8 +170,16 @@ def plan_step(
         notes.append(f"fair share of {party} not measured: {why}")
     tasking = _tasking(problem, x, sc.activation)
     value_by_party: dict[str, float] = defaultdict(float)
+    unpriced: set[tuple[str, str]] = set()
     for t in tasking:
         value_by_party[t.party] += t.quantity * catalogue[t.capability].value_eur
+        if catalogue[t.capability].value_eur == 0:
+            unpriced.add((t.party, t.capability))
+    for party, kind in sorted(unpriced):
+        notes.append(
+            f"{party} is tasked {kind}, which the catalogue does not monetise: its fair-share "
+            "ratio leaves it out"
+        )
     return Plan(
         agreement=agreement.id,
         step=ladder_step.id,

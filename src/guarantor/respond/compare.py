@@ -1,0 +1,63 @@
+"""Variants side by side: the same step planned with and without some parties."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from guarantor.model import Agreement
+from guarantor.respond.plan import Plan, plan_step
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named variant: the parties left out."""
+
+    label: str
+    without: tuple[str, ...] = ()
+
+
+def parse_variant(text: str) -> Variant:
+    """'US' or 'US,UK' → a variant without those parties, labelled 'without US, UK'."""
+    parties = tuple(sorted({p.strip() for p in text.split(",") if p.strip()}))
+    return Variant("without " + ", ".join(parties), parties)
+
+
+def compare(
+    agreement: Agreement,
+    step: str,
+    variants: Sequence[Variant],
+    base_without: Sequence[str] = (),
+    **options: Any,
+) -> list[Plan]:
+    """One plan per variant (the first is the base), with identical options otherwise."""
+    plans: list[Plan] = []
+    for variant in variants:
+        without = sorted({*base_without, *variant.without})
+        plans.append(plan_step(agreement, step, without=without, label=variant.label, **options))
+    return plans
+
+
+def comparison_json(plans: Sequence[Plan]) -> dict[str, Any]:
+    """The scriptable shape of a comparison: each variant's plan in the respond JSON shape."""
+    return {
+        "agreement": plans[0].agreement if plans else None,
+        "step": plans[0].step if plans else None,
+        "variants": [{"label": p.label, "without": p.without, "plan": p.to_json()} for p in plans],
+    }
+
+
+def met_by_requirement(plan: Plan) -> dict[str, tuple[float, float, float]]:
+    """Per requirement id: (on time, late, needed)."""
+    out: dict[str, tuple[float, float, float]] = {
+        r.id: (0.0, 0.0, r.quantity) for r in plan.requirements
+    }
+    for task in plan.tasking:
+        on, late, need = out[task.requirement]
+        if task.late_days > 0:
+            late += task.quantity
+        else:
+            on += task.quantity
+        out[task.requirement] = (on, late, need)
+    return out
