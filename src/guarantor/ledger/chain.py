@@ -362,6 +362,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
         head_row = conn.execute(
             select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
         ).one()
+        head_seq, head_hash = int(head_row[0]), str(head_row[1])
         # First pass: where each stored hash sits, to tell a reordered or inserted record from a modified one.
         position: dict[str, int] = {}
         for seq_value, digest in conn.execution_options(yield_per=10_000).execute(
@@ -386,6 +387,15 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
             count += 1
             if len(problems) >= MAX_PROBLEMS:
                 break
+            if rec.seq > head_seq:
+                problems.append(
+                    Problem(
+                        rec.seq,
+                        "inserted",
+                        f"record {rec.seq} lies beyond the chain head ({head_seq})",
+                    )
+                )
+                break
             if rec.seq > expected:
                 gap = f"{expected}" if rec.seq == expected + 1 else f"{expected}..{rec.seq - 1}"
                 problems.append(
@@ -409,7 +419,6 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
             prev = rec.hash
             expected = rec.seq + 1
         last_seq = expected - 1
-        head_seq, head_hash = int(head_row[0]), str(head_row[1])
         if head_seq > last_seq:
             problems.append(
                 Problem(
@@ -418,15 +427,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
                     f"record(s) {last_seq + 1}..{head_seq} missing at the end of the chain",
                 )
             )
-        elif head_seq < last_seq:
-            problems.append(
-                Problem(
-                    head_seq + 1,
-                    "inserted",
-                    f"record(s) {head_seq + 1}..{last_seq} lie beyond the chain head",
-                )
-            )
-        elif head_hash != prev:
+        elif head_seq == last_seq and head_hash != prev:
             problems.append(
                 Problem(
                     max(last_seq, 1), "head", "the chain head's hash does not match the last record"
@@ -443,15 +444,18 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
     return VerifyReport(count, head_seq, head_hash, signatures, problems)
 
 
+RENUMBER_WINDOW = 64  # how far back a renumbered record's original seq is searched for
+
+
 def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> list[Problem]:
     computed = rec.computed_hash()
     link_ok = rec.prev_hash == prev
     if computed == rec.hash and link_ok:
         return []
     label = f"record {rec.seq} ({rec.kind}, {rec.party})"
+    back = 0 if rec.prev_hash == GENESIS_HASH else position.get(rec.prev_hash)
     if computed != rec.hash:
-        # Does it hash correctly at the place its own back-link points to? Then it was moved.
-        back = 0 if rec.prev_hash == GENESIS_HASH else position.get(rec.prev_hash)
+        # The seq is part of the hash: find where the record was written to tell a move from an edit.
         if back is not None and rec.computed_hash(back + 1) == rec.hash:
             original = back + 1
             if original > rec.seq:
@@ -465,17 +469,27 @@ def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> lis
             return [
                 Problem(
                     original,
-                    "deleted",
-                    f"{label} was written as record {original}: records renumbered after a deletion",
+                    "inserted",
+                    f"{label} was written as record {original}: record(s) {original}..{rec.seq - 1} inserted before it",
                 )
             ]
+        if back is None:
+            for shift in range(1, RENUMBER_WINDOW + 1):
+                if rec.computed_hash(rec.seq + shift) == rec.hash:
+                    return [
+                        Problem(
+                            rec.seq,
+                            "deleted",
+                            f"{label} was written as record {rec.seq + shift}: {shift} record(s) before it "
+                            "deleted and the rest renumbered",
+                        )
+                    ]
         return [
             Problem(
                 rec.seq, "modified", f"{label} does not match its hash: modified in the database"
             )
         ]
     # The record is self-consistent but does not link to the one before it.
-    back = position.get(rec.prev_hash)
     if back is None:
         return [
             Problem(
