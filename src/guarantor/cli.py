@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from guarantor.errors import UserError
 
@@ -71,7 +72,9 @@ def version_command() -> None:
 
 def fail(err: UserError) -> NoReturn:
     """Print a user error on stderr without a traceback and exit with its code."""
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {err}", markup=True)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(str(err))}", markup=True
+    )
     raise SystemExit(err.exit_code)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from guarantor.errors import UserError
@@ -21,7 +22,7 @@ from guarantor.spec.findings import Severity
 from guarantor.spec.load import load_agreement
 from guarantor.spec.render import render_html, render_markdown
 
-_err = Console(stderr=True, highlight=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class OutFormat(StrEnum):
@@ -88,7 +89,7 @@ def check_command(
             f"{counts[Severity.warning]} warning(s), {counts[Severity.info]} info"
         )
     for err in result.unusable:
-        _err.print(f"[bold red]error:[/] {err}")
+        _err.print(f"[bold red]error:[/] {escape(str(err))}")
     raise typer.Exit(result.exit_code)
 
 
