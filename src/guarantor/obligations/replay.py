@@ -67,8 +67,13 @@ def territory_incidents(
     beneficiary: str,
     border: Any = None,
     progress: Progress | None = None,
+    every_days: int = 1,
 ) -> tuple[list[Incident], Any]:
-    """Incidents beyond the line held at `start`, from a territory snapshot source (territory room)."""
+    """Incidents beyond the line held at `start`, from a territory snapshot source (territory room).
+
+    `every_days` > 1 samples the snapshots (a quicker, coarser replay: an advance is seen up
+    to that many days late, and one reversed within the gap is missed).
+    """
     from guarantor.sources.snapshots import ReadOptions, scan_snapshots
     from guarantor.territory.violations import ViolationParams, find_incidents
 
@@ -84,6 +89,8 @@ def territory_incidents(
     base = before[-1]
     line = base.parsed(options).geometry
     later = [e for e in series.entries if base.taken_at < e.taken_at <= t1]
+    if every_days > 1:
+        later = [e for e in later if (e.taken_at - base.taken_at).days % every_days == 0 or e is later[-1]]
     if progress:
         progress(f"territory: agreed line = snapshot {base.label}; {len(later)} later snapshot(s)")
     snaps = [(e.taken_at, e.parsed(options).geometry) for e in later]
@@ -106,6 +113,7 @@ def replay(
     acts: ActLog | None = None,
     progress: Progress | None = None,
     events: EventColumns | None = None,
+    territory_every_days: int = 1,
 ) -> ReplayResult:
     """Evaluate the agreement over [start, end] on the given history and open what it owes."""
     sources: list[str] = []
