@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -21,7 +22,7 @@ def test_append_links_each_record_to_the_one_before(engine: Engine) -> None:
     recs = result.appended
     assert [r.seq for r in recs] == [1, 2, 3, 4, 5]
     assert recs[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(recs, recs[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(recs))
     assert head(engine) == (5, recs[-1].hash)
     assert all(r.computed_hash() == r.hash for r in recs)
     report = verify(engine)

@@ -127,11 +127,16 @@ def read_rows(path: Path) -> tuple[dict[str, NewRecord], ImportReport]:
                 raise ValueError(f"year/month out of range: {year}-{month}")
             values = {
                 c: _decimal(row[c] or "", c)
-                for c in ("military", "financial", "humanitarian", "commitments")
+                for c in ("total", "military", "financial", "humanitarian", "commitments")
             }
             for c, v in values.items():
                 if v < 0:
                     raise ValueError(f"{c}: negative value {v}")
+            parts = values["military"] + values["financial"] + values["humanitarian"]
+            if values["total"] != parts:
+                raise ValueError(
+                    f"total {values['total']} is not military + financial + humanitarian"
+                )
             gdp_text = (row["gdp"] or "").strip()
             gdp = _decimal(gdp_text, "gdp") if gdp_text and gdp_text.upper() != "NA" else None
         except (ValueError, TypeError) as exc:
