@@ -17,7 +17,9 @@ class Result:
     err: str
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> Result:
     """Invoke `guarantor.cli.main` with `args`, as the console script would."""
     from guarantor.cli import main
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.spec.clirun import run_cli
 
 BASE = """\
@@ -30,63 +29,240 @@ CASES: list[tuple[str, str | bytes, str, int, list[str]]] = [
     ("scalar-top", "hello\n", "check", 2, ["the top level is a plain text"]),
     ("tab-indent", "id: t\n\ttitle: x\n", "check", 2, ["YAML syntax error", ":2:1"]),
     ("unclosed-flow", "id: t\nparties: [{id: US\n", "check", 2, ["YAML syntax error"]),
-    ("bad-indent", "id: t\n  title: x\n nature: treaty\n", "check", 2, ["YAML syntax error", ":2:"]),
+    (
+        "bad-indent",
+        "id: t\n  title: x\n nature: treaty\n",
+        "check",
+        2,
+        ["YAML syntax error", ":2:"],
+    ),
     ("duplicate-key", BASE + "title: again\n", "check", 2, ["duplicate key 'title'", ":10:1"]),
-    ("unknown-top-key", BASE + "tittle: x\n", "check", 2, ["unknown key 'tittle'", "did you mean 'title'", ":10:1"]),
-    ("missing-nature", "id: t\ntitle: T\nparties: [{id: US, name: U}]\n", "check", 2, ["missing required key 'nature'"]),
-    ("wrong-nature", BASE.replace("nature: treaty", "nature: binding"), "check", 2, ["nature", "Input should be", ":3:9"]),
-    ("parties-not-list", BASE.split("parties:")[0] + "parties: US\n", "check", 2, ["parties", "valid list", ":4:10"]),
-    ("no-parties", "id: t\ntitle: T\nnature: treaty\nparties: []\n", "check", 2, ["parties", "at least 1"]),
+    (
+        "unknown-top-key",
+        BASE + "tittle: x\n",
+        "check",
+        2,
+        ["unknown key 'tittle'", "did you mean 'title'", ":10:1"],
+    ),
+    (
+        "missing-nature",
+        "id: t\ntitle: T\nparties: [{id: US, name: U}]\n",
+        "check",
+        2,
+        ["missing required key 'nature'"],
+    ),
+    (
+        "wrong-nature",
+        BASE.replace("nature: treaty", "nature: binding"),
+        "check",
+        2,
+        ["nature", "Input should be", ":3:9"],
+    ),
+    (
+        "parties-not-list",
+        BASE.split("parties:")[0] + "parties: US\n",
+        "check",
+        2,
+        ["parties", "valid list", ":4:10"],
+    ),
+    (
+        "no-parties",
+        "id: t\ntitle: T\nnature: treaty\nparties: []\n",
+        "check",
+        2,
+        ["parties", "at least 1"],
+    ),
     ("bad-id", BASE.replace("id: t\n", "id: 't t'\n", 1), "check", 2, ["id", "pattern", ":1:5"]),
-    ("norway-bool", BASE + "  - {party: NO, role: guarantor}\n", "check", 2, ["got False", "quote the value"]),
-    ("on-key", BASE + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, opened_by: {on: trigger}}\n",
-     "check", 2, ["the key 'on' is read by YAML as true"]),
-    ("unknown-predicate", BASE + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_atack: {}}\n",
-     "check", 2, ["a predicate is a mapping with exactly one key", ":14:15"]),
-    ("two-key-predicate", BASE + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {}, threat: {}}\n",
-     "check", 2, ["exactly one key"]),
-    ("typo-in-predicate", BASE + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when:\n          armed_attack: {sustaned: 3 days}\n",
-     "check", 2, ["unknown key 'sustaned'", "did you mean 'sustained'", ":15:26"]),
-    ("bad-level", BASE + "triggers:\n  - id: t1\n    levels:\n      - level: alarm\n        when: {threat: {}}\n",
-     "check", 2, ["level", "'watch', 'consult' or 'invoke'", ":13:16"]),
-    ("attribution-over-1", BASE + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {min_attribution: 1.5}}\n",
-     "check", 2, ["min_attribution", "less than or equal to 1"]),
-    ("negative-deadline", BASE + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: -24 hours}}\n",
-     "check", 2, ["-24 hours", "not a duration"]),
-    ("negative-number-deadline", BASE + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: -3}}\n",
-     "check", 2, ["within", "greater than or equal to 0"]),
-    ("bad-unit", BASE + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: 3 fortnights}}\n",
-     "check", 2, ["unknown time unit 'fortnights'"]),
-    ("unitless-deadline", BASE + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: 24}}\n",
-     "check", 1, ["GT112"]),
-    ("negative-quantity", BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: -5}\n",
-     "check", 2, ["quantity", "greater than or equal to 0", ":11:49"]),
-    ("quantity-text", BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: lots}\n",
-     "check", 2, ["quantity", "valid number"]),
-    ("unknown-party-pledge", BASE + "pledges:\n  - {id: p, party: XX, capability: x, quantity: 1}\n",
-     "check", 1, ["GT001"]),
-    ("unknown-party-pledge-render", BASE + "pledges:\n  - {id: p, party: XX, capability: x, quantity: 1}\n",
-     "render", 2, ["unknown party 'XX'", "[GT001]", ":11:20"]),
-    ("dangling-dependency", BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1, depends_on: [ghost]}\n",
-     "check", 1, ["GT001", "GT110"]),
-    ("dependency-cycle", BASE + "pledges:\n  - {id: a, party: US, capability: x, quantity: 1, depends_on: [b]}\n  - {id: b, party: US, capability: x, quantity: 1, depends_on: [a]}\n",
-     "check", 1, ["GT003"]),
-    ("dependency-cycle-render", BASE + "pledges:\n  - {id: a, party: US, capability: x, quantity: 1, depends_on: [b]}\n  - {id: b, party: US, capability: x, quantity: 1, depends_on: [a]}\n",
-     "render", 2, ["pledge dependency cycle: a → b → a"]),
-    ("duplicate-id", BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1}\n  - {id: p, party: US, capability: y, quantity: 1}\n",
-     "render", 2, ["duplicate id 'p'", ":12:"]),
-    ("unknown-document", BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1, source: {doc: nowhere}}\n",
-     "render", 2, ["unknown document 'nowhere'"]),
-    ("unknown-trigger-ref", BASE + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, opened_by: {trigger: ghost}}\n",
-     "render", 2, ["unknown trigger 'ghost'"]),
-    ("impossible-date", BASE.replace("nature: treaty", "nature: treaty\ndate: 2025-02-30"), "check", 2, ["invalid value '2025-02-30'", ":4:7"]),
-    ("bad-procedure-kind", BASE + "procedures:\n  - {id: p, kind: unanimity}\n", "check", 2, ["procedures[0]", "kind"]),
-    ("alias-bomb", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
-     "check", 2, ["more than 500000 nodes"]),
+    (
+        "norway-bool",
+        BASE + "  - {party: NO, role: guarantor}\n",
+        "check",
+        2,
+        ["got False", "quote the value"],
+    ),
+    (
+        "on-key",
+        BASE
+        + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, opened_by: {on: trigger}}\n",
+        "check",
+        2,
+        ["the key 'on' is read by YAML as true"],
+    ),
+    (
+        "unknown-predicate",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_atack: {}}\n",
+        "check",
+        2,
+        ["a predicate is a mapping with exactly one key", ":14:15"],
+    ),
+    (
+        "two-key-predicate",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {}, threat: {}}\n",
+        "check",
+        2,
+        ["exactly one key"],
+    ),
+    (
+        "typo-in-predicate",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when:\n          armed_attack: {sustaned: 3 days}\n",
+        "check",
+        2,
+        ["unknown key 'sustaned'", "did you mean 'sustained'", ":15:26"],
+    ),
+    (
+        "bad-level",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: alarm\n        when: {threat: {}}\n",
+        "check",
+        2,
+        ["level", "'watch', 'consult' or 'invoke'", ":13:16"],
+    ),
+    (
+        "attribution-over-1",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {min_attribution: 1.5}}\n",
+        "check",
+        2,
+        ["min_attribution", "less than or equal to 1"],
+    ),
+    (
+        "negative-deadline",
+        BASE
+        + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: -24 hours}}\n",
+        "check",
+        2,
+        ["-24 hours", "not a duration"],
+    ),
+    (
+        "negative-number-deadline",
+        BASE
+        + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: -3}}\n",
+        "check",
+        2,
+        ["within", "greater than or equal to 0"],
+    ),
+    (
+        "bad-unit",
+        BASE
+        + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: 3 fortnights}}\n",
+        "check",
+        2,
+        ["unknown time unit 'fortnights'"],
+    ),
+    (
+        "unitless-deadline",
+        BASE
+        + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, deadline: {within: 24}}\n",
+        "check",
+        1,
+        ["GT112"],
+    ),
+    (
+        "negative-quantity",
+        BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: -5}\n",
+        "check",
+        2,
+        ["quantity", "greater than or equal to 0", ":11:49"],
+    ),
+    (
+        "quantity-text",
+        BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: lots}\n",
+        "check",
+        2,
+        ["quantity", "valid number"],
+    ),
+    (
+        "unknown-party-pledge",
+        BASE + "pledges:\n  - {id: p, party: XX, capability: x, quantity: 1}\n",
+        "check",
+        1,
+        ["GT001"],
+    ),
+    (
+        "unknown-party-pledge-render",
+        BASE + "pledges:\n  - {id: p, party: XX, capability: x, quantity: 1}\n",
+        "render",
+        2,
+        ["unknown party 'XX'", "[GT001]", ":11:20"],
+    ),
+    (
+        "dangling-dependency",
+        BASE
+        + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1, depends_on: [ghost]}\n",
+        "check",
+        1,
+        ["GT001", "GT110"],
+    ),
+    (
+        "dependency-cycle",
+        BASE
+        + "pledges:\n  - {id: a, party: US, capability: x, quantity: 1, depends_on: [b]}\n  - {id: b, party: US, capability: x, quantity: 1, depends_on: [a]}\n",
+        "check",
+        1,
+        ["GT003"],
+    ),
+    (
+        "dependency-cycle-render",
+        BASE
+        + "pledges:\n  - {id: a, party: US, capability: x, quantity: 1, depends_on: [b]}\n  - {id: b, party: US, capability: x, quantity: 1, depends_on: [a]}\n",
+        "render",
+        2,
+        ["pledge dependency cycle: a → b → a"],
+    ),
+    (
+        "duplicate-id",
+        BASE
+        + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1}\n  - {id: p, party: US, capability: y, quantity: 1}\n",
+        "render",
+        2,
+        ["duplicate id 'p'", ":12:"],
+    ),
+    (
+        "unknown-document",
+        BASE
+        + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1, source: {doc: nowhere}}\n",
+        "render",
+        2,
+        ["unknown document 'nowhere'"],
+    ),
+    (
+        "unknown-trigger-ref",
+        BASE
+        + "obligations:\n  - {id: o, party: [US], modality: must, action: consult, what: x, venue: v, opened_by: {trigger: ghost}}\n",
+        "render",
+        2,
+        ["unknown trigger 'ghost'"],
+    ),
+    (
+        "impossible-date",
+        BASE.replace("nature: treaty", "nature: treaty\ndate: 2025-02-30"),
+        "check",
+        2,
+        ["invalid value '2025-02-30'", ":4:7"],
+    ),
+    (
+        "bad-procedure-kind",
+        BASE + "procedures:\n  - {id: p, kind: unanimity}\n",
+        "check",
+        2,
+        ["procedures[0]", "kind"],
+    ),
+    (
+        "alias-bomb",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+        "check",
+        2,
+        ["more than 500000 nodes"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "command", "code", "fragments"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "text", "command", "code", "fragments"), CASES, ids=[c[0] for c in CASES]
+)
 def test_malformed_spec(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -117,7 +293,9 @@ def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 30
 
 
-def test_fifty_megabyte_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fifty_megabyte_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A 50 MB file is refused at once with its size, not parsed for minutes."""
     path = tmp_path / "huge.yaml"
     line = b"- {id: x, name: padding padding padding padding padding}\n"
@@ -129,7 +307,9 @@ def test_fifty_megabyte_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert "file is 52.4 MB" in result.err or "MB; agreement files are limited" in result.err
 
 
-def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A file that does not exist is named."""
     result = run_cli(capsys, monkeypatch, "render", str(tmp_path / "nope.yaml"))
     assert result.code == 2
@@ -137,7 +317,10 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkey
 
 
 def test_one_bad_file_does_not_hide_others(
-    tmp_path: Path, examples_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    examples_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`check` reports findings for good files and still exits 2 for the unusable one."""
     bad = tmp_path / "bad.yaml"

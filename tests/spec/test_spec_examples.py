@@ -69,7 +69,14 @@ def test_every_example_loads_and_validates_against_schema(examples_dir: Path) ->
 
 
 @pytest.mark.parametrize(
-    "name", ["budapest_1994", "nato_arts_4_6", "us_ukraine_bsa_2024", "paris_declaration_2026", "aug2025_article5_like"]
+    "name",
+    [
+        "budapest_1994",
+        "nato_arts_4_6",
+        "us_ukraine_bsa_2024",
+        "paris_declaration_2026",
+        "aug2025_article5_like",
+    ],
 )
 def test_golden_render(examples_dir: Path, name: str) -> None:
     """Renders match the reviewed golden files byte for byte (GUARANTOR_UPDATE_GOLDEN=1 rewrites)."""
@@ -118,5 +125,7 @@ def test_roundtrip_examples(examples_dir: Path) -> None:
     """Every example survives model → YAML → model unchanged."""
     for path in _agreements(examples_dir):
         a = load_agreement(path)
-        text = yaml.safe_dump(a.model_dump(mode="json", by_alias=True, exclude_defaults=True), sort_keys=False)
+        text = yaml.safe_dump(
+            a.model_dump(mode="json", by_alias=True, exclude_defaults=True), sort_keys=False
+        )
         assert load_spec_text(text, "roundtrip.yaml").agreement == a

@@ -12,7 +12,9 @@ from guarantor.model import Agreement
 from guarantor.spec.load import load_spec_text
 
 ids = st.from_regex(r"\A[A-Za-z][A-Za-z0-9_-]{0,8}\Z")
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+texts = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
+)
 units = st.sampled_from(["minutes", "hours", "days", "weeks", "months", "years"])
 durations = st.builds(lambda v, u: f"{v} {u}", st.integers(0, 400), units) | st.integers(0, 100)
 fractions = st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3))
@@ -31,7 +33,12 @@ def _leaf(parties: list[str]) -> st.SearchStrategy[dict[str, Any]]:
                 optional={"beyond_agreed_line_km": st.floats(0, 50).map(lambda x: round(x, 2))},
             ),
             "intensity": st.fixed_dictionaries(
-                {}, optional={"window": durations, "min_events": st.integers(1, 99), "min_fatalities": st.integers(1, 99)}
+                {},
+                optional={
+                    "window": durations,
+                    "min_events": st.integers(1, 99),
+                    "min_fatalities": st.integers(1, 99),
+                },
             ),
         },
     )
@@ -72,7 +79,14 @@ def agreements(draw: st.DrawFn) -> dict[str, Any]:
             "id": f"trig{i}",
             "levels": [
                 {"level": lvl, "when": draw(_predicates(parties))}
-                for lvl in draw(st.lists(st.sampled_from(["watch", "consult", "invoke"]), min_size=1, max_size=3, unique=True))
+                for lvl in draw(
+                    st.lists(
+                        st.sampled_from(["watch", "consult", "invoke"]),
+                        min_size=1,
+                        max_size=3,
+                        unique=True,
+                    )
+                )
             ],
         }
         for i in range(n_trig)
@@ -94,7 +108,10 @@ def agreements(draw: st.DrawFn) -> dict[str, Any]:
             "modality": draw(st.sampled_from(["must", "may", "must_not"])),
             "action": "consult",
             "what": draw(texts),
-            "deadline": {"within": draw(durations), "from": draw(st.sampled_from(["request", "trigger"]))},
+            "deadline": {
+                "within": draw(durations),
+                "from": draw(st.sampled_from(["request", "trigger"])),
+            },
         }
         for i in range(draw(st.integers(0, 2)))
     ]
@@ -106,8 +123,12 @@ def agreements(draw: st.DrawFn) -> dict[str, Any]:
 def test_model_yaml_model_roundtrip(doc: dict[str, Any]) -> None:
     """model → YAML → model is the identity."""
     first = Agreement.model_validate(doc)
-    text = yaml.safe_dump(first.model_dump(mode="json", by_alias=True, exclude_defaults=True), allow_unicode=True)
+    text = yaml.safe_dump(
+        first.model_dump(mode="json", by_alias=True, exclude_defaults=True), allow_unicode=True
+    )
     second = load_spec_text(text, "generated.yaml", strict=False).agreement
     assert second == first
-    again = yaml.safe_dump(second.model_dump(mode="json", by_alias=True, exclude_defaults=True), allow_unicode=True)
+    again = yaml.safe_dump(
+        second.model_dump(mode="json", by_alias=True, exclude_defaults=True), allow_unicode=True
+    )
     assert again == text

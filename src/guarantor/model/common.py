@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import calendar
-import re
 import datetime as dt
+import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -120,8 +120,8 @@ class Duration(Strict):
         return data
 
     @model_serializer(mode="plain")
-    def _serialise(self) -> str | float:
-        value = int(self.value) if float(self.value).is_integer() else self.value
+    def _serialise(self) -> str | float | int:
+        value: float | int = int(self.value) if float(self.value).is_integer() else self.value
         if self.unit is None:
             return value
         return f"{value} {self.unit.value}"
@@ -164,7 +164,7 @@ class Duration(Strict):
         if self.unit is None:
             raise ValueError("duration has no unit")
         if self.unit in (TimeUnit.months, TimeUnit.years):
-            months = int(round(self.value * (12 if self.unit is TimeUnit.years else 1)))
+            months = round(self.value * (12 if self.unit is TimeUnit.years else 1))
             return add_months(start, months)
         if clock is Clock.business_days:
             return add_business_days(start, self.days())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -75,7 +75,7 @@ class EachParty(ProcedureBase):
 
 
 DecisionProcedure = Annotated[
-    Union[Consensus, Silence, UnilateralAfterConsultation, QualifiedMajority, EachParty],
+    Consensus | Silence | UnilateralAfterConsultation | QualifiedMajority | EachParty,
     Field(discriminator="kind"),
 ]
 

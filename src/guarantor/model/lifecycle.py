@@ -69,7 +69,9 @@ class Term(Clause):
     notice_period: Duration | None = Field(
         default=None, description="Termination takes effect this long after written notice."
     )
-    sunset: str | None = Field(default=None, description="e.g. 'on the beneficiary's NATO accession'")
+    sunset: str | None = Field(
+        default=None, description="e.g. 'on the beneficiary's NATO accession'"
+    )
 
 
 class Lifecycle(Strict):

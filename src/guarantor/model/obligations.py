@@ -47,7 +47,8 @@ class Deadline(Strict):
     ] = Field(default="trigger", alias="from")
     clock: Clock = Clock.elapsed
     where_possible: bool = Field(
-        default=False, description="The text softens the deadline ('where possible within 24 hours')."
+        default=False,
+        description="The text softens the deadline ('where possible within 24 hours').",
     )
 
 
@@ -70,7 +71,9 @@ class Obligation(Clause):
     deadline: Deadline | None = None
     venue: str | None = Field(default=None, description="Where, for meetings and consultations.")
     at_request_of: list[Id] = Field(default_factory=list)
-    monitored_by: Id | None = Field(default=None, description="Monitoring arrangement that checks it.")
+    monitored_by: Id | None = Field(
+        default=None, description="Monitoring arrangement that checks it."
+    )
     hence: list[Id] = Field(default_factory=list, description="Clauses that follow on compliance.")
     lest: list[Id] = Field(default_factory=list, description="Clauses that follow on breach.")
     on_breach: str | None = None

@@ -11,7 +11,7 @@ A predicate is written as a mapping with exactly one key naming its kind, e.g.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
 
@@ -188,17 +188,15 @@ def _predicate_kind(value: Any) -> str | None:
 
 
 Predicate = Annotated[
-    Union[
-        Annotated[ArmedAttackP, Tag("armed_attack")],
-        Annotated[ThreatP, Tag("threat")],
-        Annotated[AirspaceViolationP, Tag("airspace_violation")],
-        Annotated[TerritorialSeizureP, Tag("territorial_seizure")],
-        Annotated[RequestP, Tag("request")],
-        Annotated[NarrativeP, Tag("narrative")],
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotP, Tag("not")],
-    ],
+    Annotated[ArmedAttackP, Tag("armed_attack")]
+    | Annotated[ThreatP, Tag("threat")]
+    | Annotated[AirspaceViolationP, Tag("airspace_violation")]
+    | Annotated[TerritorialSeizureP, Tag("territorial_seizure")]
+    | Annotated[RequestP, Tag("request")]
+    | Annotated[NarrativeP, Tag("narrative")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotP, Tag("not")],
     Discriminator(
         _predicate_kind,
         custom_error_type="predicate_kind",

@@ -96,7 +96,9 @@ def check_command(
 def render_command(
     file: Path = typer.Argument(..., help="Agreement YAML file."),
     fmt: TextFormat = typer.Option(TextFormat.md, "--format", help="md or html"),
-    side_by_side: bool = typer.Option(False, "--side-by-side", help="Text beside the machine rule."),
+    side_by_side: bool = typer.Option(
+        False, "--side-by-side", help="Text beside the machine rule."
+    ),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout."),
 ) -> None:
     """Render an agreement as numbered treaty text with source references."""

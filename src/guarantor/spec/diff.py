@@ -35,10 +35,7 @@ class Change:
 
 
 def _clauses(a: Agreement) -> dict[tuple[str, str], dict[str, Any]]:
-    out = {
-        (section, c.id): c.model_dump(mode="json", by_alias=True)
-        for section, c in a.clauses()
-    }
+    out = {(section, c.id): c.model_dump(mode="json", by_alias=True) for section, c in a.clauses()}
     for p in a.parties:
         out[("parties", p.id)] = p.model_dump(mode="json")
     return out

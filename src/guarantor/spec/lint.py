@@ -22,6 +22,7 @@ Reference findings from `references.py` (GT001–GT004) are reported by `check` 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -132,10 +133,8 @@ def _veto(a: Agreement, adversaries: set[str]) -> list[Finding]:
         found = set(body.veto)
         pid = proc_id or body.procedure
         if pid is not None:
-            try:
+            with contextlib.suppress(KeyError):
                 found |= blockers(a.procedure(pid), body.members)
-            except KeyError:
-                pass
         return a.expand(sorted(found))
 
     for i, s in enumerate(a.ladder.steps):
@@ -186,7 +185,7 @@ def _consultation(a: Agreement, _adv: set[str]) -> list[Finding]:
                     "(Paris, 5 Mar 2014: Russia was invited under Budapest para 6 and did not attend.)",
                 )
             )
-        elif o.deadline.where_possible:
+        elif o.deadline is not None and o.deadline.where_possible:
             out.append(
                 _f(
                     "GT115",

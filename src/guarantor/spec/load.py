@@ -75,7 +75,9 @@ def load_spec_text(text: str, file: str, strict: bool = True) -> LoadedSpec:
             raise UserError(
                 f"{first.message} [{first.code}]",
                 Location(first.file, first.line, first.column),
-                details=[f"{e.file}:{e.line}:{e.column}: {e.message} [{e.code}]" for e in errors[1:]]
+                details=[
+                    f"{e.file}:{e.line}:{e.column}: {e.message} [{e.code}]" for e in errors[1:]
+                ]
                 + ([first.explanation] if first.explanation else []),
             )
     return loaded

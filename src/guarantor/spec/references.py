@@ -97,7 +97,9 @@ def check_references(a: Agreement) -> list[Finding]:
         for j, lvl in enumerate(t.levels):
             _check_predicate(lvl.when, ("triggers", i, "levels", j, "when"), parties, need)
         if t.determination is not None:
-            need("determination", [t.determination], ("triggers", i, "determination"), determinations)
+            need(
+                "determination", [t.determination], ("triggers", i, "determination"), determinations
+            )
     for i, d in enumerate(a.determinations):
         need("body", [d.body], ("determinations", i, "body"), bodies)
         if d.procedure is not None:
@@ -119,7 +121,12 @@ def check_references(a: Agreement) -> list[Finding]:
         need("party", s.must, (*base, "must"), parties)
         need("party", s.may, (*base, "may"), parties)
         need("trigger", s.triggers, (*base, "triggers"), triggers)
-        need("determination or step", s.preconditions, (*base, "preconditions"), determinations | steps)
+        need(
+            "determination or step",
+            s.preconditions,
+            (*base, "preconditions"),
+            determinations | steps,
+        )
         if s.through_body is not None:
             need("body", [s.through_body], (*base, "through_body"), bodies)
         if s.procedure is not None:

@@ -53,7 +53,7 @@ def _source(a: Agreement, c: Clause | None) -> str:
         parts.append(doc.url)
     text = ", ".join(parts)
     if c.source.quote:
-        text += f' — “{c.source.quote}”'
+        text += f" — “{c.source.quote}”"
     return f"{text} (clause {c.id}, version {c.version})"
 
 
@@ -101,11 +101,11 @@ def articles(a: Agreement) -> list[Article]:
     """The agreement as numbered articles, generated from the model."""
     arts: list[Article] = []
     art = Article("Parties and roles")
-    for p in a.parties:
-        roles = [r for r in a.roles if r.party == p.id]
-        text = f"{p.name} ({p.id})"
-        if p.members:
-            text += f", a group of {w.parties(a, p.members)}"
+    for party in a.parties:
+        roles = [r for r in a.roles if r.party == party.id]
+        text = f"{party.name} ({party.id})"
+        if party.members:
+            text += f", a group of {w.parties(a, party.members)}"
         if roles:
             desc = []
             for r in roles:
@@ -119,7 +119,9 @@ def articles(a: Agreement) -> list[Article]:
 
     lc = a.lifecycle
     art = Article("Entry into force, duration and exit")
-    art.paragraphs.append(Paragraph(f"Status: {lc.status.value}. Nature: {a.nature.value.replace('_', ' ')}."))
+    art.paragraphs.append(
+        Paragraph(f"Status: {lc.status.value}. Nature: {a.nature.value.replace('_', ' ')}.")
+    )
     if lc.activation is not None:
         text = f"This guarantee enters into force {lc.activation.condition}."
         if lc.activation.effective:
@@ -133,7 +135,9 @@ def articles(a: Agreement) -> list[Article]:
         if t.renewal:
             bits.append(f"it may be renewed {t.renewal}")
         if t.notice_period is not None:
-            bits.append(f"termination takes effect {w.duration(t.notice_period)} after written notice")
+            bits.append(
+                f"termination takes effect {w.duration(t.notice_period)} after written notice"
+            )
         if t.sunset:
             bits.append(f"it ends {t.sunset}")
         art.paragraphs.append(_para(a, ("; ".join(bits) or "No term is set") + ".", t))
@@ -158,18 +162,24 @@ def articles(a: Agreement) -> list[Article]:
                 text += f"; {w.parties(a, b.veto)} each hold a veto"
             art.paragraphs.append(_para(a, text + ".", b))
         for proc in a.procedures:
-            art.paragraphs.append(_para(a, f"Procedure {proc.id}: decisions are taken {_procedure_words(a, proc)}.", proc))
+            art.paragraphs.append(
+                _para(
+                    a,
+                    f"Procedure {proc.id}: decisions are taken {_procedure_words(a, proc)}.",
+                    proc,
+                )
+            )
         arts.append(art)
 
     if a.triggers:
         art = Article("Triggers")
-        for t in a.triggers:
-            text = f"{t.title or t.id}."
-            for lvl in t.levels:
+        for trig in a.triggers:
+            text = f"{trig.title or trig.id}."
+            for lvl in trig.levels:
                 text += f" It reaches the level “{lvl.level.value}” on {w.predicate(lvl.when, a)}."
-            if t.determination:
-                text += f" It is confirmed by determination {t.determination}."
-            art.paragraphs.append(_para(a, text, t))
+            if trig.determination:
+                text += f" It is confirmed by determination {trig.determination}."
+            art.paragraphs.append(_para(a, text, trig))
         arts.append(art)
 
     if a.determinations:
@@ -277,7 +287,9 @@ def articles(a: Agreement) -> list[Article]:
     if a.forfeitures:
         art = Article("Forfeiture")
         for f in a.forfeitures:
-            text = f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.predicate(f.when, a)}."
+            text = (
+                f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.predicate(f.when, a)}."
+            )
             art.paragraphs.append(_para(a, text, f))
         arts.append(art)
 
@@ -302,11 +314,15 @@ def articles(a: Agreement) -> list[Article]:
 def _rule_yaml(c: Clause | None) -> str:
     if c is None:
         return ""
-    data = c.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"text", "source", "fact_note"})
+    data = c.model_dump(
+        mode="json", by_alias=True, exclude_defaults=True, exclude={"text", "source", "fact_note"}
+    )
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88).strip()
 
 
-def render_markdown(a: Agreement, side_by_side: bool = False, findings: list[Finding] | None = None) -> str:
+def render_markdown(
+    a: Agreement, side_by_side: bool = False, findings: list[Finding] | None = None
+) -> str:
     """The agreement as Markdown treaty text; with `side_by_side`, each paragraph's rule follows it."""
     out = [f"# {a.title}", ""]
     meta = f"*{a.nature.value.replace('_', ' ').capitalize()}*, version {a.version}"
@@ -328,7 +344,11 @@ def render_markdown(a: Agreement, side_by_side: bool = False, findings: list[Fin
             if p.note:
                 out += ["", f"   *Note:* {p.note}"]
             if side_by_side and p.clause is not None:
-                out += ["", "   ```yaml"] + [f"   {line}" for line in _rule_yaml(p.clause).splitlines()] + ["   ```"]
+                out += (
+                    ["", "   ```yaml"]
+                    + [f"   {line}" for line in _rule_yaml(p.clause).splitlines()]
+                    + ["   ```"]
+                )
             out.append("")
     if findings is not None:
         out += ["## Lint findings", ""]
@@ -362,15 +382,20 @@ table.sbs td.rule{width:45%;background:#f6f8fa}pre{font-size:.8em;white-space:pr
 """
 
 
-def render_html(a: Agreement, side_by_side: bool = False, findings: list[Finding] | None = None) -> str:
+def render_html(
+    a: Agreement, side_by_side: bool = False, findings: list[Finding] | None = None
+) -> str:
     """The agreement as a self-contained HTML page; with `side_by_side`, text beside rule."""
     e = html.escape
     if not side_by_side:
-        body = MarkdownIt("commonmark").render(render_markdown(a, findings=findings))
+        body = str(MarkdownIt("commonmark").render(render_markdown(a, findings=findings)))
     else:
-        parts = [f"<h1>{e(a.title)}</h1>", f"<p><em>{e(a.nature.value.replace('_', ' '))}</em>, version {e(a.version)}</p>"]
+        parts = [
+            f"<h1>{e(a.title)}</h1>",
+            f"<p><em>{e(a.nature.value.replace('_', ' '))}</em>, version {e(a.version)}</p>",
+        ]
         for i, art in enumerate(articles(a), start=1):
-            parts.append(f"<h2>Article {i}. {e(art.title)}</h2><table class=\"sbs\">")
+            parts.append(f'<h2>Article {i}. {e(art.title)}</h2><table class="sbs">')
             for j, p in enumerate(art.paragraphs, start=1):
                 src = f'<div class="src">Source: {e(p.source)}</div>' if p.source else ""
                 note = f'<div class="note">Note: {e(p.note)}</div>' if p.note else ""
@@ -382,7 +407,7 @@ def render_html(a: Agreement, side_by_side: bool = False, findings: list[Finding
             parts.append("</table>")
         body = "\n".join(parts) + "\n"
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{e(a.title)}</title><style>{_CSS.strip()}</style></head><body>\n"
         + body
         + "</body></html>\n"

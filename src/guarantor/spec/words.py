@@ -44,18 +44,22 @@ def deadline(dl: Deadline | None) -> str:
     if dl is None:
         return "with no deadline"
     soft = "where possible " if dl.where_possible else ""
-    clock = {"elapsed": "elapsed time", "calendar": "calendar days", "business_days": "business days"}[
-        dl.clock.value
-    ]
+    clock = {
+        "elapsed": "elapsed time",
+        "calendar": "calendar days",
+        "business_days": "business days",
+    }[dl.clock.value]
     return f"{soft}within {duration(dl.within)} {_FROM_WORDS[dl.from_]} ({clock})"
 
 
 def parties(a: Agreement, ids: list[str] | str) -> str:
     """Party names joined in words."""
     if isinstance(ids, str):
-        return {"any_party": "any Party", "beneficiary": "the beneficiary", "any_guarantor": "any guarantor"}.get(
-            ids, ids
-        )
+        return {
+            "any_party": "any Party",
+            "beneficiary": "the beneficiary",
+            "any_guarantor": "any guarantor",
+        }.get(ids, ids)
     names = []
     for pid in ids:
         try:
