@@ -206,8 +206,8 @@ def articles(a: Agreement) -> list[Article]:
             verb = {"must": "shall", "may": "may", "must_not": "shall not"}[o.modality.value]
             text = f"{w.parties(a, o.party)} {verb} {o.what}"
             if o.opened_by.trigger:
-                lvl = f" at level “{o.opened_by.level.value}”" if o.opened_by.level else ""
-                text += f", once trigger {o.opened_by.trigger}{lvl} is reached"
+                level_words = f" at level “{o.opened_by.level.value}”" if o.opened_by.level else ""
+                text += f", once trigger {o.opened_by.trigger}{level_words} is reached"
             if o.at_request_of:
                 text += f", at the request of {w.parties(a, o.at_request_of)}"
             if o.deadline is not None:
