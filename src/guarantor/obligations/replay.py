@@ -136,7 +136,7 @@ def replay(
         )
         beneficiary = next(iter(agreement.with_role(_role("beneficiary")) or ["UA"]))
         incidents, line = territory_incidents(
-            territory, start, end, obligor, beneficiary, geography.border, progress
+            territory, start, end, obligor, beneficiary, geography.border, progress, territory_every_days
         )
         if geography.agreed_line_held is None:
             geography.agreed_line_held = line

@@ -1,0 +1,377 @@
+"""Trigger evaluation: windows, persistence, attribution, location, combinators, checkpoints."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from guarantor.errors import UserError
+from guarantor.model import Agreement
+from guarantor.monitor.actors import ActorEntry, ActorMap, load_actor_map
+from guarantor.monitor.columns import MAX_ACTORS, TYPE_CODE, EventColumns, day_number
+from guarantor.monitor.engine import Evaluator, evaluate
+from guarantor.monitor.geography import Geography
+from guarantor.monitor.incidents import as_incidents
+from guarantor.monitor.oracle import naive_levels
+
+START = date(2025, 1, 1)
+END = date(2025, 3, 31)
+ACTORS = ["RU", "UA", "Proxy militia"]
+
+
+def agreement(*triggers: dict[str, Any]) -> Agreement:
+    return Agreement.model_validate(
+        {
+            "id": "test",
+            "title": "test",
+            "nature": "proposal",
+            "parties": [{"id": "RU", "name": "Russia"}, {"id": "UA", "name": "Ukraine"}],
+            "roles": [{"party": "UA", "role": "beneficiary"}, {"party": "RU", "role": "obligor"}],
+            "triggers": list(triggers),
+        }
+    )
+
+
+def trig(tid: str, *levels: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"id": tid, "levels": [{"level": lv, "when": when} for lv, when in levels]}
+
+
+def events(rows: list[tuple[str, str, float, float, int]], kind: str = "battle") -> EventColumns:
+    """rows: (day ISO, actor, lon, lat, fatalities)."""
+    n = len(rows)
+    actors = np.full((n, MAX_ACTORS), -1, dtype=np.int32)
+    for i, r in enumerate(rows):
+        actors[i, 0] = ACTORS.index(r[1])
+    return EventColumns(
+        day=np.array([day_number(date.fromisoformat(r[0])) for r in rows], dtype=np.int32),
+        lon=np.array([r[2] for r in rows], dtype=np.float64),
+        lat=np.array([r[3] for r in rows], dtype=np.float64),
+        type_code=np.full(n, TYPE_CODE[kind], dtype=np.int8),
+        actors=actors,
+        fatalities=np.array([r[4] for r in rows], dtype=np.int64),
+        actor_names=ACTORS,
+        ids=[f"e{i}" for i in range(n)],
+    )
+
+
+PROXY = ActorMap.from_entries(
+    [ActorEntry(name="Proxy militia", party="RU", confidence=0.6, relation="proxy")]
+)
+GEO = Geography(
+    border=box(30, 45, 40, 52),
+    agreed_line_held=box(37, 45, 40, 52),
+    zones={"port": box(30, 45, 31, 46)},
+)
+
+
+def test_window_sustained_and_grades() -> None:
+    a = agreement(
+        trig(
+            "attack",
+            ("watch", {"armed_attack": {"by": ["RU"]}}),
+            (
+                "consult",
+                {
+                    "armed_attack": {
+                        "by": ["RU"],
+                        "intensity": {"window": "3 days", "min_events": 3, "min_fatalities": 5},
+                    }
+                },
+            ),
+            (
+                "invoke",
+                {
+                    "armed_attack": {
+                        "by": ["RU"],
+                        "intensity": {"window": "3 days", "min_events": 3},
+                        "sustained": "2 days",
+                    }
+                },
+            ),
+        )
+    )
+    ev = events(
+        [
+            ("2025-01-10", "RU", 33, 48, 1),
+            ("2025-01-11", "RU", 33, 48, 1),
+            ("2025-01-12", "RU", 33, 48, 1),
+            ("2025-01-12", "RU", 33, 48, 2),
+            ("2025-01-13", "RU", 33, 48, 1),
+        ]
+    )
+    res = evaluate(a, ev, START, END)
+    got = [(x.level, x.time.date().isoformat(), x.evidence_total) for x in res.activations]
+    # day 10: watch; day 12: 4 events/5 fatalities in 10..12 -> consult; day 13: 3-day window still >= 3 on 12 and 13 -> invoke
+    assert got == [
+        ("watch", "2025-01-11", 1),
+        ("consult", "2025-01-13", 4),
+        ("invoke", "2025-01-14", 5),
+    ]
+    assert res.activations[1].time == datetime(2025, 1, 13, tzinfo=UTC)  # end of the evidence day
+    assert "4 event(s), 5 fatalities in 2025-01-10..2025-01-12" in res.activations[1].explanation
+
+
+def test_attribution_threshold_and_proxy_confidence() -> None:
+    a = agreement(trig("t", ("invoke", {"armed_attack": {"by": ["RU"], "min_attribution": 0.7}})))
+    ev = events([("2025-02-01", "Proxy militia", 33, 48, 3)])
+    assert evaluate(a, ev, START, END, PROXY).activations == []
+    res = evaluate(a, ev, START, END, PROXY.with_confidence("proxy", 0.8))
+    assert len(res.activations) == 1 and res.activations[0].attribution == pytest.approx(0.8)
+    miss = evaluate(a, ev, START, END, PROXY).near_misses[0]
+    assert "best attribution confidence 0.60 < 0.70 needed (missed by 0.10)" in miss.reasons[0]
+
+
+def test_location_inside_beyond_line_and_zone() -> None:
+    a = agreement(
+        trig(
+            "inside",
+            ("invoke", {"armed_attack": {"by": ["RU"], "location": {"inside": "beneficiary"}}}),
+        ),
+        trig(
+            "beyond",
+            ("invoke", {"armed_attack": {"by": ["RU"], "location": {"beyond_agreed_line_km": 50}}}),
+        ),
+        trig(
+            "zone",
+            (
+                "invoke",
+                {
+                    "armed_attack": {
+                        "by": ["RU"],
+                        "location": {"zone": "port", "inside": "anywhere"},
+                    }
+                },
+            ),
+        ),
+    )
+    ev = events(
+        [
+            ("2025-01-05", "RU", 25.0, 48.0, 1),  # outside the border
+            ("2025-01-06", "RU", 36.8, 48.0, 1),  # inside, ~15 km from the held area
+            ("2025-01-07", "RU", 35.0, 48.0, 1),  # inside, ~150 km beyond the line
+            ("2025-01-08", "RU", 30.5, 45.5, 1),  # in the port zone
+        ]
+    )
+    res = evaluate(a, ev, START, END, geography=GEO)
+    first = {x.trigger: x.time.date().isoformat() for x in res.activations}
+    assert first == {"inside": "2025-01-07", "beyond": "2025-01-08", "zone": "2025-01-09"}
+
+
+def test_all_any_not_and_why_not() -> None:
+    a = agreement(
+        trig(
+            "both",
+            (
+                "invoke",
+                {
+                    "all": [
+                        {"armed_attack": {"by": ["RU"]}},
+                        {"not": {"armed_attack": {"by": ["UA"]}}},
+                    ]
+                },
+            ),
+        ),
+        trig(
+            "either",
+            (
+                "invoke",
+                {
+                    "any": [
+                        {"threat": {"by": ["RU"]}},
+                        {
+                            "armed_attack": {
+                                "by": ["UA"],
+                                "intensity": {"window": "7 days", "min_events": 5},
+                            }
+                        },
+                    ]
+                },
+            ),
+        ),
+    )
+    ev = events(
+        [
+            ("2025-01-10", "RU", 33, 48, 0),
+            ("2025-01-11", "RU", 33, 48, 0),
+            ("2025-01-11", "UA", 33, 48, 0),
+        ]
+    )
+    res = evaluate(a, ev, START, END)
+    assert [(x.trigger, x.time.date().isoformat()) for x in res.activations] == [
+        ("both", "2025-01-11")
+    ]
+    assert res.levels["both"][day_number(date(2025, 1, 11)) - day_number(START)] == -1
+    reasons = " | ".join(res.near_misses[0].reasons)
+    assert (
+        "no events of this kind" in reasons
+        and "at most 1 events in any 7-day window, 5 needed (missed by 4)" in reasons
+    )
+
+
+def test_territorial_seizure_from_incident_like_records() -> None:
+    a = agreement(
+        trig(
+            "land",
+            (
+                "consult",
+                {"territorial_seizure": {"by": ["RU"], "min_area_km2": 1, "persisted": "3 days"}},
+            ),
+            (
+                "invoke",
+                {"territorial_seizure": {"by": ["RU"], "min_area_km2": 10, "persisted": "7 days"}},
+            ),
+        )
+    )
+    records = [
+        {
+            "id": "I1",
+            "first_seen": "2025-02-01T03:00:00Z",
+            "area_km2": 4.0,
+            "max_depth_km": 1.0,
+            "side": "obligor",
+            "reversed_at": None,
+        },
+        {
+            "id": "I2",
+            "first_seen": "2025-02-10T03:00:00Z",
+            "area_km2": 12.0,
+            "max_depth_km": 2.0,
+            "side": "obligor",
+            "reversed_at": "2025-02-12T03:00:00Z",
+        },
+        {
+            "id": "I3",
+            "first_seen": "2025-03-01T03:00:00Z",
+            "area_km2": 30.0,
+            "max_depth_km": 4.0,
+            "side": "obligor",
+        },
+    ]
+    res = evaluate(a, None, START, END, incidents=as_incidents(records, {"obligor": "RU"}))
+    got = [(x.level, x.time.date().isoformat(), x.evidence) for x in res.activations]
+    assert got == [("consult", "2025-02-05", ["I1"]), ("invoke", "2025-03-09", ["I3"])]
+
+
+def test_actor_map_file_errors_have_positions(tmp_path: Path) -> None:
+    path = tmp_path / "actors.yaml"
+    path.write_text(
+        "schema: guarantor/actors@1\nactors:\n  - name: DPR\n    party: RU\n    confidence: 1.7\n"
+    )
+    with pytest.raises(UserError) as info:
+        load_actor_map(path)
+    assert f"{path}:5:17" in str(info.value) and "confidence" in str(info.value)
+
+
+def test_checkpoint_refuses_another_agreement(tmp_path: Path) -> None:
+    a = agreement(trig("t", ("invoke", {"armed_attack": {"by": ["RU"]}})))
+    b = agreement(trig("t", ("invoke", {"armed_attack": {"by": ["UA"]}})))
+    ev = Evaluator(a, START, END)
+    ev.save(tmp_path / "c.npz")
+    with pytest.raises(UserError, match="another agreement"):
+        Evaluator(b, START, END).load(tmp_path / "c.npz")
+
+
+RICH = agreement(
+    trig(
+        "attack",
+        ("watch", {"armed_attack": {"by": ["RU"], "location": {"inside": "beneficiary"}}}),
+        (
+            "consult",
+            {
+                "armed_attack": {
+                    "by": ["RU"],
+                    "min_attribution": 0.5,
+                    "intensity": {"window": "5 days", "min_events": 4, "min_distinct_days": 2},
+                }
+            },
+        ),
+        (
+            "invoke",
+            {
+                "armed_attack": {
+                    "by": ["RU"],
+                    "min_attribution": 0.7,
+                    "location": {"beyond_agreed_line_km": 20},
+                    "intensity": {"window": "3 days", "min_fatalities": 6},
+                    "sustained": "2 days",
+                }
+            },
+        ),
+    ),
+    trig(
+        "mixed",
+        (
+            "invoke",
+            {
+                "any": [
+                    {
+                        "all": [
+                            {"armed_attack": {"by": ["UA"]}},
+                            {
+                                "not": {
+                                    "armed_attack": {
+                                        "by": ["RU"],
+                                        "location": {"zone": "port", "inside": "anywhere"},
+                                    }
+                                }
+                            },
+                        ]
+                    }
+                ]
+            },
+        ),
+    ),
+)
+
+row = st.tuples(
+    st.integers(0, 89).map(lambda d: date.fromordinal(START.toordinal() + d).isoformat()),
+    st.sampled_from(ACTORS),
+    st.floats(29.5, 40.5),
+    st.floats(44.5, 52.5),
+    st.integers(0, 5),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(row, min_size=0, max_size=60), cuts=st.lists(st.integers(0, 60), max_size=4))
+def test_incremental_with_checkpoints_equals_batch_and_the_naive_loop(
+    tmp_path_factory: Any, rows: list[Any], cuts: list[int]
+) -> None:
+    all_events = events(rows) if rows else events([("2025-01-01", "RU", 33, 48, 0)])
+    batch = evaluate(RICH, all_events, START, END, PROXY, GEO)
+    naive = naive_levels(RICH, [all_events], START, END, PROXY, GEO)
+    for tid, series in batch.levels.items():
+        assert series.tolist() == naive[tid]
+    bounds = sorted({0, len(all_events), *[min(c, len(all_events)) for c in cuts]})
+    checkpoint = tmp_path_factory.mktemp("ck") / "state.npz"
+    for lo, hi in itertools.pairwise(bounds):
+        ev = Evaluator(RICH, START, END, PROXY, GEO)
+        if checkpoint.exists():
+            ev.load(checkpoint)
+        sl = slice(lo, hi)
+        ev.feed(
+            EventColumns(
+                all_events.day[sl],
+                all_events.lon[sl],
+                all_events.lat[sl],
+                all_events.type_code[sl],
+                all_events.actors[sl],
+                all_events.fatalities[sl],
+                ACTORS,
+                list(all_events.ids or [])[sl],
+            )
+        )
+        ev.save(checkpoint)
+    final = Evaluator(RICH, START, END, PROXY, GEO)
+    final.load(checkpoint)
+    inc = final.result()
+    assert [x.to_json() for x in inc.activations] == [x.to_json() for x in batch.activations]
+    assert [m.to_json() for m in inc.near_misses] == [m.to_json() for m in batch.near_misses]
