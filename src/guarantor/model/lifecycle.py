@@ -31,6 +31,11 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
+def can_move(current: Status, to: Status) -> bool:
+    """True when the lifecycle may go from `current` to `to`."""
+    return to in ALLOWED_TRANSITIONS[current]
+
+
 class BindingNature(StrEnum):
     """How binding the text is."""
 
@@ -81,3 +86,16 @@ class Lifecycle(Strict):
     activation: Activation | None = None
     term: Term | None = None
     parties: list[PartyStatus] = Field(default_factory=list)
+
+    def move(self, to: Status) -> Lifecycle:
+        """A copy in state `to`; raises ValueError for a transition the state machine forbids."""
+        if not can_move(self.status, to):
+            allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[self.status])) or "none"
+            raise ValueError(
+                f"cannot go from {self.status.value} to {to.value}; allowed: {allowed}"
+            )
+        return self.model_copy(update={"status": to})
+
+    def ratified_by(self) -> list[str]:
+        """Parties that have ratified, in the order listed."""
+        return [p.party for p in self.parties if p.ratified is not None]

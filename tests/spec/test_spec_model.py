@@ -1,0 +1,106 @@
+"""The model's own rules: durations with units and clocks, lifecycle transitions, blockers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from guarantor.model import Clock, Duration
+from guarantor.model.decisions import Consensus, QualifiedMajority, Silence, blockers
+from guarantor.model.lifecycle import Lifecycle, Status
+
+
+def test_duration_parsing_and_units() -> None:
+    """'24h', '48 hours', '6 months' parse; a bare number has no unit."""
+    assert Duration.model_validate("24h").hours() == 24
+    assert Duration.model_validate("48 hours").days() == 2
+    assert Duration.model_validate("1 week").hours() == 168
+    assert Duration.model_validate(24).unit is None
+    assert str(Duration.model_validate("6 months")) == "6 months"
+
+
+def test_within_24h_is_elapsed_time() -> None:
+    """'Within 24h' means 24 elapsed hours, across a date change."""
+    start = datetime(2025, 3, 29, 23, 30, tzinfo=UTC)
+    assert Duration.model_validate("24h").add_to(start) == datetime(2025, 3, 30, 23, 30, tzinfo=UTC)
+
+
+def test_calendar_months_clamp_to_month_end() -> None:
+    """Six months after 31 August is 28 February (or 29 in leap years)."""
+    start = datetime(2025, 8, 31, 12, tzinfo=UTC)
+    assert Duration.model_validate("6 months").add_to(start) == datetime(
+        2026, 2, 28, 12, tzinfo=UTC
+    )
+    assert Duration.model_validate("10 years").add_to(datetime(2024, 2, 29, tzinfo=UTC)).day == 28
+
+
+def test_business_days_skip_weekends() -> None:
+    """Two business days after a Friday is the Tuesday."""
+    friday = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    assert Duration.model_validate("2 days").add_to(friday, Clock.business_days).weekday() == 1
+
+
+def test_lifecycle_state_machine() -> None:
+    """drafted → signed → ratified → active → suspended → active → terminated; nothing after."""
+    lc = Lifecycle()
+    for to in (
+        Status.signed,
+        Status.ratified,
+        Status.active,
+        Status.suspended,
+        Status.active,
+        Status.terminated,
+    ):
+        lc = lc.move(to)
+    assert lc.status is Status.terminated
+    with pytest.raises(ValueError, match="cannot go from terminated to active"):
+        lc.move(Status.active)
+    with pytest.raises(ValueError, match="cannot go from drafted to active"):
+        Lifecycle().move(Status.active)
+
+
+def test_blockers_per_procedure() -> None:
+    """Consensus and silence: everyone can block; QMV: only vetoes and decisive weights."""
+    members = ["US", "UK", "RU"]
+    assert blockers(Consensus(id="c", kind="consensus"), members) == set(members)
+    assert blockers(Silence(id="s", kind="silence", objection_window="24h"), members) == set(
+        members
+    )
+    qmv = QualifiedMajority(id="q", kind="qualified_majority", threshold=0.6, veto=["RU"])
+    assert blockers(qmv, ["A", "B", "C", "D", "E", "RU"]) == {"RU"}
+
+
+def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
+    """The real entry point: a bad file gives exit 2 and one clean message."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: [unclosed\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "guarantor.cli", "render", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{bad}:3:1: YAML syntax error" in proc.stderr
+
+
+def test_schema_command_prints_json_schema() -> None:
+    """`guarantor schema` prints one JSON document on stdout."""
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "guarantor.cli", "schema"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    schema = json.loads(proc.stdout)
+    assert schema["title"] == "Agreement"
+    assert "triggers" in schema["properties"]
