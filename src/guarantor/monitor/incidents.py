@@ -78,3 +78,31 @@ def as_incidents(records: Iterable[Any], sides: dict[str, str] | None = None) ->
             )
         )
     return out
+
+
+def incident_events(incidents: Iterable[Incident]) -> Any:
+    """Attack events derived from territorial incidents: one `battle` per incident, by its side,
+    on the day it was first seen, at its centroid (fatalities unknown, counted as 0).
+
+    A proxy for when no event data covers the period: an advance across the line implies an
+    attack across it. Replays label these events `territory:<incident id>`.
+    """
+    import numpy as np
+
+    from guarantor.monitor.columns import MAX_ACTORS, TYPE_CODE, EventColumns, day_number
+
+    items = [i for i in incidents if i.centroid is not None]
+    names = sorted({i.side for i in items})
+    actors = np.full((len(items), MAX_ACTORS), -1, dtype=np.int32)
+    for row, inc in enumerate(items):
+        actors[row, 0] = names.index(inc.side)
+    return EventColumns(
+        day=np.array([day_number(i.first_seen) for i in items], dtype=np.int32),
+        lon=np.array([i.centroid[0] for i in items if i.centroid], dtype=np.float64),
+        lat=np.array([i.centroid[1] for i in items if i.centroid], dtype=np.float64),
+        type_code=np.full(len(items), TYPE_CODE["battle"], dtype=np.int8),
+        actors=actors,
+        fatalities=np.zeros(len(items), dtype=np.int64),
+        actor_names=names,
+        ids=[f"territory:{i.id}" for i in items],
+    )

@@ -45,7 +45,7 @@ class Leaf:
     def describe(self) -> str:
         """A short phrase for explanations."""
         who = f" by {'/'.join(self.parties)}" if self.parties else ""
-        attr = f" (attribution >= {self.min_attribution:.2f})" if self.parties else ""
+        attr = f" (attribution >= {self.min_attribution:.2f})" if self.min_attribution > 0 else ""
         where = []
         if self.inside and self.inside != "anywhere":
             where.append(f"inside {self.inside}")

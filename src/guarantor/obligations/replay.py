@@ -14,7 +14,7 @@ from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_start
 from guarantor.monitor.engine import MonitorResult, evaluate
 from guarantor.monitor.geography import Geography
-from guarantor.monitor.incidents import Incident, as_incidents
+from guarantor.monitor.incidents import Incident, as_incidents, incident_events
 from guarantor.obligations.acts import ActLog
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.events_read import read_events
@@ -90,7 +90,11 @@ def territory_incidents(
     line = base.parsed(options).geometry
     later = [e for e in series.entries if base.taken_at < e.taken_at <= t1]
     if every_days > 1:
-        later = [e for e in later if (e.taken_at - base.taken_at).days % every_days == 0 or e is later[-1]]
+        later = [
+            e
+            for e in later
+            if (e.taken_at - base.taken_at).days % every_days == 0 or e is later[-1]
+        ]
     if progress:
         progress(f"territory: agreed line = snapshot {base.label}; {len(later)} later snapshot(s)")
     snaps = [(e.taken_at, e.parsed(options).geometry) for e in later]
@@ -114,6 +118,7 @@ def replay(
     progress: Progress | None = None,
     events: EventColumns | None = None,
     territory_every_days: int = 1,
+    attacks_from_territory: bool = False,
 ) -> ReplayResult:
     """Evaluate the agreement over [start, end] on the given history and open what it owes."""
     sources: list[str] = []
@@ -136,13 +141,31 @@ def replay(
         )
         beneficiary = next(iter(agreement.with_role(_role("beneficiary")) or ["UA"]))
         incidents, line = territory_incidents(
-            territory, start, end, obligor, beneficiary, geography.border, progress, territory_every_days
+            territory,
+            start,
+            end,
+            obligor,
+            beneficiary,
+            geography.border,
+            progress,
+            territory_every_days,
         )
         if geography.agreed_line_held is None:
             geography.agreed_line_held = line
         sources.append(
             f"territory: {territory} ({len(incidents)} incident(s) beyond the line of {start})"
         )
+        if attacks_from_territory:
+            derived = incident_events(i for i in incidents if i.side == obligor)
+            if events is not None and len(events):
+                raise UserError(
+                    "--attacks-from-territory replaces event files; give one or the other"
+                )
+            events = derived
+            sources.append(
+                f"events: {len(derived)} attack(s) DERIVED from territorial incidents "
+                "(one per advance, at its centroid, fatalities unknown)"
+            )
     result = evaluate(agreement, events, start, end, actors, geography, incidents)
     as_of = day_start((end - date(1970, 1, 1)).days + 1)
     timeline = build_timeline(agreement, result.activations, acts, as_of)

@@ -131,7 +131,7 @@ def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: R
 
 
 def _with_origin(event: Event, origin: str) -> Event:
-    return Event(**{**{f: getattr(event, f) for f in Event.__slots__}, "origin": origin})  # type: ignore[arg-type]
+    return Event(**{**{f: getattr(event, f) for f in Event.__slots__}, "origin": origin})
 
 
 def read_events(paths: Iterable[Path], known: Iterable[Event] = ()) -> ReadResult:
