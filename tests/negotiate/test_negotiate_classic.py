@@ -30,8 +30,22 @@ def stable_for(g: Graph, concept: str, dm: str) -> set[int]:
 
 
 CASES = {
-    "prisoners-dilemma.yaml": {"nash": {3}, "gmr": {0, 3}, "smr": {0, 3}, "seq": {0, 3}, "sim": {0, 3}, "seq+sim": {0, 3}},
-    "chicken.yaml": {"nash": {1, 2}, "gmr": {0, 1, 2}, "smr": {0, 1, 2}, "seq": {1, 2}, "sim": {0, 1, 2}, "seq+sim": {0, 1, 2}},
+    "prisoners-dilemma.yaml": {
+        "nash": {3},
+        "gmr": {0, 3},
+        "smr": {0, 3},
+        "seq": {0, 3},
+        "sim": {0, 3},
+        "seq+sim": {0, 3},
+    },
+    "chicken.yaml": {
+        "nash": {1, 2},
+        "gmr": {0, 1, 2},
+        "smr": {0, 1, 2},
+        "seq": {1, 2},
+        "sim": {0, 1, 2},
+        "seq+sim": {0, 1, 2},
+    },
     "cuban-missile-crisis.yaml": {
         "nash": {5},
         "gmr": {0, 1, 2, 4, 5, 6, 7},
@@ -40,9 +54,21 @@ CASES = {
         "sim": {5},
         "seq+sim": {4, 5, 6},
     },
-    "elmira.yaml": {"nash": {5, 8, 9}, "gmr": {1, 4, 5, 8, 9}, "smr": {1, 4, 5, 8, 9}, "seq": {5, 8, 9}},
+    "elmira.yaml": {
+        "nash": {5, 8, 9},
+        "gmr": {1, 4, 5, 8, 9},
+        "smr": {1, 4, 5, 8, 9},
+        "seq": {5, 8, 9},
+    },
     # Syria-Iraq in decimal codes (ordered 6 = decimal 6, ordered 1 = decimal 0)
-    "syria-iraq.yaml": {"nash": {6}, "gmr": {0, 6}, "smr": {6}, "seq": {6}, "sim": {6}, "seq+sim": {6}},
+    "syria-iraq.yaml": {
+        "nash": {6},
+        "gmr": {0, 6},
+        "smr": {6},
+        "seq": {6},
+        "sim": {6},
+        "seq+sim": {6},
+    },
 }
 
 
@@ -66,7 +92,14 @@ def test_elmira_per_decision_maker() -> None:
 def test_elmira_option_form_matches_the_nine_state_model() -> None:
     g = graph("elmira-options.yaml")
     nine = {2: 1, 3: 2, 4: 3, 5: 4, 18: 5, 19: 6, 20: 7, 21: 8, 8: 9, 9: 9, 24: 9, 25: 9}
-    expected = {"nash": {5, 8, 9}, "gmr": {1, 4, 5, 8, 9}, "smr": {1, 4, 5, 8, 9}, "seq": {5, 8, 9}, "sim": {5, 8, 9}, "seq+sim": {5, 8, 9}}
+    expected = {
+        "nash": {5, 8, 9},
+        "gmr": {1, 4, 5, 8, 9},
+        "smr": {1, 4, 5, 8, 9},
+        "seq": {5, 8, 9},
+        "sim": {5, 8, 9},
+        "seq+sim": {5, 8, 9},
+    }
     for concept, states in expected.items():
         assert {nine[c] for c in equilibria(g, concept)} == states, concept
 
@@ -84,11 +117,16 @@ def test_elmira_coalitional_improvements() -> None:
     assert moves("UR", "LG") == {(2, 4), (2, 8), (6, 8)}
     assert moves("MoE", "UR", "LG") == {(2, 4), (2, 8), (6, 8)}
     # the historical evolution: LG insists (1 -> 5), then MoE and Uniroyal jointly reach 8
-    path = status_quo_paths(g, g.index_of(1), [g.index_of(8)], [(ids["MoE"], ids["UR"])])[g.index_of(8)]
+    path = status_quo_paths(g, g.index_of(1), [g.index_of(8)], [(ids["MoE"], ids["UR"])])[
+        g.index_of(8)
+    ]
     assert path is not None
     assert [int(g.codes[step.target]) for step in path] == [5, 8]
     five_to_eight = next(im for im in coalition_improvements(g, (0, 1), [g.index_of(5)]))
-    assert [(g.dms[s.dm], int(g.codes[s.target])) for s in five_to_eight.path] == [("MoE", 6), ("UR", 8)]
+    assert [(g.dms[s.dm], int(g.codes[s.target])) for s in five_to_eight.path] == [
+        ("MoE", 6),
+        ("UR", 8),
+    ]
 
 
 def test_status_quo_unilateral_paths() -> None:
@@ -127,7 +165,12 @@ def test_inverse_syria_iraq() -> None:
 
 
 def test_limited_move_horizon_one_is_nash() -> None:
-    for name in ("prisoners-dilemma.yaml", "chicken.yaml", "cuban-missile-crisis.yaml", "syria-iraq.yaml"):
+    for name in (
+        "prisoners-dilemma.yaml",
+        "chicken.yaml",
+        "cuban-missile-crisis.yaml",
+        "syria-iraq.yaml",
+    ):
         g = graph(name)
         eng = Engine(g)
         assert (eng.table("l1") == eng.table("nash")).all()

@@ -34,7 +34,9 @@ def option_conflicts(draw: st.DrawFn) -> Conflict:
     infeasible = []
     for _ in range(draw(st.integers(0, 3))):
         a, b = draw(st.integers(0, m - 1)), draw(st.integers(0, m - 1))
-        infeasible.append(conjunction([literal(a, draw(st.booleans())), literal(b, draw(st.booleans()))]))
+        infeasible.append(
+            conjunction([literal(a, draw(st.booleans())), literal(b, draw(st.booleans()))])
+        )
     info = OptionInfo(tuple(f"o{k}" for k in range(m)), owners, directions)
     base = Conflict("random", (), info, tuple(infeasible))
     codes = base.feasible_codes().tolist()

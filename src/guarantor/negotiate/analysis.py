@@ -37,12 +37,17 @@ class Analysis:
                 entry["name"] = g.labels[k]
             states.append(entry)
         codes = g.codes.tolist()
-        equilibria = {c: (None if (e := self.equilibria(c)) is None else [codes[i] for i in e]) for c in self.tables}
+        equilibria = {
+            c: (None if (e := self.equilibria(c)) is None else [codes[i] for i in e])
+            for c in self.tables
+        }
         stability: dict[str, dict[str, list[int] | None]] = {}
         for d, name in enumerate(g.dms):
             stability[name] = {}
             for c, t in self.tables.items():
-                stability[name][c] = None if t is None else [codes[i] for i in np.nonzero(t[d])[0].tolist()]
+                stability[name][c] = (
+                    None if t is None else [codes[i] for i in np.nonzero(t[d])[0].tolist()]
+                )
         return {"states": states, "equilibria": equilibria, "stability": stability}
 
 

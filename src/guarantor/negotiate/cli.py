@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ negotiate_app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats."""
 
     table = "table"
@@ -80,7 +80,9 @@ def state_arg(g: Graph, text: str) -> int:
     t = text.strip()
     if g.options is not None and t and set(t) <= {"Y", "N"}:
         if len(t) != len(g.options.names):
-            raise UserError(f"state {t!r} has {len(t)} letters; the model has {len(g.options.names)} options")
+            raise UserError(
+                f"state {t!r} has {len(t)} letters; the model has {len(g.options.names)} options"
+            )
         code = sum(1 << k for k, ch in enumerate(t) if ch == "Y")
     else:
         try:
@@ -100,7 +102,9 @@ def _concepts(text: str, g: Graph) -> tuple[str, ...]:
     items = tuple(c.strip().lower() for c in text.split(",") if c.strip())
     for c in items:
         if c not in CONCEPTS and c != "nm" and not (c.startswith("l") and c[1:].isdigit()):
-            raise UserError(f"unknown concept {c!r}; use {', '.join(CONCEPTS)}, l<h> (e.g. l2), nm or all")
+            raise UserError(
+                f"unknown concept {c!r}; use {', '.join(CONCEPTS)}, l<h> (e.g. l2), nm or all"
+            )
     return items
 
 
@@ -131,14 +135,24 @@ def _run(g: Graph, concepts: tuple[str, ...]) -> Analysis:
 @negotiate_app.command("analyze")
 def analyze_cmd(
     file: Path = typer.Argument(..., help="Model: guarantor YAML or GMCR+ .gmcr"),
-    concepts: str = typer.Option("nash,gmr,smr,seq,sim,seq+sim", "--concepts", help="Comma list, or 'all' (adds l2, nm for 2 DMs)."),
-    alt: list[str] = typer.Option([], "--alt", help="Use an alternative preference: DM=NAME (repeatable)."),
-    coalitions: bool = typer.Option(False, "--coalitions", help="Also check equilibria against coalitional improvements."),
-    all_states: bool = typer.Option(False, "--all-states", help="List every state, not only equilibria."),
+    concepts: str = typer.Option(
+        "nash,gmr,smr,seq,sim,seq+sim",
+        "--concepts",
+        help="Comma list, or 'all' (adds l2, nm for 2 DMs).",
+    ),
+    alt: list[str] = typer.Option(
+        [], "--alt", help="Use an alternative preference: DM=NAME (repeatable)."
+    ),
+    coalitions: bool = typer.Option(
+        False, "--coalitions", help="Also check equilibria against coalitional improvements."
+    ),
+    all_states: bool = typer.Option(
+        False, "--all-states", help="List every state, not only equilibria."
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Stability of every state for every decision maker, and the equilibria per concept."""
-    conflict, g = _load(file, alt)
+    _, g = _load(file, alt)
     cs = _concepts(concepts, g)
     result = _run(g, cs)
     coal: dict[int, list[Improvement]] = {}
@@ -149,22 +163,41 @@ def analyze_cmd(
         doc = result.to_json()
         if coalitions:
             doc["coalition_improvements"] = {
-                str(int(g.codes[s])): [_imp_json(g, im) for im in ims] for s, ims in sorted(coal.items())
+                str(int(g.codes[s])): [_imp_json(g, im) for im in ims]
+                for s, ims in sorted(coal.items())
             }
         emit(doc)
         return
     if fmt == Format.csv:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["decimal", "ordered", "state", *[f"{c}_equilibrium" for c in cs], *[f"{c}_stable_for" for c in cs]])
+        w.writerow(
+            [
+                "decimal",
+                "ordered",
+                "state",
+                *[f"{c}_equilibrium" for c in cs],
+                *[f"{c}_stable_for" for c in cs],
+            ]
+        )
         for k in range(g.n):
             eq = [("" if (t := result.tables[c]) is None else int(t[:, k].all())) for c in cs]
-            who = [("" if (t := result.tables[c]) is None else ";".join(g.dms[d] for d in range(len(g.dms)) if t[d, k])) for c in cs]
+            who = [
+                (
+                    ""
+                    if (t := result.tables[c]) is None
+                    else ";".join(g.dms[d] for d in range(len(g.dms)) if t[d, k])
+                )
+                for c in cs
+            ]
             w.writerow([int(g.codes[k]), k + 1, _label(g, k), *eq, *who])
         sys.stdout.write(buf.getvalue())
         return
     out = _out()
-    out.print(f"[bold]{g.name}[/]: {len(g.dms)} decision makers, {g.n} feasible states" + (f", {len(g.options.names)} options" if g.options else ""))
+    out.print(
+        f"[bold]{g.name}[/]: {len(g.dms)} decision makers, {g.n} feasible states"
+        + (f", {len(g.options.names)} options" if g.options else "")
+    )
     summary = Table(title="Equilibria (decimal state codes)")
     summary.add_column("concept")
     summary.add_column("count", justify="right")
@@ -179,7 +212,9 @@ def analyze_cmd(
     shown = [c for c in cs if result.tables[c] is not None]
     if all_states:
         if g.n > ROWS_MAX:
-            raise UserError(f"--all-states prints at most {ROWS_MAX} states; use --format csv or json")
+            raise UserError(
+                f"--all-states prints at most {ROWS_MAX} states; use --format csv or json"
+            )
         rows = list(range(g.n))
         title = "All states"
     else:
@@ -187,7 +222,11 @@ def analyze_cmd(
         rows = (result.equilibria(key) or []) if key else []
         if g.status_quo is not None and g.status_quo not in rows:
             rows = [g.status_quo, *rows]
-        title = f"{key.upper() if key else ''} equilibria" + (" and the status quo" if g.status_quo is not None else "") + ": for whom each state is stable"
+        title = (
+            f"{key.upper() if key else ''} equilibria"
+            + (" and the status quo" if g.status_quo is not None else "")
+            + ": for whom each state is stable"
+        )
         if len(rows) > ROWS_MAX:
             rows = rows[:ROWS_MAX]
             title += f" (first {ROWS_MAX})"
@@ -211,25 +250,43 @@ def analyze_cmd(
             if t[:, k].all():
                 cells.append("[green]eq[/]")
             else:
-                cells.append("[dim]" + ",".join(initials[d] for d in range(len(g.dms)) if t[d, k]) + "[/]")
+                cells.append(
+                    "[dim]" + ",".join(initials[d] for d in range(len(g.dms)) if t[d, k]) + "[/]"
+                )
         extra = []
         if coalitions:
             ims = coal.get(k, [])
             first = ims[0] if ims else None
             extra.append(
-                "none" if first is None
+                "none"
+                if first is None
                 else f"{len(ims)}, e.g. {'+'.join(g.dms[d] for d in first.coalition)} → {int(g.codes[first.target])}"
             )
         sq = " [bold](status quo)[/]" if k == g.status_quo else ""
         if g.options is not None:
             names = [n for j, n in enumerate(g.options.names) if (int(g.codes[k]) >> j) & 1]
-            detail.add_row(str(int(g.codes[k])), _label(g, k), (", ".join(names) or "none") + sq, *cells, *extra)
+            detail.add_row(
+                str(int(g.codes[k])),
+                _label(g, k),
+                (", ".join(names) or "none") + sq,
+                *cells,
+                *extra,
+            )
         else:
             detail.add_row(str(int(g.codes[k])), _label(g, k) + sq, *cells, *extra)
     out.print(detail)
     if g.options is not None:
-        out.print("[dim]options (Y/N, option 1 first): " + ", ".join(f"{k + 1} {n} ({g.dms[o]})" for k, (n, o) in enumerate(zip(g.options.names, g.options.owners, strict=True))) + "[/]")
-    out.print("[dim]eq = stable for every decision maker; otherwise the DMs (first letters) for whom it is stable.[/]")
+        out.print(
+            "[dim]options (Y/N, option 1 first): "
+            + ", ".join(
+                f"{k + 1} {n} ({g.dms[o]})"
+                for k, (n, o) in enumerate(zip(g.options.names, g.options.owners, strict=True))
+            )
+            + "[/]"
+        )
+    out.print(
+        "[dim]eq = stable for every decision maker; otherwise the DMs (first letters) for whom it is stable.[/]"
+    )
 
 
 def _imp_json(g: Graph, im: Improvement) -> dict[str, Any]:
@@ -237,7 +294,10 @@ def _imp_json(g: Graph, im: Improvement) -> dict[str, Any]:
         "coalition": [g.dms[d] for d in im.coalition],
         "from": int(g.codes[im.source]),
         "to": int(g.codes[im.target]),
-        "moves": [{"dm": g.dms[s.dm], "from": int(g.codes[s.source]), "to": int(g.codes[s.target])} for s in im.path],
+        "moves": [
+            {"dm": g.dms[s.dm], "from": int(g.codes[s.source]), "to": int(g.codes[s.target])}
+            for s in im.path
+        ],
     }
 
 
@@ -246,7 +306,9 @@ def explain_cmd(
     file: Path = typer.Argument(..., help="Model file"),
     state: str = typer.Option(..., "--state", help="Decimal state code or Y/N string"),
     dm: list[str] = typer.Option([], "--dm", help="Decision maker (repeatable; default: all)"),
-    concept: str = typer.Option("seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim, l<h>, nm"),
+    concept: str = typer.Option(
+        "seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim, l<h>, nm"
+    ),
     alt: list[str] = typer.Option([], "--alt", help="DM=ALTERNATIVE preference"),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
@@ -276,9 +338,13 @@ def explain_cmd(
 @negotiate_app.command("reach")
 def reach_cmd(
     file: Path = typer.Argument(..., help="Model file"),
-    start: str | None = typer.Option(None, "--from", help="Start state (default: the model's status quo)"),
+    start: str | None = typer.Option(
+        None, "--from", help="Start state (default: the model's status quo)"
+    ),
     concept: str = typer.Option("seq", "--concept", help="Which equilibria to look for"),
-    coalitions: bool = typer.Option(True, "--coalitions/--unilateral", help="Allow coalitional improvements too"),
+    coalitions: bool = typer.Option(
+        True, "--coalitions/--unilateral", help="Allow coalitional improvements too"
+    ),
     alt: list[str] = typer.Option([], "--alt", help="DM=ALTERNATIVE preference"),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
@@ -295,19 +361,35 @@ def reach_cmd(
     eq = result.equilibria(cs[0])
     if eq is None:
         raise UserError(f"{cs[0]} needs a model written with options")
-    paths = status_quo_paths(g, s, eq, coalitions_to_check(g) if coalitions and len(g.dms) > 1 else None)
+    paths = status_quo_paths(
+        g, s, eq, coalitions_to_check(g) if coalitions and len(g.dms) > 1 else None
+    )
 
     def step_json(x: Step | Improvement) -> dict[str, Any]:
         if isinstance(x, Improvement):
-            return {"by": [g.dms[d] for d in x.coalition], "from": int(g.codes[x.source]), "to": int(g.codes[x.target]), "coalition": True}
-        return {"by": [g.dms[x.dm]], "from": int(g.codes[x.source]), "to": int(g.codes[x.target]), "coalition": False}
+            return {
+                "by": [g.dms[d] for d in x.coalition],
+                "from": int(g.codes[x.source]),
+                "to": int(g.codes[x.target]),
+                "coalition": True,
+            }
+        return {
+            "by": [g.dms[x.dm]],
+            "from": int(g.codes[x.source]),
+            "to": int(g.codes[x.target]),
+            "coalition": False,
+        }
 
-    doc = {
+    doc: dict[str, Any] = {
         "from": int(g.codes[s]),
         "concept": cs[0],
         "coalitions": coalitions,
         "equilibria": [
-            {"state": int(g.codes[t]), "reachable": p is not None, "path": None if p is None else [step_json(x) for x in p]}
+            {
+                "state": int(g.codes[t]),
+                "reachable": p is not None,
+                "path": None if p is None else [step_json(x) for x in p],
+            }
             for t, p in paths.items()
         ],
     }
@@ -315,7 +397,11 @@ def reach_cmd(
         emit(doc)
         return
     out = _out()
-    table = Table(title=f"From {int(g.codes[s])} ({_label(g, s)}) to the {cs[0].upper()} equilibria, by " + ("unilateral and coalitional" if coalitions else "unilateral") + " improvements")
+    table = Table(
+        title=f"From {int(g.codes[s])} ({_label(g, s)}) to the {cs[0].upper()} equilibria, by "
+        + ("unilateral and coalitional" if coalitions else "unilateral")
+        + " improvements"
+    )
     table.add_column("equilibrium", justify="right")
     table.add_column("state")
     table.add_column("shortest path")
@@ -326,7 +412,10 @@ def reach_cmd(
         elif not item["path"]:
             path = "is the start"
         else:
-            path = " → ".join([str(item["from"] if False else int(g.codes[s]))] + [f"{st['to']} ({'+'.join(st['by'])})" for st in item["path"]])
+            path = " → ".join(
+                [str(int(g.codes[s]))]
+                + [f"{st['to']} ({'+'.join(st['by'])})" for st in item["path"]]
+            )
         table.add_row(str(item["state"]), _label(g, t), path)
     out.print(table)
 
@@ -336,7 +425,9 @@ def inverse_cmd(
     file: Path = typer.Argument(..., help="Model file"),
     state: str = typer.Option(..., "--state", help="The state wished to be stable"),
     concept: str = typer.Option("seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim"),
-    vary: list[str] = typer.Option(..., "--vary", help="DM or DM:FIRST-LAST ranking positions to permute (repeatable)"),
+    vary: list[str] = typer.Option(
+        ..., "--vary", help="DM or DM:FIRST-LAST ranking positions to permute (repeatable)"
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Which preference orders would make a state stable: counts, necessary orderings, conditions."""
@@ -349,7 +440,9 @@ def inverse_cmd(
         emit(result)
         return
     out = _out()
-    out.print(f"[bold]{result['stable_profiles']:,}[/] of {result['profiles']:,} preference profiles make state {result['target']} {concept.upper()}-stable for every decision maker.")
+    out.print(
+        f"[bold]{result['stable_profiles']:,}[/] of {result['profiles']:,} preference profiles make state {result['target']} {concept.upper()}-stable for every decision maker."
+    )
     if result["necessary"]:
         t = Table(title="Orderings that hold in every such profile (necessary)")
         t.add_column("decision maker")
@@ -359,13 +452,24 @@ def inverse_cmd(
             t.add_row(n["dm"], str(n["prefers"]), str(n["to"]))
         out.print(t)
     if result["example"]:
-        out.print("example: " + "; ".join(f"{e['dm']}: " + " ≻ ".join(map(str, e["ranking"])) for e in result["example"]))
-    t = Table(title=f"Conditions at state {result['target']} ({concept.upper()}), from the definition")
+        out.print(
+            "example: "
+            + "; ".join(
+                f"{e['dm']}: " + " ≻ ".join(map(str, e["ranking"])) for e in result["example"]
+            )
+        )
+    t = Table(
+        title=f"Conditions at state {result['target']} ({concept.upper()}), from the definition"
+    )
     t.add_column("decision maker")
     t.add_column("could move to", justify="right")
     t.add_column("stable only if")
     for c in result["conditions"]:
-        text = c["either"] + (f", or {c['or'].split(' does not prefer ', 1)[1]} is not preferred; candidates: {', '.join(map(str, c['candidate_sanctions'])) or 'none'}" if "or" in c else "")
+        text = c["either"] + (
+            f", or {c['or'].split(' does not prefer ', 1)[1]} is not preferred; candidates: {', '.join(map(str, c['candidate_sanctions'])) or 'none'}"
+            if "or" in c
+            else ""
+        )
         t.add_row(c["dm"], str(c["move_to"]), text)
     out.print(t)
 
@@ -373,7 +477,9 @@ def inverse_cmd(
 @negotiate_app.command("sensitivity")
 def sensitivity_cmd(
     file: Path = typer.Argument(..., help="Model file with alternative preferences"),
-    flip: list[str] = typer.Option([], "--flip", help="Also try this option with the other reversibility (repeatable)"),
+    flip: list[str] = typer.Option(
+        [], "--flip", help="Also try this option with the other reversibility (repeatable)"
+    ),
     concepts: str = typer.Option("nash,gmr,smr,seq,sim,seq+sim", "--concepts", help="Comma list"),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
@@ -392,7 +498,9 @@ def sensitivity_cmd(
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["state", "label", *cs, "robust"])
         for st in result["states"]:
-            w.writerow([st["state"], st["label"], *[st["counts"][c] for c in cs], ";".join(st["robust"])])
+            w.writerow(
+                [st["state"], st["label"], *[st["counts"][c] for c in cs], ";".join(st["robust"])]
+            )
         sys.stdout.write(buf.getvalue())
         return
     out = _out()
@@ -404,7 +512,12 @@ def sensitivity_cmd(
         t.add_column(c.upper(), justify="right")
     t.add_column("robust under")
     for st in result["states"]:
-        t.add_row(str(st["state"]), st["label"], *[str(st["counts"][c]) for c in cs], ", ".join(x.upper() for x in st["robust"]) or "[dim]none[/]")
+        t.add_row(
+            str(st["state"]),
+            st["label"],
+            *[str(st["counts"][c]) for c in cs],
+            ", ".join(x.upper() for x in st["robust"]) or "[dim]none[/]",
+        )
     out.print(t)
     out.print("[dim]scenarios: " + " | ".join(r["scenario"] for r in result["runs"]) + "[/]")
 

@@ -57,10 +57,14 @@ def _product_graph(g: Graph, members: tuple[int, ...]) -> csr_matrix:
     return csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(size, size))
 
 
-def coalition_improvements(g: Graph, members: tuple[int, ...], sources: list[int] | None = None) -> list[Improvement]:
+def coalition_improvements(
+    g: Graph, members: tuple[int, ...], sources: list[int] | None = None
+) -> list[Improvement]:
     """Every coalitional improvement of `members` (all strictly better off) from the given states."""
     if g.n > MAX_STATES:
-        raise UserError(f"coalition analysis is limited to {MAX_STATES} states; this model has {g.n}")
+        raise UserError(
+            f"coalition analysis is limited to {MAX_STATES} states; this model has {g.n}"
+        )
     n = g.n
     prod = _product_graph(g, members)
     pay = g.payoff[list(members)]
@@ -92,11 +96,15 @@ def coalitions_to_check(g: Graph) -> list[tuple[int, ...]]:
     if g.coalitions and any(len(c) > 1 for c in g.coalitions):
         return [c for c in g.coalitions if len(c) > 1]
     if k > 6:
-        raise UserError("with more than 6 decision makers, name the coalitions in the model ('coalitions')")
+        raise UserError(
+            "with more than 6 decision makers, name the coalitions in the model ('coalitions')"
+        )
     return [c for size in range(2, k + 1) for c in itertools.combinations(range(k), size)]
 
 
-def coalition_unstable(g: Graph, coalitions: list[tuple[int, ...]], candidates: list[int]) -> dict[int, list[Improvement]]:
+def coalition_unstable(
+    g: Graph, coalitions: list[tuple[int, ...]], candidates: list[int]
+) -> dict[int, list[Improvement]]:
     """For each candidate state, the coalitional improvements that leave it."""
     found: dict[int, list[Improvement]] = {s: [] for s in candidates}
     for c in coalitions:

@@ -38,14 +38,16 @@ class Expr:
             return np.ones(codes.shape, dtype=bool)
         values = [a.evaluate(codes) for a in self.args]
         if self.op == "not":
-            return ~values[0]
-        if self.op == "and":
-            return np.logical_and.reduce(values)
-        if self.op == "or":
-            return np.logical_or.reduce(values)
-        if self.op == "if":  # "A if B": whenever B holds, A holds
-            return values[0] | ~values[1]
-        return values[0] == values[1]  # iff
+            out: Truth = ~values[0]
+        elif self.op == "and":
+            out = np.logical_and.reduce(values)
+        elif self.op == "or":
+            out = np.logical_or.reduce(values)
+        elif self.op == "if":  # "A if B": whenever B holds, A holds
+            out = values[0] | ~values[1]
+        else:
+            out = values[0] == values[1]  # iff
+        return out
 
     def options(self) -> set[int]:
         """Option indices the statement mentions."""

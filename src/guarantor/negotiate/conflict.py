@@ -32,7 +32,11 @@ class Preference:
     def payoff(self, codes: IntArray, what: str) -> IntArray:
         """Payoff per state (higher is better) for the given state codes."""
         if self.ranking is None:
-            return dense_rank([s.evaluate(codes) for s in self.statements]) if self.statements else np.zeros(codes.size, dtype=np.int64)
+            return (
+                dense_rank([s.evaluate(codes) for s in self.statements])
+                if self.statements
+                else np.zeros(codes.size, dtype=np.int64)
+            )
         tier_of: dict[int, int] = {}
         for t, tier in enumerate(self.ranking):
             for code in tier:
@@ -119,14 +123,19 @@ class Conflict:
         codes = self.feasible_codes()
         where = Location(self.source) if self.source else None
         if codes.size == 0:
-            raise UserError("every state is infeasible: the infeasibility conditions exclude all of them", where)
+            raise UserError(
+                "every state is infeasible: the infeasibility conditions exclude all of them", where
+            )
         prefs = []
         for dm in self.dms:
             pref = dm.preference
             if choice and dm.name in choice:
                 named = dict(dm.alternatives)
                 if choice[dm.name] not in named:
-                    raise UserError(f"decision maker {dm.name} has no alternative preference {choice[dm.name]!r}", where)
+                    raise UserError(
+                        f"decision maker {dm.name} has no alternative preference {choice[dm.name]!r}",
+                        where,
+                    )
                 pref = named[choice[dm.name]]
             prefs.append(pref.payoff(codes, f"preferences of {dm.name}"))
         payoff = np.stack(prefs) if prefs else np.zeros((0, codes.size), dtype=np.int64)
@@ -138,7 +147,9 @@ class Conflict:
             sq = int(found[0])
         if self.explicit is None:
             assert self.options is not None
-            return build_option_graph(self.name, self.dm_names, self.options, codes, payoff, sq, self.coalitions)
+            return build_option_graph(
+                self.name, self.dm_names, self.options, codes, payoff, sq, self.coalitions
+            )
         index = {int(c): i for i, c in enumerate(codes)}
         name_of = dict(zip(self.explicit.codes, self.explicit.names, strict=True))
         moves = []
@@ -147,7 +158,9 @@ class Conflict:
             dst = np.array([index[b] for _, b in edges], dtype=np.int64)
             moves.append(Moves.from_edges(codes.size, src, dst))
         labels = tuple(name_of[int(c)] for c in codes)
-        return Graph(self.name, self.dm_names, codes, labels, tuple(moves), payoff, None, sq, self.coalitions)
+        return Graph(
+            self.name, self.dm_names, codes, labels, tuple(moves), payoff, None, sq, self.coalitions
+        )
 
     def describe_preference(self, dm: int) -> list[str]:
         """A decision maker's preference in words, most important first."""

@@ -10,7 +10,9 @@ from guarantor.negotiate.graph import Graph
 from guarantor.negotiate.stability import Engine
 
 
-def _sanction_path(g: Graph, movers: list[int], start: int, improving: bool, ok: Any) -> list[tuple[int, int, int]] | None:
+def _sanction_path(
+    g: Graph, movers: list[int], start: int, improving: bool, ok: Any
+) -> list[tuple[int, int, int]] | None:
     """Shortest legal sequence from `start` by `movers` ending in a state where ok(state) holds."""
     ups = {d: g.ui(d) for d in movers} if improving else {}
     prev: dict[tuple[int, int], tuple[tuple[int, int], int]] = {}
@@ -22,6 +24,11 @@ def _sanction_path(g: Graph, movers: list[int], start: int, improving: bool, ok:
             if d == last:
                 continue
             targets = ups[d].of(state) if improving else g.moves[d].of(state)
+            here = int(g.codes[state])
+            # smallest changes first, so the sanction shown is the plainest one
+            targets = sorted(
+                targets, key=lambda x: (bin(here ^ int(g.codes[x])).count("1"), int(g.codes[x]))
+            )
             for t in targets:
                 node = (t, d)
                 if node in seen:
@@ -70,18 +77,46 @@ def explain(g: Graph, dm: int, s: int, concept: str) -> dict[str, Any]:
 
     def st(i: int) -> str:
         label = g.labels[i] if g.labels else ""
-        return f"{int(g.codes[i])}" + (f" ({label})" if label and label != str(int(g.codes[i])) else "")
+        return f"{int(g.codes[i])}" + (
+            f" ({label})" if label and label != str(int(g.codes[i])) else ""
+        )
+
+    def mv(a: int, b: int) -> str:
+        """A move described by the options it changes (option models) and where it ends."""
+        if g.options is None:
+            return f"to {st(b)}"
+        ca, cb = int(g.codes[a]), int(g.codes[b])
+        names = g.options.names
+        on = [n for k, n in enumerate(names) if (cb >> k) & 1 and not (ca >> k) & 1]
+        off = [n for k, n in enumerate(names) if (ca >> k) & 1 and not (cb >> k) & 1]
+        parts = ([f"takes {', '.join(on)}"] if on else []) + (
+            [f"drops {', '.join(off)}"] if off else []
+        )
+        return f"{' and '.join(parts)} (→ {cb})"
 
     stable = bool(eng.stable(concept, dm)[s])
     ups = eng.ui(dm).of(s)
     items = []
-    lines = [f"State {st(s)} is {'stable' if stable else 'unstable'} for {name} under {concept.upper()}."]
+    lines = [
+        f"State {st(s)} is {'stable' if stable else 'unstable'} for {name} under {concept.upper()}."
+    ]
     if concept.startswith("l") or concept == "nm":
-        lines.append("Limited-move and non-myopic stability anticipate alternating optimal replies; "
-                     "see the anticipated outcome in `reach`.")
-        return {"dm": name, "state": int(g.codes[s]), "concept": concept, "stable": stable, "improvements": [], "lines": lines}
+        lines.append(
+            "Limited-move and non-myopic stability anticipate alternating optimal replies; "
+            "see the anticipated outcome in `reach`."
+        )
+        return {
+            "dm": name,
+            "state": int(g.codes[s]),
+            "concept": concept,
+            "stable": stable,
+            "improvements": [],
+            "lines": lines,
+        }
     if not ups:
-        lines.append(f"{name} has no unilateral improvement from here: nothing it can do alone is better.")
+        lines.append(
+            f"{name} has no unilateral improvement from here: nothing it can do alone is better."
+        )
     for t in sorted(ups, key=lambda x: -int(p[x])):
         entry: dict[str, Any] = {"to": int(g.codes[t]), "sanction": None, "kind": None}
         path = None
@@ -89,23 +124,39 @@ def explain(g: Graph, dm: int, s: int, concept: str) -> dict[str, Any]:
             path = _sanction_path(g, others, t, concept != "gmr", lambda x: p[x] <= p[s])
             entry["kind"] = "sequential" if path else None
         elif concept == "smr":
+
             def ok(x: int) -> bool:
                 return bool(p[x] <= p[s] and all(p[y] <= p[s] for y in g.moves[dm].of(x)))
 
             path = _sanction_path(g, others, t, False, ok)
             entry["kind"] = "sequential, no escape" if path else None
         if path:
-            entry["sanction"] = [{"dm": g.dms[d], "from": int(g.codes[a]), "to": int(g.codes[b])} for d, a, b in path]
-            seq = ", then ".join(f"{g.dms[d]} moves to {st(b)}" for d, _, b in path)
-            lines.append(f"- {name} could move to {st(t)} (better for it), but {seq}: {name} ends no better off than at {st(s)}.")
+            entry["sanction"] = [
+                {"dm": g.dms[d], "from": int(g.codes[a]), "to": int(g.codes[b])} for d, a, b in path
+            ]
+            seq = ", then ".join(f"{g.dms[d]} {mv(a, b)}" for d, a, b in path)
+            lines.append(
+                f"- {name} could improve: it {mv(s, t)}; but {seq}: {name} ends no better off than at {int(g.codes[s])}."
+            )
         elif concept in ("sim", "seq+sim") and (resp := _sim_response(g, dm, s, t)) is not None:
             entry["kind"] = "simultaneous"
             entry["sanction"] = [{"dm": g.dms[d], "to": int(g.codes[x])} for d, x in resp[:-1]]
-            who = " and ".join(f"{g.dms[d]} (moving to {st(x)})" for d, x in resp[:-1])
-            lines.append(f"- {name} could move to {st(t)}, but if {who} act at the same time the result is {st(resp[-1][1])}, no better for {name}.")
+            who = " and ".join(f"{g.dms[d]} ({mv(s, x)})" for d, x in resp[:-1])
+            lines.append(
+                f"- {name} could improve: it {mv(s, t)}; but if {who} act at the same time the result is {st(resp[-1][1])}, no better for {name}."
+            )
         elif concept == "nash":
-            lines.append(f"- {name} can move to {st(t)}, which it prefers.")
+            lines.append(f"- {name} can improve: it {mv(s, t)}.")
         else:
-            lines.append(f"- {name} can move to {st(t)}, which it prefers, and nothing the others can do deters it.")
+            lines.append(
+                f"- {name} can improve: it {mv(s, t)}, and nothing the others can do deters it."
+            )
         items.append(entry)
-    return {"dm": name, "state": int(g.codes[s]), "concept": concept, "stable": stable, "improvements": items, "lines": lines}
+    return {
+        "dm": name,
+        "state": int(g.codes[s]),
+        "concept": concept,
+        "stable": stable,
+        "improvements": items,
+        "lines": lines,
+    }

@@ -64,7 +64,11 @@ class _Locator:
                 break
             if isinstance(node, yaml.MappingNode) and isinstance(step, str):
                 node = next((v for k, v in node.value if k.value == step), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(step, int)
+                and step < len(node.value)
+            ):
                 node = node.value[step]
             else:
                 node = None
@@ -86,13 +90,17 @@ def read_gmcr(path: Path) -> Conflict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UserError(f"not valid JSON: {exc.msg}", Location(str(path), line=exc.lineno, column=exc.colno)) from None
+        raise UserError(
+            f"not valid JSON: {exc.msg}", Location(str(path), line=exc.lineno, column=exc.colno)
+        ) from None
     loc = _Locator(path, text)
     if not isinstance(data, dict):
         raise loc.fail("a .gmcr file is a JSON object")
     for key in data:
         if key not in TOP_KEYS:
-            raise loc.fail(f"unknown key {key!r}; expected one of {', '.join(sorted(TOP_KEYS))}", key)
+            raise loc.fail(
+                f"unknown key {key!r}; expected one of {', '.join(sorted(TOP_KEYS))}", key
+            )
     for key in ("decisionMakers", "options"):
         if not isinstance(data.get(key), list) or not data[key]:
             raise loc.fail(f"{key!r} must be a non-empty list")
@@ -121,12 +129,21 @@ def read_gmcr(path: Path) -> Conflict:
                 raise loc.fail(f"unknown key {key!r} in a decision maker", "decisionMakers", i, key)
         for j, k in enumerate(dm.get("options", [])):
             if not isinstance(k, int) or not 0 <= k < m:
-                raise loc.fail(f"option index {k!r} is not one of 0..{m - 1}", "decisionMakers", i, "options", j)
+                raise loc.fail(
+                    f"option index {k!r} is not one of 0..{m - 1}",
+                    "decisionMakers",
+                    i,
+                    "options",
+                    j,
+                )
             if owners[k] != -1:
                 raise loc.fail(
                     f"option {k} ({names[k]}) is owned by two decision makers: "
                     f"{dms_raw[owners[k]]['name']} and {dm['name']}",
-                    "decisionMakers", i, "options", j,
+                    "decisionMakers",
+                    i,
+                    "options",
+                    j,
                 )
             owners[k] = i
     for k, o in enumerate(owners):
@@ -136,50 +153,88 @@ def read_gmcr(path: Path) -> Conflict:
 
     def condition(raw: Any, *steps: str | int) -> Expr:
         if isinstance(raw, dict):
-            if set(raw) - {"compound", "members"} or not raw.get("compound") or not isinstance(raw.get("members"), list) or not raw["members"]:
-                raise loc.fail("a compound condition is {\"compound\": true, \"members\": [...]}", *steps)
-            return disjunction([condition(mem, *steps, "members", j) for j, mem in enumerate(raw["members"])])
+            if (
+                set(raw) - {"compound", "members"}
+                or not raw.get("compound")
+                or not isinstance(raw.get("members"), list)
+                or not raw["members"]
+            ):
+                raise loc.fail(
+                    'a compound condition is {"compound": true, "members": [...]}', *steps
+                )
+            return disjunction(
+                [condition(mem, *steps, "members", j) for j, mem in enumerate(raw["members"])]
+            )
         if not isinstance(raw, list) or not raw:
-            raise loc.fail("a condition is a non-empty list of [optionIndex, \"Y\"|\"N\"]", *steps)
+            raise loc.fail('a condition is a non-empty list of [optionIndex, "Y"|"N"]', *steps)
         lits = []
         for j, item in enumerate(raw):
-            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int) and item[1] in ("Y", "N")):
-                raise loc.fail(f"{item!r} is not [optionIndex, \"Y\"|\"N\"]", *steps, j)
+            if not (
+                isinstance(item, list)
+                and len(item) == 2
+                and isinstance(item[0], int)
+                and item[1] in ("Y", "N")
+            ):
+                raise loc.fail(f'{item!r} is not [optionIndex, "Y"|"N"]', *steps, j)
             if not 0 <= item[0] < m:
-                raise loc.fail(f"the condition names option {item[0]}, but options are 0..{m - 1}", *steps, j)
+                raise loc.fail(
+                    f"the condition names option {item[0]}, but options are 0..{m - 1}", *steps, j
+                )
             lits.append(literal(item[0], item[1] == "Y"))
         return conjunction(lits)
 
     infeasible = [condition(c, "infeasibles", j) for j, c in enumerate(data.get("infeasibles", []))]
-    manual = bool(data.get("useManualPreferenceRanking", data.get("useManualPreferenceVectors", False)))
+    manual = bool(
+        data.get("useManualPreferenceRanking", data.get("useManualPreferenceVectors", False))
+    )
     codes = np.arange(1 << m, dtype=np.int64)
     keep = np.ones(codes.size, dtype=bool)
     for cond in infeasible:
         keep &= ~cond.evaluate(codes)
     feasible = codes[keep]
     if feasible.size == 0:
-        raise loc.fail("every state is infeasible: the infeasibility conditions exclude all of them", "infeasibles")
+        raise loc.fail(
+            "every state is infeasible: the infeasibility conditions exclude all of them",
+            "infeasibles",
+        )
     dms: list[DecisionMaker] = []
     misperceptions: list[tuple[object, ...]] = []
     for i, dm in enumerate(dms_raw):
-        prefs = [condition(c, "decisionMakers", i, "preferences", j) for j, c in enumerate(dm.get("preferences", []))]
+        prefs = [
+            condition(c, "decisionMakers", i, "preferences", j)
+            for j, c in enumerate(dm.get("preferences", []))
+        ]
         ranking_raw = dm.get("preferenceRanking", dm.get("preferenceVector"))
         if manual:
             if not isinstance(ranking_raw, list):
-                raise loc.fail("useManualPreferenceRanking is set but this decision maker has no preferenceRanking", "decisionMakers", i)
+                raise loc.fail(
+                    "useManualPreferenceRanking is set but this decision maker has no preferenceRanking",
+                    "decisionMakers",
+                    i,
+                )
             tiers = []
             for j, item in enumerate(ranking_raw):
                 group = item if isinstance(item, list) else [item]
                 tier = []
                 for x in group:
                     if not isinstance(x, int) or not 1 <= x <= feasible.size:
-                        raise loc.fail(f"state {x!r} is not an ordered state number 1..{feasible.size}", "decisionMakers", i, "preferenceRanking", j)
+                        raise loc.fail(
+                            f"state {x!r} is not an ordered state number 1..{feasible.size}",
+                            "decisionMakers",
+                            i,
+                            "preferenceRanking",
+                            j,
+                        )
                     tier.append(int(feasible[x - 1]))
                 tiers.append(tuple(tier))
-            pref = Preference(ranking=tuple(tiers), location=loc.at("decisionMakers", i, "preferenceRanking"))
+            pref = Preference(
+                ranking=tuple(tiers), location=loc.at("decisionMakers", i, "preferenceRanking")
+            )
             _check_ranking(pref, feasible, loc, i, dm)
         else:
-            pref = Preference(statements=tuple(prefs), location=loc.at("decisionMakers", i, "preferences"))
+            pref = Preference(
+                statements=tuple(prefs), location=loc.at("decisionMakers", i, "preferences")
+            )
         dms.append(DecisionMaker(str(dm["name"]), pref))
         misperceptions.append(tuple(dm.get("misperceptions", [])))
     coalitions: list[tuple[int, ...]] = []
@@ -188,7 +243,7 @@ def read_gmcr(path: Path) -> Conflict:
         if not all(isinstance(x, int) and 0 <= x < len(dms) for x in members):
             raise loc.fail(f"coalition {c!r} names an unknown decision maker", "coalitions", j)
         coalitions.append(tuple(members))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if any(misperceptions):
         notes = ("misperceptions are read and written back but not used in the analysis",)
     return Conflict(
@@ -204,17 +259,29 @@ def read_gmcr(path: Path) -> Conflict:
     )
 
 
-def _check_ranking(pref: Preference, feasible: Any, loc: _Locator, i: int, dm: dict[str, Any]) -> None:
+def _check_ranking(
+    pref: Preference, feasible: Any, loc: _Locator, i: int, dm: dict[str, Any]
+) -> None:
     seen: set[int] = set()
     order = {int(c): k + 1 for k, c in enumerate(feasible)}
     for tier in pref.ranking or ():
         for code in tier:
             if code in seen:
-                raise loc.fail(f"the ranking repeats state {order[code]}", "decisionMakers", i, "preferenceRanking")
+                raise loc.fail(
+                    f"the ranking repeats state {order[code]}",
+                    "decisionMakers",
+                    i,
+                    "preferenceRanking",
+                )
             seen.add(code)
     missing = sorted(order[c] for c in order if c not in seen)
     if missing:
-        raise loc.fail(f"the ranking of {dm['name']} omits state(s) {', '.join(map(str, missing[:10]))}", "decisionMakers", i, "preferenceRanking")
+        raise loc.fail(
+            f"the ranking of {dm['name']} omits state(s) {', '.join(map(str, missing[:10]))}",
+            "decisionMakers",
+            i,
+            "preferenceRanking",
+        )
 
 
 def _dnf(expr: Expr, limit: int = 64) -> list[list[tuple[int, bool]]] | None:
@@ -230,7 +297,9 @@ def _dnf(expr: Expr, limit: int = 64) -> list[list[tuple[int, bool]]] | None:
             return walk(Expr("or", (e.args[0], Expr("not", (e.args[1],)))), positive)
         if op == "iff":
             a, b = e.args
-            both = Expr("or", (Expr("and", (a, b)), Expr("and", (Expr("not", (a,)), Expr("not", (b,))))))
+            both = Expr(
+                "or", (Expr("and", (a, b)), Expr("and", (Expr("not", (a,)), Expr("not", (b,)))))
+            )
             return walk(both, positive)
         is_or = (op == "or") == positive
         parts = [walk(a, positive) for a in e.args]
@@ -246,7 +315,7 @@ def _dnf(expr: Expr, limit: int = 64) -> list[list[tuple[int, bool]]] | None:
                     return None
         cleaned = []
         for term in out:
-            lits = dict()
+            lits: dict[int, bool] = {}
             ok = True
             for k, v in term:
                 if lits.get(k, v) != v:
@@ -267,12 +336,14 @@ def _condition_json(terms: list[list[tuple[int, bool]]]) -> Any:
 def to_gmcr(conflict: Conflict) -> dict[str, Any]:
     """The conflict as a GMCR+ save-file document."""
     if conflict.options is None:
-        raise UserError("only models written with options can be exported to .gmcr (GMCR+ has no explicit graphs)")
+        raise UserError(
+            "only models written with options can be exported to .gmcr (GMCR+ has no explicit graphs)"
+        )
     info = conflict.options
     graph = conflict.compile()
     feasible = graph.codes
     order = {int(c): k + 1 for k, c in enumerate(feasible)}
-    infeasibles = []
+    infeasibles: list[Any] = []
     for cond in conflict.infeasible:
         terms = _dnf(cond)
         if terms is None:
@@ -303,7 +374,9 @@ def to_gmcr(conflict: Conflict) -> dict[str, Any]:
             "options": [k for k, o in enumerate(info.owners) if o == i],
             "preferences": statement_prefs[i] or [],
             "payoffs": [int(x) for x in pay],
-            "misperceptions": list(conflict.misperceptions[i]) if i < len(conflict.misperceptions) else [],
+            "misperceptions": list(conflict.misperceptions[i])
+            if i < len(conflict.misperceptions)
+            else [],
         }
         if manual:
             ranking: list[Any] = []
@@ -312,10 +385,15 @@ def to_gmcr(conflict: Conflict) -> dict[str, Any]:
                 ranking.append(tier[0] if len(tier) == 1 else tier)
             entry["preferenceRanking"] = ranking
         dms_out.append(entry)
-    coalitions = [list(c) if len(c) > 1 else c[0] for c in conflict.coalitions] or list(range(len(conflict.dms)))
+    coalitions = [list(c) if len(c) > 1 else c[0] for c in conflict.coalitions] or list(
+        range(len(conflict.dms))
+    )
     return {
         "decisionMakers": dms_out,
-        "options": [{"name": n, "permittedDirection": d} for n, d in zip(info.names, info.directions, strict=True)],
+        "options": [
+            {"name": n, "permittedDirection": d}
+            for n, d in zip(info.names, info.directions, strict=True)
+        ],
         "infeasibles": infeasibles,
         "coalitions": coalitions,
         "useManualPreferenceRanking": manual,

@@ -37,21 +37,29 @@ def _state_stable(orc: Oracle, s: int, concept: str) -> bool:
 def inverse(g: Graph, target: int, concept: str, slices: list[Slice]) -> dict[str, Any]:
     """Enumerate the permutations of each slice; report counts, necessary orderings and conditions."""
     if concept not in ("nash", "gmr", "smr", "seq", "sim", "seq+sim"):
-        raise UserError(f"inverse analysis supports nash, gmr, smr, seq, sim and seq+sim, not {concept!r}")
+        raise UserError(
+            f"inverse analysis supports nash, gmr, smr, seq, sim and seq+sim, not {concept!r}"
+        )
     blocks = []
     total = 1
     for sl in slices:
         order = ranking_order(g.payoff[sl.dm], g.codes)
         if not 1 <= sl.first <= sl.last <= len(order):
-            raise UserError(f"slice {sl.first}-{sl.last} is outside 1-{len(order)} for {g.dms[sl.dm]}")
+            raise UserError(
+                f"slice {sl.first}-{sl.last} is outside 1-{len(order)} for {g.dms[sl.dm]}"
+            )
         states = order[sl.first - 1 : sl.last]
         values = sorted((int(g.payoff[sl.dm][i]) for i in states), reverse=True)
         if len(set(values)) != len(values):
-            raise UserError(f"the slice of {g.dms[sl.dm]}'s ranking contains tied states; inverse analysis permutes strict orders")
+            raise UserError(
+                f"the slice of {g.dms[sl.dm]}'s ranking contains tied states; inverse analysis permutes strict orders"
+            )
         blocks.append((sl.dm, states, values))
         total *= math.factorial(len(states))
     if total > MAX_PROFILES:
-        raise UserError(f"{total:,} preference profiles: at most {MAX_PROFILES:,}; narrow the slices")
+        raise UserError(
+            f"{total:,} preference profiles: at most {MAX_PROFILES:,}; narrow the slices"
+        )
     payoff = g.payoff.copy()
     orc = Oracle(g.with_payoff(payoff))
     count = 0
@@ -78,7 +86,9 @@ def inverse(g: Graph, target: int, concept: str, slices: list[Slice]) -> dict[st
     for dm, states, _ in blocks:
         for a, b in itertools.permutations(states, 2):
             if count and before.get((dm, a, b), 0) == count:
-                necessary.append({"dm": g.dms[dm], "prefers": int(g.codes[a]), "to": int(g.codes[b])})
+                necessary.append(
+                    {"dm": g.dms[dm], "prefers": int(g.codes[a]), "to": int(g.codes[b])}
+                )
     return {
         "target": int(g.codes[target]),
         "concept": concept,
@@ -111,7 +121,9 @@ def conditions(g: Graph, s: int, concept: str) -> list[dict[str, Any]]:
                     "sim": "a state the others' simultaneous improvements lead to",
                     "seq+sim": "a state the others reach by improvements, in turn or at once",
                 }[concept]
-                item["or"] = f"{g.dms[i]} does not prefer {int(g.codes[t])}'s sanction — {kind} — to {int(g.codes[s])}"
+                item["or"] = (
+                    f"{g.dms[i]} does not prefer {int(g.codes[t])}'s sanction — {kind} — to {int(g.codes[s])}"
+                )
                 item["candidate_sanctions"] = sanctions
             out.append(item)
     return out

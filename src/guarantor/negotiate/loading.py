@@ -21,4 +21,6 @@ def load_conflict(path: Path) -> Conflict:
         from guarantor.negotiate.gmcr import read_gmcr
 
         return read_gmcr(path)
-    raise UserError("unknown file type: use .yaml/.yml (guarantor) or .gmcr (GMCR+)", Location(str(path)))
+    raise UserError(
+        "unknown file type: use .yaml/.yml (guarantor) or .gmcr (GMCR+)", Location(str(path))
+    )

@@ -36,11 +36,11 @@ def unilateral_moves(g: Graph) -> list[dict[int, set[int]]]:
                     a, b = (cs >> k) & 1, (ct >> k) & 1
                     if a == b:
                         continue
-                    if k not in mine:
-                        ok = False
-                    elif info.directions[k] == "fwd" and a == 1:
-                        ok = False
-                    elif info.directions[k] == "back" and a == 0:
+                    if (
+                        k not in mine
+                        or (info.directions[k] == "fwd" and a == 1)
+                        or (info.directions[k] == "back" and a == 0)
+                    ):
                         ok = False
                 if ok:
                     targets.add(t)
@@ -108,7 +108,9 @@ class Oracle:
             elif concept == "sim":
                 ok = self._sim(i, s, s1)
             elif concept == "seq+sim":
-                ok = any(p[s2] <= p[s] for s2 in self.reach(others, s1, True)) or self._sim(i, s, s1)
+                ok = any(p[s2] <= p[s] for s2 in self.reach(others, s1, True)) or self._sim(
+                    i, s, s1
+                )
             else:
                 raise ValueError(concept)
             if not ok:
@@ -138,5 +140,7 @@ class Oracle:
     def equilibria(self, concept: str) -> list[int]:
         """State indices stable for every DM."""
         return [
-            s for s in range(self.g.n) if all(self.stable(concept, i, s) for i in range(len(self.g.dms)))
+            s
+            for s in range(self.g.n)
+            if all(self.stable(concept, i, s) for i in range(len(self.g.dms)))
         ]

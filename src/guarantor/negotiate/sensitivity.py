@@ -12,7 +12,9 @@ from guarantor.negotiate.stability import CONCEPTS, Engine
 MAX_SCENARIOS = 4096
 
 
-def scenarios(conflict: Conflict, flip: list[str]) -> list[tuple[dict[str, str], tuple[str, ...], str]]:
+def scenarios(
+    conflict: Conflict, flip: list[str]
+) -> list[tuple[dict[str, str], tuple[str, ...], str]]:
     """Every combination of preference alternatives and direction assumptions, with a label."""
     if flip and conflict.options is None:
         raise UserError("--flip needs a model written with options")
@@ -26,20 +28,28 @@ def scenarios(conflict: Conflict, flip: list[str]) -> list[tuple[dict[str, str],
     for pref_combo in itertools.product(*choices):
         for flips in itertools.product([False, True], repeat=len(flip)):
             dirs = list(base_dirs)
-            parts = [f"{dm.name}={label}" for dm, (label, _) in zip(conflict.dms, pref_combo, strict=True) if label != "base"]
+            parts = [
+                f"{dm.name}={label}"
+                for dm, (label, _) in zip(conflict.dms, pref_combo, strict=True)
+                if label != "base"
+            ]
             for f, on in zip(flip, flips, strict=True):
                 if on:
                     k = names.index(f)
                     dirs[k] = "both" if dirs[k] != "both" else "fwd"
                     parts.append(f"{f}:{dirs[k]}")
-            choice = {dm.name: alt for dm, (_, alt) in zip(conflict.dms, pref_combo, strict=True) if alt}
+            choice = {
+                dm.name: alt for dm, (_, alt) in zip(conflict.dms, pref_combo, strict=True) if alt
+            }
             out.append((choice, tuple(dirs), ", ".join(parts) or "base"))
     if len(out) > MAX_SCENARIOS:
         raise UserError(f"{len(out)} scenarios: at most {MAX_SCENARIOS}")
     return out
 
 
-def sensitivity(conflict: Conflict, concepts: tuple[str, ...] = CONCEPTS, flip: list[str] | None = None) -> dict[str, Any]:
+def sensitivity(
+    conflict: Conflict, concepts: tuple[str, ...] = CONCEPTS, flip: list[str] | None = None
+) -> dict[str, Any]:
     """Equilibria per scenario and concept, and for each state how often it is an equilibrium."""
     runs = []
     counts: dict[int, dict[str, int]] = {}

@@ -63,25 +63,29 @@ def legal_min(edges: Sequence[Moves], leaf: IntArray) -> IntArray:
             after[j] = new_after
         if not any(dirty):
             break
-    return np.minimum.reduce(best)
+    least: IntArray = np.minimum.reduce(best)
+    return least
 
 
 def _deterred(graph: Graph, dm: int, ui: Moves, sanction_min: IntArray) -> BoolArray:
     """Per UI move of `dm`, whether the reachable sanction minimum is not better than the start."""
     p = graph.payoff[dm]
-    return sanction_min[ui.targets] <= p[ui.sources]
+    ok: BoolArray = sanction_min[ui.targets] <= p[ui.sources]
+    return ok
 
 
 def _all_deterred(n: int, ui: Moves, deterred: BoolArray) -> BoolArray:
     bad = np.bincount(ui.sources[~deterred], minlength=n)
-    return bad == 0
+    none_bad: BoolArray = bad == 0
+    return none_bad
 
 
 def max_response(graph: Graph, dm: int) -> IntArray:
     """Per state, the best payoff `dm` can reach by staying or one own move."""
     p = graph.payoff[dm]
     mv = graph.moves[dm]
-    return np.maximum(p, row_reduce(p[mv.targets], mv, NEG, "max"))
+    best: IntArray = np.maximum(p, row_reduce(p[mv.targets], mv, NEG, "max"))
+    return best
 
 
 class Engine:
@@ -103,7 +107,8 @@ class Engine:
 
     def nash(self, dm: int) -> BoolArray:
         """Nash (rational) stability: no unilateral improvement."""
-        return np.diff(self.ui(dm).indptr) == 0
+        none: BoolArray = np.diff(self.ui(dm).indptr) == 0
+        return none
 
     def gmr(self, dm: int) -> BoolArray:
         """General metarationality: every UI can be met by a legal sequence of opponents' moves."""
@@ -192,10 +197,14 @@ class Engine:
         if fn is not None:
             return fn(dm)
         if concept.startswith("l") and concept[1:].isdigit():
-            return limited_move(self.graph, int(concept[1:]))[dm]
+            row: BoolArray = limited_move(self.graph, int(concept[1:]))[dm]
+            return row
         if concept == "nm":
-            return non_myopic(self.graph)[dm]
-        raise UserError(f"unknown stability concept {concept!r}; use one of {', '.join(all_concepts())}")
+            nm_row: BoolArray = non_myopic(self.graph)[dm]
+            return nm_row
+        raise UserError(
+            f"unknown stability concept {concept!r}; use one of {', '.join(all_concepts())}"
+        )
 
     def table(self, concept: str) -> BoolArray:
         """Stability per (decision maker, state)."""

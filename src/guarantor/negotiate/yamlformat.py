@@ -7,7 +7,14 @@ from pathlib import Path
 import yaml
 
 from guarantor.errors import Location, UserError
-from guarantor.negotiate.conditions import ConditionError, Expr, conjunction, disjunction, literal, parse
+from guarantor.negotiate.conditions import (
+    ConditionError,
+    Expr,
+    conjunction,
+    disjunction,
+    literal,
+    parse,
+)
 from guarantor.negotiate.conflict import (
     MAX_OPTIONS,
     Conflict,
@@ -26,7 +33,16 @@ DIRECTION_WORDS = {
     "back": "back",
     "backward": "back",
 }
-TOP_KEYS = {"name", "source", "notes", "decision_makers", "infeasible", "status_quo", "coalitions", "states"}
+TOP_KEYS = {
+    "name",
+    "source",
+    "notes",
+    "decision_makers",
+    "infeasible",
+    "status_quo",
+    "coalitions",
+    "states",
+}
 DM_KEYS = {"name", "options", "preferences", "ranking", "alternatives", "moves", "source", "notes"}
 OPTION_KEYS = {"id", "name", "direction", "source", "notes"}
 ALT_KEYS = {"name", "preferences", "ranking", "source", "notes"}
@@ -50,7 +66,10 @@ class _Reader:
         for key, value in node.value:
             name = str(key.value)
             if name not in allowed:
-                raise self.fail(key, f"unknown key {name!r} in {what}; expected one of {', '.join(sorted(allowed))}")
+                raise self.fail(
+                    key,
+                    f"unknown key {name!r} in {what}; expected one of {', '.join(sorted(allowed))}",
+                )
             if name in out:
                 raise self.fail(key, f"key {name!r} repeated in {what}")
             out[name] = value
@@ -82,7 +101,11 @@ def read_yaml(path: Path) -> Conflict:
         root = yaml.compose(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = Location(str(path), line=mark.line + 1, column=mark.column + 1) if mark else Location(str(path))
+        where = (
+            Location(str(path), line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else Location(str(path))
+        )
         raise UserError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where) from None
     except OSError as exc:
         raise UserError(f"cannot read the file: {exc.strerror}", Location(str(path))) from None
@@ -120,13 +143,18 @@ def read_yaml(path: Path) -> Conflict:
         for i, (node, d) in enumerate(zip(dm_nodes, dm_maps, strict=True)):
             if "moves" in d:
                 raise r.fail(d["moves"], "moves are given only in a model with explicit 'states'")
-            for on in r.seq(d.get("options", yaml.SequenceNode("tag:yaml.org,2002:seq", [])), "options"):
+            for on in r.seq(
+                d.get("options", yaml.SequenceNode("tag:yaml.org,2002:seq", [])), "options"
+            ):
                 o = r.mapping(on, OPTION_KEYS, "an option")
                 if "id" not in o:
                     raise r.fail(on, "an option needs an id")
                 oid = r.text(o["id"], "option id")
                 if oid in owner_of:
-                    raise r.fail(o["id"], f"option {oid!r} is owned by two decision makers ({owner_of[oid]} and {dm_names[i]}) or listed twice")
+                    raise r.fail(
+                        o["id"],
+                        f"option {oid!r} is owned by two decision makers ({owner_of[oid]} and {dm_names[i]}) or listed twice",
+                    )
                 if oid.isdigit() or oid.lower() in ("and", "or", "not", "if", "iff"):
                     raise r.fail(o["id"], f"option id {oid!r} cannot be a number or a keyword")
                 owner_of[oid] = dm_names[i]
@@ -134,7 +162,10 @@ def read_yaml(path: Path) -> Conflict:
                 if "direction" in o:
                     word = r.text(o["direction"], "direction")
                     if word not in DIRECTION_WORDS:
-                        raise r.fail(o["direction"], f"direction {word!r}: use both, forward (irreversible) or backward")
+                        raise r.fail(
+                            o["direction"],
+                            f"direction {word!r}: use both, forward (irreversible) or backward",
+                        )
                     direction = DIRECTION_WORDS[word]
                 resolve[oid] = len(names)
                 names.append(oid)
@@ -152,7 +183,9 @@ def read_yaml(path: Path) -> Conflict:
     infeasible_texts: list[str] = []
     if "infeasible" in top:
         if explicit:
-            raise r.fail(top["infeasible"], "a model with explicit 'states' lists only feasible states")
+            raise r.fail(
+                top["infeasible"], "a model with explicit 'states' lists only feasible states"
+            )
         for node in r.seq(top["infeasible"], "infeasible"):
             expr, text = _read_infeasible(r, node, resolve)
             infeasible.append(expr)
@@ -168,8 +201,16 @@ def read_yaml(path: Path) -> Conflict:
                 raise r.fail(an, "an alternative preference needs a name")
             alt_name = r.text(a["name"], "alternative name")
             if alt_name in dict(alts) or alt_name == "base":
-                raise r.fail(a["name"], f"alternative {alt_name!r} repeated (or named 'base', which is reserved)")
-            alts.append((alt_name, _read_preference(r, a, an, resolve, f"alternative {alt_name} of {dm_name}")))
+                raise r.fail(
+                    a["name"],
+                    f"alternative {alt_name!r} repeated (or named 'base', which is reserved)",
+                )
+            alts.append(
+                (
+                    alt_name,
+                    _read_preference(r, a, an, resolve, f"alternative {alt_name} of {dm_name}"),
+                )
+            )
         dms.append(DecisionMaker(dm_name, pref, tuple(alts)))
 
     status_quo = None
@@ -201,15 +242,26 @@ def read_yaml(path: Path) -> Conflict:
         source=str(path),
     )
     if conflict.feasible_codes().size == 0:
-        raise r.fail(top.get("infeasible", root), "every state is infeasible: the infeasibility conditions exclude all of them")
+        raise r.fail(
+            top.get("infeasible", root),
+            "every state is infeasible: the infeasibility conditions exclude all of them",
+        )
     return conflict
 
 
 def _read_state(r: _Reader, node: yaml.Node, info: OptionInfo | None) -> int:
-    if info is not None and isinstance(node, yaml.ScalarNode) and set(str(node.value)) <= {"Y", "N"} and node.value:
+    if (
+        info is not None
+        and isinstance(node, yaml.ScalarNode)
+        and set(str(node.value)) <= {"Y", "N"}
+        and node.value
+    ):
         text = str(node.value)
         if len(text) != len(info.names):
-            raise r.fail(node, f"state {text!r} has {len(text)} letters; the model has {len(info.names)} options")
+            raise r.fail(
+                node,
+                f"state {text!r} has {len(text)} letters; the model has {len(info.names)} options",
+            )
         return sum(1 << k for k, ch in enumerate(text) if ch == "Y")
     return r.integer(node, "a state (decimal code or Y/N string)")
 
@@ -246,10 +298,14 @@ def _read_infeasible(r: _Reader, node: yaml.Node, resolve: dict[str, int]) -> tu
     return disjunction([*pairs, none]), text
 
 
-def _read_preference(r: _Reader, d: dict[str, yaml.Node], node: yaml.Node, resolve: dict[str, int], what: str) -> Preference:
+def _read_preference(
+    r: _Reader, d: dict[str, yaml.Node], node: yaml.Node, resolve: dict[str, int], what: str
+) -> Preference:
     has_p, has_r = "preferences" in d, "ranking" in d
     if has_p == has_r:
-        raise r.fail(node, f"{what} needs exactly one of 'preferences' (prioritised statements) or 'ranking'")
+        raise r.fail(
+            node, f"{what} needs exactly one of 'preferences' (prioritised statements) or 'ranking'"
+        )
     loc = r.loc(d["preferences"] if has_p else d["ranking"])
     if has_r:
         tiers: list[tuple[int, ...]] = []
@@ -271,7 +327,12 @@ def _read_preference(r: _Reader, d: dict[str, yaml.Node], node: yaml.Node, resol
     return Preference(statements=tuple(exprs), texts=tuple(texts), location=loc)
 
 
-def _read_graph(r: _Reader, states_node: yaml.Node, dm_nodes: list[yaml.Node], dm_maps: list[dict[str, yaml.Node]]) -> ExplicitStates:
+def _read_graph(
+    r: _Reader,
+    states_node: yaml.Node,
+    dm_nodes: list[yaml.Node],
+    dm_maps: list[dict[str, yaml.Node]],
+) -> ExplicitStates:
     codes: list[int] = []
     names: list[str] = []
     for sn in r.seq(states_node, "states"):
@@ -290,7 +351,7 @@ def _read_graph(r: _Reader, states_node: yaml.Node, dm_nodes: list[yaml.Node], d
     if not codes:
         raise r.fail(states_node, "every state is infeasible: no states are listed")
     moves: list[tuple[tuple[int, int], ...]] = []
-    for node, d in zip(dm_nodes, dm_maps, strict=True):
+    for d in dm_maps:
         if "options" in d:
             raise r.fail(d["options"], "a model with explicit 'states' gives 'moves', not options")
         edges: list[tuple[int, int]] = []

@@ -1,0 +1,154 @@
+"""Demo section: the 2025 negotiation as a graph model — equilibria, one state explained, robustness."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.rule import Rule
+from rich.table import Table
+
+from guarantor.jsonout import dumps
+from guarantor.negotiate.analysis import analyse
+from guarantor.negotiate.coalition import status_quo_paths
+from guarantor.negotiate.explain import explain
+from guarantor.negotiate.gmcr import write_gmcr
+from guarantor.negotiate.graph import Graph
+from guarantor.negotiate.loading import load_conflict
+from guarantor.negotiate.sensitivity import sensitivity
+
+if TYPE_CHECKING:
+    from guarantor.demo import DemoContext
+
+MODEL = "negotiation/ukraine-2025.yaml"
+# The package deal discussed from August to December 2025: a US guarantee and backstop, a
+# ceasefire with Russia's non-seizure law, Ukraine's withdrawal from Donetsk, a troop cap and
+# no NATO, a European force, EU accession opened, EU sanctions kept.
+DEAL = (
+    "us_guarantee",
+    "us_backstop",
+    "ru_ceasefire",
+    "ru_law",
+    "ua_withdraw",
+    "ua_cap",
+    "ua_no_nato",
+    "eu_force",
+    "eu_accession",
+    "eu_sanctions",
+)
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def taken(g: Graph, i: int) -> str:
+    """The options taken in a state, by name."""
+    assert g.options is not None
+    code = int(g.codes[i])
+    return ", ".join(n for k, n in enumerate(g.options.names) if (code >> k) & 1) or "nothing"
+
+
+def run(ctx: DemoContext) -> None:
+    """Analyse the encoded 2025 negotiation and write its results."""
+    console = ctx.console
+    console.print(Rule("[bold]negotiate[/]: the 2025 negotiation as a graph model"))
+    path = ctx.examples / MODEL
+    conflict = load_conflict(path)
+    g = conflict.compile()
+    assert g.options is not None
+    console.print(
+        f"model {path.name}: {len(g.dms)} decision makers, {len(g.options.names)} options, "
+        f"{g.n} feasible states; preferences from public statements (Aug–Dec 2025), sources in the file. "
+        "Not data-driven: the same with or without the real data."
+    )
+    result = analyse(g)
+    table = Table(title="Equilibria per stability concept")
+    table.add_column("concept")
+    table.add_column("equilibria", justify="right")
+    table.add_column("what it assumes")
+    meaning = {
+        "nash": "no one gains by moving alone",
+        "gmr": "any move can be punished by the others, even at their own cost",
+        "smr": "GMR, and the mover cannot escape the punishment",
+        "seq": "punishment only by moves the punishers themselves prefer (credible)",
+        "sim": "others respond at the same time with their own improvements",
+        "seq+sim": "credible punishment in turn or at the same time",
+    }
+    for c in result.tables:
+        e = result.equilibria(c)
+        table.add_row(c.upper(), str(len(e or [])), meaning[c])
+    console.print(table)
+    nash = result.equilibria("nash") or []
+    nt = Table(title="Nash equilibria (stable even without threats)")
+    nt.add_column("state", justify="right")
+    nt.add_column("options taken")
+    for i in nash:
+        nt.add_row(str(int(g.codes[i])), taken(g, i))
+    console.print(nt)
+
+    deal = g.index_of(sum(1 << g.options.names.index(o) for o in DEAL))
+    verdicts = {c: deal in (result.equilibria(c) or []) for c in ("nash", "seq")}
+    console.print(
+        f"\n[bold]The package deal[/] (state {int(g.codes[deal])}: {taken(g, deal)}) is "
+        + ", ".join(f"{'' if ok else 'not '}{c.upper()}-stable" for c, ok in verdicts.items())
+        + ". What holds it together (SEQ: only sanctions the sanctioner itself prefers):"
+    )
+    for d in range(len(g.dms)):
+        ex = explain(g, d, deal, "seq")
+        console.print(
+            f"  [bold]{g.dms[d]}[/]: "
+            + ("[green]stable[/]" if ex["stable"] else "[red]unstable[/]")
+        )
+        for line in ex["lines"][1:3]:
+            console.print("    " + line)
+
+    sq = g.status_quo
+    assert sq is not None
+    paths = status_quo_paths(g, sq, nash)
+    console.print(f"\n[bold]From the status quo[/] ({taken(g, sq)}), by unilateral improvements:")
+    for i, p in paths.items():
+        how = (
+            "not reachable"
+            if p is None
+            else " → ".join(
+                [str(int(g.codes[sq]))] + [f"{int(g.codes[s.target])} ({g.dms[s.dm]})" for s in p]  # type: ignore[union-attr]
+            )
+        )
+        console.print(f"  Nash {int(g.codes[i])}: {how}")
+
+    sens = sensitivity(conflict, ("nash", "seq"), ["ua_withdraw"])
+    n = sens["scenarios"]
+    rows = sorted(
+        sens["states"], key=lambda s: (-s["counts"]["nash"], -s["counts"]["seq"], s["state"])
+    )[:5]
+    st = Table(
+        title=f"Robustness over {n} scenarios (alternative preferences × withdrawal reversible or not)"
+    )
+    st.add_column("state", justify="right")
+    st.add_column("options taken")
+    st.add_column("Nash in", justify="right")
+    st.add_column("SEQ in", justify="right")
+    for r in rows:
+        st.add_row(
+            str(r["state"]),
+            taken(g, g.index_of(r["state"])),
+            f"{r['counts']['nash']}/{n}",
+            f"{r['counts']['seq']}/{n}",
+        )
+    console.print(st)
+
+    out = ctx.out / "negotiate"
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "ukraine-2025-analysis.json", dumps(result.to_json()))
+    _write(out / "ukraine-2025-sensitivity.json", dumps(sens))
+    write_gmcr(conflict, out / "ukraine-2025.gmcr")
+    console.print(
+        f"wrote {out}/ukraine-2025-analysis.json, -sensitivity.json and .gmcr (opens in GMCR+)"
+    )
+    ctx.results["negotiate"] = {"nash": [int(g.codes[i]) for i in nash], "scenarios": n}
