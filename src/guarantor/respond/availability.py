@@ -53,6 +53,7 @@ class Offer:
     value_per_unit: float
     cost_per_unit: float
     not_front_line: bool
+    place_caveats: bool = False  # an only_from / no_deployment_in caveat narrows its places
     delay_note: str | None = None
 
 
@@ -243,6 +244,9 @@ def check_pledges(
                 value_per_unit=cap.value_eur,
                 cost_per_unit=cost,
                 not_front_line=any(c.kind == "not_front_line" for c in pledge.caveats),
+                place_caveats=any(
+                    c.kind in ("only_from", "no_deployment_in") for c in pledge.caveats
+                ),
                 delay_note=note,
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def _from_source(source: Positioned) -> Catalogue:
     return Catalogue(caps)
 
 
+@functools.cache
 def default_catalogue() -> Catalogue:
     """The catalogue shipped with guarantor (src/guarantor/respond/catalogue.yaml)."""
     ref = resources.files("guarantor.respond").joinpath("catalogue.yaml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -65,6 +66,7 @@ class GdpTable:
         return None if code is None else self.values.get(code)
 
 
+@functools.cache
 def world_bank_table() -> GdpTable:
     """The GDP table shipped with guarantor (World Bank WDI 2023, CC BY 4.0)."""
     text = resources.files("guarantor.respond").joinpath("gdp.yaml").read_text(encoding="utf-8")

@@ -122,7 +122,7 @@ def build_problem(
                 key=lambda p: (p != req.where, p.value),
             )
             if not places:
-                if cap.can_serve(req.where, offer.declared_place):
+                if offer.place_caveats:
                     block.add(
                         PLACE_CAVEAT,
                         offer.quantity,

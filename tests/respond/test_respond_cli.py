@@ -1,0 +1,120 @@
+"""`guarantor respond` on the encoded examples: JSON shape, comparison, CSV, user errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from guarantor.respond.cli import register
+from guarantor.respond.plan import plan_step
+from guarantor.spec.load import load_agreement
+
+runner = CliRunner()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def _json(*args: str) -> dict[str, object]:
+    result = runner.invoke(_app(), list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("file", "step"),
+    [
+        ("paris_declaration_2026.yaml", "mnf-deterrence"),
+        ("aug2025_article5_like.yaml", "military-response"),
+    ],
+)
+def test_examples_with_and_without_the_us_show_the_uk_french_cascade(
+    examples_dir: Path, file: str, step: str
+) -> None:
+    agreement = load_agreement(examples_dir / "agreements" / file)
+    with_us = plan_step(agreement, step)
+    without = plan_step(agreement, step, without=["US"])
+    assert without.coverage_pct < with_us.coverage_pct
+    lost = {u.pledge: u for u in without.unavailable if u.category == "dependency"}
+    assert {"uk-brigade", "fr-brigade"} <= set(lost)
+    assert all("us-backstop" in u.reason for u in lost.values())
+    assert {"UK", "FR"} <= {t.party for t in with_us.tasking if t.capability == "ground_brigade"}
+    assert with_us.solution is not None and with_us.solution.proven
+
+
+def test_json_compare_and_csv(examples_dir: Path) -> None:
+    paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    plan = _json(
+        "respond", paris, "--step", "mnf-deterrence", "--format", "json", "--without", "US"
+    )
+    assert set(plan) == {"coverage_pct", "tasking", "gaps", "fair_share", "unavailable_pledges"}
+    both = _json("respond", paris, "--step", "3", "--compare-without", "US", "--format", "json")
+    labels = [v["label"] for v in both["variants"]]  # type: ignore[index]
+    assert labels == ["all parties", "without US"]
+    assert both["variants"][1]["plan"] == plan  # type: ignore[index]
+    csv_out = runner.invoke(
+        _app(), ["respond", paris, "--step", "mnf-deterrence", "--format", "csv"]
+    )
+    assert csv_out.exit_code == 0
+    assert csv_out.stdout.splitlines()[0] == "kind,party,capability,quantity,where,by,pledge,reason"
+    assert any(line.startswith("task,UK,ground_brigade,1,") for line in csv_out.stdout.splitlines())
+
+
+def test_scenario_formulas_size_the_force(examples_dir: Path) -> None:
+    paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    scenario = str(examples_dir / "scenarios" / "paris_reassurance_2026.yaml")
+    plan = _json(
+        "respond", paris, "--step", "mnf-deterrence", "--scenario", scenario, "--format", "json"
+    )
+    tasks = plan["tasking"]
+    assert isinstance(tasks, list)
+    assert all(t["by"].startswith("2026-09-") for t in tasks)  # dated from the activation
+    gaps = plan["gaps"]
+    assert isinstance(gaps, list)
+    # ceil(1200 / 400) = 3 brigades needed, 2 pledged
+    assert {"capability": "ground_brigade", "quantity": 1} in [
+        {k: g[k] for k in ("capability", "quantity")} for g in gaps
+    ]
+
+
+def test_capabilities_lists_the_catalogue() -> None:
+    out = _json("capabilities", "--format", "json")
+    ids = {c["id"] for c in out["capabilities"]}  # type: ignore[union-attr]
+    assert {"air_defence_long_range", "us_backstop", "financing_eur_per_year"} <= ids
+
+
+def test_user_errors_exit_2_with_location(tmp_path: Path, examples_dir: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("situation:\n  contact_line_km: 1200\nvotes:\n  UK: maybe\n", encoding="utf-8")
+    paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "guarantor.cli",
+            "respond",
+            paris,
+            "--step",
+            "mnf-deterrence",
+            "--scenario",
+            str(bad),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"{bad}:4:7: scenario: votes.UK:" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,152 @@
+"""Package data and inputs: the catalogue, the GDP tables, caps, scenario and requirement errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from guarantor.errors import UserError
+from guarantor.model import Agreement
+from guarantor.respond.catalogue import default_catalogue, load_catalogue
+from guarantor.respond.economy import KIEL_FILE, choose_table, kiel_table, world_bank_table
+from guarantor.respond.fairness import band, capped_shares
+from guarantor.respond.plan import plan_step
+from guarantor.respond.scenario import load_scenario
+
+BRIEF_KINDS = {
+    "air_defence_long_range",
+    "air_defence_medium_range",
+    "air_defence_short_range",
+    "fighter_squadron_air_policing",
+    "fighter_squadron_cap",
+    "ground_battalion",
+    "ground_brigade",
+    "naval_task_group",
+    "isr_satellite",
+    "isr_drone_orbit",
+    "airlift",
+    "logistics",
+    "training_mission",
+    "hq_c2",
+    "intelligence_sharing",
+    "financing_eur_per_year",
+    "sanctions_package",
+    "us_backstop",
+    "monitoring_mission",
+}
+
+
+def test_catalogue_has_the_agreed_kinds_and_users_can_extend_it(tmp_path: Path) -> None:
+    assert set(default_catalogue().ids()) == BRIEF_KINDS
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "capabilities:\n  demining_team:\n    name: Demining team\n    unit: team\n"
+        "    domain: land\n    value_eur: 2.0e6\n    max_per_pledge: 100\n",
+        encoding="utf-8",
+    )
+    cat = load_catalogue(extra)
+    assert "demining_team" in cat and "ground_brigade" in cat
+    assert cat["demining_team"].unit == "team" and cat["demining_team"].integer
+    extra.write_text(
+        "capabilities:\n  x:\n    name: X\n    unit: u\n    domain: d\n    value_eur: -1\n"
+        "    max_per_pledge: 1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        UserError, match=r"extra.yaml:6:16: capability catalogue: capabilities.x.value_eur"
+    ):
+        load_catalogue(extra)
+
+
+def test_world_bank_table_knows_agreement_ids() -> None:
+    table = world_bank_table()
+    assert "World Bank" in table.source and "CC BY 4.0" in table.source
+    assert table.gdp("US") == table.gdp("USA") == table.gdp("x", "United States")
+    assert table.gdp("UK") == table.gdp("GB")
+    assert table.gdp("NO") is not None  # not YAML's `false`
+    assert table.gdp("ATLANTIS") is None
+
+
+def test_kiel_table_reads_the_latest_gdp_per_donor(tmp_path: Path) -> None:
+    csv_path = tmp_path / "data_explorer.csv"
+    csv_path.write_text(
+        '"country","iso","year","month","gdp"\n'
+        '"France","FRA",2023,1,2500\n"France","FRA",2024,1,2600\n'
+        '"Germany","DEU",2024,1,3600\n"EU","EU",2024,1,0\n"Bad","XXX",oops,1,1\n',
+        encoding="utf-8",
+    )
+    table = kiel_table(csv_path, world_bank_table())
+    assert table.gdp("FR") == 2600 and table.gdp("DE") == 3600
+    assert table.gdp("EU") is None
+
+
+def test_choose_table_uses_one_source_for_everyone(tmp_path: Path) -> None:
+    (tmp_path / KIEL_FILE).parent.mkdir(parents=True)
+    (tmp_path / KIEL_FILE).write_text('"iso","year","gdp"\n"FRA",2024,2600\n', encoding="utf-8")
+    table, notes = choose_table([("FR", None), ("DE", None)], tmp_path, {})
+    assert "World Bank" in table.source and "DE" in notes[0]
+    table, notes = choose_table([("FR", None)], tmp_path, {})
+    assert "Kiel" in table.source and not notes
+
+
+@pytest.mark.data
+def test_real_kiel_file_covers_the_paris_coalition(shared_data: Path, examples_dir: Path) -> None:
+    from guarantor.spec.load import load_agreement
+
+    agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    plan = plan_step(agreement, "mnf-deterrence", data_dir=shared_data)
+    assert plan.gdp_source.startswith("Kiel Institute Ukraine Support Tracker")
+    us = next(f for f in plan.fair if f.party == "US")
+    assert 0.3 < us.gdp_share < 0.8  # the US economy is roughly half of this coalition's
+
+
+def test_capped_shares_follow_the_nato_rule() -> None:
+    shares = capped_shares({"US": 60.0, "DE": 25.0, "FR": 15.0}, {"US": 0.1635})
+    assert shares["US"] == pytest.approx(0.1635)
+    assert shares["DE"] / shares["FR"] == pytest.approx(25 / 15)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert capped_shares({"A": 1.0, "B": 3.0}, {}) == {"A": 0.25, "B": 0.75}
+    assert [band(0.79), band(0.8), band(1.2), band(1.21), band(None)] == [
+        "low",
+        "in balance",
+        "in balance",
+        "high",
+        "n/a",
+    ]
+
+
+def test_scenario_errors_name_their_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("activation: 2026-09-01T00:00:00\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"s.yaml:1:13: scenario: activation: .*time zone"):
+        load_scenario(path)
+    path.write_text("situation: {a: 1}\nfair_share_caps: {US: 1.5}\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"s.yaml:2:18: .*between 0 and 1"):
+        load_scenario(path)
+    path.write_text("situatoin: {}\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"s.yaml:1:1: scenario: situatoin: unknown key"):
+        load_scenario(path)
+
+
+def test_formula_in_a_scenario_need_fails_at_its_line(
+    tmp_path: Path, agreement_factory: Callable[..., Agreement]
+) -> None:
+    agreement = agreement_factory(
+        pledges=[{"id": "f", "party": "FR", "capability": "ground_battalion", "quantity": 1}],
+        needs=[{"capability": "ground_battalion", "formula": "contact_line_km / 100"}],
+    )
+    with pytest.raises(UserError, match="unknown situation value 'contact_line_km'"):
+        plan_step(agreement, "s1")
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "situation:\n  contact_line_km: 1200\nsteps:\n  s1:\n    needs:\n"
+        "      - {capability: logistics, formula: 'contact_line_km / 0'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError, match=r"s.yaml:6:9: formula .* division by zero"):
+        plan_step(agreement, "s1", scenario=load_scenario(path))
+    path.write_text("situation:\n  contact_line_km: 1200\n", encoding="utf-8")
+    plan = plan_step(agreement, "s1", scenario=load_scenario(path))
+    assert plan.requirements[0].quantity == 12  # ceil for whole units
