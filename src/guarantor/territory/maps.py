@@ -1,0 +1,170 @@
+"""PNG maps of control, the agreed line, incidents and swap areas (matplotlib, equal-area plane)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.patches import Patch, PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+from guarantor.territory.boundaries import Units  # noqa: E402
+from guarantor.territory.geodesy import to_plane  # noqa: E402
+from guarantor.territory.violations import Incident  # noqa: E402
+
+HELD = "#d9534f"
+AGREED = "#222222"
+OBLIGOR_INCIDENT = "#7b0000"
+BENEFICIARY_INCIDENT = "#1f5fbf"
+SWAP_COLOURS = ("#f0ad4e", "#5cb85c", "#9b59b6", "#17a2b8")
+
+
+@dataclass
+class MapLayers:
+    """What to draw; geometries are lon/lat except where noted."""
+
+    title: str
+    data_note: str  # data date and source, printed on the figure
+    held: shapely.Geometry | None = None
+    held_label: str = "held by the obligor"
+    land: shapely.Geometry | None = None
+    units: Units | None = None
+    agreed: shapely.Geometry | None = None
+    incidents: Sequence[Incident] = ()
+    swaps: dict[str, shapely.Geometry] = field(default_factory=dict)  # plane
+    line_after: shapely.Geometry | None = None  # plane
+    focus: tuple[float, float, float, float] | None = None  # plane bounds (m)
+
+
+def _patch(geom: shapely.Geometry, **style: object) -> PathPatch | None:
+    """A matplotlib patch for a plane polygon (holes kept), coordinates in km."""
+    verts: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords) / 1000.0
+            c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return None
+    return PathPatch(MplPath(np.concatenate(verts), np.concatenate(codes)), **style)
+
+
+def _add(ax: Axes, geom: shapely.Geometry | None, **style: object) -> None:
+    if geom is None or geom.is_empty:
+        return
+    patch = _patch(geom, **style)
+    if patch is not None:
+        ax.add_patch(patch)
+
+
+def _lines(ax: Axes, geom: shapely.Geometry | None, **style: object) -> None:
+    if geom is None or geom.is_empty:
+        return
+    for part in shapely.get_parts(shapely.boundary(geom) if geom.geom_type.endswith("Polygon") else geom):
+        for line in shapely.get_parts(part):
+            xy = np.asarray(line.coords) / 1000.0
+            if len(xy) > 1:
+                ax.plot(xy[:, 0], xy[:, 1], **style)
+
+
+def _scale_bar(ax: Axes) -> None:
+    """A 100 km bar (the plane is equal-area; its scale error inside Ukraine is under 0.5 %)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = 100.0 if (x1 - x0) > 300 else 20.0
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=3, solid_capstyle="butt")
+    ax.text(bx + length / 2, by + 0.015 * (y1 - y0), f"{length:.0f} km", ha="center", fontsize=8)
+
+
+def render_map(layers: MapLayers, path: Path) -> Path:
+    """Draw the layers and write a PNG atomically (temporary file, then rename)."""
+    fig, ax = plt.subplots(figsize=(11, 8), dpi=110)
+    handles: list[Patch] = []
+    land = to_plane(layers.land) if layers.land is not None else None
+    _add(ax, land, facecolor="#f4f1ea", edgecolor="#555555", linewidth=0.8, zorder=0)
+    if layers.units is not None:
+        for geom in layers.units.plane:
+            _lines(ax, geom, color="#9a9a9a", linewidth=0.4, zorder=1)
+    if layers.held is not None:
+        _add(ax, to_plane(layers.held), facecolor=HELD, alpha=0.45, edgecolor="none", zorder=2)
+        handles.append(Patch(facecolor=HELD, alpha=0.45, label=layers.held_label))
+    for i, (name, geom) in enumerate(sorted(layers.swaps.items())):
+        colour = SWAP_COLOURS[i % len(SWAP_COLOURS)]
+        _add(ax, geom, facecolor="none", edgecolor=colour, hatch="///", linewidth=1.0, zorder=3)
+        handles.append(Patch(facecolor="none", edgecolor=colour, hatch="///", label=f"swap: {name}"))
+    if layers.line_after is not None:
+        _lines(ax, layers.line_after, color="#0b6e4f", linewidth=1.6, zorder=5)
+        handles.append(Patch(color="#0b6e4f", label="contact line after the swap"))
+    if layers.agreed is not None:
+        _lines(ax, to_plane(layers.agreed), color=AGREED, linewidth=0.9, linestyle="--", zorder=4)
+        handles.append(Patch(facecolor="none", edgecolor=AGREED, linestyle="--", label="agreed line"))
+    shown = {"obligor": False, "beneficiary": False}
+    for inc in layers.incidents:
+        colour = OBLIGOR_INCIDENT if inc.side == "obligor" else BENEFICIARY_INCIDENT
+        _add(ax, inc.footprint, facecolor=colour, alpha=0.85, edgecolor=colour, linewidth=0.6, zorder=6)
+        shown[inc.side] = True
+    for side, colour in (("obligor", OBLIGOR_INCIDENT), ("beneficiary", BENEFICIARY_INCIDENT)):
+        if shown[side]:
+            handles.append(Patch(facecolor=colour, label=f"incidents: {side} advance"))
+    for inc in sorted(layers.incidents, key=lambda i: -i.area_km2)[:6]:
+        x, y = shapely.centroid(inc.footprint).coords[0]
+        ax.annotate(
+            f"{inc.id}\n{inc.area_km2:,.0f} km²",
+            (x / 1000, y / 1000),
+            xytext=(12, 12),
+            textcoords="offset points",
+            fontsize=7,
+            arrowprops={"arrowstyle": "-", "linewidth": 0.5},
+            zorder=7,
+        )
+    if layers.focus is not None:
+        minx, miny, maxx, maxy = (v / 1000 for v in layers.focus)
+    elif land is not None:
+        minx, miny, maxx, maxy = (v / 1000 for v in land.bounds)
+    else:
+        minx, miny, maxx, maxy = -800.0, -400.0, 800.0, 400.0
+    pad = 0.03 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    _scale_bar(ax)
+    ax.set_title(layers.title, fontsize=12)
+    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    fig.text(0.01, 0.01, layers.data_note, fontsize=7, color="#333333")
+    fig.text(
+        0.99,
+        0.01,
+        "Lambert azimuthal equal-area (WGS84) centred 48.5N 31.5E; made with guarantor",
+        fontsize=6,
+        ha="right",
+        color="#666666",
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,406 @@
+"""Land-swap proposals: areas ceded and received, people in them, and the contact line after."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import yaml
+from numpy.typing import NDArray
+
+from guarantor.errors import Location, UserError
+from guarantor.territory.boundaries import Units
+from guarantor.territory.geodesy import geodesic_length_km, plane_area_km2, to_lonlat, to_plane
+
+SIDES = ("obligor", "beneficiary")
+# Front-line segments closer than this to the national border or the coast are the border or
+# the coast, not a contact line: DeepState and Natural Earth trace them differently by up to
+# about a kilometre.
+BORDER_TOLERANCE_KM = 2.0
+# A planning assumption, not a fact: roughly a brigade (3,000-5,000) per 12-20 km of defended
+# front. Every proposal or command line can set its own.
+DEFAULT_TROOPS_PER_KM = 250.0
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """Where a transfer lies: whole units, the part of units held by a side, or a polygon."""
+
+    units: tuple[str, ...] = ()
+    held_by: str | None = None
+    polygon: shapely.Geometry | None = None  # lon/lat
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Territory that passes from one side to the other."""
+
+    id: str
+    description: str
+    giver: str
+    receiver: str
+    area: AreaSpec
+    line: int
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """Units where the line stays where it is."""
+
+    id: str
+    description: str
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SwapProposal:
+    """A land-swap proposal read from YAML."""
+
+    name: str
+    source: str
+    file: str
+    sides: dict[str, str]
+    transfers: tuple[Transfer, ...]
+    frozen: tuple[Frozen, ...]
+    at: date | None = None
+    troops_per_km: float = DEFAULT_TROOPS_PER_KM
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping (for messages)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_TOP_KEYS = {"name", "source", "sides", "at", "troops_per_km", "transfers", "frozen", "notes"}
+_TRANSFER_KEYS = {"id", "description", "from", "to", "area"}
+_AREA_KEYS = {"unit", "units", "part_of_unit", "polygon"}
+
+
+def _where(file: str, node: Any) -> Location:
+    return Location(file, line=node.get("__line__") if isinstance(node, dict) else None)
+
+
+def _check_keys(node: dict[str, Any], allowed: set[str], file: str, what: str) -> None:
+    unknown = sorted(k for k in node if k != "__line__" and k not in allowed)
+    if unknown:
+        raise UserError(
+            f"unknown key(s) in {what}: {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})",
+            _where(file, node),
+        )
+
+
+def _units_of(node: dict[str, Any], file: str) -> tuple[str, ...]:
+    raw = node.get("units", node.get("unit"))
+    if isinstance(raw, str):
+        return (raw,)
+    if isinstance(raw, list) and raw and all(isinstance(u, str) for u in raw):
+        return tuple(raw)
+    raise UserError("expected 'unit: CODE' or 'units: [CODE, ...]'", _where(file, node))
+
+
+def _area_of(node: Any, file: str, base: Path) -> AreaSpec:
+    if not isinstance(node, dict):
+        raise UserError("'area' must be a mapping", Location(file))
+    _check_keys(node, _AREA_KEYS, file, "area")
+    if "part_of_unit" in node:
+        part = node["part_of_unit"]
+        if not isinstance(part, dict) or part.get("held_by") not in SIDES:
+            raise UserError(
+                "part_of_unit needs 'unit(s)' and 'held_by: obligor|beneficiary'", _where(file, node)
+            )
+        return AreaSpec(units=_units_of(part, file), held_by=part["held_by"])
+    if "polygon" in node:
+        poly = node["polygon"]
+        if isinstance(poly, dict) and "file" in poly:
+            path = (base / str(poly["file"])).resolve()
+            try:
+                geom = shapely.from_geojson(path.read_bytes())
+            except (OSError, shapely.errors.GEOSException) as exc:
+                raise UserError(f"cannot read polygon file {path}: {exc}", _where(file, node)) from None
+        elif isinstance(poly, dict) and "coordinates" in poly:
+            try:
+                geom = shapely.Polygon(poly["coordinates"])
+            except (ValueError, TypeError) as exc:
+                raise UserError(f"bad polygon coordinates: {exc}", _where(file, node)) from None
+        else:
+            raise UserError("polygon needs 'file' or 'coordinates'", _where(file, node))
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        return AreaSpec(polygon=geom)
+    return AreaSpec(units=_units_of(node, file))
+
+
+def load_proposal(path: Path) -> SwapProposal:
+    """Read and check a land-swap proposal YAML file."""
+    file = str(path)
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except OSError as exc:
+        raise UserError(f"cannot read proposal: {exc}", Location(file)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = Location(file, line=mark.line + 1, column=mark.column + 1) if mark else Location(file)
+        raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
+    if not isinstance(doc, dict):
+        raise UserError("a proposal is a YAML mapping with 'name' and 'transfers'", Location(file))
+    _check_keys(doc, _TOP_KEYS, file, "the proposal")
+    sides = doc.get("sides") or {"obligor": "obligor", "beneficiary": "beneficiary"}
+    if not isinstance(sides, dict) or set(k for k in sides if k != "__line__") != set(SIDES):
+        raise UserError("'sides' must name the obligor and the beneficiary", _where(file, doc))
+    transfers = []
+    for node in doc.get("transfers") or []:
+        if not isinstance(node, dict):
+            raise UserError("each transfer is a mapping", _where(file, doc))
+        _check_keys(node, _TRANSFER_KEYS, file, "a transfer")
+        giver, receiver = node.get("from"), node.get("to")
+        if giver not in SIDES or receiver not in SIDES or giver == receiver:
+            raise UserError(
+                "a transfer goes 'from' one side 'to' the other (obligor, beneficiary)",
+                _where(file, node),
+            )
+        transfers.append(
+            Transfer(
+                id=str(node.get("id") or f"transfer-{len(transfers) + 1}"),
+                description=str(node.get("description", "")),
+                giver=giver,
+                receiver=receiver,
+                area=_area_of(node.get("area"), file, path.parent),
+                line=int(node.get("__line__", 0)),
+            )
+        )
+    if not transfers:
+        raise UserError("the proposal has no transfers", _where(file, doc))
+    frozen = []
+    for node in doc.get("frozen") or []:
+        if not isinstance(node, dict):
+            raise UserError("each 'frozen' entry is a mapping with 'units'", _where(file, doc))
+        frozen.append(
+            Frozen(
+                id=str(node.get("id") or f"frozen-{len(frozen) + 1}"),
+                description=str(node.get("description", "")),
+                units=_units_of(node, file),
+            )
+        )
+    at = doc.get("at")
+    if at is not None and not isinstance(at, date):
+        raise UserError("'at' must be a date (YYYY-MM-DD)", _where(file, doc))
+    troops = doc.get("troops_per_km", DEFAULT_TROOPS_PER_KM)
+    if not isinstance(troops, int | float) or troops < 0:
+        raise UserError("'troops_per_km' must be a non-negative number", _where(file, doc))
+    return SwapProposal(
+        name=str(doc.get("name", path.stem)),
+        source=str(doc.get("source", "")),
+        file=file,
+        sides={k: str(v) for k, v in sides.items() if k != "__line__"},
+        transfers=tuple(transfers),
+        frozen=tuple(frozen),
+        at=at if isinstance(at, date) and not isinstance(at, datetime) else None,
+        troops_per_km=float(troops),
+    )
+
+
+@dataclass(frozen=True)
+class Places:
+    """Populated places (GeoNames) as plane points."""
+
+    names: list[str]
+    population: NDArray[np.int64]
+    points: NDArray[np.object_]
+    source: str
+
+    def within(self, geom: shapely.Geometry) -> tuple[int, list[tuple[str, int]]]:
+        """Total population and the places, largest first, inside a plane geometry."""
+        if geom.is_empty or not len(self.points):
+            return 0, []
+        inside = shapely.contains_xy(geom, *shapely.get_coordinates(self.points).T)
+        idx = np.flatnonzero(inside)
+        order = idx[np.argsort(-self.population[idx], kind="stable")]
+        return int(self.population[idx].sum()), [
+            (self.names[i], int(self.population[i])) for i in order
+        ]
+
+
+def load_places(path: Path) -> Places:
+    """GeoNames places (name, latitude, longitude, population) from a CSV."""
+    names: list[str] = []
+    pops: list[int] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"name", "latitude", "longitude", "population"} - set(reader.fieldnames or [])
+        if missing:
+            raise UserError(f"places CSV lacks columns {sorted(missing)}", Location(str(path)))
+        for row_no, row in enumerate(reader, start=2):
+            try:
+                lat.append(float(row["latitude"]))
+                lon.append(float(row["longitude"]))
+                pops.append(int(float(row["population"] or 0)))
+            except ValueError:
+                raise UserError("bad number in row", Location(str(path), row=row_no)) from None
+            names.append(row["name"])
+    points = to_plane(shapely.points(np.column_stack([lon, lat]))) if names else np.array([])
+    return Places(names, np.array(pops, dtype=np.int64), np.asarray(points, dtype=object), str(path))
+
+
+@dataclass
+class SwapResult:
+    """What a proposal means on the map of a given day."""
+
+    proposal: SwapProposal
+    snapshot: str
+    taken_at: datetime
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    geometries: dict[str, shapely.Geometry] = field(default_factory=dict)  # id -> plane
+    gives_km2: dict[str, float] = field(default_factory=dict)
+    population_moved: dict[str, int] = field(default_factory=dict)
+    line_before_km: float = 0.0
+    line_after_km: float = 0.0
+    frozen: list[dict[str, Any]] = field(default_factory=list)
+    held_before_km2: float = 0.0
+    held_after_km2: float = 0.0
+    before: shapely.Geometry = None  # plane, obligor-held before the swap
+    after: shapely.Geometry = None  # plane, obligor-held after the swap
+    line_after: shapely.Geometry = None  # plane
+    line_before: shapely.Geometry = None  # plane
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result with fixed rounding."""
+        troops = self.proposal.troops_per_km
+        return {
+            "proposal": self.proposal.name,
+            "file": self.proposal.file,
+            "source": self.proposal.source,
+            "sides": self.proposal.sides,
+            "snapshot": self.snapshot,
+            "at": self.taken_at.isoformat(),
+            "transfers": self.transfers,
+            "gives_km2": {k: round(v, 1) for k, v in self.gives_km2.items()},
+            "receives_km2": {
+                "obligor": round(self.gives_km2.get("beneficiary", 0.0), 1),
+                "beneficiary": round(self.gives_km2.get("obligor", 0.0), 1),
+            },
+            "population_moved": self.population_moved,
+            "obligor_held_km2": {
+                "before": round(self.held_before_km2, 1),
+                "after": round(self.held_after_km2, 1),
+            },
+            "contact_line_km": {
+                "before": round(self.line_before_km, 1),
+                "after": round(self.line_after_km, 1),
+                "change": round(self.line_after_km - self.line_before_km, 1),
+            },
+            "force_to_hold": {
+                "troops_per_km": troops,
+                "before": round(self.line_before_km * troops),
+                "after": round(self.line_after_km * troops),
+                "change": round((self.line_after_km - self.line_before_km) * troops),
+            },
+            "frozen": self.frozen,
+        }
+
+
+def contact_line(held: shapely.Geometry, land: shapely.Geometry) -> shapely.Geometry:
+    """The part of the held area's outline that runs across the beneficiary's land (plane)."""
+    core = shapely.buffer(land, -BORDER_TOLERANCE_KM * 1000.0)
+    return shapely.intersection(shapely.boundary(held), core)
+
+
+def evaluate_swap(
+    proposal: SwapProposal,
+    held_lonlat: shapely.Geometry,
+    taken_at: datetime,
+    snapshot: str,
+    units: Units,
+    land_lonlat: shapely.Geometry,
+    places: Places | None = None,
+) -> SwapResult:
+    """Apply a proposal to the obligor-held area of one snapshot and measure the result."""
+    held = to_plane(held_lonlat)
+    land = to_plane(land_lonlat)
+    held_on_land = shapely.intersection(held, land)
+    to_obligor: list[shapely.Geometry] = []
+    to_beneficiary: list[shapely.Geometry] = []
+    result = SwapResult(proposal=proposal, snapshot=snapshot, taken_at=taken_at)
+    result.gives_km2 = {"obligor": 0.0, "beneficiary": 0.0}
+    result.population_moved = {"to_obligor": 0, "to_beneficiary": 0}
+    for transfer in proposal.transfers:
+        area = _resolve(transfer.area, held, units, proposal.file, transfer.line)
+        # a side can only give what it holds
+        given = (
+            shapely.intersection(area, held)
+            if transfer.giver == "obligor"
+            else shapely.difference(shapely.intersection(area, land), held)
+        )
+        given = shapely.make_valid(given)
+        km2 = plane_area_km2(given)
+        people, towns = places.within(given) if places else (0, [])
+        result.gives_km2[transfer.giver] += km2
+        result.population_moved[f"to_{transfer.receiver}"] += people
+        (to_obligor if transfer.receiver == "obligor" else to_beneficiary).append(given)
+        result.geometries[transfer.id] = given
+        result.transfers.append(
+            {
+                "id": transfer.id,
+                "description": transfer.description,
+                "from": transfer.giver,
+                "to": transfer.receiver,
+                "area_km2": round(km2, 1),
+                "population": people,
+                "largest_places": [{"name": n, "population": p} for n, p in towns[:5]],
+                "places_counted": len(towns),
+            }
+        )
+    after = held
+    if to_obligor:
+        after = shapely.union_all([after, *to_obligor])
+    if to_beneficiary:
+        after = shapely.difference(after, shapely.union_all(to_beneficiary))
+    after = shapely.make_valid(after)
+    line_before = contact_line(held, land)
+    line_after = contact_line(after, land)
+    result.before, result.after = held, after
+    result.line_before, result.line_after = line_before, line_after
+    result.line_before_km = geodesic_length_km(to_lonlat(line_before))
+    result.line_after_km = geodesic_length_km(to_lonlat(line_after))
+    result.held_before_km2 = plane_area_km2(held_on_land)
+    result.held_after_km2 = plane_area_km2(shapely.intersection(after, land))
+    for frozen in proposal.frozen:
+        zone = shapely.union_all([units.plane[units.index(u)] for u in frozen.units])
+        result.frozen.append(
+            {
+                "id": frozen.id,
+                "description": frozen.description,
+                "units": [units.codes[units.index(u)] for u in frozen.units],
+                "line_km": round(geodesic_length_km(to_lonlat(shapely.intersection(line_before, zone))), 1),
+                "obligor_held_km2": round(plane_area_km2(shapely.intersection(held, zone)), 1),
+            }
+        )
+    return result
+
+
+def _resolve(spec: AreaSpec, held: shapely.Geometry, units: Units, file: str, line: int) -> shapely.Geometry:
+    """The plane geometry an area spec names on this day's map."""
+    if spec.polygon is not None:
+        return to_plane(spec.polygon)
+    try:
+        zone = shapely.union_all([units.plane[units.index(u)] for u in spec.units])
+    except UserError as err:
+        raise UserError(err.message, Location(file, line=line)) from None
+    if spec.held_by == "obligor":
+        return shapely.intersection(zone, held)
+    if spec.held_by == "beneficiary":
+        return shapely.difference(zone, held)
+    return zone
