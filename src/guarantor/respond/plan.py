@@ -178,7 +178,7 @@ def plan_step(
     for party, kind in sorted(unpriced):
         notes.append(
             f"{party} is tasked {kind}, which the catalogue does not monetise: its fair-share "
-            "ratio leaves it out"
+            "ratio leaves it out (no ratio when that is all it is tasked)"
         )
     return Plan(
         agreement=agreement.id,
@@ -189,7 +189,12 @@ def plan_step(
         requirements=problem.requirements,
         tasking=tasking,
         gaps=find_gaps(problem, x, catalogue),
-        fair=fair_shares(basis, dict(value_by_party)),
+        fair=[
+            dataclasses.replace(f, ratio=None, band="n/a")
+            if f.value_eur == 0 and any(p == f.party for p, _ in unpriced)
+            else f
+            for f in fair_shares(basis, dict(value_by_party))
+        ],
         unavailable=availability.unavailable,
         coverage_pct=coverage(problem, x),
         greedy_coverage_pct=baseline_pct,

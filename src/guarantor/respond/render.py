@@ -15,6 +15,13 @@ from guarantor.respond.compare import met_by_requirement
 from guarantor.respond.plan import Plan
 
 BAND_STYLE = {"low": "red", "in balance": "green", "high": "yellow", "n/a": "dim"}
+SHORT_PLACE = {
+    "beneficiary_territory": "beneficiary",
+    "neighbouring_state": "neighbour",
+    "at_sea": "sea",
+    "remote": "remote",
+    "own_territory": "home",
+}
 
 
 def _q(value: float) -> str:
@@ -115,8 +122,9 @@ def comparison_table(plans: Sequence[Plan], catalogue: Catalogue) -> Table:
             text = f"{_q(on)}/{_q(need)}" + (f" +{_q(late)} late" if late else "")
             style = "green" if on >= need - 1e-9 else ("yellow" if on + late > 0 else "red")
             cells.append(Text(text, style=style))
-        unit = catalogue[req.capability].unit if req.capability in catalogue else ""
-        table.add_row(f"{req.capability} @ {req.where.value} ({unit}, P{req.priority})", *cells)
+        unit = catalogue[req.capability].unit if req.capability in catalogue else "?"
+        place = SHORT_PLACE.get(req.where.value, req.where.value)
+        table.add_row(f"{req.capability} @ {place} ({unit}, P{req.priority})", *cells)
     table.add_row("pledges that do not stand", *[str(len(p.unavailable)) for p in plans])
     cascade = [
         ", ".join(u.pledge for u in p.unavailable if u.category == "dependency") or "–"

@@ -1,0 +1,82 @@
+"""The respond room's part of `guarantor demo`: the plan with and without the US, side by side."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from guarantor.jsonout import dumps
+from guarantor.respond.catalogue import default_catalogue
+from guarantor.respond.compare import Variant, compare, comparison_json
+from guarantor.respond.render import comparison_table
+from guarantor.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from guarantor.demo import DemoContext
+
+CASES: tuple[tuple[str, str, str], ...] = (
+    ("aug2025_article5_like.yaml", "military-response", "August 2025 'Article 5-like' proposal"),
+    ("paris_declaration_2026.yaml", "mnf-deterrence", "Paris Declaration 2026"),
+)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(ctx: DemoContext) -> None:
+    """Plan each example's military step with all parties and without the US; show the cascade."""
+    console = ctx.console
+    console.rule("[bold]Respond: who sends what, where, by when — with and without the US")
+    catalogue = default_catalogue()
+    data_dir = ctx.data.path
+    gdp_source = ""
+    for file, step, title in CASES:
+        path = ctx.examples / "agreements" / file
+        if not path.exists():
+            console.print(f"[yellow]{file} is not in {path.parent}; skipped[/]")
+            continue
+        loaded = load_spec(path)
+        plans = compare(
+            loaded.agreement,
+            step,
+            [Variant("with the US"), Variant("without the US", ("US",))],
+            catalogue=catalogue,
+            data_dir=data_dir,
+            locate=lambda p, src=loaded.source: src.locate(p),
+        )
+        console.print(f"\n[bold]{title}[/] — step [bold]{step}[/]")
+        console.print(comparison_table(plans, catalogue))
+        for plan in plans[1:]:
+            for u in plan.unavailable:
+                if u.category == "dependency":
+                    console.print(f"  [red]✗[/] {u.party} {u.pledge}: {u.reason}")
+        with_us, without = plans
+        gdp_source = with_us.gdp_source
+        console.print(
+            f"  coverage {with_us.coverage_pct:.1f}% → {without.coverage_pct:.1f}% without the US; "
+            f"HiGHS proved each optimum in {sum(p.solution.seconds for p in plans if p.solution):.2f} s "
+            f"(greedy baseline {with_us.greedy_coverage_pct:.1f}% / {without.greedy_coverage_pct:.1f}%)"
+        )
+        out = ctx.out / "respond" / f"{loaded.agreement.id}.{step}.compare.json"
+        _write_atomic(out, dumps(comparison_json(plans)))
+        ctx.results[f"respond:{loaded.agreement.id}"] = {
+            "with_us_pct": round(with_us.coverage_pct, 2),
+            "without_us_pct": round(without.coverage_pct, 2),
+        }
+    console.print(
+        f"[dim]GDP: {gdp_source}. Fair share = contribution share ÷ GDP share (<0.8 low, >1.2 high); "
+        "contributions valued at the catalogue's indicative EUR per unit (planning weights, "
+        "not prices); the US backstop is not monetised. Plans in "
+        f"{ctx.out / 'respond'}[/]"
+    )
