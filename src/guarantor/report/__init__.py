@@ -1,0 +1,1 @@
+"""The report room: a self-contained HTML report and the web dashboard's front end."""

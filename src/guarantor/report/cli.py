@@ -1,0 +1,140 @@
+"""`guarantor report`: the self-contained HTML (and PDF) report of an agreement against the data."""
+
+from __future__ import annotations
+
+import enum
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from guarantor.jsonout import emit
+
+err = Console(stderr=True, highlight=False)
+
+
+class Format(enum.StrEnum):
+    """How the summary of a written report is printed."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `guarantor report` to the root CLI."""
+    app.command("report")(report_command)
+
+
+def _date(text: str | None, what: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from guarantor.errors import UserError
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{what} must be a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def report_command(
+    agreement: Path = typer.Argument(..., help="Agreement YAML."),
+    out: Path = typer.Option(..., "--out", help="The HTML file to write."),
+    events: list[Path] = typer.Option([], "--events", help="Event files (UCDP, ACLED, .jsonl)."),
+    territory: Path | None = typer.Option(
+        None, "--territory", help="Territory snapshots (folder or DeepState tar)."
+    ),
+    start: str | None = typer.Option(
+        None, "--from", help="In force from (YYYY-MM-DD; default: the agreement's date)."
+    ),
+    end: str | None = typer.Option(
+        None, "--to", help="Until (YYYY-MM-DD; default: last snapshot, else a year on)."
+    ),
+    border: Path | None = typer.Option(
+        None, "--border", help="Beneficiary border GeoJSON (default: from the data folder)."
+    ),
+    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
+    ledger: str | None = typer.Option(
+        None, "--ledger", help="Ledger database (SQLite file or URL)."
+    ),
+    kiel: Path | None = typer.Option(
+        None, "--kiel", help="Kiel tracker data_explorer.csv (imported into a temporary ledger)."
+    ),
+    negotiation: Path | None = typer.Option(
+        None, "--negotiation", help="Negotiation model YAML (negotiate room)."
+    ),
+    scenario: Path | None = typer.Option(None, "--scenario", help="Planning scenario YAML."),
+    step: str | None = typer.Option(
+        None, "--step", help="Ladder step to plan (default: the highest with needs)."
+    ),
+    compare_without: list[str] = typer.Option(
+        ["US"], "--compare-without", help="What-if variants: parties left out ('US', 'US,UK')."
+    ),
+    timestamp: bool = typer.Option(
+        False, "--timestamp", help="Print the generation time in the report (breaks byte-identity)."
+    ),
+    pdf: Path | None = typer.Option(
+        None, "--pdf", help="Also print the report to this PDF (headless Chromium)."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", help="Summary as table, json or csv."),
+) -> None:
+    """Write one self-contained HTML report: agreement, territory, activations, obligations, plan, ledger, negotiation."""
+    from datetime import UTC, datetime
+
+    from guarantor.report.build import write_report
+    from guarantor.report.request import ReportRequest
+    from guarantor.sources.locate import locate_data
+
+    if border is None:
+        border = locate_data().file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
+    req = ReportRequest(
+        agreement=agreement,
+        events=list(events),
+        territory=territory,
+        start=_date(start, "--from"),
+        end=_date(end, "--to"),
+        border=border,
+        actors=actors,
+        ledger=ledger,
+        kiel=kiel,
+        negotiation=negotiation,
+        scenario=scenario,
+        step=step,
+        compare_without=list(compare_without),
+        timestamp=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
+    )
+    started = time.perf_counter()
+    with err.status("building the report") as status:
+        sections = write_report(req, out, progress=lambda m: status.update(m))
+    seconds = time.perf_counter() - started
+    if pdf is not None:
+        from guarantor.report.pdf import html_to_pdf
+
+        with err.status("printing the PDF with headless Chromium"):
+            html_to_pdf(out, pdf)
+    rows = [
+        {"section": s.id, "title": s.title, "status": s.status, "problems": s.problems}
+        for s in sections
+    ]
+    if fmt is Format.json:
+        emit({"out": str(out), "pdf": None if pdf is None else str(pdf), "sections": rows})
+        return
+    if fmt is Format.csv:
+        typer.echo("section,status,problems")
+        for r in rows:
+            text = "; ".join(r["problems"]).replace('"', '""')
+            typer.echo(f'{r["section"]},{r["status"]},"{text}"')
+        return
+    table = Table(title=f"report written to {out}" + (f" and {pdf}" if pdf else ""))
+    table.add_column("section")
+    table.add_column("status")
+    table.add_column("what is missing")
+    for r in rows:
+        colour = {"ok": "green", "partial": "yellow", "missing": "red"}[r["status"]]
+        table.add_row(r["title"], f"[{colour}]{r['status']}[/]", "\n".join(r["problems"]))
+    Console(highlight=False).print(table)
+    err.print(f"built in {seconds:.1f} s")

@@ -1,0 +1,70 @@
+"""Deterministic matplotlib figures as inline SVG text (no timestamps, fixed ids)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+STYLE: dict[str, Any] = {
+    "svg.hashsalt": "guarantor-report",  # fixed element ids: byte-identical output
+    "svg.fonttype": "none",  # text stays text (smaller, searchable, no font paths)
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+}
+
+# Colour-blind-safe palette (Okabe-Ito).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+STATUS_COLOURS = {
+    "met": "#009E73",
+    "open": "#0072B2",
+    "pending": "#56B4E9",
+    "overdue": "#E69F00",
+    "breached": "#D55E00",
+    "waived": "#999999",
+}
+
+
+def new_figure(width: float = 9.0, height: float = 3.6) -> Figure:
+    """A figure drawn with the report's fixed style."""
+    with plt.rc_context(STYLE):
+        fig = plt.figure(figsize=(width, height))
+    return fig
+
+
+def to_svg(fig: Figure, title: str) -> str:
+    """The figure as an inline <svg> element with an accessible title; the figure is closed."""
+    buf = io.StringIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(
+            buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+        )
+    plt.close(fig)
+    text = buf.getvalue()
+    start = text.index("<svg")
+    svg = text[start:]
+    # Inline SVG needs no XML prolog/doctype; give it a role and a title for screen readers.
+    svg = re.sub(
+        r"<svg ",
+        '<svg role="img" aria-label="' + _attr(title) + '" ',
+        svg,
+        count=1,
+    )
+    return svg.strip()
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )

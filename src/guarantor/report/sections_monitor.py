@@ -1,0 +1,520 @@
+"""Territory, events and activations, and obligations: the monitored history against the agreement."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import shapely
+from matplotlib.patches import Patch
+
+from guarantor.errors import UserError
+from guarantor.model import Agreement
+from guarantor.report.document import Section, esc, figure, table
+from guarantor.report.figures import PALETTE, STATUS_COLOURS, new_figure, to_svg
+from guarantor.report.maps import draw_polygons, simplified
+from guarantor.report.request import ReportRequest
+
+
+@dataclass
+class Monitored:
+    """What the monitored part of the report works from (each piece may be absent)."""
+
+    start: date
+    end: date
+    replay: Any = None  # guarantor.obligations.replay.ReplayResult
+    history: Any = None  # guarantor.territory.history.TerritoryHistory
+    control_end: shapely.Geometry | None = None
+    control_end_label: str = ""
+    line: shapely.Geometry | None = None
+    line_label: str = ""
+    border: shapely.Geometry | None = None
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    def problem(self, where: str, text: str) -> None:
+        """Note a problem for a section."""
+        self.problems.setdefault(where, []).append(text)
+
+
+def _period(req: ReportRequest, agreement: Agreement) -> tuple[date, date]:
+    start = req.start or agreement.date
+    if start is None:
+        try:
+            start = date.fromisoformat(agreement.version[:10])
+        except ValueError:
+            raise UserError(
+                "the report needs --from: the agreement has no date and its version is not a date"
+            ) from None
+    end = req.end or (start + timedelta(days=365))
+    if end < start:
+        raise UserError(f"--to {end} is before --from {start}")
+    return start, end
+
+
+def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
+    """Replay the agreement over the period on the given snapshots and events; note what failed."""
+    from guarantor.monitor.actors import ActorMap, load_actor_map
+    from guarantor.monitor.geography import Geography, read_geojson_geometry
+    from guarantor.obligations.replay import replay
+
+    start, end = _period(req, agreement)
+    if req.territory is not None and req.end is None:
+        end = _last_snapshot_day(req, start) or end
+    m = Monitored(start, end)
+    if req.border is not None:
+        try:
+            m.border = read_geojson_geometry(req.border)
+        except UserError as err:
+            m.problem("territory", f"border {req.border.name} unreadable: {err}")
+    territory = req.territory
+    if territory is not None and not territory.exists():
+        m.problem("territory", f"territory snapshots {territory} do not exist")
+        territory = None
+    if territory is None and req.territory is None:
+        m.problem("territory", "no territory snapshots were given (--territory)")
+    events = [p for p in req.events if p.exists()]
+    for p in req.events:
+        if not p.exists():
+            m.problem("events", f"event file {p} does not exist")
+    if not req.events:
+        m.problem("events", "no event files were given (--events): attacks cannot be seen")
+    try:
+        actors = load_actor_map(req.actors) if req.actors else ActorMap()
+    except UserError as err:
+        m.problem("events", f"actor map unreadable: {err}")
+        actors = ActorMap()
+    for attempt in ("full", "events only", "territory only"):
+        files = events if attempt != "territory only" else []
+        terr = territory if attempt != "events only" else None
+        if attempt != "full" and not (files or terr):
+            continue
+        try:
+            m.replay = replay(
+                agreement,
+                start,
+                end,
+                files,
+                actors,
+                Geography(border=m.border),
+                terr,
+            )
+            break
+        except UserError as err:
+            m.problem(
+                "events" if attempt != "territory only" and files else "territory",
+                f"replay ({attempt}) failed: {err}",
+            )
+    if territory is not None:
+        _territory_shapes(m, territory)
+    return m
+
+
+def _last_snapshot_day(req: ReportRequest, start: date) -> date | None:
+    from guarantor.sources.snapshots import scan_snapshots
+
+    assert req.territory is not None
+    try:
+        series = scan_snapshots(req.territory)
+    except (UserError, OSError):
+        return None
+    last = series.entries[-1].taken_at.date()
+    return last if last >= start else None
+
+
+def _territory_shapes(m: Monitored, source: Any) -> None:
+    from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, scan_snapshots
+    from guarantor.territory.cache import HistoryCache, default_cache_path
+    from guarantor.territory.history import build_history
+
+    try:
+        series = scan_snapshots(source)
+        t0 = datetime.combine(m.start, datetime.min.time(), UTC)
+        t1 = datetime.combine(m.end, datetime.max.time(), UTC)
+        options = ReadOptions()
+        base = series.at_or_before(t0 + timedelta(days=1))
+        last = series.at_or_before(t1)
+        m.line = base.parsed(options).geometry
+        m.line_label = f"{source.name}: {base.name} ({base.taken_at:%Y-%m-%d %H:%M} UTC)"
+        m.control_end = last.parsed(options).geometry
+        m.control_end_label = f"{source.name}: {last.name} ({last.taken_at:%Y-%m-%d %H:%M} UTC)"
+        sub = SnapshotSeries(
+            series.source, [e for e in series.entries if base.taken_at <= e.taken_at <= t1]
+        )
+        with HistoryCache(default_cache_path()) as cache:
+            m.history = build_history(sub, options, cache=cache)
+    except (UserError, OSError, ValueError) as err:
+        m.problem("territory", f"territory snapshots unusable: {err}")
+
+
+def territory_section(m: Monitored) -> Section:
+    """The map of control, the agreed line and incidents, and the area time series."""
+    s = Section("territory", "Territory: control, the agreed line and incidents")
+    for p in m.problems.get("territory", []):
+        s.partial(p)
+    if m.control_end is None and m.history is None:
+        return s.missing("no usable territory snapshots: map and area series not drawn")
+    parts: list[str] = []
+    incidents = list(m.replay.incidents) if m.replay is not None else []
+    if m.control_end is not None:
+        fig = new_figure(8.5, 6.2)
+        ax = fig.add_subplot()
+        if m.border is not None:
+            draw_polygons(
+                ax,
+                simplified(m.border, 0.01),
+                facecolor="#f4f4f0",
+                edgecolor="#444444",
+                linewidth=0.8,
+                label="Ukraine (border)",
+            )
+        draw_polygons(
+            ax,
+            simplified(m.control_end, 0.004),
+            facecolor="#D55E00",
+            alpha=0.45,
+            edgecolor="#9b3d00",
+            linewidth=0.4,
+            label=f"occupied, {m.control_end_label.split('(')[-1].rstrip(')')}",
+        )
+        if m.line is not None:
+            draw_polygons(
+                ax,
+                simplified(m.line, 0.004),
+                facecolor="none",
+                edgecolor="#000000",
+                linewidth=1.0,
+                linestyle="--",
+                label="agreed line (held at entry into force)",
+            )
+        if incidents:
+            xs = [i.centroid[0] for i in incidents if i.centroid]
+            ys = [i.centroid[1] for i in incidents if i.centroid]
+            sizes = [8 + min(i.area_km2, 200.0) for i in incidents if i.centroid]
+            ax.scatter(
+                xs,
+                ys,
+                s=sizes,
+                facecolor="#0072B2",
+                edgecolor="white",
+                linewidth=0.5,
+                zorder=5,
+                label="incidents beyond the line (size ~ area)",
+            )
+        bounds = (m.border if m.border is not None else m.control_end).bounds
+        ax.set_xlim(bounds[0] - 0.3, bounds[2] + 0.3)
+        ax.set_ylim(bounds[1] - 0.3, bounds[3] + 0.3)
+        ax.set_aspect(1.0 / 0.66)  # about 1/cos(48.5°N): lon/lat look right at Ukraine's latitude
+        ax.set_xlabel("longitude (°E)")
+        ax.set_ylabel("latitude (°N)")
+        ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
+        ax.set_title(f"Control on {m.end}, agreed line of {m.start}")
+        parts.append(
+            figure(
+                to_svg(fig, "Map of occupied territory, the agreed line and incidents"),
+                f"Source: {m.control_end_label} (control); {m.line_label} (agreed line); incidents from the "
+                "territory room's violation tracker (advances beyond the agreed line, at least 0.1 km², "
+                "centroid shown). Geometry simplified for drawing (0.004°); areas computed on the full geometry.",
+            )
+        )
+    if m.history is not None and m.history.records:
+        recs = m.history.records
+        fig = new_figure(9, 3.4)
+        ax = fig.add_subplot()
+        ax.plot(
+            [r.taken_at for r in recs], [r.area_km2 for r in recs], color=PALETTE[3], linewidth=1.4
+        )
+        ax.set_ylabel("occupied area (km²)")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.set_title("Occupied area over the period")
+        first, last = recs[0], recs[-1]
+        parts.append(
+            figure(
+                to_svg(fig, "Occupied area over time"),
+                f"Source: {len(recs)} snapshots of {m.history.source}, {first.taken_at:%Y-%m-%d} to "
+                f"{last.taken_at:%Y-%m-%d}. Method: area in an equal-area projection (territory room).",
+            )
+        )
+        parts.append(
+            table(
+                ["", "date", "occupied km²"],
+                [
+                    ["first", f"{first.taken_at:%Y-%m-%d}", f"{first.area_km2:,.1f}"],
+                    ["last", f"{last.taken_at:%Y-%m-%d}", f"{last.area_km2:,.1f}"],
+                    ["change", "", f"{last.area_km2 - first.area_km2:+,.1f}"],
+                ],
+            )
+        )
+    if incidents:
+        rows = [
+            [
+                f'<span id="ev-{esc(i.id)}">{esc(i.id)}</span>',
+                esc(i.side),
+                esc(f"{i.first_seen:%Y-%m-%d}"),
+                esc(f"{i.confirmed:%Y-%m-%d}" if i.confirmed else "not confirmed"),
+                esc(f"{i.reversed:%Y-%m-%d}" if i.reversed else ""),
+                f'<span class="num">{i.area_km2:,.2f}</span>',
+                f"{i.max_depth_km:,.2f}",
+                esc(f"{i.centroid[1]:.4f}°N {i.centroid[0]:.4f}°E" if i.centroid else ""),
+            ]
+            for i in sorted(incidents, key=lambda x: (x.first_seen, x.id))
+        ]
+        parts.append("<h3>Incidents beyond the agreed line (evidence)</h3>")
+        parts.append(
+            table(
+                [
+                    "id",
+                    "side",
+                    "first seen",
+                    "confirmed",
+                    "reversed",
+                    "area km²",
+                    "depth km",
+                    "centroid",
+                ],
+                rows,
+                raw=True,
+            )
+        )
+    s.body = "\n".join(parts)
+    return s
+
+
+def events_section(m: Monitored) -> Section:
+    """Events and activations over time, each activation with links to its evidence."""
+    s = Section("activations", "Events and activations")
+    for p in m.problems.get("events", []):
+        s.partial(p)
+    r = m.replay
+    if r is None:
+        return s.missing("the replay could not run: no activations can be shown")
+    parts: list[str] = [
+        f"<p>Replay of the agreement as if in force from {m.start} to {m.end}: "
+        f"{len(r.monitor.activations)} activation(s), {len(r.monitor.near_misses)} level(s) never reached.</p>"
+    ]
+    events = list(r.read.events) if r.read is not None else []
+    fig = new_figure(9, 3.2)
+    ax = fig.add_subplot()
+    drew = False
+    if events:
+        months = Counter(
+            e.start.strftime("%Y-%m") for e in events if m.start <= e.start.date() <= m.end
+        )
+        if months:
+            keys = sorted(months)
+            ax.bar(
+                [datetime.strptime(k + "-15", "%Y-%m-%d") for k in keys],
+                [months[k] for k in keys],
+                width=25,
+                color=PALETTE[5],
+                label="events per month",
+            )
+            drew = True
+    if r.incidents:
+        days = Counter(i.first_seen.date() for i in r.incidents)
+        ax.bar(
+            [datetime.combine(d, datetime.min.time()) for d in sorted(days)],
+            [days[d] for d in sorted(days)],
+            width=2,
+            color=PALETTE[0],
+            label="incidents first seen (per day)",
+        )
+        drew = True
+    levels = sorted({a.level for a in r.monitor.activations})
+    for a in r.monitor.activations:
+        colour = PALETTE[(levels.index(a.level) + 1) % len(PALETTE)]
+        ax.axvline(a.time, color=colour, linestyle="--", linewidth=1.2)
+        ax.annotate(
+            f"{a.trigger}: {a.level}",
+            (mdates.date2num(a.time), 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            fontsize=7,
+            va="top",
+            ha="right",
+        )
+        drew = True
+    if drew:
+        ax.set_xlim(
+            datetime.combine(m.start, datetime.min.time()),
+            datetime.combine(m.end, datetime.min.time()),
+        )
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.set_ylabel("count")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="upper left")
+        ax.set_title("Evidence and activations (dashed lines)")
+        srcs = "; ".join(r.sources) or "none"
+        parts.append(
+            figure(
+                to_svg(fig, "Timeline of events, incidents and activations"),
+                f"Sources: {srcs}. Method: the monitor room's trigger engine over daily aggregates.",
+            )
+        )
+    else:
+        plt.close(fig)
+    by_id = {f"{e.source}:{e.source_id}": e for e in events}
+    rows = []
+    for a in r.monitor.activations:
+        links = []
+        for ev in a.evidence:
+            if ev in by_id:
+                links.append(f'<a href="#ev-{esc(_anchor(ev))}">{esc(ev)}</a>')
+            elif any(i.id == ev for i in r.incidents):
+                links.append(f'<a href="#ev-{esc(ev)}">{esc(ev)}</a>')
+            else:
+                links.append(esc(ev))
+        more = a.evidence_total - len(a.evidence)
+        if more > 0:
+            links.append(f"and {more} more")
+        rows.append(
+            [
+                esc(f"{a.time:%Y-%m-%d %H:%M}"),
+                esc(a.trigger),
+                esc(a.level),
+                "" if a.attribution is None else f"{a.attribution:.2f}",
+                ", ".join(links),
+                esc(a.explanation),
+            ]
+        )
+    parts.append(
+        table(["time (UTC)", "trigger", "level", "attribution", "evidence", "why"], rows, raw=True)
+        if rows
+        else "<p>No trigger was activated in the period.</p>"
+    )
+    if r.monitor.near_misses:
+        parts.append("<h3>Levels never reached, and why</h3>")
+        parts.append(
+            table(
+                ["trigger", "level", "reasons"],
+                [[n.trigger, n.level, "; ".join(n.reasons)] for n in r.monitor.near_misses],
+            )
+        )
+    cited = sorted({ev for a in r.monitor.activations for ev in a.evidence if ev in by_id})
+    if cited:
+        parts.append("<h3>Events cited as evidence</h3>")
+        parts.append(
+            table(
+                ["id", "date", "type", "actors", "fatalities (best)", "place", "notes"],
+                [
+                    [
+                        f'<span id="ev-{esc(_anchor(k))}">{esc(k)}</span>',
+                        esc(f"{by_id[k].start:%Y-%m-%d}"),
+                        esc(by_id[k].event_type),
+                        esc(", ".join(by_id[k].actors)),
+                        str(by_id[k].fatalities_best),
+                        esc(
+                            ""
+                            if by_id[k].latitude is None
+                            else f"{by_id[k].latitude:.3f}°N {by_id[k].longitude:.3f}°E"
+                        ),
+                        esc(by_id[k].notes[:200]),
+                    ]
+                    for k in cited
+                ],
+                raw=True,
+            )
+        )
+    s.body = "\n".join(parts)
+    return s
+
+
+def _anchor(evidence_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in evidence_id)
+
+
+def obligations_section(m: Monitored) -> Section:
+    """What each activation opened: who owes what by when, and its status."""
+    s = Section("obligations", "Obligations: what was owed, by when, and status")
+    r = m.replay
+    if r is None:
+        return s.missing("the replay could not run: no obligations can be shown")
+    owed = r.timeline.owed
+    parts = [
+        f"<p>Status as of {r.timeline.as_of:%Y-%m-%d %H:%M} UTC. No acts were recorded, so statuses show "
+        "what would be overdue or breached if nobody acted.</p>"
+    ]
+    if owed:
+        ordered = sorted(
+            owed, key=lambda o: (o.opened or datetime.min.replace(tzinfo=UTC), o.party, o.action)
+        )
+        height = min(2.0 + 0.22 * len(ordered), 14.0)
+        fig = new_figure(9, height)
+        ax = fig.add_subplot()
+        labels = []
+        for y, o in enumerate(ordered):
+            start = o.opened or r.timeline.as_of
+            due = o.due or start
+            colour = STATUS_COLOURS.get(o.status, "#777777")
+            ax.barh(
+                y,
+                mdates.date2num(due) - mdates.date2num(start) or 0.3,
+                left=mdates.date2num(start),
+                color=colour,
+                height=0.6,
+            )
+            ax.plot([mdates.date2num(due)], [y], marker="|", color="black", markersize=8)
+            labels.append(f"{o.party}: {o.action[:38]}")
+        ax.set_yticks(range(len(ordered)))
+        ax.set_yticklabels(labels, fontsize=6)
+        ax.invert_yaxis()
+        ax.xaxis_date()
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        handles = [
+            Patch(color=c, label=st)
+            for st, c in STATUS_COLOURS.items()
+            if any(o.status == st for o in ordered)
+        ]
+        ax.legend(handles=handles, fontsize=7, loc="lower right")
+        ax.set_title("Obligations: opened → deadline (tick), coloured by status")
+        parts.append(
+            figure(
+                to_svg(fig, "Obligations timeline"),
+                "Source: the obligations room's timeline built from the replay's activations; deadlines are elapsed time from activation.",
+            )
+        )
+        counts = Counter(o.status for o in owed)
+        parts.append("<p>" + ", ".join(f"{n} {st}" for st, n in sorted(counts.items())) + ".</p>")
+        parts.append(
+            table(
+                ["party", "action", "trigger / level", "opened", "due", "status", "notes"],
+                [
+                    [
+                        esc(o.party),
+                        esc(o.action),
+                        esc(f"{o.trigger} / {o.level}"),
+                        esc("" if o.opened is None else f"{o.opened:%Y-%m-%d %H:%M}"),
+                        esc("" if o.due is None else f"{o.due:%Y-%m-%d %H:%M}"),
+                        f'<span class="st-{esc(o.status)}">{esc(o.status)}</span>',
+                        esc("; ".join(o.notes)),
+                    ]
+                    for o in ordered
+                ],
+                raw=True,
+            )
+        )
+    else:
+        parts.append("<p>Nothing was owed in the period.</p>")
+    if r.timeline.decisions:
+        parts.append("<h3>Determinations</h3>")
+        parts.append(
+            table(
+                ["determination", "trigger", "opened", "status", "decided", "explanation"],
+                [
+                    [
+                        det,
+                        trig,
+                        f"{d.opened:%Y-%m-%d}",
+                        d.status,
+                        "" if d.time is None else f"{d.time:%Y-%m-%d}",
+                        d.explanation,
+                    ]
+                    for det, trig, d in r.timeline.decisions
+                ],
+            )
+        )
+    s.body = "\n".join(parts)
+    return s

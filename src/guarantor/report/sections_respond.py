@@ -1,0 +1,161 @@
+"""The response plan: tasking, gaps with reasons, fair shares, and the plan without the US."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guarantor.errors import UserError
+from guarantor.model import Agreement
+from guarantor.report.document import Section, esc, figure, table
+from guarantor.report.figures import PALETTE, new_figure, to_svg
+
+
+def default_step(agreement: Agreement) -> str | None:
+    """The highest ladder step that names capability needs (the one a plan is most about)."""
+    with_needs = [s for s in agreement.ladder.steps if s.needs]
+    return max(with_needs, key=lambda s: s.order).id if with_needs else None
+
+
+def respond_section(
+    agreement: Agreement,
+    step: str | None,
+    compare_without: list[str],
+    scenario: Path | None,
+    data_dir: Path | None,
+) -> Section:
+    """Plan one ladder step for all parties and for each variant without some of them."""
+    from guarantor.respond.compare import Variant, compare, parse_variant
+    from guarantor.respond.scenario import load_scenario
+
+    s = Section("plan", "Response plan: tasking, gaps and fair shares")
+    step = step or default_step(agreement)
+    if step is None:
+        return s.missing(
+            "the agreement's response ladder names no capability needs: nothing to plan"
+        )
+    try:
+        loaded = load_scenario(scenario)
+    except UserError as err:
+        s.partial(f"scenario unreadable, planned without it: {err}")
+        loaded = load_scenario(None)
+    known = agreement.party_ids()
+    variants = [Variant("all parties")]
+    for text in compare_without:
+        v = parse_variant(text)
+        if all(p in known for p in v.without):
+            variants.append(v)
+        else:
+            s.partial(f"variant '{v.label}' skipped: not a party of the agreement")
+    try:
+        plans = compare(
+            agreement, step, variants, scenario=loaded, data_dir=data_dir, time_limit=20.0
+        )
+    except UserError as err:
+        return s.missing(f"the planner could not plan step {step!r}: {err}")
+    base = plans[0]
+    parts = [
+        f"<p>Ladder step <strong>{esc(base.step)}</strong>, planned with the {esc(base.method)} allocation "
+        f"(HiGHS). Coverage {base.coverage_pct:.1f}% (greedy baseline {base.greedy_coverage_pct:.1f}%). "
+        f"GDP source for fair shares: {esc(base.gdp_source)}.</p>"
+    ]
+    if len(plans) > 1:
+        parts.append(
+            table(
+                ["variant", "coverage %", "tasks", "gaps"],
+                [
+                    [p.label, f"{p.coverage_pct:.1f}", str(len(p.tasking)), str(len(p.gaps))]
+                    for p in plans
+                ],
+                caption="What-if: the same step with parties left out",
+            )
+        )
+    for plan in plans:
+        parts.append(f"<h3>{esc(plan.label.capitalize())}</h3>")
+        parts.append(
+            table(
+                ["party", "capability", "quantity", "where", "by", "late (days)"],
+                [
+                    [
+                        t.party,
+                        t.capability,
+                        f"{t.quantity:g} {t.unit or ''}".strip(),
+                        t.where,
+                        t.by,
+                        f"{t.late_days:g}",
+                    ]
+                    for t in sorted(plan.tasking, key=lambda t: (t.party, t.capability, t.where))
+                ],
+                caption="Tasking",
+            )
+            if plan.tasking
+            else "<p>No tasking: no pledge can meet any requirement.</p>"
+        )
+        if plan.gaps:
+            parts.append(
+                table(
+                    ["capability", "missing", "where", "why"],
+                    [
+                        [g.capability, f"{g.quantity:g} {g.unit or ''}".strip(), g.where, g.reason]
+                        for g in plan.gaps
+                    ],
+                    caption="Gaps and their reasons",
+                )
+            )
+        if plan.unavailable:
+            parts.append(
+                table(
+                    ["party", "pledge", "why unavailable"],
+                    [[u.party, u.pledge, u.reason] for u in plan.unavailable],
+                    caption="Pledges not available",
+                )
+            )
+    fair = [f for f in base.fair if f.ratio is not None]
+    if fair:
+        fig = new_figure(9, 3.2)
+        ax = fig.add_subplot()
+        names = [f.party for f in fair]
+        ax.bar(
+            [i - 0.2 for i in range(len(fair))],
+            [f.share * 100 for f in fair],
+            0.4,
+            color=PALETTE[0],
+            label="share of the plan's value",
+        )
+        ax.bar(
+            [i + 0.2 for i in range(len(fair))],
+            [f.target_share * 100 for f in fair],
+            0.4,
+            color=PALETTE[1],
+            label="fair share (GDP-based target)",
+        )
+        ax.set_xticks(range(len(fair)))
+        ax.set_xticklabels(names)
+        ax.set_ylabel("% of the total")
+        ax.legend(fontsize=7)
+        ax.set_title(f"Fair shares, step {base.step} (all parties)")
+        parts.append(
+            figure(
+                to_svg(fig, "Fair shares per party"),
+                f"Source: the respond room's plan of {agreement.id} step {base.step}; GDP from {base.gdp_source}. Method: contribution value over GDP-share target.",
+            )
+        )
+        parts.append(
+            table(
+                ["party", "value EUR", "share %", "target %", "ratio", "band"],
+                [
+                    [
+                        f.party,
+                        f"{f.value_eur:,.0f}",
+                        f"{f.share * 100:.1f}",
+                        f"{f.target_share * 100:.1f}",
+                        f"{f.ratio:.2f}" if f.ratio is not None else "",
+                        f.band,
+                    ]
+                    for f in base.fair
+                ],
+            )
+        )
+    for note in base.notes:
+        parts.append(f'<p class="meta">{esc(note)}</p>')
+    s.body = "\n".join(parts)
+    return s
