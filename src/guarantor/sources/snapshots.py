@@ -42,6 +42,12 @@ class ReadOptions:
     border: shapely.Geometry | None = None
     extent: tuple[float, float, float, float] = UKRAINE_BBOX
     at: datetime | None = None  # timestamp for a single file whose name carries no date
+    since: datetime | None = None  # skip snapshots before this time (not even parsed)
+    until: datetime | None = None  # skip snapshots after this time
+
+    def wants(self, when: datetime) -> bool:
+        """Whether a snapshot taken at this time is inside the window read."""
+        return (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
 
     def fingerprint(self, kind: str) -> str:
         """What, besides the file's bytes, decides the parsed geometry (part of the cache key)."""
@@ -137,7 +143,7 @@ def _iter_archive(path: Path, options: ReadOptions, progress: ProgressFn | None)
                 if not member.isfile() or not member.name.endswith((".geojson", ".json")):
                     continue
                 stamp = timestamp_of(member.name)
-                if stamp is None:
+                if stamp is None or not options.wants(stamp[0]):
                     continue
                 handle = archive.extractfile(member)
                 if handle is None:
@@ -164,7 +170,7 @@ def _iter_folder(path: Path, options: ReadOptions) -> Iterator[SnapshotEntry]:
         if not file.is_file() or not file.name.endswith((".geojson", ".json")):
             continue
         stamp = timestamp_of(file.name)
-        if stamp is None:
+        if stamp is None or not options.wants(stamp[0]):
             continue
         st = file.stat()
         yield SnapshotEntry(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,9 +95,20 @@ def _scale_bar(ax: Axes) -> None:
 
 def render_map(layers: MapLayers, path: Path) -> Path:
     """Draw the layers and write a PNG atomically (temporary file, then rename)."""
-    fig, ax = plt.subplots(figsize=(11, 8), dpi=110)
-    handles: list[Patch] = []
     land = to_plane(layers.land) if layers.land is not None else None
+    if layers.focus is not None:
+        minx, miny, maxx, maxy = (v / 1000 for v in layers.focus)
+    elif land is not None:
+        minx, miny, maxx, maxy = (v / 1000 for v in land.bounds)
+    else:
+        minx, miny, maxx, maxy = -800.0, -400.0, 800.0, 400.0
+    pad = 0.03 * max(maxx - minx, maxy - miny)
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    ratio = (maxy - miny) / max(maxx - minx, 1.0)
+    width = 10.0 if ratio < 1 else max(6.5, 8.5 / ratio)
+    fig, ax = plt.subplots(figsize=(width, min(11.0, width * ratio) + 1.2), dpi=110)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.09)
+    handles: list[Patch] = []
     _add(ax, land, facecolor="#f4f1ea", edgecolor="#555555", linewidth=0.8, zorder=0)
     if layers.units is not None:
         for geom in layers.units.plane:
@@ -133,30 +145,17 @@ def render_map(layers: MapLayers, path: Path) -> Path:
             arrowprops={"arrowstyle": "-", "linewidth": 0.5},
             zorder=7,
         )
-    if layers.focus is not None:
-        minx, miny, maxx, maxy = (v / 1000 for v in layers.focus)
-    elif land is not None:
-        minx, miny, maxx, maxy = (v / 1000 for v in land.bounds)
-    else:
-        minx, miny, maxx, maxy = -800.0, -400.0, 800.0, 400.0
-    pad = 0.03 * max(maxx - minx, maxy - miny)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     _scale_bar(ax)
     ax.set_title(layers.title, fontsize=12)
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
-    fig.text(0.01, 0.01, layers.data_note, fontsize=7, color="#333333")
-    fig.text(
-        0.99,
-        0.01,
-        "Lambert azimuthal equal-area (WGS84) centred 48.5N 31.5E; made with guarantor",
-        fontsize=6,
-        ha="right",
-        color="#666666",
-    )
+    note = textwrap.fill(layers.data_note, width=int(width * 17))
+    note += "\nMap: Lambert azimuthal equal-area on WGS84, centred 48.5N 31.5E. Made with guarantor."
+    fig.text(0.02, 0.01, note, fontsize=7, color="#333333", va="bottom")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
     os.close(fd)

@@ -56,7 +56,7 @@ def changes_report(
     }
     rows: list[dict[str, Any]] = []
     if by == "month":
-        bounds = _month_ends(a.taken_at, b.taken_at)
+        bounds = _month_ends(start, end)
         previous = a
         for month, month_end in bounds:
             current = series.at_or_before(min(month_end, b.taken_at))
@@ -264,7 +264,7 @@ def violations_report(
     return doc, result
 
 
-def violations_map(result: ViolationsResult, path: Path) -> Path:
+def violations_map(result: ViolationsResult, path: Path, source_note: str = SOURCE_NOTE) -> Path:
     """A PNG of the agreed line, control at the last date and the incidents."""
     focus = None
     if result.incidents:
@@ -273,8 +273,9 @@ def violations_map(result: ViolationsResult, path: Path) -> Path:
         ).tolist()
         focus = (minx - 60_000, miny - 60_000, maxx + 60_000, maxy + 60_000)
     layers = MapLayers(
-        title=f"Advances beyond the agreed line, up to {result.last_date.date()}",
-        data_note=f"Control: {SOURCE_NOTE}, snapshot {result.last_date:%Y-%m-%d %H:%M} UTC. "
+        title=("SYNTHETIC: " if "SYNTHETIC" in source_note else "")
+        + f"Advances beyond the agreed line, up to {result.last_date.date()}",
+        data_note=f"Control: {source_note}, snapshot {result.last_date:%Y-%m-%d %H:%M} UTC. "
         f"Agreed line: {Path(result.agreed_label).name}. Incidents: confirmed advances (guarantor).",
         held=result.last_held,
         land=result.border,
@@ -293,6 +294,7 @@ def swap_report(
     troops_per_km: float | None,
     boundaries: Path | None,
     options: ReadOptions,
+    places_file: Path | None = None,
 ) -> tuple[dict[str, Any], SwapResult]:
     """Evaluate a land-swap proposal on the map of a date."""
     from dataclasses import replace
@@ -311,7 +313,7 @@ def swap_report(
     land = options.border if options.border is not None else resolve_border(None, data)
     if land is None:
         raise UserError("the swap needs the beneficiary's border: pass --border or provide the data folder")
-    places_path = data.file(PLACES)
+    places_path = places_file or data.file(PLACES)
     places = load_places(places_path) if places_path else None
     series = scan_snapshots(resolve_source(source, data), options)
     entry = series.at_or_before(parse_day(when_text, "--at"))
@@ -325,7 +327,13 @@ def swap_report(
     return doc, result
 
 
-def swap_map(result: SwapResult, path: Path, units: Units | None = None, land: shapely.Geometry | None = None) -> Path:
+def swap_map(
+    result: SwapResult,
+    path: Path,
+    units: Units | None = None,
+    land: shapely.Geometry | None = None,
+    source_note: str = SOURCE_NOTE,
+) -> Path:
     """A PNG of the areas a swap moves and the contact line after it."""
     data = locate_data()
     units = units or resolve_units(None, data, required=False)
@@ -336,9 +344,10 @@ def swap_map(result: SwapResult, path: Path, units: Units | None = None, land: s
         minx, miny, maxx, maxy = shapely.bounds(shapely.union_all(geoms)).tolist()
         focus = (minx - 80_000, miny - 80_000, maxx + 80_000, maxy + 80_000)
     layers = MapLayers(
-        title=f"{result.proposal.name} on the map of {result.taken_at.date()}",
-        data_note=f"Control: {SOURCE_NOTE}, snapshot {result.taken_at:%Y-%m-%d %H:%M} UTC. "
-        f"Units: geoBoundaries ADM1. Proposal: {Path(result.proposal.file).name}.",
+        title=("SYNTHETIC: " if "SYNTHETIC" in source_note else "")
+        + f"{result.proposal.name} on the map of {result.taken_at.date()}",
+        data_note=f"Control: {source_note}, snapshot {result.taken_at:%Y-%m-%d %H:%M} UTC. "
+        f"Units: {Path(units.source).name if units else 'none'}. Proposal: {Path(result.proposal.file).name}.",
         held=to_lonlat(result.before),
         held_label="held by the obligor before the swap",
         land=land,

@@ -22,6 +22,9 @@ SIDES = ("obligor", "beneficiary")
 # the coast, not a contact line: DeepState and Natural Earth trace them differently by up to
 # about a kilometre.
 BORDER_TOLERANCE_KM = 2.0
+# Pieces of a transfer smaller than this (km²) are slivers between the control polygons and the
+# unit boundaries (different coastlines and borders), not territory anyone would hand over.
+MIN_PART_KM2 = 1.0
 # A planning assumption, not a fact: roughly a brigade (3,000-5,000) per 12-20 km of defended
 # front. Every proposal or command line can set its own.
 DEFAULT_TROOPS_PER_KM = 250.0
@@ -344,7 +347,7 @@ def evaluate_swap(
             if transfer.giver == "obligor"
             else shapely.difference(shapely.intersection(area, land), held)
         )
-        given = shapely.make_valid(given)
+        given = _without_slivers(shapely.make_valid(given))
         km2 = plane_area_km2(given)
         people, towns = places.within(given) if places else (0, [])
         result.gives_km2[transfer.giver] += km2
@@ -389,6 +392,14 @@ def evaluate_swap(
             }
         )
     return result
+
+
+def _without_slivers(geom: shapely.Geometry) -> shapely.Geometry:
+    """Drop pieces under MIN_PART_KM2: where two datasets trace one coast or border differently."""
+    parts = [
+        p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area / 1e6 >= MIN_PART_KM2
+    ]
+    return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
 
 
 def _resolve(spec: AreaSpec, held: shapely.Geometry, units: Units, file: str, line: int) -> shapely.Geometry:

@@ -295,7 +295,13 @@ def find_incidents(
     ]
     for inc in incidents:
         _describe(inc, units)
-    incidents.sort(key=lambda i: (i.first_seen, i.side, i.id))
+    incidents.sort(key=lambda i: (i.first_seen, i.side, -i.area_km2, i.centroid))
+    # ids by side, first-seen date and rank that day: stable for the same inputs and parameters
+    counters: dict[tuple[str, str], int] = {}
+    for inc in incidents:
+        key = (inc.side, f"{inc.first_seen:%Y%m%d}")
+        counters[key] = counters.get(key, 0) + 1
+        inc.id = f"{'O' if inc.side == 'obligor' else 'B'}-{key[1]}-{counters[key]}"
     return incidents
 
 
