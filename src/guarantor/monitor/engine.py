@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,18 @@ class Evaluator:
         self.first = day_number(start)
         self.days = day_number(end) - self.first + 1
         self.rows = 0
-        self.states = [_LeafState(self.days) for _ in self.plan.leaves]
+        # Leaves that differ only in thresholds (window, counts, persistence) select the same
+        # events: they share one filter and its per-day aggregates.
+        keys: dict[Leaf, int] = {}
+        self.filter_of: list[int] = []
+        self.filters: list[Leaf] = []
+        for leaf in self.plan.leaves:
+            key = filter_key(leaf)
+            if key not in keys:
+                keys[key] = len(self.filters)
+                self.filters.append(key)
+            self.filter_of.append(keys[key])
+        self.states = [_LeafState(self.days) for _ in self.filters]
 
     # ---- feeding -------------------------------------------------------------------------
 
@@ -169,7 +180,7 @@ class Evaluator:
         rel = cols.day.astype(np.int64) - self.first
         in_period = (rel >= 0) & (rel < self.days)
         cache: dict[Any, Any] = {}
-        for leaf, state in zip(self.plan.leaves, self.states, strict=True):
+        for leaf, state in zip(self.filters, self.states, strict=True):
             if not leaf.types:
                 continue
             tkey = ("types", leaf.types)
@@ -180,24 +191,27 @@ class Evaluator:
             base: NDArray[np.bool_] = cache[tkey]
             place = self._place(cols, leaf, cache)
             placed = base if place is None else base & place
+            conf: NDArray[np.float64] | None = None
             if leaf.parties:
                 ckey = ("conf", leaf.parties)
                 if ckey not in cache:
                     cache[ckey] = self._conf(cols, leaf.parties)
-                conf: NDArray[np.float64] | None = cache[ckey]
+                conf = cache[ckey]
                 assert conf is not None
-                attributed = (conf > 0) & (conf >= leaf.min_attribution)
-                mask = placed & attributed
-                state.typed += int(np.count_nonzero(base & attributed))
-                if placed.any():
-                    state.best_conf_placed = max(state.best_conf_placed, float(conf[placed].max()))
+                akey = ("attributed", leaf.parties, leaf.min_attribution)
+                if akey not in cache:
+                    threshold = leaf.min_attribution
+                    cache[akey] = conf >= threshold if threshold > 0 else conf > 0
+                mask = placed & cache[akey]
             else:
-                conf = None
                 mask = placed
-                state.typed += int(np.count_nonzero(base))
             state.typed_placed += int(np.count_nonzero(placed))
             idx = np.flatnonzero(mask)
             if idx.size == 0:
+                # Only read (by --why-not) when nothing ever matched, so only needed then.
+                if conf is not None and state.typed_placed:
+                    best = float(np.max(conf, where=placed, initial=0.0))
+                    state.best_conf_placed = max(state.best_conf_placed, best)
                 continue
             d = rel[idx]
             state.count += np.bincount(d, minlength=self.days)
@@ -212,26 +226,45 @@ class Evaluator:
     def _evidence(
         self, state: _LeafState, idx: NDArray[np.intp], d: NDArray[np.int64], cols: EventColumns
     ) -> None:
-        open_ = ~state.full[d]
-        if not open_.any():
-            return
-        idx, d = idx[open_], d[open_]
-        order = np.argsort(d, kind="stable")  # stable: keeps input order within a day
-        ds = d[order]
-        first = np.searchsorted(ds, ds, side="left")
-        rank = np.arange(ds.size) - first
-        keep = order[rank < EVIDENCE_PER_DAY]
-        for i, day in zip(idx[keep].tolist(), d[keep].tolist(), strict=True):
-            items = state.evidence.setdefault(day, [])
-            if len(items) < EVIDENCE_PER_DAY:
-                items.append(cols.ids[i] if cols.ids is not None else f"row:{self.rows + i}")
-                if len(items) == EVIDENCE_PER_DAY:
-                    state.full[day] = True
+        """Keep, per day, the first EVIDENCE_PER_DAY matching rows in input order."""
+        keep = ~state.full[d]
+        idx, d = idx[keep], d[keep]
+        # Rows of a day inside a prefix come before its later rows: settle the prefix first,
+        # then only the rows of days still short of evidence (usually none) are looked at.
+        cut = 16 * EVIDENCE_PER_DAY * self.days
+        if idx.size > cut:
+            self._evidence(state, idx[:cut], d[:cut], cols)
+            rest = ~state.full[d[cut:]]
+            idx, d = idx[cut:][rest], d[cut:][rest]
+        first = np.empty(self.days, dtype=np.int64)
+        # Hand-written instead of a sort (which dominated the run time): each pass takes the
+        # earliest remaining row of every day present, by a reversed fancy-index assignment
+        # (the last write wins), so a pass is O(n) and at most EVIDENCE_PER_DAY passes run.
+        for _ in range(EVIDENCE_PER_DAY):
+            if idx.size == 0:
+                return
+            pos = np.arange(idx.size)
+            first.fill(-1)
+            first[d[::-1]] = pos[::-1]
+            hit = np.sort(first[first >= 0])
+            for i in hit.tolist():
+                day = int(d[i])
+                items = state.evidence.setdefault(day, [])
+                if len(items) < EVIDENCE_PER_DAY:
+                    row = int(idx[i])
+                    items.append(
+                        cols.ids[row] if cols.ids is not None else f"row:{self.rows + row}"
+                    )
+                    if len(items) == EVIDENCE_PER_DAY:
+                        state.full[day] = True
+            keep = ~state.full[d]
+            keep[hit] = False
+            idx, d = idx[keep], d[keep]
 
     def feed_incidents(self, incidents: Iterable[Incident]) -> None:
         """Add territorial incidents: one counts on each day it is held after `persisted`."""
         items = sorted(incidents, key=lambda x: (x.first_seen, x.id))
-        for leaf, state in zip(self.plan.leaves, self.states, strict=True):
+        for leaf, state in zip(self.filters, self.states, strict=True):
             if leaf.kind != "territorial_seizure":
                 continue
             for inc in items:
@@ -269,7 +302,7 @@ class Evaluator:
         """Add formal requests (party, time) for `request` predicates."""
         guarantors = set(self.agreement.expand(self.agreement.with_role(_role("guarantor"))))
         beneficiaries = set(self.agreement.expand(self.agreement.with_role(_role("beneficiary"))))
-        for leaf, state in zip(self.plan.leaves, self.states, strict=True):
+        for leaf, state in zip(self.filters, self.states, strict=True):
             if leaf.kind != "request":
                 continue
             for party, when in requests:
@@ -309,7 +342,8 @@ class Evaluator:
     def result(self) -> MonitorResult:
         """Activations (level onsets) and near misses over the whole period so far."""
         holds = [
-            self._holds(leaf, st) for leaf, st in zip(self.plan.leaves, self.states, strict=True)
+            self._holds(leaf, self.states[f])
+            for leaf, f in zip(self.plan.leaves, self.filter_of, strict=True)
         ]
         activations: list[Activation] = []
         misses: list[NearMiss] = []
@@ -339,7 +373,7 @@ class Evaluator:
         parts: list[str] = []
         confs: list[float] = []
         for i in _leaves_holding(tree, holds, t):
-            leaf, st = self.plan.leaves[i], self.states[i]
+            leaf, st = self.plan.leaves[i], self.states[self.filter_of[i]]
             lo = max(0, t - leaf.window_days - leaf.sustained_days + 2)
             n = int(st.count[lo : t + 1].sum())
             fat = int(st.fatalities[lo : t + 1].sum())
@@ -380,7 +414,7 @@ class Evaluator:
                 continue
             if node[0] != "leaf":
                 continue
-            leaf, st = self.plan.leaves[node[1]], self.states[node[1]]
+            leaf, st = self.plan.leaves[node[1]], self.states[self.filter_of[node[1]]]
             reasons.extend(self._leaf_miss(leaf, st))
         return reasons
 
@@ -479,6 +513,19 @@ class Evaluator:
             s.full = np.zeros(self.days, dtype=bool)
             for d, items in s.evidence.items():
                 s.full[d] = len(items) >= EVIDENCE_PER_DAY
+
+
+def filter_key(leaf: Leaf) -> Leaf:
+    """The leaf with its thresholds cleared: what selects its events or incidents."""
+    return replace(
+        leaf,
+        window_days=1,
+        min_events=None,
+        min_fatalities=None,
+        min_distinct_days=None,
+        sustained_days=1,
+        notes=(),
+    )
 
 
 def _role(name: str) -> Any:

@@ -1,0 +1,197 @@
+"""Benchmark: trigger evaluation on 10 million SYNTHETIC events, engine vs a naive per-event loop.
+
+    .venv/bin/python benchmarks/bench_monitor.py            # 10M events (about a minute or two)
+    .venv/bin/python benchmarks/bench_monitor.py --quick    # 200k events, smoke size
+
+Two agreements of 24 triggers each: attribute-only (event type, attribution, 7-day windows) and
+geometric (point in the real Ukraine border, 2,992 vertices, when ../shared/data is present,
+beyond an agreed line, a named zone, 7-day windows, persistence). The engine streams 1M-event
+chunks; the naive loop (guarantor.monitor.oracle) runs on a subsample and is extrapolated; the
+two must agree on that subsample. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from shapely.geometry import box
+
+from guarantor.model import Agreement
+from guarantor.monitor.actors import ActorEntry, ActorMap
+from guarantor.monitor.columns import EventColumns
+from guarantor.monitor.engine import Evaluator
+from guarantor.monitor.geography import Geography, read_geojson_geometry
+from guarantor.monitor.oracle import naive_levels
+from guarantor.monitor.synthetic import synthetic_chunks
+
+REPO = Path(__file__).resolve().parents[1]
+BORDER = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "boundaries"
+    / "naturalearth_10m_ukraine_admin0_deu_pov.geojson"
+)
+START = date(2022, 1, 1)
+DAYS = 365
+
+
+def agreement(geometric: bool) -> Agreement:
+    """24 triggers (3 levels each on 8 of them): type, attribution, windows; and places if asked."""
+    triggers = []
+    kinds = ["armed_attack", "threat", "airspace_violation"]
+    for i in range(24):
+        kind = kinds[i % 3]
+        pred: dict[str, Any] = {
+            "by": ["RU"] if i % 2 == 0 else ["RU", "BY"],
+            "min_attribution": round(0.3 + 0.05 * (i % 10), 2),
+        }
+        pred["intensity"] = {
+            "window": "7 days",
+            "min_events": 50 + 10 * i,
+            "min_fatalities": 20 + i,
+        }
+        if geometric:
+            pred["location"] = [
+                {"inside": "beneficiary"},
+                {"inside": "beneficiary", "beyond_agreed_line_km": 5 + i},
+                {"inside": "anywhere", "zone": "odesa"},
+                {"inside": "beneficiary_incl_sea"},
+            ][i % 4]
+            if i % 3 == 0:
+                pred["sustained"] = "3 days"
+        levels = [{"level": "invoke", "when": {kind: pred}}]
+        if i < 8:
+            levels.insert(
+                0,
+                {
+                    "level": "watch",
+                    "when": {kind: {**pred, "intensity": {"window": "7 days", "min_events": 5}}},
+                },
+            )
+            levels.insert(
+                1,
+                {
+                    "level": "consult",
+                    "when": {"all": [{kind: pred}, {"not": {"threat": {"by": ["UA"]}}}]},
+                },
+            )
+        triggers.append({"id": f"t{i:02d}", "levels": levels})
+    return Agreement.model_validate(
+        {
+            "id": "bench",
+            "title": "benchmark",
+            "nature": "proposal",
+            "parties": [
+                {"id": "RU", "name": "Russia"},
+                {"id": "UA", "name": "Ukraine"},
+                {"id": "BY", "name": "Belarus"},
+            ],
+            "triggers": triggers,
+        }
+    )
+
+
+def geography() -> tuple[Geography, str]:
+    if BORDER.exists():
+        border = read_geojson_geometry(BORDER)
+        what = f"Natural Earth 10m Ukraine border ({BORDER.name})"
+    else:  # a generated polygon with thousands of vertices
+        angles = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+        radius = 1 + 0.05 * np.sin(37 * angles)
+        from shapely.geometry import Polygon
+
+        border = Polygon(
+            np.column_stack([31 + 9 * radius * np.cos(angles), 48.5 + 4 * radius * np.sin(angles)])
+        )
+        what = "a generated 4,000-vertex polygon (no ../shared/data)"
+    held = border.intersection(box(37.5, 44.0, 41.0, 52.5))
+    return Geography(
+        border=border, agreed_line_held=held, zones={"odesa": box(29.5, 45.5, 31.5, 47.0)}
+    ), what
+
+
+ACTORS = ActorMap.from_entries(
+    [
+        ActorEntry(name="Government of Russia (Soviet Union)", party="RU", confidence=1.0),
+        ActorEntry(name="DPR", party="RU", confidence=0.7, relation="proxy"),
+        ActorEntry(name="LPR", party="RU", confidence=0.6, relation="proxy"),
+        ActorEntry(name="Unknown armed group", party="RU", confidence=0.3, relation="proxy"),
+        ActorEntry(name="Government of Ukraine", party="UA", confidence=1.0),
+    ]
+)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_engine(a: Agreement, geo: Geography, total: int) -> tuple[float, Evaluator]:
+    ev = Evaluator(a, START, START + timedelta(days=DAYS - 1), ACTORS, geo)
+    spent = 0.0
+    for chunk in synthetic_chunks(total, START, DAYS, seed=11):
+        t = time.perf_counter()
+        ev.feed(chunk)
+        spent += time.perf_counter() - t
+    t = time.perf_counter()
+    ev.result()
+    spent += time.perf_counter() - t
+    return spent, ev
+
+
+def run_naive(
+    a: Agreement, geo: Geography, sample: EventColumns
+) -> tuple[float, dict[str, list[int]]]:
+    t = time.perf_counter()
+    levels = naive_levels(a, [sample], START, START + timedelta(days=DAYS - 1), ACTORS, geo)
+    return time.perf_counter() - t, levels
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200k events, 2k for the naive loop")
+    parser.add_argument("--events", type=int, default=None)
+    args = parser.parse_args()
+    total = args.events or (200_000 if args.quick else 10_000_000)
+    naive_n = 2_000 if args.quick else 20_000
+    geo, what = geography()
+    print(
+        f"events: {total:,} SYNTHETIC over {DAYS} days, 1M-event chunks; naive loop on {naive_n:,} and extrapolated"
+    )
+    print(f"border: {what}")
+    print(
+        "machine: shared 2-core VM, 24 GB; CPU timings are noisy (other engineers run at the same time)"
+    )
+    sample = next(synthetic_chunks(naive_n, START, DAYS, seed=11, chunk=naive_n))
+    rows = []
+    for label, geometric in (("attribute-only", False), ("geometric + windows", True)):
+        a = agreement(geometric)
+        spent, _ = run_engine(a, geo, total)
+        naive_t, naive = run_naive(a, geo, sample)
+        # the same subsample through the engine must give the same levels
+        check = Evaluator(a, START, START + timedelta(days=DAYS - 1), ACTORS, geo)
+        check.feed(sample)
+        same = all(check.result().levels[k].tolist() == v for k, v in naive.items())
+        eng_rate = total / spent
+        naive_rate = naive_n / naive_t
+        rows.append((label, len(a.triggers), eng_rate, naive_rate, eng_rate / naive_rate, same))
+        print(
+            f"{label:22s} {len(a.triggers)} triggers: engine {spent:7.2f} s = {eng_rate:12,.0f} events/s | "
+            f"naive {naive_rate:10,.0f} events/s (on {naive_n:,}) | ratio {eng_rate / naive_rate:8.1f}x | "
+            f"agree on subsample: {same} | peak RSS so far {peak_mb():,.0f} MB"
+        )
+        sys.stdout.flush()
+    print(f"peak memory (max RSS of the whole run): {peak_mb():,.0f} MB")
+    if not all(r[5] for r in rows):
+        raise SystemExit("engine and naive loop disagree")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+"""Obligations and decisions over time: deadlines, acts, procedures, gates, conditional invocation, replay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guarantor.model import Agreement
+from guarantor.monitor.engine import Activation
+from guarantor.obligations.acts import Act, ActLog, load_acts
+from guarantor.obligations.timeline import build_timeline, status_of
+
+T0 = datetime(2025, 9, 1, 12, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+def agreement(procedure: dict[str, Any], **extra: Any) -> Agreement:
+    doc: dict[str, Any] = {
+        "id": "t",
+        "title": "t",
+        "nature": "proposal",
+        "parties": [{"id": p, "name": p} for p in ("UA", "RU", "US", "UK", "FR")],
+        "roles": [{"party": "UA", "role": "beneficiary"}, {"party": "RU", "role": "obligor"}],
+        "procedures": [{"id": "proc", **procedure}],
+        "bodies": [
+            {"id": "body", "name": "Body", "members": ["US", "UK", "FR"], "procedure": "proc"}
+        ],
+        "triggers": [
+            {
+                "id": "attack",
+                "determination": "det",
+                "levels": [
+                    {"level": "consult", "when": {"armed_attack": {"by": ["RU"]}}},
+                    {
+                        "level": "invoke",
+                        "when": {"armed_attack": {"by": ["RU"], "sustained": "3 days"}},
+                    },
+                ],
+            }
+        ],
+        "determinations": [
+            {
+                "id": "det",
+                "body": "body",
+                "triggers": ["attack"],
+                "min_attribution": 0.9,
+                "conditional_invocation": True,
+                "within": "72 hours",
+            }
+        ],
+        "obligations": [
+            {
+                "id": "consult",
+                "party": ["US", "UK"],
+                "modality": "must",
+                "action": "consult",
+                "what": "consult",
+                "opened_by": {"trigger": "attack", "level": "consult", "upon": "trigger"},
+                "deadline": {"within": "24h", "from": "trigger"},
+            },
+            {
+                "id": "sanction",
+                "party": ["US"],
+                "modality": "must",
+                "action": "sanction",
+                "what": "sanction",
+                "opened_by": {"trigger": "attack", "level": "invoke", "upon": "determination"},
+                "deadline": {"within": "7 days", "from": "determination"},
+            },
+        ],
+    }
+    doc.update(extra)
+    return Agreement.model_validate(doc)
+
+
+def activation(level: str, time: datetime = T0, attribution: float = 1.0) -> Activation:
+    return Activation("attack", level, time, ["e1"], 1, "test", attribution)
+
+
+SILENCE = {"kind": "silence", "objection_window": "48 hours"}
+
+
+@pytest.mark.parametrize(
+    ("done", "as_of", "expected"),
+    [
+        (None, T0 + 10 * H, "open"),
+        (None, T0 + 30 * H, "overdue"),
+        (None, T0 + 49 * H, "breached"),
+        (T0 + 5 * H, T0 + 49 * H, "met"),
+        (T0 + 25 * H, T0 + 49 * H, "breached"),
+    ],
+)
+def test_status_rules(done: datetime | None, as_of: datetime, expected: str) -> None:
+    assert status_of(T0, T0 + 24 * H, done, as_of) == expected
+
+
+def test_consultation_met_by_an_act_and_overdue_without() -> None:
+    a = agreement(SILENCE)
+    acts = ActLog((Act(kind="consultation_held", party="US", time=T0 + 3 * H, ref="consult"),))
+    tl = build_timeline(a, [activation("consult")], acts, as_of=T0 + 30 * H)
+    got = {(o.source, o.party): (o.status, o.due) for o in tl.owed}
+    assert got == {
+        ("consult", "US"): ("met", T0 + 24 * H),
+        ("consult", "UK"): ("overdue", T0 + 24 * H),
+    }
+
+
+def test_silence_adopts_unless_an_objection_arrives_in_time() -> None:
+    a = agreement(SILENCE)
+    tl = build_timeline(a, [activation("invoke")], ActLog(), as_of=T0 + 5 * 24 * H)
+    decision = tl.decisions[0][2]
+    assert decision.status == "adopted" and decision.time == T0 + 48 * H
+    sanction = next(o for o in tl.owed if o.source == "sanction")
+    assert (
+        sanction.opened == T0 + 48 * H
+        and sanction.due == T0 + 48 * H + 7 * 24 * H
+        and sanction.status == "open"
+    )
+    late = ActLog((Act(kind="objection_lodged", party="FR", time=T0 + 50 * H, ref="proc"),))
+    assert (
+        build_timeline(a, [activation("invoke")], late, as_of=T0 + 10 * 24 * H)
+        .decisions[0][2]
+        .status
+        == "adopted"
+    )
+    early = ActLog((Act(kind="objection_lodged", party="FR", time=T0 + 20 * H, ref="proc"),))
+    tl2 = build_timeline(a, [activation("invoke")], early, as_of=T0 + 10 * 24 * H)
+    assert (
+        tl2.decisions[0][2].status == "blocked"
+        and "FR broke silence" in tl2.decisions[0][2].explanation
+    )
+    assert next(o for o in tl2.owed if o.source == "sanction").status == "waiting"
+
+
+def test_consensus_needs_every_vote_unless_assumed() -> None:
+    a = agreement({"kind": "consensus", "decides_within": "72 hours"})
+    votes = tuple(
+        Act(kind="approval_voted", party=p, time=T0 + (i + 1) * H, ref="proc")
+        for i, p in enumerate(["US", "UK"])
+    )
+    strict = build_timeline(
+        a, [activation("invoke")], ActLog(votes), as_of=T0 + 100 * H, assume_votes=False
+    )
+    assert strict.decisions[0][2].status == "pending" and "FR" in strict.decisions[0][2].explanation
+    full = ActLog((*votes, Act(kind="approval_voted", party="FR", time=T0 + 9 * H, ref="proc")))
+    done = build_timeline(a, [activation("invoke")], full, as_of=T0 + 100 * H, assume_votes=False)
+    assert done.decisions[0][2].status == "adopted" and done.decisions[0][2].time == T0 + 9 * H
+    assumed = build_timeline(a, [activation("invoke")], ActLog(votes), as_of=T0 + 100 * H)
+    assert (
+        assumed.decisions[0][2].time == T0 + 72 * H
+        and "ASSUMED" in assumed.decisions[0][2].explanation
+    )
+
+
+def test_qualified_majority_by_weight_and_veto() -> None:
+    a = agreement(
+        {
+            "kind": "qualified_majority",
+            "threshold": 0.6,
+            "weights": {"US": 3, "UK": 1, "FR": 1},
+            "veto": ["FR"],
+        }
+    )
+    us = ActLog((Act(kind="approval_voted", party="US", time=T0 + H, ref="proc"),))
+    assert (
+        build_timeline(a, [activation("invoke")], us, as_of=T0 + 10 * H, assume_votes=False)
+        .decisions[0][2]
+        .status
+        == "adopted"
+    )
+    veto = ActLog((*us.acts, Act(kind="objection_lodged", party="FR", time=T0 + 2 * H, ref="proc")))
+    assert (
+        build_timeline(a, [activation("invoke")], veto, as_of=T0 + 10 * H, assume_votes=False)
+        .decisions[0][2]
+        .status
+        == "blocked"
+    )
+
+
+def test_conditional_invocation_waits_for_attribution() -> None:
+    a = agreement(SILENCE)
+    tl = build_timeline(
+        a, [activation("invoke", attribution=0.8)], ActLog(), as_of=T0 + 30 * 24 * H
+    )
+    assert tl.decisions[0][2].status == "conditional"
+    sanction = next(o for o in tl.owed if o.source == "sanction")
+    assert sanction.status == "waiting" and "pending attribution" in sanction.notes[0]
+    found = ActLog(
+        (Act(kind="attribution_established", party="US", time=T0 + 5 * 24 * H, ref="det"),)
+    )
+    tl2 = build_timeline(a, [activation("invoke", attribution=0.8)], found, as_of=T0 + 30 * 24 * H)
+    sanction2 = next(o for o in tl2.owed if o.source == "sanction")
+    assert sanction2.opened == T0 + 5 * 24 * H
+
+
+def test_approval_gate_delays_a_party_and_flags_an_unreachable_deadline() -> None:
+    proc = {
+        **SILENCE,
+        "gates": [
+            {
+                "party": "US",
+                "body": "US Congress",
+                "kind": "congressional_authorisation",
+                "expected_delay": "30 days",
+            }
+        ],
+    }
+    ladder = {
+        "steps": [
+            {
+                "id": "respond",
+                "order": 1,
+                "action": "military response",
+                "at_level": "invoke",
+                "triggers": ["attack"],
+                "must": ["US", "UK"],
+                "procedure": "proc",
+                "within": "14 days",
+            }
+        ]
+    }
+    a = agreement(proc, ladder=ladder)
+    tl = build_timeline(a, [activation("invoke")], ActLog(), as_of=T0 + 5 * H)
+    steps = {o.party: o for o in tl.owed if o.source == "respond"}
+    assert steps["US"].earliest == T0 + 30 * 24 * H and steps["UK"].earliest is None
+    assert any("unreachable by 16 day(s)" in n for n in steps["US"].notes)
+    voted = ActLog(
+        (Act(kind="approval_voted", party="US", time=T0 + 2 * 24 * H, ref="US Congress"),)
+    )
+    tl2 = build_timeline(a, [activation("invoke")], voted, as_of=T0 + 5 * 24 * H)
+    assert (
+        next(o for o in tl2.owed if o.source == "respond" and o.party == "US").earliest
+        == T0 + 2 * 24 * H
+    )
+
+
+def test_acts_file_errors_have_positions(tmp_path: Path) -> None:
+    from guarantor.errors import UserError
+
+    path = tmp_path / "acts.yaml"
+    path.write_text(
+        "schema: guarantor/acts@1\nacts:\n  - kind: consultation_held\n    party: US\n    time: 2025-09-01T10:00:00\n"
+    )
+    with pytest.raises(UserError) as info:
+        load_acts(path)
+    assert f"{path}:5" in str(info.value) and "UTC offset" in str(info.value)
+
+
+AGREEMENT_YAML = """
+schema: guarantor/agreement@1
+id: replay-test
+title: replay test
+nature: proposal
+parties: [{id: UA, name: Ukraine}, {id: RU, name: Russia}, {id: US, name: United States}]
+roles: [{party: UA, role: beneficiary}, {party: RU, role: obligor}, {party: US, role: guarantor}]
+triggers:
+  - id: attack
+    levels:
+      - level: consult
+        when: {armed_attack: {by: [RU], location: {inside: anywhere}, intensity: {window: 2 days, min_events: 2}}}
+obligations:
+  - id: consult
+    party: [US, UA]
+    modality: must
+    action: consult
+    what: consult within 24 hours
+    opened_by: {trigger: attack, level: consult, upon: trigger}
+    deadline: {within: 24 hours, from: trigger}
+"""
+
+
+def test_replay_json_shape_and_plot(tmp_path: Path) -> None:
+    spec = tmp_path / "a.yaml"
+    spec.write_text(AGREEMENT_YAML)
+    events = tmp_path / "ev.jsonl"
+    lines = [
+        {
+            "source": "t",
+            "id": f"e{i}",
+            "start": f"2025-09-0{d}T10:00:00Z",
+            "lat": 48.0,
+            "lon": 37.0,
+            "actors": ["RU"],
+            "type": "remote_violence",
+            "fatalities": 1,
+        }
+        for i, d in enumerate([2, 3, 3, 7])
+    ]
+    events.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    acts = tmp_path / "acts.yaml"
+    acts.write_text(
+        "schema: guarantor/acts@1\nacts:\n  - {kind: consultation_held, party: US, time: '2025-09-04T09:00:00Z', ref: consult}\n"
+    )
+    png = tmp_path / "t.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "guarantor.cli", "replay", str(spec), "--events", str(events), "--from", "2025-09-01", "--to", "2025-09-10", "--acts", str(acts), "--plot", str(png), "--format", "json", "--border", str(_square(tmp_path))],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [(a["trigger"], a["level"], a["time"]) for a in doc["activations"]] == [
+        ("attack", "consult", "2025-09-04T00:00:00Z")
+    ]
+    assert set(doc["activations"][0]) >= {"trigger", "level", "time", "evidence", "explanation"}
+    assert doc["activations"][0]["evidence"] == ["t:e0", "t:e1", "t:e2"]
+    owed = {o["party"]: (o["due"], o["status"]) for o in doc["obligations"]}
+    assert owed == {
+        "UA": ("2025-09-05T00:00:00Z", "breached"),
+        "US": ("2025-09-05T00:00:00Z", "met"),
+    }
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def _square(tmp_path: Path) -> Path:
+    path = tmp_path / "border.geojson"
+    path.write_text(
+        json.dumps(
+            {"type": "Polygon", "coordinates": [[[30, 44], [41, 44], [41, 53], [30, 53], [30, 44]]]}
+        )
+    )
+    return path
+
+
+def test_minsk_counterfactual_moves_with_proxy_confidence(
+    shared_data: Path, examples_dir: Path
+) -> None:
+    from guarantor.monitor.actors import load_actor_map
+    from guarantor.monitor.geography import Geography, read_geojson_geometry
+    from guarantor.obligations.replay import replay
+    from guarantor.spec.load import load_agreement
+
+    a = load_agreement(examples_dir / "agreements" / "minsk2_era_guarantee.yaml")
+    actors = load_actor_map(examples_dir / "actors" / "ucdp_ukraine.yaml")
+    geo = Geography(
+        border=read_geojson_geometry(
+            shared_data / "boundaries" / "naturalearth_10m_ukraine_admin0_deu_pov.geojson"
+        )
+    )
+    files = [shared_data / "events" / "ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"]
+    first_invoke = {}
+    statuses = {}
+    for conf in (0.7, 0.85, 0.9):
+        res = replay(
+            a,
+            date(2015, 2, 15),
+            date(2023, 3, 31),
+            files,
+            actors.with_confidence("proxy", conf),
+            geo,
+        )
+        inv = [
+            x
+            for x in res.monitor.activations
+            if x.trigger == "ceasefire-attack" and x.level == "invoke"
+        ]
+        first_invoke[conf] = inv[0].time.date() if inv else None
+        statuses[conf] = res.timeline.decisions[0][2].status
+    assert (
+        first_invoke[0.7] is not None and first_invoke[0.7].year == 2022
+    )  # only Russia's own forces reach 0.8
+    assert first_invoke[0.85] == first_invoke[0.9] and first_invoke[0.9].year == 2015
+    assert statuses[0.85] == "conditional" and statuses[0.9] == "adopted"
