@@ -375,3 +375,69 @@ def test_incremental_with_checkpoints_equals_batch_and_the_naive_loop(
     inc = final.result()
     assert [x.to_json() for x in inc.activations] == [x.to_json() for x in batch.activations]
     assert [m.to_json() for m in inc.near_misses] == [m.to_json() for m in batch.near_misses]
+
+
+def test_cli_checkpoint_resume_is_byte_identical_to_one_run(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    spec = tmp_path / "a.yaml"
+    spec.write_text(
+        "schema: guarantor/agreement@1\nid: ck\ntitle: ck\nnature: proposal\n"
+        "parties: [{id: RU, name: Russia}, {id: UA, name: Ukraine}]\n"
+        "triggers:\n  - id: t\n    levels:\n"
+        "      - {level: watch, when: {armed_attack: {by: [RU], location: {inside: anywhere}}}}\n"
+        "      - {level: invoke, when: {armed_attack: {by: [RU], location: {inside: anywhere}, intensity: {window: 3 days, min_events: 3}}}}\n"
+    )
+    parts = []
+    for k, days in enumerate([(1, 2), (3, 3, 9)]):
+        path = tmp_path / f"p{k}.jsonl"
+        path.write_text(
+            "".join(
+                json.dumps(
+                    {
+                        "source": "s",
+                        "id": f"{k}-{i}",
+                        "start": f"2025-01-0{d}T00:00:00Z",
+                        "actors": ["RU"],
+                        "type": "battle",
+                    }
+                )
+                + "\n"
+                for i, d in enumerate(days)
+            )
+        )
+        parts.append(str(path))
+
+    def run(*args: str) -> str:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "guarantor.cli",
+                "monitor",
+                "evaluate",
+                str(spec),
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-01-31",
+                "--format",
+                "json",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    ck = tmp_path / "state.npz"
+    run("--events", parts[0], "--checkpoint", str(ck))
+    resumed = run("--events", parts[1], "--checkpoint", str(ck))
+    once = run("--events", parts[0], "--events", parts[1])
+    assert resumed == once
+    levels = [(a["level"], a["time"][:10]) for a in json.loads(once)["activations"]]
+    assert levels == [("watch", "2025-01-02"), ("invoke", "2025-01-04"), ("watch", "2025-01-10")]

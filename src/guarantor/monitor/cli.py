@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,6 +15,13 @@ from rich.table import Table
 
 from guarantor.errors import UserError
 from guarantor.jsonout import emit
+
+if TYPE_CHECKING:
+    from guarantor.model import Agreement
+    from guarantor.monitor.actors import ActorMap
+    from guarantor.monitor.engine import Activation, NearMiss
+    from guarantor.monitor.geography import Geography
+    from guarantor.sources.events_schema import ReadResult
 
 events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
@@ -33,11 +41,9 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _report_read(result: object, quarantine: Path | None) -> None:
+def _report_read(result: ReadResult, quarantine: Path | None) -> None:
     from guarantor.sources.events_read import write_quarantine
-    from guarantor.sources.events_schema import ReadResult
 
-    assert isinstance(result, ReadResult)
     err = _err()
     for note in result.notes:
         err.print(f"[yellow]note:[/] {note}")
@@ -166,7 +172,7 @@ def evaluate_command(
         print_misses(res.near_misses)
 
 
-def print_activations(activations: list, limit: int = 40) -> None:  # type: ignore[type-arg]
+def print_activations(activations: list[Activation], limit: int = 40) -> None:
     """A Rich table of activations (first `limit`)."""
     console = Console(highlight=False)
     table = Table(title=f"activations ({len(activations)})")
@@ -186,9 +192,12 @@ def print_activations(activations: list, limit: int = 40) -> None:  # type: igno
         console.print(f"... {len(activations) - limit} more (use --format json for all)")
 
 
-def print_misses(misses: list) -> None:  # type: ignore[type-arg]
+def print_misses(misses: list[NearMiss]) -> None:
     """Near misses: which threshold was missed and by how much."""
     console = Console(highlight=False)
+    if not misses:
+        console.print("why not: every level of every trigger was reached at least once")
+        return
     table = Table(title="why not: levels never reached")
     for col in ("trigger", "level", "reason"):
         table.add_column(col, overflow="fold")
@@ -205,21 +214,21 @@ def parse_date(text: str) -> date:
         raise UserError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def load(path: Path):  # type: ignore[no-untyped-def]
+def load(path: Path) -> Agreement:
     """The agreement at `path` (through the spec loader)."""
     from guarantor.spec.load import load_agreement
 
     return load_agreement(path)
 
 
-def load_actors(path: Path | None):  # type: ignore[no-untyped-def]
+def load_actors(path: Path | None) -> ActorMap:
     """The actor map at `path`, or an empty one."""
     from guarantor.monitor.actors import ActorMap, load_actor_map
 
     return load_actor_map(path) if path else ActorMap()
 
 
-def geography(border: Path | None, agreed_line: Path | None, zones: Path | None):  # type: ignore[no-untyped-def]
+def geography(border: Path | None, agreed_line: Path | None, zones: Path | None) -> Geography:
     """The shapes for location predicates; the border defaults to the data folder's Natural Earth file."""
     from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
     from guarantor.sources.locate import locate_data

@@ -5,12 +5,19 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from guarantor.jsonout import emit
+from guarantor.monitor.actors import ActorMap
+
+if TYPE_CHECKING:
+    from guarantor.monitor.actors import ActorMap
+    from guarantor.obligations.replay import ReplayResult
+
 from guarantor.monitor.cli import (
     Format,
     geography,
@@ -20,6 +27,7 @@ from guarantor.monitor.cli import (
     print_activations,
     print_misses,
 )
+from guarantor.obligations.replay import ReplayResult
 
 
 def replay_command(
@@ -49,14 +57,44 @@ def replay_command(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
 ) -> None:
     """Replay history against an agreement: activations, what was owed, by when, and status."""
-    from guarantor.obligations.acts import load_acts
-    from guarantor.obligations.replay import plot, replay
-
     err = Console(stderr=True, highlight=False)
     actor_map = load_actors(actors)
     if proxy_confidence is not None:
         actor_map = actor_map.with_confidence("proxy", proxy_confidence)
-    result = replay(
+    with err.status("replaying (territory snapshots can take a minute or two) ..."):
+        result = _run(
+            agreement,
+            start,
+            end,
+            events,
+            actor_map,
+            border,
+            agreed_line,
+            zones,
+            territory,
+            acts,
+            err,
+        )
+    _report(result, acts, plot_path, fmt, why_not, err)
+
+
+def _run(
+    agreement: Path,
+    start: str,
+    end: str,
+    events: list[Path],
+    actor_map: ActorMap,
+    border: Path | None,
+    agreed_line: Path | None,
+    zones: Path | None,
+    territory: Path | None,
+    acts: Path | None,
+    err: Console,
+) -> ReplayResult:
+    from guarantor.obligations.acts import load_acts
+    from guarantor.obligations.replay import replay
+
+    return replay(
         load(agreement),
         parse_date(start),
         parse_date(end),
@@ -67,6 +105,18 @@ def replay_command(
         load_acts(acts) if acts else None,
         progress=lambda m: err.print(m),
     )
+
+
+def _report(
+    result: ReplayResult,
+    acts: Path | None,
+    plot_path: Path | None,
+    fmt: Format,
+    why_not: bool,
+    err: Console,
+) -> None:
+    from guarantor.obligations.replay import plot
+
     for source in result.sources:
         err.print(source)
     if acts is None:
@@ -105,11 +155,8 @@ def replay_command(
         print_misses(result.monitor.near_misses)
 
 
-def print_obligations(result: object, limit: int = 40) -> None:
+def print_obligations(result: ReplayResult, limit: int = 40) -> None:
     """A Rich table of what is owed."""
-    from guarantor.obligations.replay import ReplayResult
-
-    assert isinstance(result, ReplayResult)
     owed = result.timeline.owed
     console = Console(highlight=False)
     table = Table(title=f"obligations opened ({len(owed)})")

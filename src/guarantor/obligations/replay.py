@@ -166,7 +166,8 @@ def replay(
                 f"events: {len(derived)} attack(s) DERIVED from territorial incidents "
                 "(one per advance, at its centroid, fatalities unknown)"
             )
-    result = evaluate(agreement, events, start, end, actors, geography, incidents)
+    requests = [(a.party, a.time) for a in (acts.acts if acts else ()) if a.kind == "request"]
+    result = evaluate(agreement, events, start, end, actors, geography, incidents, requests)
     as_of = day_start((end - date(1970, 1, 1)).days + 1)
     timeline = build_timeline(agreement, result.activations, acts, as_of)
     return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
