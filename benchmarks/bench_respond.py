@@ -198,7 +198,7 @@ def main() -> None:
             print(
                 f"{n:>5} {'no US' if without_us else 'all':>7} {r['arcs']:>6} {r['build_s']:>8.3f} "
                 f"{r['greedy_s']:>9.4f} {r['milp_s']:>7.3f} {r['milp_cpu_s']:>10.3f} "
-                f"{str(r['proven']):>6} "
+                f"{r['proven']!s:>6} "
                 f"{r['greedy_pct']:>9.2f} {r['milp_pct']:>7.2f} "
                 f"{r['milp_pct'] - r['greedy_pct']:>8.2f} {ratio:>17.0f} "
                 f"{r['py_peak_mb']:>10.1f} {r['rss_peak_mb']:>11.0f}"
