@@ -53,6 +53,7 @@ class Stats:
     trials: int
     violations: int
     detected_24h: int
+    reached: int
     decided_in_time: int
     decided: int
     answered: int
@@ -69,6 +70,7 @@ class Stats:
             self.trials + other.trials,
             self.violations + other.violations,
             self.detected_24h + other.detected_24h,
+            self.reached + other.reached,
             self.decided_in_time + other.decided_in_time,
             self.decided + other.decided,
             self.answered + other.answered,
@@ -249,6 +251,7 @@ def run_chunk(
                 trials=trials,
                 violations=total,
                 detected_24h=int((viol.detect_hours <= 24.0).sum()),
+                reached=int(viol.reached.sum()),
                 decided_in_time=int(viol.in_time.sum()),
                 decided=int(viol.decided.sum()),
                 answered=int(viol.answered.sum()),

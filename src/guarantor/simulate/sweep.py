@@ -57,6 +57,7 @@ class DesignResult:
                 "title": self.design.title,
                 "violations": s.violations,
                 "violations_per_trial_mean": _r(s.violations / max(s.trials, 1)),
+                "p_trigger_reached": _r(s.reached / n),
                 "p_decided": _r(s.decided / n),
                 "answered": s.answered,
                 "credibility_perceived_by_adversary": _r(self.credibility),
