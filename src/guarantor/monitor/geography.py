@@ -126,15 +126,72 @@ class Geography:
         return _contains(zone, lon, lat)
 
 
+GRID_CELLS = 256  # per axis, for the cell classification of large point sets
+GRID_MIN_POINTS = 50_000  # below this, exact tests on every point are cheap enough
+
+
+@dataclass
+class _Grid:
+    """Cells over a shape's bounds classed as wholly inside (1), wholly outside (0) or mixed (2)."""
+
+    minx: float
+    miny: float
+    dx: float
+    dy: float
+    cls: NDArray[np.int8]
+
+
+_GRIDS: dict[int, tuple[BaseGeometry, _Grid]] = {}
+
+
+def _grid(shape: BaseGeometry) -> _Grid:
+    cached = _GRIDS.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    minx, miny, maxx, maxy = shape.bounds
+    n = GRID_CELLS
+    dx, dy = (maxx - minx) / n or 1e-9, (maxy - miny) / n or 1e-9
+    ix, iy = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    x0, y0 = minx + ix.ravel() * dx, miny + iy.ravel() * dy
+    cells = shapely.box(x0, y0, x0 + dx, y0 + dy)
+    shapely.prepare(shape)
+    # contains_properly / disjoint: a cell touching the boundary at all is "mixed", so the
+    # classification never disagrees with an exact contains_xy on any point in it.
+    cls = np.full(n * n, 2, dtype=np.int8)
+    cls[shapely.contains_properly(shape, cells)] = 1
+    cls[shapely.disjoint(shape, cells)] = 0
+    grid = _Grid(minx, miny, dx, dy, cls.reshape(n, n))
+    _GRIDS[id(shape)] = (shape, grid)
+    return grid
+
+
 def _contains(
     shape: BaseGeometry, lon: NDArray[np.float64], lat: NDArray[np.float64]
 ) -> NDArray[np.bool_]:
-    """Vectorised point-in-polygon with a bounding-box prefilter (NaN coordinates are outside)."""
+    """Vectorised point-in-polygon (NaN coordinates are outside).
+
+    Points outside the bounding box are outside; for large point sets a 256x256 grid of cells
+    answers for cells wholly inside or outside, and only points in cells that the boundary
+    crosses are tested exactly with shapely's `contains_xy` on the prepared shape.
+    """
     out = np.zeros(lon.shape, dtype=bool)
     minx, miny, maxx, maxy = shape.bounds
     box = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
     idx = np.flatnonzero(box)
-    if idx.size:
-        shapely.prepare(shape)
+    if idx.size == 0:
+        return out
+    shapely.prepare(shape)
+    if idx.size < GRID_MIN_POINTS:
         out[idx] = shapely.contains_xy(shape, lon[idx], lat[idx])
+        return out
+    grid = _grid(shape)
+    x, y = lon[idx], lat[idx]
+    n = GRID_CELLS
+    ix = np.minimum(((x - grid.minx) / grid.dx).astype(np.intp), n - 1)
+    iy = np.minimum(((y - grid.miny) / grid.dy).astype(np.intp), n - 1)
+    cls = grid.cls[ix, iy]
+    out[idx] = cls == 1
+    mixed = np.flatnonzero(cls == 2)
+    if mixed.size:
+        out[idx[mixed]] = shapely.contains_xy(shape, x[mixed], y[mixed])
     return out
