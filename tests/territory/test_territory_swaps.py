@@ -77,7 +77,7 @@ def test_unknown_unit_names_the_line(scenario, tmp_path: Path) -> None:  # type:
     entry = scan_snapshots(scenario.snapshots).entries[0]
     with pytest.raises(UserError, match="unknown unit 'UA-99'") as err:
         evaluate_swap(load_proposal(path), entry.parsed(ReadOptions()).geometry, entry.taken_at, "x", units, load_border(scenario.border))
-    assert "p.yaml:4" in str(err.value)
+    assert "p.yaml:5" in str(err.value)  # the line of the area
 
 
 def test_the_august_2025_example_reads(examples_dir: Path) -> None:

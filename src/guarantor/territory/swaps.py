@@ -180,7 +180,11 @@ def load_proposal(path: Path) -> SwapProposal:
                 giver=giver,
                 receiver=receiver,
                 area=_area_of(node.get("area"), file, path.parent),
-                line=int(node.get("__line__", 0)),
+                line=int(
+                    (node.get("area") or {}).get("__line__", node.get("__line__", 0))
+                    if isinstance(node.get("area"), dict)
+                    else node.get("__line__", 0)
+                ),
             )
         )
     if not transfers:
