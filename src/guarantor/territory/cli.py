@@ -254,6 +254,7 @@ def violations_command(
     buffer_km: float = typer.Option(0.5, "--buffer-km", help="Tolerance around the agreed line (km)."),
     all_incidents: bool = typer.Option(False, "--all", help="Also list unconfirmed (transient) incidents."),
     map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the incidents."),
+    boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
@@ -263,7 +264,7 @@ def violations_command(
 
     options = _options(layers, border, None)
     series = _series(source, options)
-    units = _units_or_none(None)
+    units = _units_or_none(boundaries)
     with _progress("following the line") as step:
         doc, result = violations_report(
             series, options, units, agreed_at, agreed_line, until, min_area, min_days, buffer_km, all_incidents, step
@@ -295,17 +296,21 @@ def swap_command(
     source: Path | None = typer.Option(None, "--source", help=SOURCE_HELP),
     troops_per_km: float | None = typer.Option(None, "--troops-per-km", help="Force needed per km of contact line."),
     boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
+    places: Path | None = typer.Option(None, "--places", help="CSV of places (name, latitude, longitude, population)."),
+    border: Path | None = BorderOpt,
     map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the swap."),
     fmt: Format = FormatOpt,
 ) -> None:
     """What a land swap gives and takes: area, people, contact-line length and the force to hold it."""
     from guarantor.territory.reports import swap_report
 
-    doc, result = swap_report(proposal, at, source, troops_per_km, boundaries, _options(None, None, None))
+    options = _options(None, border, None)
+    doc, result = swap_report(proposal, at, source, troops_per_km, boundaries, options, places)
     if map_png is not None:
+        from guarantor.territory.inputs import resolve_units
         from guarantor.territory.reports import swap_map
 
-        swap_map(result, map_png)
+        swap_map(result, map_png, resolve_units(boundaries, required=False), options.border)
         _err().print(f"map written to {map_png}")
     rows = [
         {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]} for t in doc["transfers"]
@@ -327,14 +332,17 @@ def map_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
     on: str | None = typer.Option(None, "--on", help="Date of the control map (default: last)."),
     out: Path = typer.Option(Path("territory.png"), "--out", help="PNG to write."),
+    boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
+    border: Path | None = BorderOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """A PNG map of control on a date, with borders, units and a scale."""
+    from guarantor.territory.inputs import resolve_units
     from guarantor.territory.reports import control_map
 
-    options = _options(None, None, None)
+    options = _options(None, border, None)
     series = _series(source, options)
-    doc = control_map(series, on, options, out)
+    doc = control_map(series, on, options, out, resolve_units(boundaries, required=False))
     if fmt is Format.json:
         emit(doc)
     else:

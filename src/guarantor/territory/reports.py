@@ -359,7 +359,9 @@ def swap_map(
     return render_map(layers, path)
 
 
-def control_map(series: SnapshotSeries, on: str | None, options: ReadOptions, out: Path) -> dict[str, Any]:
+def control_map(
+    series: SnapshotSeries, on: str | None, options: ReadOptions, out: Path, units: Units | None = None
+) -> dict[str, Any]:
     """A PNG of control on a date."""
     data = locate_data()
     when = parse_day(on, "--on") if on else series.entries[-1].taken_at
@@ -369,8 +371,8 @@ def control_map(series: SnapshotSeries, on: str | None, options: ReadOptions, ou
         data_note=f"Control: {SOURCE_NOTE}, snapshot {entry.taken_at:%Y-%m-%d %H:%M} UTC ({entry.name}). "
         "Borders: Natural Earth 10m; units: geoBoundaries ADM1.",
         held=entry.parsed(options).geometry,
-        land=resolve_border(None, data),
-        units=resolve_units(None, data, required=False),
+        land=options.border if options.border is not None else resolve_border(None, data),
+        units=units,
     )
     render_map(layers, out)
     return {"date": entry.taken_at.date().isoformat(), "snapshot": entry.label, "file": str(out)}

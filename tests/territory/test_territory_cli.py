@@ -1,0 +1,118 @@
+"""`guarantor territory ...` end to end on generated files: formats, documents, files written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from guarantor.errors import UserError
+from guarantor.territory.cli import register
+from guarantor.territory.synthetic import write_synthetic
+
+
+@pytest.fixture(scope="module")
+def cli() -> typer.Typer:
+    root = typer.Typer()
+    register(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return write_synthetic(tmp_path_factory.mktemp("synth"), days=26)
+
+
+def _run(cli: typer.Typer, *args: str) -> object:
+    result = CliRunner().invoke(cli, ["territory", *args], catch_exceptions=True)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def _json(cli: typer.Typer, *args: str) -> dict[str, object]:
+    result = _run(cli, *args, "--format", "json")
+    return json.loads(result.stdout)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_area_on_a_date(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+    doc = _json(cli, "area", str(scenario.snapshots), "--on", "2030-01-06", "--border", str(scenario.border))
+    assert doc["date"] == "2030-01-06"
+    assert set(doc) >= {"date", "snapshot", "area_km2", "share_pct"}
+    assert 60_000 < doc["area_km2"] < 70_000  # type: ignore[operator]
+
+
+def test_area_nearest_earlier_snapshot(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+    doc = _json(cli, "area", str(scenario.snapshots), "--on", "2031-05-01")
+    assert doc["date"] == "2030-01-26"
+
+
+def test_changes_total_and_by_month_and_day(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    total = _json(cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25")
+    assert set(total) >= {"gained_km2", "lost_km2", "net_km2"}
+    assert total["gained_km2"] > 100  # type: ignore[operator]
+    months = _json(cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25", "--by", "month")
+    assert [m["month"] for m in months["months"]] == ["2030-01"]  # type: ignore[index,union-attr]
+    days = _json(
+        cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25",
+        "--by", "day", "--cache", str(tmp_path / "c.sqlite"),
+    )
+    assert len(days["days"]) == 19  # type: ignore[arg-type]
+    # daily gross sums count the beneficiary push and its reversal, the total does not
+    assert days["daily_gained_sum_km2"] > total["gained_km2"]  # type: ignore[operator]
+
+
+def test_by_unit_json_and_csv(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+    args = ("by-unit", str(scenario.snapshots), "--on", "2030-01-10", "--boundaries", str(scenario.units))
+    doc = _json(cli, *args)
+    units = {u["code"]: u for u in doc["units"]}  # type: ignore[union-attr,index]
+    assert units["SY-E"]["share_pct"] > 95 and units["SY-W"]["controlled_km2"] == 0.0
+    assert set(units["SY-C"]) == {"code", "name", "area_km2", "controlled_km2", "share_pct"}
+    text = _run(cli, *args, "--format", "csv").stdout  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["code"] for r in rows] == ["SY-C", "SY-E", "SY-W"]
+
+
+def test_violations_json_and_map(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png = tmp_path / "v.png"
+    doc = _json(
+        cli, "violations", str(scenario.snapshots), "--agreed-at", "2030-01-06",
+        "--boundaries", str(scenario.units), "--border", str(scenario.border), "--map", str(png),
+    )
+    assert doc["status"] == "breached"
+    sides = sorted(i["side"] for i in doc["incidents"])  # type: ignore[union-attr,index]
+    assert sides == ["beneficiary", "obligor"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_swap_json(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = _json(
+        cli, "swap", str(scenario.proposal), "--source", str(scenario.snapshots),
+        "--boundaries", str(scenario.units), "--border", str(scenario.border),
+        "--places", str(scenario.places), "--troops-per-km", "100", "--map", str(tmp_path / "s.png"),
+    )
+    assert doc["force_to_hold"]["troops_per_km"] == 100.0  # type: ignore[index]
+    assert [t["id"] for t in doc["transfers"]] == ["east-withdrawal", "central-return"]  # type: ignore[union-attr,index]
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+
+
+def test_output_is_deterministic(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+    args = ("violations", str(scenario.snapshots), "--agreed-at", "2030-01-06", "--boundaries", str(scenario.units), "--format", "json")
+    assert _run(cli, *args).stdout == _run(cli, *args).stdout  # type: ignore[attr-defined]
+
+
+def test_user_errors_are_user_errors(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match="is before"):
+        _run(cli, "changes", str(scenario.snapshots), "--from", "2030-01-20", "--to", "2030-01-10")
+    with pytest.raises(UserError, match="not a date"):
+        _run(cli, "area", str(scenario.snapshots), "--on", "yesterday")
+    with pytest.raises(UserError, match="no snapshot at or before"):
+        _run(cli, "area", str(scenario.snapshots), "--on", "2020-01-01")
+    with pytest.raises(UserError, match="does not exist"):
+        _run(cli, "area", str(tmp_path / "nothing.tar.xz"))
