@@ -441,3 +441,25 @@ def test_cli_checkpoint_resume_is_byte_identical_to_one_run(tmp_path: Path) -> N
     assert resumed == once
     levels = [(a["level"], a["time"][:10]) for a in json.loads(once)["activations"]]
     assert levels == [("watch", "2025-01-02"), ("invoke", "2025-01-04"), ("watch", "2025-01-10")]
+
+
+def test_grid_point_in_polygon_equals_exact_test() -> None:
+    import shapely
+    from shapely.geometry import Polygon
+
+    from guarantor.monitor.geography import GRID_MIN_POINTS
+
+    angles = np.linspace(0, 2 * np.pi, 3000, endpoint=False)
+    radius = 1 + 0.1 * np.sin(41 * angles)
+    star = Polygon(
+        np.column_stack([31 + 8 * radius * np.cos(angles), 48 + 4 * radius * np.sin(angles)])
+    )
+    rng = np.random.default_rng(5)
+    n = 4 * GRID_MIN_POINTS
+    lon, lat = rng.uniform(21, 41, n), rng.uniform(43, 53, n)
+    lon[:10] = np.nan
+    geo = Geography(border=star)
+    got = geo.inside("beneficiary", lon, lat)
+    expected = shapely.contains_xy(star, lon, lat)
+    assert got.dtype == bool and (got == expected).all()
+    assert 0.2 < got.mean() < 0.6  # the test exercises both classes
