@@ -1,7 +1,8 @@
 """Benchmark of the negotiate engine against the brute-force oracle on synthetic conflicts.
 
 Synthetic conflicts as GMCR+'s authors test it: random strict rankings, no infeasible states,
-all options reversible. For each size: time and peak traced memory per stability concept for the
+all options reversible. For each size: wall and CPU time (CPU time is less disturbed by other
+processes on a shared machine) and peak traced memory per stability concept for the
 vectorised engine, and the explicit-definition oracle in the same run where it can finish.
 
     .venv/bin/python benchmarks/bench_negotiate.py            # full: 4,096 / 16,384 / 2^20 states
@@ -47,14 +48,14 @@ def synthetic(n_dms: int, n_options: int, seed: int = 7) -> tuple[object, float]
     return g, time.perf_counter() - start
 
 
-def measure(fn: object) -> tuple[float, float, object]:
-    """Seconds and peak traced MB of one call."""
+def measure(fn: object) -> tuple[float, float, float, object]:
+    """Wall seconds, CPU seconds and peak traced MB of one call."""
     tracemalloc.reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn()  # type: ignore[operator]
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     _, peak = tracemalloc.get_traced_memory()
-    return seconds, peak / 2**20, result
+    return seconds, cpu_seconds, peak / 2**20, result
 
 
 def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) -> None:
@@ -66,7 +67,7 @@ def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) 
     ref = GMCR_PLUS.get((n_dms, n_options), {})
     for concept in concepts:
         eng = Engine(g)  # type: ignore[arg-type]
-        secs, mb, table = measure(lambda eng=eng, c=concept: eng.table(c))
+        secs, cpu, mb, table = measure(lambda eng=eng, c=concept: eng.table(c))
         o_text, ratio = "skipped", ""
         if g.n <= oracle_max:
 
@@ -76,11 +77,11 @@ def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) 
                     [[oracle.stable(c, d, s) for s in range(g.n)] for d in range(n_dms)]
                 )
 
-            o_secs, _, slow = measure(brute)
+            o_secs, _, _, slow = measure(brute)
             assert (slow == table).all(), f"engine and oracle disagree on {concept}"
             o_text, ratio = f"{o_secs:.3f}", f"{o_secs / max(secs, 1e-9):.0f}x"
         gm = f"{ref[concept]:.2f}" if concept in ref else ""
-        print(f"{concept:>8} {secs:9.3f} {mb:10.1f} {o_text:>9} {ratio:>8} {gm:>8}")
+        print(f"{concept:>8} {secs:8.3f} {cpu:8.3f} {mb:8.1f} {o_text:>9} {ratio:>8} {gm:>8}")
 
 
 def main() -> None:

@@ -20,12 +20,37 @@ class Moves:
 
     indptr: IntArray
     targets: Int32Array
+    _cache: dict[str, npt.NDArray[np.int32]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
-    def sources(self) -> IntArray:
-        """Source state index of every move, aligned with `targets`."""
-        counts = np.diff(self.indptr)
-        return np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    def counts(self) -> IntArray:
+        """Number of moves from each state."""
+        return np.diff(self.indptr)
+
+    @property
+    def sources(self) -> npt.NDArray[np.int32]:
+        """Source state index of every move, aligned with `targets` (computed once)."""
+        if "sources" not in self._cache:
+            n = self.indptr.size - 1
+            self._cache["sources"] = np.repeat(np.arange(n, dtype=np.int32), self.counts)
+        return self._cache["sources"]
+
+    def at_sources(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """`values` of the source state of every move (a sequential repeat, not a gather)."""
+        out: npt.NDArray[np.int64] = np.repeat(values, self.counts)
+        return out
+
+    def any_per_row(self, flags: BoolArray) -> BoolArray:
+        """Per state, whether any of its moves has the flag set."""
+        n = self.indptr.size - 1
+        out = np.zeros(n, dtype=bool)
+        starts = self.indptr[:-1]
+        nonempty = starts < self.indptr[1:]
+        if flags.size:
+            out[nonempty] = np.logical_or.reduceat(flags, starts[nonempty])
+        return out
 
     def of(self, state: int) -> list[int]:
         """Target indices reachable from one state in one move."""
@@ -33,9 +58,13 @@ class Moves:
 
     def keep(self, mask: BoolArray) -> Moves:
         """The moves for which `mask` (aligned with targets) is true."""
-        sources = self.sources[mask]
-        counts = np.bincount(sources, minlength=self.indptr.size - 1)
-        indptr = np.zeros(self.indptr.size, dtype=np.int64)
+        n = self.indptr.size - 1
+        counts = np.zeros(n, dtype=np.int64)
+        starts = self.indptr[:-1]
+        nonempty = starts < self.indptr[1:]
+        if mask.size:
+            counts[nonempty] = np.add.reduceat(mask.astype(np.int32), starts[nonempty])
+        indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
         return Moves(indptr, self.targets[mask])
 
@@ -76,6 +105,7 @@ class Graph:
     status_quo: int | None = None
     coalitions: tuple[tuple[int, ...], ...] = ()
     _index: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+    _dense: list[IntArray] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def n(self) -> int:
@@ -90,10 +120,27 @@ class Graph:
 
     def lookup(self, codes: IntArray) -> IntArray:
         """State indices of many codes at once (-1 where infeasible)."""
+        dense = self.dense_index()
+        if dense is not None:
+            top = dense.size - 1
+            inside = (codes >= 0) & (codes <= top)
+            found_dense: IntArray = np.where(inside, dense[np.clip(codes, 0, top)], -1)
+            return found_dense
         pos = np.searchsorted(self.codes, codes)
         pos = np.minimum(pos, self.n - 1)
         found = self.codes[pos] == codes
         return np.where(found, pos, -1).astype(np.int64)
+
+    def dense_index(self) -> IntArray | None:
+        """Array from state code to state index (-1: infeasible), when codes are below 2^26."""
+        top = int(self.codes[-1]) if self.n else 0
+        if top >= (1 << 26):
+            return None
+        if not self._dense:
+            table = np.full(top + 1, -1, dtype=np.int64)
+            table[self.codes] = np.arange(self.n, dtype=np.int64)
+            self._dense.append(table)
+        return self._dense[0]
 
     def with_payoff(self, payoff: IntArray) -> Graph:
         """The same conflict with other preferences."""
@@ -113,7 +160,7 @@ class Graph:
         """A decision maker's unilateral improvements (moves to strictly preferred states)."""
         mv = self.moves[dm]
         p = self.payoff[dm]
-        return mv.keep(p[mv.targets] > p[mv.sources])
+        return mv.keep(p[mv.targets] > mv.at_sources(p))
 
 
 def yn_label(code: int, n_options: int) -> str:

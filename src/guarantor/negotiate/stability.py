@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -13,13 +14,14 @@ from guarantor.negotiate.graph import BoolArray, Graph, IntArray, Moves
 
 CONCEPTS: tuple[str, ...] = ("nash", "gmr", "smr", "seq", "sim", "seq+sim")
 INF = np.iinfo(np.int64).max
+INF32 = int(np.iinfo(np.int32).max)
 NEG = np.iinfo(np.int64).min
 
 
-def row_reduce(values: npt.NDArray[np.int64], moves: Moves, fill: int, how: str) -> IntArray:
+def row_reduce(values: npt.NDArray[Any], moves: Moves, fill: int, how: str) -> npt.NDArray[Any]:
     """Per source state, the min (or max) of `values` (aligned with the move targets); `fill` if none."""
     n = moves.indptr.size - 1
-    out = np.full(n, fill, dtype=np.int64)
+    out = np.full(n, fill, dtype=values.dtype)
     starts = moves.indptr[:-1]
     nonempty = starts < moves.indptr[1:]
     if values.size:
@@ -33,50 +35,54 @@ def legal_min(edges: Sequence[Moves], leaf: IntArray) -> IntArray:
 
     A legal sequence is a non-empty chain of moves by the given movers (one move set per mover)
     in which no mover moves twice in a row; a mover may move again after another one did.
-    Computed as a fixed point over (state, last mover); INF where nothing is reachable.
+    Computed as a fixed point over (state, last mover), updating in place (Gauss-Seidel);
+    INF where nothing is reachable.
     """
     k = len(edges)
     n = leaf.size
     if k == 0:
         return np.full(n, INF, dtype=np.int64)
+    # 32-bit values halve the memory traffic of the random gathers that dominate the time
+    small = leaf.size == 0 or int(np.abs(leaf).max()) < INF32
+    dtype = np.int32 if small else np.int64
+    inf = INF32 if small else INF
+    values = leaf.astype(dtype)
     # after[j][s]: least leaf value reachable from s by a legal sequence whose first mover is not j
-    after = [np.full(n, INF, dtype=np.int64) for _ in range(k)]
-    best = [np.full(n, INF, dtype=np.int64) for _ in range(k)]  # first mover is j
+    after = [np.full(n, inf, dtype=dtype) for _ in range(k)]
+    best = [np.full(n, inf, dtype=dtype) for _ in range(k)]  # first mover is j
     dirty = [True] * k
-    while True:
-        changed = False
+    while any(dirty):
         for j in range(k):
             if not dirty[j]:
                 continue
+            dirty[j] = False
             mv = edges[j]
-            through = np.minimum(leaf, after[j])
-            new = row_reduce(through[mv.targets], mv, INF, "min")
-            if not np.array_equal(new, best[j]):
-                best[j] = new
-                changed = True
-        if not changed:
-            break
-        for j in range(k):
-            others = [best[x] for x in range(k) if x != j]
-            new_after = np.minimum.reduce(others) if others else np.full(n, INF, dtype=np.int64)
-            dirty[j] = not np.array_equal(new_after, after[j])
-            after[j] = new_after
-        if not any(dirty):
-            break
-    least: IntArray = np.minimum.reduce(best)
+            through = np.minimum(values, after[j])
+            new = row_reduce(through[mv.targets], mv, inf, "min")
+            if np.array_equal(new, best[j]):
+                continue
+            best[j] = new
+            for x in range(k):
+                if x == j:
+                    continue
+                others = [best[y] for y in range(k) if y != x]
+                new_after = np.minimum.reduce(others)
+                if not np.array_equal(new_after, after[x]):
+                    after[x] = new_after
+                    dirty[x] = True
+    least: IntArray = np.minimum.reduce(best).astype(np.int64)
+    least[least == inf] = INF
     return least
 
 
 def _deterred(graph: Graph, dm: int, ui: Moves, sanction_min: IntArray) -> BoolArray:
     """Per UI move of `dm`, whether the reachable sanction minimum is not better than the start."""
-    p = graph.payoff[dm]
-    ok: BoolArray = sanction_min[ui.targets] <= p[ui.sources]
+    ok: BoolArray = sanction_min[ui.targets] <= ui.at_sources(graph.payoff[dm])
     return ok
 
 
 def _all_deterred(n: int, ui: Moves, deterred: BoolArray) -> BoolArray:
-    bad = np.bincount(ui.sources[~deterred], minlength=n)
-    none_bad: BoolArray = bad == 0
+    none_bad: BoolArray = ~ui.any_per_row(~deterred)
     return none_bad
 
 
@@ -143,36 +149,55 @@ class Engine:
         start_code = g.codes[ui.targets]  # the focal DM's new options, others unchanged
         deterred = np.zeros(src.size, dtype=bool)
         tables = []
+        degrees = []
         for o in self.others(dm):
             mask = np.int64(g.options.mask(o))
             oui = self.ui(o)
             deg = np.diff(oui.indptr)
             width = int(deg.max()) if deg.size else 0
-            table = np.full((g.n, width + 1), -1, dtype=np.int64)
-            table[:, 0] = g.codes & mask  # stay
+            # table[c, s]: the opponent's options after its c-th UI from s (c = 0: it stays)
+            table = np.zeros((width + 1, g.n), dtype=np.int64)
+            table[0] = g.codes & mask
             if width:
                 col = np.arange(oui.targets.size) - np.repeat(oui.indptr[:-1], deg)
-                table[oui.sources, col + 1] = g.codes[oui.targets] & mask
-            tables.append((mask, table))
+                table[col + 1, oui.sources] = g.codes[oui.targets] & mask
+            tables.append(table)
+            degrees.append(deg)
         clear = np.int64(0)
-        for mask, _ in tables:
-            clear |= mask
+        for o in self.others(dm):
+            clear |= np.int64(g.options.mask(o))
+        k = len(tables)
+        dense = g.dense_index()
         live = np.arange(src.size)
-        for combo in itertools.product(*[range(t.shape[1]) for _, t in tables]):
-            if not any(combo) or live.size == 0:
-                continue
-            s = src[live]
-            code = start_code[live] & ~clear
-            ok = np.ones(live.size, dtype=bool)
-            for (_, table), c in zip(tables, combo, strict=True):
-                part = table[s, c]
-                ok &= part >= 0
-                code |= np.where(part >= 0, part, 0)
-            idx = g.lookup(code)
-            hit = ok & (idx >= 0)
-            hit[hit] = p[idx[hit]] <= p[s[hit]]
-            deterred[live[hit]] = True
-            live = live[~hit]
+        # Joint responses with fewer movers first: most sanctions are single replies, and the
+        # set of still-undeterred moves shrinks fast (a full product would be wasted work).
+        for size in range(1, k + 1):
+            for movers in itertools.combinations(range(k), size):
+                phase = live
+                for combo in itertools.product(*[range(1, tables[j].shape[0]) for j in movers]):
+                    if phase.size == 0:
+                        break
+                    s = src[phase]
+                    if size == 1:
+                        # columns are packed left: once past a state's UI count, it has no more
+                        keep = degrees[movers[0]][s] >= combo[0]
+                        phase, s = phase[keep], s[keep]
+                        ok = np.ones(phase.size, dtype=bool)
+                    else:
+                        ok = np.ones(phase.size, dtype=bool)
+                        for j, c in zip(movers, combo, strict=True):
+                            ok &= degrees[j][s] >= c
+                    code = start_code[phase] & ~clear
+                    for j in range(k):
+                        c = combo[movers.index(j)] if j in movers else 0
+                        code |= tables[j][c][s]
+                    # codes are in range by construction: index the dense table directly
+                    idx = dense[code] if dense is not None else g.lookup(code)
+                    hit = ok & (idx >= 0)
+                    hit[hit] = p[idx[hit]] <= p[s[hit]]
+                    deterred[phase[hit]] = True
+                    phase = phase[~hit]
+                live = live[~deterred[live]]
         return deterred
 
     def sim(self, dm: int) -> BoolArray:
