@@ -12,12 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from guarantor.jsonout import emit
-from guarantor.monitor.actors import ActorMap
-
-if TYPE_CHECKING:
-    from guarantor.monitor.actors import ActorMap
-    from guarantor.obligations.replay import ReplayResult
-
 from guarantor.monitor.cli import (
     Format,
     geography,
@@ -27,7 +21,10 @@ from guarantor.monitor.cli import (
     print_activations,
     print_misses,
 )
-from guarantor.obligations.replay import ReplayResult
+
+if TYPE_CHECKING:
+    from guarantor.monitor.actors import ActorMap
+    from guarantor.obligations.replay import ReplayResult
 
 
 def replay_command(
