@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -36,9 +39,12 @@ from guarantor.ledger.access import Principal, Role, authenticate
 from guarantor.ledger.chain import LedgerConflict, NewRecord, StoredRecord
 from guarantor.ledger.records import Flow, Kind
 from guarantor.ledger.summary import read_flows, split, summarise
+from guarantor.ledger.writer import ChainWriter
 
 MAX_BODY_BYTES = 1 << 20
 TOKEN_CACHE_SECONDS = 2.0  # a revoked token stops working within this time
+WRITE_TIMEOUT_SECONDS = 120.0
+HEAD_CHECK_SECONDS = 0.05  # cached summaries notice other processes' writes within this time
 
 # Which roles may write which kinds of record (always as their own party).
 WRITERS: dict[str, frozenset[Role]] = {
@@ -66,27 +72,42 @@ class State:
         self.lock = threading.Lock()
         self.tokens: dict[str, tuple[float, Principal | None]] = {}
         self.cache: dict[tuple[Any, ...], tuple[int, bytes]] = {}
+        self.head_seq = -1
+        self.writer = ChainWriter(engine)
+        self.head_checked = -1.0
 
-    def principal(self, secret: str) -> Principal | None:
-        """The principal of a token, cached for a couple of seconds."""
+    async def principal(self, secret: str) -> Principal | None:
+        """The principal of a token, cached for a couple of seconds (DB lookups off the event loop)."""
         now = time.monotonic()
         hit = self.tokens.get(secret)
         if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
             return hit[1]
-        found = authenticate(self.engine, secret)
+        found = await run_in_threadpool(authenticate, self.engine, secret)
         with self.lock:
             if len(self.tokens) > 10_000:
                 self.tokens.clear()
             self.tokens[secret] = (now, found)
         return found
 
-    def cached(self, key: tuple[Any, ...], build: Any) -> bytes:
-        """JSON bytes for a read that depends only on the ledger content, rebuilt when the head moves."""
-        head_seq, _ = chain.head(self.engine)
+    def wrote(self) -> None:
+        """Note a write by this process: cached reads are rebuilt on their next request."""
+        self.head_checked = -1.0
+
+    async def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> bytes:
+        """JSON bytes for a read that depends only on the ledger content, rebuilt when the head moves.
+
+        The head is re-read at most every HEAD_CHECK_SECONDS (and after every write through this
+        process), so a write by another process shows within that time.
+        """
+        now = time.monotonic()
+        if now - self.head_checked > HEAD_CHECK_SECONDS:
+            self.head_seq = (await run_in_threadpool(chain.head, self.engine))[0]
+            self.head_checked = now
         hit = self.cache.get(key)
-        if hit is not None and hit[0] == head_seq:
+        if hit is not None and hit[0] == self.head_seq:
             return hit[1]
-        body = orjson.dumps(build(), option=orjson.OPT_SORT_KEYS)
+        head_seq = self.head_seq
+        body = await run_in_threadpool(lambda: orjson.dumps(build(), option=orjson.OPT_SORT_KEYS))
         with self.lock:
             self.cache[key] = (head_seq, body)
         return body
@@ -95,7 +116,7 @@ class State:
 bearer = HTTPBearer(auto_error=False)
 
 
-def principal(
+async def principal(
     request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The party and role behind the request's bearer token (401 when missing or unknown)."""
@@ -106,7 +127,7 @@ def principal(
             {"WWW-Authenticate": "Bearer"},
         )
     state: State = request.app.state.guarantor
-    found = state.principal(creds.credentials)
+    found = await state.principal(creds.credentials)
     if found is None:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
     return found
@@ -130,7 +151,14 @@ def create_app(
     from guarantor.ledger.database import open_engine
 
     state = State(engine if engine is not None else open_engine(database, pool_size=20))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(state.writer.close)  # commit what is queued before exiting
+
     app = FastAPI(
+        lifespan=lifespan,
         title="guarantor",
         version=__version__,
         description=(
@@ -187,10 +215,12 @@ def create_app(
             key=stored_key,
             signature=body.signature,
         )
-        result = chain.append(state.engine, [rec])
-        created = bool(result.appended)
+        try:
+            stored, created = state.writer.submit(rec).result(timeout=WRITE_TIMEOUT_SECONDS)
+        finally:
+            state.wrote()
         response.status_code = 201 if created else 200
-        return WriteResult(record=_out((result.appended or result.existing)[0]), created=created)
+        return WriteResult(record=_out(stored), created=created)
 
     def own_record(who: Principal, seq: int, kinds: tuple[str, ...] | None = None) -> StoredRecord:
         rec = chain.get_record(state.engine, seq)
@@ -250,7 +280,7 @@ def create_app(
         return chain.verify(state.engine).as_dict()
 
     @app.get("/v1/summary", tags=["ledger"])
-    def summary(
+    async def summary(
         who: Auth,
         by: Literal["donor", "group"] = "donor",
         period_from: Annotated[
@@ -269,12 +299,14 @@ def create_app(
             return {"by": by, "from": period_from, "to": period_to, "unit": "EUR bn", "rows": rows}
 
         return Response(
-            state.cached(("summary", by, period_from, period_to), build),
+            await state.cached(("summary", by, period_from, period_to), build),
             media_type="application/json",
         )
 
     @app.get("/v1/split", tags=["ledger"])
-    def split_view(who: Auth, period: Literal["month", "quarter", "year"] = "year") -> Response:
+    async def split_view(
+        who: Auth, period: Literal["month", "quarter", "year"] = "year"
+    ) -> Response:
         """US vs Europe allocations per period (EUR bn)."""
 
         def build() -> dict[str, Any]:
@@ -284,7 +316,7 @@ def create_app(
                 "rows": split(read_flows(state.engine), period=period),
             }
 
-        return Response(state.cached(("split", period), build), media_type="application/json")
+        return Response(await state.cached(("split", period), build), media_type="application/json")
 
     @app.get("/v1/agreements", tags=["agreements"])
     def agreements(who: Auth) -> dict[str, Any]:

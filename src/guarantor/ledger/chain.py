@@ -128,6 +128,9 @@ class AppendResult:
 
     appended: list[StoredRecord] = field(default_factory=list)
     existing: list[StoredRecord] = field(default_factory=list)
+    outcomes: list[tuple[StoredRecord, bool]] = field(
+        default_factory=list
+    )  # per item, in order: (record, created)
 
 
 def _check_shape(item: NewRecord) -> None:
@@ -204,6 +207,7 @@ def append_locked(
                     "append a correction that references it instead"
                 )
             result.existing.append(old)
+            result.outcomes.append((old, False))
             continue
         for ref in item.refs:
             if ref < 1 or ref > seq:
@@ -246,6 +250,7 @@ def append_locked(
         if item.key is not None:
             existing[item.key] = stored
         result.appended.append(stored)
+        result.outcomes.append((stored, True))
         prev = digest
     if rows:
         conn.execute(insert(records), rows)
