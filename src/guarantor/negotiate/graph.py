@@ -134,6 +134,8 @@ class Graph:
     def dense_index(self) -> IntArray | None:
         """Array from state code to state index (-1: infeasible), when codes are below 2^26."""
         top = int(self.codes[-1]) if self.n else 0
+        if self.options is not None:  # every combination of options is a valid index
+            top = max(top, (1 << len(self.options.names)) - 1)
         if top >= (1 << 26):
             return None
         if not self._dense:
