@@ -379,8 +379,6 @@ def test_incremental_with_checkpoints_equals_batch_and_the_naive_loop(
 
 def test_cli_checkpoint_resume_is_byte_identical_to_one_run(tmp_path: Path) -> None:
     import json
-    import subprocess
-    import sys
 
     spec = tmp_path / "a.yaml"
     spec.write_text(
@@ -411,28 +409,18 @@ def test_cli_checkpoint_resume_is_byte_identical_to_one_run(tmp_path: Path) -> N
         parts.append(str(path))
 
     def run(*args: str) -> str:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "guarantor.cli",
-                "monitor",
-                "evaluate",
-                str(spec),
-                "--from",
-                "2025-01-01",
-                "--to",
-                "2025-01-31",
-                "--format",
-                "json",
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        return cli(
+            "monitor",
+            "evaluate",
+            str(spec),
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-31",
+            "--format",
+            "json",
+            *args,
         )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout
 
     ck = tmp_path / "state.npz"
     run("--events", parts[0], "--checkpoint", str(ck))
@@ -463,3 +451,19 @@ def test_grid_point_in_polygon_equals_exact_test() -> None:
     expected = shapely.contains_xy(star, lon, lat)
     assert got.dtype == bool and (got == expected).all()
     assert 0.2 < got.mean() < 0.6  # the test exercises both classes
+
+
+def cli(*args: str) -> str:
+    """Run `guarantor ARGS` in-process (the room's commands on a fresh root app); stdout."""
+    import typer
+    from typer.testing import CliRunner
+
+    from guarantor.monitor import cli as monitor_cli
+    from guarantor.obligations import cli as obligations_cli
+
+    app = typer.Typer()
+    monitor_cli.register(app)
+    obligations_cli.register(app)
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -298,12 +296,11 @@ def test_replay_json_shape_and_plot(tmp_path: Path) -> None:
         "schema: guarantor/acts@1\nacts:\n  - {kind: consultation_held, party: US, time: '2025-09-04T09:00:00Z', ref: consult}\n"
     )
     png = tmp_path / "t.png"
-    proc = subprocess.run(
-        [sys.executable, "-m", "guarantor.cli", "replay", str(spec), "--events", str(events), "--from", "2025-09-01", "--to", "2025-09-10", "--acts", str(acts), "--plot", str(png), "--format", "json", "--border", str(_square(tmp_path))],
-        capture_output=True, text=True, check=False,
+    out = cli(
+        "replay", str(spec), "--events", str(events), "--from", "2025-09-01", "--to", "2025-09-10",
+        "--acts", str(acts), "--plot", str(png), "--format", "json", "--border", str(_square(tmp_path)),
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    doc = json.loads(out)
     assert [(a["trigger"], a["level"], a["time"]) for a in doc["activations"]] == [
         ("attack", "consult", "2025-09-04T00:00:00Z")
     ]
@@ -366,3 +363,19 @@ def test_minsk_counterfactual_moves_with_proxy_confidence(
     )  # only Russia's own forces reach 0.8
     assert first_invoke[0.85] == first_invoke[0.9] and first_invoke[0.9].year == 2015
     assert statuses[0.85] == "conditional" and statuses[0.9] == "adopted"
+
+
+def cli(*args: str) -> str:
+    """Run `guarantor ARGS` in-process (the room's commands on a fresh root app); stdout."""
+    import typer
+    from typer.testing import CliRunner
+
+    from guarantor.monitor import cli as monitor_cli
+    from guarantor.obligations import cli as obligations_cli
+
+    app = typer.Typer()
+    monitor_cli.register(app)
+    obligations_cli.register(app)
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
