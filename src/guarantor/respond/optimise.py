@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -136,6 +138,18 @@ def _matrices(
     return matrix, np.concatenate(lb), np.concatenate(ub), m
 
 
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance; its one-time banner goes to stderr so that stdout stays pure JSON."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float = 60.0) -> Solution:
     """Solve the lexicographic stages; raise Infeasible when hard requirements cannot be met.
 
@@ -161,7 +175,7 @@ def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float =
     cost = np.concatenate([per_unit * problem.scale / BN, np.zeros(extra)])
 
     inf = highspy.kHighsInf
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _new_highs()
     h.setOptionValue("output_flag", LOG)
     h.setOptionValue("random_seed", 0)
     lp = highspy.HighsLp()
