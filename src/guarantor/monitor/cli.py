@@ -91,14 +91,23 @@ def summary_command(
         writer.writerows(months.items())
         return
     console = Console(highlight=False)
-    table = Table(title=f"events by year ({result.accepted} accepted of {result.rows} rows)")
+    table = Table(
+        title="accepted events by year of start (UTC)",
+        caption=f"{result.accepted} accepted of {result.rows} rows; "
+        f"{len(result.quarantined)} quarantined, {result.duplicates} duplicates",
+    )
     table.add_column("year")
     table.add_column("events", justify="right")
-    years: dict[str, int] = {}
-    for month, count in months.items():
-        years[month[:4]] = years.get(month[:4], 0) + count
-    for year, count in years.items():
-        table.add_row(year, str(count))
+    table.add_column("fatalities (best)", justify="right")
+    table.add_column("busiest month", justify="right")
+    years: dict[str, list[int]] = {}
+    for e in result.events:
+        entry = years.setdefault(e.start.strftime("%Y"), [0, 0])
+        entry[0] += 1
+        entry[1] += e.fatalities_best
+    for year, (count, deaths) in sorted(years.items()):
+        busiest = max((m for m in months if m.startswith(year)), key=lambda m: months[m])
+        table.add_row(year, str(count), str(deaths), f"{busiest} ({months[busiest]})")
     console.print(table)
 
 

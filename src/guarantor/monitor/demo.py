@@ -31,7 +31,7 @@ def run(ctx: DemoContext) -> None:
     from guarantor.monitor.actors import load_actor_map
     from guarantor.monitor.geography import read_geojson_geometry
     from guarantor.obligations.replay import plot, replay
-    from guarantor.sources.events_read import read_events
+    from guarantor.sources.events_read import by_month, read_events
     from guarantor.spec.load import load_agreement
 
     console = ctx.console
@@ -115,6 +115,12 @@ def run(ctx: DemoContext) -> None:
         "so nothing that waits for the determination is owed; from 0.9 the silence procedure adopts "
         "and sanctions fall due within 14 days of the finding."
     )
+    thin = [m for m, c in by_month(read.events).items() if m.startswith("2022") and c < 20]
+    if thin:
+        console.print(
+            f"  caveat: this extract is thin in 2022 ({len(thin)} months with < 20 events: "
+            f"{', '.join(thin)}); 2022 dates reflect its coverage, not the war's course."
+        )
     assert base is not None
     (out / "minsk2_replay_proxy0.70.json").write_text(dumps(base.to_json()))
     plot(base, out / "minsk2_replay_proxy0.70.png")

@@ -167,6 +167,7 @@ def read_events(paths: Iterable[Path], known: Iterable[Event] = ()) -> ReadResul
                 int(row) if row.isdigit() else 0,
                 f"duplicate id {item.source}:{item.source_id} with different contents than "
                 f"{previous.origin or 'the store'}: {details}",
+                orjson.dumps(item.to_json(), option=orjson.OPT_SORT_KEYS).decode(),
             )
         )
 
