@@ -153,25 +153,27 @@ def _report(
 
 
 def print_obligations(result: ReplayResult, limit: int = 40) -> None:
-    """A Rich table of what is owed."""
-    owed = result.timeline.owed
+    """A Rich table of what is owed: one row per duty and deadline, the parties that owe it."""
     console = Console(highlight=False)
-    table = Table(title=f"obligations opened ({len(owed)})")
-    for col in ("opened", "due", "party", "action", "source", "status", "notes"):
-        table.add_column(col, overflow="fold")
-    for o in owed[:limit]:
-        table.add_row(
+    rows: dict[tuple[str, str, str, str, str, str], list[str]] = {}
+    for o in result.timeline.owed:
+        key = (
             o.opened.strftime("%Y-%m-%d %H:%M") if o.opened else "-",
             o.due.strftime("%Y-%m-%d %H:%M") if o.due else "-",
-            o.party,
-            o.action[:40],
             o.source,
+            o.action[:40],
             o.status,
-            "; ".join(o.notes)[:120],
+            "; ".join(o.notes)[:90],
         )
+        rows.setdefault(key, []).append(o.party)
+    table = Table(title=f"obligations opened ({len(result.timeline.owed)} party-duties)")
+    for col in ("opened", "due", "source", "action", "parties", "status", "notes"):
+        table.add_column(col, overflow="fold")
+    for (opened, due, source, action, status, notes), parties in list(rows.items())[:limit]:
+        table.add_row(opened, due, source, action, ",".join(parties), status, notes)
     console.print(table)
-    if len(owed) > limit:
-        console.print(f"... {len(owed) - limit} more (use --format json for all)")
+    if len(rows) > limit:
+        console.print(f"... {len(rows) - limit} more rows (use --format json for all)")
 
 
 def register(app: typer.Typer) -> None:
