@@ -64,6 +64,7 @@ def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in _POLYGONAL]
     if not parts:
         return shapely.Polygon()
+    parts = [g if g.is_valid else polygonal_part(shapely.make_valid(g)) for g in parts]
     return shapely.union_all(parts) if len(parts) > 1 else parts[0]
 
 
@@ -182,6 +183,8 @@ def _parse_full(
             continue
         geom = _geometry_of(raw, where)
         if geom.geom_type == "GeometryCollection":
+            if not all(shapely.is_valid(shapely.get_parts(geom))):
+                result.repaired += 1
             geom = polygonal_part(geom)
         if geom.is_empty:
             result.quarantined.append(f"{where}: empty geometry; left out")
