@@ -7,6 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import typer
+from typer.testing import CliRunner
+
+from guarantor.errors import UserError
+from guarantor.respond.cli import register
+
 HEAD = """id: bad
 title: bad input
 nature: politically_binding
@@ -27,6 +33,15 @@ ladder:
         - {capability: orbital_laser, quantity: 1}
 pledges:
 """
+
+
+def _invoke(path: Path) -> UserError:
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["respond", str(path), "--step", "s1", "--format", "json"])
+    assert isinstance(result.exception, UserError), result.output
+    assert result.stdout == ""
+    return result.exception
 
 
 def _run(path: Path) -> subprocess.CompletedProcess[str]:
@@ -54,9 +69,8 @@ def test_negative_quantity_is_refused_at_its_line(tmp_path: Path) -> None:
         HEAD + "  - {id: fr, party: FR, capability: ground_battalion, quantity: -3}\n",
         encoding="utf-8",
     )
-    result = _run(path)
-    assert result.returncode == 2 and result.stdout == ""
-    assert f"{path}:20:" in result.stderr and "quantity" in result.stderr
+    error = str(_invoke(path))
+    assert f"{path}:20:" in error and "quantity" in error
 
 
 def test_cyclic_dependencies_are_refused_by_the_loader(tmp_path: Path) -> None:
@@ -67,9 +81,8 @@ def test_cyclic_dependencies_are_refused_by_the_loader(tmp_path: Path) -> None:
         + "  - {id: b, party: DE, capability: logistics, quantity: 1, depends_on: [a]}\n",
         encoding="utf-8",
     )
-    result = _run(path)
-    assert result.returncode == 2 and result.stdout == ""
-    assert f"{path}:" in result.stderr and "cycle" in result.stderr
+    error = str(_invoke(path))
+    assert f"{path}:" in error and "cycle" in error
 
 
 def test_absurd_unknown_and_gdp_less_pledges_are_stated_in_the_plan(tmp_path: Path) -> None:
@@ -81,7 +94,7 @@ def test_absurd_unknown_and_gdp_less_pledges_are_stated_in_the_plan(tmp_path: Pa
         + "  - {id: xx, party: XX, capability: ground_battalion, quantity: 1}\n",
         encoding="utf-8",
     )
-    result = _run(path)
+    result = _run(path)  # a fresh process: stdout must be exactly one JSON document
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     reasons = {u["pledge"]: u["reason"] for u in plan["unavailable_pledges"]}
