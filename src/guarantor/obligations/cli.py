@@ -51,6 +51,11 @@ def replay_command(
     zones: Path | None = typer.Option(None, "--zones", help="Named zones GeoJSON."),
     plot_path: Path | None = typer.Option(None, "--plot", help="Write a PNG timeline here."),
     why_not: bool = typer.Option(False, "--why-not", help="Explain levels never reached."),
+    attacks_from_territory: bool = typer.Option(
+        False,
+        "--attacks-from-territory",
+        help="No event data: derive one attack per territorial advance (labelled as derived).",
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
 ) -> None:
     """Replay history against an agreement: activations, what was owed, by when, and status."""
@@ -71,6 +76,7 @@ def replay_command(
             territory,
             acts,
             err,
+            attacks_from_territory,
         )
     _report(result, acts, plot_path, fmt, why_not, err)
 
@@ -87,6 +93,7 @@ def _run(
     territory: Path | None,
     acts: Path | None,
     err: Console,
+    attacks_from_territory: bool = False,
 ) -> ReplayResult:
     from guarantor.obligations.acts import load_acts
     from guarantor.obligations.replay import replay
@@ -101,6 +108,7 @@ def _run(
         territory,
         load_acts(acts) if acts else None,
         progress=lambda m: err.print(m),
+        attacks_from_territory=attacks_from_territory,
     )
 
 
