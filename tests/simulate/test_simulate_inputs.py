@@ -24,7 +24,11 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("    agree: {value: 0.75,", "    agree: {value: 1.5,", "probability: it must lie in [0, 1]"),
+        (
+            "    agree: {value: 0.75,",
+            "    agree: {value: 1.5,",
+            "probability: it must lie in [0, 1]",
+        ),
         ("    available: {value: 0.97,", "    available: {value: -0.2,", "probability"),
         ("    value: 7.72\n", "    value: -3\n", "must not be negative"),
         ("    value: 24\n    low: 12", "    value: -24\n    low: -30", "must not be negative"),
@@ -45,7 +49,7 @@ def test_out_of_range_values_name_file_and_line(old: str, new: str, message: str
 
 def test_unknown_parameter_missing_source_and_missing_party_key() -> None:
     text = DEFAULT.replace("  seizure_share:", "  seizure_shares:", 1)
-    with pytest.raises(UserError, match="unknown parameter adversary.seizure_shares"):
+    with pytest.raises(UserError, match=r"unknown parameter adversary\.seizure_shares"):
         parse_parameters(text, "p.yaml")
     text = DEFAULT.replace(
         '  horizon_days: {value: 365, source: "one year of a ceasefire per trial; designs are compared per year"}',
@@ -56,8 +60,10 @@ def test_unknown_parameter_missing_source_and_missing_party_key() -> None:
     cut = DEFAULT.index("  UA:\n")
     block_end = DEFAULT.index("  RU:\n")
     ua = DEFAULT[cut:block_end]
-    text = DEFAULT.replace(ua, "\n".join(l for l in ua.splitlines() if "gate_pass" not in l) + "\n")
-    with pytest.raises(UserError, match="parties.UA has no 'gate_pass'"):
+    text = DEFAULT.replace(
+        ua, "\n".join(ln for ln in ua.splitlines() if "gate_pass" not in ln) + "\n"
+    )
+    with pytest.raises(UserError, match=r"parties\.UA has no 'gate_pass'"):
         parse_parameters(text, "p.yaml")
 
 
@@ -71,7 +77,9 @@ def test_a_design_with_a_party_without_parameters_is_refused(tmp_path: Path) -> 
     assert err.value.location is not None and "budapest1994.yaml" in err.value.location.file
 
 
-def test_design_overlay_errors_point_into_the_design_file(tmp_path: Path, examples_dir: Path) -> None:
+def test_design_overlay_errors_point_into_the_design_file(
+    tmp_path: Path, examples_dir: Path
+) -> None:
     agreement = examples_dir / "agreements" / "paris_declaration_2026.yaml"
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -114,8 +122,17 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_writes_nothing(
 ) -> None:
     out = tmp_path / "results.json"
     run = _cli(
-        "simulate", "paris2026", "--trials", "100", "--scheduler", "tcp://127.0.0.1:9",
-        "--out", str(out), "--format", "json", "--no-calibration",
+        "simulate",
+        "budapest1994",
+        "--trials",
+        "100",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+        "--no-calibration",
     )
     assert run.returncode == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
@@ -124,25 +141,55 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_writes_nothing(
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_bad_parameter_file_through_the_cli(tmp_path: Path) -> None:
+def test_bad_parameter_file_through_the_command_writes_nothing(tmp_path: Path) -> None:
+    from guarantor.simulate.cli import OutFormat, simulate_command
+
     params = tmp_path / "p.yaml"
-    params.write_text(DEFAULT.replace("    agree: {value: 0.9, low: 0.75,", "    agree: {value: 9, low: 0.75,", 1))
+    params.write_text(
+        DEFAULT.replace("    agree: {value: 0.1, low: 0.0,", "    agree: {value: 9, low: 0.0,", 1)
+    )
     out = tmp_path / "r.json"
-    run = _cli("simulate", "aug2025", "--params", str(params), "--out", str(out), "--no-calibration")
-    assert run.returncode == 2
-    assert f"{params}:" in run.stderr and "must lie in [0, 1]" in run.stderr
-    assert "Traceback" not in run.stderr and not out.exists()
+    with pytest.raises(UserError) as err:
+        simulate_command(
+            designs=["budapest1994"],
+            trials=100,
+            seed=0,
+            scheduler=None,
+            workers=2,
+            in_process=True,
+            params=params,
+            data=None,
+            no_calibration=True,
+            out=out,
+            plots=tmp_path / "plots",
+            fmt=OutFormat.json,
+        )
+    assert f"{params}:" in str(err.value) and "must lie in [0, 1]" in str(err.value)
+    assert err.value.location is not None and err.value.location.line == _line_of(
+        params.read_text(), "agree: {value: 9"
+    )
+    assert sorted(tmp_path.iterdir()) == [params]
 
 
 def test_json_is_one_document_on_stdout() -> None:
     import orjson
 
-    run = _cli("simulate", "paris2026", "budapest1994", "--trials", "500", "--seed", "4",
-               "--format", "json", "--no-calibration")
+    run = _cli(
+        "simulate",
+        "aug2025_no_us_backstop",
+        "budapest1994",
+        "--trials",
+        "500",
+        "--seed",
+        "4",
+        "--format",
+        "json",
+        "--no-calibration",
+    )
     assert run.returncode == 0, run.stderr
     doc = orjson.loads(run.stdout)
     assert doc["seed"] == 4 and doc["trials"] == 500
-    assert [d["name"] for d in doc["designs"]] == ["paris2026", "budapest1994"]
+    assert [d["name"] for d in doc["designs"]] == ["aug2025-no-us-backstop", "budapest1994"]
     floor = doc["designs"][1]
     assert floor["deterrence_index"] == 0.0 and floor["unanswered_share"] == 1.0
     assert floor["response_time_days"] == {"p50": None, "p90": None}

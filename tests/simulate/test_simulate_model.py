@@ -10,7 +10,7 @@ import pytest
 
 from guarantor.simulate.baseline import run_loop
 from guarantor.simulate.calibrate import calibrate
-from guarantor.simulate.compile import CONSENSUS, SILENCE, UNILATERAL, MAJORITY, compile_design
+from guarantor.simulate.compile import CONSENSUS, MAJORITY, SILENCE, UNILATERAL, compile_design
 from guarantor.simulate.designs import load_design
 from guarantor.simulate.engine import draw_violations
 from guarantor.simulate.params import Parameters, load_parameters
@@ -58,9 +58,9 @@ def test_removing_the_us_backstop_cascades_to_the_brigades(params: Parameters) -
 def test_engine_agrees_with_the_per_trial_loop(name: str, params: Parameters) -> None:
     d = compile_design(load_design(name), params)
     v = _values(params)
-    _, stats = run_sweep([d], params, 20_000, 1)
+    _, stats = run_sweep([d], params, 10_000, 1)
     s = stats[0]
-    loop = run_loop(d, v, 0.0, 3_000, 2)
+    loop = run_loop(d, v, 0.0, 1_500, 2)
     # the loop uses credibility 0; compare per-violation shares, which do not depend on it
     n = s.violations
     for key, engine in (
@@ -98,7 +98,10 @@ def test_the_budapest_floor_answers_nothing(params: Parameters) -> None:
 def test_silence_blocks_less_often_than_consensus(params: Parameters) -> None:
     _, compiled, p, _ = prepare(["paris2026", "paris2026_silence"], None, None)
     _, (consensus, silence) = run_sweep(compiled, p, 20_000, 9)
-    assert silence.decided_in_time / silence.violations > consensus.decided_in_time / consensus.violations
+    assert (
+        silence.decided_in_time / silence.violations
+        > consensus.decided_in_time / consensus.violations
+    )
 
 
 @pytest.mark.data

@@ -43,8 +43,10 @@ def _decide(rng: random.Random, s: Stage, v: Values) -> tuple[bool, float]:
     if s.kind == AUTOMATIC:
         return True, 0.0
     agree = [rng.random() < a for a in s.agree]
-    pos = [_ln(rng, v["decisions.position_hours_median"], v["decisions.position_hours_sigma"])
-           for _ in s.members]
+    pos = [
+        _ln(rng, v["decisions.position_hours_median"], v["decisions.position_hours_sigma"])
+        for _ in s.members
+    ]
     if s.kind == SILENCE:
         return not any(rng.random() < o for o in s.object), s.window_hours
     if s.kind == UNILATERAL:
@@ -60,7 +62,9 @@ def _decide(rng: random.Random, s: Stage, v: Values) -> tuple[bool, float]:
     return all(agree), max(pos)
 
 
-def one_violation(rng: random.Random, d: CompiledDesign, v: Values) -> tuple[bool, bool, bool, float]:
+def one_violation(
+    rng: random.Random, d: CompiledDesign, v: Values
+) -> tuple[bool, bool, bool, float]:
     """(detected within 24 h, decided in time, answered, response value) of one violation."""
     seizure = rng.random() < v["adversary.seizure_share"]
     km2 = _ln(rng, v["adversary.seizure_km2_median"], v["adversary.seizure_km2_sigma"])
@@ -74,11 +78,17 @@ def one_violation(rng: random.Random, d: CompiledDesign, v: Values) -> tuple[boo
         detect = rng.random() * d.cadence_hours
         while rng.random() >= p_pass:
             detect += d.cadence_hours
-        detect += _ln(rng, v["detection.processing_delay_hours_median"],
-                      v["detection.processing_delay_hours_sigma"])
+        detect += _ln(
+            rng,
+            v["detection.processing_delay_hours_median"],
+            v["detection.processing_delay_hours_sigma"],
+        )
     else:
-        detect = 24.0 * _ln(rng, v["detection.unmonitored_detection_days_median"],
-                            v["detection.unmonitored_detection_days_sigma"])
+        detect = 24.0 * _ln(
+            rng,
+            v["detection.unmonitored_detection_days_median"],
+            v["detection.unmonitored_detection_days_sigma"],
+        )
     mean = v["detection.attribution_confidence_mean"]
     conc = v["detection.attribution_confidence_concentration"]
     confidence = rng.betavariate(max(mean * conc, 1e-6), max((1 - mean) * conc, 1e-6))
@@ -98,7 +108,10 @@ def one_violation(rng: random.Random, d: CompiledDesign, v: Values) -> tuple[boo
         need = max(r.min_days[i], r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f)
         ok = need <= duration
         if r.min_events[i] > 0 or r.min_fatalities[i] > 0:
-            ok = ok and max(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f) <= r.window_days[i]
+            ok = (
+                ok
+                and max(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f) <= r.window_days[i]
+            )
         if r.needs_seizure[i]:
             ok = ok and seizure and km2 >= r.min_km2[i]
         if ok:

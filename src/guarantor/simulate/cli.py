@@ -56,9 +56,13 @@ def simulate_command(
         ..., help="Design files or names in examples/designs (" + ", ".join(DEFAULT_DESIGNS) + ")."
     ),
     trials: int = typer.Option(100_000, "--trials", min=1, help="Futures per design."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed: the same seed gives the same results."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, help="Seed: the same seed gives the same results."
+    ),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask scheduler address (tcp://HOST:8786); default a LocalCluster."
+        None,
+        "--scheduler",
+        help="Dask scheduler address (tcp://HOST:8786); default a LocalCluster.",
     ),
     workers: int = typer.Option(2, "--workers", min=1, help="Workers of the LocalCluster."),
     in_process: bool = typer.Option(
@@ -73,16 +77,18 @@ def simulate_command(
     no_calibration: bool = typer.Option(
         False, "--no-calibration", help="Use the parameter file's values even when data is present."
     ),
-    out: Path | None = typer.Option(None, "--out", help="Also write the JSON results to this file."),
-    plots: Path | None = typer.Option(None, "--plots", help="Write distribution PNGs to this folder."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write the JSON results to this file."
+    ),
+    plots: Path | None = typer.Option(
+        None, "--plots", help="Write distribution PNGs to this folder."
+    ),
     fmt: OutFormat = typer.Option(OutFormat.table, "--format", help="table, json or csv."),
 ) -> None:
     """Compare guarantee designs over many simulated futures (Monte Carlo, optionally on Dask)."""
     location = locate_data(data)
     data_path = None if no_calibration else location.path
-    _err.print(
-        "calibration: " + (str(data_path) if data_path else "none (parameter-file values)")
-    )
+    _err.print("calibration: " + (str(data_path) if data_path else "none (parameter-file values)"))
     use_dask = not in_process and (scheduler is not None or trials > CHUNK_TRIALS)
     if not in_process and scheduler is None and not use_dask:
         _err.print(f"{trials:,} trials fit in one chunk: running in-process (same results as Dask)")
@@ -131,7 +137,9 @@ def simulate_command(
 
 def sensitivity_command(
     design: str = typer.Argument(..., help="Design file or name in examples/designs."),
-    trials: int = typer.Option(10_000, "--trials", min=1, help="Futures per run (two runs per parameter)."),
+    trials: int = typer.Option(
+        10_000, "--trials", min=1, help="Futures per run (two runs per parameter)."
+    ),
     seed: int = typer.Option(0, "--seed", min=0),
     params: Path | None = typer.Option(None, "--params", help="Parameter YAML."),
     data: Path | None = typer.Option(None, "--data", envvar="GUARANTOR_DATA"),

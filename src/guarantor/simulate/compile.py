@@ -24,6 +24,7 @@ from guarantor.model.decisions import (
     Silence,
     UnilateralAfterConsultation,
 )
+from guarantor.model.determination import Determination
 from guarantor.model.triggers import (
     AllOf,
     AnyOf,
@@ -124,21 +125,25 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
             proc = ag.procedure(proc_id)
             if math.isnan(deadline) and proc.decides_within is not None:
                 deadline = proc.decides_within.hours()
-            stage1 = _stage(ag, design, params, f"{body.id}: {proc.id}", proc, body.members, deadline)
+            stage1 = _stage(
+                ag, design, params, f"{body.id}: {proc.id}", proc, body.members, deadline
+            )
         required = determination.min_attribution
         if required is not None:
             rules = _with_attribution(rules, required)
     elif step.through_body is not None:
         body = ag.body(step.through_body)
-        proc = ag.procedure(body.procedure) if body.procedure else None
-        deadline = proc.decides_within.hours() if proc and proc.decides_within else math.nan
-        stage1 = _stage(ag, design, params, body.id, proc, body.members, deadline)
+        body_proc = ag.procedure(body.procedure) if body.procedure else None
+        deadline = (
+            body_proc.decides_within.hours() if body_proc and body_proc.decides_within else math.nan
+        )
+        stage1 = _stage(ag, design, params, body.id, body_proc, body.members, deadline)
     else:
         stage1 = _automatic()
     if step.procedure is not None:
-        proc = ag.procedure(step.procedure)
-        if not stage1.label.endswith(proc.id):
-            stage2 = _stage(ag, design, params, proc.id, proc, step_members, math.nan)
+        step_proc = ag.procedure(step.procedure)
+        if not stage1.label.endswith(step_proc.id):
+            stage2 = _stage(ag, design, params, step_proc.id, step_proc, step_members, math.nan)
     if math.isnan(stage1.deadline_hours) and stage1.kind != AUTOMATIC:
         notes.append(
             "the agreement sets no time limit for the decision: 'in time' means within "
@@ -203,8 +208,11 @@ class PlanTable:
 
 def plan_table(design: Design) -> PlanTable:
     """Precompute one plan per set of available parties (2^k plans; never one per trial)."""
-    return _plan_table(design.agreement.model_dump_json(by_alias=True), design.response_step,
-                       tuple(sorted(design.without)))
+    return _plan_table(
+        design.agreement.model_dump_json(by_alias=True),
+        design.response_step,
+        tuple(sorted(design.without)),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -260,7 +268,9 @@ def _plans(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTabl
 
 def _automatic() -> Stage:
     empty = np.zeros(0)
-    return Stage("automatic", AUTOMATIC, (), empty, empty, empty, np.zeros(0, bool), 0.0, 0, 0.0, 0.0)
+    return Stage(
+        "automatic", AUTOMATIC, (), empty, empty, empty, np.zeros(0, bool), 0.0, 0, 0.0, 0.0
+    )
 
 
 def _require(params: Parameters, party: str, design: Design, why: str) -> None:
@@ -323,7 +333,9 @@ def _stage(
     )
 
 
-def _determination(ag: Agreement, preconditions: list[str], triggers: list[str]):  # type: ignore[no-untyped-def]
+def _determination(
+    ag: Agreement, preconditions: list[str], triggers: list[str]
+) -> Determination | None:
     by_id = {d.id: d for d in ag.determinations}
     for pre in preconditions:
         if pre in by_id:
@@ -334,7 +346,9 @@ def _determination(ag: Agreement, preconditions: list[str], triggers: list[str])
     return None
 
 
-def _gate_delays(ag: Agreement, step_proc: str | None, determination: object) -> dict[str, float]:
+def _gate_delays(
+    ag: Agreement, step_proc: str | None, determination: Determination | None
+) -> dict[str, float]:
     """Expected approval-gate delay (days) per party, from the step's procedure and caveats."""
     out: dict[str, float] = {}
     procs = [ag.procedure(step_proc)] if step_proc else []

@@ -83,13 +83,13 @@ class Stats:
         )
 
 
-def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int | tuple[int, ...]) -> F64:
+def _lognormal(
+    rng: np.random.Generator, median: float, sigma: float, n: int | tuple[int, ...]
+) -> F64:
     return median * np.exp(sigma * rng.standard_normal(n))
 
 
-def draw_violations(
-    rng: np.random.Generator, n: int, d: CompiledDesign, v: Values
-) -> Violations:
+def draw_violations(rng: np.random.Generator, n: int, d: CompiledDesign, v: Values) -> Violations:
     """Draw n violations and follow each through detection, decision and delivery."""
     seizure = rng.random(n) < v["adversary.seizure_share"]
     km2 = _lognormal(rng, v["adversary.seizure_km2_median"], v["adversary.seizure_km2_sigma"], n)
@@ -146,7 +146,10 @@ def draw_violations(
         need = np.maximum(need, np.divide(r.min_fatalities[i], rate_f))
         ok = need <= duration
         if r.min_events[i] > 0 or r.min_fatalities[i] > 0:
-            ok &= np.maximum(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f) <= r.window_days[i]
+            ok &= (
+                np.maximum(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f)
+                <= r.window_days[i]
+            )
         if r.needs_seizure[i]:
             ok &= seizure & (km2 >= r.min_km2[i])
         trigger_days = np.where(ok, np.minimum(trigger_days, need), trigger_days)
@@ -179,12 +182,18 @@ def draw_violations(
     answered = decided & (coverage > 0) & np.isfinite(arrival)
     response = (seized_at + hours1 + hours2) / 24.0 + np.where(answered, arrival, 0.0)
     response = np.where(answered, response, np.inf)
-    value = np.where(
-        answered, coverage * np.exp(-response / v["general.speed_discount_days"]), 0.0
-    )
+    value = np.where(answered, coverage * np.exp(-response / v["general.speed_discount_days"]), 0.0)
     return Violations(
-        seizure, km2, detect, reached, decided, in_time, np.where(decided, coverage, 0.0),
-        answered, response, value,
+        seizure,
+        km2,
+        detect,
+        reached,
+        decided,
+        in_time,
+        np.where(decided, coverage, 0.0),
+        answered,
+        response,
+        value,
     )
 
 
@@ -199,18 +208,22 @@ def _decide(rng: np.random.Generator, s: Stage, n: int, v: Values) -> tuple[BOOL
     )
     if s.kind == SILENCE:
         objects = rng.random((n, m)) < s.object
-        return ~objects.any(axis=1), np.full(n, s.window_hours)
+        adopted: BOOL = np.asarray(~objects.any(axis=1))
+        return adopted, np.full(n, s.window_hours)
     if s.kind == UNILATERAL:
         return agree[:, s.decider], s.window_hours + position[:, s.decider]
+    hours: F64 = position.max(axis=1)
     if s.kind == MAJORITY:
         share = (agree * s.weights).sum(axis=1) / s.weights.sum()
-        adopted = (share >= s.threshold) & agree[:, s.veto].all(axis=1)
-        return adopted, position.max(axis=1)
+        adopted = np.asarray((share >= s.threshold) & agree[:, s.veto].all(axis=1))
+        return adopted, hours
     if s.kind == EACH:
-        first = np.where(agree, position, np.inf).min(axis=1)
-        return agree.any(axis=1), first
+        first: F64 = np.where(agree, position, np.inf).min(axis=1)
+        adopted = np.asarray(agree.any(axis=1))
+        return adopted, first
     assert s.kind == CONSENSUS
-    return agree.all(axis=1), position.max(axis=1)
+    adopted = np.asarray(agree.all(axis=1))
+    return adopted, hours
 
 
 def violation_rate(d: CompiledDesign, v: Values, credibility: float) -> float:
@@ -241,9 +254,7 @@ def run_chunk(
         total = int(counts.sum())
         viol = draw_violations(rng, total, d, v)
         owner = np.repeat(np.arange(trials), counts)
-        lost = np.bincount(
-            owner, weights=np.where(viol.answered, 0.0, viol.km2), minlength=trials
-        )
+        lost = np.bincount(owner, weights=np.where(viol.answered, 0.0, viol.km2), minlength=trials)
         times = viol.response_days[viol.answered]
         bins = np.minimum((times / TIME_BIN_DAYS).astype(np.int64), TIME_BINS)
         out.append(
@@ -258,9 +269,12 @@ def run_chunk(
                 coverage_sum=float(viol.coverage.sum()),
                 value_sum=float(viol.value.sum()),
                 response_hist=np.bincount(bins, minlength=TIME_BINS + 1).astype(np.int64),
-                count_hist=np.bincount(np.minimum(counts, MAX_COUNT), minlength=MAX_COUNT + 1)
-                .astype(np.int64),
-                unanswered_km2_hist=np.histogram(np.minimum(lost, KM2_EDGES[-1]), bins=KM2_EDGES)[0].astype(np.int64),
+                count_hist=np.bincount(
+                    np.minimum(counts, MAX_COUNT), minlength=MAX_COUNT + 1
+                ).astype(np.int64),
+                unanswered_km2_hist=np.histogram(np.minimum(lost, KM2_EDGES[-1]), bins=KM2_EDGES)[
+                    0
+                ].astype(np.int64),
                 unanswered_km2_sum=float(lost.sum()),
             )
         )

@@ -8,18 +8,19 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-from guarantor.simulate.engine import KM2_EDGES, MAX_COUNT, TIME_BIN_DAYS  # noqa: E402
-from guarantor.simulate.sensitivity import Bar  # noqa: E402
-from guarantor.simulate.sweep import SweepResult  # noqa: E402
+from guarantor.simulate.engine import KM2_EDGES, MAX_COUNT, TIME_BIN_DAYS
+from guarantor.simulate.sensitivity import Bar
+from guarantor.simulate.sweep import SweepResult
 
 # Fixed metadata so that the same results give byte-identical PNG files.
 _META = {"Software": None}
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=110, metadata=_META)
     plt.close(fig)

@@ -80,11 +80,19 @@ def comparison_csv(result: SweepResult) -> str:
 
 def tornado_table(design: str, base: float, bars: list[Bar], top: int = 12) -> Table:
     """The largest swings of the deterrence index."""
-    table = Table(title=f"Sensitivity of {design}: deterrence index {base:.4f} at the defaults",
-                  title_justify="left")
+    table = Table(
+        title=f"Sensitivity of {design}: deterrence index {base:.4f} at the defaults",
+        title_justify="left",
+    )
     for h in ("parameter", "low", "high", "index at low", "index at high", "swing"):
         table.add_column(h, justify="left" if h == "parameter" else "right")
     for b in bars[:top]:
-        table.add_row(b.name, f"{b.low:g}", f"{b.high:g}", f"{b.at_low:.4f}", f"{b.at_high:.4f}",
-                      f"{b.swing:.4f}")
+        table.add_row(
+            b.name,
+            f"{b.low:g}",
+            f"{b.high:g}",
+            f"{b.at_low:.4f}",
+            f"{b.at_high:.4f}",
+            f"{b.swing:.4f}",
+        )
     return table

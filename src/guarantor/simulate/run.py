@@ -26,7 +26,9 @@ def prepare(
 ) -> tuple[list[Design], list[CompiledDesign], Parameters, dict[str, object]]:
     """Designs loaded and compiled against the (calibrated) parameters."""
     if not names:
-        raise UserError("name at least one design (a file, or one of " + ", ".join(DEFAULT_DESIGNS) + ")")
+        raise UserError(
+            "name at least one design (a file, or one of " + ", ".join(DEFAULT_DESIGNS) + ")"
+        )
     params = load_parameters(params_file)
     params, record = calibrate(params, data)
     designs = [load_design(n) for n in names]
@@ -51,12 +53,14 @@ def simulate(
     processes: bool = True,
 ) -> SweepResult:
     """Run the comparison. workers=0 and no scheduler: in-process; else Dask (local or remote)."""
-    designs, compiled, params, record = prepare(names, params_file, data)
     if scheduler is None and workers <= 0:
+        designs, compiled, params, record = prepare(names, params_file, data)
         cred, stats = run_sweep(compiled, params, trials, seed, None, progress)
         executor = "in-process (numpy)"
     else:
+        # connect first: a scheduler that does not answer fails before any work is done
         with dask_client(scheduler, max(workers, 1), processes) as client:
+            designs, compiled, params, record = prepare(names, params_file, data)
             cred, stats = run_sweep(compiled, params, trials, seed, client, progress)
             executor = f"dask {scheduler}" if scheduler else f"dask LocalCluster, {workers} workers"
     results = [

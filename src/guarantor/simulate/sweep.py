@@ -161,10 +161,8 @@ def run_sweep(
             for i, (s, n) in enumerate(zip(chunk_seeds, sizes, strict=True))
         ]
         index = {f.key: i for i, f in enumerate(futures)}
-        done = 0
-        for future in as_completed(futures):
+        for done, future in enumerate(as_completed(futures), 1):  # type: ignore[no-untyped-call]
             parts[index[future.key]] = future.result()
-            done += 1
             if progress:
                 progress(done, len(sizes))
     totals: list[Stats] = []
@@ -182,7 +180,7 @@ def dask_client(scheduler: str | None, workers: int, processes: bool = True) -> 
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
             processes=processes,
@@ -190,13 +188,13 @@ def dask_client(scheduler: str | None, workers: int, processes: bool = True) -> 
             silence_logs=50,
         )
         try:
-            with Client(cluster) as client:
+            with Client(cluster) as client:  # type: ignore[no-untyped-call]
                 yield client
         finally:
             cluster.close()
         return
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise UserError(
             f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S:g} s "
@@ -206,7 +204,7 @@ def dask_client(scheduler: str | None, workers: int, processes: bool = True) -> 
     try:
         yield client
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
 
 
 __all__ = ["KM2_EDGES", "MAX_COUNT", "DesignResult", "SweepResult", "dask_client", "run_sweep"]
