@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
+from click.testing import Result
+from typer.testing import CliRunner
 
 from guarantor.errors import UserError
+from guarantor.negotiate.cli import register
 from guarantor.negotiate.gmcr import to_gmcr, write_gmcr
 from guarantor.negotiate.loading import load_conflict
 from guarantor.negotiate.stability import CONCEPTS, Engine
@@ -208,7 +212,17 @@ def test_statement_grammar() -> None:
     assert truth("not a or c and b") == [0, 2, 4, 6, 7]
 
 
+def run_app(*args: str) -> Result:
+    """The negotiate commands in-process (fast)."""
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "120"})
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a subprocess (slow: used where exit code and stderr matter)."""
     env = {**os.environ, "COLUMNS": "120"}
     return subprocess.run(
         [sys.executable, "-m", "guarantor.cli", *args],
@@ -221,8 +235,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_analyze_json_shape() -> None:
-    run = cli("negotiate", "analyze", str(EXAMPLES / "elmira-options.yaml"), "--format", "json")
-    assert run.returncode == 0, run.stderr
+    run = run_app("negotiate", "analyze", str(EXAMPLES / "elmira-options.yaml"), "--format", "json")
     doc = json.loads(run.stdout)
     assert set(doc) == {"states", "equilibria", "stability"}
     assert doc["states"][0] == {"decimal": 2, "ordered": 1, "options": "NYNNN"}
@@ -281,14 +294,15 @@ def test_cli_tour_commands(tmp_path: Path) -> None:
         "--format",
         "json",
     )
-    assert sens.returncode == 0
     doc = json.loads(sens.stdout)
     assert doc["scenarios"] == 24 and all(
         set(s["counts"]) == {"nash", "seq"} for s in doc["states"]
     )
     out = tmp_path / "m.gmcr"
-    exp = cli("negotiate", "export", str(EXAMPLES / "cuban-missile-crisis.yaml"), str(out))
-    assert exp.returncode == 0 and json.loads(out.read_text())["useManualPreferenceRanking"] is True
+    run_app("negotiate", "export", str(EXAMPLES / "cuban-missile-crisis.yaml"), str(out))
+    assert json.loads(out.read_text())["useManualPreferenceRanking"] is True
+    table = run_app("negotiate", "analyze", str(EXAMPLES / "ukraine-2025.yaml"), "--coalitions")
+    assert "3658" in table.stdout and "status quo" in table.stdout
 
 
 def test_ukraine_model_loads_with_all_alternatives() -> None:

@@ -79,13 +79,13 @@ def _compare(conflict: Conflict, concepts: tuple[str, ...]) -> None:
 
 
 @given(option_conflicts())
-@settings(SETTINGS, max_examples=420)
+@settings(SETTINGS, max_examples=360)
 def test_engine_matches_oracle_on_option_models(conflict: Conflict) -> None:
     _compare(conflict, CONCEPTS)
 
 
 @given(graph_conflicts())
-@settings(SETTINGS, max_examples=200)
+@settings(SETTINGS, max_examples=180)
 def test_engine_matches_oracle_on_explicit_graphs(conflict: Conflict) -> None:
     _compare(conflict, ("nash", "gmr", "smr", "seq"))
 
