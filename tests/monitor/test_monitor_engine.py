@@ -467,3 +467,22 @@ def cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, (result.output, result.exception)
     return result.stdout
+
+
+def test_named_areas_come_from_the_zones_file() -> None:
+    a = agreement(
+        trig(
+            "t",
+            (
+                "invoke",
+                {"armed_attack": {"by": ["UA"], "location": {"inside": "obligor_territory"}}},
+            ),
+        )
+    )
+    ev = events([("2025-01-05", "UA", 33.0, 48.0, 0), ("2025-01-06", "UA", 39.5, 53.0, 0)])
+    with pytest.raises(UserError, match="obligor_territory"):
+        evaluate(a, ev, START, END, geography=GEO)
+    geo = Geography(border=GEO.border, zones={"obligor_territory": box(38, 52, 45, 56)})
+    assert [
+        x.time.date().isoformat() for x in evaluate(a, ev, START, END, geography=geo).activations
+    ] == ["2025-01-07"]

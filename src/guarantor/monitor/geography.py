@@ -90,9 +90,17 @@ class Geography:
     def inside(
         self, where: str, lon: NDArray[np.float64], lat: NDArray[np.float64]
     ) -> NDArray[np.bool_]:
-        """Mask of points inside the beneficiary (`beneficiary`, `beneficiary_incl_sea`) or anywhere."""
+        """Mask of points inside the beneficiary (with or without its sea), a named area, or anywhere."""
         if where == "anywhere":
             return np.ones(lon.shape, dtype=bool)
+        if where not in ("beneficiary", "beneficiary_incl_sea"):
+            # obligor_territory, treaty_area: shapes the user names in the zones file
+            if where not in self.zones:
+                raise UserError(
+                    f"a trigger needs the area {where!r} (location.inside); give it as a feature "
+                    f"with properties.name = {where!r} in --zones FILE.geojson"
+                )
+            return _contains(self.zones[where], lon, lat)
         if self.border is None:
             raise UserError(
                 "a trigger needs the beneficiary's border (location.inside) but none was given; "
