@@ -26,6 +26,7 @@ class Format(enum.StrEnum):
 def register(app: typer.Typer) -> None:
     """Add `guarantor report` to the root CLI."""
     app.command("report")(report_command)
+    app.command("dashboard")(dashboard_command)
 
 
 def _date(text: str | None, what: str):  # type: ignore[no-untyped-def]
@@ -138,3 +139,60 @@ def report_command(
         table.add_row(r["title"], f"[{colour}]{r['status']}[/]", "\n".join(r["problems"]))
     Console(highlight=False).print(table)
     err.print(f"built in {seconds:.1f} s")
+
+
+def dashboard_command(
+    database: str | None = typer.Option(
+        None,
+        "--database",
+        help="Ledger database (default: $GUARANTOR_DATABASE_URL, else ./guarantor-ledger.sqlite).",
+    ),
+    territory: Path | None = typer.Option(
+        None,
+        "--territory",
+        help="Territory snapshots (default: the DeepState daily archive in the data folder).",
+    ),
+    agreement: Path | None = typer.Option(
+        None, "--agreement", help="Agreement to replay (default: the August 2025 proposal)."
+    ),
+    events: list[Path] = typer.Option([], "--events", help="Event files to show and replay."),
+    start: str | None = typer.Option(None, "--from", help="In force from (YYYY-MM-DD)."),
+    end: str | None = typer.Option(
+        None, "--to", help="Until (YYYY-MM-DD; default: last snapshot)."
+    ),
+    tiles: str | None = typer.Option(
+        None,
+        "--tiles",
+        help="Optional tile server URL template ({z}/{x}/{y}); none by default (offline).",
+    ),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+) -> None:
+    """Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, live feed)."""
+    import uvicorn
+
+    from guarantor.api.app import create_app
+    from guarantor.api.dashboard import DashboardConfig, include_dashboard
+    from guarantor.demo import examples_dir
+    from guarantor.ledger.database import open_engine
+    from guarantor.sources.locate import locate_data
+
+    data = locate_data()
+    config = DashboardConfig(
+        territory=territory or data.file(DEFAULT_SNAPSHOTS),
+        agreement=agreement or examples_dir() / "agreements" / "aug2025_article5_like.yaml",
+        events=list(events),
+        start=_date(start, "--from"),
+        end=_date(end, "--to"),
+        border=data.file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"),
+        data_dir=data.path,
+        tile_url=tiles,
+    )
+    engine = open_engine(database, pool_size=20)
+    app = create_app(engine=engine)
+    include_dashboard(app, config)
+    err.print(f"dashboard on http://{host}:{port}/ (data: {data.describe()})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+DEFAULT_SNAPSHOTS = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"

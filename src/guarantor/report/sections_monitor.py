@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -234,7 +235,7 @@ def territory_section(m: Monitored) -> Section:
         parts.append(
             figure(
                 to_svg(fig, "Occupied area over time"),
-                f"Source: {len(recs)} snapshots of {m.history.source}, {first.taken_at:%Y-%m-%d} to "
+                f"Source: {len(recs)} snapshots of {Path(m.history.source).name}, {first.taken_at:%Y-%m-%d} to "
                 f"{last.taken_at:%Y-%m-%d}. Method: area in an equal-area projection (territory room).",
             )
         )

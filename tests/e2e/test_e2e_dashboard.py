@@ -1,0 +1,150 @@
+"""The dashboard and the report in headless Chromium (Debian's), driven by playwright-core from web/.
+
+Each test of dashboard.e2e.mjs runs as one pytest test against a live server on loopback that
+serves a SYNTHETIC scenario (generated here) with a real SQLite ledger and real tokens.
+Screenshots land in tests/_artifacts/e2e/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+WEB = REPO / "web"
+SCRIPT = Path(__file__).with_name("dashboard.e2e.mjs")
+ARTIFACTS = REPO / "tests" / "_artifacts" / "e2e"
+AGREEMENT = REPO / "examples" / "agreements" / "aug2025_article5_like.yaml"
+
+
+def _names() -> list[str]:
+    return re.findall(r'^test\("([^"]+)"', SCRIPT.read_text(encoding="utf-8"), re.M)
+
+
+def _chromium() -> str | None:
+    return (
+        os.environ.get("GUARANTOR_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+@dataclass
+class Live:
+    url: str
+    env: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """A dashboard server on loopback over a synthetic scenario, with tokens for three parties."""
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium); browser tests need it")
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed; the browser tests run playwright-core under node")
+    if (
+        not (WEB / "node_modules" / "playwright-core").is_dir()
+        or not (WEB / "node_modules" / "axe-core").is_dir()
+    ):
+        pytest.skip("web/node_modules lacks playwright-core/axe-core: run `npm ci --prefix web`")
+    import uvicorn
+
+    from guarantor.api.app import create_app
+    from guarantor.api.dashboard import DashboardConfig, include_dashboard
+    from guarantor.ledger.access import add_party, issue_token
+    from guarantor.ledger.database import open_engine
+    from guarantor.report.build import write_report
+    from guarantor.report.request import ReportRequest
+    from guarantor.territory.synthetic import START, write_synthetic
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    scenario = write_synthetic(tmp / "synthetic", days=30)
+    engine = open_engine(str(tmp / "ledger.sqlite"))
+    for party in ("EU", "FR", "MON"):
+        add_party(engine, party)
+    tokens = {
+        "TOKEN_COMMISSION": issue_token(engine, "EU", "commission"),
+        "TOKEN_GUARANTOR": issue_token(engine, "FR", "guarantor"),
+        "TOKEN_MONITOR": issue_token(engine, "MON", "monitor"),
+    }
+    app = create_app(engine=engine)
+    include_dashboard(
+        app,
+        DashboardConfig(
+            territory=scenario.snapshots,
+            agreement=AGREEMENT,
+            start=START,
+            end=date(2030, 1, 30),
+            border=scenario.border,
+            cache=tmp / "layers.sqlite",
+            poll_seconds=0.2,
+        ),
+        background=False,
+    )
+    report = tmp / "report.html"
+    write_report(
+        ReportRequest(
+            agreement=AGREEMENT, territory=scenario.snapshots, start=START, border=scenario.border
+        ),
+        report,
+    )
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the dashboard server did not start within 20 s")
+        time.sleep(0.05)
+    env = {
+        **os.environ,
+        **tokens,
+        "DASHBOARD_URL": f"http://127.0.0.1:{port}",
+        "GUARANTOR_PARTY": "FR",
+        "MONITOR_PARTY": "MON",
+        "ARTIFACTS": str(ARTIFACTS),
+        "CHROMIUM": chromium,
+        "WEB_DIR": str(WEB),
+        "REPORT_HTML": str(report),
+    }
+    try:
+        yield Live(env["DASHBOARD_URL"], env)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+@pytest.mark.parametrize("name", _names())
+def test_e2e(live: Live, name: str) -> None:
+    """One browser scenario of dashboard.e2e.mjs."""
+    done = subprocess.run(
+        ["node", "--test", f"--test-name-pattern=^{re.escape(name)}$", str(SCRIPT)],
+        env=live.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out[-4000:]
+    assert re.search(r"^# pass 1$", done.stdout, re.M), out[-4000:]
