@@ -43,11 +43,12 @@ def naive_levels(
         if leaf.inside and leaf.inside != "anywhere":
             key = ("inside", leaf.inside)
             if key not in shapes:
-                shapes[key] = (
-                    geo.border
-                    if leaf.inside == "beneficiary"
-                    else geo._buffered("border", geo.border, 22.224)
-                )
+                if leaf.inside == "beneficiary":
+                    shapes[key] = geo.border
+                elif leaf.inside == "beneficiary_incl_sea":
+                    shapes[key] = geo._buffered("border", geo.border, 22.224)
+                else:
+                    shapes[key] = geo.zones[leaf.inside]
             if not shapely.contains(shapes[key], point):
                 return False
         if leaf.beyond_km is not None:
