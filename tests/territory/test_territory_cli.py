@@ -42,7 +42,9 @@ def _json(cli: typer.Typer, *args: str) -> dict[str, object]:
 
 
 def test_area_on_a_date(cli, scenario) -> None:  # type: ignore[no-untyped-def]
-    doc = _json(cli, "area", str(scenario.snapshots), "--on", "2030-01-06", "--border", str(scenario.border))
+    doc = _json(
+        cli, "area", str(scenario.snapshots), "--on", "2030-01-06", "--border", str(scenario.border)
+    )
     assert doc["date"] == "2030-01-06"
     assert set(doc) >= {"date", "snapshot", "area_km2", "share_pct"}
     assert 60_000 < doc["area_km2"] < 70_000  # type: ignore[operator]
@@ -54,14 +56,35 @@ def test_area_nearest_earlier_snapshot(cli, scenario) -> None:  # type: ignore[n
 
 
 def test_changes_total_and_by_month_and_day(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    total = _json(cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25")
+    total = _json(
+        cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25"
+    )
     assert set(total) >= {"gained_km2", "lost_km2", "net_km2"}
     assert total["gained_km2"] > 100  # type: ignore[operator]
-    months = _json(cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25", "--by", "month")
+    months = _json(
+        cli,
+        "changes",
+        str(scenario.snapshots),
+        "--from",
+        "2030-01-06",
+        "--to",
+        "2030-01-25",
+        "--by",
+        "month",
+    )
     assert [m["month"] for m in months["months"]] == ["2030-01"]  # type: ignore[index,union-attr]
     days = _json(
-        cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25",
-        "--by", "day", "--cache", str(tmp_path / "c.sqlite"),
+        cli,
+        "changes",
+        str(scenario.snapshots),
+        "--from",
+        "2030-01-06",
+        "--to",
+        "2030-01-25",
+        "--by",
+        "day",
+        "--cache",
+        str(tmp_path / "c.sqlite"),
     )
     assert len(days["days"]) == 19  # type: ignore[arg-type]
     # daily gross sums count the beneficiary push and its reversal, the total does not
@@ -69,7 +92,14 @@ def test_changes_total_and_by_month_and_day(cli, scenario, tmp_path: Path) -> No
 
 
 def test_by_unit_json_and_csv(cli, scenario) -> None:  # type: ignore[no-untyped-def]
-    args = ("by-unit", str(scenario.snapshots), "--on", "2030-01-10", "--boundaries", str(scenario.units))
+    args = (
+        "by-unit",
+        str(scenario.snapshots),
+        "--on",
+        "2030-01-10",
+        "--boundaries",
+        str(scenario.units),
+    )
     doc = _json(cli, *args)
     units = {u["code"]: u for u in doc["units"]}  # type: ignore[union-attr,index]
     assert units["SY-E"]["share_pct"] > 95 and units["SY-W"]["controlled_km2"] == 0.0
@@ -82,8 +112,17 @@ def test_by_unit_json_and_csv(cli, scenario) -> None:  # type: ignore[no-untyped
 def test_violations_json_and_map(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     png = tmp_path / "v.png"
     doc = _json(
-        cli, "violations", str(scenario.snapshots), "--agreed-at", "2030-01-06",
-        "--boundaries", str(scenario.units), "--border", str(scenario.border), "--map", str(png),
+        cli,
+        "violations",
+        str(scenario.snapshots),
+        "--agreed-at",
+        "2030-01-06",
+        "--boundaries",
+        str(scenario.units),
+        "--border",
+        str(scenario.border),
+        "--map",
+        str(png),
     )
     assert doc["status"] == "breached"
     sides = sorted(i["side"] for i in doc["incidents"])  # type: ignore[union-attr,index]
@@ -93,9 +132,21 @@ def test_violations_json_and_map(cli, scenario, tmp_path: Path) -> None:  # type
 
 def test_swap_json(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     doc = _json(
-        cli, "swap", str(scenario.proposal), "--source", str(scenario.snapshots),
-        "--boundaries", str(scenario.units), "--border", str(scenario.border),
-        "--places", str(scenario.places), "--troops-per-km", "100", "--map", str(tmp_path / "s.png"),
+        cli,
+        "swap",
+        str(scenario.proposal),
+        "--source",
+        str(scenario.snapshots),
+        "--boundaries",
+        str(scenario.units),
+        "--border",
+        str(scenario.border),
+        "--places",
+        str(scenario.places),
+        "--troops-per-km",
+        "100",
+        "--map",
+        str(tmp_path / "s.png"),
     )
     assert doc["force_to_hold"]["troops_per_km"] == 100.0  # type: ignore[index]
     assert [t["id"] for t in doc["transfers"]] == ["east-withdrawal", "central-return"]  # type: ignore[union-attr,index]
@@ -103,7 +154,16 @@ def test_swap_json(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-un
 
 
 def test_output_is_deterministic(cli, scenario) -> None:  # type: ignore[no-untyped-def]
-    args = ("violations", str(scenario.snapshots), "--agreed-at", "2030-01-06", "--boundaries", str(scenario.units), "--format", "json")
+    args = (
+        "violations",
+        str(scenario.snapshots),
+        "--agreed-at",
+        "2030-01-06",
+        "--boundaries",
+        str(scenario.units),
+        "--format",
+        "json",
+    )
     assert _run(cli, *args).stdout == _run(cli, *args).stdout  # type: ignore[attr-defined]
 
 

@@ -19,7 +19,7 @@ from guarantor.territory.synthetic import write_synthetic
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -68,7 +68,9 @@ def test_offline_is_a_clear_error(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(UserError, match=r"cannot download .* \(offline\?"):
-        fetch_daily(f"http://127.0.0.1:{port}", date(2030, 1, 1), date(2030, 1, 2), tmp_path, timeout=1)
+        fetch_daily(
+            f"http://127.0.0.1:{port}", date(2030, 1, 1), date(2030, 1, 2), tmp_path, timeout=1
+        )
 
 
 def test_archive_mirror_of_the_shared_data(serve, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -60,7 +60,9 @@ def _plane(day: int) -> shapely.Geometry:
     return to_plane(shapely.Polygon(held_polygon(day)[0]))
 
 
-@pytest.mark.parametrize(("a", "b"), [(0, 1), (9, 10), (11, 12), (12, 13), (14, 15), (18, 19), (0, 23), (5, 5)])
+@pytest.mark.parametrize(
+    ("a", "b"), [(0, 1), (9, 10), (11, 12), (12, 13), (14, 15), (18, 19), (0, 23), (5, 5)]
+)
 def test_local_change_equals_full_overlay(a: int, b: int) -> None:
     fast, full = gross_change(_plane(a), _plane(b)), full_change(_plane(a), _plane(b))
     assert fast.gained_km2 == pytest.approx(full.gained_km2, abs=1e-6)
@@ -72,7 +74,9 @@ def test_local_change_equals_full_overlay(a: int, b: int) -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 399), st.floats(-0.05, 0.05, allow_nan=False)), min_size=1, max_size=6
+        st.tuples(st.integers(0, 399), st.floats(-0.05, 0.05, allow_nan=False)),
+        min_size=1,
+        max_size=6,
     )
 )
 def test_random_edits_of_a_front(edits: list[tuple[int, float]]) -> None:
@@ -109,7 +113,9 @@ def test_history_is_cached_and_a_new_day_costs_one_pair(scenario, tmp_path: Path
         added = build_history(scan_snapshots(folder), units=units, cache=cache)
     assert added.stats.pairs_computed == 1 and added.stats.parsed == 2
     fresh = build_history(scan_snapshots(folder), units=units)
-    assert [r.gained_km2 for r in added.records] == pytest.approx([r.gained_km2 for r in fresh.records])
+    assert [r.gained_km2 for r in added.records] == pytest.approx(
+        [r.gained_km2 for r in fresh.records]
+    )
     assert added.unit_controlled is not None and fresh.unit_controlled is not None
     assert np.allclose(added.unit_controlled, fresh.unit_controlled)
 
@@ -121,7 +127,9 @@ def test_per_unit_running_sum_equals_direct_overlay(scenario) -> None:  # type: 
     assert history.unit_controlled is not None
     opts = ReadOptions()
     for i in (0, 12, 23):
-        direct = areas_by_unit(to_plane(series.entries[i].parsed(opts).geometry), units, units.tree())
+        direct = areas_by_unit(
+            to_plane(series.entries[i].parsed(opts).geometry), units, units.tree()
+        )
         assert np.allclose(history.unit_controlled[i], direct, atol=1e-6)
     # the obligor's area is all inside the three units here: units sum to the total
     total = np.array([r.area_km2 for r in history.records])

@@ -81,8 +81,12 @@ def test_single_file_needs_a_date(tmp_path: Path) -> None:
 
 
 def test_not_a_feature_collection(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="expected a GeoJSON FeatureCollection, found 'Polygon'") as err:
-        parse_snapshot_document(orjson.dumps({"type": "Polygon", "coordinates": SQUARE}), "x.geojson")
+    with pytest.raises(
+        UserError, match="expected a GeoJSON FeatureCollection, found 'Polygon'"
+    ) as err:
+        parse_snapshot_document(
+            orjson.dumps({"type": "Polygon", "coordinates": SQUARE}), "x.geojson"
+        )
     assert "x.geojson" in str(err.value)
 
 
@@ -129,15 +133,26 @@ def test_identical_duplicates_are_dropped_conflicting_refused(tmp_path: Path) ->
     (a / "2025-01-01T03.geojson").write_bytes(body)  # dated name, 00:00 UTC: a different time
     assert len(scan_snapshots(a).entries) == 2
     with tarfile.open(tmp_path / "dup.tar", "w") as archive:
-        for name in ("x/deepstatemap_data_20250101.geojson", "y/deepstatemap_data_20250101.geojson"):
+        for name in (
+            "x/deepstatemap_data_20250101.geojson",
+            "y/deepstatemap_data_20250101.geojson",
+        ):
             info = tarfile.TarInfo(name)
             info.size = len(body)
             archive.addfile(info, io.BytesIO(body))
     series = scan_snapshots(tmp_path / "dup.tar")
     assert len(series.entries) == 1 and len(series.duplicates) == 1
-    other = _fc({"type": "Polygon", "coordinates": [[[33.0, 48.0], [33.2, 48.0], [33.2, 48.2], [33.0, 48.0]]]})
+    other = _fc(
+        {
+            "type": "Polygon",
+            "coordinates": [[[33.0, 48.0], [33.2, 48.0], [33.2, 48.2], [33.0, 48.0]]],
+        }
+    )
     with tarfile.open(tmp_path / "conflict.tar", "w") as archive:
-        for name, data in (("x/deepstatemap_data_20250101.geojson", body), ("y/deepstatemap_data_20250101.geojson", other)):
+        for name, data in (
+            ("x/deepstatemap_data_20250101.geojson", body),
+            ("y/deepstatemap_data_20250101.geojson", other),
+        ):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -149,7 +164,10 @@ def test_identical_duplicates_are_dropped_conflicting_refused(tmp_path: Path) ->
     ("name", "english"),
     [
         ("Окуповано /// Occupied", "Occupied"),
-        ("Окупований Крим /// Occupied Crimea\xa0/// geoJSON.territories.crimea", "Occupied Crimea"),
+        (
+            "Окупований Крим /// Occupied Crimea\xa0/// geoJSON.territories.crimea",
+            "Occupied Crimea",
+        ),
         ("ОРДЛО /// CADR and CALR\xa0/// geoJSON.territories.ordlo", "CADR and CALR"),
         ("Окуповано", "Occupied"),
         ("Окупована Абхазія.\n///\nOccupied Abkhazia.", "Occupied Abkhazia"),
@@ -166,7 +184,10 @@ def test_raw_dump_keeps_layers_and_drops_features_outside_the_border(tmp_path: P
     body = _fc(
         {"type": "Polygon", "coordinates": SQUARE},
         {"type": "Polygon", "coordinates": joke},
-        {"type": "Polygon", "coordinates": [[[35.0, 47.0], [35.1, 47.0], [35.1, 47.1], [35.0, 47.0]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[35.0, 47.0], [35.1, 47.0], [35.1, 47.1], [35.0, 47.0]]],
+        },
         {"type": "Point", "coordinates": [30.5, 50.4]},
         props=[
             {"name": "Окуповано /// Occupied"},

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, iter_snapshot_entries, parse_day, scan_snapshots
+from guarantor.sources.snapshots import (
+    ReadOptions,
+    SnapshotSeries,
+    iter_snapshot_entries,
+    parse_day,
+    scan_snapshots,
+)
 from guarantor.territory.boundaries import load_border, load_units
 from guarantor.territory.changes import areas_by_unit
 from guarantor.territory.geodesy import UKRAINE_OFFICIAL_KM2, geodesic_area_km2, to_plane
@@ -25,12 +31,16 @@ OPTS = ReadOptions()
 
 @pytest.fixture(scope="module")
 def series(shared_data: Path) -> SnapshotSeries:
-    return scan_snapshots(sorted((shared_data / "frontline").glob("deepstate_cyterat_daily_*.tar.xz"))[-1])
+    return scan_snapshots(
+        sorted((shared_data / "frontline").glob("deepstate_cyterat_daily_*.tar.xz"))[-1]
+    )
 
 
 @pytest.fixture(scope="module")
 def units(shared_data: Path):  # type: ignore[no-untyped-def]
-    return load_units(shared_data / "boundaries/derived_geoBoundaries-UKR-ADM1_clipped_to_NE_land.geojson")
+    return load_units(
+        shared_data / "boundaries/derived_geoBoundaries-UKR-ADM1_clipped_to_NE_land.geojson"
+    )
 
 
 def _area(series: SnapshotSeries, day: str) -> float:
@@ -72,7 +82,9 @@ def test_per_oblast_shares(series: SnapshotSeries, units) -> None:  # type: igno
     _, rows = by_unit_on(series, parse_day("2026-08-22"), units, OPTS)
     share = {r["code"]: r["share_pct"] for r in rows}
     assert share["UA-09"] > 99  # Luhansk
-    assert share["UA-43"] > 98  # Crimea (the boundary and the control polygon trace the coast differently)
+    assert (
+        share["UA-43"] > 98
+    )  # Crimea (the boundary and the control polygon trace the coast differently)
     assert 70 < share["UA-14"] < 90  # Donetsk
     assert 65 < share["UA-23"] < 80 and 65 < share["UA-65"] < 80  # Zaporizhzhia, Kherson
     assert share["UA-30"] == 0 and share["UA-46"] == 0  # Kyiv city, Lviv
@@ -80,7 +92,9 @@ def test_per_oblast_shares(series: SnapshotSeries, units) -> None:  # type: igno
 
 def test_history_running_per_unit_sum_equals_direct(series: SnapshotSeries, units) -> None:  # type: ignore[no-untyped-def]
     # four months keep the test short; the benchmark runs all 769 days
-    window = SnapshotSeries(series.source, series.between(parse_day("2025-06-01"), parse_day("2025-09-30")))
+    window = SnapshotSeries(
+        series.source, series.between(parse_day("2025-06-01"), parse_day("2025-09-30"))
+    )
     history = build_history(window, units=units)
     assert history.unit_controlled is not None
     last = window.entries[-1].parsed(OPTS).geometry
@@ -97,7 +111,11 @@ def test_history_running_per_unit_sum_equals_direct(series: SnapshotSeries, unit
 
 def test_raw_dump_matches_an_independent_tracker(shared_data: Path) -> None:
     border = load_border(shared_data / "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
-    options = ReadOptions(border=border, since=datetime(2022, 6, 1, tzinfo=UTC), until=datetime(2022, 6, 2, tzinfo=UTC))
+    options = ReadOptions(
+        border=border,
+        since=datetime(2022, 6, 1, tzinfo=UTC),
+        until=datetime(2022, 6, 2, tzinfo=UTC),
+    )
     archive = shared_data / "frontline/deepstate_danielrose_raw_2022-04-03_2025-08-03.tar.xz"
     entry = next(iter(iter_snapshot_entries(archive, options)))  # stops reading the archive there
     parsed = entry.parsed(options)
@@ -108,21 +126,35 @@ def test_raw_dump_matches_an_independent_tracker(shared_data: Path) -> None:
     assert abs(ours - other["2022-06-01"]) / ours < 0.01
 
 
-def test_no_additional_territory_after_alaska(series: SnapshotSeries, units, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_additional_territory_after_alaska(
+    series: SnapshotSeries, units, shared_data: Path
+) -> None:  # type: ignore[no-untyped-def]
     agreed = series.at_or_before(parse_day("2025-08-15"))
-    window = [(e.taken_at, e.parsed(OPTS).geometry) for e in series.between(agreed.taken_at, parse_day("2025-09-15"))]
+    window = [
+        (e.taken_at, e.parsed(OPTS).geometry)
+        for e in series.between(agreed.taken_at, parse_day("2025-09-15"))
+    ]
     border = load_border(shared_data / "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
     result = evaluate_no_additional_territory(
-        window, agreed.parsed(OPTS).geometry, ViolationParams(), agreed_at=agreed.taken_at, units=units, border=border
+        window,
+        agreed.parsed(OPTS).geometry,
+        ViolationParams(),
+        agreed_at=agreed.taken_at,
+        units=units,
+        border=border,
     )
     assert result.status == "breached"
-    assert result.breached_at is not None and result.breached_at <= datetime(2025, 8, 25, tzinfo=UTC)
+    assert result.breached_at is not None and result.breached_at <= datetime(
+        2025, 8, 25, tzinfo=UTC
+    )
     net = geodesic_area_km2(window[-1][1]) - geodesic_area_km2(window[0][1])
     assert 0 < result.seized_km2 <= net + 50  # the buffer and the minimum area only remove
     assert any("UA-14" in i.units for i in result.incidents)
 
 
-def test_august_2025_swap(series: SnapshotSeries, units, shared_data: Path, examples_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_august_2025_swap(
+    series: SnapshotSeries, units, shared_data: Path, examples_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     entry = series.at_or_before(parse_day("2025-08-15"))
     result = evaluate_swap(
         load_proposal(examples_dir / "swaps/august_2025_land_swap.yaml"),

@@ -41,11 +41,20 @@ def test_swap_areas_people_and_line(scenario) -> None:  # type: ignore[no-untype
     import csv
 
     rows = list(csv.DictReader(scenario.places.open()))
-    inside = [r for r in rows if shapely.intersects(shapely.intersection(central, held_dense), shapely.Point(float(r["longitude"]), float(r["latitude"])))]
+    inside = [
+        r
+        for r in rows
+        if shapely.intersects(
+            shapely.intersection(central, held_dense),
+            shapely.Point(float(r["longitude"]), float(r["latitude"])),
+        )
+    ]
     assert doc["transfers"][1]["population"] == sum(int(r["population"]) for r in inside)
     # the contact line before the swap is the front (less 2 km at each end by the border tolerance)
     front_line = shapely.LineString(list(zip(front(5), LATS, strict=True)))
-    assert doc["contact_line_km"]["before"] == pytest.approx(geodesic_length_km(front_line), abs=6.0)
+    assert doc["contact_line_km"]["before"] == pytest.approx(
+        geodesic_length_km(front_line), abs=6.0
+    )
     force = doc["force_to_hold"]
     line_change = doc["contact_line_km"]["after"] - doc["contact_line_km"]["before"]
     assert force["change"] == pytest.approx(line_change * 250, abs=30)  # lengths shown rounded
@@ -57,8 +66,14 @@ def test_swap_areas_people_and_line(scenario) -> None:  # type: ignore[no-untype
     [
         ("name: x\ntransfers: []\n", "no transfers"),
         ("name: x\nbogus: 1\ntransfers: []\n", "unknown key"),
-        ("name: x\ntransfers:\n  - {from: obligor, to: obligor, area: {unit: SY-C}}\n", "from' one side"),
-        ("name: x\ntransfers:\n  - from: obligor\n    to: beneficiary\n    area: {part_of_unit: {unit: SY-C}}\n", "held_by"),
+        (
+            "name: x\ntransfers:\n  - {from: obligor, to: obligor, area: {unit: SY-C}}\n",
+            "from' one side",
+        ),
+        (
+            "name: x\ntransfers:\n  - from: obligor\n    to: beneficiary\n    area: {part_of_unit: {unit: SY-C}}\n",
+            "held_by",
+        ),
         ("name: [x\n", "invalid YAML"),
     ],
 )
@@ -72,16 +87,28 @@ def test_bad_proposals_say_where(tmp_path: Path, text: str, message: str) -> Non
 
 def test_unknown_unit_names_the_line(scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "p.yaml"
-    path.write_text("name: x\ntransfers:\n  - from: obligor\n    to: beneficiary\n    area: {unit: UA-99}\n")
+    path.write_text(
+        "name: x\ntransfers:\n  - from: obligor\n    to: beneficiary\n    area: {unit: UA-99}\n"
+    )
     units = load_units(scenario.units)
     entry = scan_snapshots(scenario.snapshots).entries[0]
     with pytest.raises(UserError, match="unknown unit 'UA-99'") as err:
-        evaluate_swap(load_proposal(path), entry.parsed(ReadOptions()).geometry, entry.taken_at, "x", units, load_border(scenario.border))
+        evaluate_swap(
+            load_proposal(path),
+            entry.parsed(ReadOptions()).geometry,
+            entry.taken_at,
+            "x",
+            units,
+            load_border(scenario.border),
+        )
     assert "p.yaml:5" in str(err.value)  # the line of the area
 
 
 def test_the_august_2025_example_reads(examples_dir: Path) -> None:
     proposal = load_proposal(examples_dir / "swaps" / "august_2025_land_swap.yaml")
     assert [t.id for t in proposal.transfers] == ["donetsk-withdrawal", "north-return"]
-    assert proposal.transfers[0].area.units == ("UA-14",) and proposal.transfers[0].area.held_by == "beneficiary"
+    assert (
+        proposal.transfers[0].area.units == ("UA-14",)
+        and proposal.transfers[0].area.held_by == "beneficiary"
+    )
     assert proposal.frozen[0].units == ("UA-23", "UA-65")

@@ -32,7 +32,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 
 def test_the_designed_incidents_are_found(setup) -> None:  # type: ignore[no-untyped-def]
-    scenario, snaps, units = setup
+    _scenario, snaps, units = setup
     agreed = snaps[5][1]
     incidents = find_incidents(snaps[6:], agreed, ViolationParams(), units=units)
     confirmed = [i for i in incidents if i.confirmed]
@@ -77,7 +77,9 @@ def test_incident_area_is_the_area_beyond_the_buffered_line(setup) -> None:  # t
 def test_tolerances_change_the_verdict(setup) -> None:  # type: ignore[no-untyped-def]
     _, snaps, _ = setup
     agreed = snaps[5][1]
-    strict = find_incidents(snaps[6:], agreed, ViolationParams(min_area_km2=0.5, min_persistence_days=0))
+    strict = find_incidents(
+        snaps[6:], agreed, ViolationParams(min_area_km2=0.5, min_persistence_days=0)
+    )
     assert any(i.first_seen == _day(12) and i.confirmed for i in strict)  # the blip now counts
     lenient = find_incidents(snaps[6:], agreed, ViolationParams(min_area_km2=1000.0))
     assert not [i for i in lenient if i.confirmed]

@@ -72,7 +72,7 @@ def check_axis_order(geom: shapely.Geometry, where: Location, extent: tuple[floa
     """Refuse coordinates that lie outside the beneficiary but would lie inside it swapped."""
     minx, miny, maxx, maxy = shapely.bounds(geom).tolist()
     if miny < -90 or maxy > 90:
-        if -90 <= minx and maxx <= 90:
+        if minx >= -90 and maxx <= 90:
             raise UserError(
                 "coordinates are in (lat, lon) order; GeoJSON requires (lon, lat) (RFC 7946)", where
             )

@@ -7,7 +7,7 @@ import lzma
 import re
 import tarfile
 import zlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -47,7 +47,9 @@ class ReadOptions:
 
     def wants(self, when: datetime) -> bool:
         """Whether a snapshot taken at this time is inside the window read."""
-        return (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
+        return (self.since is None or when >= self.since) and (
+            self.until is None or when <= self.until
+        )
 
     def fingerprint(self, kind: str) -> str:
         """What, besides the file's bytes, decides the parsed geometry (part of the cache key)."""
@@ -134,7 +136,9 @@ def _is_archive(path: Path) -> bool:
     return path.name.endswith(ARCHIVE_SUFFIXES)
 
 
-def _iter_archive(path: Path, options: ReadOptions, progress: ProgressFn | None) -> Iterator[SnapshotEntry]:
+def _iter_archive(
+    path: Path, options: ReadOptions, progress: ProgressFn | None
+) -> Iterator[SnapshotEntry]:
     """Stream the members of a tar archive without unpacking it to disk."""
     count = 0
     try:

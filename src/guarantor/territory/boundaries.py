@@ -63,9 +63,7 @@ def _read_features(path: Path) -> list[dict[str, object]]:
     return features
 
 
-def load_units(
-    path: Path, code_field: str | None = None, name_field: str | None = None
-) -> Units:
+def load_units(path: Path, code_field: str | None = None, name_field: str | None = None) -> Units:
     """Read a GeoJSON of units; every feature needs a code (shapeISO or --code-field) and an area."""
     if not path.is_file():
         raise UserError("boundaries file does not exist", Location(str(path)))

@@ -100,7 +100,9 @@ class HistoryCache:
 
     def put_pair(self, prev: str, cur: str, gained: float, lost: float) -> None:
         """Store a pair's gained and lost km²."""
-        self.db.execute("INSERT OR REPLACE INTO pair VALUES (?, ?, ?, ?)", (prev, cur, gained, lost))
+        self.db.execute(
+            "INSERT OR REPLACE INTO pair VALUES (?, ?, ?, ?)", (prev, cur, gained, lost)
+        )
 
     def unit_pairs(
         self, units: str
@@ -115,12 +117,23 @@ class HistoryCache:
         }
 
     def put_unit_pair(
-        self, prev: str, cur: str, units: str, gained: NDArray[np.float64], lost: NDArray[np.float64]
+        self,
+        prev: str,
+        cur: str,
+        units: str,
+        gained: NDArray[np.float64],
+        lost: NDArray[np.float64],
     ) -> None:
         """Store a pair's per-unit gained and lost km²."""
         self.db.execute(
             "INSERT OR REPLACE INTO unit_pair VALUES (?, ?, ?, ?, ?)",
-            (prev, cur, units, gained.astype(np.float64).tobytes(), lost.astype(np.float64).tobytes()),
+            (
+                prev,
+                cur,
+                units,
+                gained.astype(np.float64).tobytes(),
+                lost.astype(np.float64).tobytes(),
+            ),
         )
 
     def unit_base(self, digest: str, units: str) -> NDArray[np.float64] | None:

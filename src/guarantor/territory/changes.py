@@ -124,9 +124,7 @@ def gross_change(before: shapely.Geometry, after: shapely.Geometry) -> Change:
 def _crop(geom: shapely.Geometry, rects: NDArray[np.object_]) -> NDArray[np.object_]:
     """The geometry inside each rectangle: the fast rectangle clipper, an overlay where it fails."""
     bounds = shapely.bounds(rects)
-    out = np.array(
-        [shapely.clip_by_rect(geom, *row) for row in bounds.tolist()], dtype=object
-    )
+    out = np.array([shapely.clip_by_rect(geom, *row) for row in bounds.tolist()], dtype=object)
     bad = ~shapely.is_valid(out)
     if bad.any():
         out[bad] = shapely.intersection(geom, rects[bad])
@@ -153,7 +151,9 @@ def _areal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(parts) if parts else _EMPTY
 
 
-def areas_by_unit(geom: shapely.Geometry, units: Units, tree: shapely.STRtree) -> NDArray[np.float64]:
+def areas_by_unit(
+    geom: shapely.Geometry, units: Units, tree: shapely.STRtree
+) -> NDArray[np.float64]:
     """km² of a plane geometry inside each unit (0 where it does not reach)."""
     out = np.zeros(len(units.codes), dtype=np.float64)
     if geom.is_empty:

@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from guarantor.errors import UserError
 from guarantor.jsonout import emit
 
 app = typer.Typer(
@@ -91,12 +90,16 @@ def _series(source: Path | None, options: Any) -> Any:
     with _progress(f"reading {path.name}") as step:
         series = scan_snapshots(path, options, step)
     if series.duplicates:
-        _err().print(f"[yellow]note:[/] {len(series.duplicates)} identical duplicate snapshot(s) skipped")
+        _err().print(
+            f"[yellow]note:[/] {len(series.duplicates)} identical duplicate snapshot(s) skipped"
+        )
     return series
 
 
 def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow(row)
@@ -119,7 +122,13 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _emit(fmt: Format, doc: dict[str, Any], rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> None:
+def _emit(
+    fmt: Format,
+    doc: dict[str, Any],
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    title: str,
+) -> None:
     if fmt is Format.json:
         emit(doc)
     elif fmt is Format.csv:
@@ -133,7 +142,9 @@ LayersOpt = typer.Option(
     None, "--layers", help="Raw DeepState dumps: English layer names to keep, comma-separated."
 )
 BorderOpt = typer.Option(
-    None, "--border", help="GeoJSON of the beneficiary's border (default: Natural Earth in the data folder)."
+    None,
+    "--border",
+    help="GeoJSON of the beneficiary's border (default: Natural Earth in the data folder).",
 )
 AtOpt = typer.Option(None, "--at", help="Time of a single GeoJSON whose name carries no date.")
 
@@ -141,7 +152,9 @@ AtOpt = typer.Option(None, "--at", help="Time of a single GeoJSON whose name car
 @app.command("area")
 def area_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
-    on: str | None = typer.Option(None, "--on", help="Date: the snapshot of that day or the nearest earlier one."),
+    on: str | None = typer.Option(
+        None, "--on", help="Date: the snapshot of that day or the nearest earlier one."
+    ),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
@@ -162,13 +175,17 @@ def area_command(
 @app.command("changes")
 def changes_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
-    start: str = typer.Option(..., "--from", help="Start date (its snapshot or the nearest earlier)."),
+    start: str = typer.Option(
+        ..., "--from", help="Start date (its snapshot or the nearest earlier)."
+    ),
     end: str = typer.Option(..., "--to", help="End date."),
     by: By = typer.Option(By.total, "--by", help="total, month or day."),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
-    cache: Path | None = typer.Option(None, "--cache", help="Processed-history cache (for --by day)."),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Processed-history cache (for --by day)."
+    ),
 ) -> None:
     """Gross area gained and lost (not only the net) between two dates, per month or per day."""
     from guarantor.sources.snapshots import parse_day
@@ -179,7 +196,14 @@ def changes_command(
     doc, rows = changes_report(
         series, parse_day(start, "--from"), parse_day(end, "--to"), by.value, options, cache
     )
-    columns = ["month" if by is By.month else "date", "from_snapshot", "to_snapshot", "gained_km2", "lost_km2", "net_km2"]
+    columns = [
+        "month" if by is By.month else "date",
+        "from_snapshot",
+        "to_snapshot",
+        "gained_km2",
+        "lost_km2",
+        "net_km2",
+    ]
     if by is By.total:
         rows = [doc]
         columns = ["from_snapshot", "to_snapshot", "gained_km2", "lost_km2", "net_km2"]
@@ -191,7 +215,9 @@ def by_unit_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
     on: str = typer.Option(..., "--on", help="Date."),
     boundaries: Path | None = typer.Option(
-        None, "--boundaries", help="GeoJSON of units with codes (default: land-clipped geoBoundaries ADM1)."
+        None,
+        "--boundaries",
+        help="GeoJSON of units with codes (default: land-clipped geoBoundaries ADM1).",
     ),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
@@ -212,14 +238,24 @@ def by_unit_command(
         "boundaries": units.source,
         "units": rows,
     }
-    _emit(fmt, doc, rows, ["code", "name", "area_km2", "controlled_km2", "share_pct"], f"Control by unit, {doc['date']}")
+    _emit(
+        fmt,
+        doc,
+        rows,
+        ["code", "name", "area_km2", "controlled_km2", "share_pct"],
+        f"Control by unit, {doc['date']}",
+    )
 
 
 @app.command("history")
 def history_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
-    boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
-    cache: Path | None = typer.Option(None, "--cache", help="Cache file (default ~/.cache/guarantor/territory.sqlite)."),
+    boundaries: Path | None = typer.Option(
+        None, "--boundaries", help="GeoJSON of units (default: data folder)."
+    ),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Cache file (default ~/.cache/guarantor/territory.sqlite)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Compute everything afresh."),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
@@ -234,7 +270,22 @@ def history_command(
     with _progress("measuring") as step:
         doc = history_report(series, options, units, None if no_cache else cache, no_cache, step)
     _err().print(f"computed {doc['computed']}, from cache {doc['from_cache']}")
-    _emit(fmt, doc, doc["years"], ["year", "first", "last", "area_start_km2", "area_end_km2", "gained_km2", "lost_km2", "net_km2"], "History by year (sums of daily gross changes)")
+    _emit(
+        fmt,
+        doc,
+        doc["years"],
+        [
+            "year",
+            "first",
+            "last",
+            "area_start_km2",
+            "area_end_km2",
+            "gained_km2",
+            "lost_km2",
+            "net_km2",
+        ],
+        "History by year (sums of daily gross changes)",
+    )
 
 
 def _units_or_none(boundaries: Path | None) -> Any:
@@ -246,15 +297,31 @@ def _units_or_none(boundaries: Path | None) -> Any:
 @app.command("violations")
 def violations_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
-    agreed_at: str | None = typer.Option(None, "--agreed-at", help="Date of the agreed line (its snapshot)."),
-    agreed_line: Path | None = typer.Option(None, "--agreed-line", help="GeoJSON of the area the obligor holds under the agreement."),
-    until: str | None = typer.Option(None, "--until", help="Last date to examine (default: last snapshot)."),
-    min_area: float = typer.Option(1.0, "--min-area-km2", help="Smallest incident that counts (km²)."),
-    min_days: float = typer.Option(3.0, "--min-days", help="Days an advance must persist to be confirmed."),
-    buffer_km: float = typer.Option(0.5, "--buffer-km", help="Tolerance around the agreed line (km)."),
-    all_incidents: bool = typer.Option(False, "--all", help="Also list unconfirmed (transient) incidents."),
+    agreed_at: str | None = typer.Option(
+        None, "--agreed-at", help="Date of the agreed line (its snapshot)."
+    ),
+    agreed_line: Path | None = typer.Option(
+        None, "--agreed-line", help="GeoJSON of the area the obligor holds under the agreement."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Last date to examine (default: last snapshot)."
+    ),
+    min_area: float = typer.Option(
+        1.0, "--min-area-km2", help="Smallest incident that counts (km²)."
+    ),
+    min_days: float = typer.Option(
+        3.0, "--min-days", help="Days an advance must persist to be confirmed."
+    ),
+    buffer_km: float = typer.Option(
+        0.5, "--buffer-km", help="Tolerance around the agreed line (km)."
+    ),
+    all_incidents: bool = typer.Option(
+        False, "--all", help="Also list unconfirmed (transient) incidents."
+    ),
     map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the incidents."),
-    boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
+    boundaries: Path | None = typer.Option(
+        None, "--boundaries", help="GeoJSON of units (default: data folder)."
+    ),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
@@ -267,7 +334,17 @@ def violations_command(
     units = _units_or_none(boundaries)
     with _progress("following the line") as step:
         doc, result = violations_report(
-            series, options, units, agreed_at, agreed_line, until, min_area, min_days, buffer_km, all_incidents, step
+            series,
+            options,
+            units,
+            agreed_at,
+            agreed_line,
+            until,
+            min_area,
+            min_days,
+            buffer_km,
+            all_incidents,
+            step,
         )
     if map_png is not None:
         from guarantor.territory.reports import violations_map
@@ -284,7 +361,18 @@ def violations_command(
         fmt,
         doc,
         doc["incidents"],
-        ["id", "side", "first_seen", "confirmed_at", "reversed_at", "area_km2", "current_area_km2", "max_depth_km", "units", "centroid"],
+        [
+            "id",
+            "side",
+            "first_seen",
+            "confirmed_at",
+            "reversed_at",
+            "area_km2",
+            "current_area_km2",
+            "max_depth_km",
+            "units",
+            "centroid",
+        ],
         f"Incidents beyond the line of {doc['agreed_at'] or doc['agreed_line']}",
     )
 
@@ -292,11 +380,19 @@ def violations_command(
 @app.command("swap")
 def swap_command(
     proposal: Path = typer.Argument(..., help="Land-swap proposal YAML (see examples/swaps/)."),
-    at: str | None = typer.Option(None, "--at", help="Date of the map to apply it to (default: the proposal's 'at')."),
+    at: str | None = typer.Option(
+        None, "--at", help="Date of the map to apply it to (default: the proposal's 'at')."
+    ),
     source: Path | None = typer.Option(None, "--source", help=SOURCE_HELP),
-    troops_per_km: float | None = typer.Option(None, "--troops-per-km", help="Force needed per km of contact line."),
-    boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
-    places: Path | None = typer.Option(None, "--places", help="CSV of places (name, latitude, longitude, population)."),
+    troops_per_km: float | None = typer.Option(
+        None, "--troops-per-km", help="Force needed per km of contact line."
+    ),
+    boundaries: Path | None = typer.Option(
+        None, "--boundaries", help="GeoJSON of units (default: data folder)."
+    ),
+    places: Path | None = typer.Option(
+        None, "--places", help="CSV of places (name, latitude, longitude, population)."
+    ),
     border: Path | None = BorderOpt,
     map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the swap."),
     fmt: Format = FormatOpt,
@@ -313,10 +409,13 @@ def swap_command(
         swap_map(result, map_png, resolve_units(boundaries, required=False), options.border)
         _err().print(f"map written to {map_png}")
     rows = [
-        {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]} for t in doc["transfers"]
+        {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
+        for t in doc["transfers"]
     ]
     if fmt is Format.table:
-        _table(doc["proposal"], rows, ["id", "from", "to", "area_km2", "population", "largest_places"])
+        _table(
+            doc["proposal"], rows, ["id", "from", "to", "area_km2", "population", "largest_places"]
+        )
         line = doc["contact_line_km"]
         force = doc["force_to_hold"]
         Console(highlight=False).print(
@@ -332,7 +431,9 @@ def map_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
     on: str | None = typer.Option(None, "--on", help="Date of the control map (default: last)."),
     out: Path = typer.Option(Path("territory.png"), "--out", help="PNG to write."),
-    boundaries: Path | None = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder)."),
+    boundaries: Path | None = typer.Option(
+        None, "--boundaries", help="GeoJSON of units (default: data folder)."
+    ),
     border: Path | None = BorderOpt,
     fmt: Format = FormatOpt,
 ) -> None:
@@ -351,11 +452,21 @@ def map_command(
 
 @app.command("fetch")
 def fetch_command(
-    base_url: str | None = typer.Option(None, "--base-url", help="Where the public files are (default: the cyterat repository on GitHub)."),
-    dest: Path | None = typer.Option(None, "--dest", help="Cache folder (default ~/.cache/guarantor/data)."),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="Where the public files are (default: the cyterat repository on GitHub).",
+    ),
+    dest: Path | None = typer.Option(
+        None, "--dest", help="Cache folder (default ~/.cache/guarantor/data)."
+    ),
     start: str | None = typer.Option(None, "--from", help="First day to fetch (daily files)."),
     end: str | None = typer.Option(None, "--to", help="Last day to fetch (default: today)."),
-    archive: str | None = typer.Option(None, "--archive", help="Fetch one archive by its path under --base-url instead of daily files."),
+    archive: str | None = typer.Option(
+        None,
+        "--archive",
+        help="Fetch one archive by its path under --base-url instead of daily files.",
+    ),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds per request."),
     fmt: Format = FormatOpt,
 ) -> None:
@@ -370,7 +481,11 @@ def fetch_command(
         if archive:
             report = fetch_archive(base, archive, target, timeout=timeout, step=step)
         else:
-            first = parse_day(start, "--from").date() if start else datetime(2024, 7, 8, tzinfo=UTC).date()
+            first = (
+                parse_day(start, "--from").date()
+                if start
+                else datetime(2024, 7, 8, tzinfo=UTC).date()
+            )
             last = parse_day(end, "--to").date() if end else datetime.now(UTC).date()
             report = fetch_daily(base, first, last, target, timeout=timeout, step=step)
     doc = report.to_dict()
@@ -384,4 +499,3 @@ def fetch_command(
 def register(root: typer.Typer) -> None:
     """Add `guarantor territory` to the root command."""
     root.add_typer(app, name="territory")
-

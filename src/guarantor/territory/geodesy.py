@@ -41,7 +41,9 @@ MAX_EDGE_DEG = 0.05
 def to_plane(geom: shapely.Geometry) -> shapely.Geometry:
     """Project lon/lat geometry to the equal-area plane (metres), densifying long edges first."""
     transformer = _transformer(False)
-    return shapely.transform(shapely.segmentize(geom, MAX_EDGE_DEG), lambda c: _apply(transformer, c))
+    return shapely.transform(
+        shapely.segmentize(geom, MAX_EDGE_DEG), lambda c: _apply(transformer, c)
+    )
 
 
 def to_lonlat(geom: shapely.Geometry) -> shapely.Geometry:

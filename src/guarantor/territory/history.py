@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,8 +58,7 @@ class TerritoryHistory:
 
     def index_at(self, when: datetime) -> int:
         """Index of the last record at or before a time (-1 if none)."""
-        times = [r.taken_at for r in self.records]
-        return int(np.searchsorted(np.array(times, dtype=object), when, side="right")) - 1
+        return bisect.bisect_right([r.taken_at for r in self.records], when) - 1
 
 
 class _Geometries:

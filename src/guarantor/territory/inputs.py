@@ -53,7 +53,9 @@ def resolve_source(source: Path | None, data: DataLocation | None = None) -> Pat
     return found
 
 
-def resolve_units(boundaries: Path | None, data: DataLocation | None = None, required: bool = True) -> Units | None:
+def resolve_units(
+    boundaries: Path | None, data: DataLocation | None = None, required: bool = True
+) -> Units | None:
     """The admin-1 units from --boundaries or the data folder."""
     if boundaries is not None:
         return load_units(boundaries)
@@ -65,7 +67,9 @@ def resolve_units(boundaries: Path | None, data: DataLocation | None = None, req
     return load_units(path)
 
 
-def resolve_border(border: Path | None, data: DataLocation | None = None) -> shapely.Geometry | None:
+def resolve_border(
+    border: Path | None, data: DataLocation | None = None
+) -> shapely.Geometry | None:
     """The beneficiary's border from --border or the data folder (None if there is none)."""
     if border is not None:
         return load_border(border)
@@ -106,7 +110,11 @@ def change_between(
     if end < start:
         raise UserError(f"--to {end.date()} is before --from {start.date()}")
     a, b = series.at_or_before(start), series.at_or_before(end)
-    return a, b, gross_change(to_plane(a.parsed(options).geometry), to_plane(b.parsed(options).geometry))
+    return (
+        a,
+        b,
+        gross_change(to_plane(a.parsed(options).geometry), to_plane(b.parsed(options).geometry)),
+    )
 
 
 def by_unit_on(

@@ -8,20 +8,21 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.patches import Patch, PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 
-from guarantor.territory.boundaries import Units  # noqa: E402
-from guarantor.territory.geodesy import to_plane  # noqa: E402
-from guarantor.territory.violations import Incident  # noqa: E402
+from guarantor.territory.boundaries import Units
+from guarantor.territory.geodesy import to_plane
+from guarantor.territory.violations import Incident
 
 HELD = "#d9534f"
 AGREED = "#222222"
@@ -73,10 +74,12 @@ def _add(ax: Axes, geom: shapely.Geometry | None, **style: object) -> None:
         ax.add_patch(patch)
 
 
-def _lines(ax: Axes, geom: shapely.Geometry | None, **style: object) -> None:
+def _lines(ax: Axes, geom: shapely.Geometry | None, **style: Any) -> None:
     if geom is None or geom.is_empty:
         return
-    for part in shapely.get_parts(shapely.boundary(geom) if geom.geom_type.endswith("Polygon") else geom):
+    for part in shapely.get_parts(
+        shapely.boundary(geom) if geom.geom_type.endswith("Polygon") else geom
+    ):
         for line in shapely.get_parts(part):
             xy = np.asarray(line.coords) / 1000.0
             if len(xy) > 1:
@@ -119,17 +122,29 @@ def render_map(layers: MapLayers, path: Path) -> Path:
     for i, (name, geom) in enumerate(sorted(layers.swaps.items())):
         colour = SWAP_COLOURS[i % len(SWAP_COLOURS)]
         _add(ax, geom, facecolor="none", edgecolor=colour, hatch="///", linewidth=1.0, zorder=3)
-        handles.append(Patch(facecolor="none", edgecolor=colour, hatch="///", label=f"swap: {name}"))
+        handles.append(
+            Patch(facecolor="none", edgecolor=colour, hatch="///", label=f"swap: {name}")
+        )
     if layers.line_after is not None:
         _lines(ax, layers.line_after, color="#0b6e4f", linewidth=1.6, zorder=5)
         handles.append(Patch(color="#0b6e4f", label="contact line after the swap"))
     if layers.agreed is not None:
         _lines(ax, to_plane(layers.agreed), color=AGREED, linewidth=0.9, linestyle="--", zorder=4)
-        handles.append(Patch(facecolor="none", edgecolor=AGREED, linestyle="--", label="agreed line"))
+        handles.append(
+            Patch(facecolor="none", edgecolor=AGREED, linestyle="--", label="agreed line")
+        )
     shown = {"obligor": False, "beneficiary": False}
     for inc in layers.incidents:
         colour = OBLIGOR_INCIDENT if inc.side == "obligor" else BENEFICIARY_INCIDENT
-        _add(ax, inc.footprint, facecolor=colour, alpha=0.85, edgecolor=colour, linewidth=0.6, zorder=6)
+        _add(
+            ax,
+            inc.footprint,
+            facecolor=colour,
+            alpha=0.85,
+            edgecolor=colour,
+            linewidth=0.6,
+            zorder=6,
+        )
         shown[inc.side] = True
     for side, colour in (("obligor", OBLIGOR_INCIDENT), ("beneficiary", BENEFICIARY_INCIDENT)):
         if shown[side]:
@@ -154,7 +169,9 @@ def render_map(layers: MapLayers, path: Path) -> Path:
     ax.set_title(layers.title, fontsize=12)
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
     note = textwrap.fill(layers.data_note, width=int(width * 17))
-    note += "\nMap: Lambert azimuthal equal-area on WGS84, centred 48.5N 31.5E. Made with guarantor."
+    note += (
+        "\nMap: Lambert azimuthal equal-area on WGS84, centred 48.5N 31.5E. Made with guarantor."
+    )
     fig.text(0.02, 0.01, note, fontsize=7, color="#333333", va="bottom")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)

@@ -61,7 +61,8 @@ def changes_report(
         for month, month_end in bounds:
             current = series.at_or_before(min(month_end, b.taken_at))
             change = gross_change(
-                to_plane(previous.parsed(options).geometry), to_plane(current.parsed(options).geometry)
+                to_plane(previous.parsed(options).geometry),
+                to_plane(current.parsed(options).geometry),
             )
             rows.append(
                 {
@@ -131,13 +132,18 @@ def history_report(
     """Yearly and monthly sums of daily gross changes, first/last areas, per-unit shares at the end."""
     history = _history(series, options, units, cache, no_cache, step)
     records = history.records
-    years: dict[int, dict[str, Any]] = {}
-    months: dict[str, dict[str, Any]] = {}
+    years: dict[Any, dict[str, Any]] = {}
+    months: dict[Any, dict[str, Any]] = {}
     for r in records:
         for key, table in ((r.taken_at.year, years), (r.taken_at.strftime("%Y-%m"), months)):
             row = table.setdefault(
-                key,  # type: ignore[arg-type]
-                {"first": r.taken_at.date().isoformat(), "area_start_km2": r.area_km2 - r.gained_km2 + r.lost_km2, "gained_km2": 0.0, "lost_km2": 0.0},
+                key,
+                {
+                    "first": r.taken_at.date().isoformat(),
+                    "area_start_km2": r.area_km2 - r.gained_km2 + r.lost_km2,
+                    "gained_km2": 0.0,
+                    "lost_km2": 0.0,
+                },
             )
             row["last"] = r.taken_at.date().isoformat()
             row["area_end_km2"] = r.area_km2
@@ -232,7 +238,9 @@ def violations_report(
     end = parse_day(until, "--until") if until else None
     chosen = [e for e in series.between(None, end) if start is None or e.taken_at > start]
     if not chosen:
-        raise UserError("no snapshots after the agreed line to examine", Location(str(series.source)))
+        raise UserError(
+            "no snapshots after the agreed line to examine", Location(str(series.source))
+        )
 
     def snapshots() -> Any:
         for i, e in enumerate(chosen):
@@ -243,21 +251,24 @@ def violations_report(
     incidents = find_incidents(snapshots(), agreed, params, units=units, border=border)
     confirmed_obligor = [i for i in incidents if i.side == "obligor" and i.confirmed]
     shown = incidents if all_incidents else [i for i in incidents if i.confirmed]
+    breached = min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None)
     last = chosen[-1]
     doc = {
         "agreed_at": start.isoformat() if start else None,
         "agreed_line": label,
         "until": last.taken_at.isoformat(),
         "snapshots_examined": len(chosen),
-        "params": {"min_area_km2": min_area, "min_persistence_days": min_days, "buffer_km": buffer_km},
+        "params": {
+            "min_area_km2": min_area,
+            "min_persistence_days": min_days,
+            "buffer_km": buffer_km,
+        },
         "status": "breached" if confirmed_obligor else "complied",
-        "breached_at": min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None),
+        "breached_at": breached.isoformat() if breached else None,
         "seized_km2": round(sum(i.current_area_km2 for i in confirmed_obligor), 1),
         "unconfirmed_incidents": sum(1 for i in incidents if not i.confirmed),
         "incidents": [i.to_dict() for i in shown],
     }
-    if doc["breached_at"] is not None:
-        doc["breached_at"] = doc["breached_at"].isoformat()
     result = ViolationsResult(
         shown, agreed, last.parsed(options).geometry, last.taken_at, units, border, label
     )
@@ -312,7 +323,9 @@ def swap_report(
     assert units is not None
     land = options.border if options.border is not None else resolve_border(None, data)
     if land is None:
-        raise UserError("the swap needs the beneficiary's border: pass --border or provide the data folder")
+        raise UserError(
+            "the swap needs the beneficiary's border: pass --border or provide the data folder"
+        )
     places_path = places_file or data.file(PLACES)
     places = load_places(places_path) if places_path else None
     series = scan_snapshots(resolve_source(source, data), options)
@@ -360,7 +373,11 @@ def swap_map(
 
 
 def control_map(
-    series: SnapshotSeries, on: str | None, options: ReadOptions, out: Path, units: Units | None = None
+    series: SnapshotSeries,
+    on: str | None,
+    options: ReadOptions,
+    out: Path,
+    units: Units | None = None,
 ) -> dict[str, Any]:
     """A PNG of control on a date."""
     data = locate_data()

@@ -79,7 +79,9 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = {
+        str(k): v for k, v in loader.construct_mapping(node, deep=True).items()
+    }
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -121,7 +123,8 @@ def _area_of(node: Any, file: str, base: Path) -> AreaSpec:
         part = node["part_of_unit"]
         if not isinstance(part, dict) or part.get("held_by") not in SIDES:
             raise UserError(
-                "part_of_unit needs 'unit(s)' and 'held_by: obligor|beneficiary'", _where(file, node)
+                "part_of_unit needs 'unit(s)' and 'held_by: obligor|beneficiary'",
+                _where(file, node),
             )
         return AreaSpec(units=_units_of(part, file), held_by=part["held_by"])
     if "polygon" in node:
@@ -131,7 +134,9 @@ def _area_of(node: Any, file: str, base: Path) -> AreaSpec:
             try:
                 geom = shapely.from_geojson(path.read_bytes())
             except (OSError, shapely.errors.GEOSException) as exc:
-                raise UserError(f"cannot read polygon file {path}: {exc}", _where(file, node)) from None
+                raise UserError(
+                    f"cannot read polygon file {path}: {exc}", _where(file, node)
+                ) from None
         elif isinstance(poly, dict) and "coordinates" in poly:
             try:
                 geom = shapely.Polygon(poly["coordinates"])
@@ -145,11 +150,18 @@ def _area_of(node: Any, file: str, base: Path) -> AreaSpec:
     return AreaSpec(units=_units_of(node, file))
 
 
+def _line_of(node: dict[str, Any]) -> int:
+    """The line of a transfer's area (or of the transfer) for messages."""
+    area = node.get("area")
+    line = area.get("__line__") if isinstance(area, dict) else node.get("__line__")
+    return int(line) if isinstance(line, int) else 0
+
+
 def load_proposal(path: Path) -> SwapProposal:
     """Read and check a land-swap proposal YAML file."""
     file = str(path)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except OSError as exc:
         raise UserError(f"cannot read proposal: {exc}", Location(file)) from None
     except yaml.YAMLError as exc:
@@ -162,7 +174,7 @@ def load_proposal(path: Path) -> SwapProposal:
     sides = doc.get("sides") or {"obligor": "obligor", "beneficiary": "beneficiary"}
     if not isinstance(sides, dict) or set(k for k in sides if k != "__line__") != set(SIDES):
         raise UserError("'sides' must name the obligor and the beneficiary", _where(file, doc))
-    transfers = []
+    transfers: list[Transfer] = []
     for node in doc.get("transfers") or []:
         if not isinstance(node, dict):
             raise UserError("each transfer is a mapping", _where(file, doc))
@@ -180,16 +192,12 @@ def load_proposal(path: Path) -> SwapProposal:
                 giver=giver,
                 receiver=receiver,
                 area=_area_of(node.get("area"), file, path.parent),
-                line=int(
-                    (node.get("area") or {}).get("__line__", node.get("__line__", 0))
-                    if isinstance(node.get("area"), dict)
-                    else node.get("__line__", 0)
-                ),
+                line=_line_of(node),
             )
         )
     if not transfers:
         raise UserError("the proposal has no transfers", _where(file, doc))
-    frozen = []
+    frozen: list[Frozen] = []
     for node in doc.get("frozen") or []:
         if not isinstance(node, dict):
             raise UserError("each 'frozen' entry is a mapping with 'units'", _where(file, doc))
@@ -259,7 +267,9 @@ def load_places(path: Path) -> Places:
                 raise UserError("bad number in row", Location(str(path), row=row_no)) from None
             names.append(row["name"])
     points = to_plane(shapely.points(np.column_stack([lon, lat]))) if names else np.array([])
-    return Places(names, np.array(pops, dtype=np.int64), np.asarray(points, dtype=object), str(path))
+    return Places(
+        names, np.array(pops, dtype=np.int64), np.asarray(points, dtype=object), str(path)
+    )
 
 
 @dataclass
@@ -391,7 +401,9 @@ def evaluate_swap(
                 "id": frozen.id,
                 "description": frozen.description,
                 "units": [units.codes[units.index(u)] for u in frozen.units],
-                "line_km": round(geodesic_length_km(to_lonlat(shapely.intersection(line_before, zone))), 1),
+                "line_km": round(
+                    geodesic_length_km(to_lonlat(shapely.intersection(line_before, zone))), 1
+                ),
                 "obligor_held_km2": round(plane_area_km2(shapely.intersection(held, zone)), 1),
             }
         )
@@ -401,12 +413,16 @@ def evaluate_swap(
 def _without_slivers(geom: shapely.Geometry) -> shapely.Geometry:
     """Drop pieces under MIN_PART_KM2: where two datasets trace one coast or border differently."""
     parts = [
-        p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area / 1e6 >= MIN_PART_KM2
+        p
+        for p in shapely.get_parts(geom)
+        if p.geom_type == "Polygon" and p.area / 1e6 >= MIN_PART_KM2
     ]
     return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
 
 
-def _resolve(spec: AreaSpec, held: shapely.Geometry, units: Units, file: str, line: int) -> shapely.Geometry:
+def _resolve(
+    spec: AreaSpec, held: shapely.Geometry, units: Units, file: str, line: int
+) -> shapely.Geometry:
     """The plane geometry an area spec names on this day's map."""
     if spec.polygon is not None:
         return to_plane(spec.polygon)

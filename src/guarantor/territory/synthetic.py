@@ -15,7 +15,11 @@ import orjson
 # days 15-18 that is reversed on day 19.
 START = date(2030, 1, 1)
 WEST, EAST, SOUTH, NORTH = 30.0, 36.0, 46.0, 50.0
-UNITS = (("SY-W", "West Synthland", 30.0, 32.5), ("SY-C", "Central Synthland", 32.5, 34.5), ("SY-E", "East Synthland", 34.5, 36.0))
+UNITS = (
+    ("SY-W", "West Synthland", 30.0, 32.5),
+    ("SY-C", "Central Synthland", 32.5, 34.5),
+    ("SY-E", "East Synthland", 34.5, 36.0),
+)
 LATS = np.round(np.arange(SOUTH, NORTH + 1e-9, 0.01), 2)
 
 
@@ -55,7 +59,9 @@ def held_polygon(day: int) -> list[list[list[float]]]:
     return [ring]
 
 
-def _collection(geometries: list[dict[str, object]], props: list[dict[str, object]] | None = None) -> bytes:
+def _collection(
+    geometries: list[dict[str, object]], props: list[dict[str, object]] | None = None
+) -> bytes:
     features = [
         {"type": "Feature", "properties": (props[i] if props else {}), "geometry": g}
         for i, g in enumerate(geometries)
@@ -76,7 +82,10 @@ def write_synthetic(folder: Path, days: int = 30) -> SyntheticScenario:
     units.write_bytes(
         _collection(
             [
-                {"type": "Polygon", "coordinates": [[[w, SOUTH], [e, SOUTH], [e, NORTH], [w, NORTH], [w, SOUTH]]]}
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[w, SOUTH], [e, SOUTH], [e, NORTH], [w, NORTH], [w, SOUTH]]],
+                }
                 for _, _, w, e in UNITS
             ],
             [{"shapeISO": code, "shapeName": name} for code, name, _, _ in UNITS],
@@ -85,7 +94,14 @@ def write_synthetic(folder: Path, days: int = 30) -> SyntheticScenario:
     border = folder / "border.geojson"
     border.write_bytes(
         _collection(
-            [{"type": "Polygon", "coordinates": [[[WEST, SOUTH], [EAST, SOUTH], [EAST, NORTH], [WEST, NORTH], [WEST, SOUTH]]]}]
+            [
+                {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[WEST, SOUTH], [EAST, SOUTH], [EAST, NORTH], [WEST, NORTH], [WEST, SOUTH]]
+                    ],
+                }
+            ]
         )
     )
     places = folder / "places.csv"
@@ -113,4 +129,6 @@ def write_synthetic(folder: Path, days: int = 30) -> SyntheticScenario:
         "    area: {part_of_unit: {unit: SY-C, held_by: obligor}}\n",
         encoding="utf-8",
     )
-    return SyntheticScenario(snaps, units, border, places, proposal, days, START + timedelta(days=5))
+    return SyntheticScenario(
+        snaps, units, border, places, proposal, days, START + timedelta(days=5)
+    )

@@ -115,7 +115,9 @@ class _Tracker:
             where[hit_part] = hit_comp
         by_comp: dict[int, list[Incident]] = {}
         if self.anchors:
-            hit_anchor, hit_comp = tree.query(np.array(self.anchors, dtype=object), predicate="within")
+            hit_anchor, hit_comp = tree.query(
+                np.array(self.anchors, dtype=object), predicate="within"
+            )
             for a, c in zip(hit_anchor.tolist(), hit_comp.tolist(), strict=True):
                 by_comp.setdefault(c, []).append(self.incidents[a])
         for group in by_comp.values():
@@ -139,7 +141,11 @@ class _Tracker:
         for inc in self.incidents:
             pieces = extents.get(inc.id, [])
             # parts of one valid multipolygon are disjoint, so they form a valid one again
-            extent = (pieces[0] if len(pieces) == 1 else shapely.MultiPolygon(pieces)) if pieces else None
+            extent = (
+                (pieces[0] if len(pieces) == 1 else shapely.MultiPolygon(pieces))
+                if pieces
+                else None
+            )
             area = plane_area_km2(extent) if extent is not None else 0.0
             inc.current_area_km2 = area
             if extent is not None and area >= self.params.min_area_km2:
@@ -162,7 +168,9 @@ class _Tracker:
         self.anchors.append(shapely.point_on_surface(part))
         return inc
 
-    def _present(self, inc: Incident, when: datetime, extent: shapely.Geometry, area: float) -> None:
+    def _present(
+        self, inc: Incident, when: datetime, extent: shapely.Geometry, area: float
+    ) -> None:
         if inc.snapshots_present == 0:
             inc.first_seen = when
         inc.snapshots_present += 1
@@ -215,7 +223,9 @@ def _merge(target: Incident, gone: Incident) -> None:
         target.area_km2, target.largest = gone.area_km2, gone.largest
     target.max_depth_km = max(target.max_depth_km, gone.max_depth_km)
     target.snapshots_present = max(target.snapshots_present, gone.snapshots_present)
-    if gone.confirmed_at and (target.confirmed_at is None or gone.confirmed_at < target.confirmed_at):
+    if gone.confirmed_at and (
+        target.confirmed_at is None or gone.confirmed_at < target.confirmed_at
+    ):
         target.confirmed_at = gone.confirmed_at
     if gone._run_start and (target._run_start is None or gone._run_start < target._run_start):
         target._run_start = gone._run_start
@@ -226,7 +236,10 @@ def _segments(line: shapely.Geometry) -> np.ndarray[Any, np.dtype[np.object_]]:
     coords, ring = shapely.get_coordinates(shapely.get_parts(line), return_index=True)
     same = ring[1:] == ring[:-1]
     starts, ends = coords[:-1][same], coords[1:][same]
-    return shapely.linestrings(np.stack([starts, ends], axis=1))
+    segments: np.ndarray[Any, np.dtype[np.object_]] = shapely.linestrings(
+        np.stack([starts, ends], axis=1)
+    )
+    return segments
 
 
 def find_incidents(
@@ -393,9 +406,7 @@ def evaluate_no_additional_territory(
     params = params or ViolationParams()
     later = [(t, g) for t, g in snapshots if agreed_at is None or t > agreed_at]
     if not later:
-        return NoAdditionalTerritory(
-            agreed_at, None, 0, "no_data", None, 0.0, [], [], params
-        )
+        return NoAdditionalTerritory(agreed_at, None, 0, "no_data", None, 0.0, [], [], params)
     incidents = find_incidents(later, agreed_line, params, units=units, border=border)
     confirmed = [i for i in incidents if i.confirmed and i.side == "obligor"]
     gains = [i for i in incidents if i.confirmed and i.side == "beneficiary"]
