@@ -99,6 +99,7 @@ def build_problem(
 
     arcs: list[Arc] = []
     blocked: list[Blocked] = []
+    best_place: dict[tuple[frozenset[Where], str, Where], Where | None] = {}
     for r_index, req in enumerate(reqs):
         block = Blocked()
         blocked.append(block)
@@ -117,11 +118,17 @@ def build_problem(
                     "not_front_line caveat on a front-line need",
                 )
                 continue
-            places = sorted(
-                (p for p in offer.places if cap.can_serve(req.where, p)),
-                key=lambda p: (p != req.where, p.value),
-            )
-            if not places:
+            key = (offer.places, req.capability, req.where)
+            if key in best_place:
+                place = best_place[key]
+            else:
+                # the need's own place first, then the others in a fixed order
+                fits = sorted(
+                    (p for p in offer.places if cap.can_serve(req.where, p)),
+                    key=lambda p: (p != req.where, p.value),
+                )
+                place = best_place[key] = fits[0] if fits else None
+            if place is None:
                 if offer.place_caveats:
                     block.add(
                         PLACE_CAVEAT,
@@ -151,7 +158,7 @@ def build_problem(
                     f"ready D+{offer.ready_days:g}, needed by D+{req.needed_by_days:g}",
                 )
                 continue
-            arcs.append(Arc(o_index, r_index, factor, late, places[0]))
+            arcs.append(Arc(o_index, r_index, factor, late, place))
 
     scale = np.array([catalogue[offers[a.offer].capability].solver_scale for a in arcs])
     integer = np.array(

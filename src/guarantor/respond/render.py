@@ -80,7 +80,8 @@ def plan_tables(plan: Plan) -> Group:
             un.add_row(u.party, u.pledge, u.reason)
         parts.append(un)
     fair = Table(
-        title="Fair shares (contribution share ÷ GDP share; <0.8 low, 0.8–1.2 in balance, >1.2 high)",
+        title="Fair shares: contribution share ÷ GDP share (<0.8 low, 0.8–1.2 in balance, >1.2 high)",
+        min_width=90,
         title_justify="left",
         show_edge=False,
     )
