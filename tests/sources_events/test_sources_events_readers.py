@@ -300,3 +300,38 @@ def test_events_summary_exits_2_when_nothing_usable(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert "no usable events" in proc.stderr and "Traceback" not in proc.stderr
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(st.binary(max_size=300), max_size=12),
+    header=st.sampled_from(["ucdp", "acled", "jsonl", "none"]),
+    gz=st.booleans(),
+)
+def test_garbage_never_crashes_and_nothing_is_lost(
+    tmp_path: Path, lines: list[bytes], header: str, gz: bool
+) -> None:
+    head = {
+        "ucdp": ",".join(events_ucdp.COLUMNS).encode() + b"\n",
+        "acled": ",".join(events_acled.COLUMNS_33).encode() + b"\n",
+        "jsonl": b"",
+        "none": b"",
+    }[header]
+    name = "x.jsonl" if header == "jsonl" else "x.csv"
+    data = head + b"\n".join(lines)
+    path = tmp_path / (name + (".gz" if gz else ""))
+    path.write_bytes(
+        gzip.compress(data, mtime=0)[: max(10, len(data) // 2)] if gz and lines else data
+    )
+    try:
+        result = read_events([path])
+    except UserError as err:
+        assert str(err)  # a message, not a crash
+        return
+    assert result.accepted + len(result.quarantined) + result.duplicates == result.rows

@@ -27,6 +27,8 @@ class Decision:
     status: str  # adopted, blocked, pending, conditional
     time: datetime | None
     explanation: str
+    attribution: float | None = None  # the activation's attribution confidence
+    required: float | None = None  # the determination's min_attribution
 
 
 def procedure_of(agreement: Agreement, determination: Determination) -> DecisionProcedure | None:

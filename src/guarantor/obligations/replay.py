@@ -52,6 +52,8 @@ class ReplayResult:
                     "status": d.status,
                     "time": None if d.time is None else d.time.isoformat().replace("+00:00", "Z"),
                     "explanation": d.explanation,
+                    "attribution": None if d.attribution is None else round(d.attribution, 4),
+                    "min_attribution": d.required,
                 }
                 for det, trig, d in self.timeline.decisions
             ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -168,6 +168,7 @@ class _Builder:
                     "attribution below the determination's minimum",
                 )
                 when = None
+        decision = replace(decision, attribution=act.attribution, required=needed)
         self.decisions.append((det.id, act.trigger, decision))
         due = det.within.add_to(act.time) if det.within else None
         for party in sorted(self.a.expand(body_members)):
