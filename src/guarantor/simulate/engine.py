@@ -86,7 +86,7 @@ class Stats:
 def _lognormal(
     rng: np.random.Generator, median: float, sigma: float, n: int | tuple[int, ...]
 ) -> F64:
-    return median * np.exp(sigma * rng.standard_normal(n))
+    return rng.lognormal(math.log(median), sigma, n)
 
 
 def draw_violations(rng: np.random.Generator, n: int, d: CompiledDesign, v: Values) -> Violations:
@@ -155,34 +155,50 @@ def draw_violations(rng: np.random.Generator, n: int, d: CompiledDesign, v: Valu
         trigger_days = np.where(ok, np.minimum(trigger_days, need), trigger_days)
     reached = np.isfinite(trigger_days)
     seized_at = np.maximum(attributed_at, np.where(reached, trigger_days * 24.0, 0.0))
-    adopted1, hours1 = _decide(rng, d.stage1, n, v)
+    # decisions and delivery only for the violations that reach the trigger with attribution:
+    # the rest are unanswered whatever the bodies would do, so nothing is drawn for them
+    go = reached & attributed
+    rows = np.flatnonzero(go)
+    g = len(rows)
+    adopted1, hours1 = _decide(rng, d.stage1, g, v)
     deadline = d.stage1.deadline_hours
     if math.isnan(deadline):
         deadline = 24.0 * v["general.reference_deadline_days"]
     if d.stage2 is not None:
-        adopted2, hours2 = _decide(rng, d.stage2, n, v)
+        adopted2, hours2 = _decide(rng, d.stage2, g, v)
     else:
-        adopted2, hours2 = np.ones(n, dtype=bool), np.zeros(n)
-    go = reached & attributed
-    decided = go & adopted1 & adopted2
-    in_time = go & adopted1 & (hours1 <= deadline)
+        adopted2, hours2 = np.ones(g, dtype=bool), np.zeros(g)
     # delivery: which contributing parties are there, then the precomputed plan for that set
     k = len(d.parties)
     if k:
-        bits = rng.random((n, k)) < d.p_available
+        bits = rng.random((g, k)) < d.p_available
         index = bits.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
     else:
-        index = np.full(n, len(d.coverage) - 1, dtype=np.int64)
-    coverage = d.coverage[index]
+        index = np.full(g, len(d.coverage) - 1, dtype=np.int64)
+    cover_g = d.coverage[index]
     first = d.first_days[index]
     gate = d.gate_days[index]
-    late = _lognormal(rng, 1.0, v["delivery.lateness_sigma"], n)
-    gate_draw = _lognormal(rng, 1.0, v["decisions.gate_delay_sigma"], n)
+    late = _lognormal(rng, 1.0, v["delivery.lateness_sigma"], g)
+    gate_draw = _lognormal(rng, 1.0, v["decisions.gate_delay_sigma"], g)
     arrival = (first - gate) * late + gate * gate_draw
-    answered = decided & (coverage > 0) & np.isfinite(arrival)
-    response = (seized_at + hours1 + hours2) / 24.0 + np.where(answered, arrival, 0.0)
-    response = np.where(answered, response, np.inf)
-    value = np.where(answered, coverage * np.exp(-response / v["general.speed_discount_days"]), 0.0)
+    decided_g = adopted1 & adopted2
+    answered_g = decided_g & (cover_g > 0) & np.isfinite(arrival)
+    response_g = np.where(answered_g, (seized_at[rows] + hours1 + hours2) / 24.0 + arrival, np.inf)
+    value_g = np.where(
+        answered_g, cover_g * np.exp(-response_g / v["general.speed_discount_days"]), 0.0
+    )
+    decided = np.zeros(n, dtype=bool)
+    decided[rows] = decided_g
+    in_time = np.zeros(n, dtype=bool)
+    in_time[rows] = adopted1 & (hours1 <= deadline)
+    answered = np.zeros(n, dtype=bool)
+    answered[rows] = answered_g
+    coverage = np.zeros(n)
+    coverage[rows] = np.where(decided_g, cover_g, 0.0)
+    response = np.full(n, np.inf)
+    response[rows] = response_g
+    value = np.zeros(n)
+    value[rows] = value_g
     return Violations(
         seizure,
         km2,
@@ -190,7 +206,7 @@ def draw_violations(rng: np.random.Generator, n: int, d: CompiledDesign, v: Valu
         reached,
         decided,
         in_time,
-        np.where(decided, coverage, 0.0),
+        coverage,
         answered,
         response,
         value,
