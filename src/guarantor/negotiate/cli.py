@@ -481,6 +481,9 @@ def sensitivity_cmd(
         [], "--flip", help="Also try this option with the other reversibility (repeatable)"
     ),
     concepts: str = typer.Option("nash,gmr,smr,seq,sim,seq+sim", "--concepts", help="Comma list"),
+    top: int = typer.Option(
+        20, "--top", help="Table rows: states most often in equilibrium (first concept first)"
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
@@ -505,21 +508,43 @@ def sensitivity_cmd(
         return
     out = _out()
     n = result["scenarios"]
-    t = Table(title=f"In how many of {n} scenarios each state is an equilibrium")
+    # most often in equilibrium under the first concept named, then the next, ...
+    ranked = sorted(result["states"], key=lambda st: ([-st["counts"][c] for c in cs], st["state"]))
+    shown = ranked[:top]
+    t = Table(
+        title=f"How often each state is an equilibrium, over {n} scenarios (top {len(shown)} of {len(ranked)})"
+    )
     t.add_column("state", justify="right")
-    t.add_column("options" if g0.options else "name")
+    t.add_column("taken" if g0.options else "name")
     for c in cs:
         t.add_column(c.upper(), justify="right")
     t.add_column("robust under")
-    for st in result["states"]:
+    for st in shown:
+        code = int(st["state"])
+        if g0.options is not None:
+            label = (
+                ", ".join(nm for k, nm in enumerate(g0.options.names) if (code >> k) & 1) or "none"
+            )
+        else:
+            label = st["label"]
         t.add_row(
-            str(st["state"]),
-            st["label"],
-            *[str(st["counts"][c]) for c in cs],
+            str(code),
+            label,
+            *[f"{st['counts'][c]}/{n}" for c in cs],
             ", ".join(x.upper() for x in st["robust"]) or "[dim]none[/]",
         )
     out.print(t)
-    out.print("[dim]scenarios: " + " | ".join(r["scenario"] for r in result["runs"]) + "[/]")
+    alts = [
+        f"{dm.name} {{base, {', '.join(a for a, _ in dm.alternatives)}}}"
+        for dm in conflict.dms
+        if dm.alternatives
+    ]
+    alts += [f"{f} {{as written, reversed}}" for f in flip]
+    out.print(
+        "[dim]scenarios: "
+        + (" × ".join(alts) or "the base model only")
+        + "; --format json lists each.[/]"
+    )
 
 
 @negotiate_app.command("export")
