@@ -220,3 +220,26 @@ def test_fair_share_caps_move_the_target(coalition: Agreement) -> None:
     assert plain["US"].target_share > 0.5
     assert targets["US"].target_share == pytest.approx(0.1635)
     assert sum(f.target_share for f in targets.values()) == pytest.approx(1.0)
+
+
+def test_divisible_money_is_sent_in_full_not_shaved_by_tolerances(
+    agreement_factory: Callable[..., Agreement],
+) -> None:
+    agreement = agreement_factory(
+        pledges=[
+            {
+                "id": "eu",
+                "party": "EU",
+                "capability": "financing_eur_per_year",
+                "quantity": 30e9,
+                "unit": "EUR per year",
+                "cost_eur": 30e9,
+            },
+            {"id": "de", "party": "DE", "capability": "financing_eur_per_year", "quantity": 5e9},
+        ],
+        needs=[{"capability": "financing_eur_per_year", "quantity": 40e9, "where": "remote"}],
+    )
+    out = plan_step(agreement, "s1").to_json()
+    sent = {t["party"]: t["quantity"] for t in out["tasking"]}
+    assert sent == {"EU": 30_000_000_000, "DE": 5_000_000_000}
+    assert [g["quantity"] for g in out["gaps"]] == [5_000_000_000]

@@ -135,7 +135,7 @@ def find_gaps(problem: Problem, x: NDArray[np.float64], catalogue: Catalogue) ->
                 gap(
                     missing,
                     NOT_ENOUGH,
-                    f"{pledged:g} pledged in all for this step, {req.quantity:g} needed",
+                    f"{_amount(pledged)} pledged in all for this step, {_amount(req.quantity)} needed",
                 )
     return out
 
@@ -150,3 +150,8 @@ def _listed(items: list[str], sep: str = ", ", limit: int = 4) -> str:
 def category_is_plain(headline: str) -> bool:
     """True for headlines that say it all (the pledges' own reasons would repeat them)."""
     return headline == "left out in this variant"
+
+
+def _amount(value: float) -> str:
+    """A quantity for a sentence: 3 or 40,000,000,000 (never 4e+10)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

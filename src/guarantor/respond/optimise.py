@@ -273,5 +273,31 @@ def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float =
     x = run("cost", cost, False, x)
     values = x[:n] * problem.scale
     values[problem.integer] = np.round(values[problem.integer])
-    solution.x = np.maximum(values, 0.0)
+    solution.x = _top_up(problem, np.maximum(values, 0.0))
     return solution
+
+
+def _top_up(problem: Problem, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Give back what solver tolerances shaved off divisible quantities (a few EUR of billions).
+
+    A later stage may lower an earlier optimum by REL_TOL; for divisible kinds the cost stage
+    spends exactly that, so a EUR 30 bn pledge comes out as 29,999,997,000. Where a need is short
+    and its offer has spare, amounts within that tolerance go back.
+    """
+    sent_to = np.zeros(len(problem.requirements))
+    used_by = np.zeros(len(problem.offers))
+    for a, arc in enumerate(problem.arcs):
+        sent_to[arc.req] += x[a]
+        used_by[arc.offer] += x[a]
+    for a, arc in enumerate(problem.arcs):
+        if problem.integer[a] or x[a] <= 0:
+            continue
+        need = problem.requirements[arc.req].quantity
+        short = need - sent_to[arc.req]
+        spare = problem.offers[arc.offer].quantity - used_by[arc.offer]
+        amount = min(short, spare)
+        if 0 < amount <= 10 * REL_TOL * max(need, problem.offers[arc.offer].quantity):
+            x[a] += amount
+            sent_to[arc.req] += amount
+            used_by[arc.offer] += amount
+    return x

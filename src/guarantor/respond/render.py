@@ -91,7 +91,7 @@ def plan_tables(plan: Plan) -> Group:
         fair.add_row(
             f.party,
             _money(f.value_eur),
-            f"{100 * f.share:.1f}%",
+            f"{100 * f.share:.1f}%" if f.target_share else "–",
             f"{100 * f.gdp_share:.1f}%" if f.ratio is not None or f.gdp_share else "–",
             f"{100 * f.target_share:.1f}%" if f.target_share else "–",
             f"{f.ratio:.2f}" if f.ratio is not None else "–",
