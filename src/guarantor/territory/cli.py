@@ -357,11 +357,32 @@ def violations_command(
         + (f" (first confirmed {doc['breached_at']})" if doc["breached_at"] else "")
         + f"; {len([i for i in doc['incidents'] if i['side'] == 'obligor' and i['confirmed_at']])} confirmed obligor incident(s)"
     )
-    _emit(
-        fmt,
-        doc,
-        doc["incidents"],
-        [
+    rows = [
+        {
+            **i,
+            "first_seen": i["first_seen"][:10],
+            "confirmed": (i["confirmed_at"] or "")[:10],
+            "reversed": (i["reversed_at"] or "")[:10],
+            "max_km2": i["area_km2"],
+            "now_km2": i["current_area_km2"],
+            "depth_km": i["max_depth_km"],
+            "units": " ".join(i["units"][:3]),
+        }
+        for i in doc["incidents"]
+    ]
+    columns = [
+        "id",
+        "side",
+        "first_seen",
+        "confirmed",
+        "reversed",
+        "max_km2",
+        "now_km2",
+        "depth_km",
+        "units",
+    ]
+    if fmt is Format.csv:
+        columns = [
             "id",
             "side",
             "first_seen",
@@ -372,8 +393,14 @@ def violations_command(
             "max_depth_km",
             "units",
             "centroid",
-        ],
-        f"Incidents beyond the line of {doc['agreed_at'] or doc['agreed_line']}",
+        ]
+        rows = doc["incidents"]
+    _emit(
+        fmt,
+        doc,
+        rows,
+        columns,
+        f"Incidents beyond the line of {(doc['agreed_at'] or doc['agreed_line'])[:10]}",
     )
 
 

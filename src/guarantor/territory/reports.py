@@ -60,6 +60,8 @@ def changes_report(
         previous = a
         for month, month_end in bounds:
             current = series.at_or_before(min(month_end, b.taken_at))
+            if not rows and current is previous and month_end < b.taken_at:
+                continue  # --from falls after the month's last snapshot: nothing of it is covered
             change = gross_change(
                 to_plane(previous.parsed(options).geometry),
                 to_plane(current.parsed(options).geometry),
