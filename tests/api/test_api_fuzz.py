@@ -13,7 +13,7 @@ from guarantor.api.app import create_app
 from guarantor.ledger.access import Role, add_party, issue_token
 from guarantor.ledger.chain import NewRecord, append, head, verify
 
-EXAMPLES_PER_OPERATION = 15  # bounded so that both backends fuzz in well under a minute
+EXAMPLES_PER_OPERATION = 10  # bounded so that both backends fuzz in well under a minute
 
 
 def test_no_request_generated_from_the_openapi_document_causes_a_5xx(engine: Engine) -> None:

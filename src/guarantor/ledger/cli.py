@@ -147,8 +147,9 @@ def summary_command(
         "delivery_ratio",
         "pct_gdp",
     ]
-    for c in cols:
-        table.add_column(c.replace("_", " "), justify="left" if c == key else "right")
+    heads = [key, "allocated", "military", "financial", "humanitarian", "committed", "delivered", "deliv./alloc.", "% of GDP"]  # fmt: skip
+    for c, h in zip(cols, heads, strict=True):
+        table.add_column(h, justify="left" if c == key else "right")
     for row in rows:
         table.add_row(*[_num(row[c]) for c in cols])
     out.print(table)

@@ -1,0 +1,348 @@
+"""Ledger and API benchmark: read throughput and p99 over HTTP on SQLite and PostgreSQL, chained writes.
+
+Runs the project and its baselines in the same run:
+  reads   GET /v1/summary?by=group (the project)  vs  GET /health (framework floor: one head query)
+  writes  chained appends (lock + SHA-256 chain, one record per transaction), through the library and over
+          HTTP  vs  plain unchained INSERTs of the same rows into a bare table (baseline)
+The load generator runs in a separate process (asyncio, raw HTTP/1.1 keep-alive: a full HTTP client
+library costs more CPU per request than the server on a 2-core machine and would measure itself).
+
+    .venv/bin/python benchmarks/bench_ledger.py            # full
+    .venv/bin/python benchmarks/bench_ledger.py --quick    # smoke size
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from guarantor.ledger.access import Role, add_party, issue_token  # noqa: E402
+from guarantor.ledger.chain import NewRecord, append, verify  # noqa: E402
+from guarantor.ledger.database import open_engine  # noqa: E402
+
+PG_ADMIN = os.environ.get(
+    "GUARANTOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+KIEL = REPO.parent / "shared" / "data" / "aid_kiel_ust" / "data_explorer.csv"
+
+
+# ---- load generator (runs in its own process) -----------------------------------------------------
+
+
+async def _conn_worker(
+    port: int, requests: list[bytes], latencies: list[float], statuses: dict[int, int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for req in requests:
+        t0 = time.perf_counter()
+        writer.write(req)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - t0)
+        statuses[status] = statuses.get(status, 0) + 1
+    writer.close()
+
+
+def _get(path: str, token: str) -> bytes:
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+    )
+
+
+def _post(path: str, token: str, body: str) -> bytes:
+    data = body.encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    ).encode() + data
+
+
+def _load(port: int, per_conn: list[list[bytes]], out: Any) -> None:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def main() -> float:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(_conn_worker(port, reqs, latencies, statuses) for reqs in per_conn))
+        return time.perf_counter() - t0
+
+    elapsed = asyncio.run(main())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.put({"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "peak_mb": peak})
+
+
+def run_load(port: int, per_conn: list[list[bytes]]) -> dict[str, Any]:
+    """Send the requests from a separate process; return throughput and latency percentiles."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_load, args=(port, per_conn, queue))
+    proc.start()
+    result = queue.get(timeout=900)
+    proc.join()
+    lat = sorted(result["latencies"])
+    n = len(lat)
+    return {
+        "requests": n,
+        "rps": n / result["elapsed"],
+        "p50_ms": lat[n // 2] * 1000,
+        "p99_ms": lat[min(n - 1, int(n * 0.99))] * 1000,
+        "statuses": result["statuses"],
+        "generator_peak_mb": result["peak_mb"],
+    }
+
+
+# ---- server ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`guarantor serve` in a subprocess."""
+
+    def __init__(self, url: str) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        cmd = [
+            sys.executable,
+            "-m",
+            "guarantor.cli",
+            "serve",
+            "--database",
+            url,
+            "--port",
+            str(self.port),
+        ]
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("server did not start")
+
+    def peak_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+# ---- scenarios ------------------------------------------------------------------------------------
+
+
+def prepare(url: str) -> dict[str, str]:
+    """Fill the ledger (Kiel tracker when present, else synthetic flows) and issue tokens."""
+    engine = open_engine(url)
+    if KIEL.exists():
+        from guarantor.ledger.kiel import import_kiel
+
+        import_kiel(engine, KIEL)
+    else:
+        append(engine, [NewRecord("allocation", f"donor-{i % 40}", {"category": "military", "value_eur": str(i), "period": "2025-01"}) for i in range(2300)])  # fmt: skip
+    add_party(engine, "Observer")
+    add_party(engine, "Monitor")
+    tokens = {
+        "observer": issue_token(engine, "Observer", Role.observer),
+        "monitor": issue_token(engine, "Monitor", Role.monitor),
+    }
+    engine.dispose()
+    return tokens
+
+
+def bench_reads(
+    url: str, label: str, tokens: dict[str, str], conns: int, per_conn: int
+) -> list[dict[str, Any]]:
+    server = Server(url)
+    try:
+        rows = []
+        for name, path in (
+            ("summary (project)", "/v1/summary?by=group"),
+            ("records (uncached)", "/v1/records?limit=20"),
+            ("health (1 DB query)", "/health"),
+        ):
+            run_load(server.port, [[_get(path, tokens["observer"])] * 20])  # warm up (cache, pool)
+            res = run_load(
+                server.port, [[_get(path, tokens["observer"])] * per_conn for _ in range(conns)]
+            )
+            rows.append({"db": label, "endpoint": name, **res})
+        for r in rows:
+            r["server_peak_mb"] = server.peak_mb()
+        return rows
+    finally:
+        server.stop()
+
+
+def bench_http_writes(
+    url: str, label: str, tokens: dict[str, str], conns: int, per_conn: int
+) -> dict[str, Any]:
+    server = Server(url)
+    try:
+        tag = uuid.uuid4().hex[:8]
+        per = [
+            [_post("/v1/events", tokens["monitor"], f'{{"party":"Monitor","payload":{{"c":{c},"i":{i},"t":"{tag}"}}}}') for i in range(per_conn)]
+            for c in range(conns)
+        ]  # fmt: skip
+        res = run_load(server.port, per)
+        return {
+            "db": label,
+            "what": "chained, HTTP POST /v1/events",
+            **res,
+            "server_peak_mb": server.peak_mb(),
+        }
+    finally:
+        server.stop()
+
+
+def bench_library_writes(
+    url: str, label: str, threads: int, per_thread: int, chained: bool, batch: int = 1
+) -> dict[str, Any]:
+    engine = open_engine(url, pool_size=threads + 2)
+    if not chained:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS plain_rows (id INTEGER, kind TEXT, party TEXT, payload TEXT)"
+                )
+            )
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            for i in range(0, per_thread, batch):
+                if chained:
+                    append(
+                        engine,
+                        [
+                            NewRecord("event", "Bench", {"t": t, "i": j})
+                            for j in range(i, i + batch)
+                        ],
+                    )
+                else:
+                    with engine.begin() as conn:
+                        conn.execute(
+                            text("INSERT INTO plain_rows VALUES (:id, 'event', 'Bench', :p)"),
+                            {"id": t * per_thread + i, "p": f'{{"i":{i},"t":{t}}}'},
+                        )
+        except BaseException as exc:
+            errors.append(exc)
+
+    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    t0 = time.perf_counter()
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    n = threads * per_thread
+    ok = verify(engine).ok if chained else None
+    engine.dispose()
+    what = (
+        f"chained, library append ({batch} record/txn)"
+        if chained
+        else "baseline: plain INSERT (1 row/txn, no chain)"
+    )
+    return {"db": label, "what": what, "requests": n, "rps": n / elapsed, "chain_ok": ok}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke size")
+    args = parser.parse_args()
+    conns, per_conn = (8, 50) if args.quick else (16, 500)
+    w_threads, w_per = (4, 50) if args.quick else (16, 250)
+    print(f"load average before: {os.getloadavg()[0]:.1f}; machine: {os.cpu_count()} cores; Kiel data: {'yes' if KIEL.exists() else 'no (synthetic)'}; "
+          f"reads: {conns} connections x {per_conn}; writes: {w_threads} writers x {w_per}")  # fmt: skip
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    pg_name = f"guarantor_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
+    pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
+    tmp = tempfile.TemporaryDirectory(prefix="guarantor-bench-")
+    sqlite_url = f"sqlite:///{Path(tmp.name) / 'ledger.sqlite'}"
+    results_r: list[dict[str, Any]] = []
+    results_w: list[dict[str, Any]] = []
+    try:
+        for label, url in (("SQLite", sqlite_url), ("PostgreSQL", pg_url)):
+            tokens = prepare(url)
+            results_r += bench_reads(url, label, tokens, conns, per_conn)
+            results_w.append(bench_library_writes(url, label, w_threads, w_per, chained=True))
+            results_w.append(
+                bench_library_writes(url, label, w_threads, w_per, chained=True, batch=50)
+            )
+            results_w.append(bench_http_writes(url, label, tokens, w_threads, w_per))
+            results_w.append(bench_library_writes(url, label, w_threads, w_per, chained=False))
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+        tmp.cleanup()
+    print("\nreads over HTTP (loopback, one uvicorn worker)")
+    print(
+        f"{'db':<11} {'endpoint':<20} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'srv MB':>7} {'gen MB':>7}  statuses"
+    )
+    for r in results_r:
+        print(f"{r['db']:<11} {r['endpoint']:<20} {r['requests']:>7} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+              f"{r['server_peak_mb']:>7.0f} {r['generator_peak_mb']:>7.0f}  {r['statuses']}")  # fmt: skip
+    for label in ("SQLite", "PostgreSQL"):
+        s, _records, h = (r for r in results_r if r["db"] == label)
+        print(f"  {label}: summary/health throughput ratio {s['rps'] / h['rps']:.2f}")
+    print("\nwrites")
+    print(f"{'db':<11} {'what':<46} {'records':>8} {'rec/s':>8} {'p99 ms':>8}  chain")
+    for r in results_w:
+        p99 = f"{r['p99_ms']:8.2f}" if "p99_ms" in r else f"{'':>8}"
+        extra = r.get("chain_ok", r.get("statuses"))
+        print(f"{r['db']:<11} {r['what']:<46} {r['requests']:>8} {r['rps']:>8.0f} {p99}  {extra}")
+    for label in ("SQLite", "PostgreSQL"):
+        chained, _batched, http, plain = (r for r in results_w if r["db"] == label)
+        print(f"  {label}: chained/plain ratio {chained['rps'] / plain['rps']:.2f} (library), "
+              f"{http['rps'] / plain['rps']:.2f} (HTTP)")  # fmt: skip
+    print(
+        f"load average after: {os.getloadavg()[0]:.1f} (other work on this shared machine makes figures noisy)"
+    )
+    print(
+        f"\nbenchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
