@@ -62,7 +62,7 @@ def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) 
     g, build = synthetic(n_dms, n_options)
     print(f"\n{n_dms} DMs x {n_options} options = {g.n:,} states (moves built in {build:.2f} s)")
     print(
-        f"{'concept':>8} {'engine s':>9} {'engine MB':>10} {'oracle s':>9} {'ratio':>8} {'GMCR+ s':>8}"
+        f"{'concept':>8} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'oracle s':>9} {'ratio':>8} {'GMCR+ s':>8}"
     )
     ref = GMCR_PLUS.get((n_dms, n_options), {})
     for concept in concepts:
