@@ -34,10 +34,9 @@ def iter_lines(path: Path, stats: LineStats) -> Iterator[str]:
     """
     with path.open("rb") as probe:
         compressed = probe.read(2) == GZIP_MAGIC
-    handle = gzip.open(path, "rb") if compressed else path.open("rb")
     number = 0
     try:
-        with handle:
+        with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
             for raw in handle:
                 number += 1
                 try:
