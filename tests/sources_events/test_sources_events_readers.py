@@ -307,7 +307,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     lines=st.lists(st.binary(max_size=300), max_size=12),
