@@ -316,3 +316,21 @@ def test_ukraine_model_loads_with_all_alternatives() -> None:
     for dm in c.dms:
         for alt, _ in dm.alternatives:
             assert c.compile({dm.name: alt}).n == g.n
+
+
+def test_demo_section_writes_its_files(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from guarantor.demo import DemoContext
+    from guarantor.negotiate.demo import run
+    from guarantor.sources.locate import DataLocation
+
+    console = Console(record=True, width=100)
+    ctx = DemoContext(DataLocation(None, "synthetic"), tmp_path, console, ROOT / "examples")
+    run(ctx)
+    out = tmp_path / "negotiate"
+    analysis = json.loads((out / "ukraine-2025-analysis.json").read_text())
+    assert analysis["equilibria"]["nash"] == ctx.results["negotiate"]["nash"]  # type: ignore[index]
+    assert json.loads((out / "ukraine-2025.gmcr").read_text())["decisionMakers"][0]["name"] == "US"
+    text = console.export_text()
+    assert "package deal" in text and "Robustness over 48 scenarios" in text

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from guarantor.negotiate.graph import BoolArray, Graph
+from guarantor.negotiate.graph import BoolArray, Graph, yn_label
 from guarantor.negotiate.stability import CONCEPTS, Engine
 
 
@@ -31,7 +31,9 @@ class Analysis:
         for k in range(g.n):
             entry: dict[str, Any] = {"decimal": int(g.codes[k]), "ordered": k + 1}
             if g.options is not None:
-                entry["options"] = g.labels[k] if g.labels else None
+                entry["options"] = (
+                    g.labels[k] if g.labels else yn_label(int(g.codes[k]), len(g.options.names))
+                )
             else:
                 entry["options"] = None
                 entry["name"] = g.labels[k]
