@@ -52,7 +52,7 @@ def build_report(req: ReportRequest, progress: Progress | None = None) -> tuple[
         subtitle = f"{agreement.id}, version {agreement.version}: replayed as if in force from {m.start} to {m.end}"
         sections += [territory_section(m), events_section(m), obligations_section(m)]
         say("response plan")
-        data_dir = req.kiel.parent if req.kiel else None
+        data_dir = req.data or (req.kiel.parent.parent if req.kiel else None)
         sections.append(
             respond_section(agreement, req.step, req.compare_without, req.scenario, data_dir)
         )
@@ -60,12 +60,8 @@ def build_report(req: ReportRequest, progress: Progress | None = None) -> tuple[
     sections.append(ledger_section(req.ledger, req.kiel))
     say("negotiation")
     sections.append(negotiation_section(req.negotiation))
-    if agreement is not None:
-        sections.append(design_section(agreement))
-    else:
-        sections.append(
-            Section("designs", "Design comparison").missing("the agreement could not be loaded")
-        )
+    say("design comparison")
+    sections.append(design_section(req.simulation, req.trials, req.seed, req.data))
     page = assemble(title, subtitle, sections, req.describe(), __version__, req.timestamp)
     return page, sections
 

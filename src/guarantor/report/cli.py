@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -27,6 +31,20 @@ def register(app: typer.Typer) -> None:
     """Add `guarantor report` to the root CLI."""
     app.command("report")(report_command)
     app.command("dashboard")(dashboard_command)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to stderr meanwhile: native libraries (HiGHS) print banners there."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _date(text: str | None, what: str):  # type: ignore[no-untyped-def]
@@ -75,6 +93,12 @@ def report_command(
     compare_without: list[str] = typer.Option(
         ["US"], "--compare-without", help="What-if variants: parties left out ('US', 'US,UK')."
     ),
+    simulation: Path | None = typer.Option(
+        None, "--simulation", help="Design comparison JSON (guarantor simulate --format json)."
+    ),
+    trials: int = typer.Option(
+        2000, "--trials", min=100, help="Else simulate the designs here with this many trials."
+    ),
     timestamp: bool = typer.Option(
         False, "--timestamp", help="Print the generation time in the report (breaks byte-identity)."
     ),
@@ -90,8 +114,9 @@ def report_command(
     from guarantor.report.request import ReportRequest
     from guarantor.sources.locate import locate_data
 
+    data = locate_data()
     if border is None:
-        border = locate_data().file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
+        border = data.file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
     req = ReportRequest(
         agreement=agreement,
         events=list(events),
@@ -106,10 +131,13 @@ def report_command(
         scenario=scenario,
         step=step,
         compare_without=list(compare_without),
+        simulation=simulation,
+        trials=trials,
+        data=data.path,
         timestamp=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     )
     started = time.perf_counter()
-    with err.status("building the report") as status:
+    with _stdout_to_stderr(), err.status("building the report") as status:
         sections = write_report(req, out, progress=lambda m: status.update(m))
     seconds = time.perf_counter() - started
     if pdf is not None:

@@ -24,6 +24,10 @@ class ReportRequest:
     scenario: Path | None = None
     step: str | None = None  # ladder step to plan (default: the highest step with needs)
     compare_without: list[str] = field(default_factory=lambda: ["US"])
+    simulation: Path | None = None  # a `guarantor simulate --format json` document
+    trials: int = 2000  # else the designs are simulated here with this many trials
+    seed: int = 2026
+    data: Path | None = None  # the real data folder (calibration, GDP), if any
     timestamp: str | None = None  # printed only when asked for (reports are byte-identical)
 
     def describe(self) -> list[str]:
@@ -43,6 +47,10 @@ class ReportRequest:
             lines.append(f"negotiation model: {self.negotiation.name}")
         if self.scenario:
             lines.append(f"planning scenario: {self.scenario.name}")
+        if self.simulation:
+            lines.append(f"design comparison: {self.simulation.name}")
+        if self.data:
+            lines.append("data folder: the real data (PROVENANCE.md)")
         if self.start or self.end:
             lines.append(f"period: {self.start} to {self.end}")
         return lines

@@ -434,6 +434,10 @@ def obligations_section(m: Monitored) -> Section:
     if r is None:
         return s.missing("the replay could not run: no obligations can be shown")
     owed = r.timeline.owed
+    if r.read is None and not r.incidents and "territory" in m.problems:
+        s.partial(
+            "no events and no territory snapshots were usable: nothing could activate a trigger"
+        )
     parts = [
         f"<p>Status as of {r.timeline.as_of:%Y-%m-%d %H:%M} UTC. No acts were recorded, so statuses show "
         "what would be overdue or breached if nobody acted.</p>"
