@@ -112,6 +112,14 @@ def _label(g: Graph, i: int) -> str:
     return g.labels[i] if g.labels else ""
 
 
+def _describe(g: Graph, i: int) -> str:
+    """Options taken in a state (option models) or its name."""
+    if g.options is None:
+        return _label(g, i)
+    code = int(g.codes[i])
+    return ", ".join(n for k, n in enumerate(g.options.names) if (code >> k) & 1) or "none"
+
+
 def _codes(g: Graph, idx: list[int] | None) -> str:
     if idx is None:
         return "n/a (needs options)"
@@ -398,7 +406,7 @@ def reach_cmd(
         return
     out = _out()
     table = Table(
-        title=f"From {int(g.codes[s])} ({_label(g, s)}) to the {cs[0].upper()} equilibria, by "
+        title=f"From {int(g.codes[s])} ({_describe(g, s)}) to the {cs[0].upper()} equilibria, by "
         + ("unilateral and coalitional" if coalitions else "unilateral")
         + " improvements"
     )
@@ -416,7 +424,7 @@ def reach_cmd(
                 [str(int(g.codes[s]))]
                 + [f"{st['to']} ({'+'.join(st['by'])})" for st in item["path"]]
             )
-        table.add_row(str(item["state"]), _label(g, t), path)
+        table.add_row(str(item["state"]), _describe(g, t), path)
     out.print(table)
 
 
