@@ -179,3 +179,28 @@ def test_limited_move_horizon_one_is_nash() -> None:
     assert equilibria(graph("prisoners-dilemma.yaml"), "l2") == {0, 3}
     # Prisoner's dilemma with foresight: mutual cooperation survives (Brams' non-myopic result)
     assert 0 in equilibria(graph("prisoners-dilemma.yaml"), "nm")
+
+
+def test_sanction_needing_an_opponent_to_move_twice(tmp_path: Path) -> None:
+    """A deters F only after B's move lets A move again: legal, and missed by once-each search."""
+    model = """name: twice
+states: [1, 2, 3, 4, 5]
+decision_makers:
+  - name: F
+    moves: [[1, 2]]
+    ranking: [2, 3, 4, 1, 5]
+  - name: A
+    moves: [[2, 3], [4, 5]]
+    ranking: [5, 3, 4, 2, 1]
+  - name: B
+    moves: [[3, 4]]
+    ranking: [4, 3, 5, 2, 1]
+"""
+    path = tmp_path / "twice.yaml"
+    path.write_text(model, encoding="utf-8")
+    g = load_conflict(path).compile()
+    # F's move 1 -> 2 is deterred only by A (2 -> 3), B (3 -> 4), A again (4 -> 5): F ranks 5 below 1
+    assert 1 in stable_for(g, "gmr", "F")
+    assert 1 in stable_for(g, "seq", "F")  # every move there is an improvement for its mover
+    path_found = explain(g, 0, g.index_of(1), "seq")["improvements"][0]["sanction"]
+    assert [step["dm"] for step in path_found] == ["A", "B", "A"]
