@@ -173,3 +173,5 @@ def test_approval_gates_of_the_step_procedure_delay_a_party(
     assert offer.ready_days == 32
     (offer,) = _check(agreement, scenario=Scenario(votes={"US": "passed"})).offers
     assert offer.ready_days == 2
+    (lost,) = _check(agreement, scenario=Scenario(votes={"US": "failed"})).unavailable
+    assert lost.category == "vote_failed" and "US Congress" in lost.reason

@@ -71,11 +71,8 @@ def serves_step(pledge: Pledge, step: LadderStep) -> bool:
     return not pledge.steps or step.id in pledge.steps or str(step.order) in pledge.steps
 
 
-def party_delays(
-    agreement: Agreement, step: LadderStep, scenario: Scenario
-) -> dict[str, tuple[float, str]]:
-    """Days each party's approval gates delay it for this step, with the gate that sets it."""
-    procedures = []
+def step_gates(agreement: Agreement, step: LadderStep) -> list[ApprovalGate]:
+    """Approval gates on this step: of its procedure and its body's, else of every procedure."""
     ids = [step.procedure] if step.procedure else []
     if step.through_body:
         try:
@@ -84,6 +81,7 @@ def party_delays(
                 ids.append(body.procedure)
         except KeyError:
             pass
+    procedures = []
     for pid in ids:
         try:
             procedures.append(agreement.procedure(pid))
@@ -91,9 +89,15 @@ def party_delays(
             continue
     if not ids:
         procedures = list(agreement.procedures)
-    gates: list[ApprovalGate] = [g for p in procedures for g in p.gates]
+    return [g for p in procedures for g in p.gates]
+
+
+def party_delays(
+    agreement: Agreement, step: LadderStep, scenario: Scenario
+) -> dict[str, tuple[float, str]]:
+    """Days each party's approval gates delay it for this step, with the gate that sets it."""
     out: dict[str, tuple[float, str]] = {}
-    for gate in gates:
+    for gate in step_gates(agreement, step):
         if not gate.expected_delay.has_unit:
             continue
         if scenario.votes.get(gate.party) == "passed":
@@ -105,6 +109,16 @@ def party_delays(
     for party, delay in scenario.gate_delays.items():
         for member in agreement.expand([party]):
             out[member] = (delay.days(), f"scenario gate delay {delay}")
+    return out
+
+
+def failed_gates(agreement: Agreement, step: LadderStep, scenario: Scenario) -> dict[str, str]:
+    """Parties whose approval gate on this step failed (scenario `votes: {P: failed}`)."""
+    out: dict[str, str] = {}
+    for gate in step_gates(agreement, step):
+        if scenario.votes.get(gate.party) == "failed":
+            for member in agreement.expand([gate.party]):
+                out[member] = f"{gate.body} ({gate.kind})"
     return out
 
 
@@ -122,6 +136,7 @@ def check_pledges(
     by_id = {p.id: i for i, p in enumerate(pledges)}
     excluded_parties = agreement.expand(sorted(without)) if without else set()
     delays = party_delays(agreement, step, scenario)
+    blocked_by_gate = failed_gates(agreement, step, scenario)
     direct: dict[int, tuple[str, str]] = {}
 
     def at(i: int) -> str:
@@ -163,6 +178,11 @@ def check_pledges(
             and scenario.votes.get(pledge.party) == "failed"
         ):
             direct[i] = (VOTE, f"the vote it is subject to failed ({pledge.party}, scenario)")
+        elif pledge.party in blocked_by_gate and serves_step(pledge, step):
+            direct[i] = (
+                VOTE,
+                f"{pledge.party}'s approval gate failed: {blocked_by_gate[pledge.party]} (scenario)",
+            )
         elif not _places(pledge):
             direct[i] = (CAVEAT, f"its caveats forbid every place it could deploy to{at(i)}")
 

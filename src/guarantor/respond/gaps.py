@@ -21,7 +21,7 @@ HEADLINES: list[tuple[str, str]] = [
     (av.DEPENDENCY, "lost through a dependency"),
     (av.EXCLUDED, "left out in this variant"),
     (av.CAVEAT, "caveats forbid it"),
-    (av.VOTE, "caveats forbid it"),
+    (av.VOTE, "approval refused"),
     (PLACE_CAVEAT, "caveats forbid it"),
     (TOO_LATE, "too late"),
     (ELSEWHERE, "pledged for another place"),
