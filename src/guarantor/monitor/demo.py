@@ -57,19 +57,13 @@ def run(ctx: DemoContext) -> None:
 
     # (a) Minsk II-era counterfactual: how the outcome moves with the proxy confidence.
     table = Table(
-        title="(a) Minsk II-era guarantee in force from 2015-02-15, UCDP events to 2023-03 "
-        "- outcome by the analyst's DPR/LPR-to-Russia confidence"
+        title="(a) Minsk II-era guarantee (counterfactual) from 2015-02-15, UCDP to 2023-03:\n"
+        "the outcome by the analyst's DPR/LPR-to-Russia confidence",
+        caption="conf: proxy confidence; consult/invoke: first reached; sanctions: first due;\n"
+        "owed: party-duties opened; breached: of those, if nobody acted",
     )
-    for col in (
-        "proxy conf.",
-        "first consult",
-        "first invoke",
-        "determination",
-        "sanctions due",
-        "owed",
-        "breached if nobody acts",
-    ):
-        table.add_column(col, overflow="fold")
+    for col in ("conf", "consult", "invoke", "finding", "sanctions", "owed", "breached"):
+        table.add_column(col, no_wrap=True)
     base = None
     for conf in CONFIDENCES:
         res = replay(
@@ -87,7 +81,7 @@ def run(ctx: DemoContext) -> None:
             for lv in ("consult", "invoke")
         }
         dets = [d for _, trig, d in res.timeline.decisions if trig == "ceasefire-attack"]
-        det = f"{dets[0].status} {dets[0].opened:%Y-%m-%d}" if dets else "-"
+        det = dets[0].status if dets else "-"
         sanctions = next(
             (
                 o.due.date().isoformat()
@@ -164,8 +158,8 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
         "covers 2025-26 here, so attacks are DERIVED from the advances (one per advance, fatalities unknown)."
     )
     table = Table(title="(b) when each trigger level was first reached")
-    for col in ("trigger", "level", "first reached", "evidence", "explanation"):
-        table.add_column(col, overflow="fold")
+    for col in ("trigger", "level", "reached", "evidence (first of n)"):
+        table.add_column(col, no_wrap=True)
     from guarantor.model.triggers import LEVEL_ORDER, Level
 
     for trigger in agreement.triggers:
@@ -184,16 +178,18 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
                     trigger.id,
                     lv.level.value,
                     hit.time.date().isoformat(),
-                    ", ".join(hit.evidence[:3]),
-                    hit.explanation[:110],
+                    f"{hit.evidence[0] if hit.evidence else '-'} (of {hit.evidence_total})",
                 )
     console.print(table)
     for miss in res.monitor.near_misses:
         console.print(
-            f"  never reached: {miss.trigger}/{miss.level}: {'; '.join(miss.reasons)[:160]}"
+            f"  never reached: {miss.trigger}/{miss.level}: {miss.reasons[0] if miss.reasons else ''}"
         )
-    owed = Table(title="(b) what the first activations would have owed (no acts recorded)")
-    for col in ("source", "parties", "opened", "due", "status", "notes"):
+    owed = Table(
+        title="(b) what the first activations would have owed",
+        caption="no acts recorded: 'breached' = if nobody had acted; ASSUMED votes are marked *",
+    )
+    for col in ("duty", "parties", "opened", "due", "status"):
         owed.add_column(col, overflow="fold")
     groups: dict[tuple[str, str | None, str | None], list[str]] = {}
     info: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
@@ -204,11 +200,11 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
             o.due.isoformat() if o.due else None,
         )
         groups.setdefault(key, []).append(o.party)
-        info[key] = (o.status, "; ".join(o.notes)[:70])
+        info[key] = (o.status + ("*" if any("ASSUMED" in n for n in o.notes) else ""), "")
     for key in list(groups)[:10]:
         source, opened, due = key
         owed.add_row(
-            source, ",".join(groups[key]), (opened or "-")[:16], (due or "-")[:16], *info[key]
+            source, ",".join(groups[key]), (opened or "-")[:10], (due or "-")[:10], info[key][0]
         )
     console.print(owed)
     (out / "aug2025_replay.json").write_text(dumps(res.to_json()))

@@ -215,13 +215,15 @@ def plot(result: ReplayResult, path: Path) -> None:
         "waiting": "tab:gray",
     }
     sources = sorted({o.source for o in result.timeline.owed})
-    for o in result.timeline.owed:
-        if o.due is None:
-            continue
-        y = sources.index(o.source)
-        ax2.plot(
-            [o.due.date()], [y], marker="|", markersize=10, color=colours.get(o.status, "black")
-        )
+    for status, colour in colours.items():
+        points = [
+            (o.due.date(), sources.index(o.source))
+            for o in result.timeline.owed
+            if o.due is not None and o.status == status
+        ]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            ax2.scatter(xs, ys, marker="|", s=100, color=colour, label=status)
     ax2.set_yticks(range(len(sources)), sources, fontsize=7)
     ax2.set_title(
         "obligations due (colour = status: green met, orange overdue, red breached, grey waiting)",
