@@ -150,3 +150,29 @@ def test_formula_in_a_scenario_need_fails_at_its_line(
     path.write_text("situation:\n  contact_line_km: 1200\n", encoding="utf-8")
     plan = plan_step(agreement, "s1", scenario=load_scenario(path))
     assert plan.requirements[0].quantity == 12  # ceil for whole units
+
+
+def test_situation_from_needs_the_data(examples_dir: Path) -> None:
+    from guarantor.spec.load import load_agreement
+
+    agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    scenario = load_scenario(examples_dir / "scenarios" / "paris_reassurance_measured.yaml")
+    with pytest.raises(UserError, match=r"paris_reassurance_measured.yaml:9:\d+: .*pass --data"):
+        plan_step(agreement, "mnf-deterrence", scenario=scenario, data_dir=None)
+
+
+@pytest.mark.data
+def test_contact_line_measured_by_the_territory_room_sizes_the_force(
+    shared_data: Path, examples_dir: Path
+) -> None:
+    from guarantor.spec.load import load_agreement
+
+    agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    scenario = load_scenario(examples_dir / "scenarios" / "paris_reassurance_measured.yaml")
+    plan = plan_step(agreement, "mnf-deterrence", scenario=scenario, data_dir=shared_data)
+    note = next(n for n in plan.notes if n.startswith("contact_line_km = "))
+    km = float(note.split("=")[1].split("km")[0].replace(",", ""))
+    assert 900 < km < 1600  # the active front is commonly put at about 1,000-1,300 km
+    assert "20260822" in note
+    brigades = next(r for r in plan.requirements if r.capability == "ground_brigade")
+    assert brigades.quantity == -(-km // 400)

@@ -143,6 +143,10 @@ def plan_step(
             + ", ".join(sorted(known))
         )
     _, ladder_step = find_step(agreement, step)
+    measured_notes: list[str] = []
+    if sc.situation_from:
+        loaded, measured_notes = _measure_situation(loaded, data_dir)
+        sc = loaded.scenario
     requirements = step_requirements(agreement, ladder_step.id, catalogue, loaded, locate)
     excluded = agreement.expand(sorted(without)) if without else set()
     availability = check_pledges(agreement, ladder_step, catalogue, sc, set(without), locate)
@@ -161,7 +165,7 @@ def plan_step(
         x = solution.x
     else:
         x = baseline
-    notes = list(availability.notes) + list(basis.notes)
+    notes = measured_notes + list(availability.notes) + list(basis.notes)
     if solution is not None and not solution.proven:
         notes.append(
             "the solver stopped at its time limit: this plan is the best found, not a proven optimum"
@@ -258,3 +262,29 @@ def _diagnose(
         f"step {step!r} of {agreement.id} cannot meet its hard requirements in full",
         details=lines or ["(the requirements marked hard: true cannot be met together)"],
     )
+
+
+def _measure_situation(
+    loaded: LoadedScenario, data_dir: Path | None
+) -> tuple[LoadedScenario, list[str]]:
+    """The scenario with its `situation_from` values measured on the real data."""
+    from guarantor.respond.situation import contact_line_km
+
+    sc = loaded.scenario
+    values = dict(sc.situation)
+    notes: list[str] = []
+    for name, spec in sorted(sc.situation_from.items()):
+        where = loaded.locate("situation_from", name)
+        if name in values:
+            raise UserError(f"{name!r} is given both in situation and in situation_from", where)
+        if data_dir is None:
+            raise UserError(
+                f"{name!r} is to be measured by the territory room, but no data folder was "
+                "found: pass --data DIR (see ../shared/data/PROVENANCE.md)",
+                where,
+            )
+        km, snapshot = contact_line_km(data_dir, spec.date)
+        values[name] = km
+        notes.append(f"{name} = {km:,.1f} km, measured on {snapshot} (territory room, geodesic)")
+    updated = sc.model_copy(update={"situation": values})
+    return LoadedScenario(updated, loaded.source), notes

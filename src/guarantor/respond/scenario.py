@@ -49,6 +49,15 @@ class Lateness(BaseModel):
         return max(0.0, self.value - self.penalty_per_day * days_late)
 
 
+class FromTerritory(BaseModel):
+    """A situation value the territory room measures on the real data for a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    territory: Literal["contact_line_km"]
+    date: dt.date
+
+
 class Scenario(BaseModel):
     """A planning scenario (YAML): situation values and what-if settings."""
 
@@ -64,6 +73,11 @@ class Scenario(BaseModel):
         default=None, description="When the step is activated (UTC); 'by' times count from it."
     )
     situation: dict[str, float] = Field(default_factory=dict)
+    situation_from: dict[str, FromTerritory] = Field(
+        default_factory=dict,
+        description="Values measured on the real data, e.g. {contact_line_km: {territory: "
+        "contact_line_km, date: 2026-08-22}}.",
+    )
     steps: dict[str, StepNeeds] = Field(default_factory=dict)
     votes: dict[str, Literal["passed", "failed", "pending"]] = Field(default_factory=dict)
     gate_delays: dict[str, Duration] = Field(default_factory=dict)
