@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import resource
 import sys
@@ -129,11 +130,13 @@ def measure(n_requirements: int, without_us: bool, out: Any) -> None:
     without = {"USA"} if without_us else set()
     tracemalloc.start()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     reqs = step_requirements(agreement, "s", cat, scenario)
     avail = check_pledges(agreement, step, cat, scenario.scenario, without)
     problem = build_problem(reqs, avail, cat, scenario.scenario)
     basis = fair_share_basis(agreement, step, avail, without, scenario.scenario, None)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     x_greedy = greedy(problem)
     t2 = time.perf_counter()
     c2 = time.process_time()
@@ -150,6 +153,7 @@ def measure(n_requirements: int, without_us: bool, out: Any) -> None:
             "offers": len(problem.offers),
             "unavailable": len(avail.unavailable),
             "build_s": t1 - t0,
+            "build_cpu_s": c1 - c0,
             "greedy_s": t2 - t1,
             "milp_s": t3 - t2,
             "milp_cpu_s": c3 - c2,
@@ -185,18 +189,19 @@ def main() -> None:
         "dependencies); machine: 2 cores, 24 GB, shared (timings are noisy)"
     )
     header = (
-        f"{'reqs':>5} {'variant':>7} {'arcs':>6} {'build s':>8} {'greedy s':>9} {'MILP s':>7} "
+        f"{'reqs':>5} {'variant':>7} {'arcs':>6} {'build cpu s':>11} {'greedy s':>9} {'MILP s':>7} "
         f"{'MILP cpu s':>10} "
         f"{'proven':>6} {'greedy %':>9} {'MILP %':>7} {'gain pp':>8} {'MILP/greedy time':>17} "
         f"{'py peak MB':>10} {'RSS peak MB':>11}"
     )
+    print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     print(header, flush=True)
     for n in sizes:
         for without_us in (False, True):
             r = run_isolated(n, without_us)
             ratio = r["milp_s"] / max(r["greedy_s"], 1e-9)
             print(
-                f"{n:>5} {'no US' if without_us else 'all':>7} {r['arcs']:>6} {r['build_s']:>8.3f} "
+                f"{n:>5} {'no US' if without_us else 'all':>7} {r['arcs']:>6} {r['build_cpu_s']:>11.3f} "
                 f"{r['greedy_s']:>9.4f} {r['milp_s']:>7.3f} {r['milp_cpu_s']:>10.3f} "
                 f"{r['proven']!s:>6} "
                 f"{r['greedy_pct']:>9.2f} {r['milp_pct']:>7.2f} "
@@ -205,6 +210,7 @@ def main() -> None:
             )
             print(f"      stages (wall s): {r['stages']}", file=sys.stderr, flush=True)
             sys.stdout.flush()
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
