@@ -176,6 +176,22 @@ def evaluate_command(
             doc["near_misses"] = [m.to_json() for m in res.near_misses]
         emit(doc)
         return
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["time", "trigger", "level", "evidence_total", "attribution", "evidence"])
+        for a in res.activations:
+            j = a.to_json()
+            writer.writerow(
+                [
+                    j["time"],
+                    j["trigger"],
+                    j["level"],
+                    j["evidence_total"],
+                    j["attribution"],
+                    " ".join(j["evidence"]),
+                ]
+            )
+        return
     print_activations(res.activations)
     if why_not:
         print_misses(res.near_misses)

@@ -280,8 +280,9 @@ class Evaluator:
                 state.typed += 1
                 if conf < leaf.min_attribution:
                     continue
+                # for seizures, best_conf_placed holds the largest area seen (for --why-not)
+                state.best_conf_placed = max(state.best_conf_placed, inc.area_km2)
                 if leaf.min_area_km2 is not None and inc.area_km2 < leaf.min_area_km2:
-                    state.best_conf_placed = max(state.best_conf_placed, inc.area_km2)
                     continue
                 if leaf.min_depth_km is not None and inc.max_depth_km < leaf.min_depth_km:
                     continue
@@ -425,8 +426,11 @@ class Evaluator:
                 return [f"{name}: no incidents beyond the {leaf.beyond} in the period"]
             if st.typed_placed == 0:
                 return [
-                    f"{name}: {st.typed} incident(s), none large enough (min {leaf.min_area_km2} km2, depth {leaf.min_depth_km} km)"
+                    f"{name}: {st.typed} incident(s), none large or deep enough "
+                    f"(largest {st.best_conf_placed:.2f} km2; needs {leaf.min_area_km2} km2, "
+                    f"depth {leaf.min_depth_km} km)"
                 ]
+
             return [f"{name}: qualifying incidents were not held {leaf.persisted_days} days"]
         if leaf.kind == "request":
             return [
