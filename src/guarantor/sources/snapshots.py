@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import lzma
+import os
 import re
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import shapely
@@ -117,7 +118,11 @@ def timestamp_of(name: str, at: datetime | None = None) -> tuple[datetime, str] 
     """The UTC time and kind of a snapshot file from its name, or None if the name has no date."""
     base = name.rsplit("/", 1)[-1]
     if m := CYTERAT_RE.search(base):
-        day = datetime.strptime(m.group(1), "%Y%m%d").date()
+        digits = m.group(1)
+        try:
+            day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            return None
         return datetime.combine(day, CYTERAT_HOUR), "cyterat"
     if m := RAW_RE.search("/" + base):
         return datetime.fromtimestamp(int(m.group(1)), tz=UTC), "raw"
@@ -169,21 +174,25 @@ def _iter_archive(
 
 
 def _iter_folder(path: Path, options: ReadOptions) -> Iterator[SnapshotEntry]:
-    """The snapshot files directly in a folder (read lazily)."""
-    for file in sorted(path.iterdir()):
-        if not file.is_file() or not file.name.endswith((".geojson", ".json")):
-            continue
-        stamp = timestamp_of(file.name)
+    """The snapshot files directly in a folder (read lazily; one scandir, no per-file resolve)."""
+    base = path.resolve()
+    with os.scandir(base) as scan:
+        found = sorted(
+            (e.name, e) for e in scan if e.name.endswith((".geojson", ".json")) and e.is_file()
+        )
+    for name, dirent in found:
+        stamp = timestamp_of(name)
         if stamp is None or not options.wants(stamp[0]):
             continue
-        st = file.stat()
+        st = dirent.stat()
+        file = base / name
         yield SnapshotEntry(
-            name=file.name,
+            name=name,
             origin=str(path),
             taken_at=stamp[0],
             kind=stamp[1],
             path=file,
-            stat_key=f"{file.resolve()}|{st.st_size}|{st.st_mtime_ns}",
+            stat_key=f"{file}|{st.st_size}|{st.st_mtime_ns}",
         )
 
 

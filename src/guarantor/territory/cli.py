@@ -115,6 +115,8 @@ def _table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
     if isinstance(value, list):
