@@ -176,3 +176,22 @@ def test_user_errors_are_user_errors(cli, scenario, tmp_path: Path) -> None:  # 
         _run(cli, "area", str(scenario.snapshots), "--on", "2020-01-01")
     with pytest.raises(UserError, match="does not exist"):
         _run(cli, "area", str(tmp_path / "nothing.tar.xz"))
+
+
+def test_map_writes_a_png(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "control.png"
+    doc = _json(
+        cli,
+        "map",
+        str(scenario.snapshots),
+        "--on",
+        "2030-01-20",
+        "--out",
+        str(out),
+        "--boundaries",
+        str(scenario.units),
+        "--border",
+        str(scenario.border),
+    )
+    assert doc["date"] == "2030-01-20" and out.read_bytes()[:4] == b"\x89PNG"
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".png" and p != out]  # no temp left
