@@ -379,3 +379,64 @@ def cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, (result.output, result.exception)
     return result.stdout
+
+
+def test_a_request_act_fires_a_request_trigger_and_opens_the_consultation() -> None:
+    from guarantor.monitor.engine import evaluate
+
+    a = Agreement.model_validate(
+        {
+            "id": "art4",
+            "title": "Article 4-like",
+            "nature": "treaty",
+            "parties": [{"id": p, "name": p} for p in ("UA", "US", "UK")],
+            "roles": [
+                {"party": "UA", "role": "beneficiary"},
+                {"party": "US", "role": "guarantor"},
+                {"party": "UK", "role": "guarantor"},
+            ],
+            "triggers": [
+                {
+                    "id": "art4",
+                    "levels": [{"level": "consult", "when": {"request": {"by": "beneficiary"}}}],
+                }
+            ],
+            "obligations": [
+                {
+                    "id": "meet",
+                    "party": ["US", "UK"],
+                    "modality": "must",
+                    "action": "consult",
+                    "what": "consult",
+                    "opened_by": {"trigger": "art4", "upon": "request"},
+                    "at_request_of": ["UA"],
+                    "deadline": {"within": "24h", "from": "request"},
+                }
+            ],
+        }
+    )
+    request_time = datetime(2025, 9, 3, 15, tzinfo=UTC)
+    result = evaluate(
+        a,
+        None,
+        date(2025, 9, 1),
+        date(2025, 9, 30),
+        requests=[("UA", request_time), ("US", request_time)],
+    )
+    assert [(x.trigger, x.time.date().isoformat()) for x in result.activations] == [
+        ("art4", "2025-09-04")
+    ]
+    assert result.activations[0].evidence == [f"request:UA@{request_time.isoformat()}"]
+    acts = ActLog((Act(kind="request", party="UA", time=request_time, ref="meet"),))
+    tl = build_timeline(a, result.activations, acts, as_of=datetime(2025, 9, 10, tzinfo=UTC))
+    assert {(o.party, o.opened, o.due) for o in tl.owed} == {
+        (p, request_time, request_time + 24 * H) for p in ("UK", "US")
+    }
+
+
+@pytest.mark.parametrize("hours", [1, 24, 72])
+def test_status_only_moves_forward_in_time(hours: int) -> None:
+    due = T0 + hours * H
+    order = {"open": 0, "overdue": 1, "breached": 2}
+    seen = [order[status_of(T0, due, None, T0 + k * H)] for k in range(0, 4 * hours + 2)]
+    assert seen == sorted(seen) and seen[0] == 0 and seen[-1] == 2

@@ -228,7 +228,7 @@ class _Builder:
             {"request"},
             set(self.a.expand(ob.at_request_of)) if ob.at_request_of else None,
             {ob.id},
-            act.time,
+            act.time - timedelta(days=1),  # from the start of the activation's evidence day
             self.as_of,
         )
         request_time = (
