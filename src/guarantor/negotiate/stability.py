@@ -171,32 +171,58 @@ class Engine:
         live = np.arange(src.size)
         # Joint responses with fewer movers first: most sanctions are single replies, and the
         # set of still-undeterred moves shrinks fast (a full product would be wasted work).
-        for size in range(1, k + 1):
+        # Single replies first, one reply column at a time over the still-undeterred moves
+        # (columns are packed left, so a move whose states have no more replies drops out).
+        for j in range(k):
+            phase = live
+            for c in range(1, tables[j].shape[0]):
+                s = src[phase]
+                keep = degrees[j][s] >= c
+                phase, s = phase[keep], s[keep]
+                if phase.size == 0:
+                    break
+                code = start_code[phase] & ~clear
+                for x in range(k):
+                    code |= tables[x][c if x == j else 0][s]
+                # codes are in range by construction: index the dense table directly
+                idx = dense[code] if dense is not None else g.lookup(code)
+                hit = idx >= 0
+                hit[hit] = p[idx[hit]] <= p[s[hit]]
+                deterred[phase[hit]] = True
+                phase = phase[~hit]
+            live = live[~deterred[live]]
+        # Joint replies of two or more: few moves are left, so take all combinations at once.
+        for size in range(2, k + 1):
             for movers in itertools.combinations(range(k), size):
-                phase = live
-                for combo in itertools.product(*[range(1, tables[j].shape[0]) for j in movers]):
-                    if phase.size == 0:
-                        break
-                    s = src[phase]
-                    if size == 1:
-                        # columns are packed left: once past a state's UI count, it has no more
-                        keep = degrees[movers[0]][s] >= combo[0]
-                        phase, s = phase[keep], s[keep]
-                        ok = np.ones(phase.size, dtype=bool)
-                    else:
-                        ok = np.ones(phase.size, dtype=bool)
-                        for j, c in zip(movers, combo, strict=True):
-                            ok &= degrees[j][s] >= c
-                    code = start_code[phase] & ~clear
-                    for j in range(k):
-                        c = combo[movers.index(j)] if j in movers else 0
-                        code |= tables[j][c][s]
-                    # codes are in range by construction: index the dense table directly
-                    idx = dense[code] if dense is not None else g.lookup(code)
+                if live.size == 0:
+                    break
+                grid = np.array(
+                    list(itertools.product(*[range(1, tables[j].shape[0]) for j in movers])),
+                    dtype=np.int64,
+                ).reshape(-1, size)
+                if grid.shape[0] == 0:
+                    continue
+                step = max(1, 4_000_000 // grid.shape[0])
+                for lo in range(0, live.size, step):
+                    part = live[lo : lo + step]
+                    s = src[part]
+                    ok = np.ones((grid.shape[0], part.size), dtype=bool)
+                    code = np.broadcast_to(start_code[part] & ~clear, ok.shape).copy()
+                    for x in range(k):
+                        if x in movers:
+                            cols = grid[:, movers.index(x)]
+                            ok &= degrees[x][s][None, :] >= cols[:, None]
+                            code |= tables[x][cols][:, s]
+                        else:
+                            code |= tables[x][0][s][None, :]
+                    idx = (
+                        dense[code]
+                        if dense is not None
+                        else g.lookup(code.ravel()).reshape(code.shape)
+                    )
                     hit = ok & (idx >= 0)
-                    hit[hit] = p[idx[hit]] <= p[s[hit]]
-                    deterred[phase[hit]] = True
-                    phase = phase[~hit]
+                    hit &= p[np.where(hit, idx, 0)] <= p[s][None, :]
+                    deterred[part[hit.any(axis=0)]] = True
                 live = live[~deterred[live]]
         return deterred
 
