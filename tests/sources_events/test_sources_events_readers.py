@@ -335,3 +335,8 @@ def test_garbage_never_crashes_and_nothing_is_lost(
         assert str(err)  # a message, not a crash
         return
     assert result.accepted + len(result.quarantined) + result.duplicates == result.rows
+
+
+def test_header_only_acled_export_says_there_are_no_rows(shared_data: Path) -> None:
+    with pytest.raises(UserError, match="no data rows"):
+        read_events([shared_data / "events/acled_export_header_only.csv"])

@@ -174,6 +174,11 @@ def read_events(paths: Iterable[Path], known: Iterable[Event] = ()) -> ReadResul
     for path in path_list:
         _read_one(path, sink, result)
     if not result.events and not list(known):
+        if result.rows == 0:
+            raise UserError(
+                "no usable events: the file(s) have no data rows",
+                Location(", ".join(str(p) for p in path_list)),
+            )
         raise UserError(
             "no usable events: every row was quarantined",
             Location(", ".join(str(p) for p in path_list)),
