@@ -135,7 +135,7 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_writes_nothing(
         "--no-calibration",
     )
     assert run.returncode == 2
-    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
+    assert "cannot reach a Dask scheduler at tcp://127.0.0.1:9" in run.stderr
     assert "Traceback" not in run.stderr
     assert run.stdout == ""
     assert not out.exists() and list(tmp_path.iterdir()) == []

@@ -83,7 +83,7 @@ def tornado_plot(design: str, base: float, bars: list[Bar], path: Path, top: int
         ax.barh(yi, b.at_low - base, left=base, color="#4477aa", height=0.6)
         ax.barh(yi, b.at_high - base, left=base, color="#ee6677", height=0.6)
     ax.axvline(base, color="black", linewidth=0.8)
-    ax.set_yticks(y, [f"{b.name} [{b.low:g}, {b.high:g}]" for b in shown], fontsize=7)
+    ax.set_yticks(y, [f"{b.name} [{b.low:.3g}, {b.high:.3g}]" for b in shown], fontsize=7)
     ax.set_xlabel("deterrence index (blue: parameter at low end, red: at high end)")
     ax.set_title(f"Sensitivity of {design}", fontsize=9)
     fig.tight_layout()

@@ -89,8 +89,8 @@ def tornado_table(design: str, base: float, bars: list[Bar], top: int = 12) -> T
     for b in bars[:top]:
         table.add_row(
             b.name,
-            f"{b.low:g}",
-            f"{b.high:g}",
+            f"{b.low:.3g}",
+            f"{b.high:.3g}",
             f"{b.at_low:.4f}",
             f"{b.at_high:.4f}",
             f"{b.swing:.4f}",

@@ -184,7 +184,7 @@ def dask_client(scheduler: str | None, workers: int, processes: bool = True) -> 
             n_workers=workers,
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never clash with another cluster
             silence_logs=50,
         )
         try:
@@ -195,10 +195,11 @@ def dask_client(scheduler: str | None, workers: int, processes: bool = True) -> 
         return
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # refused, timed out, or something that is not a Dask scheduler
+        message = str(exc).splitlines()[0] if str(exc) else "no answer"
         raise UserError(
-            f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S:g} s "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'}); "
+            f"cannot reach a Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S:g} s "
+            f"({type(exc).__name__}: {message[:200]}); "
             "check the address (tcp://HOST:8786) or leave out --scheduler for a local cluster"
         ) from None
     try:
