@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from guarantor.jsonout import dumps
+from guarantor.model import Agreement
 from guarantor.respond.catalogue import default_catalogue
 from guarantor.respond.compare import Variant, compare, comparison_json
-from guarantor.respond.render import comparison_table
+from guarantor.respond.render import comparison_table, fair_share_line
 from guarantor.spec.load import load_spec
 
 if TYPE_CHECKING:
@@ -32,6 +33,13 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _depends_on(agreement: Agreement, pledge_id: str) -> list[str]:
+    for pledge in agreement.pledges:
+        if pledge.id == pledge_id:
+            return list(pledge.depends_on)
+    return []
 
 
 def run(ctx: DemoContext) -> None:
@@ -56,18 +64,24 @@ def run(ctx: DemoContext) -> None:
             locate=lambda p, src=loaded.source: src.locate(p),
         )
         console.print(f"\n[bold]{title}[/] — step [bold]{step}[/]")
-        console.print(comparison_table(plans, catalogue))
-        for plan in plans[1:]:
-            for u in plan.unavailable:
-                if u.category == "dependency":
-                    console.print(f"  [red]✗[/] {u.party} {u.pledge}: {u.reason}")
+        console.print(comparison_table(plans, catalogue, fair_rows=False))
         with_us, without = plans
         gdp_source = with_us.gdp_source
+        lost = [u for u in without.unavailable if u.category == "dependency"]
+        if lost:
+            roots = sorted({d for u in lost for d in _depends_on(loaded.agreement, u.pledge)})
+            console.print(
+                "  [red]cascade without the US:[/] "
+                + ", ".join(f"{u.pledge} ({u.party})" for u in lost)
+                + f" depend on {', '.join(roots)} and fall with it"
+            )
+        seconds = sum(p.solution.seconds for p in plans if p.solution)
+        proven = all(p.solution is not None and p.solution.proven for p in plans)
         console.print(
-            f"  coverage {with_us.coverage_pct:.1f}% → {without.coverage_pct:.1f}% without the US; "
-            f"HiGHS proved each optimum in {sum(p.solution.seconds for p in plans if p.solution):.2f} s "
-            f"(greedy baseline {with_us.greedy_coverage_pct:.1f}% / {without.greedy_coverage_pct:.1f}%)"
+            f"  HiGHS {'proved' if proven else 'found (not proven)'} both plans in {seconds:.2f} s"
         )
+        for plan in plans:
+            console.print(f"  fair shares {plan.label}: {fair_share_line(plan)}")
         out = ctx.out / "respond" / f"{loaded.agreement.id}.{step}.compare.json"
         _write_atomic(out, dumps(comparison_json(plans)))
         ctx.results[f"respond:{loaded.agreement.id}"] = {

@@ -139,15 +139,17 @@ def _matrices(
 
 
 def _new_highs() -> highspy.Highs:
-    """A HiGHS instance; its one-time banner goes to stderr so that stdout stays pure JSON."""
+    """A HiGHS instance, without the banner HiGHS prints on stdout the first time (JSON stays pure)."""
     sys.stdout.flush()
     saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(devnull, 1)
         return highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(devnull)
 
 
 def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float = 60.0) -> Solution:

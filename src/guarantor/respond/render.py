@@ -104,11 +104,13 @@ def plan_tables(plan: Plan) -> Group:
     return Group(*parts)
 
 
-def comparison_table(plans: Sequence[Plan], catalogue: Catalogue) -> Table:
+def comparison_table(plans: Sequence[Plan], catalogue: Catalogue, fair_rows: bool = True) -> Table:
     """Variants side by side: coverage, each need met, pledges lost, fair-share ratios."""
     table = Table(
         title=f"{plans[0].agreement} · step {plans[0].step}: variants side by side",
         title_justify="left",
+        caption="met on time / needed (+ late); P = priority, 1 highest",
+        caption_justify="left",
     )
     table.add_column("")
     for p in plans:
@@ -123,16 +125,16 @@ def comparison_table(plans: Sequence[Plan], catalogue: Catalogue) -> Table:
             text = f"{_q(on)}/{_q(need)}" + (f" +{_q(late)} late" if late else "")
             style = "green" if on >= need - 1e-9 else ("yellow" if on + late > 0 else "red")
             cells.append(Text(text, style=style))
-        unit = catalogue[req.capability].unit if req.capability in catalogue else "?"
         place = SHORT_PLACE.get(req.where.value, req.where.value)
-        table.add_row(f"{req.capability} @ {place} ({unit}, P{req.priority})", *cells)
+        known = "" if req.capability in catalogue else " (unknown kind)"
+        table.add_row(f"{req.capability} @ {place} P{req.priority}{known}", *cells)
     table.add_row("pledges that do not stand", *[str(len(p.unavailable)) for p in plans])
     cascade = [
         ", ".join(u.pledge for u in p.unavailable if u.category == "dependency") or "–"
         for p in plans
     ]
     table.add_row("lost through a dependency", *cascade)
-    parties = sorted({f.party for p in plans for f in p.fair})
+    parties = sorted({f.party for p in plans for f in p.fair}) if fair_rows else []
     for party in parties:
         cells = []
         for p in plans:
@@ -173,3 +175,13 @@ def _csvq(value: float) -> str:
 def print_plan(console: Console, plan: Plan) -> None:
     """Print one plan's tables."""
     console.print(plan_tables(plan))
+
+
+def fair_share_line(plan: Plan) -> str:
+    """One line of fair shares: measured parties with a ratio, then those tasked nothing."""
+    rated = [f for f in plan.fair if f.ratio is not None and f.value_eur > 0]
+    idle = [f.party for f in plan.fair if f.ratio is not None and f.value_eur == 0]
+    parts = [f"{f.party} {f.ratio:.2f} {f.band}" for f in rated]
+    if idle:
+        parts.append(f"{', '.join(idle)}: nothing tasked (0, low)")
+    return " · ".join(parts) or "no measured contribution"
