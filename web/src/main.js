@@ -19,6 +19,7 @@ const state = {
   renders: [], // ms per slider step, for the benchmark
 };
 window.__dashboard = state;
+state.L = L; // for benchmarks and debugging from the console
 
 // ---------- messages ----------
 function showError(err) {
@@ -46,6 +47,7 @@ function el(tag, attrs = {}, ...children) {
 
 // ---------- map ----------
 const map = L.map("map", { preferCanvas: true, zoomSnap: 0.5, attributionControl: true });
+state.map = map;
 map.setView([48.6, 33.5], 6);
 const markerRenderer = L.svg({ padding: 0.2 });
 const evidenceLayer = L.layerGroup().addTo(map);

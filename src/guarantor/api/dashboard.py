@@ -270,7 +270,11 @@ class DashboardData:
             self.prepared.events = sorted(events, key=lambda x: (x["date"], x["id"]))
             self.prepared.activations = [a.to_json() for a in result.monitor.activations]
             self.prepared.obligations = [o.to_json() for o in result.timeline.owed]
-            self.prepared.sources.extend(result.sources)
+            for line in result.sources:
+                for path in (cfg.territory, *cfg.events):
+                    if path is not None:
+                        line = line.replace(str(path), path.name)
+                self.prepared.sources.append(line)
             self.prepared.sources.append(f"agreement: {cfg.agreement.name}, {start} to {end}")
 
 
@@ -295,7 +299,7 @@ def _layer(geom: shapely.Geometry, tolerance: float) -> bytes:
     simple = shapely.simplify(geom, tolerance, preserve_topology=False)
     decimals = max(0, round(-math.log10(tolerance / 10)))
     rounded = shapely.transform(simple, lambda xy: np.round(xy, decimals))
-    return shapely.to_geojson(rounded).encode()
+    return str(shapely.to_geojson(rounded)).encode()
 
 
 def _default_cache() -> Path:

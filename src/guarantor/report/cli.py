@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -145,7 +146,7 @@ def report_command(
 
         with err.status("printing the PDF with headless Chromium"):
             html_to_pdf(out, pdf)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"section": s.id, "title": s.title, "status": s.status, "problems": s.problems}
         for s in sections
     ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, cast
 
 import matplotlib
+import matplotlib.dates as mdates
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -38,7 +41,7 @@ STATUS_COLOURS = {
 
 def new_figure(width: float = 9.0, height: float = 3.6) -> Figure:
     """A figure drawn with the report's fixed style."""
-    with plt.rc_context(STYLE):
+    with plt.rc_context(cast(Any, STYLE)):
         fig = plt.figure(figsize=(width, height))
     return fig
 
@@ -46,7 +49,7 @@ def new_figure(width: float = 9.0, height: float = 3.6) -> Figure:
 def to_svg(fig: Figure, title: str) -> str:
     """The figure as an inline <svg> element with an accessible title; the figure is closed."""
     buf = io.StringIO()
-    with plt.rc_context(STYLE):
+    with plt.rc_context(cast(Any, STYLE)):
         fig.savefig(
             buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
         )
@@ -68,3 +71,23 @@ def _attr(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
     )
+
+
+_date2num: Callable[[Any], Any] = mdates.date2num
+_formatter = cast(Callable[[str], Any], mdates.DateFormatter)
+
+
+def day_number(when: datetime) -> float:
+    """A datetime as matplotlib's date number (days since its epoch)."""
+    return float(_date2num(when))
+
+
+def day_numbers(times: Sequence[datetime]) -> list[float]:
+    """Datetimes as matplotlib date numbers."""
+    return [day_number(t) for t in times]
+
+
+def date_axis(ax: Any, fmt: str) -> None:
+    """Label an axis of date numbers with a strftime format."""
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(_formatter(fmt))

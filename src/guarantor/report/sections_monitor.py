@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import shapely
 from matplotlib.patches import Patch
@@ -16,7 +15,15 @@ from matplotlib.patches import Patch
 from guarantor.errors import UserError
 from guarantor.model import Agreement
 from guarantor.report.document import Section, esc, figure, table
-from guarantor.report.figures import PALETTE, STATUS_COLOURS, new_figure, to_svg
+from guarantor.report.figures import (
+    PALETTE,
+    STATUS_COLOURS,
+    date_axis,
+    day_number,
+    day_numbers,
+    new_figure,
+    to_svg,
+)
 from guarantor.report.maps import draw_polygons, simplified
 from guarantor.report.request import ReportRequest
 
@@ -35,6 +42,13 @@ class Monitored:
     line_label: str = ""
     border: shapely.Geometry | None = None
     problems: dict[str, list[str]] = field(default_factory=dict)
+    paths: list[Path] = field(default_factory=list)  # input files, shown by name only
+
+    def plain(self, text: str) -> str:
+        """Text with the input files' full paths cut to their names (reports carry no local paths)."""
+        for p in sorted(self.paths, key=lambda x: -len(str(x))):
+            text = text.replace(str(p), p.name)
+        return text
 
     def problem(self, where: str, text: str) -> None:
         """Note a problem for a section."""
@@ -66,6 +80,7 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
     if req.territory is not None and req.end is None:
         end = _last_snapshot_day(req, start) or end
     m = Monitored(start, end)
+    m.paths = [p for p in (req.territory, req.border, req.actors, *req.events) if p is not None]
     if req.border is not None:
         try:
             m.border = read_geojson_geometry(req.border)
@@ -73,14 +88,14 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
             m.problem("territory", f"border {req.border.name} unreadable: {err}")
     territory = req.territory
     if territory is not None and not territory.exists():
-        m.problem("territory", f"territory snapshots {territory} do not exist")
+        m.problem("territory", f"territory snapshots {territory.name} do not exist")
         territory = None
     if territory is None and req.territory is None:
         m.problem("territory", "no territory snapshots were given (--territory)")
     events = [p for p in req.events if p.exists()]
     for p in req.events:
         if not p.exists():
-            m.problem("events", f"event file {p} does not exist")
+            m.problem("events", f"event file {p.name} does not exist")
     if not req.events:
         m.problem("events", "no event files were given (--events): attacks cannot be seen")
     try:
@@ -107,7 +122,7 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
         except UserError as err:
             m.problem(
                 "events" if attempt != "territory only" and files else "territory",
-                f"replay ({attempt}) failed: {err}",
+                m.plain(f"replay ({attempt}) failed: {err}"),
             )
     if territory is not None:
         _territory_shapes(m, territory)
@@ -148,7 +163,7 @@ def _territory_shapes(m: Monitored, source: Any) -> None:
         with HistoryCache(default_cache_path()) as cache:
             m.history = build_history(sub, options, cache=cache)
     except (UserError, OSError, ValueError) as err:
-        m.problem("territory", f"territory snapshots unusable: {err}")
+        m.problem("territory", m.plain(f"territory snapshots unusable: {err}"))
 
 
 def territory_section(m: Monitored) -> Section:
@@ -226,10 +241,13 @@ def territory_section(m: Monitored) -> Section:
         fig = new_figure(9, 3.4)
         ax = fig.add_subplot()
         ax.plot(
-            [r.taken_at for r in recs], [r.area_km2 for r in recs], color=PALETTE[3], linewidth=1.4
+            day_numbers([r.taken_at for r in recs]),
+            [r.area_km2 for r in recs],
+            color=PALETTE[3],
+            linewidth=1.4,
         )
         ax.set_ylabel("occupied area (km²)")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        date_axis(ax, "%Y-%m")
         ax.set_title("Occupied area over the period")
         first, last = recs[0], recs[-1]
         parts.append(
@@ -307,7 +325,7 @@ def events_section(m: Monitored) -> Section:
         if months:
             keys = sorted(months)
             ax.bar(
-                [datetime.strptime(k + "-15", "%Y-%m-%d") for k in keys],
+                day_numbers([datetime.strptime(k + "-15", "%Y-%m-%d") for k in keys]),
                 [months[k] for k in keys],
                 width=25,
                 color=PALETTE[5],
@@ -317,7 +335,7 @@ def events_section(m: Monitored) -> Section:
     if r.incidents:
         days = Counter(i.first_seen.date() for i in r.incidents)
         ax.bar(
-            [datetime.combine(d, datetime.min.time()) for d in sorted(days)],
+            day_numbers([datetime.combine(d, datetime.min.time()) for d in sorted(days)]),
             [days[d] for d in sorted(days)],
             width=2,
             color=PALETTE[0],
@@ -327,10 +345,10 @@ def events_section(m: Monitored) -> Section:
     levels = sorted({a.level for a in r.monitor.activations})
     for a in r.monitor.activations:
         colour = PALETTE[(levels.index(a.level) + 1) % len(PALETTE)]
-        ax.axvline(a.time, color=colour, linestyle="--", linewidth=1.2)
+        ax.axvline(day_number(a.time), color=colour, linestyle="--", linewidth=1.2)
         ax.annotate(
             f"{a.trigger}: {a.level}",
-            (mdates.date2num(a.time), 1.0),
+            (day_number(a.time), 1.0),
             xycoords=("data", "axes fraction"),
             rotation=90,
             fontsize=7,
@@ -340,15 +358,15 @@ def events_section(m: Monitored) -> Section:
         drew = True
     if drew:
         ax.set_xlim(
-            datetime.combine(m.start, datetime.min.time()),
-            datetime.combine(m.end, datetime.min.time()),
+            day_number(datetime.combine(m.start, datetime.min.time())),
+            day_number(datetime.combine(m.end, datetime.min.time())),
         )
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        date_axis(ax, "%Y-%m")
         ax.set_ylabel("count")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="upper left")
         ax.set_title("Evidence and activations (dashed lines)")
-        srcs = "; ".join(r.sources) or "none"
+        srcs = m.plain("; ".join(r.sources)) or "none"
         parts.append(
             figure(
                 to_svg(fig, "Timeline of events, incidents and activations"),
@@ -456,18 +474,18 @@ def obligations_section(m: Monitored) -> Section:
             colour = STATUS_COLOURS.get(o.status, "#777777")
             ax.barh(
                 y,
-                mdates.date2num(due) - mdates.date2num(start) or 0.3,
-                left=mdates.date2num(start),
+                day_number(due) - day_number(start) or 0.3,
+                left=day_number(start),
                 color=colour,
                 height=0.6,
             )
-            ax.plot([mdates.date2num(due)], [y], marker="|", color="black", markersize=8)
+            ax.plot([day_number(due)], [y], marker="|", color="black", markersize=8)
             labels.append(f"{o.party}: {o.action[:38]}")
         ax.set_yticks(range(len(ordered)))
         ax.set_yticklabels(labels, fontsize=6)
         ax.invert_yaxis()
         ax.xaxis_date()
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        date_axis(ax, "%Y-%m-%d")
         handles = [
             Patch(color=c, label=st)
             for st, c in STATUS_COLOURS.items()

@@ -1,0 +1,187 @@
+"""The dashboard's API routes over a SYNTHETIC scenario, a real SQLite ledger and real tokens."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from guarantor.api.app import create_app
+from guarantor.api.dashboard import DashboardConfig, DashboardData, _visible, include_dashboard
+from guarantor.ledger.access import Principal, Role, add_party, issue_token
+from guarantor.ledger.chain import StoredRecord
+from guarantor.ledger.database import open_engine
+
+
+@pytest.fixture(scope="module")
+def client(synthetic: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("dash")
+    engine = open_engine(str(tmp / "ledger.sqlite"))
+    for party in ("EU", "FR", "PL"):
+        add_party(engine, party)
+    tokens = {
+        "commission": issue_token(engine, "EU", "commission"),
+        "fr": issue_token(engine, "FR", "guarantor"),
+        "pl": issue_token(engine, "PL", "guarantor"),
+    }
+    app = create_app(engine=engine)
+    include_dashboard(
+        app,
+        DashboardConfig(
+            territory=synthetic.snapshots,
+            agreement=synthetic.agreement,
+            start=date(2030, 1, 1),
+            border=synthetic.border,
+            cache=tmp / "layers.sqlite",
+        ),
+        background=False,
+    )
+    with TestClient(app) as c:
+        c.tokens = tokens  # type: ignore[attr-defined]
+        yield c
+    engine.dispose()
+
+
+def _auth(client: Any, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.tokens[who]}"}
+
+
+def test_index_and_assets_are_served(client: Any) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<div id="map"' in page.text
+    assets = [a for a in page.text.split('"') if a.startswith("./assets/")]
+    assert assets
+    for asset in assets:
+        assert client.get(asset[1:]).status_code == 200
+
+
+def test_config_lists_every_snapshot_with_area(client: Any) -> None:
+    cfg = client.get("/v1/dashboard/config").json()
+    assert len(cfg["snapshots"]) == 30
+    assert cfg["snapshots"][0]["date"] == "2030-01-01"
+    assert cfg["line_index"] == 0
+    assert cfg["errors"] == []
+    areas = [s["area_km2"] for s in cfg["snapshots"]]
+    assert areas[15] > areas[0]  # the obligor advanced
+    assert cfg["tile_url"] is None  # offline by default
+
+
+def test_snapshot_levels_are_simplified_geojson(client: Any) -> None:
+    sizes = []
+    for level in range(3):
+        r = client.get(f"/v1/dashboard/snapshots/29?level={level}")
+        assert r.status_code == 200
+        geom = r.json()
+        assert geom["type"] in ("Polygon", "MultiPolygon")
+        sizes.append(len(r.content))
+    assert sizes[0] < sizes[2]
+
+
+def test_unknown_snapshot_and_bad_level_are_readable_errors(client: Any) -> None:
+    r = client.get("/v1/dashboard/snapshots/999")
+    assert r.status_code == 404
+    assert r.json()["detail"] == "no snapshot 999 (there are 30)"
+    assert client.get("/v1/dashboard/snapshots/0?level=7").status_code == 422
+
+
+def test_incident_evidence_cites_its_activations(client: Any) -> None:
+    ev = client.get("/v1/dashboard/evidence").json()
+    assert ev["incidents"]
+    cited = [i for i in ev["incidents"] if i["cited_by"]]
+    assert cited
+    one = client.get(f"/v1/dashboard/evidence/{cited[0]['id']}").json()
+    assert one["first_seen"].startswith("2030-01-")
+    assert any("additional-territory" in c for c in one["cited_by"])
+    assert client.get("/v1/dashboard/evidence/nope").status_code == 404
+
+
+def test_duties_need_a_token(client: Any) -> None:
+    r = client.get("/v1/dashboard/duties")
+    assert r.status_code == 401
+    assert "bearer token" in r.json()["detail"]
+
+
+def test_a_guarantor_sees_only_its_own_obligations(client: Any) -> None:
+    everyone = client.get("/v1/dashboard/duties", headers=_auth(client, "commission")).json()
+    parties = {o["party"] for o in everyone["obligations"]}
+    assert {"FR", "PL"} <= parties
+    fr = client.get("/v1/dashboard/duties", headers=_auth(client, "fr")).json()
+    assert fr["obligations"]
+    assert {o["party"] for o in fr["obligations"]} == {"FR"}
+    assert fr["activations"] == everyone["activations"]
+
+
+def test_whatif_without_the_us(client: Any) -> None:
+    r = client.post(
+        "/v1/dashboard/whatif", json={"without": ["US"]}, headers=_auth(client, "commission")
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [v["label"] for v in body["variants"]] == ["all parties", "without US"]
+    assert body["variants"][1]["without"] == ["US"]
+    fr = client.post(
+        "/v1/dashboard/whatif", json={"without": ["US"]}, headers=_auth(client, "fr")
+    ).json()
+    for variant in fr["variants"]:
+        assert {t["party"] for t in variant["plan"]["tasking"]} <= {"FR"}
+
+
+def test_whatif_rejects_unknown_parties(client: Any) -> None:
+    r = client.post(
+        "/v1/dashboard/whatif", json={"without": ["XX"]}, headers=_auth(client, "commission")
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == "not parties of the agreement: XX"
+
+
+def test_not_ready_is_a_readable_503(
+    synthetic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DashboardData, "start", lambda self: None)  # never finishes preparing
+    app = create_app(engine=open_engine(str(tmp_path / "l.sqlite")))
+    include_dashboard(app, DashboardConfig(territory=synthetic.snapshots))
+    with TestClient(app) as c:
+        r = c.get("/v1/dashboard/config")
+        assert r.status_code == 503
+        assert "still preparing" in r.json()["detail"]
+        assert c.get("/v1/dashboard/status").json()["ready"] is False
+
+
+def test_missing_inputs_are_reported_not_fatal(tmp_path: Path) -> None:
+    app = create_app(engine=open_engine(str(tmp_path / "l.sqlite")))
+    include_dashboard(app, DashboardConfig(territory=tmp_path / "nowhere"), background=False)
+    with TestClient(app) as c:
+        cfg = c.get("/v1/dashboard/config").json()
+    assert cfg["snapshots"] == []
+    assert any("territory snapshots" in e for e in cfg["errors"])
+    assert any("no agreement configured" in e for e in cfg["errors"])
+
+
+def _record(kind: str, payload: dict[str, Any]) -> StoredRecord:
+    return StoredRecord(
+        1, kind, "EU", None, json.dumps(payload), "[]", None, "2030-01-01T00:00:00Z", "", ""
+    )
+
+
+def test_live_feed_shows_a_party_only_its_obligations() -> None:
+    fr = Principal("FR", Role.guarantor, 1)
+    mon = Principal("MON", Role.monitor, 2)
+    theirs = _record("obligation", {"party": "PL", "action": "consult"})
+    mine = _record("obligation", {"party": "FR", "action": "consult"})
+    act = _record("activation", {"trigger": "t", "level": "consult"})
+    assert _visible(theirs, fr) is None
+    assert _visible(mine, fr) is not None
+    assert _visible(theirs, mon) is not None
+    assert _visible(act, fr) == {
+        "seq": 1,
+        "kind": "activation",
+        "party": "EU",
+        "recorded_at": "2030-01-01T00:00:00Z",
+        "payload": {"trigger": "t", "level": "consult"},
+    }
+    assert _visible(_record("commitment", {}), mon) is None
