@@ -47,6 +47,9 @@ def plan_tables(plan: Plan) -> Group:
         proven = "proven optimum" if plan.solution.proven else "NOT proven optimal (time limit)"
         head.append(f" · HiGHS {plan.solution.seconds:.2f} s, {proven}", style="dim")
     parts.append(head)
+    if not plan.requirements:
+        parts.append(Text("This step lists no capability needs: there is nothing to allocate."))
+        return Group(*parts)
     tasking = Table(title="Tasking", title_justify="left", show_edge=False)
     for col in ("party", "capability", "quantity", "where", "for a need at", "by", "pledge"):
         tasking.add_column(col, justify="right" if col == "quantity" else "left")
