@@ -334,3 +334,35 @@ def test_demo_section_writes_its_files(tmp_path: Path) -> None:
     assert json.loads((out / "ukraine-2025.gmcr").read_text())["decisionMakers"][0]["name"] == "US"
     text = console.export_text()
     assert "package deal" in text and "Robustness over 48 scenarios" in text
+
+
+def test_cli_csv_outputs() -> None:
+    import csv
+    import io
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run_app(
+                    "negotiate", "analyze", str(EXAMPLES / "chicken.yaml"), "--format", "csv"
+                ).stdout
+            )
+        )
+    )
+    assert [r["decimal"] for r in rows] == ["0", "1", "2", "3"]
+    assert [r["seq_equilibrium"] for r in rows] == ["0", "1", "1", "0"]
+    assert rows[0]["gmr_stable_for"] == "D1;D2"
+    sens = run_app(
+        "negotiate",
+        "sensitivity",
+        str(EXAMPLES / "cuban-missile-crisis.yaml"),
+        "--flip",
+        "air_strike",
+        "--format",
+        "csv",
+    )
+    table = list(csv.DictReader(io.StringIO(sens.stdout)))
+    by_state = {r["state"]: r for r in table}
+    # with a reversible air strike the US would call it off at 5 (it prefers 4): Nash in 1 of 2
+    assert by_state["5"]["nash"] == "1"
+    assert "nash" not in by_state["5"]["robust"].split(";")
