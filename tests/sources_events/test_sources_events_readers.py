@@ -340,3 +340,16 @@ def test_garbage_never_crashes_and_nothing_is_lost(
 def test_header_only_acled_export_says_there_are_no_rows(shared_data: Path) -> None:
     with pytest.raises(UserError, match="no data rows"):
         read_events([shared_data / "events/acled_export_header_only.csv"])
+
+
+def test_unparseable_csv_record_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "ged.csv",
+        [ucdp_row(id="1"), ucdp_row(id="2", where_description="bad@field"), ucdp_row(id="3")],
+        events_ucdp.COLUMNS,
+    )
+    path.write_bytes(path.read_bytes().replace(b"bad@field", b"bad\rfield"))
+    result = read_events([path])
+    assert sorted(e.source_id for e in result.events) == ["1", "3"]
+    (q,) = result.quarantined
+    assert q.row == 3 and "unreadable CSV" in q.reason and q.raw.startswith("2,")

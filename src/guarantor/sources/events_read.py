@@ -80,10 +80,14 @@ def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: R
             )
         parse = module.parse_row
         repaired: list[tuple[int, str]] = []
-        for line, record in csv_records(lines, delimiter):
+        for line, record, problem, raw in csv_records(lines, delimiter):
+            number = line + 1  # line 1 is the header
+            if record is None:
+                result.rows += 1
+                sink(Quarantined(file, number, problem, raw))
+                continue
             if not record or record == [""]:
                 continue
-            number = line + 1  # line 1 is the header
             result.rows += 1
             if len(record) != len(header):
                 sink(

@@ -73,13 +73,27 @@ def sniff_delimiter(header: str, expected: set[str], path: Path) -> str:
     return delimiter
 
 
-def csv_records(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the physical line number where each starts (quoted newlines allowed)."""
+def csv_records(
+    lines: Iterator[str], delimiter: str
+) -> Iterator[tuple[int, list[str] | None, str, str]]:
+    """CSV records with the physical line number where each starts (quoted newlines allowed).
+
+    A record the csv module cannot parse (e.g. a bare carriage return inside a field) comes
+    out as (line, None, reason, raw text) and reading goes on with the next line.
+    """
     counter = _Counter(lines)
     reader = csv.reader(counter, delimiter=delimiter)
     start = 1
-    for record in reader:
-        yield start, record
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, None, f"unreadable CSV: {exc}", "".join(counter.buffer)[:2000]
+        else:
+            yield start, record, "", ""
+        counter.buffer.clear()
         start = counter.count + 1
 
 
@@ -89,6 +103,7 @@ class _Counter:
     def __init__(self, lines: Iterator[str]) -> None:
         self.lines = lines
         self.count = 0
+        self.buffer: list[str] = []  # the lines of the record being read
 
     def __iter__(self) -> _Counter:
         return self
@@ -96,6 +111,7 @@ class _Counter:
     def __next__(self) -> str:
         line = next(self.lines)
         self.count += 1
+        self.buffer.append(line)
         return line
 
 
