@@ -403,11 +403,14 @@ async function main() {
     drawLine();
     showSnapshot(state.index);
   });
-  await drawBorder();
+  // border, last snapshot and agreed line are fetched at once; the page counts as rendered when
+  // the border and the current control are drawn
+  const border = drawBorder();
   if (config.snapshots.length) {
-    await showSnapshot(config.snapshots.length - 1);
+    await Promise.all([border, showSnapshot(config.snapshots.length - 1)]);
     drawLine();
   } else {
+    await border;
     notice("No territory snapshots are loaded.");
   }
   document.body.dataset.ready = "1";
