@@ -79,3 +79,14 @@ def test_a_longer_run_adds_chunks_without_changing_the_first() -> None:
     assert long[0].violations == short[0].violations + second.violations
     assert np.array_equal(long[0].response_hist, short[0].response_hist + second.response_hist)
     assert long[0].value_sum == short[0].value_sum + second.value_sum
+
+
+def test_a_running_scheduler_given_by_address_gives_the_same_bytes(in_process: str) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        remote = simulate(DESIGNS, TRIALS, 11, scheduler=cluster.scheduler_address)
+    assert remote.executor == f"dask {cluster.scheduler_address}"
+    assert dumps(remote.to_json()) == in_process
