@@ -138,8 +138,11 @@ class Engine:
         """Sequential stability: every UI is met by a credible sanction (opponents' UIs)."""
         return _all_deterred(self.graph.n, self.ui(dm), self.seq_deterred(dm))
 
-    def sim_deterred(self, dm: int) -> BoolArray:
-        """Per UI of `dm`: deterred by opponents each staying or taking one own UI at the same time."""
+    def sim_deterred(self, dm: int, skip: BoolArray | None = None) -> BoolArray:
+        """Per UI of `dm`: deterred by opponents each staying or taking one own UI at the same time.
+
+        Moves flagged in `skip` are not examined (reported as not deterred).
+        """
         g = self.graph
         if g.options is None:
             raise UserError("simultaneous stability (SIM) needs a model written with options")
@@ -168,7 +171,7 @@ class Engine:
             clear |= np.int64(g.options.mask(o))
         k = len(tables)
         dense = g.dense_index()
-        live = np.arange(src.size)
+        live = np.arange(src.size) if skip is None else np.nonzero(~skip)[0]
         # Joint responses with fewer movers first: most sanctions are single replies, and the
         # set of still-undeterred moves shrinks fast (a full product would be wasted work).
         # Single replies first, one reply column at a time over the still-undeterred moves
@@ -232,7 +235,8 @@ class Engine:
 
     def seq_sim(self, dm: int) -> BoolArray:
         """SEQ+SIM: every UI is deterred sequentially or simultaneously."""
-        d = self.seq_deterred(dm) | self.sim_deterred(dm)
+        seq = self.seq_deterred(dm)
+        d = seq | self.sim_deterred(dm, skip=seq)
         return _all_deterred(self.graph.n, self.ui(dm), d)
 
     def stable(self, concept: str, dm: int) -> BoolArray:
