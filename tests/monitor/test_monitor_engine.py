@@ -427,6 +427,8 @@ def test_cli_checkpoint_resume_is_byte_identical_to_one_run(tmp_path: Path) -> N
     resumed = run("--events", parts[1], "--checkpoint", str(ck))
     once = run("--events", parts[0], "--events", parts[1])
     assert resumed == once
+    again = run("--events", parts[0], "--checkpoint", str(ck))  # the same file once more
+    assert again == once
     levels = [(a["level"], a["time"][:10]) for a in json.loads(once)["activations"]]
     assert levels == [("watch", "2025-01-02"), ("invoke", "2025-01-04"), ("watch", "2025-01-10")]
 
@@ -486,3 +488,25 @@ def test_named_areas_come_from_the_zones_file() -> None:
     assert [
         x.time.date().isoformat() for x in evaluate(a, ev, START, END, geography=geo).activations
     ] == ["2025-01-07"]
+
+
+def test_feeding_the_same_events_twice_adds_nothing() -> None:
+    a = agreement(
+        trig(
+            "t",
+            (
+                "invoke",
+                {
+                    "armed_attack": {
+                        "by": ["RU"],
+                        "intensity": {"window": "2 days", "min_events": 2},
+                    }
+                },
+            ),
+        )
+    )
+    ev = events([("2025-01-10", "RU", 33, 48, 1)])
+    twice = Evaluator(a, START, END)
+    twice.feed(ev)
+    twice.feed(ev)
+    assert twice.result().activations == [] and twice.skipped == 1

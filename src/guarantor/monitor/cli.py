@@ -166,6 +166,8 @@ def evaluate_command(
         result = read_events([path])
         _report_read(result, None)
         ev.feed(EventColumns.from_events(result.events))
+    if ev.skipped:
+        _err().print(f"{ev.skipped} event(s) skipped: already evaluated (same source and id)")
     if checkpoint is not None:
         ev.save(checkpoint)
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")

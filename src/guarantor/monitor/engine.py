@@ -118,6 +118,8 @@ class Evaluator:
         self.first = day_number(start)
         self.days = day_number(end) - self.first + 1
         self.rows = 0
+        self.seen: set[str] = set()  # ids fed so far (only for chunks that carry ids)
+        self.skipped = 0  # events skipped because their id was fed before
         # Leaves that differ only in thresholds (window, counts, persistence) select the same
         # events: they share one filter and its per-day aggregates.
         keys: dict[Leaf, int] = {}
@@ -173,7 +175,21 @@ class Evaluator:
         return out
 
     def feed(self, cols: EventColumns) -> None:
-        """Add a chunk of events (in the same order on every run, for identical evidence)."""
+        """Add a chunk of events (in the same order on every run, for identical evidence).
+
+        When the chunk carries ids, an id already fed (in this chunk, an earlier one, or before
+        a checkpoint) is skipped and counted in `skipped`: feeding a file twice adds nothing.
+        """
+        if cols.ids is not None and len(cols):
+            fresh = np.ones(len(cols), dtype=bool)
+            for i, event_id in enumerate(cols.ids):
+                if event_id in self.seen:
+                    fresh[i] = False
+                else:
+                    self.seen.add(event_id)
+            if not fresh.all():
+                self.skipped += int((~fresh).sum())
+                cols = _subset(cols, fresh)
         n = len(cols)
         if n == 0:
             return
@@ -480,6 +496,8 @@ class Evaluator:
             "first": self.first,
             "days": self.days,
             "rows": self.rows,
+            "seen": sorted(self.seen),
+            "skipped": self.skipped,
             "scalars": [[s.typed, s.typed_placed, s.best_conf_placed] for s in self.states],
             "evidence": [{str(k): v for k, v in s.evidence.items()} for s in self.states],
         }
@@ -510,6 +528,8 @@ class Evaluator:
                 Location(str(path)),
             )
         self.rows = meta["rows"]
+        self.seen = set(meta["seen"])
+        self.skipped = meta["skipped"]
         for i, s in enumerate(self.states):
             s.count, s.fatalities, s.max_conf = arrays[f"c{i}"], arrays[f"f{i}"], arrays[f"m{i}"]
             s.typed, s.typed_placed, s.best_conf_placed = meta["scalars"][i]
@@ -517,6 +537,23 @@ class Evaluator:
             s.full = np.zeros(self.days, dtype=bool)
             for d, items in s.evidence.items():
                 s.full[d] = len(items) >= EVIDENCE_PER_DAY
+
+
+def _subset(cols: EventColumns, keep: NDArray[np.bool_]) -> EventColumns:
+    """The rows of a chunk where `keep` is true."""
+    ids = (
+        None if cols.ids is None else [x for x, k in zip(cols.ids, keep.tolist(), strict=True) if k]
+    )
+    return EventColumns(
+        day=cols.day[keep],
+        lon=cols.lon[keep],
+        lat=cols.lat[keep],
+        type_code=cols.type_code[keep],
+        actors=cols.actors[keep],
+        fatalities=cols.fatalities[keep],
+        actor_names=cols.actor_names,
+        ids=ids,
+    )
 
 
 def filter_key(leaf: Leaf) -> Leaf:
