@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from guarantor.errors import Location, UserError
-from guarantor.negotiate.conditions import Expr, describe
+from guarantor.negotiate.conditions import Expr
 from guarantor.negotiate.graph import (
     Graph,
     IntArray,
@@ -161,11 +161,3 @@ class Conflict:
         return Graph(
             self.name, self.dm_names, codes, labels, tuple(moves), payoff, None, sq, self.coalitions
         )
-
-    def describe_preference(self, dm: int) -> list[str]:
-        """A decision maker's preference in words, most important first."""
-        pref = self.dms[dm].preference
-        names = list(self.options.names) if self.options else []
-        if pref.ranking is not None:
-            return [" ~ ".join(str(c) for c in tier) for tier in pref.ranking]
-        return [describe(s, names) for s in pref.statements]

@@ -7,8 +7,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from guarantor.errors import UserError
 from guarantor.negotiate.graph import Graph, IntArray
 from guarantor.negotiate.oracle import Oracle
@@ -142,8 +140,3 @@ def parse_slice(text: str, g: Graph) -> Slice:
     except ValueError:
         raise UserError(f"--vary {text!r}: write DM or DM:FIRST-LAST, e.g. Syria:1-6") from None
     return Slice(dm, a, b)
-
-
-def as_array(values: list[int]) -> IntArray:
-    """Integer array helper."""
-    return np.array(values, dtype=np.int64)
