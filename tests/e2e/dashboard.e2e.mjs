@@ -2,7 +2,7 @@
 // Playwright gives every launch a new empty profile (its own --user-data-dir).
 // Run by tests/e2e/test_e2e_dashboard.py, which starts the server and passes:
 //   DASHBOARD_URL, TOKEN_COMMISSION, TOKEN_GUARANTOR, GUARANTOR_PARTY, ARTIFACTS, CHROMIUM, REPORT_HTML
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,8 +16,13 @@ const URL = process.env.DASHBOARD_URL;
 const ART = process.env.ARTIFACTS;
 mkdirSync(ART, { recursive: true });
 
-async function open(t, { offline = false } = {}) {
-  const browser = await chromium.launch({
+// One browser for the file (a launch costs seconds); every test gets a fresh context.
+let shared = null;
+after(async () => {
+  if (shared) await (await shared).close();
+});
+function browserOnce() {
+  shared ??= chromium.launch({
     executablePath: process.env.CHROMIUM,
     args: [
       "--no-sandbox",
@@ -30,8 +35,13 @@ async function open(t, { offline = false } = {}) {
     ],
     headless: true,
   });
-  t.after(() => browser.close());
+  return shared;
+}
+
+async function open(t, { offline = false } = {}) {
+  const browser = await browserOnce();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, offline, bypassCSP: offline });
+  t.after(() => context.close());
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));

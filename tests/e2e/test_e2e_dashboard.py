@@ -134,17 +134,30 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         engine.dispose()
 
 
-@pytest.mark.parametrize("name", _names())
-def test_e2e(live: Live, name: str) -> None:
-    """One browser scenario of dashboard.e2e.mjs."""
+@pytest.fixture(scope="module")
+def results(live: Live) -> dict[str, tuple[bool, str]]:
+    """Run every browser scenario once (one node process, one browser); outcome and TAP text per test."""
     done = subprocess.run(
-        ["node", "--test", f"--test-name-pattern=^{re.escape(name)}$", str(SCRIPT)],
+        ["node", "--test", "--test-reporter=tap", str(SCRIPT)],
         env=live.env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,
         check=False,
     )
-    out = done.stdout + done.stderr
-    assert done.returncode == 0, out[-4000:]
-    assert re.search(r"^# pass 1$", done.stdout, re.M), out[-4000:]
+    out: dict[str, tuple[bool, str]] = {}
+    blocks = re.split(r"^# Subtest: ", done.stdout, flags=re.M)[1:]
+    for block in blocks:
+        name = block.splitlines()[0].strip()
+        out[name] = (bool(re.search(rf"^ok \d+ - {re.escape(name)}", block, re.M)), block)
+    if not out:
+        pytest.fail(f"the browser tests did not run:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return out
+
+
+@pytest.mark.parametrize("name", _names())
+def test_e2e(results: dict[str, tuple[bool, str]], name: str) -> None:
+    """One browser scenario of dashboard.e2e.mjs."""
+    assert name in results, f"scenario did not run: {name}"
+    ok, text = results[name]
+    assert ok, text[-4000:]
