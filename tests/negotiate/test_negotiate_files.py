@@ -366,3 +366,21 @@ def test_cli_csv_outputs() -> None:
     # with a reversible air strike the US would call it off at 5 (it prefers 4): Nash in 1 of 2
     assert by_state["5"]["nash"] == "1"
     assert "nash" not in by_state["5"]["robust"].split(";")
+
+
+def test_cli_coalition_stable_equilibria() -> None:
+    out = run_app(
+        "negotiate", "analyze", str(EXAMPLES / "elmira.yaml"), "--coalitions", "--format", "json"
+    )
+    doc = json.loads(out.stdout)
+    assert doc["coalition_stable"]["nash"] == [8, 9]  # 5 falls to MoE + Uniroyal
+    assert doc["coalition_stable"]["sim"] is None  # no options: not defined
+    moves = doc["coalition_improvements"]["5"]
+    assert moves == [
+        {
+            "coalition": ["MoE", "UR"],
+            "from": 5,
+            "to": 8,
+            "moves": [{"dm": "MoE", "from": 5, "to": 6}, {"dm": "UR", "from": 6, "to": 8}],
+        }
+    ]

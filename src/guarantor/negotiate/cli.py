@@ -174,6 +174,12 @@ def analyze_cmd(
                 str(int(g.codes[s])): [_imp_json(g, im) for im in ims]
                 for s, ims in sorted(coal.items())
             }
+            doc["coalition_stable"] = {
+                c: None
+                if (e := result.equilibria(c)) is None
+                else [int(g.codes[i]) for i in e if not coal[i]]
+                for c in cs
+            }
         emit(doc)
         return
     if fmt == Format.csv:
@@ -210,12 +216,21 @@ def analyze_cmd(
     summary.add_column("concept")
     summary.add_column("count", justify="right")
     summary.add_column("equilibria")
+    if coalitions:
+        summary.add_column("coalition-stable (no coalition improves)")
     for c in cs:
         e = result.equilibria(c)
         shown_codes = _codes(g, e if e is None else e[:LIST_MAX])
         if e is not None and len(e) > LIST_MAX:
             shown_codes += f", … (+{len(e) - LIST_MAX}; --format json lists all)"
-        summary.add_row(c.upper(), "" if e is None else str(len(e)), shown_codes)
+        extra = []
+        if coalitions:
+            stable = None if e is None else [i for i in e if not coal[i]]
+            text = _codes(g, stable if stable is None else stable[:LIST_MAX])
+            if stable is not None and len(stable) > LIST_MAX:
+                text += f", … (+{len(stable) - LIST_MAX})"
+            extra.append(text)
+        summary.add_row(c.upper(), "" if e is None else str(len(e)), shown_codes, *extra)
     out.print(summary)
     shown = [c for c in cs if result.tables[c] is not None]
     if all_states:
