@@ -54,6 +54,29 @@ class DashboardConfig:
     poll_seconds: float = 1.0  # how often the live feed looks at the ledger head
 
 
+DEFAULT_SNAPSHOTS = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
+DEFAULT_BORDER = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
+DEFAULT_AGREEMENT = "agreements/aug2025_article5_like.yaml"
+
+
+def default_config(**changes: Any) -> DashboardConfig:
+    """The dashboard over the data folder found as `guarantor demo` finds it, and the August 2025 proposal."""
+    from guarantor.demo import examples_dir
+    from guarantor.sources.locate import locate_data
+
+    data = locate_data()
+    config = DashboardConfig(
+        territory=data.file(DEFAULT_SNAPSHOTS),
+        agreement=examples_dir() / DEFAULT_AGREEMENT,
+        border=data.file(DEFAULT_BORDER),
+        data_dir=data.path,
+    )
+    for key, value in changes.items():
+        if value is not None:
+            setattr(config, key, value)
+    return config
+
+
 @dataclass
 class Prepared:
     """Everything precomputed for the browser; filled in by `DashboardData.prepare`."""

@@ -201,27 +201,21 @@ def dashboard_command(
     import uvicorn
 
     from guarantor.api.app import create_app
-    from guarantor.api.dashboard import DashboardConfig, include_dashboard
-    from guarantor.demo import examples_dir
+    from guarantor.api.dashboard import default_config, include_dashboard
     from guarantor.ledger.database import open_engine
     from guarantor.sources.locate import locate_data
 
-    data = locate_data()
-    config = DashboardConfig(
-        territory=territory or data.file(DEFAULT_SNAPSHOTS),
-        agreement=agreement or examples_dir() / "agreements" / "aug2025_article5_like.yaml",
-        events=list(events),
+    config = default_config(
+        territory=territory,
+        agreement=agreement,
+        events=list(events) or None,
         start=_date(start, "--from"),
         end=_date(end, "--to"),
-        border=data.file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"),
-        data_dir=data.path,
         tile_url=tiles,
     )
+    data = locate_data()
     engine = open_engine(database, pool_size=20)
     app = create_app(engine=engine)
     include_dashboard(app, config)
     err.print(f"dashboard on http://{host}:{port}/ (data: {data.describe()})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-DEFAULT_SNAPSHOTS = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
