@@ -7,8 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from guarantor.territory.boundaries import Units
 
@@ -36,6 +34,21 @@ _MIX = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
     dtype=np.uint64,
 )
+
+
+_EDGE_CACHE: dict[int, tuple[shapely.Geometry, tuple[NDArray[np.uint64], NDArray[np.float64]]]] = {}
+
+
+def _edges_cached(geom: shapely.Geometry) -> tuple[NDArray[np.uint64], NDArray[np.float64]]:
+    """_edges, remembered for the last few geometries (each day is compared twice in a series)."""
+    hit = _EDGE_CACHE.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    result = _edges(geom)
+    if len(_EDGE_CACHE) >= 4:
+        _EDGE_CACHE.pop(next(iter(_EDGE_CACHE)))
+    _EDGE_CACHE[id(geom)] = (geom, result)
+    return result
 
 
 def _edges(geom: shapely.Geometry) -> tuple[NDArray[np.uint64], NDArray[np.float64]]:
@@ -69,7 +82,7 @@ def changed_boxes(before: shapely.Geometry, after: shapely.Geometry) -> list[tup
     connected parts lies inside the bounding box of its own outer boundary, so it lies inside
     the box around the cluster of changed edges it belongs to. Overlapping boxes are merged.
     """
-    (ka, ea), (kb, eb) = _edges(before), _edges(after)
+    (ka, ea), (kb, eb) = _edges_cached(before), _edges_cached(after)
     seg = np.concatenate([ea[~np.isin(ka, kb)], eb[~np.isin(kb, ka)]])
     if len(seg) == 0:
         return []
@@ -93,8 +106,18 @@ def _merge_boxes(bounds: NDArray[np.float64]) -> NDArray[np.float64]:
     """Replace each group of overlapping boxes by its bounding box (one pass)."""
     boxes = shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
     left, right = shapely.STRtree(boxes).query(boxes, predicate="intersects")
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(len(boxes),) * 2)
-    count, label = connected_components(graph, directed=False)
+    # connected components by minimum-label propagation with pointer jumping (a few numpy
+    # passes; scipy's sparse graph set-up cost more than the whole search at these sizes)
+    label = np.arange(len(boxes))
+    while True:
+        new = label.copy()
+        np.minimum.at(new, left, label[right])
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    _, label = np.unique(label, return_inverse=True)
+    count = int(label.max()) + 1
     out = np.empty((count, 4), dtype=np.float64)
     out[:, :2] = np.inf
     out[:, 2:] = -np.inf
