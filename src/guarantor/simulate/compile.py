@@ -142,8 +142,11 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
         stage1 = _automatic()
     if step.procedure is not None:
         step_proc = ag.procedure(step.procedure)
-        if not stage1.label.endswith(step_proc.id):
-            stage2 = _stage(ag, design, params, step_proc.id, step_proc, step_members, math.nan)
+        within = step_proc.decides_within.hours() if step_proc.decides_within else math.nan
+        if stage1.kind == AUTOMATIC:  # the step's own procedure is the decision
+            stage1 = _stage(ag, design, params, step_proc.id, step_proc, step_members, within)
+        elif not stage1.label.endswith(step_proc.id):
+            stage2 = _stage(ag, design, params, step_proc.id, step_proc, step_members, within)
     if math.isnan(stage1.deadline_hours) and stage1.kind != AUTOMATIC:
         notes.append(
             "the agreement sets no time limit for the decision: 'in time' means within "
@@ -161,7 +164,7 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
     if not monitored:
         notes.append("no monitoring arrangement: detection by open sources and national means")
     table = plan_table(design)
-    gates = _gate_delays(ag, step.procedure, determination)
+    gates = _gate_delays(ag, step.procedure)
     parties = table.parties
     for party in parties:
         _require(params, party, design, "its pledges serve the response step")
@@ -346,9 +349,7 @@ def _determination(
     return None
 
 
-def _gate_delays(
-    ag: Agreement, step_proc: str | None, determination: Determination | None
-) -> dict[str, float]:
+def _gate_delays(ag: Agreement, step_proc: str | None) -> dict[str, float]:
     """Expected approval-gate delay (days) per party, from the step's procedure and caveats."""
     out: dict[str, float] = {}
     procs = [ag.procedure(step_proc)] if step_proc else []
