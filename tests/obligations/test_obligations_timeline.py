@@ -440,3 +440,46 @@ def test_status_only_moves_forward_in_time(hours: int) -> None:
     order = {"open": 0, "overdue": 1, "breached": 2}
     seen = [order[status_of(T0, due, None, T0 + k * H)] for k in range(0, 4 * hours + 2)]
     assert seen == sorted(seen) and seen[0] == 0 and seen[-1] == 2
+
+
+def test_replay_setups_load_and_name_their_files(examples_dir: Path, tmp_path: Path) -> None:
+    from guarantor.errors import UserError
+    from guarantor.obligations.setup import load_setup, resolve
+    from guarantor.sources.locate import DataLocation
+
+    for name in ("minsk2_ucdp.yaml", "aug2025_deepstate.yaml"):
+        path = examples_dir / "replay" / name
+        setup = load_setup(path)
+        assert setup.from_ < setup.to
+        assert resolve(setup.agreement, path, DataLocation(None, "synthetic")).exists()  # type: ignore[union-attr]
+        for ref in [*setup.events, setup.territory or ""]:
+            if ref:
+                assert ref.startswith("data:")
+                assert resolve(ref, path, DataLocation(None, "synthetic")) is None
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "schema: guarantor/replay@1\ntitle: t\nagreement: a.yaml\nfrom: 2015-02-30\nto: 2015-03-01\n"
+    )
+    with pytest.raises(UserError) as info:
+        load_setup(bad)
+    assert f"{bad}:4" in str(info.value)
+
+
+def test_replay_with_a_setup_file(shared_data: Path, examples_dir: Path) -> None:
+    out = cli(
+        "replay",
+        "--setup",
+        str(examples_dir / "replay" / "minsk2_ucdp.yaml"),
+        "--proxy-confidence",
+        "0.9",
+        "--to",
+        "2015-03-31",
+        "--format",
+        "json",
+    )
+    doc = json.loads(out)
+    assert doc["period"] == {"from": "2015-02-15", "to": "2015-03-31"}
+    assert (
+        doc["determinations"][0]["status"] == "adopted"
+        and doc["determinations"][0]["min_attribution"] == 0.9
+    )

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 UCDP = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
 BORDER = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
 DEEPSTATE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
-CONFIDENCES = (0.5, 0.7, 0.8, 0.85, 0.9, 1.0)
+MINSK_SETUP = "replay/minsk2_ucdp.yaml"
+AUGUST_SETUP = "replay/aug2025_deepstate.yaml"
 
 
 def run(ctx: DemoContext) -> None:
@@ -56,20 +57,23 @@ def run(ctx: DemoContext) -> None:
     )
 
     # (a) Minsk II-era counterfactual: how the outcome moves with the proxy confidence.
+    from guarantor.obligations.setup import load_setup
+
+    setup = load_setup(ctx.examples / MINSK_SETUP)
     table = Table(
-        title="(a) Minsk II-era guarantee (counterfactual) from 2015-02-15, UCDP to 2023-03:\n"
-        "the outcome by the analyst's DPR/LPR-to-Russia confidence",
+        title=f"(a) Minsk II-era guarantee (counterfactual) from {setup.from_}, UCDP to "
+        f"{setup.to:%Y-%m}:\nthe outcome by the analyst's DPR/LPR-to-Russia confidence",
         caption="conf: proxy confidence; consult/invoke: first reached; sanctions: first due;\n"
         "owed: party-duties opened; breached: of those, if nobody acted",
     )
     for col in ("conf", "consult", "invoke", "finding", "sanctions", "owed", "breached"):
         table.add_column(col, no_wrap=True)
     base = None
-    for conf in CONFIDENCES:
+    for conf in setup.proxy_confidences:
         res = replay(
             minsk,
-            date(2015, 2, 15),
-            date(2023, 3, 31),
+            setup.from_,
+            setup.to,
             (),
             actors.with_confidence("proxy", conf),
             geo,
@@ -137,24 +141,27 @@ def _columns(read: ReadResult) -> EventColumns:
 
 def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: Path) -> None:
     from guarantor.obligations.replay import plot, replay
+    from guarantor.obligations.setup import load_setup
     from guarantor.spec.load import load_agreement
 
     console = ctx.console
+    august = load_setup(ctx.examples / AUGUST_SETUP)
     agreement = load_agreement(aug)
     res = replay(
         agreement,
-        date(2025, 8, 15),
-        date(2026, 8, 22),
+        august.from_,
+        august.to,
         (),
         None,
         geo,
         deepstate,
-        territory_every_days=7,
+        territory_every_days=7,  # the setup reads every day; weekly keeps the demo short
         attacks_from_territory=True,
     )
     console.print(
-        "(b) August 2025 'Article 5-like' proposal in force from 2025-08-15, DeepState territory to "
-        "2026-08-22 (WEEKLY snapshots in the demo; `guarantor replay` reads every day). No event data "
+        f"(b) August 2025 'Article 5-like' proposal in force from {august.from_}, DeepState territory "
+        f"to {august.to} (WEEKLY snapshots in the demo; `guarantor replay --setup "
+        f"examples/{AUGUST_SETUP}` reads every day). No event data "
         "covers 2025-26 here, so attacks are DERIVED from the advances (one per advance, fatalities unknown)."
     )
     table = Table(title="(b) when each trigger level was first reached")

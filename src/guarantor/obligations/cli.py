@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from guarantor.errors import UserError
 from guarantor.jsonout import emit
 from guarantor.monitor.cli import (
     Format,
@@ -28,15 +29,15 @@ if TYPE_CHECKING:
 
 
 def replay_command(
-    agreement: Path = typer.Argument(..., help="Agreement YAML."),
+    agreement: Path | None = typer.Argument(None, help="Agreement YAML (or give --setup)."),
     events: list[Path] = typer.Option(
         [], "--events", help="Event files (UCDP, ACLED, guarantor .jsonl)."
     ),
     territory: Path | None = typer.Option(
         None, "--territory", help="Territory snapshots (folder or DeepState tar)."
     ),
-    start: str = typer.Option(..., "--from", help="In force from (YYYY-MM-DD)."),
-    end: str = typer.Option(..., "--to", help="Replay until (YYYY-MM-DD)."),
+    start: str | None = typer.Option(None, "--from", help="In force from (YYYY-MM-DD)."),
+    end: str | None = typer.Option(None, "--to", help="Replay until (YYYY-MM-DD)."),
     actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
     proxy_confidence: float | None = typer.Option(
         None, "--proxy-confidence", min=0, max=1, help="Override every proxy attribution."
@@ -56,10 +57,37 @@ def replay_command(
         "--attacks-from-territory",
         help="No event data: derive one attack per territorial advance (labelled as derived).",
     ),
+    setup: Path | None = typer.Option(
+        None, "--setup", help="A replay setup (examples/replay/*.yaml); options given win."
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
 ) -> None:
     """Replay history against an agreement: activations, what was owed, by when, and status."""
     err = Console(stderr=True, highlight=False)
+    every = 1
+    if setup is not None:
+        from guarantor.obligations.setup import load_setup, resolve
+        from guarantor.sources.locate import locate_data
+
+        plan, data = load_setup(setup), locate_data()
+        missing = [
+            t for t in [*plan.events, plan.territory or ""] if t and resolve(t, setup, data) is None
+        ]
+        if missing:
+            raise UserError(
+                f"the setup needs {', '.join(missing)}, absent from the data folder ({data.describe()})"
+            )
+        agreement = agreement or resolve(plan.agreement, setup, data)
+        start = start or plan.from_.isoformat()
+        end = end or plan.to.isoformat()
+        events = events or [p for t in plan.events if (p := resolve(t, setup, data)) is not None]
+        territory = territory or (resolve(plan.territory, setup, data) if plan.territory else None)
+        actors = actors or (resolve(plan.actors, setup, data) if plan.actors else None)
+        attacks_from_territory = attacks_from_territory or plan.attacks_from_territory
+        every = plan.territory_every_days
+        err.print(f"setup: {plan.title}")
+    if agreement is None or start is None or end is None:
+        raise UserError("give an AGREEMENT, --from and --to (or a --setup file that has them)")
     actor_map = load_actors(actors)
     if proxy_confidence is not None:
         actor_map = actor_map.with_confidence("proxy", proxy_confidence)
@@ -77,6 +105,7 @@ def replay_command(
             acts,
             err,
             attacks_from_territory,
+            every,
         )
     _report(result, acts, plot_path, fmt, why_not, err)
 
@@ -94,6 +123,7 @@ def _run(
     acts: Path | None,
     err: Console,
     attacks_from_territory: bool = False,
+    territory_every_days: int = 1,
 ) -> ReplayResult:
     from guarantor.obligations.acts import load_acts
     from guarantor.obligations.replay import replay
@@ -109,6 +139,7 @@ def _run(
         load_acts(acts) if acts else None,
         progress=lambda m: err.print(m),
         attacks_from_territory=attacks_from_territory,
+        territory_every_days=territory_every_days,
     )
 
 
