@@ -385,6 +385,7 @@ async function main() {
     return;
   }
   state.config = config;
+  performance.mark("config-loaded");
   notice("");
   if (config.errors.length) showError(new Error(config.errors.join(" · ")));
   if (config.agreement) $("agreement-title").textContent = config.agreement.title;
@@ -413,6 +414,7 @@ async function main() {
     await border;
     notice("No territory snapshots are loaded.");
   }
+  performance.mark("first-render");
   document.body.dataset.ready = "1";
   drawChart();
   loadEvidence();
