@@ -159,6 +159,11 @@ class Server:
                 return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=30)
@@ -198,9 +203,11 @@ def bench_reads(
             ("health (1 DB query)", "/health"),
         ):
             run_load(server.port, [[_get(path, tokens["observer"])] * 20])  # warm up (cache, pool)
+            cpu0 = server.cpu_seconds()
             res = run_load(
                 server.port, [[_get(path, tokens["observer"])] * per_conn for _ in range(conns)]
             )
+            res["server_cpu_ms"] = (server.cpu_seconds() - cpu0) * 1000 / res["requests"]
             rows.append({"db": label, "endpoint": name, **res})
         for r in rows:
             r["server_peak_mb"] = server.peak_mb()
@@ -219,7 +226,9 @@ def bench_http_writes(
             [_post("/v1/events", tokens["monitor"], f'{{"party":"Monitor","payload":{{"c":{c},"i":{i},"t":"{tag}"}}}}') for i in range(per_conn)]
             for c in range(conns)
         ]  # fmt: skip
+        cpu0 = server.cpu_seconds()
         res = run_load(server.port, per)
+        res["server_cpu_ms"] = (server.cpu_seconds() - cpu0) * 1000 / res["requests"]
         return {
             "db": label,
             "what": "chained, HTTP POST /v1/events",
@@ -283,6 +292,40 @@ def bench_library_writes(
     return {"db": label, "what": what, "requests": n, "rps": n / elapsed, "chain_ok": ok}
 
 
+def app_cpu_per_request(url: str, token: str, n: int) -> dict[str, float]:
+    """CPU per request of the ASGI app alone, in-process (no sockets, no HTTP parsing): load-independent."""
+    from guarantor.api.app import create_app
+
+    app = create_app(url)
+    out: dict[str, float] = {}
+    for name, path, query in (("summary", "/v1/summary", b"by=group"), ("health", "/health", b"")):
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
+            "root_path": "", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
+            "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())],
+        }  # fmt: skip
+
+        async def call(scope: dict[str, Any] = scope) -> None:
+            async def receive() -> dict[str, Any]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(_message: dict[str, Any]) -> None:
+                return None
+
+            await app(scope, receive, send)
+
+        async def loop(k: int) -> None:
+            for _ in range(k):
+                await call()
+
+        asyncio.run(loop(50))
+        t0 = time.process_time()
+        asyncio.run(loop(n))
+        out[name] = (time.process_time() - t0) * 1000 / n
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -312,30 +355,42 @@ def main() -> None:
             )
             results_w.append(bench_http_writes(url, label, tokens, w_threads, w_per))
             results_w.append(bench_library_writes(url, label, w_threads, w_per, chained=False))
+            if label == "SQLite":
+                app_cpu = app_cpu_per_request(url, tokens["observer"], 500 if args.quick else 3000)
     finally:
         with admin.connect() as c:
             c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         tmp.cleanup()
     print("\nreads over HTTP (loopback, one uvicorn worker)")
     print(
-        f"{'db':<11} {'endpoint':<20} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'srv MB':>7} {'gen MB':>7}  statuses"
+        f"{'db':<11} {'endpoint':<20} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'srv MB':>7} {'gen MB':>7} {'srv CPU ms/req':>15}  statuses"
     )
     for r in results_r:
         print(f"{r['db']:<11} {r['endpoint']:<20} {r['requests']:>7} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-              f"{r['server_peak_mb']:>7.0f} {r['generator_peak_mb']:>7.0f}  {r['statuses']}")  # fmt: skip
+              f"{r['server_peak_mb']:>7.0f} {r['generator_peak_mb']:>7.0f} {r['server_cpu_ms']:>15.2f}  {r['statuses']}")  # fmt: skip
     for label in ("SQLite", "PostgreSQL"):
         s, _records, h = (r for r in results_r if r["db"] == label)
-        print(f"  {label}: summary/health throughput ratio {s['rps'] / h['rps']:.2f}")
+        print(f"  {label}: summary/health throughput ratio {s['rps'] / h['rps']:.2f}; summary capacity of one "
+              f"free core from server CPU per request: {1000 / s['server_cpu_ms']:.0f} req/s")  # fmt: skip
     print("\nwrites")
-    print(f"{'db':<11} {'what':<46} {'records':>8} {'rec/s':>8} {'p99 ms':>8}  chain")
+    print(
+        f"{'db':<11} {'what':<46} {'records':>8} {'rec/s':>8} {'p99 ms':>8} {'srv CPU ms/rec':>15}  chain"
+    )
     for r in results_w:
         p99 = f"{r['p99_ms']:8.2f}" if "p99_ms" in r else f"{'':>8}"
+        cpu = f"{r['server_cpu_ms']:15.2f}" if "server_cpu_ms" in r else f"{'':>15}"
         extra = r.get("chain_ok", r.get("statuses"))
-        print(f"{r['db']:<11} {r['what']:<46} {r['requests']:>8} {r['rps']:>8.0f} {p99}  {extra}")
+        print(
+            f"{r['db']:<11} {r['what']:<46} {r['requests']:>8} {r['rps']:>8.0f} {p99} {cpu}  {extra}"
+        )
     for label in ("SQLite", "PostgreSQL"):
         chained, _batched, http, plain = (r for r in results_w if r["db"] == label)
         print(f"  {label}: chained/plain ratio {chained['rps'] / plain['rps']:.2f} (library), "
               f"{http['rps'] / plain['rps']:.2f} (HTTP)")  # fmt: skip
+    print(
+        f"\nASGI app alone, in-process (SQLite): {app_cpu['summary']:.3f} ms CPU per summary request "
+        f"(≈ {1000 / app_cpu['summary']:.0f} req/s per free core), {app_cpu['health']:.3f} ms per health request"
+    )
     print(
         f"load average after: {os.getloadavg()[0]:.1f} (other work on this shared machine makes figures noisy)"
     )
