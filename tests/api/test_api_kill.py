@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from guarantor.ledger.access import Role, add_party, issue_token
@@ -65,6 +66,7 @@ def _server(db_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[byte
             proc.wait(timeout=20)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_writes_then_restart(engine: Engine, db_url: str, tmp_path: Path) -> None:
     add_party(engine, "France")
     token = issue_token(engine, "France", Role.monitor)

@@ -52,6 +52,7 @@ def test_payload_without_canonical_form_is_refused(engine: Engine) -> None:
     assert head(engine)[0] == 0
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_writers_lose_and_duplicate_nothing(engine: Engine) -> None:
     writers, per_writer, batch = 20, 1000, 50
     errors: list[BaseException] = []
