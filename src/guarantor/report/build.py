@@ -62,6 +62,8 @@ def build_report(req: ReportRequest, progress: Progress | None = None) -> tuple[
     sections.append(negotiation_section(req.negotiation))
     say("design comparison")
     sections.append(design_section(req.simulation, req.trials, req.seed, req.data))
+    if req.note:
+        subtitle = f"{req.note} | {subtitle}"
     page = assemble(title, subtitle, sections, req.describe(), __version__, req.timestamp)
     return page, sections
 

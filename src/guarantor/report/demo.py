@@ -43,6 +43,7 @@ def run(ctx: DemoContext) -> None:
         extra["data"] = (
             "SYNTHETIC scenario (Synthland, 30 days from 2030-01-01): no real data found"
         )
+        req.note = "SYNTHETIC DATA: " + extra["data"]
     else:
         req.territory = data.file(SNAPSHOTS)
         req.border = data.file(BORDER)

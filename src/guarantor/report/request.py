@@ -28,6 +28,7 @@ class ReportRequest:
     trials: int = 2000  # else the designs are simulated here with this many trials
     seed: int = 2026
     data: Path | None = None  # the real data folder (calibration, GDP), if any
+    note: str | None = None  # shown under the title, e.g. that the data are SYNTHETIC
     timestamp: str | None = None  # printed only when asked for (reports are byte-identical)
 
     def describe(self) -> list[str]:
