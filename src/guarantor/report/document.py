@@ -92,7 +92,7 @@ _TEMPLATE = jinja2.Environment(autoescape=True, keep_trailing_newline=True).from
 CSS = """
 :root{--ink:#1a1a1a;--muted:#555;--rule:#d0d0d0;--ok:#00745a;--bad:#b03a00;--warn:#8a5a00}
 *{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);max-width:78em;margin:0 auto;padding:1em 1.5em;line-height:1.45}
+body{font-family:"DejaVu Sans",system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);max-width:78em;margin:0 auto;padding:1em 1.5em;line-height:1.45}
 h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.35em;border-bottom:2px solid var(--ink);padding-bottom:.2em;margin-top:2em}
 h3{font-size:1.1em;margin-top:1.4em}
 .lead{color:var(--muted);margin:.2em 0 1em}.meta{color:var(--muted);font-size:.85em}
