@@ -184,7 +184,8 @@ class _Tracker:
         if area > inc.area_km2:
             inc.area_km2 = area
             inc.largest = extent
-        if area != inc._last_area:  # an unchanged extent has the same depth as yesterday
+        # an extent whose area moved by less than 1,000 m² (overlay round-off) keeps its depth
+        if abs(area - inc._last_area) > 1e-3:
             inc.max_depth_km = max(inc.max_depth_km, self._depth_km(inc, extent))
             inc._last_area = area
 
