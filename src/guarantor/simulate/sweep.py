@@ -6,6 +6,7 @@ import contextlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,12 +97,21 @@ class SweepResult:
             "seed": self.seed,
             "trials": self.trials,
             "designs": [r.summary() for r in self.results],
-            "parameters_file": self.params.file,
+            "parameters_file": _shown(self.params.file),
             "parameters_sha256": self.params.digest,
             "version": __version__,
             "chunk_trials": CHUNK_TRIALS,
             "calibration": self.calibration,
         }
+
+
+def _shown(file: str) -> str:
+    """A path inside the checkout as a relative path, so results do not depend on where it is."""
+    root = Path(__file__).resolve().parents[3]
+    try:
+        return Path(file).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return file
 
 
 def _r(x: float) -> float:
