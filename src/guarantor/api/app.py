@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -195,6 +196,21 @@ def create_app(
                 f"this token belongs to {who.party!r}; it cannot write records of {body.party!r}",
             )
 
+    def new_record(
+        kind: str, body: Write, payload: dict[str, Any], key: str | None, refs: tuple[int, ...]
+    ) -> NewRecord:
+        stored_key = (
+            key if key is not None else (f"api/{body.party}/{body.key}" if body.key else None)
+        )
+        return NewRecord(
+            kind=kind,
+            party=body.party,
+            payload=payload,
+            refs=tuple(dict.fromkeys((*body.refs, *refs))),
+            key=stored_key,
+            signature=body.signature,
+        )
+
     def write(
         kind: str,
         body: Write,
@@ -204,19 +220,24 @@ def create_app(
         key: str | None = None,
         refs: tuple[int, ...] = (),
     ) -> WriteResult:
-        stored_key = (
-            key if key is not None else (f"api/{body.party}/{body.key}" if body.key else None)
-        )
-        rec = NewRecord(
-            kind=kind,
-            party=body.party,
-            payload=payload,
-            refs=tuple(dict.fromkeys((*body.refs, *refs))),
-            key=stored_key,
-            signature=body.signature,
-        )
+        """Append through the group-commit writer, from a thread-pool handler."""
+        rec = new_record(kind, body, payload, key, refs)
         try:
             stored, created = state.writer.submit(rec).result(timeout=WRITE_TIMEOUT_SECONDS)
+        finally:
+            state.wrote()
+        response.status_code = 201 if created else 200
+        return WriteResult(record=_out(stored), created=created)
+
+    async def write_async(
+        kind: str, body: Write, payload: dict[str, Any], response: Response
+    ) -> WriteResult:
+        """Append through the group-commit writer without holding a thread-pool thread."""
+        rec = new_record(kind, body, payload, None, ())
+        try:
+            stored, created = await asyncio.wait_for(
+                asyncio.wrap_future(state.writer.submit(rec)), WRITE_TIMEOUT_SECONDS
+            )
         finally:
             state.wrote()
         response.status_code = 201 if created else 200
@@ -387,9 +408,9 @@ def create_app(
         )
 
     def generic(kind: Kind, summary_text: str) -> None:
-        def handler(who: Auth, body: GenericWrite, response: Response) -> WriteResult:
+        async def handler(who: Auth, body: GenericWrite, response: Response) -> WriteResult:
             check_writer(who, kind, body)
-            return write(kind, body, body.payload, response)
+            return await write_async(kind, body, body.payload, response)
 
         handler.__doc__ = summary_text
         app.post(
@@ -407,10 +428,10 @@ def create_app(
     generic(Kind.plan, "Record a response plan (commission).")
 
     @app.post("/v1/acts", response_model=WriteResult, status_code=201, tags=["records"])
-    def post_act(who: Auth, body: ActWrite, response: Response) -> WriteResult:
+    async def post_act(who: Auth, body: ActWrite, response: Response) -> WriteResult:
         """Record an act by the party itself, e.g. consultation_requested (beneficiary), consultation_held."""
         check_writer(who, Kind.act, body)
-        return write(Kind.act, body, {**body.payload, "act": body.act}, response)
+        return await write_async(Kind.act, body, {**body.payload, "act": body.act}, response)
 
     def flow_endpoint(path: str, kind: Kind, text: str) -> None:
         def handler(who: Auth, body: FlowWrite, response: Response) -> WriteResult:
