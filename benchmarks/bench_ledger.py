@@ -135,6 +135,7 @@ class Server:
             "-m",
             "guarantor.cli",
             "serve",
+            "--no-dashboard",
             "--database",
             url,
             "--port",

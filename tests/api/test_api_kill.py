@@ -39,6 +39,7 @@ def _server(db_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[byte
                 "-m",
                 "guarantor.cli",
                 "serve",
+                "--no-dashboard",
                 "--database",
                 db_url,
                 "--port",

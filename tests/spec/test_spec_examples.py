@@ -36,6 +36,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "paris_declaration_2026.yaml": [("GT111", 8)],
     "paris_declaration_2026_draft.yaml": [("GT111", 9)],
     "aug2025_article5_like.yaml": [("GT111", 8)],
+    "minsk2_era_guarantee.yaml": [("GT111", 12)],
 }
 
 
@@ -57,6 +58,11 @@ def test_budapest_fails_for_the_documented_reasons(examples_dir: Path) -> None:
     assert {"GT113", "GT102", "GT103", "GT104", "GT108"} <= codes
     veto = next(f for f in findings if f.code == "GT102")
     assert "RU" in veto.message and "unsc" in veto.message
+
+
+def test_every_example_has_reviewed_findings(examples_dir: Path) -> None:
+    """A new example must be added to EXPECTED, with its findings reviewed."""
+    assert {p.name for p in _agreements(examples_dir)} == set(EXPECTED)
 
 
 def test_every_example_loads_and_validates_against_schema(examples_dir: Path) -> None:

@@ -27,8 +27,13 @@ def serve(
         1 << 20, "--max-body", min=1024, help="Largest request body in bytes."
     ),
     log_level: str = typer.Option("warning", "--log-level"),
+    dashboard: bool = typer.Option(
+        True,
+        "--dashboard/--no-dashboard",
+        help="Serve the web dashboard at / (default) or the API alone.",
+    ),
 ) -> None:
-    """Serve the ledger API (OpenAPI document at /openapi.json, docs at /docs)."""
+    """Serve the API (OpenAPI at /openapi.json, docs at /docs) and the dashboard at /."""
     import uvicorn
 
     from guarantor.api.app import create_app
@@ -38,8 +43,14 @@ def serve(
     err.print(
         f"guarantor API on http://{host}:{port}, database {engine.url.render_as_string(hide_password=True)}"
     )
+    api = create_app(engine=engine, max_body_bytes=max_body)
+    if dashboard:
+        from guarantor.api.dashboard import default_config, include_dashboard
+
+        include_dashboard(api, default_config())
+        err.print(f"dashboard on http://{host}:{port}/ (it prepares its data in the background)")
     uvicorn.run(
-        create_app(engine=engine, max_body_bytes=max_body),
+        api,
         host=host,
         port=port,
         log_level=log_level,
