@@ -21,7 +21,7 @@ MIP_GAP = 1e-6  # relative gap at which HiGHS may call the coverage optimum prov
 # Fairness is proven to within 1 % of the optimal deviation (or EUR 1 m; values are in EUR bn)
 # and cost to within 0.01 %: the catalogue's values are indicative planning weights, so finer
 # fairness differences mean nothing, and proving them takes branch and bound minutes, not
-# seconds (measured: benchmarks/README-respond.md).
+# seconds (measured: benchmarks/README.md).
 FAIR_REL_GAP = 1e-2
 COST_REL_GAP = 1e-4
 LATER_ABS_GAP = 1e-3
