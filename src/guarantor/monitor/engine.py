@@ -20,6 +20,7 @@ import orjson
 from numpy.typing import NDArray
 
 from guarantor.errors import Location, UserError
+from guarantor.fileio import write_atomic as atomic_write
 from guarantor.model import Agreement
 from guarantor.model.triggers import LEVEL_ORDER, Level
 from guarantor.monitor.actors import ActorMap
@@ -27,7 +28,6 @@ from guarantor.monitor.columns import EventColumns, day_number, day_start
 from guarantor.monitor.geography import Geography
 from guarantor.monitor.incidents import Incident
 from guarantor.monitor.plan import Leaf, Node, Plan, compile_plan
-from guarantor.sources.events_read import atomic_write
 
 EVIDENCE_PER_DAY = 5  # event ids kept per leaf and day (the counts are always complete)
 EVIDENCE_SHOWN = 12  # ids listed on one activation

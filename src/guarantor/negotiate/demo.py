@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.rule import Rule
 from rich.table import Table
 
+from guarantor.fileio import write_atomic
 from guarantor.jsonout import dumps
 from guarantor.negotiate.analysis import analyse
 from guarantor.negotiate.coalition import status_quo_paths
@@ -38,13 +36,6 @@ DEAL = (
     "eu_accession",
     "eu_sanctions",
 )
-
-
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def taken(g: Graph, i: int) -> str:
@@ -145,8 +136,8 @@ def run(ctx: DemoContext) -> None:
 
     out = ctx.out / "negotiate"
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "ukraine-2025-analysis.json", dumps(result.to_json()))
-    _write(out / "ukraine-2025-sensitivity.json", dumps(sens))
+    write_atomic(out / "ukraine-2025-analysis.json", dumps(result.to_json()))
+    write_atomic(out / "ukraine-2025-sensitivity.json", dumps(sens))
     write_gmcr(conflict, out / "ukraine-2025.gmcr")
     console.print(
         f"wrote {out}/ukraine-2025-analysis.json, -sensitivity.json and .gmcr (opens in GMCR+)"

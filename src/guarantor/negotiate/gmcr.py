@@ -9,8 +9,6 @@ ordered state numbers (1 = lowest feasible decimal code) best first, with ties a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import numpy as np
 import yaml
 
 from guarantor.errors import Location, UserError
+from guarantor.fileio import write_atomic
 from guarantor.negotiate.conditions import Expr, conjunction, disjunction, literal
 from guarantor.negotiate.conflict import Conflict, DecisionMaker, Preference
 from guarantor.negotiate.graph import OptionInfo
@@ -405,12 +404,4 @@ def to_gmcr(conflict: Conflict) -> dict[str, Any]:
 def write_gmcr(conflict: Conflict, path: Path) -> None:
     """Write a `.gmcr` file atomically (temp file, then rename)."""
     text = json.dumps(to_gmcr(conflict), indent=2, sort_keys=True) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)

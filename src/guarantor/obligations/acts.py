@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from guarantor.errors import UserError
-from guarantor.spec.yamlpos import parse_text, read_text
+from guarantor.spec.load import load_yaml_model
 
 ActKind = Literal[
     "request",
@@ -87,13 +86,5 @@ class ActLog:
 
 def load_acts(path: Path) -> ActLog:
     """Read acts from YAML (`schema: guarantor/acts@1`, `acts: [...]`); errors give file:line:column."""
-    positioned = parse_text(read_text(path), str(path))
-    try:
-        parsed = ActsFile.model_validate(positioned.data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise UserError(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
-            positioned.locate(tuple(err["loc"])),
-        ) from None
+    parsed, _ = load_yaml_model(path, ActsFile)
     return ActLog(tuple(sorted(parsed.acts, key=lambda a: (a.time, a.kind, a.party))))

@@ -191,7 +191,7 @@ def plot(result: ReplayResult, path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from guarantor.sources.events_read import atomic_write
+    from guarantor.fileio import write_atomic as atomic_write
 
     days = result.monitor.days
     x = np.array([result.start + timedelta(days=i) for i in range(days)])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from guarantor.errors import Location, UserError
 from guarantor.sources.locate import DataLocation
-from guarantor.spec.yamlpos import parse_text, read_text
+from guarantor.spec.load import load_yaml_model
 
 SETUP_SCHEMA = "guarantor/replay@1"
 
@@ -34,15 +34,7 @@ class ReplaySetup(BaseModel):
 
 def load_setup(path: Path) -> ReplaySetup:
     """Read a replay setup; errors name file:line:column."""
-    positioned = parse_text(read_text(path), str(path))
-    try:
-        setup = ReplaySetup.model_validate(positioned.data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise UserError(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
-            positioned.locate(tuple(err["loc"])),
-        ) from None
+    setup, _ = load_yaml_model(path, ReplaySetup)
     if setup.schema_ != SETUP_SCHEMA:
         raise UserError(
             f"schema is {setup.schema_!r}, expected {SETUP_SCHEMA!r}", Location(str(path))

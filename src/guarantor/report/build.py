@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from guarantor import __version__
 from guarantor.errors import UserError
+from guarantor.fileio import write_atomic
 from guarantor.report.document import Section, assemble
 from guarantor.report.request import ReportRequest
 
@@ -66,22 +65,6 @@ def build_report(req: ReportRequest, progress: Progress | None = None) -> tuple[
         subtitle = f"{req.note} | {subtitle}"
     page = assemble(title, subtitle, sections, req.describe(), __version__, req.timestamp)
     return page, sections
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file through a temporary file in the same folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_report(req: ReportRequest, out: Path, progress: Progress | None = None) -> list[Section]:

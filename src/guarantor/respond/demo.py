@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from guarantor.fileio import write_atomic
 from guarantor.jsonout import dumps
 from guarantor.model import Agreement
 from guarantor.respond.catalogue import default_catalogue
@@ -21,18 +19,6 @@ CASES: tuple[tuple[str, str, str], ...] = (
     ("aug2025_article5_like.yaml", "military-response", "August 2025 'Article 5-like' proposal"),
     ("paris_declaration_2026.yaml", "mnf-deterrence", "Paris Declaration 2026"),
 )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _depends_on(agreement: Agreement, pledge_id: str) -> list[str]:
@@ -83,7 +69,7 @@ def run(ctx: DemoContext) -> None:
         for plan in plans:
             console.print(f"  fair shares {plan.label}: {fair_share_line(plan)}")
         out = ctx.out / "respond" / f"{loaded.agreement.id}.{step}.compare.json"
-        _write_atomic(out, dumps(comparison_json(plans)))
+        write_atomic(out, dumps(comparison_json(plans)))
         ctx.results[f"respond:{loaded.agreement.id}"] = {
             "with_us_pct": round(with_us.coverage_pct, 2),
             "without_us_pct": round(without.coverage_pct, 2),

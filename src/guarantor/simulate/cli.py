@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from guarantor.errors import UserError
+from guarantor.fileio import write_atomic
 from guarantor.jsonout import dumps, emit
 from guarantor.simulate.engine import CHUNK_TRIALS
 from guarantor.simulate.run import DEFAULT_DESIGNS, prepare, simulate
@@ -37,18 +36,6 @@ def _progress(what: str) -> Progress:
         console=_err,
         transient=True,
     )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def simulate_command(
@@ -111,7 +98,7 @@ def simulate_command(
     _err.print(f"ran on {result.executor}")
     doc = result.to_json()
     if out is not None:
-        _write_atomic(out, dumps(doc))
+        write_atomic(out, dumps(doc))
         _err.print(f"results written to {out}")
     if plots is not None:
         from guarantor.simulate.plots import distributions

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import orjson
 
 from guarantor.errors import Location, UserError
+from guarantor.fileio import write_atomic
 from guarantor.sources import events_acled, events_jsonl, events_ucdp
 from guarantor.sources.events_schema import Event, Quarantined, ReadResult
 from guarantor.sources.events_text import LineStats, csv_records, iter_lines, sniff_delimiter
@@ -197,26 +196,6 @@ def by_month(events: Iterable[Event]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a whole file or nothing: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 def write_quarantine(records: Iterable[Quarantined], path: Path) -> None:
     """The quarantine file: one CSV row per bad input row (file, row, reason, raw)."""
     buffer = io.StringIO()
@@ -224,14 +203,14 @@ def write_quarantine(records: Iterable[Quarantined], path: Path) -> None:
     writer.writerow(["file", "row", "reason", "raw"])
     for q in sorted(records, key=lambda q: (q.file, q.row, q.reason)):
         writer.writerow([q.file, q.row, q.reason, q.raw])
-    atomic_write(path, buffer.getvalue().encode())
+    write_atomic(path, buffer.getvalue().encode())
 
 
 def write_jsonl(events: Iterable[Event], path: Path) -> None:
     """Events in the project's JSON-lines schema, sorted by start, source and id."""
     ordered = sorted(events, key=lambda e: (e.start, e.source, e.source_id))
     data = b"".join(orjson.dumps(e.to_json(), option=orjson.OPT_SORT_KEYS) + b"\n" for e in ordered)
-    atomic_write(path, data)
+    write_atomic(path, data)
 
 
 def ingest(paths: Iterable[Path], store: Path) -> tuple[ReadResult, int]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,6 +12,7 @@ from typing import Any
 import httpx
 
 from guarantor.errors import Location, UserError
+from guarantor.fileio import write_atomic
 
 # cyterat/deepstate-map-data publishes one GeoJSON per day under data/.
 DEFAULT_DAILY_BASE = "https://raw.githubusercontent.com/cyterat/deepstate-map-data/main/data"
@@ -42,19 +41,6 @@ class FetchReport:
             "missing": len(self.missing),
             "missing_files": self.missing,
         }
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write a file completely or not at all."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _get(client: httpx.Client, url: str) -> bytes | None:
@@ -107,7 +93,7 @@ def fetch_daily(
                             "downloaded file is not a GeoJSON FeatureCollection; nothing written",
                             Location(f"{base_url.rstrip('/')}/{name}"),
                         )
-                    _write_atomic(target, body)
+                    write_atomic(target, body)
                     report.downloaded.append(name)
             if step:
                 step(i + 1, len(days))
@@ -142,7 +128,7 @@ def fetch_archive(
     if body is None:
         report.missing.append(relative)
         return report
-    _write_atomic(target, body)
+    write_atomic(target, body)
     report.downloaded.append(relative)
     if step:
         step(1, 1)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from guarantor.errors import UserError
+from guarantor.fileio import write_atomic
 from guarantor.jsonout import emit
 from guarantor.model import Agreement
 from guarantor.spec.check import check_files
@@ -37,19 +36,6 @@ class TextFormat(StrEnum):
 
     md = "md"
     html = "html"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to `path` through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def schema_command() -> None:

@@ -7,7 +7,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,6 +18,8 @@ from guarantor.spec.references import check_references
 from guarantor.spec.yamlpos import Positioned, parse_text, read_text
 
 MAX_REPORTED_ERRORS = 8
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -88,13 +90,25 @@ def load_agreement(path: Path | str) -> Agreement:
     return load_spec(path, strict=True).agreement
 
 
+def load_yaml_model(path: Path | str, model: type[M]) -> tuple[M, Positioned]:
+    """Load any YAML file of the project into a pydantic model; errors name file:line:column."""
+    p = Path(path)
+    source = parse_text(read_text(p), str(p))
+    try:
+        return model.model_validate(source.data), source
+    except ValidationError as exc:
+        raise _translate(exc, source, model) from None
+
+
 def _kind_name(pyname: str) -> str:
     return {"list": "list", "str": "plain text", "int": "number", "float": "number"}.get(
         pyname, pyname
     )
 
 
-def _translate(exc: ValidationError, source: Positioned) -> UserError:
+def _translate(
+    exc: ValidationError, source: Positioned, root: type[BaseModel] = Agreement
+) -> UserError:
     messages: list[tuple[Location, str]] = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -103,7 +117,7 @@ def _translate(exc: ValidationError, source: Positioned) -> UserError:
         dotted = _dotted(loc, source)
         if etype == "extra_forbidden":
             key = str(loc[-1])
-            allowed = _allowed_keys(loc[:-1])
+            allowed = _allowed_keys(loc[:-1], root)
             text = f"unknown key {key!r} in {dotted.rsplit('.', 1)[0] or 'the top level'}"
             if allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
@@ -144,9 +158,9 @@ def _dotted(loc: tuple[Any, ...], source: Positioned) -> str:
     return text or "the top level"
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel] = Agreement) -> list[str]:
     """The keys the model accepts at a pydantic error location (best effort)."""
-    current: Any = Agreement
+    current: Any = root
     for step in loc:
         current = _step(current, step)
         if current is None:
