@@ -447,7 +447,7 @@ def test_replay_setups_load_and_name_their_files(examples_dir: Path, tmp_path: P
     from guarantor.obligations.setup import load_setup, resolve
     from guarantor.sources.locate import DataLocation
 
-    for name in ("minsk2_ucdp.yaml", "aug2025_deepstate.yaml"):
+    for name in ("minsk2_ucdp.yaml", "aug2025_territory_replay.yaml"):
         path = examples_dir / "replay" / name
         setup = load_setup(path)
         assert setup.from_ < setup.to

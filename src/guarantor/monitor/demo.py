@@ -24,7 +24,7 @@ UCDP = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
 BORDER = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
 DEEPSTATE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
 MINSK_SETUP = "replay/minsk2_ucdp.yaml"
-AUGUST_SETUP = "replay/aug2025_deepstate.yaml"
+AUGUST_SETUP = "replay/aug2025_territory_replay.yaml"
 
 
 def run(ctx: DemoContext) -> None:
