@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,12 +12,12 @@ import httpx
 
 from guarantor.errors import Location, UserError
 from guarantor.fileio import write_atomic
+from guarantor.sources.geojson_snapshot import FC_RE
 
 # cyterat/deepstate-map-data publishes one GeoJSON per day under data/.
 DEFAULT_DAILY_BASE = "https://raw.githubusercontent.com/cyterat/deepstate-map-data/main/data"
 DAILY_NAME = "deepstatemap_data_{:%Y%m%d}.geojson"
 DAILY_FOLDER = Path("frontline") / "cyterat_daily"
-_FC_RE = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
 
 StepFn = Callable[[int, object], None]
 
@@ -84,14 +83,15 @@ def fetch_daily(
             if target.exists():
                 report.cached += 1
             else:
-                body = _get(client, f"{base_url.rstrip('/')}/{name}")
+                url = f"{base_url.rstrip('/')}/{name}"
+                body = _get(client, url)
                 if body is None:
                     report.missing.append(name)
                 else:
-                    if not _FC_RE.search(body[:512]):
+                    if not FC_RE.search(body[:512]):
                         raise UserError(
                             "downloaded file is not a GeoJSON FeatureCollection; nothing written",
-                            Location(f"{base_url.rstrip('/')}/{name}"),
+                            Location(url),
                         )
                     write_atomic(target, body)
                     report.downloaded.append(name)

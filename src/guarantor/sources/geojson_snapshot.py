@@ -30,7 +30,7 @@ LAYER_ALIASES: Mapping[str, str] = {
     "geoJSON.territories.crimea": "Occupied Crimea",
 }
 
-_FC_RE = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
+FC_RE = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
@@ -109,7 +109,7 @@ def parse_snapshot_document(
     extent: tuple[float, float, float, float] = UKRAINE_BBOX,
 ) -> ParsedSnapshot:
     """Parse a FeatureCollection into the union of its polygonal features (layers: raw dumps only)."""
-    if layers is None and border is None and _FC_RE.search(data[:512]):
+    if layers is None and border is None and FC_RE.search(data[:512]):
         fast = _parse_fast(data, file, extent)
         if fast is not None:
             return fast

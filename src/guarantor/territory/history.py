@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,10 +54,6 @@ class TerritoryHistory:
     unit_gained: NDArray[np.float64] | None = None
     unit_lost: NDArray[np.float64] | None = None
     stats: HistoryStats = field(default_factory=HistoryStats)
-
-    def index_at(self, when: datetime) -> int:
-        """Index of the last record at or before a time (-1 if none)."""
-        return bisect.bisect_right([r.taken_at for r in self.records], when) - 1
 
 
 class _Geometries:

@@ -20,7 +20,7 @@ from guarantor.territory.boundaries import (
     load_border,
     load_units,
 )
-from guarantor.territory.changes import Change, areas_by_unit, gross_change
+from guarantor.territory.changes import areas_by_unit
 from guarantor.territory.geodesy import geodesic_area_km2, share_pct, to_plane
 
 CYTERAT_GLOB = "frontline/deepstate_cyterat_daily_*.tar.xz"
@@ -101,20 +101,6 @@ def measure_on(series: SnapshotSeries, when: datetime, options: ReadOptions) -> 
     """The geodesic control area of the snapshot at or before a time."""
     entry = series.at_or_before(when)
     return Measured(entry, geodesic_area_km2(entry.parsed(options).geometry))
-
-
-def change_between(
-    series: SnapshotSeries, start: datetime, end: datetime, options: ReadOptions
-) -> tuple[SnapshotEntry, SnapshotEntry, Change]:
-    """Gross gain and loss between the snapshots at or before two times."""
-    if end < start:
-        raise UserError(f"--to {end.date()} is before --from {start.date()}")
-    a, b = series.at_or_before(start), series.at_or_before(end)
-    return (
-        a,
-        b,
-        gross_change(to_plane(a.parsed(options).geometry), to_plane(b.parsed(options).geometry)),
-    )
 
 
 def by_unit_on(
