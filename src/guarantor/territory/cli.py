@@ -149,6 +149,7 @@ BorderOpt = typer.Option(
     help="GeoJSON of the beneficiary's border (default: Natural Earth in the data folder).",
 )
 AtOpt = typer.Option(None, "--at", help="Time of a single GeoJSON whose name carries no date.")
+BoundariesOpt = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder).")
 
 
 @app.command("area")
@@ -252,9 +253,7 @@ def by_unit_command(
 @app.command("history")
 def history_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
-    boundaries: Path | None = typer.Option(
-        None, "--boundaries", help="GeoJSON of units (default: data folder)."
-    ),
+    boundaries: Path | None = BoundariesOpt,
     cache: Path | None = typer.Option(
         None, "--cache", help="Cache file (default ~/.cache/guarantor/territory.sqlite)."
     ),
@@ -321,9 +320,7 @@ def violations_command(
         False, "--all", help="Also list unconfirmed (transient) incidents."
     ),
     map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the incidents."),
-    boundaries: Path | None = typer.Option(
-        None, "--boundaries", help="GeoJSON of units (default: data folder)."
-    ),
+    boundaries: Path | None = BoundariesOpt,
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
@@ -416,9 +413,7 @@ def swap_command(
     troops_per_km: float | None = typer.Option(
         None, "--troops-per-km", help="Force needed per km of contact line."
     ),
-    boundaries: Path | None = typer.Option(
-        None, "--boundaries", help="GeoJSON of units (default: data folder)."
-    ),
+    boundaries: Path | None = BoundariesOpt,
     places: Path | None = typer.Option(
         None, "--places", help="CSV of places (name, latitude, longitude, population)."
     ),
@@ -432,10 +427,9 @@ def swap_command(
     options = _options(None, border, None)
     doc, result = swap_report(proposal, at, source, troops_per_km, boundaries, options, places)
     if map_png is not None:
-        from guarantor.territory.inputs import resolve_units
         from guarantor.territory.reports import swap_map
 
-        swap_map(result, map_png, resolve_units(boundaries, required=False), options.border)
+        swap_map(result, map_png, _units_or_none(boundaries), options.border)
         _err().print(f"map written to {map_png}")
     rows = [
         {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
@@ -460,19 +454,16 @@ def map_command(
     source: Path | None = typer.Argument(None, help=SOURCE_HELP),
     on: str | None = typer.Option(None, "--on", help="Date of the control map (default: last)."),
     out: Path = typer.Option(Path("territory.png"), "--out", help="PNG to write."),
-    boundaries: Path | None = typer.Option(
-        None, "--boundaries", help="GeoJSON of units (default: data folder)."
-    ),
+    boundaries: Path | None = BoundariesOpt,
     border: Path | None = BorderOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """A PNG map of control on a date, with borders, units and a scale."""
-    from guarantor.territory.inputs import resolve_units
     from guarantor.territory.reports import control_map
 
     options = _options(None, border, None)
     series = _series(source, options)
-    doc = control_map(series, on, options, out, resolve_units(boundaries, required=False))
+    doc = control_map(series, on, options, out, _units_or_none(boundaries))
     if fmt is Format.json:
         emit(doc)
     else:
