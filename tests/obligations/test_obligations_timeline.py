@@ -324,6 +324,27 @@ def _square(tmp_path: Path) -> Path:
     return path
 
 
+def test_replay_takes_an_already_scanned_snapshot_series(tmp_path: Path) -> None:
+    from guarantor.obligations.replay import replay
+    from guarantor.sources.snapshots import scan_snapshots
+
+    def held(west: float) -> str:
+        ring = [[west, 47], [38, 47], [38, 48], [west, 48], [west, 47]]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+        feature = {"type": "Feature", "properties": {}, "geometry": geometry}
+        return json.dumps({"type": "FeatureCollection", "features": [feature]})
+
+    for day, west in (("01", 37.0), ("05", 36.5), ("09", 36.5)):
+        (tmp_path / f"deepstatemap_data_202509{day}.geojson").write_text(held(west))
+    a = agreement({"kind": "consensus"})
+    by_path = replay(a, date(2025, 9, 1), date(2025, 9, 10), territory=tmp_path)
+    series = scan_snapshots(tmp_path)
+    by_series = replay(a, date(2025, 9, 1), date(2025, 9, 10), territory=series)
+    assert len(by_path.incidents) == 1
+    assert by_series.to_json() == by_path.to_json()
+    assert by_series.incidents == by_path.incidents
+
+
 def test_minsk_counterfactual_moves_with_proxy_confidence(
     shared_data: Path, examples_dir: Path
 ) -> None:

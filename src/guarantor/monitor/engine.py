@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from guarantor.errors import Location, UserError
 from guarantor.fileio import write_atomic as atomic_write
-from guarantor.model import Agreement
+from guarantor.model import Agreement, RoleKind
 from guarantor.model.triggers import LEVEL_ORDER, Level
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_number, day_start
@@ -317,8 +317,8 @@ class Evaluator:
 
     def feed_requests(self, requests: Iterable[tuple[str, datetime]]) -> None:
         """Add formal requests (party, time) for `request` predicates."""
-        guarantors = set(self.agreement.expand(self.agreement.with_role(_role("guarantor"))))
-        beneficiaries = set(self.agreement.expand(self.agreement.with_role(_role("beneficiary"))))
+        guarantors = set(self.agreement.expand(self.agreement.with_role(RoleKind.guarantor)))
+        beneficiaries = set(self.agreement.expand(self.agreement.with_role(RoleKind.beneficiary)))
         for leaf, state in zip(self.filters, self.states, strict=True):
             if leaf.kind != "request":
                 continue
@@ -567,12 +567,6 @@ def filter_key(leaf: Leaf) -> Leaf:
         sustained_days=1,
         notes=(),
     )
-
-
-def _role(name: str) -> Any:
-    from guarantor.model.parties import RoleKind
-
-    return RoleKind(name)
 
 
 def _window(values: NDArray[Any], w: int) -> NDArray[np.int64]:

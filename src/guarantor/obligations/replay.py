@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guarantor.errors import UserError
-from guarantor.model import Agreement
+from guarantor.model import Agreement, RoleKind
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_start
 from guarantor.monitor.engine import MonitorResult, evaluate
@@ -19,6 +19,9 @@ from guarantor.obligations.acts import ActLog
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.events_read import read_events
 from guarantor.sources.events_schema import ReadResult
+
+if TYPE_CHECKING:
+    from guarantor.sources.snapshots import SnapshotSeries
 
 Progress = Callable[[str], None]
 
@@ -62,7 +65,7 @@ class ReplayResult:
 
 
 def territory_incidents(
-    source: Path,
+    source: Path | SnapshotSeries,
     start: date,
     end: date,
     obligor: str,
@@ -74,19 +77,22 @@ def territory_incidents(
     """Incidents beyond the line held at `start`, from a territory snapshot source (territory room).
 
     `every_days` > 1 samples the snapshots (a quicker, coarser replay: an advance is seen up
-    to that many days late, and one reversed within the gap is missed).
+    to that many days late, and one reversed within the gap is missed). `source` may be a
+    series the caller already scanned (with the default ReadOptions), so that its snapshots
+    are neither re-read nor re-parsed.
     """
-    from guarantor.sources.snapshots import ReadOptions, scan_snapshots
+    from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, scan_snapshots
     from guarantor.territory.violations import ViolationParams, find_incidents
 
     options = ReadOptions()
-    series = scan_snapshots(source, options)
+    series = source if isinstance(source, SnapshotSeries) else scan_snapshots(source, options)
     t0 = datetime.combine(start, datetime.min.time(), UTC)
     t1 = datetime.combine(end, datetime.max.time(), UTC)
     before = [e for e in series.entries if e.taken_at <= t0 + timedelta(days=1)]
     if not before:
         raise UserError(
-            f"no territory snapshot on or before {start} in {source} to take as the agreed line"
+            f"no territory snapshot on or before {start} in {series.source} "
+            "to take as the agreed line"
         )
     base = before[-1]
     line = base.parsed(options).geometry
@@ -115,14 +121,18 @@ def replay(
     event_files: Sequence[Path] = (),
     actors: ActorMap | None = None,
     geography: Geography | None = None,
-    territory: Path | None = None,
+    territory: Path | SnapshotSeries | None = None,
     acts: ActLog | None = None,
     progress: Progress | None = None,
     events: EventColumns | None = None,
     territory_every_days: int = 1,
     attacks_from_territory: bool = False,
 ) -> ReplayResult:
-    """Evaluate the agreement over [start, end] on the given history and open what it owes."""
+    """Evaluate the agreement over [start, end] on the given history and open what it owes.
+
+    `territory` is a snapshot source, or a series already scanned from one (see
+    `territory_incidents`): callers that read the snapshots anyway can pass them.
+    """
     sources: list[str] = []
     read = None
     geography = geography or Geography()
@@ -134,14 +144,16 @@ def replay(
         )
     incidents: list[Incident] = []
     if territory is not None:
+        from guarantor.sources.snapshots import SnapshotSeries
+
         obligor = next(
             iter(
-                agreement.with_role(_role("obligor"))
-                or agreement.with_role(_role("adversary"))
+                agreement.with_role(RoleKind.obligor)
+                or agreement.with_role(RoleKind.adversary)
                 or ["RU"]
             )
         )
-        beneficiary = next(iter(agreement.with_role(_role("beneficiary")) or ["UA"]))
+        beneficiary = next(iter(agreement.with_role(RoleKind.beneficiary) or ["UA"]))
         incidents, line = territory_incidents(
             territory,
             start,
@@ -152,10 +164,11 @@ def replay(
             progress,
             territory_every_days,
         )
+        where = territory.source if isinstance(territory, SnapshotSeries) else territory
         if geography.agreed_line_held is None:
             geography.agreed_line_held = line
         sources.append(
-            f"territory: {territory} ({len(incidents)} incident(s) beyond the line of {start})"
+            f"territory: {where} ({len(incidents)} incident(s) beyond the line of {start})"
         )
         if attacks_from_territory:
             derived = incident_events(i for i in incidents if i.side == obligor)
@@ -173,12 +186,6 @@ def replay(
     as_of = day_start((end - date(1970, 1, 1)).days + 1)
     timeline = build_timeline(agreement, result.activations, acts, as_of)
     return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
-
-
-def _role(name: str) -> Any:
-    from guarantor.model.parties import RoleKind
-
-    return RoleKind(name)
 
 
 def plot(result: ReplayResult, path: Path) -> None:
