@@ -20,11 +20,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Each room that has commands provides `guarantor.<room>.cli` with `register(app)`.
+# Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
 # Listed in the order of the flow so that `guarantor --help` reads like the design.
 ROOMS: tuple[str, ...] = (
     "spec",
-    "sources",
     "territory",
     "monitor",
     "obligations",
@@ -39,14 +38,7 @@ ROOMS: tuple[str, ...] = (
 
 def _register_rooms() -> None:
     for room in ROOMS:
-        name = f"guarantor.{room}.cli"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # this room has no commands
-            raise
-        module.register(app)
+        importlib.import_module(f"guarantor.{room}.cli").register(app)
 
 
 @app.command("demo")

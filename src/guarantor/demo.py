@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
-from guarantor.sources.locate import DataLocation, locate_data
+from guarantor.sources.locate import REPO_ROOT, DataLocation, locate_data
 
 # Each section is `guarantor.<room>.demo` with `run(ctx: DemoContext) -> None`.
 SECTIONS: tuple[str, ...] = (
@@ -22,8 +22,6 @@ SECTIONS: tuple[str, ...] = (
     "guarantor.simulate.demo",
     "guarantor.report.demo",
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -52,12 +50,6 @@ def run_demo(data: str | None, out: str) -> None:
     console.print(Rule("[bold]guarantor demo"))
     console.print(f"data: {location.describe()}")
     for name in SECTIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.run(ctx)
+        importlib.import_module(name).run(ctx)
     console.print(Rule())
     console.print(f"files written under [bold]{out_dir}[/]")

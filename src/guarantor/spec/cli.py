@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from guarantor.errors import UserError
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import emit
 from guarantor.model import Agreement
@@ -133,6 +132,3 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check_command)
     app.command("render")(render_command)
     app.command("diff")(diff_command)
-
-
-__all__ = ["UserError", "register", "write_atomic"]

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from guarantor.fileio import write_atomic
 from guarantor.spec.check import check_file
-from guarantor.spec.cli import write_atomic
 from guarantor.spec.diff import diff_agreements, word_diff
 from guarantor.spec.findings import Severity
 from guarantor.spec.load import load_agreement

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from guarantor.model import Agreement
-from guarantor.model.triggers import iter_leaves, leaf, predicate_kind
+from guarantor.model.triggers import leaf, predicate_kind
 from guarantor.spec.findings import Finding, Severity
 
 P = tuple[str | int, ...]
+Need = Callable[[str, Iterable[str], P, set[str]], None]
 
 
 def check_references(a: Agreement) -> list[Finding]:
@@ -154,19 +156,19 @@ def check_references(a: Agreement) -> list[Finding]:
     return out
 
 
-def _check_predicate(p: object, path: P, parties: set[str], need: object) -> None:
+def _check_predicate(p: Any, path: P, parties: set[str], need: Need) -> None:
     kind = predicate_kind(p)
     if kind in ("all", "any"):
         for i, q in enumerate(getattr(p, kind)):
             _check_predicate(q, (*path, kind, i), parties, need)
         return
     if kind == "not":
-        _check_predicate(p.not_, (*path, "not"), parties, need)  # type: ignore[attr-defined]
+        _check_predicate(p.not_, (*path, "not"), parties, need)
         return
     inner = leaf(p)
     by = getattr(inner, "by", [])
     if isinstance(by, list):
-        need("party", by, (*path, kind, "by"), parties)  # type: ignore[operator]
+        need("party", by, (*path, kind, "by"), parties)
 
 
 def _clause_path(a: Agreement, section: str, clause_id: str) -> P:
@@ -245,6 +247,3 @@ def _unused_levels(a: Agreement) -> list[Finding]:
                     )
                 )
     return out
-
-
-__all__ = ["check_references", "iter_leaves"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,14 @@ def _para(a: Agreement, text: str, c: Clause | None) -> Paragraph:
     return Paragraph(body, c, _source(a, c), (c.fact_note or "").strip() if c else "")
 
 
+def _body_name(a: Agreement, body_id: str) -> str:
+    """A body's name, or its id when the agreement does not define it."""
+    try:
+        return a.body(body_id).name
+    except KeyError:
+        return body_id
+
+
 def _procedure_words(a: Agreement, proc: Any) -> str:
     members = w.parties(a, proc.members) if proc.members else "the body's members"
     if isinstance(proc, Consensus):
@@ -97,9 +106,8 @@ def _procedure_words(a: Agreement, proc: Any) -> str:
     return text
 
 
-def articles(a: Agreement) -> list[Article]:
-    """The agreement as numbered articles, generated from the model."""
-    arts: list[Article] = []
+def _parties_article(a: Agreement) -> Article:
+    """Article: the parties and their roles."""
     art = Article("Parties and roles")
     for party in a.parties:
         roles = [r for r in a.roles if r.party == party.id]
@@ -115,8 +123,11 @@ def articles(a: Agreement) -> list[Article]:
                 desc.append(r.role.value.replace("_", " ") + span)
             text += ", as " + "; ".join(desc)
         art.paragraphs.append(Paragraph(text + "."))
-    arts.append(art)
+    return art
 
+
+def _lifecycle_article(a: Agreement) -> Article:
+    """Article: entry into force, duration and exit."""
     lc = a.lifecycle
     art = Article("Entry into force, duration and exit")
     art.paragraphs.append(
@@ -150,82 +161,101 @@ def articles(a: Agreement) -> list[Article]:
         if ps.procedure:
             bits.append(ps.procedure)
         art.paragraphs.append(Paragraph(", ".join(bits) + "."))
-    arts.append(art)
+    return art
 
-    if a.bodies or a.procedures:
-        art = Article("Bodies and decision procedures")
-        for b in a.bodies:
-            text = f"The {b.name} consists of {w.parties(a, b.members)}"
-            if b.venue:
-                text += f" and meets at {b.venue}"
-            if b.veto:
-                text += f"; {w.parties(a, b.veto)} each hold a veto"
-            art.paragraphs.append(_para(a, text + ".", b))
-        for proc in a.procedures:
-            art.paragraphs.append(
-                _para(
-                    a,
-                    f"Procedure {proc.id}: decisions are taken {_procedure_words(a, proc)}.",
-                    proc,
-                )
+
+def _bodies_article(a: Agreement) -> Article | None:
+    """Article: bodies and decision procedures (None when there are none)."""
+    if not (a.bodies or a.procedures):
+        return None
+    art = Article("Bodies and decision procedures")
+    for b in a.bodies:
+        text = f"The {b.name} consists of {w.parties(a, b.members)}"
+        if b.venue:
+            text += f" and meets at {b.venue}"
+        if b.veto:
+            text += f"; {w.parties(a, b.veto)} each hold a veto"
+        art.paragraphs.append(_para(a, text + ".", b))
+    for proc in a.procedures:
+        art.paragraphs.append(
+            _para(
+                a,
+                f"Procedure {proc.id}: decisions are taken {_procedure_words(a, proc)}.",
+                proc,
             )
-        arts.append(art)
+        )
+    return art
 
-    if a.triggers:
-        art = Article("Triggers")
-        for trig in a.triggers:
-            text = f"{trig.title or trig.id}."
-            for lvl in trig.levels:
-                text += f" It reaches the level “{lvl.level.value}” on {w.predicate(lvl.when, a)}."
-            if trig.determination:
-                text += f" It is confirmed by determination {trig.determination}."
-            art.paragraphs.append(_para(a, text, trig))
-        arts.append(art)
 
-    if a.determinations:
-        art = Article("Determination and attribution")
-        for d in a.determinations:
-            body = a.body(d.body).name if d.body in {b.id for b in a.bodies} else d.body
-            text = f"The {body} determines whether {', '.join(d.triggers) or 'a breach'} occurred"
-            text += " and who is responsible" if d.attributes else ""
-            if d.within is not None:
-                text += f", within {w.duration(d.within)}"
-            if d.min_attribution is not None:
-                text += f", on attribution confidence of at least {d.min_attribution:g}"
-            if d.evidence_required:
-                text += f", on the evidence of {', '.join(d.evidence_required)}"
-            text += "."
-            if d.conditional_invocation:
-                text += " It may invoke the guarantee conditionally, pending attribution."
-            art.paragraphs.append(_para(a, text, d))
-        arts.append(art)
+def _triggers_article(a: Agreement) -> Article | None:
+    """Article: triggers (None when there are none)."""
+    if not (a.triggers):
+        return None
+    art = Article("Triggers")
+    for trig in a.triggers:
+        text = f"{trig.title or trig.id}."
+        for lvl in trig.levels:
+            text += f" It reaches the level “{lvl.level.value}” on {w.predicate(lvl.when, a)}."
+        if trig.determination:
+            text += f" It is confirmed by determination {trig.determination}."
+        art.paragraphs.append(_para(a, text, trig))
+    return art
 
-    if a.obligations:
-        art = Article("Obligations")
-        for o in a.obligations:
-            verb = {"must": "shall", "may": "may", "must_not": "shall not"}[o.modality.value]
-            text = f"{w.parties(a, o.party)} {verb} {o.what}"
-            if o.opened_by.trigger:
-                level_words = f" at level “{o.opened_by.level.value}”" if o.opened_by.level else ""
-                text += f", once trigger {o.opened_by.trigger}{level_words} is reached"
-            if o.at_request_of:
-                text += f", at the request of {w.parties(a, o.at_request_of)}"
-            if o.deadline is not None:
-                text += f", {w.deadline(o.deadline)}"
-            if o.venue:
-                text += f", at {o.venue}"
-            text += "."
-            if o.monitored_by:
-                text += f" Compliance is monitored under {o.monitored_by}."
-            if o.hence:
-                text += f" On compliance: {', '.join(o.hence)}."
-            if o.lest:
-                text += f" On breach: {', '.join(o.lest)}."
-            if o.on_breach:
-                text += f" On breach: {o.on_breach}."
-            art.paragraphs.append(_para(a, text, o))
-        arts.append(art)
 
+def _determinations_article(a: Agreement) -> Article | None:
+    """Article: determination and attribution (None when there are none)."""
+    if not (a.determinations):
+        return None
+    art = Article("Determination and attribution")
+    for d in a.determinations:
+        body = _body_name(a, d.body)
+        text = f"The {body} determines whether {', '.join(d.triggers) or 'a breach'} occurred"
+        text += " and who is responsible" if d.attributes else ""
+        if d.within is not None:
+            text += f", within {w.duration(d.within)}"
+        if d.min_attribution is not None:
+            text += f", on attribution confidence of at least {d.min_attribution:g}"
+        if d.evidence_required:
+            text += f", on the evidence of {', '.join(d.evidence_required)}"
+        text += "."
+        if d.conditional_invocation:
+            text += " It may invoke the guarantee conditionally, pending attribution."
+        art.paragraphs.append(_para(a, text, d))
+    return art
+
+
+def _obligations_article(a: Agreement) -> Article | None:
+    """Article: obligations (None when there are none)."""
+    if not (a.obligations):
+        return None
+    art = Article("Obligations")
+    for o in a.obligations:
+        verb = {"must": "shall", "may": "may", "must_not": "shall not"}[o.modality.value]
+        text = f"{w.parties(a, o.party)} {verb} {o.what}"
+        if o.opened_by.trigger:
+            level_words = f" at level “{o.opened_by.level.value}”" if o.opened_by.level else ""
+            text += f", once trigger {o.opened_by.trigger}{level_words} is reached"
+        if o.at_request_of:
+            text += f", at the request of {w.parties(a, o.at_request_of)}"
+        if o.deadline is not None:
+            text += f", {w.deadline(o.deadline)}"
+        if o.venue:
+            text += f", at {o.venue}"
+        text += "."
+        if o.monitored_by:
+            text += f" Compliance is monitored under {o.monitored_by}."
+        if o.hence:
+            text += f" On compliance: {', '.join(o.hence)}."
+        if o.lest:
+            text += f" On breach: {', '.join(o.lest)}."
+        if o.on_breach:
+            text += f" On breach: {o.on_breach}."
+        art.paragraphs.append(_para(a, text, o))
+    return art
+
+
+def _ladder_article(a: Agreement) -> Article:
+    """Article: the response ladder."""
     art = Article("Response ladder")
     if not a.ladder.steps:
         art.paragraphs.append(Paragraph("No response is set out."))
@@ -242,7 +272,7 @@ def articles(a: Agreement) -> list[Article]:
         if s.may:
             text += f" {w.parties(a, s.may)} may act."
         if s.through_body:
-            text += f" It requires a decision of {a.body(s.through_body).name if s.through_body in {b.id for b in a.bodies} else s.through_body}."
+            text += f" It requires a decision of {_body_name(a, s.through_body)}."
         if s.procedure:
             text += f" Decision: procedure {s.procedure}."
         if s.within is not None:
@@ -254,8 +284,11 @@ def articles(a: Agreement) -> list[Article]:
                 f", within {w.duration(n.needed_within)}, priority {n.priority})."
             )
         art.paragraphs.append(_para(a, text, s))
-    arts.append(art)
+    return art
 
+
+def _contributions_article(a: Agreement) -> Article:
+    """Article: contributions."""
     art = Article("Contributions")
     if not a.pledges:
         art.paragraphs.append(Paragraph("No contributions are pledged."))
@@ -282,17 +315,22 @@ def articles(a: Agreement) -> list[Article]:
         if p.depends_on:
             text += f" Stands only if {', '.join(p.depends_on)} stands."
         art.paragraphs.append(_para(a, text, p))
-    arts.append(art)
+    return art
 
-    if a.forfeitures:
-        art = Article("Forfeiture")
-        for f in a.forfeitures:
-            text = (
-                f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.predicate(f.when, a)}."
-            )
-            art.paragraphs.append(_para(a, text, f))
-        arts.append(art)
 
+def _forfeiture_article(a: Agreement) -> Article | None:
+    """Article: forfeiture (None when there are none)."""
+    if not (a.forfeitures):
+        return None
+    art = Article("Forfeiture")
+    for f in a.forfeitures:
+        text = f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.predicate(f.when, a)}."
+        art.paragraphs.append(_para(a, text, f))
+    return art
+
+
+def _monitoring_article(a: Agreement) -> Article:
+    """Article: monitoring and verification."""
     art = Article("Monitoring and verification")
     if not a.monitoring:
         art.paragraphs.append(Paragraph("No monitoring arrangement is set out."))
@@ -307,8 +345,27 @@ def articles(a: Agreement) -> list[Article]:
         if m.reports_to:
             text += f"; reports go to {', '.join(m.reports_to)}"
         art.paragraphs.append(_para(a, text + ".", m))
-    arts.append(art)
-    return arts
+    return art
+
+
+_ARTICLES: tuple[Callable[[Agreement], Article | None], ...] = (
+    _parties_article,
+    _lifecycle_article,
+    _bodies_article,
+    _triggers_article,
+    _determinations_article,
+    _obligations_article,
+    _ladder_article,
+    _contributions_article,
+    _forfeiture_article,
+    _monitoring_article,
+)
+
+
+def articles(a: Agreement) -> list[Article]:
+    """The agreement as numbered articles, generated from the model."""
+    built = (f(a) for f in _ARTICLES)
+    return [art for art in built if art is not None]
 
 
 def _rule_yaml(c: Clause | None) -> str:
