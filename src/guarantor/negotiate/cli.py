@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from guarantor.negotiate.coalition import (
     status_quo_paths,
 )
 from guarantor.negotiate.conflict import Conflict
-from guarantor.negotiate.graph import Graph
+from guarantor.negotiate.graph import Graph, yn_code
 from guarantor.negotiate.loading import load_conflict
 from guarantor.negotiate.stability import CONCEPTS
 
@@ -54,6 +55,14 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def _print_csv(header: list[str], rows: Iterable[list[Any]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    sys.stdout.write(buf.getvalue())
+
+
 def _choices(values: list[str]) -> dict[str, str]:
     out = {}
     for v in values:
@@ -79,11 +88,10 @@ def state_arg(g: Graph, text: str) -> int:
     """State index from a decimal code or a Y/N string."""
     t = text.strip()
     if g.options is not None and t and set(t) <= {"Y", "N"}:
-        if len(t) != len(g.options.names):
-            raise UserError(
-                f"state {t!r} has {len(t)} letters; the model has {len(g.options.names)} options"
-            )
-        code = sum(1 << k for k, ch in enumerate(t) if ch == "Y")
+        try:
+            code = yn_code(t, len(g.options.names))
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     else:
         try:
             code = int(t)
@@ -116,8 +124,7 @@ def _describe(g: Graph, i: int) -> str:
     """Options taken in a state (option models) or its name."""
     if g.options is None:
         return _label(g, i)
-    code = int(g.codes[i])
-    return ", ".join(n for k, n in enumerate(g.options.names) if (code >> k) & 1) or "none"
+    return ", ".join(g.options.taken(int(g.codes[i]))) or "none"
 
 
 def _codes(g: Graph, idx: list[int] | None) -> str:
@@ -183,17 +190,7 @@ def analyze_cmd(
         emit(doc)
         return
     if fmt == Format.csv:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(
-            [
-                "decimal",
-                "ordered",
-                "state",
-                *[f"{c}_equilibrium" for c in cs],
-                *[f"{c}_stable_for" for c in cs],
-            ]
-        )
+        lines: list[list[Any]] = []
         for k in range(g.n):
             eq = [("" if (t := result.tables[c]) is None else int(t[:, k].all())) for c in cs]
             who = [
@@ -204,8 +201,9 @@ def analyze_cmd(
                 )
                 for c in cs
             ]
-            w.writerow([int(g.codes[k]), k + 1, _label(g, k), *eq, *who])
-        sys.stdout.write(buf.getvalue())
+            lines.append([int(g.codes[k]), k + 1, _label(g, k), *eq, *who])
+        header = ["decimal", "ordered", "state", *[f"{c}_equilibrium" for c in cs]]
+        _print_csv([*header, *[f"{c}_stable_for" for c in cs]], lines)
         return
     out = _out()
     out.print(
@@ -287,11 +285,10 @@ def analyze_cmd(
             )
         sq = " [bold](status quo)[/]" if k == g.status_quo else ""
         if g.options is not None:
-            names = [n for j, n in enumerate(g.options.names) if (int(g.codes[k]) >> j) & 1]
             detail.add_row(
                 str(int(g.codes[k])),
                 _label(g, k),
-                (", ".join(names) or "none") + sq,
+                _describe(g, k) + sq,
                 *cells,
                 *extra,
             )
@@ -520,14 +517,13 @@ def sensitivity_cmd(
         emit(result)
         return
     if fmt == Format.csv:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["state", "label", *cs, "robust"])
-        for st in result["states"]:
-            w.writerow(
+        _print_csv(
+            ["state", "label", *cs, "robust"],
+            (
                 [st["state"], st["label"], *[st["counts"][c] for c in cs], ";".join(st["robust"])]
-            )
-        sys.stdout.write(buf.getvalue())
+                for st in result["states"]
+            ),
+        )
         return
     out = _out()
     n = result["scenarios"]
@@ -545,9 +541,7 @@ def sensitivity_cmd(
     for st in shown:
         code = int(st["state"])
         if g0.options is not None:
-            label = (
-                ", ".join(nm for k, nm in enumerate(g0.options.names) if (code >> k) & 1) or "none"
-            )
+            label = ", ".join(g0.options.taken(code)) or "none"
         else:
             label = st["label"]
         t.add_row(

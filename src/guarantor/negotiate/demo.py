@@ -41,8 +41,7 @@ DEAL = (
 def taken(g: Graph, i: int) -> str:
     """The options taken in a state, by name."""
     assert g.options is not None
-    code = int(g.codes[i])
-    return ", ".join(n for k, n in enumerate(g.options.names) if (code >> k) & 1) or "nothing"
+    return ", ".join(g.options.taken(int(g.codes[i]))) or "nothing"
 
 
 def run(ctx: DemoContext) -> None:

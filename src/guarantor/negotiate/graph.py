@@ -90,6 +90,10 @@ class OptionInfo:
         """Bit mask of the options a decision maker controls."""
         return sum(1 << k for k, o in enumerate(self.owners) if o == dm)
 
+    def taken(self, code: int) -> list[str]:
+        """Names of the options taken in the state with this code."""
+        return [n for k, n in enumerate(self.names) if (code >> k) & 1]
+
 
 @dataclass(frozen=True)
 class Graph:
@@ -168,6 +172,15 @@ class Graph:
 def yn_label(code: int, n_options: int) -> str:
     """Y/N string of a state code, option 1 first."""
     return "".join("Y" if (code >> k) & 1 else "N" for k in range(n_options))
+
+
+def yn_code(text: str, n_options: int) -> int:
+    """State code of a Y/N string, option 1 first; ValueError if its length does not fit."""
+    if len(text) != n_options:
+        raise ValueError(
+            f"state {text!r} has {len(text)} letters; the model has {n_options} options"
+        )
+    return sum(1 << k for k, ch in enumerate(text) if ch == "Y")
 
 
 def option_moves(codes: IntArray, info: OptionInfo, dm: int, lookup: IntArray | None) -> Moves:

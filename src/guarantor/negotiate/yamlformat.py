@@ -22,7 +22,7 @@ from guarantor.negotiate.conflict import (
     ExplicitStates,
     Preference,
 )
-from guarantor.negotiate.graph import OptionInfo
+from guarantor.negotiate.graph import OptionInfo, yn_code
 
 DIRECTION_WORDS = {
     "both": "both",
@@ -256,13 +256,10 @@ def _read_state(r: _Reader, node: yaml.Node, info: OptionInfo | None) -> int:
         and set(str(node.value)) <= {"Y", "N"}
         and node.value
     ):
-        text = str(node.value)
-        if len(text) != len(info.names):
-            raise r.fail(
-                node,
-                f"state {text!r} has {len(text)} letters; the model has {len(info.names)} options",
-            )
-        return sum(1 << k for k, ch in enumerate(text) if ch == "Y")
+        try:
+            return yn_code(str(node.value), len(info.names))
+        except ValueError as exc:
+            raise r.fail(node, str(exc)) from None
     return r.integer(node, "a state (decimal code or Y/N string)")
 
 
