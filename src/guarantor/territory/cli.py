@@ -429,7 +429,7 @@ def swap_command(
     if map_png is not None:
         from guarantor.territory.reports import swap_map
 
-        swap_map(result, map_png, _units_or_none(boundaries), options.border)
+        swap_map(result, map_png, result.units, result.land)
         _err().print(f"map written to {map_png}")
     rows = [
         {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}

@@ -292,6 +292,8 @@ class SwapResult:
     after: shapely.Geometry = None  # plane, obligor-held after the swap
     line_after: shapely.Geometry = None  # plane
     line_before: shapely.Geometry = None  # plane
+    units: Units | None = None  # the units the proposal was resolved against
+    land: shapely.Geometry = None  # lon/lat, the beneficiary's border used
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready result with fixed rounding."""
@@ -350,7 +352,9 @@ def evaluate_swap(
     held_on_land = shapely.intersection(held, land)
     to_obligor: list[shapely.Geometry] = []
     to_beneficiary: list[shapely.Geometry] = []
-    result = SwapResult(proposal=proposal, snapshot=snapshot, taken_at=taken_at)
+    result = SwapResult(
+        proposal=proposal, snapshot=snapshot, taken_at=taken_at, units=units, land=land_lonlat
+    )
     result.gives_km2 = {"obligor": 0.0, "beneficiary": 0.0}
     result.population_moved = {"to_obligor": 0, "to_beneficiary": 0}
     for transfer in proposal.transfers:
