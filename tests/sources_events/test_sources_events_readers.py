@@ -247,6 +247,15 @@ def test_jsonl_schema_and_bad_lines(tmp_path: Path) -> None:
     )
 
 
+def test_jsonl_negative_fatality_count_has_a_one_line_reason() -> None:
+    from guarantor.sources.events_jsonl import parse_line
+
+    line = {"source": "s", "id": "1", "start": "2025-08-20T04:00:00Z", "actors": ["RU"]}
+    with pytest.raises(ValueError) as info:
+        parse_line(json.dumps({**line, "type": "battle", "fatalities": -3}))
+    assert str(info.value) == "fatalities must not be negative"
+
+
 def test_ingest_twice_adds_nothing(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "ged.csv", [ucdp_row(id="1"), ucdp_row(id="2")], events_ucdp.COLUMNS)
     store = tmp_path / "store.jsonl"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from guarantor.sources.events_schema import Event
-from guarantor.sources.events_text import parse_datetime
+from guarantor.sources.events_text import coordinate, parse_datetime
 
 SOURCE = "acled"
 
@@ -55,16 +53,8 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     kind = _TYPES.get(row["event_type"].strip().lower())
     if kind is None:
         raise ValueError(f"event_type {row['event_type']!r} is not an ACLED event type")
-    coords = []
-    for name, limit in (("latitude", 90.0), ("longitude", 180.0)):
-        raw = row[name].strip()
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"{name} {raw!r} is not a number") from None
-        if not math.isfinite(value) or abs(value) > limit:
-            raise ValueError(f"{name} {value} is outside [-{limit:g}, {limit:g}]")
-        coords.append(value)
+    lat = coordinate(row, "latitude", 90.0)
+    lon = coordinate(row, "longitude", 180.0)
     raw_fat = row["fatalities"].strip()
     try:
         fatalities = int(raw_fat) if raw_fat else 0
@@ -95,8 +85,8 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
         start=start,
         end=start,
         time_precision=_TIME_PREC.get(row["time_precision"].strip(), "other"),
-        latitude=coords[0],
-        longitude=coords[1],
+        latitude=lat,
+        longitude=lon,
         geo_precision=_GEO_PREC.get(row["geo_precision"].strip(), "other"),
         actors=actors,
         event_type=kind,

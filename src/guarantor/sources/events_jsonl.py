@@ -71,13 +71,12 @@ def parse_line(text: str) -> Event:
         raise ValueError("end is before start")
     if (line.lat is None) != (line.lon is None):
         raise ValueError("lat and lon must be given together")
-    fat = (
-        line.fatalities
-        if isinstance(line.fatalities, Fatalities)
-        else Fatalities(best=line.fatalities)
-    )
-    if fat.best < 0:
-        raise ValueError("fatalities must not be negative")
+    if isinstance(line.fatalities, int):
+        if line.fatalities < 0:
+            raise ValueError("fatalities must not be negative")
+        fat = Fatalities(best=line.fatalities)
+    else:
+        fat = line.fatalities
     low = fat.best if fat.low is None else fat.low
     high = fat.best if fat.high is None else fat.high
     if not low <= fat.best <= high:

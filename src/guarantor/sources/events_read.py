@@ -145,6 +145,7 @@ def read_events(paths: Iterable[Path], known: Iterable[Event] = ()) -> ReadResul
     """
     result = ReadResult()
     seen: dict[tuple[str, str], Event] = {e.key: e for e in known}
+    held = bool(seen)  # `known` may be a one-pass iterable: ask `seen`, not `known`, later
     path_list = list(paths)
 
     def sink(item: Event | Quarantined) -> None:
@@ -176,7 +177,7 @@ def read_events(paths: Iterable[Path], known: Iterable[Event] = ()) -> ReadResul
 
     for path in path_list:
         _read_one(path, sink, result)
-    if not result.events and not list(known):
+    if not result.events and not held:
         if result.rows == 0:
             raise UserError(
                 "no usable events: the file(s) have no data rows",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 import re
 import zlib
 from collections.abc import Iterator
@@ -113,6 +114,18 @@ class _Counter:
         self.count += 1
         self.buffer.append(line)
         return line
+
+
+def coordinate(row: dict[str, str], name: str, limit: float) -> float:
+    """A latitude or longitude column as a finite number within [-limit, limit]; raises ValueError."""
+    text = row[name].strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > limit:
+        raise ValueError(f"{name} {value} is outside [-{limit:g}, {limit:g}]")
+    return value
 
 
 _US_DATETIME = re.compile(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from guarantor.sources.events_schema import Event
-from guarantor.sources.events_text import parse_datetime
+from guarantor.sources.events_text import coordinate, parse_datetime
 
 SOURCE = "ucdp"
 
@@ -47,17 +45,6 @@ def _int(row: dict[str, str], name: str) -> int:
     return value
 
 
-def _coordinate(row: dict[str, str], name: str, limit: float) -> float:
-    text = row[name].strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{name} {text!r} is not a number") from None
-    if not math.isfinite(value) or abs(value) > limit:
-        raise ValueError(f"{name} {value} is outside [-{limit:g}, {limit:g}]")
-    return value
-
-
 def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     """One GED row as an Event; raises ValueError with the reason when the row is unusable.
 
@@ -87,8 +74,8 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     kind = _TYPES.get(row["type_of_violence"].strip())
     if kind is None:
         raise ValueError(f"type_of_violence {row['type_of_violence']!r} is not 1, 2 or 3")
-    lat = _coordinate(row, "latitude", 90.0)
-    lon = _coordinate(row, "longitude", 180.0)
+    lat = coordinate(row, "latitude", 90.0)
+    lon = coordinate(row, "longitude", 180.0)
     if lat == 0.0 and lon == 0.0:
         raise ValueError("coordinates are 0,0 (a missing location)")
     best, low, high = _int(row, "best"), _int(row, "low"), _int(row, "high")
