@@ -121,10 +121,3 @@ class Agreement(Strict):
         ):
             for item in items:
                 yield section, item
-
-
-class AgreementRef(Strict):
-    """A pointer to an agreement file and version (for other rooms' records)."""
-
-    id: Id
-    version: str

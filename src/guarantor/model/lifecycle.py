@@ -95,7 +95,3 @@ class Lifecycle(Strict):
                 f"cannot go from {self.status.value} to {to.value}; allowed: {allowed}"
             )
         return self.model_copy(update={"status": to})
-
-    def ratified_by(self) -> list[str]:
-        """Parties that have ratified, in the order listed."""
-        return [p.party for p in self.parties if p.ratified is not None]

@@ -15,9 +15,6 @@ class Severity(StrEnum):
     info = "info"
 
 
-SEVERITY_ORDER = {Severity.error: 0, Severity.warning: 1, Severity.info: 2}
-
-
 @dataclass(frozen=True)
 class Finding:
     """One finding: a stable code, a severity, where, what, and why it matters."""
