@@ -62,9 +62,10 @@ def sensitivity(
         for concept in concepts:
             if concept in ("sim", "seq+sim") and g.options is None:
                 continue
-            codes = [int(g.codes[i]) for i in eng.equilibria(concept)]
+            idx = eng.equilibria(concept).tolist()
+            codes = [int(g.codes[i]) for i in idx]
             eq[concept] = codes
-            for i, code in zip(eng.equilibria(concept).tolist(), codes, strict=True):
+            for i, code in zip(idx, codes, strict=True):
                 counts.setdefault(code, {k: 0 for k in concepts})[concept] += 1
                 labels[code] = g.labels[i] if g.labels else str(code)
         runs.append({"scenario": label, "equilibria": eq})

@@ -251,18 +251,27 @@ class Engine:
         }.get(concept)
         if fn is not None:
             return fn(dm)
-        if concept.startswith("l") and concept[1:].isdigit():
-            row: BoolArray = limited_move(self.graph, int(concept[1:]))[dm]
+        whole = self._both_dms(concept)
+        if whole is not None:
+            row: BoolArray = whole[dm]
             return row
-        if concept == "nm":
-            nm_row: BoolArray = non_myopic(self.graph)[dm]
-            return nm_row
         raise UserError(
             f"unknown stability concept {concept!r}; use one of {', '.join(all_concepts())}"
         )
 
+    def _both_dms(self, concept: str) -> BoolArray | None:
+        """The table of a concept computed for both decision makers at once (l<h>, nm), else None."""
+        if concept.startswith("l") and concept[1:].isdigit():
+            return limited_move(self.graph, int(concept[1:]))
+        if concept == "nm":
+            return non_myopic(self.graph)
+        return None
+
     def table(self, concept: str) -> BoolArray:
         """Stability per (decision maker, state)."""
+        whole = self._both_dms(concept)
+        if whole is not None:
+            return whole
         return np.stack([self.stable(concept, d) for d in range(len(self.graph.dms))])
 
     def equilibria(self, concept: str) -> IntArray:
