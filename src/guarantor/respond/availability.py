@@ -234,9 +234,7 @@ def check_pledges(
         ready = pledge.readiness.days() if pledge.readiness and pledge.readiness.has_unit else 0.0
         if pledge.readiness is None:
             missing_readiness.append(pledge.id)
-        delay, note = (
-            delays.get(pledge.party, (0.0, None)) if pledge.party in delays else (0.0, None)
-        )
+        delay, note = delays.get(pledge.party, (0.0, None))
         for caveat in pledge.caveats:
             if caveat.kind == "subject_to_vote" and scenario.votes.get(pledge.party) != "passed":
                 vote = (

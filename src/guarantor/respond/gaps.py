@@ -135,7 +135,7 @@ def find_gaps(problem: Problem, x: NDArray[np.float64], catalogue: Catalogue) ->
                 gap(
                     missing,
                     NOT_ENOUGH,
-                    f"{_amount(pledged)} pledged in all for this step, {_amount(req.quantity)} needed",
+                    f"{amount(pledged)} pledged in all for this step, {amount(req.quantity)} needed",
                 )
     return out
 
@@ -152,6 +152,6 @@ def category_is_plain(headline: str) -> bool:
     return headline == "left out in this variant"
 
 
-def _amount(value: float) -> str:
+def amount(value: float) -> str:
     """A quantity for a sentence: 3 or 40,000,000,000 (never 4e+10)."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

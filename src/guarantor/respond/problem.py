@@ -58,7 +58,6 @@ class Problem:
     integer: NDArray[np.bool_]  # per arc
     known: list[bool]  # per requirement: its capability is in the catalogue
     blocked: list[Blocked]
-    unavailable: list[Unavailable]
     pledged_total: dict[str, float]  # capability -> quantity pledged for the step (all pledges)
 
     def coverage_vector(self) -> NDArray[np.float64]:
@@ -179,6 +178,5 @@ def build_problem(
         integer=integer if len(arcs) else np.zeros(0, dtype=bool),
         known=[r.capability in catalogue for r in reqs],
         blocked=blocked,
-        unavailable=availability.unavailable,
         pledged_total=dict(pledged_total),
     )

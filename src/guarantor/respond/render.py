@@ -6,12 +6,13 @@ import csv
 import io
 from collections.abc import Sequence
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.compare import met_by_requirement
+from guarantor.respond.gaps import amount
 from guarantor.respond.plan import Plan
 
 BAND_STYLE = {"low": "red", "in balance": "green", "high": "yellow", "n/a": "dim"}
@@ -22,10 +23,6 @@ SHORT_PLACE = {
     "remote": "remote",
     "own_territory": "home",
 }
-
-
-def _q(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def _money(value: float) -> str:
@@ -58,7 +55,7 @@ def plan_tables(plan: Plan) -> Group:
         tasking.add_row(
             t.party,
             t.capability,
-            _q(t.quantity),
+            amount(t.quantity),
             t.where,
             t.for_need_at if t.for_need_at != t.where else "",
             t.by + late,
@@ -71,7 +68,7 @@ def plan_tables(plan: Plan) -> Group:
         for col in ("need", "capability", "quantity", "where", "reason"):
             gaps.add_column(col, justify="right" if col == "quantity" else "left")
         for g in plan.gaps:
-            gaps.add_row(g.requirement, g.capability, _q(g.quantity), g.where, g.reason)
+            gaps.add_row(g.requirement, g.capability, amount(g.quantity), g.where, g.reason)
         parts.append(gaps)
     else:
         parts.append(Text("Gaps: none, every need is met on time", style="green"))
@@ -125,7 +122,7 @@ def comparison_table(plans: Sequence[Plan], catalogue: Catalogue, fair_rows: boo
         cells = []
         for m in met:
             on, late, need = m.get(req.id, (0.0, 0.0, req.quantity))
-            text = f"{_q(on)}/{_q(need)}" + (f" +{_q(late)} late" if late else "")
+            text = f"{amount(on)}/{amount(need)}" + (f" +{amount(late)} late" if late else "")
             style = "green" if on >= need - 1e-9 else ("yellow" if on + late > 0 else "red")
             cells.append(Text(text, style=style))
         place = SHORT_PLACE.get(req.where.value, req.where.value)
@@ -173,11 +170,6 @@ def plan_csv(plan: Plan) -> str:
 
 def _csvq(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
-
-
-def print_plan(console: Console, plan: Plan) -> None:
-    """Print one plan's tables."""
-    console.print(plan_tables(plan))
 
 
 def fair_share_line(plan: Plan) -> str:
