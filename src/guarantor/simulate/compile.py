@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
-import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -220,26 +216,8 @@ def plan_table(design: Design) -> PlanTable:
 
 @lru_cache(maxsize=64)
 def _plan_table(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTable:
-    with _stdout_to_stderr():
-        return _plans(agreement_json, step, without)
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """HiGHS prints a banner on the C-level stdout; keep stdout for the one JSON document."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no file descriptor 1 (embedded interpreters): nothing to protect
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+    # respond.optimise keeps HiGHS's banner off stdout, so JSON output stays one document
+    return _plans(agreement_json, step, without)
 
 
 def _plans(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTable:

@@ -141,15 +141,12 @@ def draw_violations(rng: np.random.Generator, n: int, d: CompiledDesign, v: Valu
     rate_e = events * v["adversary.events_per_fatal_event"] / 7.0
     rate_f = deaths / 7.0
     for i in range(len(r.min_events)):
-        need = np.full(n, r.min_days[i])
-        need = np.maximum(need, np.divide(r.min_events[i], rate_e))
-        need = np.maximum(need, np.divide(r.min_fatalities[i], rate_f))
+        # days of fighting at the drawn rates until the events and fatalities thresholds are met
+        intensity = np.maximum(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f)
+        need = np.maximum(r.min_days[i], intensity)
         ok = need <= duration
         if r.min_events[i] > 0 or r.min_fatalities[i] > 0:
-            ok &= (
-                np.maximum(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f)
-                <= r.window_days[i]
-            )
+            ok &= intensity <= r.window_days[i]
         if r.needs_seizure[i]:
             ok &= seizure & (km2 >= r.min_km2[i])
         trigger_days = np.where(ok, np.minimum(trigger_days, need), trigger_days)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from guarantor.fileio import write_atomic
 from guarantor.simulate.engine import KM2_EDGES, MAX_COUNT, TIME_BIN_DAYS
 from guarantor.simulate.sensitivity import Bar
 from guarantor.simulate.sweep import SweepResult
@@ -21,10 +22,10 @@ _META = {"Software": None}
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110, metadata=_META)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata=_META)
     plt.close(fig)
-    os.replace(tmp, path)
+    write_atomic(path, buf.getvalue())
     return path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from guarantor.simulate.compile import compile_design
+from guarantor.simulate.compile import CompiledDesign, compile_design
 from guarantor.simulate.designs import Design
 from guarantor.simulate.params import Parameters
 from guarantor.simulate.sweep import run_sweep
@@ -40,8 +40,9 @@ def tornado(
     effect and not sampling noise.
     """
 
-    def index(p: Parameters) -> float:
-        compiled = compile_design(design, p)
+    def index(p: Parameters, compiled: CompiledDesign | None = None) -> float:
+        if compiled is None:
+            compiled = compile_design(design, p)
         _, stats = run_sweep([compiled], p, trials, seed)
         s = stats[0]
         return s.value_sum / max(s.violations, 1)
@@ -56,7 +57,7 @@ def tornado(
         for p in params.uncertain()
         if not p.name.startswith("parties.") or p.name.split(".")[1] in used
     ]
-    base = index(params)
+    base = index(params, compiled)
     bars: list[Bar] = []
     for i, p in enumerate(axes):
         lo = index(params.with_value(p.name, p.low))
