@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from guarantor.ledger.cli import Database
+
 err = Console(stderr=True, highlight=False)
 
 
@@ -14,11 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    database: str | None = typer.Option(
-        None,
-        "--database",
-        help="SQLite file or database URL (default: $GUARANTOR_DATABASE_URL, else ./guarantor-ledger.sqlite).",
-    ),
+    database: Database = None,
     host: str = typer.Option(
         "127.0.0.1", "--host", help="Interface to listen on (loopback by default)."
     ),

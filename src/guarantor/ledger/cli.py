@@ -8,7 +8,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -37,6 +37,10 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+Database = Annotated[str | None, typer.Option("--database", help=DATABASE_HELP)]
+OutputFormat = Annotated[Format, typer.Option("--format")]
 
 
 class By(StrEnum):
@@ -87,8 +91,8 @@ def _num(value: Any, digits: int = 3) -> str:
 @ledger_app.command("import-kiel")
 def import_kiel_command(
     path: Path = typer.Argument(..., help="The tracker's data_explorer.csv."),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """Import the Kiel Ukraine Support Tracker; re-importing the same file changes nothing."""
     from guarantor.ledger.kiel import import_kiel
@@ -119,8 +123,8 @@ def summary_command(
     ),
     period_from: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     period_to: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM."),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """Committed vs allocated vs delivered (EUR bn), delivery ratio and share of GDP."""
     from guarantor.ledger.summary import read_flows, summarise
@@ -160,8 +164,8 @@ def summary_command(
 def split_command(
     period: PeriodChoice = typer.Option(PeriodChoice.year, "--period"),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG plot of the split here."),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """US vs Europe allocations over time (EUR bn), as a table and optionally a PNG plot."""
     from guarantor.ledger.summary import plot_split, read_flows, split
@@ -208,8 +212,8 @@ def verify_command(
     expect_head: str | None = typer.Option(
         None, "--expect-head", help="Head hash published earlier (anchoring)."
     ),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """Recompute every hash, link and signature; exit 1 naming the first bad record if any."""
     from guarantor.ledger.chain import verify
@@ -242,8 +246,8 @@ def records_command(
     party: str | None = typer.Option(None, "--party"),
     after: int = typer.Option(0, "--after", help="Show records after this seq (pagination)."),
     limit: int = typer.Option(20, "--limit", min=1, max=10_000),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """List records in chain order."""
     from guarantor.ledger.chain import list_records
@@ -289,8 +293,8 @@ def append_command(
     sign_with: Path | None = typer.Option(
         None, "--sign-with", help="Ed25519 private key (PEM) of the party."
     ),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """Append one record (flows are checked against the typed schema)."""
     from pydantic import ValidationError
@@ -352,7 +356,7 @@ def party_add_command(
     key_file: Path | None = typer.Option(
         None, "--key-file", help="Take the public key from this private key PEM."
     ),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    database: Database = None,
 ) -> None:
     """Register a party, optionally with its signing key."""
     from guarantor.ledger import signing
@@ -366,8 +370,8 @@ def party_add_command(
 
 @party_app.command("list")
 def party_list_command(
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
 ) -> None:
     """List registered parties."""
     from guarantor.ledger.access import list_parties
@@ -393,7 +397,7 @@ def token_issue_command(
         ..., "--role", help="guarantor, beneficiary, monitor, commission or observer."
     ),
     label: str = typer.Option("", "--label"),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    database: Database = None,
 ) -> None:
     """Issue an API token; the secret is printed once and stored only as a hash."""
     from guarantor.ledger.access import issue_token
@@ -404,7 +408,7 @@ def token_issue_command(
 @token_app.command("revoke")
 def token_revoke_command(
     party: str = typer.Argument(...),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_HELP),
+    database: Database = None,
 ) -> None:
     """Revoke every token of a party."""
     from guarantor.ledger.access import revoke_tokens
