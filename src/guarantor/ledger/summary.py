@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,8 +13,9 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 
 from guarantor.errors import UserError
+from guarantor.fileio import write_atomic
 from guarantor.ledger.chain import iter_records
-from guarantor.ledger.groups import group_of
+from guarantor.ledger.groups import GROUPS, group_of
 from guarantor.ledger.records import FLOW_KINDS, PERIOD_RE, Kind
 
 BN = Decimal(10) ** 9
@@ -98,7 +98,6 @@ class LedgerFlows:
 
     flows: list[Flow]
     profiles: dict[str, Profile]
-    head_seq: int
 
     def group(self, party: str) -> str:
         """The group of a party (by its profile's ISO code)."""
@@ -145,8 +144,7 @@ def read_flows(engine: Engine) -> LedgerFlows:
                 value_eur=Decimal(str(data.get("value_eur", "0"))),
             )
         )
-    head_seq = max(by_seq) if by_seq else 0
-    return LedgerFlows(flows, profiles, head_seq)
+    return LedgerFlows(flows, profiles)
 
 
 def check_period(value: str | None, name: str) -> str | None:
@@ -190,7 +188,7 @@ def summarise(
         if profile.gdp_eur_bn:
             gdp[data.group(party)] += profile.gdp_eur_bn
             gdp["all"] += profile.gdp_eur_bn
-    for name in ("US", "Europe", "other", "all"):
+    for name in GROUPS:
         row = {"group": name}
         row.update(totals[name].as_dict(gdp.get(name) or None))
         rows.append(row)
@@ -219,7 +217,7 @@ def split(data: LedgerFlows, *, period: Period = "year") -> list[dict[str, Any]]
     cum: dict[str, Decimal] = defaultdict(Decimal)
     for label in sorted(per):
         values = per[label]
-        for g in ("US", "Europe", "other", "all"):
+        for g in GROUPS:
             cum[g] += values[g]
         us_eu = values["US"] + values["Europe"]
         rows.append(
@@ -288,14 +286,10 @@ def plot_split(rows: list[dict[str, Any]], path: Path, *, title: str) -> Path:
         color="#555555",
     )
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
-    os.close(fd)
+    png = io.BytesIO()
     try:
-        fig.savefig(tmp, dpi=110, metadata={"Software": None})
-        os.replace(tmp, path)
+        fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(path, png.getvalue())
     return path
