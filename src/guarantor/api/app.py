@@ -38,7 +38,7 @@ from guarantor.errors import UserError
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal, Role, authenticate
 from guarantor.ledger.chain import LedgerConflict, NewRecord, StoredRecord
-from guarantor.ledger.records import Flow, Kind
+from guarantor.ledger.records import FLOW_KINDS, Flow, Kind
 from guarantor.ledger.summary import read_flows, split, summarise
 from guarantor.ledger.writer import ChainWriter
 
@@ -211,6 +211,11 @@ def create_app(
             signature=body.signature,
         )
 
+    def written(outcome: tuple[StoredRecord, bool], response: Response) -> WriteResult:
+        stored, created = outcome
+        response.status_code = 201 if created else 200
+        return WriteResult(record=_out(stored), created=created)
+
     def write(
         kind: str,
         body: Write,
@@ -223,11 +228,10 @@ def create_app(
         """Append through the group-commit writer, from a thread-pool handler."""
         rec = new_record(kind, body, payload, key, refs)
         try:
-            stored, created = state.writer.submit(rec).result(timeout=WRITE_TIMEOUT_SECONDS)
+            outcome = state.writer.submit(rec).result(timeout=WRITE_TIMEOUT_SECONDS)
         finally:
             state.wrote()
-        response.status_code = 201 if created else 200
-        return WriteResult(record=_out(stored), created=created)
+        return written(outcome, response)
 
     async def write_async(
         kind: str, body: Write, payload: dict[str, Any], response: Response
@@ -235,13 +239,12 @@ def create_app(
         """Append through the group-commit writer without holding a thread-pool thread."""
         rec = new_record(kind, body, payload, None, ())
         try:
-            stored, created = await asyncio.wait_for(
+            outcome = await asyncio.wait_for(
                 asyncio.wrap_future(state.writer.submit(rec)), WRITE_TIMEOUT_SECONDS
             )
         finally:
             state.wrote()
-        response.status_code = 201 if created else 200
-        return WriteResult(record=_out(stored), created=created)
+        return written(outcome, response)
 
     def own_record(who: Principal, seq: int, kinds: tuple[str, ...] | None = None) -> StoredRecord:
         rec = chain.get_record(state.engine, seq)
@@ -372,31 +375,21 @@ def create_app(
 
     @app.post("/v1/agreements", response_model=WriteResult, status_code=201, tags=["agreements"])
     def post_agreement(who: Auth, body: AgreementWrite, response: Response) -> WriteResult:
-        """Record a version of an agreement (commission); validated by the spec language when present."""
+        """Record a version of an agreement (commission), validated by the spec language."""
         check_writer(who, Kind.agreement_version, body)
-        agreement_id, version, title = body.agreement_id, body.version, None
-        try:
-            from guarantor.spec.load import load_spec_text
-        except ImportError:  # the spec room is optional for the service
-            load_spec_text = None  # type: ignore[assignment]
-        if load_spec_text is not None:
-            loaded = load_spec_text(body.yaml, "agreement YAML", strict=True)
-            parsed = loaded.agreement
-            for name, given, actual in (
-                ("agreement_id", agreement_id, parsed.id),
-                ("version", version, parsed.version),
-            ):
-                if given is not None and given != actual:
-                    raise HTTPException(
-                        422, f"{name} {given!r} does not match the YAML's {actual!r}"
-                    )
-            agreement_id, version, title = parsed.id, parsed.version, parsed.title
-        if agreement_id is None or version is None:
-            raise HTTPException(422, "agreement_id and version are required")
+        from guarantor.spec.load import load_spec_text
+
+        parsed = load_spec_text(body.yaml, "agreement YAML", strict=True).agreement
+        for name, given, actual in (
+            ("agreement_id", body.agreement_id, parsed.id),
+            ("version", body.version, parsed.version),
+        ):
+            if given is not None and given != actual:
+                raise HTTPException(422, f"{name} {given!r} does not match the YAML's {actual!r}")
         payload = {
-            "agreement_id": agreement_id,
-            "version": version,
-            "title": title,
+            "agreement_id": parsed.id,
+            "version": parsed.version,
+            "title": parsed.title,
             "yaml": body.yaml,
         }
         return write(
@@ -404,7 +397,7 @@ def create_app(
             body,
             payload,
             response,
-            key=f"agreement/{agreement_id}/{version}",
+            key=f"agreement/{parsed.id}/{parsed.version}",
         )
 
     def generic(kind: Kind, summary_text: str) -> None:
@@ -519,7 +512,7 @@ def create_app(
         old = own_record(who, seq)
         check_writer(who, old.kind, body)
         payload: dict[str, Any] = {**body.payload, "supersedes": seq}
-        if old.kind in (Kind.commitment, Kind.allocation, Kind.delivery, Kind.verified_delivery):
+        if old.kind in FLOW_KINDS:
             try:
                 payload = Flow.model_validate(payload).payload()
             except ValidationError as exc:

@@ -80,7 +80,7 @@ class CorrectionWrite(Write):
 
 
 class AgreementWrite(Write):
-    """A version of an agreement as YAML text (parsed and validated by the spec room when available)."""
+    """A version of an agreement as YAML text (parsed and validated by the spec room)."""
 
     yaml: Annotated[str, Field(min_length=1, max_length=512_000), AfterValidator(_clean)]
     agreement_id: Name | None = None
