@@ -142,18 +142,14 @@ def _check_shape(item: NewRecord) -> None:
         raise UserError(f"record key must be 1..{MAX_KEY} characters")
 
 
-def lock_head(conn: Connection) -> tuple[int, str]:
-    """Take the chain lock (row lock on PostgreSQL; SQLite's write lock is already held) and read the head."""
+def read_head(conn: Connection, *, lock: bool = False) -> tuple[int, str]:
+    """The chain head (last seq, its hash); with `lock`, take the chain lock first (a row lock on
+    PostgreSQL; on SQLite the writer connection already holds the write lock)."""
     stmt = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-    if not is_sqlite_conn(conn):
+    if lock and conn.dialect.name != "sqlite":
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).one()
     return int(row[0]), str(row[1])
-
-
-def is_sqlite_conn(conn: Connection) -> bool:
-    """True when the connection is to SQLite."""
-    return conn.dialect.name == "sqlite"
 
 
 def writer(engine: Engine) -> Connection:
@@ -185,7 +181,7 @@ def append_locked(
     clock: Callable[[], str] = utc_now_text,
 ) -> AppendResult:
     """Append inside an open transaction on a writer connection (the chain lock is taken here)."""
-    seq, prev = lock_head(conn)
+    seq, prev = read_head(conn, lock=True)
     result = AppendResult()
     keys = [item.key for item, _ in prepared if item.key is not None]
     existing: dict[str, StoredRecord] = {}
@@ -271,10 +267,7 @@ def _public_keys(conn: Connection, names: Iterable[str]) -> dict[str, str]:
 def head(engine: Engine) -> tuple[int, str]:
     """The chain head: last seq and its hash."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-        ).one()
-        return int(row[0]), str(row[1])
+        return read_head(conn)
 
 
 def get_record(engine: Engine, seq: int) -> StoredRecord | None:
@@ -364,10 +357,7 @@ MAX_PROBLEMS = 100
 def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
     """Walk the chain, recompute every hash and link and signature, and report what is wrong and where."""
     with engine.connect() as conn, conn.begin():
-        head_row = conn.execute(
-            select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-        ).one()
-        head_seq, head_hash = int(head_row[0]), str(head_row[1])
+        head_seq, head_hash = read_head(conn)
         # First pass: where each stored hash sits, to tell a reordered or inserted record from a modified one.
         position: dict[str, int] = {}
         for seq_value, digest in conn.execution_options(yield_per=10_000).execute(

@@ -64,7 +64,7 @@ def open_engine(
         url = make_url(url_text)
     except ArgumentError as exc:
         raise UserError(f"not a database URL or SQLite file path: {url_text!r} ({exc})") from None
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 20}
     if url.get_backend_name() == "sqlite":
         path = url.database
         if path and path != ":memory:":
@@ -72,17 +72,13 @@ def open_engine(
             if not parent.is_dir():
                 raise UserError(f"folder {parent} for the SQLite ledger does not exist")
         kwargs["connect_args"] = {"timeout": 120, "check_same_thread": False}
-        kwargs["pool_size"] = pool_size
-        kwargs["max_overflow"] = 20
     else:
-        kwargs["pool_size"] = pool_size
-        kwargs["max_overflow"] = 20
         kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # unknown dialect, missing driver: the user's URL
         raise UserError(f"cannot open database {url.render_as_string()}: {exc}") from None
-    if engine.dialect.name == "sqlite":
+    if is_sqlite(engine):
         _configure_sqlite(engine)
     if migrate:
         try:
