@@ -77,8 +77,10 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
     from guarantor.obligations.replay import replay
 
     start, end = _period(req, agreement)
-    if req.territory is not None and req.end is None:
-        end = _last_snapshot_day(req, start) or end
+    series, unusable = _scan(req.territory)
+    if series is not None and req.end is None:
+        last = series.entries[-1].taken_at.date()
+        end = last if last >= start else end
     m = Monitored(start, end)
     m.paths = [p for p in (req.territory, req.border, req.actors, *req.events) if p is not None]
     if req.border is not None:
@@ -125,29 +127,31 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
                 m.plain(f"replay ({attempt}) failed: {err}"),
             )
     if territory is not None:
-        _territory_shapes(m, territory)
+        if series is None:
+            m.problem("territory", m.plain(f"territory snapshots unusable: {unusable}"))
+        else:
+            _territory_shapes(m, territory, series)
     return m
 
 
-def _last_snapshot_day(req: ReportRequest, start: date) -> date | None:
+def _scan(territory: Path | None) -> tuple[Any, Exception | None]:
+    """The snapshot series (scanned once: an archive is decompressed on every scan), or the error."""
     from guarantor.sources.snapshots import scan_snapshots
 
-    assert req.territory is not None
+    if territory is None or not territory.exists():
+        return None, None
     try:
-        series = scan_snapshots(req.territory)
-    except (UserError, OSError):
-        return None
-    last = series.entries[-1].taken_at.date()
-    return last if last >= start else None
+        return scan_snapshots(territory), None
+    except (UserError, OSError, ValueError) as err:
+        return None, err
 
 
-def _territory_shapes(m: Monitored, source: Any) -> None:
-    from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, scan_snapshots
+def _territory_shapes(m: Monitored, source: Path, series: Any) -> None:
+    from guarantor.sources.snapshots import ReadOptions, SnapshotSeries
     from guarantor.territory.cache import HistoryCache, default_cache_path
     from guarantor.territory.history import build_history
 
     try:
-        series = scan_snapshots(source)
         t0 = datetime.combine(m.start, datetime.min.time(), UTC)
         t1 = datetime.combine(m.end, datetime.max.time(), UTC)
         options = ReadOptions()
@@ -484,7 +488,6 @@ def obligations_section(m: Monitored) -> Section:
         ax.set_yticks(range(len(ordered)))
         ax.set_yticklabels(labels, fontsize=6)
         ax.invert_yaxis()
-        ax.xaxis_date()
         date_axis(ax, "%Y-%m-%d")
         handles = [
             Patch(color=c, label=st)
