@@ -29,6 +29,7 @@ from guarantor.api.app import Auth
 from guarantor.errors import UserError
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal, Role
+from guarantor.model import Agreement
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "report" / "static"
 # Simplification tolerance (degrees) per level; the browser picks the level from its zoom.
@@ -101,6 +102,8 @@ class DashboardData:
     def __init__(self, config: DashboardConfig) -> None:
         self.config = config
         self.prepared = Prepared()
+        self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
+        self.agreement: Agreement | None = None  # loaded once, planned by every what-if
         self.lock = threading.Lock()
         self.status: dict[str, Any] = {"phase": "waiting", "done": 0, "total": 0, "errors": []}
         self.ready = threading.Event()
@@ -143,6 +146,7 @@ class DashboardData:
         except UserError as err:
             self._error(f"border: {err}")
             return
+        self.border = geom
         self.prepared.border = _layer(geom, 0.005)
 
     def _prepare_snapshots(self) -> None:
@@ -200,7 +204,7 @@ class DashboardData:
             self.prepared.sources.append(f"territory: {source.name} ({len(snapshots)} snapshots)")
 
     def _prepare_replay(self) -> None:
-        from guarantor.monitor.geography import Geography, read_geojson_geometry
+        from guarantor.monitor.geography import Geography
         from guarantor.obligations.replay import replay
         from guarantor.spec.load import load_agreement
 
@@ -214,6 +218,7 @@ class DashboardData:
         except UserError as err:
             self._error(f"agreement: {err}")
             return
+        self.agreement = agreement
         self.prepared.agreement = {
             "id": agreement.id,
             "title": agreement.title,
@@ -230,7 +235,6 @@ class DashboardData:
             return
         last = _last_day(self.prepared.snapshots)
         end = cfg.end or last or start + timedelta(days=365)
-        border = read_geojson_geometry(cfg.border) if cfg.border else None
         before = [s["index"] for s in self.prepared.snapshots if s["date"] <= start.isoformat()]
         self.prepared.line_index = before[-1] if before else None
         self.prepared.period = [start.isoformat(), end.isoformat()]
@@ -241,7 +245,7 @@ class DashboardData:
                 end,
                 [p for p in cfg.events if p.exists()],
                 None,
-                Geography(border=border),
+                Geography(border=self.border),
                 cfg.territory if self.prepared.snapshots else None,
             )
         except UserError as err:
@@ -486,12 +490,11 @@ def include_dashboard(
     ) -> Response:
         """The planner's what-if: the step planned with all parties and without the given ones."""
         from guarantor.respond.compare import Variant, compare
-        from guarantor.spec.load import load_agreement
 
         p = need_ready()
-        if config.agreement is None or p.agreement is None:
+        agreement = data.agreement
+        if agreement is None or p.agreement is None:
             raise HTTPException(409, "no agreement configured: nothing to plan")
-        agreement = load_agreement(config.agreement)
         unknown = sorted(set(without) - set(p.parties))
         if unknown:
             raise HTTPException(422, f"not parties of the agreement: {', '.join(unknown)}")
