@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from guarantor.errors import UserError
 from guarantor.jsonout import emit
 
 err = Console(stderr=True, highlight=False)
@@ -48,11 +50,7 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _date(text: str | None, what: str):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    from guarantor.errors import UserError
-
+def _date(text: str | None, what: str) -> date | None:
     if text is None:
         return None
     try:

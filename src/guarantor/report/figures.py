@@ -15,6 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from guarantor.report.document import esc
+
 STYLE: dict[str, Any] = {
     "svg.hashsalt": "guarantor-report",  # fixed element ids: byte-identical output
     "svg.fonttype": "none",  # text stays text (smaller, searchable, no font paths)
@@ -60,17 +62,11 @@ def to_svg(fig: Figure, title: str) -> str:
     # Inline SVG needs no XML prolog/doctype; give it a role and a title for screen readers.
     svg = re.sub(
         r"<svg ",
-        '<svg role="img" aria-label="' + _attr(title) + '" ',
+        '<svg role="img" aria-label="' + esc(title) + '" ',
         svg,
         count=1,
     )
     return svg.strip()
-
-
-def _attr(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-    )
 
 
 _date2num: Callable[[Any], Any] = mdates.date2num

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from guarantor.errors import UserError
-from guarantor.report.document import Section, esc, figure, table
+from guarantor.report.document import Section, figure, table
 from guarantor.report.figures import PALETTE, new_figure, to_svg
 
 TOP_DONORS = 15
@@ -148,5 +148,4 @@ def ledger_section(ledger: str | None, kiel: Path | None) -> Section:
             )
         )
     s.body = "\n".join(parts)
-    _ = esc
     return s
