@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -179,24 +180,20 @@ def evaluate_command(
         emit(doc)
         return
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["time", "trigger", "level", "evidence_total", "attribution", "evidence"])
-        for a in res.activations:
-            j = a.to_json()
-            writer.writerow(
-                [
-                    j["time"],
-                    j["trigger"],
-                    j["level"],
-                    j["evidence_total"],
-                    j["attribution"],
-                    " ".join(j["evidence"]),
-                ]
-            )
+        columns = ("time", "trigger", "level", "evidence_total", "attribution", "evidence")
+        write_csv(columns, (a.to_json() for a in res.activations))
         return
     print_activations(res.activations)
     if why_not:
         print_misses(res.near_misses)
+
+
+def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
+    """CSV on stdout: a header, then those columns of each JSON document (lists space-joined)."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for doc in docs:
+        writer.writerow([" ".join(v) if isinstance(v := doc[c], list) else v for c in columns])
 
 
 def print_activations(activations: list[Activation], limit: int = 40) -> None:

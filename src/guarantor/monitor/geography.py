@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -17,26 +18,31 @@ from guarantor.errors import Location, UserError
 TERRITORIAL_SEA_KM = 22.224  # 12 nautical miles
 
 
-def read_geojson_geometry(path: Path) -> BaseGeometry:
-    """The union of the geometries in a GeoJSON file (FeatureCollection, Feature or geometry)."""
+def _read_json(path: Path) -> Any:
     try:
-        doc = orjson.loads(path.read_bytes())
+        return orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
         raise UserError(f"cannot read GeoJSON: {exc}", Location(str(path))) from None
+
+
+def _shape(geom: Any, path: Path, index: int) -> BaseGeometry:
+    """One GeoJSON geometry as a valid shape; a clear error naming the feature when unreadable."""
+    try:
+        shape = shapely.from_geojson(orjson.dumps(geom))
+    except Exception as exc:  # shapely raises GEOSException subclasses with no common base
+        raise UserError(f"invalid geometry: {exc}", Location(str(path), feature=index)) from None
+    return shape if shape.is_valid else shapely.make_valid(shape)
+
+
+def read_geojson_geometry(path: Path) -> BaseGeometry:
+    """The union of the geometries in a GeoJSON file (FeatureCollection, Feature or geometry)."""
+    doc = _read_json(path)
     features = doc.get("features") if isinstance(doc, dict) else None
-    geoms = []
     items = features if features is not None else [doc]
-    for index, item in enumerate(items):
-        geom = item.get("geometry", item) if isinstance(item, dict) else None
-        try:
-            shape = shapely.from_geojson(orjson.dumps(geom))
-        except Exception as exc:  # shapely raises GEOSException subclasses with no common base
-            raise UserError(
-                f"invalid geometry: {exc}", Location(str(path), feature=index)
-            ) from None
-        if not shape.is_valid:
-            shape = shapely.make_valid(shape)
-        geoms.append(shape)
+    geoms = [
+        _shape(item.get("geometry", item) if isinstance(item, dict) else None, path, index)
+        for index, item in enumerate(items)
+    ]
     if not geoms:
         raise UserError("no geometry", Location(str(path)))
     return shapely.union_all(geoms)
@@ -44,7 +50,7 @@ def read_geojson_geometry(path: Path) -> BaseGeometry:
 
 def read_zones(path: Path) -> dict[str, BaseGeometry]:
     """Named zones from a GeoJSON FeatureCollection whose features carry `properties.name`."""
-    doc = orjson.loads(path.read_bytes())
+    doc = _read_json(path)
     zones: dict[str, BaseGeometry] = {}
     for index, feature in enumerate(doc.get("features", [])):
         name = (feature.get("properties") or {}).get("name")
@@ -52,7 +58,7 @@ def read_zones(path: Path) -> dict[str, BaseGeometry]:
             raise UserError(
                 "zone feature without properties.name", Location(str(path), feature=index)
             )
-        zones[name] = shapely.make_valid(shapely.from_geojson(orjson.dumps(feature["geometry"])))
+        zones[name] = _shape(feature.get("geometry"), path, index)
     return zones
 
 

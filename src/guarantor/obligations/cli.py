@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +19,10 @@ from guarantor.monitor.cli import (
     parse_date,
     print_activations,
     print_misses,
+    write_csv,
 )
 
 if TYPE_CHECKING:
-    from guarantor.monitor.actors import ActorMap
     from guarantor.obligations.replay import ReplayResult
 
 
@@ -91,56 +89,24 @@ def replay_command(
     actor_map = load_actors(actors)
     if proxy_confidence is not None:
         actor_map = actor_map.with_confidence("proxy", proxy_confidence)
-    with err.status("replaying (territory snapshots can take a minute or two) ..."):
-        result = _run(
-            agreement,
-            start,
-            end,
-            events,
-            actor_map,
-            border,
-            agreed_line,
-            zones,
-            territory,
-            acts,
-            err,
-            attacks_from_territory,
-            every,
-        )
-    _report(result, acts, plot_path, fmt, why_not, err)
-
-
-def _run(
-    agreement: Path,
-    start: str,
-    end: str,
-    events: list[Path],
-    actor_map: ActorMap,
-    border: Path | None,
-    agreed_line: Path | None,
-    zones: Path | None,
-    territory: Path | None,
-    acts: Path | None,
-    err: Console,
-    attacks_from_territory: bool = False,
-    territory_every_days: int = 1,
-) -> ReplayResult:
     from guarantor.obligations.acts import load_acts
     from guarantor.obligations.replay import replay
 
-    return replay(
-        load(agreement),
-        parse_date(start),
-        parse_date(end),
-        events,
-        actor_map,
-        geography(border, agreed_line, zones),
-        territory,
-        load_acts(acts) if acts else None,
-        progress=lambda m: err.print(m),
-        attacks_from_territory=attacks_from_territory,
-        territory_every_days=territory_every_days,
-    )
+    with err.status("replaying (territory snapshots can take a minute or two) ..."):
+        result = replay(
+            load(agreement),
+            parse_date(start),
+            parse_date(end),
+            events,
+            actor_map,
+            geography(border, agreed_line, zones),
+            territory,
+            load_acts(acts) if acts else None,
+            progress=lambda m: err.print(m),
+            attacks_from_territory=attacks_from_territory,
+            territory_every_days=every,
+        )
+    _report(result, acts, plot_path, fmt, why_not, err)
 
 
 def _report(
@@ -166,24 +132,8 @@ def _report(
         emit(result.to_json())
         return
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(
-            ["party", "action", "due", "status", "source", "trigger", "level", "opened"]
-        )
-        for o in result.timeline.owed:
-            j = o.to_json()
-            writer.writerow(
-                [
-                    j["party"],
-                    j["action"],
-                    j["due"],
-                    j["status"],
-                    j["source"],
-                    j["trigger"],
-                    j["level"],
-                    j["opened"],
-                ]
-            )
+        columns = ("party", "action", "due", "status", "source", "trigger", "level", "opened")
+        write_csv(columns, (o.to_json() for o in result.timeline.owed))
         return
     print_activations(result.monitor.activations)
     print_obligations(result)
