@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -342,10 +344,15 @@ def keygen_command(
     if out_path.exists():
         raise UserError(f"{out_path} exists; refusing to overwrite a key")
     key = signing.generate_key()
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    tmp.write_bytes(signing.private_key_pem(key))
-    tmp.chmod(0o600)
-    tmp.replace(out_path)
+    # mkstemp creates the file 0600, so the private key is never readable by others, not even briefly
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(signing.private_key_pem(key))
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     typer.echo(signing.public_key_b64(key))
 
 

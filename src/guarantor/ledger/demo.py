@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.rule import Rule
 from rich.table import Table
+from sqlalchemy import Engine
 
 from guarantor.ledger.chain import NewRecord, append, verify
 from guarantor.ledger.database import open_engine
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
 
 
-def _synthetic(engine: object) -> None:
+def _synthetic(engine: Engine) -> None:
     """A small, clearly synthetic ledger: four donors, monthly allocations, seeded."""
     rng = random.Random(2026)
     donors = {
@@ -47,7 +48,7 @@ def _synthetic(engine: object) -> None:
                         source="SYNTHETIC demo data",
                     )
                     items.append(flow_record(Kind.allocation, name, flow))
-    append(engine, items)  # type: ignore[arg-type]
+    append(engine, items)
 
 
 def run(ctx: DemoContext) -> None:
