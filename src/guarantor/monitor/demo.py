@@ -15,7 +15,6 @@ from guarantor.model import Agreement
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns
 from guarantor.monitor.geography import Geography
-from guarantor.sources.events_schema import ReadResult
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext
@@ -69,6 +68,7 @@ def run(ctx: DemoContext) -> None:
     for col in ("conf", "consult", "invoke", "finding", "sanctions", "owed", "breached"):
         table.add_column(col, no_wrap=True)
     base = None
+    columns = EventColumns.from_events(read.events)  # once, for every confidence
     for conf in setup.proxy_confidences:
         res = replay(
             minsk,
@@ -77,7 +77,7 @@ def run(ctx: DemoContext) -> None:
             (),
             actors.with_confidence("proxy", conf),
             geo,
-            events=_columns(read),
+            events=columns,
         )
         acts = [a for a in res.monitor.activations if a.trigger == "ceasefire-attack"]
         first = {
@@ -133,10 +133,6 @@ def run(ctx: DemoContext) -> None:
     console.print(
         f"files: {out}/ (replay JSON and PNG timelines); section took {time.perf_counter() - t0:.1f} s"
     )
-
-
-def _columns(read: ReadResult) -> EventColumns:
-    return EventColumns.from_events(read.events)
 
 
 def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: Path) -> None:
@@ -199,7 +195,7 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
     for col in ("duty", "parties", "opened", "due", "status"):
         owed.add_column(col, overflow="fold")
     groups: dict[tuple[str, str | None, str | None], list[str]] = {}
-    info: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
+    status: dict[tuple[str, str | None, str | None], str] = {}
     for o in res.timeline.owed:
         key = (
             o.source,
@@ -207,11 +203,11 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
             o.due.isoformat() if o.due else None,
         )
         groups.setdefault(key, []).append(o.party)
-        info[key] = (o.status + ("*" if any("ASSUMED" in n for n in o.notes) else ""), "")
+        status[key] = o.status + ("*" if any("ASSUMED" in n for n in o.notes) else "")
     for key in list(groups)[:10]:
         source, opened, due = key
         owed.add_row(
-            source, ",".join(groups[key]), (opened or "-")[:10], (due or "-")[:10], info[key][0]
+            source, ",".join(groups[key]), (opened or "-")[:10], (due or "-")[:10], status[key]
         )
     console.print(owed)
     (out / "aug2025_replay.json").write_text(dumps(res.to_json()))
