@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from guarantor.report.pdf import find_chromium
+
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web"
 SCRIPT = Path(__file__).with_name("dashboard.e2e.mjs")
@@ -30,14 +32,6 @@ AGREEMENT = REPO / "examples" / "agreements" / "aug2025_article5_like.yaml"
 
 def _names() -> list[str]:
     return re.findall(r'^test\("([^"]+)"', SCRIPT.read_text(encoding="utf-8"), re.M)
-
-
-def _chromium() -> str | None:
-    return (
-        os.environ.get("GUARANTOR_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
 
 
 @dataclass
@@ -55,7 +49,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """A dashboard server on loopback over a synthetic scenario, with tokens for three parties."""
-    chromium = _chromium()
+    chromium = find_chromium()
     if chromium is None:
         pytest.skip("Chromium is not installed (apt-get install chromium); browser tests need it")
     if shutil.which("node") is None:
