@@ -256,9 +256,10 @@ def geography(border: Path | None, agreed_line: Path | None, zones: Path | None)
     """The shapes for location predicates; the border defaults to the data folder's Natural Earth file."""
     from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
     from guarantor.sources.locate import locate_data
+    from guarantor.territory.boundaries import default_border_path
 
     if border is None:
-        found = locate_data().file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
+        found = default_border_path(locate_data())
         if found is not None:
             _err().print(f"border: {found} (Natural Earth 10m)")
             border = found

@@ -15,12 +15,12 @@ from guarantor.model import Agreement
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns
 from guarantor.monitor.geography import Geography
+from guarantor.territory.boundaries import BORDER_DEFAULT as BORDER
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext
 
 UCDP = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
-BORDER = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
 DEEPSTATE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
 MINSK_SETUP = "replay/minsk2_ucdp.yaml"
 AUGUST_SETUP = "replay/aug2025_territory_replay.yaml"
