@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from guarantor.errors import UserError
-from guarantor.spec.yamlpos import parse_text, read_text
+from guarantor.spec.load import load_yaml_model
 
 ACTORS_SCHEMA = "guarantor/actors@1"
 
@@ -86,15 +86,7 @@ class ActorMap:
 
 def load_actor_map(path: Path) -> ActorMap:
     """Read an actor map YAML file; errors name file:line:column."""
-    positioned = parse_text(read_text(path), str(path))
-    try:
-        parsed = ActorFile.model_validate(positioned.data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = positioned.locate(tuple(err["loc"]))
-        raise UserError(
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}", loc
-        ) from None
+    parsed, positioned = load_yaml_model(path, ActorFile)
     if parsed.schema_ != ACTORS_SCHEMA:
         raise UserError(
             f"schema is {parsed.schema_!r}, expected {ACTORS_SCHEMA!r}",
