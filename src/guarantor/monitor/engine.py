@@ -487,12 +487,16 @@ class Evaluator:
 
     # ---- checkpoints ---------------------------------------------------------------------
 
+    def _actors_key(self) -> str:
+        """What of the actor map a checkpoint depends on."""
+        return repr(sorted(self.actors.entries.items()))
+
     def save(self, path: Path) -> None:
         """Write a checkpoint (whole file or nothing)."""
         meta = {
             "version": CHECKPOINT_VERSION,
             "plan": self.plan.fingerprint(),
-            "actors": repr(sorted(self.actors.entries.items())),
+            "actors": self._actors_key(),
             "first": self.first,
             "days": self.days,
             "rows": self.rows,
@@ -516,9 +520,14 @@ class Evaluator:
                 arrays = {k: data[k] for k in data.files if k != "meta"}
         except (OSError, ValueError, KeyError) as exc:
             raise UserError(f"not a monitor checkpoint: {exc}", Location(str(path))) from None
+        if meta.get("version") != CHECKPOINT_VERSION:
+            raise UserError(
+                f"checkpoint format {meta.get('version')!r}; this version reads {CHECKPOINT_VERSION}",
+                Location(str(path)),
+            )
         expected = (
             self.plan.fingerprint(),
-            repr(sorted(self.actors.entries.items())),
+            self._actors_key(),
             self.first,
             self.days,
         )
