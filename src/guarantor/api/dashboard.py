@@ -30,6 +30,7 @@ from guarantor.errors import UserError
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal, Role
 from guarantor.model import Agreement
+from guarantor.sources.snapshots import SnapshotSeries
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "report" / "static"
 # Simplification tolerance (degrees) per level; the browser picks the level from its zoom.
@@ -104,6 +105,7 @@ class DashboardData:
         self.prepared = Prepared()
         self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
         self.agreement: Agreement | None = None  # loaded once, planned by every what-if
+        self.series: SnapshotSeries | None = None  # scanned once, read by the map and the replay
         self.lock = threading.Lock()
         self.status: dict[str, Any] = {"phase": "waiting", "done": 0, "total": 0, "errors": []}
         self.ready = threading.Event()
@@ -160,6 +162,7 @@ class DashboardData:
         self._phase("scanning snapshots")
         try:
             series = scan_snapshots(source)
+            self.series = series  # the replay reads this series instead of scanning again
         except UserError as err:
             self._error(f"territory snapshots: {err}")
             return
@@ -246,7 +249,7 @@ class DashboardData:
                 [p for p in cfg.events if p.exists()],
                 None,
                 Geography(border=self.border),
-                cfg.territory if self.prepared.snapshots else None,
+                (self.series or cfg.territory) if self.prepared.snapshots else None,
             )
         except UserError as err:
             self._error(f"replay: {err}")

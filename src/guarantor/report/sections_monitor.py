@@ -107,7 +107,9 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
         actors = ActorMap()
     for attempt in ("full", "events only", "territory only"):
         files = events if attempt != "territory only" else []
-        terr = territory if attempt != "events only" else None
+        # the series already scanned when it is usable: an archive is decompressed on every scan
+        source = series if series is not None else territory
+        terr = source if attempt != "events only" and territory is not None else None
         if attempt != "full" and not (files or terr):
             continue
         try:
