@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from guarantor.model import Agreement
@@ -346,7 +346,7 @@ def build_timeline(
     """Open what each activation opens, in time order, and give each duty its status as of `as_of`."""
     log = acts or ActLog()
     end = as_of or (
-        max((a.time for a in activations), default=datetime.now().astimezone()) + timedelta(days=1)
+        max((a.time for a in activations), default=datetime.now(UTC)) + timedelta(days=1)
     )
     b = _Builder(agreement, log, end, assume_requests, assume_votes)
     for act in sorted(activations, key=lambda x: (x.time, x.trigger)):
