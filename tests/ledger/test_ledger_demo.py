@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from guarantor.demo import DemoContext, examples_dir
+from guarantor.demo import DemoContext
 from guarantor.ledger.demo import run
-from guarantor.sources.locate import DataLocation
+from guarantor.sources.locate import DataLocation, examples_dir
 
 
 def _ctx(data: DataLocation, out: Path) -> DemoContext:

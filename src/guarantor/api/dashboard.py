@@ -56,21 +56,19 @@ class DashboardConfig:
     poll_seconds: float = 1.0  # how often the live feed looks at the ledger head
 
 
-DEFAULT_SNAPSHOTS = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
-DEFAULT_BORDER = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
 DEFAULT_AGREEMENT = "agreements/aug2025_article5_like.yaml"
 
 
 def default_config(**changes: Any) -> DashboardConfig:
     """The dashboard over the data folder found as `guarantor demo` finds it, and the August 2025 proposal."""
-    from guarantor.demo import examples_dir
-    from guarantor.sources.locate import locate_data
+    from guarantor.sources.locate import DEEPSTATE_FILE, examples_dir, locate_data
+    from guarantor.territory.boundaries import BORDER_DEFAULT
 
     data = locate_data()
     config = DashboardConfig(
-        territory=data.file(DEFAULT_SNAPSHOTS),
+        territory=data.file(DEEPSTATE_FILE),
         agreement=examples_dir() / DEFAULT_AGREEMENT,
-        border=data.file(DEFAULT_BORDER),
+        border=data.file(BORDER_DEFAULT),
         data_dir=data.path,
     )
     for key, value in changes.items():

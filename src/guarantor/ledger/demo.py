@@ -17,11 +17,10 @@ from guarantor.ledger.database import open_engine
 from guarantor.ledger.kiel import import_kiel
 from guarantor.ledger.records import AidCategory, Flow, Kind, flow_record, party_profile
 from guarantor.ledger.summary import plot_split, read_flows, split, summarise
+from guarantor.sources.locate import KIEL_FILE
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext
-
-KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
 
 
 def _synthetic(engine: Engine) -> None:

@@ -11,15 +11,13 @@ from rich.table import Table
 from guarantor.jsonout import dumps
 from guarantor.report.build import write_report
 from guarantor.report.request import ReportRequest
+from guarantor.sources.locate import DEEPSTATE_FILE, KIEL_FILE, UCDP_FILE
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext
 
 AGREEMENT = "agreements/aug2025_article5_like.yaml"
-SNAPSHOTS = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
 BORDER = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
-EVENTS = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
-KIEL = "aid_kiel_ust/data_explorer.csv"
 NEGOTIATION = "negotiation/ukraine-2025.yaml"
 
 
@@ -45,10 +43,10 @@ def run(ctx: DemoContext) -> None:
         )
         req.note = "SYNTHETIC DATA: " + extra["data"]
     else:
-        req.territory = data.file(SNAPSHOTS)
+        req.territory = data.file(DEEPSTATE_FILE)
         req.border = data.file(BORDER)
-        req.events = [p for p in (data.file(EVENTS),) if p is not None]
-        req.kiel = data.file(KIEL)
+        req.events = [p for p in (data.file(UCDP_FILE),) if p is not None]
+        req.kiel = data.file(KIEL_FILE)
         ledger = ctx.out / "ledger.sqlite"  # written by the ledger section from the same tracker
         if ledger.exists():
             req.ledger, req.kiel = str(ledger), None

@@ -12,9 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guarantor.errors import Location, UserError
 from guarantor.respond._yaml import validate
+from guarantor.sources.locate import KIEL_FILE
 from guarantor.spec.yamlpos import parse_text
-
-KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
 
 
 class GdpEntry(BaseModel):

@@ -13,10 +13,9 @@ import numpy as np
 
 from guarantor.simulate.params import Parameters
 from guarantor.sources.events_read import read_events
+from guarantor.sources.locate import KIEL_FILE, UCDP_FILE
 
-UCDP_FILE = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
 AREA_FILE = "frontline/liveuamap_territory_daily_km2.csv"
-KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
 MINSK_START = dt.datetime(2015, 2, 15, tzinfo=dt.UTC)  # Minsk II ceasefire in force
 MINSK_END = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
 FLARE_MIN_EVENTS = 5  # a week with at least this many UCDP fatal events is a flare-up week

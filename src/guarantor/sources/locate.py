@@ -11,6 +11,16 @@ from guarantor.errors import UserError
 ENV_VAR = "GUARANTOR_DATA"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
+# The real files the rooms read, relative to the data folder (see ../shared/data/PROVENANCE.md).
+KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
+UCDP_FILE = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
+DEEPSTATE_FILE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
+
+
+def examples_dir() -> Path:
+    """The folder of encoded example agreements, scenarios and set-ups (in the checkout)."""
+    return REPO_ROOT / "examples"
+
 
 def cache_dir() -> Path:
     """The local cache of downloaded public data (XDG_CACHE_HOME/guarantor/data)."""
