@@ -9,13 +9,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
-from guarantor.sources.locate import REPO_ROOT, DataLocation, locate_data
+from guarantor.sources.locate import DataLocation, examples_dir, locate_data
 
 # Each section is `guarantor.<room>.demo` with `run(ctx: DemoContext) -> None`.
 SECTIONS: tuple[str, ...] = (
     "guarantor.spec.demo",
     "guarantor.territory.demo",
-    "guarantor.monitor.demo",
+    "guarantor.obligations.demo",
     "guarantor.respond.demo",
     "guarantor.ledger.demo",
     "guarantor.negotiate.demo",
@@ -33,11 +33,6 @@ class DemoContext:
     console: Console
     examples: Path
     results: dict[str, object] = field(default_factory=dict)
-
-
-def examples_dir() -> Path:
-    """The folder of encoded example agreements (in the checkout or installed alongside)."""
-    return REPO_ROOT / "examples"
 
 
 def run_demo(data: str | None, out: str) -> None:

@@ -33,7 +33,6 @@ class Format(enum.StrEnum):
 def register(app: typer.Typer) -> None:
     """Add `guarantor report` to the root CLI."""
     app.command("report")(report_command)
-    app.command("dashboard")(dashboard_command)
 
 
 @contextlib.contextmanager
@@ -166,54 +165,3 @@ def report_command(
         table.add_row(r["title"], f"[{colour}]{r['status']}[/]", "\n".join(r["problems"]))
     Console(highlight=False).print(table)
     err.print(f"built in {seconds:.1f} s")
-
-
-def dashboard_command(
-    database: str | None = typer.Option(
-        None,
-        "--database",
-        help="Ledger database (default: $GUARANTOR_DATABASE_URL, else ./guarantor-ledger.sqlite).",
-    ),
-    territory: Path | None = typer.Option(
-        None,
-        "--territory",
-        help="Territory snapshots (default: the DeepState daily archive in the data folder).",
-    ),
-    agreement: Path | None = typer.Option(
-        None, "--agreement", help="Agreement to replay (default: the August 2025 proposal)."
-    ),
-    events: list[Path] = typer.Option([], "--events", help="Event files to show and replay."),
-    start: str | None = typer.Option(None, "--from", help="In force from (YYYY-MM-DD)."),
-    end: str | None = typer.Option(
-        None, "--to", help="Until (YYYY-MM-DD; default: last snapshot)."
-    ),
-    tiles: str | None = typer.Option(
-        None,
-        "--tiles",
-        help="Optional tile server URL template ({z}/{x}/{y}); none by default (offline).",
-    ),
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port", min=0, max=65535),
-) -> None:
-    """Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, live feed)."""
-    import uvicorn
-
-    from guarantor.api.app import create_app
-    from guarantor.api.dashboard import default_config, include_dashboard
-    from guarantor.ledger.database import open_engine
-    from guarantor.sources.locate import locate_data
-
-    config = default_config(
-        territory=territory,
-        agreement=agreement,
-        events=list(events) or None,
-        start=_date(start, "--from"),
-        end=_date(end, "--to"),
-        tile_url=tiles,
-    )
-    data = locate_data()
-    engine = open_engine(database, pool_size=20)
-    app = create_app(engine=engine)
-    include_dashboard(app, config)
-    err.print(f"dashboard on http://{host}:{port}/ (data: {data.describe()})")
-    uvicorn.run(app, host=host, port=port, log_level="warning")

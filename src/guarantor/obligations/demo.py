@@ -15,13 +15,12 @@ from guarantor.model import Agreement
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns
 from guarantor.monitor.geography import Geography
+from guarantor.sources.locate import DEEPSTATE_FILE, UCDP_FILE
 from guarantor.territory.boundaries import BORDER_DEFAULT as BORDER
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext
 
-UCDP = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
-DEEPSTATE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
 MINSK_SETUP = "replay/minsk2_ucdp.yaml"
 AUGUST_SETUP = "replay/aug2025_territory_replay.yaml"
 
@@ -40,7 +39,7 @@ def run(ctx: DemoContext) -> None:
     out.mkdir(parents=True, exist_ok=True)
     minsk = load_agreement(ctx.examples / "agreements" / "minsk2_era_guarantee.yaml")
     actors = load_actor_map(ctx.examples / "actors" / "ucdp_ukraine.yaml")
-    ucdp = ctx.data.file(UCDP)
+    ucdp = ctx.data.file(UCDP_FILE)
     border_file = ctx.data.file(BORDER)
     t0 = time.perf_counter()
     if ucdp is None or border_file is None:
@@ -124,7 +123,7 @@ def run(ctx: DemoContext) -> None:
     plot(base, out / "minsk2_replay_proxy0.70.png")
 
     # (b) The August 2025 proposal against the DeepState territory history.
-    deepstate = ctx.data.file(DEEPSTATE)
+    deepstate = ctx.data.file(DEEPSTATE_FILE)
     aug = ctx.examples / "agreements" / "aug2025_article5_like.yaml"
     if deepstate is None or not aug.exists():
         console.print("(b) skipped: DeepState history or the August 2025 agreement is absent")
