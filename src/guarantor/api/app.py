@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -39,12 +40,13 @@ from guarantor.ledger import chain
 from guarantor.ledger.access import Principal, Role, authenticate
 from guarantor.ledger.chain import LedgerConflict, NewRecord, StoredRecord
 from guarantor.ledger.records import FLOW_KINDS, Flow, Kind
-from guarantor.ledger.summary import read_flows, split, summarise
+from guarantor.ledger.summary import FlowReader, split, summarise
 from guarantor.ledger.writer import ChainWriter
 
 MAX_BODY_BYTES = 1 << 20
 TOKEN_CACHE_SECONDS = 2.0  # a revoked token stops working within this time
 WRITE_TIMEOUT_SECONDS = 120.0
+MAX_CACHED_READS = 1024  # distinct summary/split queries kept (each a few kB)
 HEAD_CHECK_SECONDS = 0.05  # cached summaries notice other processes' writes within this time
 
 # Which roles may write which kinds of record (always as their own party).
@@ -76,6 +78,11 @@ class State:
         self.head_seq = -1
         self.writer = ChainWriter(engine)
         self.head_checked = -1.0
+        self.flows = FlowReader()
+        # per event loop (a lock belongs to one loop; test clients may start several)
+        self.building: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[tuple[Any, ...], asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
 
     async def principal(self, secret: str) -> Principal | None:
         """The principal of a token, cached for a couple of seconds (DB lookups off the event loop)."""
@@ -90,26 +97,46 @@ class State:
             self.tokens[secret] = (now, found)
         return found
 
-    def wrote(self) -> None:
-        """Note a write by this process: cached reads are rebuilt on their next request."""
-        self.head_checked = -1.0
+    def wrote(self, seq: int | None) -> None:
+        """Note a write by this process (its seq, or None when it failed): reads after it see it."""
+        with self.lock:
+            if seq is None:
+                self.head_checked = -1.0  # the outcome is unknown: ask the database next time
+            else:
+                self.head_seq = max(self.head_seq, seq)
 
     async def cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> bytes:
         """JSON bytes for a read that depends only on the ledger content, rebuilt when the head moves.
 
-        The head is re-read at most every HEAD_CHECK_SECONDS (and after every write through this
-        process), so a write by another process shows within that time.
+        A write through this process moves the known head at once; the head is re-read from the
+        database at most every HEAD_CHECK_SECONDS, so a write by another process shows within that time.
         """
-        now = time.monotonic()
-        if now - self.head_checked > HEAD_CHECK_SECONDS:
-            self.head_seq = (await run_in_threadpool(chain.head, self.engine))[0]
-            self.head_checked = now
+        locks = self.building.setdefault(asyncio.get_running_loop(), {})
+        if time.monotonic() - self.head_checked > HEAD_CHECK_SECONDS:
+            # one head query at a time: requests arriving meanwhile wait for its answer
+            async with locks.setdefault(("head",), asyncio.Lock()):
+                started = time.monotonic()
+                if started - self.head_checked > HEAD_CHECK_SECONDS:
+                    seq = (await run_in_threadpool(chain.head, self.engine))[0]
+                    with self.lock:  # the chain only grows: a slow answer must not move it back
+                        self.head_seq = max(self.head_seq, seq)
+                        self.head_checked = started
         hit = self.cache.get(key)
         if hit is not None and hit[0] == self.head_seq:
             return hit[1]
-        head_seq = self.head_seq
-        body = await run_in_threadpool(lambda: orjson.dumps(build(), option=orjson.OPT_SORT_KEYS))
-        with self.lock:
+        # One build per key at a time: requests that miss together wait for it instead of each
+        # rebuilding the same answer in the thread pool (a write would otherwise cost N rebuilds).
+        async with locks.setdefault(key, asyncio.Lock()):
+            hit = self.cache.get(key)
+            if hit is not None and hit[0] == self.head_seq:
+                return hit[1]
+            head_seq = self.head_seq
+            body = await run_in_threadpool(
+                lambda: orjson.dumps(build(), option=orjson.OPT_SORT_KEYS)
+            )
+            if len(self.cache) >= MAX_CACHED_READS:  # keys come from query strings: bound them
+                self.cache.clear()
+                locks.clear()
             self.cache[key] = (head_seq, body)
         return body
 
@@ -227,10 +254,11 @@ def create_app(
     ) -> WriteResult:
         """Append through the group-commit writer, from a thread-pool handler."""
         rec = new_record(kind, body, payload, key, refs)
+        outcome = None
         try:
             outcome = state.writer.submit(rec).result(timeout=WRITE_TIMEOUT_SECONDS)
         finally:
-            state.wrote()
+            state.wrote(outcome[0].seq if outcome else None)
         return written(outcome, response)
 
     async def write_async(
@@ -238,12 +266,13 @@ def create_app(
     ) -> WriteResult:
         """Append through the group-commit writer without holding a thread-pool thread."""
         rec = new_record(kind, body, payload, None, ())
+        outcome = None
         try:
             outcome = await asyncio.wait_for(
                 asyncio.wrap_future(state.writer.submit(rec)), WRITE_TIMEOUT_SECONDS
             )
         finally:
-            state.wrote()
+            state.wrote(outcome[0].seq if outcome else None)
         return written(outcome, response)
 
     def own_record(who: Principal, seq: int, kinds: tuple[str, ...] | None = None) -> StoredRecord:
@@ -318,7 +347,7 @@ def create_app(
 
         def build() -> dict[str, Any]:
             rows = summarise(
-                read_flows(state.engine), by=by, period_from=period_from, period_to=period_to
+                state.flows.read(state.engine), by=by, period_from=period_from, period_to=period_to
             )
             return {"by": by, "from": period_from, "to": period_to, "unit": "EUR bn", "rows": rows}
 
@@ -337,7 +366,7 @@ def create_app(
             return {
                 "period": period,
                 "unit": "EUR bn",
-                "rows": split(read_flows(state.engine), period=period),
+                "rows": split(state.flows.read(state.engine), period=period),
             }
 
         return Response(await state.cached(("split", period), build), media_type="application/json")

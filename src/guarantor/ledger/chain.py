@@ -296,9 +296,13 @@ def list_records(
         return [row_to_record(r) for r in conn.execute(stmt)]
 
 
-def iter_records(engine: Engine, kinds: Sequence[str] | None = None) -> list[StoredRecord]:
-    """All records (optionally of some kinds) in chain order."""
+def iter_records(
+    engine: Engine, kinds: Sequence[str] | None = None, *, after: int = 0
+) -> list[StoredRecord]:
+    """All records after a seq (optionally of some kinds) in chain order."""
     stmt = select(*RECORD_COLUMNS)
+    if after:
+        stmt = stmt.where(records.c.seq > after)
     if kinds is not None:
         stmt = stmt.where(records.c.kind.in_(list(kinds)))
     with engine.connect() as conn:

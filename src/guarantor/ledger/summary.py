@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -104,24 +105,53 @@ class LedgerFlows:
         return group_of(self.profiles.get(party, Profile()).iso)
 
 
-def read_flows(engine: Engine) -> LedgerFlows:
-    """Effective flows: a record superseded by a later record of the same party does not count."""
-    kinds = [str(k) for k in (*FLOW_KINDS, Kind.party_profile)]
-    recs = iter_records(engine, kinds)
-    by_seq = {r.seq: r for r in recs}
+@dataclass(frozen=True)
+class _Seen:
+    """What the summaries need of one stored record."""
+
+    party: str
+    kind: str
+    first_ref: int | None
+    data: Any
+
+
+class FlowReader:
+    """Effective flows of one ledger, kept current by reading only the records appended since the
+    last read: the chain is append-only (a change is a new record), so nothing read can change.
+    A record edited or deleted in the database behind the ledger's back is `verify`'s business."""
+
+    KINDS: tuple[str, ...] = tuple(str(k) for k in (*FLOW_KINDS, Kind.party_profile))
+
+    def __init__(self) -> None:
+        self._seen: dict[int, _Seen] = {}
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def read(self, engine: Engine) -> LedgerFlows:
+        """The effective flows as of now (records appended since the last call are read)."""
+        with self._lock:
+            for rec in iter_records(engine, self.KINDS, after=self._last):
+                refs = rec.ref_list()
+                self._seen[rec.seq] = _Seen(
+                    rec.party, rec.kind, refs[0] if refs else None, json.loads(rec.payload)
+                )
+                self._last = rec.seq
+            return _effective(self._seen)
+
+
+def _effective(seen: dict[int, _Seen]) -> LedgerFlows:
+    """Flows and profiles after corrections: a record superseded by a later record of the same party
+    does not count; a verified delivery counts for the donor whose delivery it confirms."""
     superseded: set[int] = set()
-    payloads: dict[int, Any] = {}
-    for rec in recs:
-        data = json.loads(rec.payload)
-        payloads[rec.seq] = data
-        target = data.get("supersedes") if isinstance(data, dict) else None
-        if isinstance(target, int) and target in by_seq and by_seq[target].party == rec.party:
+    for rec in seen.values():
+        target = rec.data.get("supersedes") if isinstance(rec.data, dict) else None
+        if isinstance(target, int) and target in seen and seen[target].party == rec.party:
             superseded.add(target)
     flows: list[Flow] = []
     profiles: dict[str, Profile] = {}
-    for rec in recs:
-        data = payloads[rec.seq]
-        if rec.seq in superseded or not isinstance(data, dict):
+    for seq, rec in seen.items():
+        data = rec.data
+        if seq in superseded or not isinstance(data, dict):
             continue
         if rec.kind == Kind.party_profile:
             gdp = data.get("gdp_eur_bn")
@@ -130,11 +160,8 @@ def read_flows(engine: Engine) -> LedgerFlows:
             )
             continue
         party = rec.party
-        if rec.kind == Kind.verified_delivery:
-            # A confirmation belongs to the recipient but counts for the donor whose delivery it confirms.
-            refs = rec.ref_list()
-            if refs and refs[0] in by_seq:
-                party = by_seq[refs[0]].party
+        if rec.kind == Kind.verified_delivery and rec.first_ref in seen:
+            party = seen[rec.first_ref].party
         flows.append(
             Flow(
                 party=party,
@@ -145,6 +172,11 @@ def read_flows(engine: Engine) -> LedgerFlows:
             )
         )
     return LedgerFlows(flows, profiles)
+
+
+def read_flows(engine: Engine) -> LedgerFlows:
+    """Effective flows: a record superseded by a later record of the same party does not count."""
+    return FlowReader().read(engine)
 
 
 def check_period(value: str | None, name: str) -> str | None:
