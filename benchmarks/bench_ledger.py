@@ -20,12 +20,14 @@ import os
 import resource
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +51,17 @@ KIEL = REPO.parent / "shared" / "data" / "aid_kiel_ust" / "data_explorer.csv"
 
 
 async def _conn_worker(
-    port: int, requests: list[bytes], latencies: list[float], statuses: dict[int, int]
+    port: int,
+    requests: list[bytes],
+    latencies: list[float],
+    statuses: dict[int, int],
+    interval: float = 0.0,
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    for req in requests:
+    start = time.perf_counter()
+    for n, req in enumerate(requests):
+        if interval:  # paced: request n leaves at start + n * interval
+            await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
         t0 = time.perf_counter()
         writer.write(req)
         head = await reader.readuntil(b"\r\n\r\n")
@@ -81,13 +90,15 @@ def _post(path: str, token: str, body: str) -> bytes:
     ).encode() + data
 
 
-def _load(port: int, per_conn: list[list[bytes]], out: Any) -> None:
+def _load(port: int, per_conn: list[list[bytes]], out: Any, interval: float = 0.0) -> None:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
 
     async def main() -> float:
         t0 = time.perf_counter()
-        await asyncio.gather(*(_conn_worker(port, reqs, latencies, statuses) for reqs in per_conn))
+        await asyncio.gather(
+            *(_conn_worker(port, reqs, latencies, statuses, interval) for reqs in per_conn)
+        )
         return time.perf_counter() - t0
 
     elapsed = asyncio.run(main())
@@ -95,11 +106,12 @@ def _load(port: int, per_conn: list[list[bytes]], out: Any) -> None:
     out.put({"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "peak_mb": peak})
 
 
-def run_load(port: int, per_conn: list[list[bytes]]) -> dict[str, Any]:
-    """Send the requests from a separate process; return throughput and latency percentiles."""
+def run_load(port: int, per_conn: list[list[bytes]], interval: float = 0.0) -> dict[str, Any]:
+    """Send the requests from a separate process (each connection paced at `interval` seconds per
+    request when given); return throughput and latency percentiles."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_load, args=(port, per_conn, queue))
+    proc = ctx.Process(target=_load, args=(port, per_conn, queue, interval))
     proc.start()
     result = queue.get(timeout=900)
     proc.join()
@@ -184,9 +196,11 @@ def prepare(url: str) -> dict[str, str]:
         append(engine, [NewRecord("allocation", f"donor-{i % 40}", {"category": "military", "value_eur": str(i), "period": "2025-01"}) for i in range(2300)])  # fmt: skip
     add_party(engine, "Observer")
     add_party(engine, "Monitor")
+    add_party(engine, "Bench donor")
     tokens = {
         "observer": issue_token(engine, "Observer", Role.observer),
         "monitor": issue_token(engine, "Monitor", Role.monitor),
+        "donor": issue_token(engine, "Bench donor", Role.guarantor),
     }
     engine.dispose()
     return tokens
@@ -215,6 +229,71 @@ def bench_reads(
         return rows
     finally:
         server.stop()
+
+
+PLEDGE = (
+    '{"party":"Bench donor","flow":{"category":"military","value_eur":"1000000",'
+    '"valuation_method":"contract price","period":"2026-03","source":"benchmark %d"}}'
+)
+
+
+def bench_reads_while_writing(
+    url: str, label: str, tokens: dict[str, str], conns: int, per_conn: int, writes_per_s: float
+) -> dict[str, Any]:
+    """Summary reads at full speed while one connection posts pledges at a steady rate: every pledge
+    moves the chain head, so the cached summary is rebuilt (incrementally) after each one."""
+    server = Server(url)
+    try:
+        read = [[_get("/v1/summary?by=group", tokens["observer"])] * per_conn for _ in range(conns)]
+        run_load(server.port, [read[0][:20]])  # warm up
+        n_writes = max(2, int(writes_per_s * per_conn * conns / 2000))  # about as long as the reads
+        writes = [[_post("/v1/pledges", tokens["donor"], PLEDGE % i) for i in range(n_writes)]]
+        done: dict[str, Any] = {}
+        writer = threading.Thread(
+            target=lambda: done.update(run_load(server.port, writes, interval=1 / writes_per_s))
+        )
+        cpu0 = server.cpu_seconds()
+        writer.start()
+        res = run_load(server.port, read)
+        writer.join()
+        res["server_cpu_ms"] = (server.cpu_seconds() - cpu0) * 1000 / res["requests"]
+        return {
+            "db": label,
+            "endpoint": f"summary + {writes_per_s:.0f} pledges/s",
+            **res,
+            "writes": done["requests"],
+            "write_statuses": done["statuses"],
+            "server_peak_mb": server.peak_mb(),
+        }
+    finally:
+        server.stop()
+
+
+def summary_rebuild_ms(url: str, rounds: int) -> dict[str, float]:
+    """In-process cost of answering a summary after one new record: the incremental reader the
+    server uses vs a full read of every flow record (the baseline), median of `rounds`."""
+    from guarantor.ledger.records import AidCategory, Flow, Kind, flow_record
+    from guarantor.ledger.summary import FlowReader, read_flows, summarise
+
+    engine = open_engine(url)
+    reader = FlowReader()
+    summarise(reader.read(engine), by="group")
+    inc: list[float] = []
+    full: list[float] = []
+    for i in range(rounds):
+        flow = Flow(category=AidCategory.military, value_eur=Decimal(1000 + i),
+                    valuation_method="bench", period="2026-03", source="bench")  # fmt: skip
+        append(engine, [flow_record(Kind.commitment, "Bench donor", flow)])
+        t0 = time.perf_counter()
+        a = summarise(reader.read(engine), by="group")
+        t1 = time.perf_counter()
+        b = summarise(read_flows(engine), by="group")
+        t2 = time.perf_counter()
+        assert a == b, "incremental and full summaries differ"
+        inc.append((t1 - t0) * 1000)
+        full.append((t2 - t1) * 1000)
+    engine.dispose()
+    return {"incremental": statistics.median(inc), "full": statistics.median(full)}
 
 
 def bench_http_writes(
@@ -346,10 +425,14 @@ def main() -> None:
     sqlite_url = f"sqlite:///{Path(tmp.name) / 'ledger.sqlite'}"
     results_r: list[dict[str, Any]] = []
     results_w: list[dict[str, Any]] = []
+    mixed: list[dict[str, Any]] = []
+    rebuild: dict[str, dict[str, float]] = {}
     try:
         for label, url in (("SQLite", sqlite_url), ("PostgreSQL", pg_url)):
             tokens = prepare(url)
             results_r += bench_reads(url, label, tokens, conns, per_conn)
+            mixed.append(bench_reads_while_writing(url, label, tokens, conns, per_conn, 20))
+            rebuild[label] = summary_rebuild_ms(url, 10 if args.quick else 40)
             results_w.append(bench_library_writes(url, label, w_threads, w_per, chained=True))
             results_w.append(
                 bench_library_writes(url, label, w_threads, w_per, chained=True, batch=50)
@@ -373,6 +456,19 @@ def main() -> None:
         s, _records, h = (r for r in results_r if r["db"] == label)
         print(f"  {label}: summary/health throughput ratio {s['rps'] / h['rps']:.2f}; summary capacity of one "
               f"free core from server CPU per request: {1000 / s['server_cpu_ms']:.0f} req/s")  # fmt: skip
+    print(
+        "\nsummary reads while pledges are written (each pledge moves the head: the cache is rebuilt)"
+    )
+    print(
+        f"{'db':<11} {'endpoint':<20} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'srv MB':>7} {'gen MB':>7} {'srv CPU ms/req':>15}  statuses"
+    )
+    for r in mixed:
+        print(f"{r['db']:<11} {r['endpoint']:<20} {r['requests']:>7} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+              f"{r['server_peak_mb']:>7.0f} {r['generator_peak_mb']:>7.0f} {r['server_cpu_ms']:>15.2f}  {r['statuses']}; "
+              f"pledges {r['write_statuses']}")  # fmt: skip
+    for label, ms in rebuild.items():
+        print(f"  {label}: summary after one new record, in-process: incremental {ms['incremental']:.2f} ms "
+              f"vs full read {ms['full']:.2f} ms (ratio {ms['full'] / ms['incremental']:.1f}x)")  # fmt: skip
     print("\nwrites")
     print(
         f"{'db':<11} {'what':<46} {'records':>8} {'rec/s':>8} {'p99 ms':>8} {'srv CPU ms/rec':>15}  chain"

@@ -79,3 +79,15 @@ def test_reader_does_not_reread_what_it_has_seen(engine: Engine) -> None:
         conn.execute(text("DELETE FROM records WHERE seq = 1"))
     assert len(reader.read(engine).flows) == 1
     assert len(read_flows(engine).flows) == 0
+
+
+def test_a_supersedes_naming_a_later_record_counts_when_that_record_arrives(engine: Engine) -> None:
+    # `supersedes` in a raw payload is not a checked reference, so it may name a seq not yet written
+    reader = FlowReader()
+    early = _flow("100000000").payload() | {"supersedes": 2}
+    append(engine, [NewRecord(str(Kind.commitment), "France", early)])
+    assert len(reader.read(engine).flows) == 1
+    append(engine, [flow_record(Kind.commitment, "France", _flow("300000000"))])  # seq 2
+    incremental, full = _views(engine, reader)
+    assert incremental == full
+    assert [f.value_eur for f in reader.read(engine).flows] == [Decimal("100000000")]

@@ -105,25 +105,22 @@ class LedgerFlows:
         return group_of(self.profiles.get(party, Profile()).iso)
 
 
-@dataclass(frozen=True)
-class _Seen:
-    """What the summaries need of one stored record."""
-
-    party: str
-    kind: str
-    first_ref: int | None
-    data: Any
-
-
 class FlowReader:
     """Effective flows of one ledger, kept current by reading only the records appended since the
     last read: the chain is append-only (a change is a new record), so nothing read can change.
-    A record edited or deleted in the database behind the ledger's back is `verify`'s business."""
+    A record edited or deleted in the database behind the ledger's back is `verify`'s business.
+
+    Effective means: a record superseded by a record of the same party does not count; a verified
+    delivery counts for the donor whose delivery it confirms."""
 
     KINDS: tuple[str, ...] = tuple(str(k) for k in (*FLOW_KINDS, Kind.party_profile))
 
     def __init__(self) -> None:
-        self._seen: dict[int, _Seen] = {}
+        self._party: dict[int, str] = {}  # seq -> party, for every record read
+        self._flows: dict[int, Flow] = {}
+        self._profiles: dict[int, tuple[str, Profile]] = {}
+        self._superseded: set[int] = set()
+        self._claims: dict[int, set[str]] = {}  # seqs named by `supersedes` before they were read
         self._last = 0
         self._lock = threading.Lock()
 
@@ -131,47 +128,41 @@ class FlowReader:
         """The effective flows as of now (records appended since the last call are read)."""
         with self._lock:
             for rec in iter_records(engine, self.KINDS, after=self._last):
-                refs = rec.ref_list()
-                self._seen[rec.seq] = _Seen(
-                    rec.party, rec.kind, refs[0] if refs else None, json.loads(rec.payload)
-                )
+                self._add(rec.seq, rec.kind, rec.party, rec.ref_list(), json.loads(rec.payload))
                 self._last = rec.seq
-            return _effective(self._seen)
+            gone = self._superseded
+            profiles = {p: v for s, (p, v) in self._profiles.items() if s not in gone}
+            flows = [f for s, f in self._flows.items() if s not in gone]
+            return LedgerFlows(flows, profiles)
 
-
-def _effective(seen: dict[int, _Seen]) -> LedgerFlows:
-    """Flows and profiles after corrections: a record superseded by a later record of the same party
-    does not count; a verified delivery counts for the donor whose delivery it confirms."""
-    superseded: set[int] = set()
-    for rec in seen.values():
-        target = rec.data.get("supersedes") if isinstance(rec.data, dict) else None
-        if isinstance(target, int) and target in seen and seen[target].party == rec.party:
-            superseded.add(target)
-    flows: list[Flow] = []
-    profiles: dict[str, Profile] = {}
-    for seq, rec in seen.items():
-        data = rec.data
-        if seq in superseded or not isinstance(data, dict):
-            continue
-        if rec.kind == Kind.party_profile:
+    def _add(self, seq: int, kind: str, party: str, refs: list[int], data: Any) -> None:
+        self._party[seq] = party
+        if party in self._claims.pop(seq, ()):
+            self._superseded.add(seq)
+        if not isinstance(data, dict):
+            return
+        target = data.get("supersedes")
+        if isinstance(target, int):
+            if target not in self._party:
+                self._claims.setdefault(target, set()).add(party)
+            elif self._party[target] == party:
+                self._superseded.add(target)
+        if kind == Kind.party_profile:
             gdp = data.get("gdp_eur_bn")
-            profiles[rec.party] = Profile(
-                iso=data.get("iso"), gdp_eur_bn=Decimal(gdp) if gdp else None
+            self._profiles[seq] = (
+                party,
+                Profile(iso=data.get("iso"), gdp_eur_bn=Decimal(gdp) if gdp else None),
             )
-            continue
-        party = rec.party
-        if rec.kind == Kind.verified_delivery and rec.first_ref in seen:
-            party = seen[rec.first_ref].party
-        flows.append(
-            Flow(
-                party=party,
-                kind=rec.kind,
-                category=str(data.get("category", "unspecified")),
-                period=str(data.get("period", "")),
-                value_eur=Decimal(str(data.get("value_eur", "0"))),
-            )
+            return
+        if kind == Kind.verified_delivery and refs and refs[0] in self._party:
+            party = self._party[refs[0]]
+        self._flows[seq] = Flow(
+            party=party,
+            kind=kind,
+            category=str(data.get("category", "unspecified")),
+            period=str(data.get("period", "")),
+            value_eur=Decimal(str(data.get("value_eur", "0"))),
         )
-    return LedgerFlows(flows, profiles)
 
 
 def read_flows(engine: Engine) -> LedgerFlows:
