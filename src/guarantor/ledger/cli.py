@@ -228,7 +228,8 @@ def verify_command(
     elif report.ok:
         out.print(
             f"[green]chain intact[/]: {report.records} records, head {report.head_seq} "
-            f"{report.head_hash}, {report.signatures_checked} signatures checked"
+            f"{report.head_hash}, {report.signatures_checked} signatures checked",
+            soft_wrap=True,  # a hash broken over two lines cannot be copied
         )
     else:
         first = report.first_bad
@@ -326,7 +327,8 @@ def append_command(
         emit({"record": stored.as_dict(), "created": bool(result.appended)})
     else:
         out.print(
-            f"record {stored.seq} {'appended' if result.appended else 'already present'}: {stored.hash}"
+            f"record {stored.seq} {'appended' if result.appended else 'already present'}: {stored.hash}",
+            soft_wrap=True,
         )
 
 
