@@ -54,20 +54,20 @@ def test_payload_without_canonical_form_is_refused(engine: Engine) -> None:
 
 @pytest.mark.slow
 def test_twenty_concurrent_writers_lose_and_duplicate_nothing(engine: Engine) -> None:
-    writers, per_writer, batch = 20, 1000, 50
+    # each writer appends its first 100 records one per transaction (the most contention on the
+    # chain lock), the other 900 in transactions of 50
+    writers, per_writer, singles, batch = 20, 1000, 100, 50
     errors: list[BaseException] = []
     start = threading.Barrier(writers)
 
     def work(w: int) -> None:
         try:
             start.wait()
-            for b in range(0, per_writer, batch):
+            bounds = [*range(singles + 1), *range(singles + batch, per_writer + 1, batch)]
+            for lo, hi in itertools.pairwise(bounds):
                 append(
                     engine,
-                    [
-                        NewRecord("event", f"writer-{w}", {"w": w, "i": i})
-                        for i in range(b, b + batch)
-                    ],
+                    [NewRecord("event", f"writer-{w}", {"w": w, "i": i}) for i in range(lo, hi)],
                 )
         except BaseException as exc:  # reported below, with the writer's traceback
             errors.append(exc)
