@@ -7,23 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from guarantor import FLOW
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "guarantor"
 
-# The flow, upstream first (README, 'Layout'). A room may import the rooms before it, never after.
-FLOW = (
-    "model",
-    "spec",
-    "sources",
-    "territory",
-    "monitor",
-    "obligations",
-    "respond",
-    "ledger",
-    "negotiate",
-    "simulate",
-    "report",
-    "api",
-)
 # Shared top-level modules every room may use; `model` uses none of them.
 SHARED = {"errors", "fileio", "jsonout"}
 # The demo runner and the root CLI sit downstream of every room: rooms name them only for type hints.

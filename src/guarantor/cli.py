@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from guarantor import FLOW
 from guarantor.errors import UserError
 
 app = typer.Typer(
@@ -21,19 +22,8 @@ app = typer.Typer(
 )
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
-# Listed in the order of the flow so that `guarantor --help` reads like the design.
-ROOMS: tuple[str, ...] = (
-    "spec",
-    "territory",
-    "monitor",
-    "obligations",
-    "respond",
-    "ledger",
-    "negotiate",
-    "simulate",
-    "report",
-    "api",
-)
+# In the order of the flow so that `guarantor --help` reads like the design.
+ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "sources"))
 
 
 def _register_rooms() -> None:
