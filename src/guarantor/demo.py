@@ -21,6 +21,7 @@ SECTIONS: tuple[str, ...] = (
     "guarantor.negotiate.demo",
     "guarantor.simulate.demo",
     "guarantor.report.demo",
+    "guarantor.api.demo",
 )
 
 

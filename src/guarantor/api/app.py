@@ -215,7 +215,9 @@ def create_app(
         if who.role not in allowed:
             roles = ", ".join(sorted(r.value for r in allowed)) or "nobody (CLI only)"
             raise HTTPException(
-                403, f"a {who.role.value} token may not write {kind} records (allowed: {roles})"
+                403,
+                f"{'an' if who.role.value[0] in 'aeiou' else 'a'} {who.role.value} token may not "
+                f"write {kind} records (allowed: {roles})",
             )
         if body.party != who.party:
             raise HTTPException(

@@ -1,4 +1,4 @@
-"""The report section of `guarantor demo`: the August 2025 proposal's report, and how to open the dashboard."""
+"""The report section of `guarantor demo`: the August 2025 proposal's report."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ NEGOTIATION = "negotiation/ukraine-2025.yaml"
 
 
 def run(ctx: DemoContext) -> None:
-    """Write the report for the August 2025 proposal and say how to start the dashboard."""
+    """Write the report for the August 2025 proposal."""
     console = ctx.console
     console.print(Rule("[bold]report[/]: the August 2025 proposal, as a file to send"))
     data = ctx.data
@@ -78,14 +78,6 @@ def run(ctx: DemoContext) -> None:
     console.print(
         f"report: [bold]{out}[/] ({size:.1f} MB, one self-contained HTML file, {seconds:.1f} s); "
         f"PDF: guarantor report ... --pdf {out.with_suffix('.pdf').name}"
-    )
-    db = ctx.out / "ledger.sqlite"
-    console.print(
-        f"dashboard: [bold]guarantor dashboard --database {db}[/], then open http://127.0.0.1:8000/ "
-        "(map with a date slider over every snapshot, incidents → evidence, what-if without the US, "
-        "live feed). To log in as a party: "
-        f"guarantor ledger party add FR --database {db}; "
-        f"guarantor ledger token issue FR --role guarantor --database {db}"
     )
     ctx.results["report"] = {
         "path": str(out),
