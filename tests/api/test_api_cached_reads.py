@@ -113,3 +113,26 @@ def test_requests_that_miss_together_build_the_summary_once(
     bodies = asyncio.run(burst())
     assert builds == 1
     assert len(set(bodies)) == 1
+
+
+def test_summary_per_period_is_a_separate_cached_answer(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {tokens['guarantor']}"}
+    for period in ("2026-03", "2026-04", "2026-04"):
+        r = client.post(
+            "/v1/pledges",
+            json={"party": "France", "flow": {**FLOW, "period": period}},
+            headers=auth,
+        )
+        assert r.status_code == 201
+    read = {"Authorization": f"Bearer {tokens['observer']}"}
+    total = client.get("/v1/summary", headers=read).json()
+    monthly = client.get("/v1/summary?per=month", headers=read).json()
+    assert monthly["per"] == "month" and total["per"] is None
+    assert [(r["period"], r["donor"], r["commitments"]) for r in monthly["rows"]] == [
+        ("2026-03", "France", 0.25),
+        ("2026-04", "France", 0.5),
+    ]
+    assert total["rows"][0]["commitments"] == 0.75
+    assert client.get("/v1/summary?per=week", headers=read).status_code == 422

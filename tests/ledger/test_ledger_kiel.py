@@ -161,3 +161,27 @@ def test_a_file_that_is_not_the_tracker_is_refused_with_its_location(
     assert info.value.location is not None and info.value.location.line == 1
     with pytest.raises(UserError, match="no such file"):
         import_kiel(engine, tmp_path / "absent.csv")
+
+
+@pytest.mark.data
+def test_per_year_summary_reproduces_each_donors_yearly_totals(
+    engine: Engine, kiel_file: Path
+) -> None:
+    import_kiel(engine, kiel_file)
+    expected: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    with kiel_file.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            for m in MEASURES:
+                expected[(row["country"], row["year"])][m] += Decimal(row[m])
+    rows = summarise(read_flows(engine), by="donor", per="year")
+    got = {(r["donor"], r["period"]): r for r in rows}
+    assert set(got) == set(expected)
+    for key, sums in expected.items():
+        for m in MEASURES:
+            assert Decimal(str(got[key][m])) == sums[m], (key, m)
+    assert [r["period"] for r in rows] == sorted(r["period"] for r in rows)
+    # the per-year group rows add up to the split's yearly allocations
+    years = {r["period"]: r for r in split(read_flows(engine), period="year")}
+    for r in summarise(read_flows(engine), by="group", per="year"):
+        if r["group"] in ("US", "Europe", "all"):
+            assert r["total"] == pytest.approx(years[r["period"]][r["group"]], abs=1e-6)

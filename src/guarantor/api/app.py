@@ -344,17 +344,30 @@ def create_app(
         period_to: Annotated[
             str | None, Query(alias="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
         ] = None,
+        per: Literal["month", "quarter", "year"] | None = None,
     ) -> Response:
-        """Committed vs allocated vs delivered per donor or group (EUR bn), delivery ratio, share of GDP."""
+        """Committed vs allocated vs delivered per donor or group (EUR bn), delivery ratio, share of
+        GDP; with `per`, one row per period and donor or group."""
 
         def build() -> dict[str, Any]:
             rows = summarise(
-                state.flows.read(state.engine), by=by, period_from=period_from, period_to=period_to
+                state.flows.read(state.engine),
+                by=by,
+                period_from=period_from,
+                period_to=period_to,
+                per=per,
             )
-            return {"by": by, "from": period_from, "to": period_to, "unit": "EUR bn", "rows": rows}
+            return {
+                "by": by,
+                "from": period_from,
+                "to": period_to,
+                "per": per,
+                "unit": "EUR bn",
+                "rows": rows,
+            }
 
         return Response(
-            await state.cached(("summary", by, period_from, period_to), build),
+            await state.cached(("summary", by, period_from, period_to, per), build),
             media_type="application/json",
         )
 

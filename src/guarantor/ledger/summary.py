@@ -183,16 +183,35 @@ def summarise(
     by: Literal["donor", "group"] = "donor",
     period_from: str | None = None,
     period_to: str | None = None,
+    per: Period | None = None,
 ) -> list[dict[str, Any]]:
-    """Totals per donor (sorted by name) or per group (US, Europe, other, all) in EUR bn."""
+    """Totals per donor (sorted by name) or per group (US, Europe, other, all) in EUR bn; with
+    `per`, one row per period and donor or group, periods in order (share of GDP: of annual GDP)."""
     check_period(period_from, "--from")
     check_period(period_to, "--to")
+    flows = [
+        f
+        for f in data.flows
+        if not (period_from and f.period < period_from) and not (period_to and f.period > period_to)
+    ]
+    if per is None:
+        return _rows(data, flows, by)
+    periods: dict[str, list[Flow]] = defaultdict(list)
+    for flow in flows:
+        if flow.period:
+            periods[period_of(flow.period, per)].append(flow)
+    return [
+        {"period": label, **row}
+        for label in sorted(periods)
+        for row in _rows(data, periods[label], by)
+    ]
+
+
+def _rows(
+    data: LedgerFlows, flows: list[Flow], by: Literal["donor", "group"]
+) -> list[dict[str, Any]]:
     totals: dict[str, Totals] = defaultdict(Totals)
-    for flow in data.flows:
-        if period_from and flow.period < period_from:
-            continue
-        if period_to and flow.period > period_to:
-            continue
+    for flow in flows:
         if by == "donor":
             totals[flow.party].add(flow)
         else:
