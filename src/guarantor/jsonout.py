@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import Any
 
 import orjson
+
+
+class Format(StrEnum):
+    """Output of a command that prints a table, JSON or CSV (`--format`)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class TableOrJson(StrEnum):
+    """Output of a command whose result has no flat CSV form (`--format`): a table or JSON."""
+
+    table = "table"
+    json = "json"
 
 
 def dumps(obj: Any) -> str:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from guarantor.errors import UserError
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, TableOrJson, emit
 
 ledger_app = typer.Typer(
     help="The ledger: pledges → allocations → deliveries, hash-chained.", no_args_is_help=True
@@ -33,16 +33,9 @@ out = Console(highlight=False)
 DATABASE_HELP = "SQLite file or database URL (default: $GUARANTOR_DATABASE_URL, else ./guarantor-ledger.sqlite)."
 
 
-class Format(StrEnum):
-    """Output formats of reporting commands."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 Database = Annotated[str | None, typer.Option("--database", help=DATABASE_HELP)]
 OutputFormat = Annotated[Format, typer.Option("--format")]
+TableOrJsonFormat = Annotated[TableOrJson, typer.Option("--format")]
 
 
 class By(StrEnum):
@@ -297,7 +290,7 @@ def append_command(
         None, "--sign-with", help="Ed25519 private key (PEM) of the party."
     ),
     database: Database = None,
-    fmt: OutputFormat = Format.table,
+    fmt: TableOrJsonFormat = TableOrJson.table,
 ) -> None:
     """Append one record (flows are checked against the typed schema)."""
     from pydantic import ValidationError
@@ -323,7 +316,7 @@ def append_command(
         rec = NewRecord(**{**rec.__dict__, "signature": signing.sign(private, rec.signing_bytes())})
     result = append(_engine(database), [rec])
     stored = (result.appended or result.existing)[0]
-    if fmt == Format.json:
+    if fmt == TableOrJson.json:
         emit({"record": stored.as_dict(), "created": bool(result.appended)})
     else:
         out.print(

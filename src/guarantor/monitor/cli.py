@@ -6,7 +6,6 @@ import csv
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from guarantor.errors import UserError
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, emit
 
 if TYPE_CHECKING:
     from guarantor.model import Agreement
@@ -28,14 +27,6 @@ events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
 )
 monitor_app = typer.Typer(help="Evaluate an agreement's triggers on events.", no_args_is_help=True)
-
-
-class Format(StrEnum):
-    """Output formats."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def _err() -> Console:

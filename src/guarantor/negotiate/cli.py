@@ -6,7 +6,6 @@ import csv
 import io
 import sys
 from collections.abc import Iterable
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from guarantor.errors import UserError
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, TableOrJson, emit
 from guarantor.negotiate.analysis import Analysis, analyse
 from guarantor.negotiate.coalition import (
     Improvement,
@@ -37,14 +36,6 @@ negotiate_app = typer.Typer(
     help="Strategic conflict analysis with the Graph Model for Conflict Resolution.",
     no_args_is_help=True,
 )
-
-
-class Format(StrEnum):
-    """Output formats."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def _out() -> Console:
@@ -330,7 +321,7 @@ def explain_cmd(
         "seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim, l<h>, nm"
     ),
     alt: list[str] = typer.Option([], "--alt", help="DM=ALTERNATIVE preference"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Why a state is (un)stable: each improvement and the sanction that deters it, or not."""
     from guarantor.negotiate.explain import explain
@@ -344,7 +335,7 @@ def explain_cmd(
         if n not in g.dms:
             raise UserError(f"unknown decision maker {n!r}; known: {', '.join(g.dms)}")
     results = [explain(g, g.dms.index(n), s, concept) for n in names]
-    if fmt == Format.json:
+    if fmt == TableOrJson.json:
         emit({"state": int(g.codes[s]), "concept": concept, "explanations": results})
         return
     out = _out()
@@ -366,7 +357,7 @@ def reach_cmd(
         True, "--coalitions/--unilateral", help="Allow coalitional improvements too"
     ),
     alt: list[str] = typer.Option([], "--alt", help="DM=ALTERNATIVE preference"),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Status quo analysis: which equilibria can be reached, by which shortest improvement paths."""
     _, g = _load(file, alt)
@@ -413,7 +404,7 @@ def reach_cmd(
             for t, p in paths.items()
         ],
     }
-    if fmt == Format.json:
+    if fmt == TableOrJson.json:
         emit(doc)
         return
     out = _out()
@@ -448,7 +439,7 @@ def inverse_cmd(
     vary: list[str] = typer.Option(
         ..., "--vary", help="DM or DM:FIRST-LAST ranking positions to permute (repeatable)"
     ),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Which preference orders would make a state stable: counts, necessary orderings, conditions."""
     from guarantor.negotiate.inverse import inverse, parse_slice
@@ -456,7 +447,7 @@ def inverse_cmd(
     _, g = _load(file)
     s = state_arg(g, state)
     result = inverse(g, s, concept.lower(), [parse_slice(v, g) for v in vary])
-    if fmt == Format.json:
+    if fmt == TableOrJson.json:
         emit(result)
         return
     out = _out()

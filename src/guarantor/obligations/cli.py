@@ -10,9 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from guarantor.errors import UserError
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, emit
 from guarantor.monitor.cli import (
-    Format,
     geography,
     load,
     load_actors,

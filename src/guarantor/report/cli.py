@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import os
 import sys
 import time
@@ -17,17 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from guarantor.errors import UserError
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, emit
 
 err = Console(stderr=True, highlight=False)
-
-
-class Format(enum.StrEnum):
-    """How the summary of a written report is printed."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def register(app: typer.Typer) -> None:

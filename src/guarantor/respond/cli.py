@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, emit
 from guarantor.respond.catalogue import load_catalogue
 from guarantor.respond.compare import Variant, compare, comparison_json, parse_variant
 from guarantor.respond.render import comparison_table, plan_csv, plan_tables
@@ -18,14 +18,6 @@ from guarantor.sources.locate import locate_data
 from guarantor.spec.load import load_spec
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class OutFormat(StrEnum):
-    """Report formats."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class Method(StrEnum):
@@ -58,7 +50,7 @@ def respond_command(
     data: Path | None = typer.Option(
         None, "--data", envvar="GUARANTOR_DATA", help="Data folder (Kiel tracker GDP if present)."
     ),
-    fmt: OutFormat = typer.Option(OutFormat.table, "--format", help="table, json or csv"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares."""
     loaded = load_spec(agreement)
@@ -73,15 +65,15 @@ def respond_command(
         "method": method.value,
         "time_limit": time_limit,
     }
-    if fmt is not OutFormat.json:
+    if fmt is not Format.json:
         _err.print(f"[dim]data: {location.describe()}[/]")
     base = Variant("all parties" if not without else "without " + ", ".join(sorted(without)))
     variants = [base, *(parse_variant(v) for v in compare_without)]
     plans = compare(loaded.agreement, step, variants, base_without=without, **options)
-    if fmt is OutFormat.json:
+    if fmt is Format.json:
         emit(plans[0].to_json() if len(plans) == 1 else comparison_json(plans))
         return
-    if fmt is OutFormat.csv:
+    if fmt is Format.csv:
         for plan in plans:
             if len(plans) > 1:
                 typer.echo(f"# variant: {plan.label}")
@@ -97,15 +89,15 @@ def respond_command(
 
 def capabilities_command(
     catalogue: Path | None = typer.Option(None, "--catalogue", help="Extra capability kinds."),
-    fmt: OutFormat = typer.Option(OutFormat.table, "--format", help="table, json or csv"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """List the capability catalogue: kinds, units and attributes."""
     cat = load_catalogue(catalogue)
     rows = [c.model_dump(mode="json") for c in cat.capabilities.values()]
-    if fmt is OutFormat.json:
+    if fmt is Format.json:
         emit({"capabilities": rows})
         return
-    if fmt is OutFormat.csv:
+    if fmt is Format.csv:
         typer.echo("id,unit,domain,integer,lethal,value_eur,max_per_pledge,anywhere")
         for c in cat.capabilities.values():
             typer.echo(

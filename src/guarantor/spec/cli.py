@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from guarantor.fileio import write_atomic
-from guarantor.jsonout import emit
+from guarantor.jsonout import TableOrJson, emit
 from guarantor.model import Agreement
 from guarantor.spec.check import check_files
 from guarantor.spec.diff import diff_agreements, word_diff
@@ -21,13 +21,6 @@ from guarantor.spec.load import load_agreement
 from guarantor.spec.render import render_html, render_markdown
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class OutFormat(StrEnum):
-    """Report formats."""
-
-    table = "table"
-    json = "json"
 
 
 class TextFormat(StrEnum):
@@ -47,11 +40,11 @@ def schema_command() -> None:
 
 def check_command(
     files: list[Path] = typer.Argument(..., help="Agreement YAML files."),
-    fmt: OutFormat = typer.Option(OutFormat.table, "--format", help="table or json"),
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Lint agreements: exit 0 clean, 1 error findings, 2 unusable input."""
     result = check_files(files)
-    if fmt is OutFormat.json:
+    if fmt is TableOrJson.json:
         emit([f.as_dict() for f in result.findings])
     else:
         console = Console(highlight=False)
@@ -103,11 +96,11 @@ def render_command(
 def diff_command(
     old: Path = typer.Argument(..., help="Earlier version."),
     new: Path = typer.Argument(..., help="Later version."),
-    fmt: OutFormat = typer.Option(OutFormat.table, "--format", help="table or json"),
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Clause-level changes between two versions of an agreement."""
     changes = diff_agreements(load_agreement(old), load_agreement(new))
-    if fmt is OutFormat.json:
+    if fmt is TableOrJson.json:
         emit({"old": str(old), "new": str(new), "changes": [c.as_dict() for c in changes]})
         return
     console = Console(highlight=False)

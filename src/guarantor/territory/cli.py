@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from guarantor.jsonout import emit
+from guarantor.jsonout import Format, TableOrJson, emit
 
 app = typer.Typer(
     help="Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
@@ -27,14 +27,6 @@ SOURCE_HELP = (
     "Snapshots: a cyterat .tar.xz (read in place), a folder of daily files, one GeoJSON, or raw "
     "DeepState dumps. Default: the cyterat archive in the data folder."
 )
-
-
-class Format(StrEnum):
-    """Output formats."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class By(StrEnum):
@@ -140,6 +132,7 @@ def _emit(
 
 
 FormatOpt = typer.Option(Format.table, "--format", help="table, json or csv.")
+TableOrJsonOpt = typer.Option(TableOrJson.table, "--format", help="table or json.")
 LayersOpt = typer.Option(
     None, "--layers", help="Raw DeepState dumps: English layer names to keep, comma-separated."
 )
@@ -456,7 +449,7 @@ def map_command(
     out: Path = typer.Option(Path("territory.png"), "--out", help="PNG to write."),
     boundaries: Path | None = BoundariesOpt,
     border: Path | None = BorderOpt,
-    fmt: Format = FormatOpt,
+    fmt: TableOrJson = TableOrJsonOpt,
 ) -> None:
     """A PNG map of control on a date, with borders, units and a scale."""
     from guarantor.territory.reports import control_map
@@ -464,7 +457,7 @@ def map_command(
     options = _options(None, border, None)
     series = _series(source, options)
     doc = control_map(series, on, options, out, _units_or_none(boundaries))
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         emit(doc)
     else:
         _err().print(f"map of {doc['date']} written to {out}")
@@ -488,7 +481,7 @@ def fetch_command(
         help="Fetch one archive by its path under --base-url instead of daily files.",
     ),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds per request."),
-    fmt: Format = FormatOpt,
+    fmt: TableOrJson = TableOrJsonOpt,
 ) -> None:
     """Download the public daily DeepState files (or an archive) into the local cache."""
     from guarantor.sources.fetch import DEFAULT_DAILY_BASE, fetch_archive, fetch_daily
@@ -512,7 +505,7 @@ def fetch_command(
     _err().print(
         f"fetched {doc['downloaded']}, already cached {doc['cached']}, missing {doc['missing']} -> {doc['folder']}"
     )
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         emit(doc)
 
 
