@@ -124,7 +124,9 @@ def test_roles_limit_what_a_party_writes_about_itself(world: World) -> None:
         json={"party": "Ukraine", "flow": FLOW},
         headers=world.h("Ukraine", Role.observer),
     )
-    assert r.status_code == 403 and "an observer token may not write commitment" in r.json()["detail"]
+    assert (
+        r.status_code == 403 and "an observer token may not write commitment" in r.json()["detail"]
+    )
     r = c.post(
         "/v1/determinations",
         json={"party": "France", "payload": {}},

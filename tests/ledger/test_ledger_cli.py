@@ -61,6 +61,25 @@ def test_append_summary_and_verify_as_json(tmp_path: Path) -> None:
     assert doc["rows"][0]["military"] == 0.0025 and doc["rows"][0]["total"] == 0.0025
     code, out = _run("ledger", "summary", "--by", "group", "--database", db, "--format", "json")
     assert [r["group"] for r in json.loads(out)["rows"]] == ["US", "Europe", "other", "all"]
+    code, out = _run(
+        "ledger",
+        "summary",
+        "--by",
+        "group",
+        "--per",
+        "quarter",
+        "--database",
+        db,
+        "--format",
+        "json",
+    )
+    doc = json.loads(out)
+    assert doc["per"] == "quarter"
+    assert [(r["period"], r["group"]) for r in doc["rows"]] == [
+        ("2026-Q1", g) for g in ("US", "Europe", "other", "all")
+    ]
+    code, out = _run("ledger", "summary", "--per", "quarter", "--database", db)
+    assert code == 0 and "2026-Q1" in out and "Norway" in out and "0.003" in out
     code, out = _run("ledger", "verify", "--database", db, "--format", "json")
     assert code == 0 and json.loads(out)["ok"] is True
 

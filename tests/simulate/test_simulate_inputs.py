@@ -142,7 +142,8 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_writes_nothing(
 
 
 def test_bad_parameter_file_through_the_command_writes_nothing(tmp_path: Path) -> None:
-    from guarantor.simulate.cli import OutFormat, simulate_command
+    from guarantor.jsonout import Format
+    from guarantor.simulate.cli import simulate_command
 
     params = tmp_path / "p.yaml"
     params.write_text(
@@ -162,7 +163,7 @@ def test_bad_parameter_file_through_the_command_writes_nothing(tmp_path: Path) -
             no_calibration=True,
             out=out,
             plots=tmp_path / "plots",
-            fmt=OutFormat.json,
+            fmt=Format.json,
         )
     assert f"{params}:" in str(err.value) and "must lie in [0, 1]" in str(err.value)
     assert err.value.location is not None and err.value.location.line == _line_of(

@@ -118,6 +118,9 @@ def summary_command(
     ),
     period_from: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     period_to: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM."),
+    per: PeriodChoice | None = typer.Option(
+        None, "--per", help="One row per period and donor or group: month, quarter or year."
+    ),
     database: Database = None,
     fmt: OutputFormat = Format.table,
 ) -> None:
@@ -125,17 +128,31 @@ def summary_command(
     from guarantor.ledger.summary import read_flows, summarise
 
     rows = summarise(
-        read_flows(_engine(database)), by=by.value, period_from=period_from, period_to=period_to
+        read_flows(_engine(database)),
+        by=by.value,
+        period_from=period_from,
+        period_to=period_to,
+        per=per.value if per else None,
     )
     if fmt == Format.json:
-        emit({"by": by.value, "from": period_from, "to": period_to, "unit": "EUR bn", "rows": rows})
+        emit(
+            {
+                "by": by.value,
+                "from": period_from,
+                "to": period_to,
+                "per": per.value if per else None,
+                "unit": "EUR bn",
+                "rows": rows,
+            }
+        )
         return
     if fmt == Format.csv:
         _csv(rows)
         return
     key = "donor" if by == By.donor else "group"
-    table = Table(title=f"Ledger summary by {key} (EUR bn)")
+    table = Table(title=f"Ledger summary by {key}{f' per {per.value}' if per else ''} (EUR bn)")
     cols = [
+        *(["period"] if per else []),
         key,
         "total",
         "military",
@@ -146,12 +163,20 @@ def summary_command(
         "delivery_ratio",
         "pct_gdp",
     ]
-    heads = [key, "allocated", "military", "financial", "humanitarian", "committed", "delivered", "deliv./alloc.", "% of GDP"]  # fmt: skip
-    for c, h in zip(cols, heads, strict=True):
-        table.add_column(h, justify="left" if c == key else "right")
-    for row in rows:
-        table.add_row(*[_num(row[c]) for c in cols])
-    out.print(table)
+    heads = [*(["period"] if per else []), key, "allocated", "military", "financial", "humanitarian", "committed", "delivered", "deliv./alloc.", "% of GDP"]  # fmt: skip
+    cells = [[_num(row[c]) for c in cols] for row in rows]
+    for i, (c, h) in enumerate(zip(cols, heads, strict=True)):
+        # numbers are never cut: a column is at least as wide as its widest value (headers wrap)
+        widest = max((len(r[i]) for r in cells), default=1)
+        if c in (key, "period"):
+            widest = max(widest, len(h))
+        table.add_column(
+            h, justify="left" if c in (key, "period") else "right", min_width=min(widest, 12)
+        )
+    for r in cells:
+        table.add_row(*r)
+    # never crop a column off the right edge: print at least as wide as the table needs
+    out.print(table, width=max(out.width, out.measure(table).minimum), crop=False)
     err.print("source: records in the ledger; Europe = EU27 + EU institutions + UK, NO, CH, IS")
 
 

@@ -18,7 +18,6 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # The old name of the shared enum, still imported by tests/simulate/test_simulate_inputs.py.
-OutFormat = Format
 
 
 def _progress(what: str) -> Progress:
