@@ -116,5 +116,6 @@ def test_user_errors_exit_2_with_location(tmp_path: Path, examples_dir: Path) ->
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert f"{bad}:4:7: scenario: votes.UK:" in result.stderr
+    expected = "votes.UK: Input should be 'passed', 'failed' or 'pending' (got 'maybe')"
+    assert f"{bad}:4:7: {expected}" in result.stderr
     assert "Traceback" not in result.stderr

@@ -55,7 +55,8 @@ def test_catalogue_has_the_agreed_kinds_and_users_can_extend_it(tmp_path: Path) 
         encoding="utf-8",
     )
     with pytest.raises(
-        UserError, match=r"extra.yaml:6:16: capability catalogue: capabilities.x.value_eur"
+        UserError,
+        match=r"extra.yaml:6:16: capabilities.x.value_eur: .*greater than or equal to 0 \(got -1\)",
     ):
         load_catalogue(extra)
 
@@ -120,14 +121,34 @@ def test_capped_shares_follow_the_nato_rule() -> None:
 def test_scenario_errors_name_their_place(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("activation: 2026-09-01T00:00:00\n", encoding="utf-8")
-    with pytest.raises(UserError, match=r"s.yaml:1:13: scenario: activation: .*time zone"):
+    with pytest.raises(UserError, match=r"s.yaml:1:13: activation: .*time zone"):
         load_scenario(path)
     path.write_text("situation: {a: 1}\nfair_share_caps: {US: 1.5}\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"s.yaml:2:18: .*between 0 and 1"):
         load_scenario(path)
     path.write_text("situatoin: {}\n", encoding="utf-8")
-    with pytest.raises(UserError, match=r"s.yaml:1:1: scenario: situatoin: unknown key"):
+    with pytest.raises(UserError, match=r"s.yaml:1:1: unknown key 'situatoin' in the top level"):
         load_scenario(path)
+    path.write_text("- situation\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"s.yaml:1:1: the top level is a list; expected a mapping"):
+        load_scenario(path)
+
+
+def test_misspelt_scenario_key_gets_a_suggestion_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "id: x\nsituation:\n  contact_line_km: 1200\nlate:\n  value: 0.5\n  penalty_pr_day: 0.02\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError) as info:
+        load_scenario(path)
+    err = info.value
+    assert err.location is not None
+    assert (err.location.file, err.location.line, err.location.column) == (str(path), 6, 3)
+    assert err.message.startswith(
+        "unknown key 'penalty_pr_day' in late; did you mean 'penalty_per_day'?"
+    )
+    assert "Expected one of: penalty_per_day, value" in err.message
 
 
 def test_formula_in_a_scenario_need_fails_at_its_line(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guarantor.errors import UserError
 from guarantor.model import Where
-from guarantor.respond._yaml import read_positioned, validate
+from guarantor.spec.load import load_yaml_model, validate_positioned
 from guarantor.spec.yamlpos import Positioned, parse_text
 
 
@@ -86,8 +86,7 @@ class Catalogue:
         return Catalogue({**self.capabilities, **other.capabilities})
 
 
-def _from_source(source: Positioned) -> Catalogue:
-    parsed = validate(CatalogueFile, source, "capability catalogue")
+def _from_file(parsed: CatalogueFile, source: Positioned) -> Catalogue:
     caps: dict[str, Capability] = {}
     for kind, cap in parsed.capabilities.items():
         if not kind.replace("_", "").isalnum():
@@ -104,7 +103,8 @@ def default_catalogue() -> Catalogue:
     """The catalogue shipped with guarantor (src/guarantor/respond/catalogue.yaml)."""
     ref = resources.files("guarantor.respond").joinpath("catalogue.yaml")
     text = ref.read_text(encoding="utf-8")
-    return _from_source(parse_text(text, "guarantor/respond/catalogue.yaml"))
+    source = parse_text(text, "guarantor/respond/catalogue.yaml")
+    return _from_file(validate_positioned(source, CatalogueFile), source)
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
@@ -112,4 +112,4 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     base = default_catalogue()
     if path is None:
         return base
-    return base.extended(_from_source(read_positioned(path)))
+    return base.extended(_from_file(*load_yaml_model(path, CatalogueFile)))

@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from guarantor.errors import Location, UserError
-from guarantor.respond._yaml import validate
 from guarantor.sources.locate import KIEL_FILE
+from guarantor.spec.load import validate_positioned
 from guarantor.spec.yamlpos import parse_text
 
 
@@ -69,7 +69,7 @@ class GdpTable:
 def world_bank_table() -> GdpTable:
     """The GDP table shipped with guarantor (World Bank WDI 2023, CC BY 4.0)."""
     text = resources.files("guarantor.respond").joinpath("gdp.yaml").read_text(encoding="utf-8")
-    parsed = validate(GdpFile, parse_text(text, "guarantor/respond/gdp.yaml"), "GDP table")
+    parsed = validate_positioned(parse_text(text, "guarantor/respond/gdp.yaml"), GdpFile)
     aliases: dict[str, str] = {}
     for code, entry in parsed.parties.items():
         for alias in (code, entry.name, *entry.aliases):

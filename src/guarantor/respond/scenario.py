@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guarantor.errors import Location
 from guarantor.model import CapabilityNeed, Duration
-from guarantor.respond._yaml import read_positioned, validate
+from guarantor.spec.load import load_yaml_model
 from guarantor.spec.yamlpos import Positioned
 
 DEFAULT_PRIORITY_WEIGHTS: dict[int, float] = {1: 16.0, 2: 8.0, 3: 4.0, 4: 2.0, 5: 1.0}
@@ -137,5 +137,5 @@ def load_scenario(path: Path | None) -> LoadedScenario:
     """Read a scenario file, or the empty default scenario when no path is given."""
     if path is None:
         return LoadedScenario(Scenario())
-    source = read_positioned(path)
-    return LoadedScenario(validate(Scenario, source, "scenario"), source)
+    scenario, source = load_yaml_model(path, Scenario)
+    return LoadedScenario(scenario, source)

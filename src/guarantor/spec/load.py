@@ -55,17 +55,7 @@ def load_spec(path: Path | str, strict: bool = True) -> LoadedSpec:
 def load_spec_text(text: str, file: str, strict: bool = True) -> LoadedSpec:
     """Load and validate agreement YAML text (see `load_spec`)."""
     source = parse_text(text, file)
-    if not isinstance(source.data, dict):
-        kind = type(source.data).__name__
-        raise UserError(
-            f"the top level is a {_kind_name(kind)}; expected a mapping with 'id', 'title', "
-            "'nature', 'parties', ...",
-            Location(file, 1, 1),
-        )
-    try:
-        agreement = Agreement.model_validate(source.data)
-    except ValidationError as exc:
-        raise _translate(exc, source) from None
+    agreement = validate_positioned(source, Agreement)
     loaded = LoadedSpec(agreement, source)
     loaded.findings = sorted(
         (loaded.locate(f) for f in check_references(agreement)), key=lambda f: f.sort_key()
@@ -94,16 +84,41 @@ def load_yaml_model(path: Path | str, model: type[M]) -> tuple[M, Positioned]:
     """Load any YAML file of the project into a pydantic model; errors name file:line:column."""
     p = Path(path)
     source = parse_text(read_text(p), str(p))
+    return validate_positioned(source, model), source
+
+
+def validate_positioned(source: Positioned, model: type[M]) -> M:
+    """Validate parsed YAML as `model`; every error becomes one UserError with file:line:column."""
+    if not isinstance(source.data, dict):
+        kind = _kind_name(type(source.data).__name__)
+        raise UserError(f"the top level is a {kind}; {_expected_mapping(model)}", source.locate(()))
     try:
-        return model.model_validate(source.data), source
+        return model.model_validate(source.data)
     except ValidationError as exc:
         raise _translate(exc, source, model) from None
 
 
 def _kind_name(pyname: str) -> str:
-    return {"list": "list", "str": "plain text", "int": "number", "float": "number"}.get(
-        pyname, pyname
-    )
+    return {
+        "list": "list",
+        "str": "plain text",
+        "int": "number",
+        "float": "number",
+        "bool": "true/false value",
+        "NoneType": "null value",
+        "date": "date",
+        "datetime": "date and time",
+    }.get(pyname, pyname)
+
+
+def _expected_mapping(model: type[BaseModel]) -> str:
+    """What the top level of a `model` file should be: its required keys, or the keys it takes."""
+    keys = [f.alias or name for name, f in model.model_fields.items()]
+    required = [f.alias or name for name, f in model.model_fields.items() if f.is_required()]
+    if required:
+        more = ", ..." if len(required) < len(keys) else ""
+        return "expected a mapping with " + ", ".join(repr(k) for k in required) + more
+    return "expected a mapping with any of: " + ", ".join(sorted(keys))
 
 
 def _translate(
@@ -115,17 +130,18 @@ def _translate(
         etype = err["type"]
         where = source.locate(loc, prefer_key=etype == "extra_forbidden")
         dotted = _dotted(loc, source)
+        parent = _dotted(loc, source, parent=True)
         if etype == "extra_forbidden":
             key = str(loc[-1])
             allowed = _allowed_keys(loc[:-1], root)
-            text = f"unknown key {key!r} in {dotted.rsplit('.', 1)[0] or 'the top level'}"
+            text = f"unknown key {key!r} in {parent}"
             if allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 if close:
                     text += f"; did you mean {close[0]!r}?"
                 text += " Expected one of: " + ", ".join(sorted(allowed))
         elif etype == "missing":
-            text = f"missing required key {str(loc[-1])!r} in {dotted.rsplit('.', 1)[0] or 'the top level'}"
+            text = f"missing required key {str(loc[-1])!r} in {parent}"
         else:
             got = err.get("input")
             shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
@@ -145,15 +161,17 @@ def _translate(
     return UserError(first_text, first_loc, details=details)
 
 
-def _dotted(loc: tuple[Any, ...], source: Positioned) -> str:
-    """The YAML path of a pydantic error location (dropping union tags)."""
+def _dotted(loc: tuple[Any, ...], source: Positioned, parent: bool = False) -> str:
+    """The YAML path of a pydantic error location (dropping union tags), or of its parent."""
     parts: list[str] = []
     current: tuple[Any, ...] = ()
-    for step in loc:
+    for i, step in enumerate(loc):
         candidate = (*current, step)
-        if candidate in source.values or step == loc[-1]:
+        if candidate in source.values or i == len(loc) - 1:
             current = candidate
             parts.append(f"[{step}]" if isinstance(step, int) else str(step))
+    if parent:
+        parts = parts[:-1]
     text = ".".join(parts).replace(".[", "[")
     return text or "the top level"
 
