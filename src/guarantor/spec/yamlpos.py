@@ -124,8 +124,7 @@ def parse_text(text: str, file: str) -> Positioned:
         raise UserError("the document is nested too deeply", Location(file)) from None
     if node is None:
         raise UserError(
-            "the file has no content; expected a mapping with at least 'id', 'title', "
-            "'nature' and 'parties'",
+            "the file has no content (only comments or an empty document); expected a YAML mapping",
             Location(file, 1, 1),
         )
     try:
@@ -145,15 +144,14 @@ def read_text(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise UserError(
-            f"file is {size / 1e6:.1f} MB; agreement files are limited to "
+            f"file is {size / 1e6:.1f} MB; YAML files read by guarantor are limited to "
             f"{MAX_BYTES // (1024 * 1024)} MB (is this the right file?)",
             Location(name),
         )
     raw = path.read_bytes()
     if not raw.strip():
         raise UserError(
-            "the file is empty; expected a YAML mapping with at least 'id', 'title', "
-            "'nature' and 'parties'",
+            "the file is empty; expected a YAML mapping",
             Location(name, 1, 1),
         )
     if b"\x00" in raw:
