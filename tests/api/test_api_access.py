@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from guarantor.api.app import WRITERS, create_app
+from guarantor.api.schemas import Page, RecordOut
 from guarantor.ledger import signing
 from guarantor.ledger.access import Role, add_party, issue_token, revoke_tokens
 from guarantor.ledger.chain import head, list_records
@@ -247,6 +248,7 @@ def test_pagination_limits_and_clear_errors(world: World) -> None:
             "/v1/records", params={"kind": "event", "after": after, "limit": 3}, headers=h
         ).json()
         seen += [r["seq"] for r in page["records"]]
+        Page.model_validate(page, strict=True)  # the documented shape, exactly
         if page["next_after"] is None:
             break
         after = page["next_after"]
@@ -268,3 +270,5 @@ def test_pagination_limits_and_clear_errors(world: World) -> None:
     )
     assert r.status_code == 422 and "YAML" in r.json()["detail"]
     assert c.get("/v1/records/999", headers=h).status_code == 404
+    one = c.get(f"/v1/records/{seen[0]}", headers=h).json()
+    assert RecordOut.model_validate(one, strict=True).payload == {"i": 0}
