@@ -10,7 +10,13 @@ import pytest
 from guarantor.errors import UserError
 from guarantor.model import Agreement
 from guarantor.respond.catalogue import default_catalogue, load_catalogue
-from guarantor.respond.economy import KIEL_FILE, choose_table, kiel_table, world_bank_table
+from guarantor.respond.economy import (
+    KIEL_FILE,
+    PartyRef,
+    choose_table,
+    kiel_table,
+    world_bank_table,
+)
 from guarantor.respond.fairness import band, capped_shares
 from guarantor.respond.plan import plan_step
 from guarantor.respond.scenario import load_scenario
@@ -70,6 +76,49 @@ def test_world_bank_table_knows_agreement_ids() -> None:
     assert table.gdp("ATLANTIS") is None
 
 
+def test_iso_code_comes_before_the_alias_table() -> None:
+    table = world_bank_table()
+    poland = table.gdp("PL")
+    assert poland is not None
+    assert table.gdp("XX", "Some Name") is None  # neither id nor name is a known alias
+    assert table.code_of("XX", "Some Name", "POL") == "POL"
+    assert table.gdp("XX", "Some Name", "POL") == poland
+    assert table.gdp("UK", "United Kingdom", "POL") == poland  # the code wins over id and name
+    assert table.gdp("FR", "France", "ZZZ") == table.gdp("FR")  # unknown code: id/name fallback
+
+
+def test_party_iso_gets_its_gdp_in_fair_shares(
+    tmp_path: Path, agreement_factory: Callable[..., Agreement]
+) -> None:
+    """A party the alias table cannot name ("XX", "Some Name") is measured by its ISO code."""
+    pledges = [
+        {"id": "x", "party": "XX", "capability": "ground_battalion", "quantity": 1},
+        {"id": "f", "party": "FR", "capability": "ground_battalion", "quantity": 1},
+    ]
+    needs = [{"capability": "ground_battalion", "quantity": 2}]
+    agreement = agreement_factory(pledges=pledges, needs=needs)
+    plan = plan_step(agreement, "s1")
+    assert {f.party for f in plan.fair if f.ratio is None} == {"XX"}  # the alias path fails
+
+    agreement.parties = [
+        p.model_copy(update={"name": "Some Name", "iso": "POL"}) if p.id == "XX" else p
+        for p in agreement.parties
+    ]
+    plan = plan_step(agreement, "s1")
+    table = world_bank_table()
+    poland, france = table.gdp("PL"), table.gdp("FR")
+    assert poland is not None and france is not None
+    shares = {f.party: f.gdp_share for f in plan.fair}
+    assert shares["XX"] == pytest.approx(poland / (poland + france))
+    assert all(f.ratio is not None for f in plan.fair)
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("gdp: {XX: 100.0, FR: 300.0}\n", encoding="utf-8")
+    plan = plan_step(agreement, "s1", scenario=load_scenario(scenario))
+    shares = {f.party: f.gdp_share for f in plan.fair}
+    assert shares["XX"] == pytest.approx(0.25)  # a scenario override still wins over the code
+
+
 def test_kiel_table_reads_the_latest_gdp_per_donor(tmp_path: Path) -> None:
     csv_path = tmp_path / "data_explorer.csv"
     csv_path.write_text(
@@ -86,10 +135,14 @@ def test_kiel_table_reads_the_latest_gdp_per_donor(tmp_path: Path) -> None:
 def test_choose_table_uses_one_source_for_everyone(tmp_path: Path) -> None:
     (tmp_path / KIEL_FILE).parent.mkdir(parents=True)
     (tmp_path / KIEL_FILE).write_text('"iso","year","gdp"\n"FRA",2024,2600\n', encoding="utf-8")
-    table, notes = choose_table([("FR", None), ("DE", None)], tmp_path, {})
+    table, notes = choose_table([PartyRef("FR"), PartyRef("DE")], tmp_path, {})
     assert "World Bank" in table.source and "DE" in notes[0]
-    table, notes = choose_table([("FR", None)], tmp_path, {})
+    table, notes = choose_table([PartyRef("FR")], tmp_path, {})
     assert "Kiel" in table.source and not notes
+    # the ISO code alone is enough for Kiel to cover a party whose id and name it does not know
+    table, notes = choose_table([PartyRef("XX", "Some Name", "FRA")], tmp_path, {})
+    assert "Kiel" in table.source and not notes
+    assert table.gdp("XX", "Some Name", "FRA") == 2600
 
 
 @pytest.mark.data

@@ -104,3 +104,67 @@ def test_schema_command_prints_json_schema() -> None:
     schema = json.loads(proc.stdout)
     assert schema["title"] == "Agreement"
     assert "triggers" in schema["properties"]
+
+
+ISO_SPEC = """\
+id: t
+title: T
+nature: treaty
+parties:
+  - {id: US, name: United States, iso: USA}
+  - {id: UK, name: United Kingdom, iso: GB}
+  - {id: RU, name: Russia, iso: RUS}
+roles:
+  - {party: RU, role: obligor}
+"""
+
+
+def test_party_iso_code_is_checked_at_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A two-letter `iso` is refused through the real loader, with file:line:column."""
+    from tests.spec.clirun import run_cli
+
+    path = tmp_path / "iso.yaml"
+    path.write_text(ISO_SPEC, encoding="utf-8")
+    result = run_cli(capsys, monkeypatch, "check", str(path))
+    flat = " ".join((result.err + result.out).split())
+    assert result.code == 2, flat
+    assert "Traceback" not in flat
+    assert f"{path}:6:41: parties[1].iso:" in flat, flat  # line 6, column of the value `GB`
+    assert "ISO 3166-1 alpha-3 code is three capital letters" in flat and "'GB'" in flat
+
+    path.write_text(ISO_SPEC.replace("iso: GB}", "iso: GBR}"), encoding="utf-8")
+    fixed = run_cli(capsys, monkeypatch, "check", str(path))
+    assert fixed.code == 1 and "alpha-3" not in fixed.err + fixed.out  # loads; lint findings only
+
+
+def test_party_iso_belongs_to_states_and_organisations_not_groups() -> None:
+    """Groups carry no code of their own; a state's code is three capital letters."""
+    from pydantic import ValidationError
+
+    from guarantor.model import Party
+
+    assert Party(id="UK", name="United Kingdom", iso="GBR").iso == "GBR"
+    assert Party(id="EU", name="European Union", kind="organisation").iso is None
+    for bad in ("GB", "gbr", "GBRR", "G1R"):
+        with pytest.raises(ValidationError, match="alpha-3"):
+            Party(id="UK", name="United Kingdom", iso=bad)
+    with pytest.raises(ValidationError, match="a group has no ISO code"):
+        Party(id="CoW", name="Coalition", kind="group", members=["UK"], iso="GBR")
+    schema = Party.model_json_schema()["properties"]["iso"]
+    assert {"type": "string", "pattern": "^[A-Z]{3}$"} in schema["anyOf"]
+    assert "alpha-3" in schema["description"]
+
+
+def test_every_example_state_carries_its_iso_code(examples_dir: Path) -> None:
+    """Every state party of the encoded instruments carries its alpha-3 code; groups none."""
+    from guarantor.model import PartyKind
+    from guarantor.spec.load import load_agreement
+
+    for path in sorted((examples_dir / "agreements").glob("*.yaml")):
+        for party in load_agreement(path).parties:
+            if party.kind is PartyKind.state:
+                assert party.iso is not None, f"{path.name}: {party.id} has no iso"
+            else:
+                assert party.iso is None, f"{path.name}: {party.id} ({party.kind.value})"

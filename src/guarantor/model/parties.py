@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from guarantor.model.common import Clause, Id, Strict
 
@@ -18,14 +20,38 @@ class PartyKind(StrEnum):
     group = "group"
 
 
+ISO_ALPHA3 = r"^[A-Z]{3}$"
+
+
 class Party(Strict):
     """A state, an organisation, or a named group of parties (e.g. the Coalition of the Willing)."""
 
     id: Id
     name: str
     kind: PartyKind = PartyKind.state
+    iso: str | None = Field(
+        default=None,
+        pattern=ISO_ALPHA3,
+        description=(
+            "ISO 3166-1 alpha-3 code of the state (e.g. GBR), the key analysts join data by "
+            "(Kiel tracker, World Bank tables, ledger party profiles). Empty for groups and for "
+            "organisations without such a code."
+        ),
+    )
     members: list[Id] = Field(default_factory=list, description="For groups: member party ids.")
     note: str | None = None
+
+    @field_validator("iso", mode="before")
+    @classmethod
+    def _iso_alpha3(cls, value: Any, info: ValidationInfo) -> Any:
+        """Three capital letters, and only on a state or an organisation (never on a group)."""
+        if isinstance(value, str) and not re.fullmatch(ISO_ALPHA3, value):
+            raise ValueError(
+                "an ISO 3166-1 alpha-3 code is three capital letters (e.g. GBR, FRA, USA)"
+            )
+        if value is not None and info.data.get("kind") is PartyKind.group:
+            raise ValueError("a group has no ISO code of its own; its members carry theirs")
+        return value
 
 
 class RoleKind(StrEnum):

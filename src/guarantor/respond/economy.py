@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,8 +49,16 @@ class GdpTable:
     values: dict[str, float]
     aliases: dict[str, str] = field(default_factory=dict)
 
-    def code_of(self, party_id: str, party_name: str | None = None) -> str | None:
-        """The economy code for a party id or name, or None when the table does not know it."""
+    def code_of(
+        self, party_id: str, party_name: str | None = None, iso: str | None = None
+    ) -> str | None:
+        """The economy code for a party, or None when the table does not know it.
+
+        The party's ISO 3166-1 alpha-3 code comes first (an exact key of the table); then its id
+        and its name, each as a key or as an alias.
+        """
+        if iso is not None and iso in self.values:
+            return iso
         for key in (party_id, party_name):
             if key is None:
                 continue
@@ -59,10 +69,20 @@ class GdpTable:
                 return code
         return None
 
-    def gdp(self, party_id: str, party_name: str | None = None) -> float | None:
+    def gdp(
+        self, party_id: str, party_name: str | None = None, iso: str | None = None
+    ) -> float | None:
         """GDP of a party, or None when the table does not know it."""
-        code = self.code_of(party_id, party_name)
+        code = self.code_of(party_id, party_name, iso)
         return None if code is None else self.values.get(code)
+
+
+class PartyRef(NamedTuple):
+    """What the GDP tables know a party by: its agreement id, its name and its ISO code."""
+
+    id: str
+    name: str | None = None
+    iso: str | None = None
 
 
 @functools.cache
@@ -114,17 +134,18 @@ def kiel_table(path: Path, base: GdpTable) -> GdpTable:
 
 
 def choose_table(
-    parties: list[tuple[str, str | None]], data_dir: Path | None, overrides: dict[str, float]
+    parties: Sequence[PartyRef], data_dir: Path | None, overrides: dict[str, float]
 ) -> tuple[GdpTable, list[str]]:
-    """The GDP table for these (id, name) parties: Kiel when it covers them all, else World Bank.
+    """The GDP table for these parties: Kiel when it covers them all, else World Bank.
 
-    Mixing sources would bias shares, so one source serves every party; scenario overrides win.
+    Mixing sources would bias shares, so one source serves every party; scenario overrides
+    (keyed by party id) win, and replace the figure of the economy the party is known by.
     """
     notes: list[str] = []
     table = world_bank_table()
     if data_dir is not None and (data_dir / KIEL_FILE).exists():
         kiel = kiel_table(data_dir / KIEL_FILE, table)
-        uncovered = [pid for pid, name in parties if kiel.gdp(pid, name) is None]
+        uncovered = [p.id for p in parties if kiel.gdp(p.id, p.name, p.iso) is None]
         if not uncovered:
             table = kiel
         else:
@@ -134,10 +155,12 @@ def choose_table(
                 + "; using the World Bank table for every party"
             )
     if overrides:
+        by_id = {p.id: p for p in parties}
         values = dict(table.values)
         aliases = dict(table.aliases)
         for pid, value in overrides.items():
-            code = table.code_of(pid) or pid
+            ref = by_id.get(pid, PartyRef(pid))
+            code = table.code_of(ref.id, ref.name, ref.iso) or ref.iso or pid
             values[code] = value
             aliases[pid.lower()] = code
         table = GdpTable(table.source + " (with scenario overrides)", table.unit, values, aliases)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from guarantor.model import Agreement, LadderStep, PartyKind, RoleKind
 from guarantor.respond.availability import Availability, serves_step
-from guarantor.respond.economy import choose_table
+from guarantor.respond.economy import PartyRef, choose_table
 from guarantor.respond.scenario import Scenario
 
 LOW, HIGH = 0.8, 1.2  # US DoD Responsibility Sharing Report bands (see docs/respond.md)
@@ -81,7 +81,7 @@ def fair_share_basis(
     candidates -= excluded
     known = {p.id: p for p in agreement.parties}
     unmeasured: dict[str, str] = {}
-    states: list[tuple[str, str | None]] = []
+    states: list[PartyRef] = []
     for pid in sorted(candidates):
         party = known.get(pid)
         if party is not None and party.kind is not PartyKind.state:
@@ -90,11 +90,11 @@ def fair_share_basis(
                 "left out of fair shares"
             )
             continue
-        states.append((pid, party.name if party else None))
+        states.append(PartyRef(pid, party.name, party.iso) if party else PartyRef(pid))
     table, notes = choose_table(states, data_dir, scenario.gdp)
     gdp: dict[str, float] = {}
-    for pid, name in states:
-        value = table.gdp(pid, name)
+    for pid, name, iso in states:
+        value = table.gdp(pid, name, iso)
         if value is None:
             unmeasured[pid] = (
                 "no GDP figure for this party: add it to the scenario's `gdp:` mapping "
