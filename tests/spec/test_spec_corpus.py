@@ -304,7 +304,10 @@ def test_fifty_megabyte_file(
             fh.write(line)
     result = run_cli(capsys, monkeypatch, "check", str(path))
     assert result.code == 2
-    assert "file is 52.4 MB" in result.err or "MB; YAML files read by guarantor are limited" in result.err
+    assert (
+        "file is 52.4 MB" in result.err
+        or "MB; YAML files read by guarantor are limited" in result.err
+    )
 
 
 def test_missing_file(
