@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from guarantor.ledger.cli import Database
+
+if TYPE_CHECKING:
+    from guarantor.api.dashboard import DashboardConfig
 
 err = Console(stderr=True, highlight=False)
 
@@ -36,27 +40,48 @@ def serve(
     ),
 ) -> None:
     """Serve the API (OpenAPI at /openapi.json, docs at /docs) and the dashboard at /."""
+    config = None
+    if dashboard:
+        from guarantor.api.dashboard import default_config
+
+        config = default_config()
+    _run(database, host, port, config, max_body=max_body, log_level=log_level, announce_api=True)
+
+
+def _run(
+    database: str | None,
+    host: str,
+    port: int,
+    config: DashboardConfig | None,
+    *,
+    max_body: int | None = None,
+    log_level: str = "warning",
+    announce_api: bool = False,
+) -> None:
+    """Open the ledger, build the app (with the dashboard when `config` is given) and run uvicorn."""
     import uvicorn
 
-    from guarantor.api.app import create_app
+    from guarantor.api.app import MAX_BODY_BYTES, create_app
     from guarantor.ledger.database import open_engine
 
     engine = open_engine(database, pool_size=20)
-    err.print(
-        f"guarantor API on http://{host}:{port}, database {engine.url.render_as_string(hide_password=True)}"
-    )
-    api = create_app(engine=engine, max_body_bytes=max_body)
-    if dashboard:
-        from guarantor.api.dashboard import default_config, include_dashboard
+    if announce_api:
+        err.print(
+            f"guarantor API on http://{host}:{port}, database {engine.url.render_as_string(hide_password=True)}"
+        )
+    api = create_app(engine=engine, max_body_bytes=max_body or MAX_BODY_BYTES)
+    if config is not None:
+        from guarantor.api.dashboard import include_dashboard
+        from guarantor.sources.locate import locate_data
 
-        include_dashboard(api, default_config())
-        err.print(f"dashboard on http://{host}:{port}/ (it prepares its data in the background)")
-    uvicorn.run(
-        api,
-        host=host,
-        port=port,
-        log_level=log_level,
-    )
+        include_dashboard(api, config)
+        note = (
+            "it prepares its data in the background"
+            if announce_api
+            else f"data: {locate_data().describe()}"
+        )
+        err.print(f"dashboard on http://{host}:{port}/ ({note})")
+    uvicorn.run(api, host=host, port=port, log_level=log_level)
 
 
 def dashboard(
@@ -85,12 +110,7 @@ def dashboard(
     port: int = typer.Option(8000, "--port", min=0, max=65535),
 ) -> None:
     """Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, live feed)."""
-    import uvicorn
-
-    from guarantor.api.app import create_app
-    from guarantor.api.dashboard import default_config, include_dashboard
-    from guarantor.ledger.database import open_engine
-    from guarantor.sources.locate import locate_data
+    from guarantor.api.dashboard import default_config
 
     config = default_config(
         territory=territory,
@@ -100,8 +120,4 @@ def dashboard(
         end=end.date() if end else None,
         tile_url=tiles,
     )
-    engine = open_engine(database, pool_size=20)
-    app = create_app(engine=engine)
-    include_dashboard(app, config)
-    err.print(f"dashboard on http://{host}:{port}/ (data: {locate_data().describe()})")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    _run(database, host, port, config)

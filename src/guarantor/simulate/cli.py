@@ -17,9 +17,6 @@ from guarantor.sources.locate import locate_data
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-# The old name of the shared enum, still imported by tests/simulate/test_simulate_inputs.py.
-
-
 def _progress(what: str) -> Progress:
     return Progress(
         TextColumn(what),
