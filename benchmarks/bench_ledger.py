@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from guarantor.ledger.access import Role, add_party, issue_token  # noqa: E402
+from guarantor.ledger.access import TokenRole, add_party, issue_token  # noqa: E402
 from guarantor.ledger.chain import NewRecord, append, verify  # noqa: E402
 from guarantor.ledger.database import open_engine  # noqa: E402
 
@@ -198,9 +198,9 @@ def prepare(url: str) -> dict[str, str]:
     add_party(engine, "Monitor")
     add_party(engine, "Bench donor")
     tokens = {
-        "observer": issue_token(engine, "Observer", Role.observer),
-        "monitor": issue_token(engine, "Monitor", Role.monitor),
-        "donor": issue_token(engine, "Bench donor", Role.guarantor),
+        "observer": issue_token(engine, "Observer", TokenRole.observer),
+        "monitor": issue_token(engine, "Monitor", TokenRole.monitor),
+        "donor": issue_token(engine, "Bench donor", TokenRole.guarantor),
     }
     engine.dispose()
     return tokens

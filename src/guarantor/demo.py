@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
-from guarantor.sources.locate import DataLocation, examples_dir, locate_data
+from guarantor.sources.locate import DataFolder, examples_dir, locate_data
 
 # Each section is `guarantor.<room>.demo` with `run(ctx: DemoContext) -> None`.
 SECTIONS: tuple[str, ...] = (
@@ -29,7 +29,7 @@ SECTIONS: tuple[str, ...] = (
 class DemoContext:
     """What every demo section gets: where the data is, where to write, how to print."""
 
-    data: DataLocation
+    data: DataFolder
     out: Path
     console: Console
     examples: Path

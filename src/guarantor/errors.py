@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class Location:
+class Position:
     """A place in a user's input: file, and optionally line/column, row or feature index."""
 
     file: str
@@ -33,7 +33,7 @@ class UserError(Exception):
     """An error caused by the user's input or arguments; the CLI prints it and exits 2."""
 
     message: str
-    location: Location | None = None
+    location: Position | None = None
     details: list[str] = field(default_factory=list)
     exit_code: int = 2
 

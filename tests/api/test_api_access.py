@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from guarantor.api.app import WRITERS, create_app
 from guarantor.api.schemas import Page, RecordOut
 from guarantor.ledger import signing
-from guarantor.ledger.access import Role, add_party, issue_token, revoke_tokens
+from guarantor.ledger.access import TokenRole, add_party, issue_token, revoke_tokens
 from guarantor.ledger.chain import head, list_records
 
 FLOW = {
@@ -35,18 +35,18 @@ YAML = (REPO / "examples" / "agreements" / "budapest_1994.yaml").read_text()
 class World:
     client: TestClient
     engine: Engine
-    tokens: dict[tuple[str, Role], str]
+    tokens: dict[tuple[str, TokenRole], str]
 
-    def h(self, party: str, role: Role) -> dict[str, str]:
+    def h(self, party: str, role: TokenRole) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[(party, role)]}"}
 
 
 @pytest.fixture
 def world(engine: Engine) -> Iterator[World]:
-    tokens: dict[tuple[str, Role], str] = {}
+    tokens: dict[tuple[str, TokenRole], str] = {}
     for party in ("France", "Germany", "Ukraine"):
         add_party(engine, party)
-        for role in Role:
+        for role in TokenRole:
             tokens[(party, role)] = issue_token(engine, party, role)
     with TestClient(create_app(engine=engine)) as client:
         yield World(client, engine, tokens)
@@ -64,16 +64,16 @@ def _body(path: str, party: str) -> dict[str, Any]:
     return {"party": party, "payload": {"what": "x"}}
 
 
-def _role_for(path: str) -> Role:
+def _role_for(path: str) -> TokenRole:
     return {
-        "/v1/pledges": Role.guarantor,
-        "/v1/allocations": Role.guarantor,
-        "/v1/deliveries": Role.guarantor,
-        "/v1/events": Role.monitor,
-        "/v1/activations": Role.monitor,
-        "/v1/acts": Role.beneficiary,
-        "/v1/deliveries/{seq}/confirmation": Role.beneficiary,
-    }.get(path, Role.commission)
+        "/v1/pledges": TokenRole.guarantor,
+        "/v1/allocations": TokenRole.guarantor,
+        "/v1/deliveries": TokenRole.guarantor,
+        "/v1/events": TokenRole.monitor,
+        "/v1/activations": TokenRole.monitor,
+        "/v1/acts": TokenRole.beneficiary,
+        "/v1/deliveries/{seq}/confirmation": TokenRole.beneficiary,
+    }.get(path, TokenRole.commission)
 
 
 def _write_paths(client: TestClient) -> list[str]:
@@ -87,14 +87,14 @@ def test_every_write_endpoint_refuses_another_partys_records(world: World) -> No
     delivery = c.post(
         "/v1/deliveries",
         json={"party": "Germany", "flow": {**FLOW, "recipient": "Germany"}},
-        headers=world.h("Germany", Role.guarantor),
+        headers=world.h("Germany", TokenRole.guarantor),
     )
     assert delivery.status_code == 201, delivery.text
     d_seq = delivery.json()["record"]["seq"]
     event = c.post(
         "/v1/events",
         json={"party": "Germany", "payload": {"x": 1}},
-        headers=world.h("Germany", Role.monitor),
+        headers=world.h("Germany", TokenRole.monitor),
     )
     e_seq = event.json()["record"]["seq"]
     before = head(world.engine)
@@ -103,12 +103,14 @@ def test_every_write_endpoint_refuses_another_partys_records(world: World) -> No
     attempts = 0
     for path in paths:
         url = path.replace("{seq}", str(e_seq if "corrections" in path else d_seq))
-        for role in Role:  # France, whatever its role, writing as Germany or on Germany's records
+        for (
+            role
+        ) in TokenRole:  # France, whatever its role, writing as Germany or on Germany's records
             r = c.post(url, json=_body(path, "Germany"), headers=world.h("France", role))
             assert r.status_code == 403, (path, role, r.status_code, r.text)
             assert "detail" in r.json()
             attempts += 1
-    assert attempts == len(paths) * len(Role)
+    assert attempts == len(paths) * len(TokenRole)
     assert head(world.engine) == before
     # and the same bodies written as the right party with the right role are accepted
     for path in paths:
@@ -123,7 +125,7 @@ def test_roles_limit_what_a_party_writes_about_itself(world: World) -> None:
     r = c.post(
         "/v1/pledges",
         json={"party": "Ukraine", "flow": FLOW},
-        headers=world.h("Ukraine", Role.observer),
+        headers=world.h("Ukraine", TokenRole.observer),
     )
     assert (
         r.status_code == 403 and "an observer token may not write commitment" in r.json()["detail"]
@@ -131,10 +133,10 @@ def test_roles_limit_what_a_party_writes_about_itself(world: World) -> None:
     r = c.post(
         "/v1/determinations",
         json={"party": "France", "payload": {}},
-        headers=world.h("France", Role.guarantor),
+        headers=world.h("France", TokenRole.guarantor),
     )
     assert r.status_code == 403
-    assert set(WRITERS["commitment"]) == {Role.guarantor}
+    assert set(WRITERS["commitment"]) == {TokenRole.guarantor}
 
 
 def test_confirmations_and_corrections(world: World) -> None:
@@ -142,7 +144,7 @@ def test_confirmations_and_corrections(world: World) -> None:
     r = c.post(
         "/v1/deliveries",
         json={"party": "France", "flow": FLOW},
-        headers=world.h("France", Role.guarantor),
+        headers=world.h("France", TokenRole.guarantor),
     )
     seq = r.json()["record"]["seq"]
     # only the recipient confirms, once
@@ -150,27 +152,27 @@ def test_confirmations_and_corrections(world: World) -> None:
         c.post(
             f"/v1/deliveries/{seq}/confirmation",
             json={"party": "Germany"},
-            headers=world.h("Germany", Role.beneficiary),
+            headers=world.h("Germany", TokenRole.beneficiary),
         ).status_code
         == 403
     )
     r = c.post(
         f"/v1/deliveries/{seq}/confirmation",
         json={"party": "Ukraine", "value_eur": "240000000"},
-        headers=world.h("Ukraine", Role.beneficiary),
+        headers=world.h("Ukraine", TokenRole.beneficiary),
     )
     assert r.status_code == 201 and r.json()["record"]["refs"] == [seq]
     again = c.post(
         f"/v1/deliveries/{seq}/confirmation",
         json={"party": "Ukraine", "value_eur": "240000000"},
-        headers=world.h("Ukraine", Role.beneficiary),
+        headers=world.h("Ukraine", TokenRole.beneficiary),
     )
     assert again.status_code == 200 and again.json()["created"] is False
     assert (
         c.post(
             f"/v1/deliveries/{seq}/confirmation",
             json={"party": "Ukraine"},
-            headers=world.h("Ukraine", Role.beneficiary),
+            headers=world.h("Ukraine", TokenRole.beneficiary),
         ).status_code
         == 409
     )
@@ -178,19 +180,19 @@ def test_confirmations_and_corrections(world: World) -> None:
     r = c.post(
         f"/v1/records/{seq}/corrections",
         json={"party": "France", "payload": {**FLOW, "value_eur": "200000000"}},
-        headers=world.h("France", Role.guarantor),
+        headers=world.h("France", TokenRole.guarantor),
     )
     assert r.status_code == 201 and r.json()["record"]["payload"]["supersedes"] == seq
     rows = {
         x["donor"]: x
-        for x in c.get("/v1/summary", headers=world.h("Ukraine", Role.observer)).json()["rows"]
+        for x in c.get("/v1/summary", headers=world.h("Ukraine", TokenRole.observer)).json()["rows"]
     }
     assert rows["France"]["delivered"] == 0.2 and rows["France"]["verified"] == 0.24
     # a correction must still be a valid flow
     bad = c.post(
         f"/v1/records/{seq}/corrections",
         json={"party": "France", "payload": {"value_eur": "-1"}},
-        headers=world.h("France", Role.guarantor),
+        headers=world.h("France", TokenRole.guarantor),
     )
     assert bad.status_code == 422
 
@@ -204,13 +206,13 @@ def test_signed_write_through_the_api(world: World) -> None:
     payload = Flow.model_validate(FLOW).payload()
     msg = signing_bytes("commitment", "France", "api/France/p1", canonical_json(payload), [])
     body = {"party": "France", "key": "p1", "flow": FLOW, "signature": signing.sign(key, msg)}
-    r = world.client.post("/v1/pledges", json=body, headers=world.h("France", Role.guarantor))
+    r = world.client.post("/v1/pledges", json=body, headers=world.h("France", TokenRole.guarantor))
     assert r.status_code == 201, r.text
     body["key"] = "p2"  # the signature no longer matches the record
-    r = world.client.post("/v1/pledges", json=body, headers=world.h("France", Role.guarantor))
+    r = world.client.post("/v1/pledges", json=body, headers=world.h("France", TokenRole.guarantor))
     assert r.status_code == 422 and "signature" in r.json()["detail"]
     assert (
-        world.client.get("/v1/verify", headers=world.h("France", Role.observer)).json()[
+        world.client.get("/v1/verify", headers=world.h("France", TokenRole.observer)).json()[
             "signatures_checked"
         ]
         == 1
@@ -222,18 +224,18 @@ def test_tokens_are_required_and_revocable(world: World) -> None:
     assert c.get("/v1/summary").status_code == 401
     assert c.get("/v1/summary", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert c.get("/health").status_code == 200
-    assert c.get("/v1/me", headers=world.h("Germany", Role.monitor)).json() == {
+    assert c.get("/v1/me", headers=world.h("Germany", TokenRole.monitor)).json() == {
         "party": "Germany",
         "role": "monitor",
     }
     revoke_tokens(world.engine, "Germany")
     client = TestClient(create_app(engine=world.engine))  # fresh app: no token cache
-    assert client.get("/v1/me", headers=world.h("Germany", Role.monitor)).status_code == 401
+    assert client.get("/v1/me", headers=world.h("Germany", TokenRole.monitor)).status_code == 401
 
 
 def test_pagination_limits_and_clear_errors(world: World) -> None:
     c = world.client
-    h = world.h("France", Role.monitor)
+    h = world.h("France", TokenRole.monitor)
     for i in range(7):
         assert (
             c.post(
@@ -266,7 +268,7 @@ def test_pagination_limits_and_clear_errors(world: World) -> None:
     r = c.post(
         "/v1/agreements",
         json={"party": "France", "yaml": "id: [1"},
-        headers=world.h("France", Role.commission),
+        headers=world.h("France", TokenRole.commission),
     )
     assert r.status_code == 422 and "YAML" in r.json()["detail"]
     assert c.get("/v1/records/999", headers=h).status_code == 404

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 import guarantor.api.app as app_module
 from guarantor.api.app import HEAD_CHECK_SECONDS, create_app
-from guarantor.ledger.access import Role, add_party, issue_token
+from guarantor.ledger.access import TokenRole, add_party, issue_token
 from guarantor.ledger.chain import append
 from guarantor.ledger.records import AidCategory, Flow, Kind, flow_record
 
@@ -34,8 +34,8 @@ FLOW = {
 def tokens(engine: Engine) -> dict[str, str]:
     add_party(engine, "France")
     return {
-        "guarantor": issue_token(engine, "France", Role.guarantor),
-        "observer": issue_token(engine, "France", Role.observer),
+        "guarantor": issue_token(engine, "France", TokenRole.guarantor),
+        "observer": issue_token(engine, "France", TokenRole.observer),
     }
 
 

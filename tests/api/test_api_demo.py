@@ -9,12 +9,12 @@ from rich.console import Console
 from guarantor.api.demo import run
 from guarantor.demo import DemoContext
 from guarantor.ledger.demo import run as run_ledger
-from guarantor.sources.locate import DataLocation, examples_dir
+from guarantor.sources.locate import DataFolder, examples_dir
 
 
 def test_service_demo_on_the_synthetic_ledger(tmp_path: Path) -> None:
     ctx = DemoContext(
-        data=DataLocation(None, "synthetic"),
+        data=DataFolder(None, "synthetic"),
         out=tmp_path,
         console=Console(record=True, width=200),
         examples=examples_dir(),

@@ -11,7 +11,7 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import Engine
 
 from guarantor.api.app import create_app
-from guarantor.ledger.access import Role, add_party, issue_token
+from guarantor.ledger.access import TokenRole, add_party, issue_token
 from guarantor.ledger.chain import NewRecord, append, head, verify
 
 EXAMPLES_PER_OPERATION = 8  # bounded so that both backends fuzz in well under a minute
@@ -22,7 +22,7 @@ def test_no_request_generated_from_the_openapi_document_causes_a_5xx(engine: Eng
     for party in ("France", "Ukraine"):
         add_party(engine, party)
     append(engine, [NewRecord("delivery", "France", {"category": "military", "value_eur": "1", "valuation_method": "m", "period": "2026-01", "source": "s", "recipient": "Ukraine"})])  # fmt: skip
-    tokens = [issue_token(engine, "France", role) for role in Role]
+    tokens = [issue_token(engine, "France", role) for role in TokenRole]
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(engine=engine))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20

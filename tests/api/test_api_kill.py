@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from guarantor.ledger.access import Role, add_party, issue_token
+from guarantor.ledger.access import TokenRole, add_party, issue_token
 from guarantor.ledger.chain import head, list_records, verify
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def _server(db_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[byte
 @pytest.mark.slow
 def test_sigkill_mid_writes_then_restart(engine: Engine, db_url: str, tmp_path: Path) -> None:
     add_party(engine, "France")
-    token = issue_token(engine, "France", Role.monitor)
+    token = issue_token(engine, "France", TokenRole.monitor)
     headers = {"Authorization": f"Bearer {token}"}
     port = _free_port()
     log = tmp_path / "server.log"

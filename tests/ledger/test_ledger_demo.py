@@ -9,17 +9,17 @@ from rich.console import Console
 
 from guarantor.demo import DemoContext
 from guarantor.ledger.demo import run
-from guarantor.sources.locate import DataLocation, examples_dir
+from guarantor.sources.locate import DataFolder, examples_dir
 
 
-def _ctx(data: DataLocation, out: Path) -> DemoContext:
+def _ctx(data: DataFolder, out: Path) -> DemoContext:
     return DemoContext(
         data=data, out=out, console=Console(record=True, width=120), examples=examples_dir()
     )
 
 
 def test_demo_on_synthetic_data_is_labelled(tmp_path: Path) -> None:
-    ctx = _ctx(DataLocation(None, "synthetic"), tmp_path)
+    ctx = _ctx(DataFolder(None, "synthetic"), tmp_path)
     run(ctx)
     text = ctx.console.export_text()
     assert "SYNTHETIC" in text and "intact" in text and "does not match its hash" in text
@@ -35,7 +35,7 @@ def test_demo_on_synthetic_data_is_labelled(tmp_path: Path) -> None:
 
 @pytest.mark.data
 def test_demo_on_the_kiel_tracker(shared_data: Path, tmp_path: Path) -> None:
-    ctx = _ctx(DataLocation(shared_data, "shared"), tmp_path)
+    ctx = _ctx(DataFolder(shared_data, "shared"), tmp_path)
     run(ctx)
     result = ctx.results["ledger"]
     assert isinstance(result, dict) and not result["synthetic"]

@@ -323,10 +323,10 @@ def test_demo_section_writes_its_files(tmp_path: Path) -> None:
 
     from guarantor.demo import DemoContext
     from guarantor.negotiate.demo import run
-    from guarantor.sources.locate import DataLocation
+    from guarantor.sources.locate import DataFolder
 
     console = Console(record=True, width=100)
-    ctx = DemoContext(DataLocation(None, "synthetic"), tmp_path, console, ROOT / "examples")
+    ctx = DemoContext(DataFolder(None, "synthetic"), tmp_path, console, ROOT / "examples")
     run(ctx)
     out = tmp_path / "negotiate"
     analysis = json.loads((out / "ukraine-2025-analysis.json").read_text())

@@ -466,17 +466,17 @@ def test_status_only_moves_forward_in_time(hours: int) -> None:
 def test_replay_setups_load_and_name_their_files(examples_dir: Path, tmp_path: Path) -> None:
     from guarantor.errors import UserError
     from guarantor.obligations.setup import load_setup, resolve
-    from guarantor.sources.locate import DataLocation
+    from guarantor.sources.locate import DataFolder
 
     for name in ("minsk2_ucdp.yaml", "aug2025_territory_replay.yaml"):
         path = examples_dir / "replay" / name
         setup = load_setup(path)
         assert setup.from_ < setup.to
-        assert resolve(setup.agreement, path, DataLocation(None, "synthetic")).exists()  # type: ignore[union-attr]
+        assert resolve(setup.agreement, path, DataFolder(None, "synthetic")).exists()  # type: ignore[union-attr]
         for ref in [*setup.events, setup.territory or ""]:
             if ref:
                 assert ref.startswith("data:")
-                assert resolve(ref, path, DataLocation(None, "synthetic")) is None
+                assert resolve(ref, path, DataFolder(None, "synthetic")) is None
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "schema: guarantor/replay@1\ntitle: t\nagreement: a.yaml\nfrom: 2015-02-30\nto: 2015-03-01\n"

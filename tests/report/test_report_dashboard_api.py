@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from guarantor.api.app import create_app
 from guarantor.api.dashboard import DashboardConfig, DashboardData, _visible, include_dashboard
-from guarantor.ledger.access import Principal, Role, add_party, issue_token
+from guarantor.ledger.access import Principal, TokenRole, add_party, issue_token
 from guarantor.ledger.chain import StoredRecord
 from guarantor.ledger.database import open_engine
 
@@ -169,8 +169,8 @@ def _record(kind: str, payload: dict[str, Any]) -> StoredRecord:
 
 
 def test_live_feed_shows_a_party_only_its_obligations() -> None:
-    fr = Principal("FR", Role.guarantor, 1)
-    mon = Principal("MON", Role.monitor, 2)
+    fr = Principal("FR", TokenRole.guarantor, 1)
+    mon = Principal("MON", TokenRole.monitor, 2)
     theirs = _record("obligation", {"party": "PL", "action": "consult"})
     mine = _record("obligation", {"party": "FR", "action": "consult"})
     act = _record("activation", {"trigger": "t", "level": "consult"})

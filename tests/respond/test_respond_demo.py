@@ -10,13 +10,13 @@ from rich.console import Console
 
 from guarantor.demo import DemoContext
 from guarantor.respond.demo import run
-from guarantor.sources.locate import DataLocation
+from guarantor.sources.locate import DataFolder
 
 
 def test_demo_section_compares_with_and_without_the_us(tmp_path: Path, examples_dir: Path) -> None:
     buffer = io.StringIO()
     ctx = DemoContext(
-        data=DataLocation(None, "synthetic"),
+        data=DataFolder(None, "synthetic"),
         out=tmp_path,
         console=Console(file=buffer, width=120),
         examples=examples_dir,

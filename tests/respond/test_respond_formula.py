@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.respond.formula import evaluate, names_in
 
 
@@ -35,7 +35,7 @@ def test_arithmetic_and_functions() -> None:
     ],
 )
 def test_rejected_formulas_say_why_and_where(formula: str, fragment: str) -> None:
-    where = Location("scenario.yaml", line=7, column=9)
+    where = Position("scenario.yaml", line=7, column=9)
     with pytest.raises(UserError) as info:
         evaluate(formula, {"contact_line_km": 1200.0}, where)
     assert fragment in str(info.value)

@@ -37,7 +37,7 @@ from guarantor.api.schemas import (
 )
 from guarantor.errors import UserError
 from guarantor.ledger import chain
-from guarantor.ledger.access import Principal, Role, authenticate
+from guarantor.ledger.access import Principal, TokenRole, authenticate
 from guarantor.ledger.chain import LedgerConflict, NewRecord, StoredRecord
 from guarantor.ledger.records import FLOW_KINDS, Flow, Kind
 from guarantor.ledger.summary import FlowReader, split, summarise
@@ -50,18 +50,20 @@ MAX_CACHED_READS = 1024  # distinct summary/split queries kept (each a few kB)
 HEAD_CHECK_SECONDS = 0.05  # cached summaries notice other processes' writes within this time
 
 # Which roles may write which kinds of record (always as their own party).
-WRITERS: dict[str, frozenset[Role]] = {
-    Kind.commitment: frozenset({Role.guarantor}),
-    Kind.allocation: frozenset({Role.guarantor}),
-    Kind.delivery: frozenset({Role.guarantor}),
-    Kind.verified_delivery: frozenset({Role.beneficiary}),
-    Kind.event: frozenset({Role.monitor}),
-    Kind.activation: frozenset({Role.monitor}),
-    Kind.obligation: frozenset({Role.commission}),
-    Kind.determination: frozenset({Role.commission}),
-    Kind.plan: frozenset({Role.commission}),
-    Kind.agreement_version: frozenset({Role.commission}),
-    Kind.act: frozenset({Role.guarantor, Role.beneficiary, Role.monitor, Role.commission}),
+WRITERS: dict[str, frozenset[TokenRole]] = {
+    Kind.commitment: frozenset({TokenRole.guarantor}),
+    Kind.allocation: frozenset({TokenRole.guarantor}),
+    Kind.delivery: frozenset({TokenRole.guarantor}),
+    Kind.verified_delivery: frozenset({TokenRole.beneficiary}),
+    Kind.event: frozenset({TokenRole.monitor}),
+    Kind.activation: frozenset({TokenRole.monitor}),
+    Kind.obligation: frozenset({TokenRole.commission}),
+    Kind.determination: frozenset({TokenRole.commission}),
+    Kind.plan: frozenset({TokenRole.commission}),
+    Kind.agreement_version: frozenset({TokenRole.commission}),
+    Kind.act: frozenset(
+        {TokenRole.guarantor, TokenRole.beneficiary, TokenRole.monitor, TokenRole.commission}
+    ),
 }
 
 QueryText = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]

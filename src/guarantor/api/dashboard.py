@@ -28,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from guarantor.api.app import Auth
 from guarantor.errors import UserError
 from guarantor.ledger import chain
-from guarantor.ledger.access import Principal, Role
+from guarantor.ledger.access import Principal, TokenRole
 from guarantor.model import Agreement
 from guarantor.sources.snapshots import SnapshotSeries
 
@@ -36,7 +36,7 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "report" / "static"
 # Simplification tolerance (degrees) per level; the browser picks the level from its zoom.
 LEVELS: tuple[float, ...] = (0.01, 0.002, 0.0004)
 LIVE_KINDS = ("event", "activation", "obligation", "determination", "plan")
-SEES_ALL = frozenset({Role.commission, Role.monitor, Role.observer})
+SEES_ALL = frozenset({TokenRole.commission, TokenRole.monitor, TokenRole.observer})
 CACHE_SCHEMA = "1"
 
 

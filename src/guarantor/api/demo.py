@@ -14,7 +14,7 @@ from rich.rule import Rule
 from rich.table import Table
 
 from guarantor.api.app import create_app
-from guarantor.ledger.access import Role, add_party, issue_token
+from guarantor.ledger.access import TokenRole, add_party, issue_token
 from guarantor.ledger.database import open_engine
 
 if TYPE_CHECKING:
@@ -55,7 +55,11 @@ def run(ctx: DemoContext) -> None:
     console = ctx.console
     console.print(Rule("[bold]service[/]: the ledger over HTTP, each party writing only as itself"))
     engine = open_engine(_copy_ledger(ctx), pool_size=20)
-    parties = {"France": Role.guarantor, "Ukraine": Role.beneficiary, "Observer": Role.observer}
+    parties = {
+        "France": TokenRole.guarantor,
+        "Ukraine": TokenRole.beneficiary,
+        "Observer": TokenRole.observer,
+    }
     tokens: dict[str, str] = {}
     for party, role in parties.items():
         add_party(engine, party)

@@ -15,7 +15,7 @@ from guarantor.ledger.chain import NewRecord, append_locked, utc_now_text, write
 from guarantor.ledger.tables import parties, tokens
 
 
-class Role(StrEnum):
+class TokenRole(StrEnum):
     """What a token lets its party do."""
 
     guarantor = "guarantor"  # writes its own pledges, allocations, deliveries, acts
@@ -30,7 +30,7 @@ class Principal:
     """The party and role behind an authenticated token."""
 
     party: str
-    role: Role
+    role: TokenRole
     token_id: int
 
 
@@ -74,13 +74,13 @@ def list_parties(engine: Engine) -> list[dict[str, str | None]]:
         return [{"name": str(n), "public_key": k} for n, k in rows]
 
 
-def issue_token(engine: Engine, party: str, role: Role | str, *, label: str = "") -> str:
+def issue_token(engine: Engine, party: str, role: TokenRole | str, *, label: str = "") -> str:
     """Create a token for a registered party with a role; returns the secret (shown once, stored hashed)."""
     try:
-        role = Role(role)
+        role = TokenRole(role)
     except ValueError:
         raise UserError(
-            f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}"
+            f"unknown role {role!r}; roles: {', '.join(r.value for r in TokenRole)}"
         ) from None
     secret = "gt_" + secrets.token_urlsafe(32)
     with writer(engine) as conn, conn.begin():
@@ -122,4 +122,4 @@ def authenticate(engine: Engine, secret: str) -> Principal | None:
         ).first()
     if row is None or row[3]:
         return None
-    return Principal(party=str(row[1]), role=Role(str(row[2])), token_id=int(row[0]))
+    return Principal(party=str(row[1]), role=TokenRole(str(row[2])), token_id=int(row[0]))

@@ -310,7 +310,7 @@ def iter_records(
 
 
 @dataclass(frozen=True)
-class Problem:
+class ChainProblem:
     """One thing wrong with the chain, at a record."""
 
     seq: int
@@ -330,7 +330,7 @@ class VerifyReport:
     head_seq: int
     head_hash: str
     signatures_checked: int
-    problems: list[Problem]
+    problems: list[ChainProblem]
 
     @property
     def ok(self) -> bool:
@@ -338,7 +338,7 @@ class VerifyReport:
         return not self.problems
 
     @property
-    def first_bad(self) -> Problem | None:
+    def first_bad(self) -> ChainProblem | None:
         """The problem at the lowest seq."""
         return min(self.problems, key=lambda p: p.seq) if self.problems else None
 
@@ -373,7 +373,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
             for n, k in conn.execute(select(parties.c.name, parties.c.public_key))
             if k
         }
-        problems: list[Problem] = []
+        problems: list[ChainProblem] = []
         expected = 1
         prev = GENESIS_HASH
         count = 0
@@ -388,7 +388,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
                 break
             if rec.seq > head_seq:
                 problems.append(
-                    Problem(
+                    ChainProblem(
                         rec.seq,
                         "inserted",
                         f"record {rec.seq} lies beyond the chain head ({head_seq})",
@@ -398,7 +398,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
             if rec.seq > expected:
                 gap = f"{expected}" if rec.seq == expected + 1 else f"{expected}..{rec.seq - 1}"
                 problems.append(
-                    Problem(
+                    ChainProblem(
                         expected, "deleted", f"record(s) {gap} missing: deleted from the database"
                     )
                 )
@@ -409,7 +409,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
                 msg = signing_bytes(rec.kind, rec.party, rec.key, rec.payload, json.loads(rec.refs))
                 if public is None or not signing.is_valid(public, rec.signature, msg):
                     problems.append(
-                        Problem(
+                        ChainProblem(
                             rec.seq,
                             "signature",
                             f"record {rec.seq}: signature of {rec.party!r} does not verify",
@@ -420,7 +420,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
         last_seq = expected - 1
         if head_seq > last_seq:
             problems.append(
-                Problem(
+                ChainProblem(
                     last_seq + 1,
                     "deleted",
                     f"record(s) {last_seq + 1}..{head_seq} missing at the end of the chain",
@@ -428,13 +428,13 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
             )
         elif head_seq == last_seq and head_hash != prev:
             problems.append(
-                Problem(
+                ChainProblem(
                     max(last_seq, 1), "head", "the chain head's hash does not match the last record"
                 )
             )
         if expect_head is not None and expect_head != head_hash:
             problems.append(
-                Problem(
+                ChainProblem(
                     max(head_seq, 1),
                     "head",
                     f"chain head {head_hash} is not the expected {expect_head}",
@@ -446,7 +446,7 @@ def verify(engine: Engine, *, expect_head: str | None = None) -> VerifyReport:
 RENUMBER_WINDOW = 64  # how far back a renumbered record's original seq is searched for
 
 
-def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> list[Problem]:
+def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> list[ChainProblem]:
     computed = rec.computed_hash()
     link_ok = rec.prev_hash == prev
     if computed == rec.hash and link_ok:
@@ -459,14 +459,14 @@ def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> lis
             original = back + 1
             if original > rec.seq:
                 return [
-                    Problem(
+                    ChainProblem(
                         rec.seq,
                         "reordered",
                         f"{label} was written as record {original}: records reordered",
                     )
                 ]
             return [
-                Problem(
+                ChainProblem(
                     original,
                     "inserted",
                     f"{label} was written as record {original}: record(s) {original}..{rec.seq - 1} inserted before it",
@@ -476,7 +476,7 @@ def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> lis
             for shift in range(1, RENUMBER_WINDOW + 1):
                 if rec.computed_hash(rec.seq + shift) == rec.hash:
                     return [
-                        Problem(
+                        ChainProblem(
                             rec.seq,
                             "deleted",
                             f"{label} was written as record {rec.seq + shift}: {shift} record(s) before it "
@@ -484,14 +484,14 @@ def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> lis
                         )
                     ]
         return [
-            Problem(
+            ChainProblem(
                 rec.seq, "modified", f"{label} does not match its hash: modified in the database"
             )
         ]
     # The record is self-consistent but does not link to the one before it.
     if back is None:
         return [
-            Problem(
+            ChainProblem(
                 rec.seq - 1,
                 "modified",
                 f"record {rec.seq - 1} is not the record that {label} was chained to: "
@@ -499,7 +499,7 @@ def _check_record(rec: StoredRecord, prev: str, position: dict[str, int]) -> lis
             )
         ]
     return [
-        Problem(
+        ChainProblem(
             back + 1,
             "inserted",
             f"{label} was chained to record {back}: record(s) inserted before it",

@@ -38,7 +38,7 @@ OutputFormat = Annotated[Format, typer.Option("--format")]
 TableOrJsonFormat = Annotated[TableOrJson, typer.Option("--format")]
 
 
-class By(StrEnum):
+class GroupBy(StrEnum):
     """Summary grouping."""
 
     donor = "donor"
@@ -113,8 +113,8 @@ def import_kiel_command(
 
 @ledger_app.command("summary")
 def summary_command(
-    by: By = typer.Option(
-        By.donor, "--by", help="Per donor, or per group (US, Europe, other, all)."
+    by: GroupBy = typer.Option(
+        GroupBy.donor, "--by", help="Per donor, or per group (US, Europe, other, all)."
     ),
     period_from: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     period_to: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM."),
@@ -149,7 +149,7 @@ def summary_command(
     if fmt == Format.csv:
         _csv(rows)
         return
-    key = "donor" if by == By.donor else "group"
+    key = "donor" if by == GroupBy.donor else "group"
     table = Table(title=f"Ledger summary by {key}{f' per {per.value}' if per else ''} (EUR bn)")
     cols = [
         *(["period"] if per else []),

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.ledger.canonical import canonical_json
 from guarantor.ledger.chain import RECORD_COLUMNS, NewRecord, append_locked, row_to_record, writer
 from guarantor.ledger.records import AidCategory, Flow, Kind, commitment, flow_record, party_profile
@@ -96,7 +96,7 @@ def _release_label(path: Path) -> str | None:
 def read_rows(path: Path) -> tuple[dict[str, NewRecord], ImportReport]:
     """The records a tracker file stands for, by key, and the quarantined rows."""
     if not path.is_file():
-        raise UserError("no such file", Location(str(path)))
+        raise UserError("no such file", Position(str(path)))
     raw = path.read_bytes()
     report = ImportReport(
         file=str(path), sha256=hashlib.sha256(raw).hexdigest(), release=_release_label(path)
@@ -104,14 +104,14 @@ def read_rows(path: Path) -> tuple[dict[str, NewRecord], ImportReport]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserError(f"not UTF-8 text: {exc}", Location(str(path))) from None
+        raise UserError(f"not UTF-8 text: {exc}", Position(str(path))) from None
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise UserError(
             f"not a Kiel tracker data_explorer.csv: missing column(s) {', '.join(missing)}",
-            Location(str(path), line=1),
+            Position(str(path), line=1),
         )
     wanted: dict[str, NewRecord] = {}
     donors: dict[str, tuple[str, Decimal | None]] = {}
@@ -188,7 +188,7 @@ def import_kiel(engine: Engine, path: Path) -> ImportReport:
     """Load the tracker file; unchanged rows are skipped, changed ones appended as corrections (one transaction)."""
     wanted, report = read_rows(path)
     if report.rows and len(report.quarantined) == report.rows:
-        raise UserError(f"every one of the {report.rows} rows is malformed", Location(str(path)))
+        raise UserError(f"every one of the {report.rows} rows is malformed", Position(str(path)))
     with writer(engine) as conn, conn.begin():
         effective: dict[str, Any] = {}
         count: dict[str, int] = {}

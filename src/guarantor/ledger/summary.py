@@ -33,7 +33,7 @@ Period = Literal["month", "quarter", "year"]
 
 
 @dataclass(frozen=True)
-class Flow:
+class EffectiveFlow:
     """One effective flow (after corrections): who, what kind, which category, which month, how much (EUR)."""
 
     party: str
@@ -50,7 +50,7 @@ class Totals:
     values: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MEASURES, Decimal(0)))
     deliveries: int = 0
 
-    def add(self, flow: Flow) -> None:
+    def add(self, flow: EffectiveFlow) -> None:
         """Add one flow to the right measures."""
         if flow.kind == Kind.allocation:
             self.values["total"] += flow.value_eur
@@ -97,7 +97,7 @@ class Profile:
 class LedgerFlows:
     """All effective flows and party profiles, read once from the ledger."""
 
-    flows: list[Flow]
+    flows: list[EffectiveFlow]
     profiles: dict[str, Profile]
 
     def group(self, party: str) -> str:
@@ -117,7 +117,7 @@ class FlowReader:
 
     def __init__(self) -> None:
         self._party: dict[int, str] = {}  # seq -> party, for every record read
-        self._flows: dict[int, Flow] = {}
+        self._flows: dict[int, EffectiveFlow] = {}
         self._profiles: dict[int, tuple[str, Profile]] = {}
         self._superseded: set[int] = set()
         self._claims: dict[int, set[str]] = {}  # seqs named by `supersedes` before they were read
@@ -156,7 +156,7 @@ class FlowReader:
             return
         if kind == Kind.verified_delivery and refs and refs[0] in self._party:
             party = self._party[refs[0]]
-        self._flows[seq] = Flow(
+        self._flows[seq] = EffectiveFlow(
             party=party,
             kind=kind,
             category=str(data.get("category", "unspecified")),
@@ -196,7 +196,7 @@ def summarise(
     ]
     if per is None:
         return _rows(data, flows, by)
-    periods: dict[str, list[Flow]] = defaultdict(list)
+    periods: dict[str, list[EffectiveFlow]] = defaultdict(list)
     for flow in flows:
         if flow.period:
             periods[period_of(flow.period, per)].append(flow)
@@ -208,7 +208,7 @@ def summarise(
 
 
 def _rows(
-    data: LedgerFlows, flows: list[Flow], by: Literal["donor", "group"]
+    data: LedgerFlows, flows: list[EffectiveFlow], by: Literal["donor", "group"]
 ) -> list[dict[str, Any]]:
     totals: dict[str, Totals] = defaultdict(Totals)
     for flow in flows:

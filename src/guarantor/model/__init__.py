@@ -13,7 +13,7 @@ from guarantor.model.decisions import (
 )
 from guarantor.model.determination import Determination
 from guarantor.model.forfeiture import Forfeiture
-from guarantor.model.lifecycle import Activation, BindingNature, Lifecycle, Status, Term
+from guarantor.model.lifecycle import BindingNature, EntryIntoForce, Lifecycle, Status, Term
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import ActionKind, Deadline, Modality, Obligation, Opening
 from guarantor.model.parties import Body, Party, PartyKind, Role, RoleKind
@@ -35,7 +35,6 @@ from guarantor.model.triggers import (
 __all__ = [
     "SCHEMA_VERSION",
     "ActionKind",
-    "Activation",
     "Agreement",
     "AirspaceViolation",
     "ApprovalGate",
@@ -53,6 +52,7 @@ __all__ = [
     "Document",
     "Duration",
     "EachParty",
+    "EntryIntoForce",
     "Forfeiture",
     "Intensity",
     "LadderStep",

@@ -104,8 +104,8 @@ class Agreement(Strict):
     def clauses(self) -> Iterator[tuple[str, Clause]]:
         """Every clause with its section name, in document order."""
         lc = self.lifecycle
-        if lc.activation is not None:
-            yield "lifecycle", lc.activation
+        if lc.entry_into_force is not None:
+            yield "lifecycle", lc.entry_into_force
         if lc.term is not None:
             yield "lifecycle", lc.term
         for section, items in (

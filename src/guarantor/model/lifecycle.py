@@ -1,4 +1,4 @@
-"""Activation, lifecycle state machine, term, renewal, notice and sunset."""
+"""Entry into force, lifecycle state machine, term, renewal, notice and sunset."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ class PartyStatus(Strict):
     note: str | None = None
 
 
-class Activation(Clause):
-    """When the guarantee comes into force."""
+class EntryIntoForce(Clause):
+    """When the guarantee enters into force (not to be confused with a trigger's activation)."""
 
     condition: str = Field(description="e.g. 'once a ceasefire enters into force', 'on signature'")
     effective: date | None = Field(default=None, description="Date in force, when known.")
@@ -83,7 +83,7 @@ class Lifecycle(Strict):
     """The lifecycle of the agreement as a whole."""
 
     status: Status = Status.drafted
-    activation: Activation | None = None
+    entry_into_force: EntryIntoForce | None = None
     term: Term | None = None
     parties: list[PartyStatus] = Field(default_factory=list)
 

@@ -42,9 +42,9 @@ class Deadline(Strict):
     """`within` this long `from` an event, counted on a clock."""
 
     within: Duration
-    from_: Literal[
-        "activation", "request", "determination", "trigger", "entry_into_force", "notice"
-    ] = Field(default="trigger", alias="from")
+    from_: Literal["request", "determination", "trigger", "entry_into_force", "notice"] = Field(
+        default="trigger", alias="from"
+    )
     clock: Clock = Clock.elapsed
     where_possible: bool = Field(
         default=False,
@@ -53,11 +53,11 @@ class Deadline(Strict):
 
 
 class Opening(Strict):
-    """What opens an obligation: a trigger at a level, a request, activation, or always."""
+    """What opens an obligation: a trigger at a level, a request, entry into force, or always."""
 
     trigger: Id | None = None
     level: Level | None = None
-    upon: Literal["trigger", "request", "activation", "determination", "always"] = "trigger"
+    upon: Literal["trigger", "request", "entry_into_force", "determination", "always"] = "trigger"
 
 
 class Obligation(Clause):

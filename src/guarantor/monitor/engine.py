@@ -19,7 +19,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic as atomic_write
 from guarantor.model import Agreement, RoleKind
 from guarantor.model.triggers import LEVEL_ORDER, Level
@@ -519,11 +519,11 @@ class Evaluator:
                 meta = orjson.loads(data["meta"].tobytes())
                 arrays = {k: data[k] for k in data.files if k != "meta"}
         except (OSError, ValueError, KeyError) as exc:
-            raise UserError(f"not a monitor checkpoint: {exc}", Location(str(path))) from None
+            raise UserError(f"not a monitor checkpoint: {exc}", Position(str(path))) from None
         if meta.get("version") != CHECKPOINT_VERSION:
             raise UserError(
                 f"checkpoint format {meta.get('version')!r}; this version reads {CHECKPOINT_VERSION}",
-                Location(str(path)),
+                Position(str(path)),
             )
         expected = (
             self.plan.fingerprint(),
@@ -534,7 +534,7 @@ class Evaluator:
         if (meta["plan"], meta["actors"], meta["first"], meta["days"]) != expected:
             raise UserError(
                 "the checkpoint was made for another agreement, actor map or period",
-                Location(str(path)),
+                Position(str(path)),
             )
         self.rows = meta["rows"]
         self.seen = set(meta["seen"])

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 
 TERRITORIAL_SEA_KM = 22.224  # 12 nautical miles
 
@@ -22,7 +22,7 @@ def _read_json(path: Path) -> Any:
     try:
         return orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
-        raise UserError(f"cannot read GeoJSON: {exc}", Location(str(path))) from None
+        raise UserError(f"cannot read GeoJSON: {exc}", Position(str(path))) from None
 
 
 def _shape(geom: Any, path: Path, index: int) -> BaseGeometry:
@@ -30,7 +30,7 @@ def _shape(geom: Any, path: Path, index: int) -> BaseGeometry:
     try:
         shape = shapely.from_geojson(orjson.dumps(geom))
     except Exception as exc:  # shapely raises GEOSException subclasses with no common base
-        raise UserError(f"invalid geometry: {exc}", Location(str(path), feature=index)) from None
+        raise UserError(f"invalid geometry: {exc}", Position(str(path), feature=index)) from None
     return shape if shape.is_valid else shapely.make_valid(shape)
 
 
@@ -44,7 +44,7 @@ def read_geojson_geometry(path: Path) -> BaseGeometry:
         for index, item in enumerate(items)
     ]
     if not geoms:
-        raise UserError("no geometry", Location(str(path)))
+        raise UserError("no geometry", Position(str(path)))
     return shapely.union_all(geoms)
 
 
@@ -56,7 +56,7 @@ def read_zones(path: Path) -> dict[str, BaseGeometry]:
         name = (feature.get("properties") or {}).get("name")
         if not name:
             raise UserError(
-                "zone feature without properties.name", Location(str(path), feature=index)
+                "zone feature without properties.name", Position(str(path), feature=index)
             )
         zones[name] = _shape(feature.get("geometry"), path, index)
     return zones

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.negotiate.conditions import Expr
 from guarantor.negotiate.graph import (
     Graph,
@@ -27,7 +27,7 @@ class Preference:
     statements: tuple[Expr, ...] = ()
     texts: tuple[str, ...] = ()
     ranking: tuple[tuple[int, ...], ...] | None = None  # tiers of state codes, best first
-    location: Location | None = None
+    location: Position | None = None
 
     def payoff(self, codes: IntArray, what: str) -> IntArray:
         """Payoff per state (higher is better) for the given state codes."""
@@ -121,7 +121,7 @@ class Conflict:
     def compile(self, choice: dict[str, str] | None = None) -> Graph:
         """The graph model, using the named alternative preference for some decision makers."""
         codes = self.feasible_codes()
-        where = Location(self.source) if self.source else None
+        where = Position(self.source) if self.source else None
         if codes.size == 0:
             raise UserError(
                 "every state is infeasible: the infeasibility conditions exclude all of them", where

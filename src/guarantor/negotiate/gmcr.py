@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
 from guarantor.negotiate.conditions import Expr, conjunction, disjunction, literal
 from guarantor.negotiate.conflict import Conflict, DecisionMaker, Preference
@@ -56,7 +56,7 @@ class _Locator:
         except yaml.YAMLError:
             self.root = None
 
-    def at(self, *steps: str | int) -> Location:
+    def at(self, *steps: str | int) -> Position:
         node = self.root
         for step in steps:
             if node is None:
@@ -72,8 +72,8 @@ class _Locator:
             else:
                 node = None
         if node is None:
-            return Location(self.file)
-        return Location(self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+            return Position(self.file)
+        return Position(self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
 
     def fail(self, message: str, *steps: str | int) -> UserError:
         path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps).lstrip(".")
@@ -85,12 +85,12 @@ def read_gmcr(path: Path) -> Conflict:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"cannot read the file: {exc.strerror}", Location(str(path))) from None
+        raise UserError(f"cannot read the file: {exc.strerror}", Position(str(path))) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserError(
-            f"not valid JSON: {exc.msg}", Location(str(path), line=exc.lineno, column=exc.colno)
+            f"not valid JSON: {exc.msg}", Position(str(path), line=exc.lineno, column=exc.colno)
         ) from None
     loc = _Locator(path, text)
     if not isinstance(data, dict):

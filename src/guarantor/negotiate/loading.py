@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.negotiate.conflict import Conflict
 
 
 def load_conflict(path: Path) -> Conflict:
     """Read a conflict from a `.yaml`/`.yml` or `.gmcr`/`.json` file."""
     if not path.exists():
-        raise UserError("no such file", Location(str(path)))
+        raise UserError("no such file", Position(str(path)))
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         from guarantor.negotiate.yamlformat import read_yaml
@@ -22,5 +22,5 @@ def load_conflict(path: Path) -> Conflict:
 
         return read_gmcr(path)
     raise UserError(
-        "unknown file type: use .yaml/.yml (guarantor) or .gmcr (GMCR+)", Location(str(path))
+        "unknown file type: use .yaml/.yml (guarantor) or .gmcr (GMCR+)", Position(str(path))
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.negotiate.conditions import (
     ConditionError,
     Expr,
@@ -53,8 +53,8 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.file = str(path)
 
-    def loc(self, node: yaml.Node) -> Location:
-        return Location(self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+    def loc(self, node: yaml.Node) -> Position:
+        return Position(self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
 
     def fail(self, node: yaml.Node, message: str) -> UserError:
         return UserError(message, self.loc(node))
@@ -102,15 +102,15 @@ def read_yaml(path: Path) -> Conflict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = (
-            Location(str(path), line=mark.line + 1, column=mark.column + 1)
+            Position(str(path), line=mark.line + 1, column=mark.column + 1)
             if mark
-            else Location(str(path))
+            else Position(str(path))
         )
         raise UserError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where) from None
     except OSError as exc:
-        raise UserError(f"cannot read the file: {exc.strerror}", Location(str(path))) from None
+        raise UserError(f"cannot read the file: {exc.strerror}", Position(str(path))) from None
     if root is None:
-        raise UserError("the file is empty", Location(str(path)))
+        raise UserError("the file is empty", Position(str(path)))
     top = r.mapping(root, TOP_KEYS, "the conflict")
     for key in ("name", "decision_makers"):
         if key not in top:

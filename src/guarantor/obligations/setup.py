@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from guarantor.errors import Location, UserError
-from guarantor.sources.locate import DataLocation
+from guarantor.errors import Position, UserError
+from guarantor.sources.locate import DataFolder
 from guarantor.spec.load import load_yaml_model
 
 SETUP_SCHEMA = "guarantor/replay@1"
@@ -37,12 +37,12 @@ def load_setup(path: Path) -> ReplaySetup:
     setup, _ = load_yaml_model(path, ReplaySetup)
     if setup.schema_ != SETUP_SCHEMA:
         raise UserError(
-            f"schema is {setup.schema_!r}, expected {SETUP_SCHEMA!r}", Location(str(path))
+            f"schema is {setup.schema_!r}, expected {SETUP_SCHEMA!r}", Position(str(path))
         )
     return setup
 
 
-def resolve(text: str, setup_file: Path, data: DataLocation) -> Path | None:
+def resolve(text: str, setup_file: Path, data: DataFolder) -> Path | None:
     """A setup path: `data:REL` inside the data folder (None when absent), else beside the file."""
     if text.startswith("data:"):
         return data.file(text[len("data:") :])

@@ -9,13 +9,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from guarantor.errors import Location
+from guarantor.errors import Position
 from guarantor.model import Agreement, LadderStep, Pledge, Where
 from guarantor.model.decisions import ApprovalGate
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.scenario import Scenario
 
-Locator = Callable[[tuple[str | int, ...]], Location | None]
+Locator = Callable[[tuple[str | int, ...]], Position | None]
 
 # Why a pledge does not stand. Order matters for gap attribution (see gaps.py).
 EXCLUDED = "excluded"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guarantor.model import Agreement
-from guarantor.respond.plan import Plan, plan_step
+from guarantor.respond.plan import ResponsePlan, plan_step
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,16 @@ def compare(
     variants: Sequence[Variant],
     base_without: Sequence[str] = (),
     **options: Any,
-) -> list[Plan]:
+) -> list[ResponsePlan]:
     """One plan per variant (the first is the base), with identical options otherwise."""
-    plans: list[Plan] = []
+    plans: list[ResponsePlan] = []
     for variant in variants:
         without = sorted({*base_without, *variant.without})
         plans.append(plan_step(agreement, step, without=without, label=variant.label, **options))
     return plans
 
 
-def comparison_json(plans: Sequence[Plan]) -> dict[str, Any]:
+def comparison_json(plans: Sequence[ResponsePlan]) -> dict[str, Any]:
     """The scriptable shape of a comparison: each variant's plan in the respond JSON shape."""
     return {
         "agreement": plans[0].agreement if plans else None,
@@ -48,7 +48,7 @@ def comparison_json(plans: Sequence[Plan]) -> dict[str, Any]:
     }
 
 
-def met_by_requirement(plan: Plan) -> dict[str, tuple[float, float, float]]:
+def met_by_requirement(plan: ResponsePlan) -> dict[str, tuple[float, float, float]]:
     """Per requirement id: (on time, late, needed)."""
     out: dict[str, tuple[float, float, float]] = {
         r.id: (0.0, 0.0, r.quantity) for r in plan.requirements

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.sources.locate import KIEL_FILE
 from guarantor.spec.load import validate_positioned
 from guarantor.spec.yamlpos import parse_text
@@ -111,7 +111,7 @@ def kiel_table(path: Path, base: GdpTable) -> GdpTable:
             missing = {"iso", "year", "gdp"} - set(reader.fieldnames or [])
             if missing:
                 raise UserError(
-                    f"Kiel tracker file lacks the columns {sorted(missing)}", Location(str(path))
+                    f"Kiel tracker file lacks the columns {sorted(missing)}", Position(str(path))
                 )
             for row in reader:
                 try:
@@ -122,7 +122,7 @@ def kiel_table(path: Path, base: GdpTable) -> GdpTable:
                 if value > 0 and iso and year >= latest.get(iso, (0, 0.0))[0]:
                     latest[iso] = (year, value)
     except OSError as exc:
-        raise UserError(f"cannot read the Kiel tracker file: {exc}", Location(str(path))) from None
+        raise UserError(f"cannot read the Kiel tracker file: {exc}", Position(str(path))) from None
     years = sorted({y for y, _ in latest.values()})
     span = f"{years[0]}-{years[-1]}" if years else "no year"
     return GdpTable(

@@ -7,7 +7,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 
 # A whitelist evaluator is hand-written on purpose: `eval` (even with empty builtins) can reach
 # object internals, and the formula libraries on PyPI (numexpr, asteval, simpleeval) either
@@ -44,7 +44,7 @@ def names_in(formula: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in _FUNCTIONS}
 
 
-def evaluate(formula: str, values: Mapping[str, float], where: Location | None = None) -> float:
+def evaluate(formula: str, values: Mapping[str, float], where: Position | None = None) -> float:
     """The value of an arithmetic formula over named values; UserError on anything else."""
     tree = _parse(formula, where)
 
@@ -96,7 +96,7 @@ def evaluate(formula: str, values: Mapping[str, float], where: Location | None =
     return result
 
 
-def _parse(formula: str, where: Location | None) -> ast.Expression:
+def _parse(formula: str, where: Position | None) -> ast.Expression:
     if len(formula) > MAX_LENGTH:
         raise UserError(f"formula is longer than {MAX_LENGTH} characters", where)
     try:

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from guarantor.respond import availability as av
 from guarantor.respond.catalogue import Catalogue
-from guarantor.respond.problem import ELSEWHERE, PLACE_CAVEAT, TOO_LATE, Problem
+from guarantor.respond.problem import ELSEWHERE, PLACE_CAVEAT, TOO_LATE, AllocationProblem
 
 NOBODY = "nobody pledged it"
 NOT_ENOUGH = "not enough pledged"
@@ -44,7 +44,9 @@ class Gap:
     reason: str
 
 
-def find_gaps(problem: Problem, x: NDArray[np.float64], catalogue: Catalogue) -> list[Gap]:
+def find_gaps(
+    problem: AllocationProblem, x: NDArray[np.float64], catalogue: Catalogue
+) -> list[Gap]:
     """Every shortfall of every requirement, attributed to blocked capacity in a fixed order."""
     on_time = np.zeros(len(problem.requirements))
     late = np.zeros(len(problem.requirements))

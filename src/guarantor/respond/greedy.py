@@ -7,10 +7,10 @@ from collections import defaultdict
 import numpy as np
 from numpy.typing import NDArray
 
-from guarantor.respond.problem import Problem
+from guarantor.respond.problem import AllocationProblem
 
 
-def greedy(problem: Problem) -> NDArray[np.float64]:
+def greedy(problem: AllocationProblem) -> NDArray[np.float64]:
     """Quantities per arc: requirements by (priority, needed-by), offers by (on time, ready, cost)."""
     left = [offer.quantity for offer in problem.offers]
     arcs_of: dict[int, list[int]] = defaultdict(list)
@@ -52,7 +52,7 @@ def greedy(problem: Problem) -> NDArray[np.float64]:
     return x
 
 
-def coverage(problem: Problem, x: NDArray[np.float64]) -> float:
+def coverage(problem: AllocationProblem, x: NDArray[np.float64]) -> float:
     """Priority-weighted coverage in percent (late units count at their lateness factor)."""
     total = problem.total_weight()
     if total <= 0:

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix
 
 from guarantor.respond.fairness import FairShareBasis
-from guarantor.respond.problem import Problem
+from guarantor.respond.problem import AllocationProblem
 
 BN = 1e9  # values and costs enter the model in EUR bn, for numerical range
 REL_TOL = 1e-7  # how far a later stage may give back an earlier stage's optimum (relative)
@@ -31,7 +31,7 @@ HEURISTIC_EFFORT = 0.05  # HiGHS default; stated so that the benchmark can vary 
 
 
 @dataclass(frozen=True)
-class Stage:
+class SolveStage:
     """One lexicographic stage: what was optimised, the optimum, and whether it was proven."""
 
     name: str
@@ -47,7 +47,7 @@ class Solution:
     """Quantities per arc (in real units) and the record of each stage."""
 
     x: NDArray[np.float64]
-    stages: list[Stage] = field(default_factory=list)
+    stages: list[SolveStage] = field(default_factory=list)
 
     @property
     def proven(self) -> bool:
@@ -65,7 +65,7 @@ class Infeasible(Exception):
 
 
 def _matrices(
-    problem: Problem, basis: FairShareBasis | None
+    problem: AllocationProblem, basis: FairShareBasis | None
 ) -> tuple[csr_matrix, NDArray[np.float64], NDArray[np.float64], int]:
     """Constraint rows: offer capacity, requirement quantity, and the fairness deviations.
 
@@ -152,7 +152,9 @@ def _new_highs() -> highspy.Highs:
         os.close(devnull)
 
 
-def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float = 60.0) -> Solution:
+def optimise(
+    problem: AllocationProblem, basis: FairShareBasis | None, time_limit: float = 60.0
+) -> Solution:
     """Solve the lexicographic stages; raise Infeasible when hard requirements cannot be met.
 
     Stages, each on the same HiGHS model: (1) maximise priority-weighted coverage; (2) hold every
@@ -230,7 +232,7 @@ def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float =
             )
         proven = status == highspy.HighsModelStatus.kOptimal
         solution.stages.append(
-            Stage(
+            SolveStage(
                 name,
                 float(objective @ x),
                 proven,
@@ -279,7 +281,7 @@ def optimise(problem: Problem, basis: FairShareBasis | None, time_limit: float =
     return solution
 
 
-def _top_up(problem: Problem, x: NDArray[np.float64]) -> NDArray[np.float64]:
+def _top_up(problem: AllocationProblem, x: NDArray[np.float64]) -> NDArray[np.float64]:
     """Give back what solver tolerances shaved off divisible quantities (a few EUR of billions).
 
     A later stage may lower an earlier optimum by REL_TOL; for divisible kinds the cost stage

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.model import Agreement
 from guarantor.respond.availability import Availability, Unavailable, check_pledges
 from guarantor.respond.catalogue import Catalogue, default_catalogue
@@ -22,11 +22,11 @@ from guarantor.respond.fairness import FairShare, fair_share_basis, fair_shares
 from guarantor.respond.gaps import Gap, find_gaps
 from guarantor.respond.greedy import coverage, greedy
 from guarantor.respond.optimise import Infeasible, Solution, optimise
-from guarantor.respond.problem import Problem, build_problem
+from guarantor.respond.problem import AllocationProblem, build_problem
 from guarantor.respond.requirements import Requirement, find_step, step_requirements
 from guarantor.respond.scenario import LoadedScenario, Scenario, load_scenario
 
-Locator = Callable[[tuple[str | int, ...]], Location | None]
+Locator = Callable[[tuple[str | int, ...]], Position | None]
 Method = Literal["milp", "greedy"]
 
 
@@ -48,7 +48,7 @@ class Task:
 
 
 @dataclass
-class Plan:
+class ResponsePlan:
     """The outcome of planning one step of an agreement under one variant."""
 
     agreement: str
@@ -129,7 +129,7 @@ def plan_step(
     method: Method = "milp",
     time_limit: float = 60.0,
     label: str | None = None,
-) -> Plan:
+) -> ResponsePlan:
     """Plan one ladder step: who sends what where by when, what is missing and why, fair shares."""
     started = time.perf_counter()
     catalogue = catalogue or default_catalogue()
@@ -184,7 +184,7 @@ def plan_step(
             f"{party} is tasked {kind}, which the catalogue does not monetise: its fair-share "
             "ratio leaves it out (no ratio when that is all it is tasked)"
         )
-    return Plan(
+    return ResponsePlan(
         agreement=agreement.id,
         step=ladder_step.id,
         label=label or ("without " + ", ".join(without) if without else "all parties"),
@@ -211,7 +211,7 @@ def plan_step(
 
 
 def _tasking(
-    problem: Problem, x: NDArray[np.float64], activation: dt.datetime | None
+    problem: AllocationProblem, x: NDArray[np.float64], activation: dt.datetime | None
 ) -> list[Task]:
     out: list[Task] = []
     for a, arc in enumerate(problem.arcs):
@@ -240,7 +240,7 @@ def _tasking(
 def _diagnose(
     agreement: Agreement,
     step: str,
-    problem: Problem,
+    problem: AllocationProblem,
     requirements: list[Requirement],
     availability: Availability,
     catalogue: Catalogue,

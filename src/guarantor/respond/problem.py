@@ -47,7 +47,7 @@ class Blocked:
 
 
 @dataclass
-class Problem:
+class AllocationProblem:
     """Everything the optimiser and the greedy baseline need, in plain arrays."""
 
     requirements: list[Requirement]
@@ -80,7 +80,7 @@ def build_problem(
     availability: Availability,
     catalogue: Catalogue,
     scenario: Scenario,
-) -> Problem:
+) -> AllocationProblem:
     """Permitted placements of each offer on each requirement, and what blocks the others."""
     reqs = [r for r in requirements if r.quantity > 0]
     offers = availability.offers
@@ -169,7 +169,7 @@ def build_problem(
         dtype=bool,
     )
     weights = np.array([scenario.priority_weights[r.priority] for r in reqs], dtype=float)
-    return Problem(
+    return AllocationProblem(
         requirements=reqs,
         offers=offers,
         arcs=arcs,

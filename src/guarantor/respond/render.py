@@ -13,7 +13,7 @@ from rich.text import Text
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.compare import met_by_requirement
 from guarantor.respond.gaps import amount
-from guarantor.respond.plan import Plan
+from guarantor.respond.plan import ResponsePlan
 
 BAND_STYLE = {"low": "red", "in balance": "green", "high": "yellow", "n/a": "dim"}
 SHORT_PLACE = {
@@ -33,7 +33,7 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def plan_tables(plan: Plan) -> Group:
+def plan_tables(plan: ResponsePlan) -> Group:
     """The tasking, gaps, unavailable pledges and fair shares of one plan as Rich tables."""
     parts: list[Table | Text] = []
     head = Text.assemble(
@@ -104,7 +104,9 @@ def plan_tables(plan: Plan) -> Group:
     return Group(*parts)
 
 
-def comparison_table(plans: Sequence[Plan], catalogue: Catalogue, fair_rows: bool = True) -> Table:
+def comparison_table(
+    plans: Sequence[ResponsePlan], catalogue: Catalogue, fair_rows: bool = True
+) -> Table:
     """Variants side by side: coverage, each need met, pledges lost, fair-share ratios."""
     table = Table(
         title=f"{plans[0].agreement} · step {plans[0].step}: variants side by side",
@@ -147,7 +149,7 @@ def comparison_table(plans: Sequence[Plan], catalogue: Catalogue, fair_rows: boo
     return table
 
 
-def plan_csv(plan: Plan) -> str:
+def plan_csv(plan: ResponsePlan) -> str:
     """One CSV: tasking rows, then gap rows, then pledges that do not stand (column `kind`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -172,7 +174,7 @@ def _csvq(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def fair_share_line(plan: Plan) -> str:
+def fair_share_line(plan: ResponsePlan) -> str:
     """One line of fair shares: measured parties with a ratio, then those tasked nothing."""
     rated = [f for f in plan.fair if f.ratio is not None and f.value_eur > 0]
     idle = [f.party for f in plan.fair if f.ratio is not None and f.value_eur == 0]

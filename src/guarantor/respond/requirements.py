@@ -6,13 +6,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.model import Agreement, CapabilityNeed, LadderStep, Where
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.formula import evaluate
 from guarantor.respond.scenario import LoadedScenario, ScenarioNeed
 
-Locator = Callable[[tuple[str | int, ...]], Location | None]
+Locator = Callable[[tuple[str | int, ...]], Position | None]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def step_requirements(
 ) -> list[Requirement]:
     """The requirement list of a step: its needs, overridden or extended by the scenario."""
     index, ladder_step = find_step(agreement, step)
-    entries: list[tuple[CapabilityNeed, str, Location | None]] = []
+    entries: list[tuple[CapabilityNeed, str, Position | None]] = []
     overrides = scenario.scenario.steps.get(ladder_step.id) or scenario.scenario.steps.get(
         str(ladder_step.order)
     )
@@ -86,7 +86,7 @@ def _resolve(
     n: int,
     need: CapabilityNeed,
     origin: str,
-    where: Location | None,
+    where: Position | None,
     catalogue: Catalogue,
     scenario: LoadedScenario,
     default_by: float | None,

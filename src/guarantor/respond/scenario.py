@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from guarantor.errors import Location
+from guarantor.errors import Position
 from guarantor.model import CapabilityNeed, Duration
 from guarantor.spec.load import load_yaml_model
 from guarantor.spec.yamlpos import Positioned
@@ -128,7 +128,7 @@ class LoadedScenario:
         self.scenario = scenario
         self.source = source
 
-    def locate(self, *path: str | int) -> Location | None:
+    def locate(self, *path: str | int) -> Position | None:
         """The file:line:column of a value, when the scenario came from a file."""
         return None if self.source is None else self.source.locate(tuple(path))
 

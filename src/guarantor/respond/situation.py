@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from guarantor.errors import UserError
-from guarantor.sources.locate import DataLocation
+from guarantor.sources.locate import DataFolder
 from guarantor.sources.snapshots import ReadOptions, scan_snapshots
 from guarantor.territory.geodesy import geodesic_length_km, to_lonlat, to_plane
 from guarantor.territory.inputs import resolve_border, resolve_source
@@ -21,7 +21,7 @@ def contact_line_km(data_dir: Path, day: dt.date) -> tuple[float, str]:
     The line is the held area's outline across the beneficiary's land (territory.swaps), so the
     international border is not counted. Returns the length and the snapshot it came from.
     """
-    data = DataLocation(data_dir, "argument")
+    data = DataFolder(data_dir, "argument")
     source = resolve_source(None, data)
     border = resolve_border(None, data)
     if border is None:

@@ -18,7 +18,7 @@ from guarantor.simulate.compile import (
     SILENCE,
     UNILATERAL,
     CompiledDesign,
-    Stage,
+    DecisionStage,
 )
 from guarantor.simulate.engine import violation_rate
 
@@ -39,7 +39,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def _decide(rng: random.Random, s: Stage, v: Values) -> tuple[bool, float]:
+def _decide(rng: random.Random, s: DecisionStage, v: Values) -> tuple[bool, float]:
     if s.kind == AUTOMATIC:
         return True, 0.0
     agree = [rng.random() < a for a in s.agree]

@@ -44,7 +44,7 @@ KIND_NAMES = {
 
 
 @dataclass(frozen=True)
-class Stage:
+class DecisionStage:
     """One decision stage: who takes part, with what probabilities, how long, by when."""
 
     label: str
@@ -88,8 +88,8 @@ class CompiledDesign:
     cadence_hours: float
     sensors: int
     on_request_hours: float  # NaN when no on-request verification deadline
-    stage1: Stage
-    stage2: Stage | None
+    stage1: DecisionStage
+    stage2: DecisionStage | None
     parties: tuple[str, ...]  # parties whose availability is uncertain, bit i of a subset
     p_available: NDArray[np.float64]
     coverage: NDArray[np.float64]  # by subset of available parties (bit mask)
@@ -106,8 +106,8 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
     notes: list[str] = []
     rules = _rules(ag, step.triggers, str(step.at_level or "invoke"), notes)
     determination = _determination(ag, step.preconditions, step.triggers)
-    stage1: Stage
-    stage2: Stage | None = None
+    stage1: DecisionStage
+    stage2: DecisionStage | None = None
     step_members = sorted(ag.expand(list(step.must) + list(step.may)))
     if determination is not None:
         body = ag.body(determination.body)
@@ -247,9 +247,9 @@ def _plans(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTabl
     return PlanTable(parties, tuple(coverage), tuple(first), tuple(first_party), True, notes)
 
 
-def _automatic() -> Stage:
+def _automatic() -> DecisionStage:
     empty = np.zeros(0)
-    return Stage(
+    return DecisionStage(
         "automatic", AUTOMATIC, (), empty, empty, empty, np.zeros(0, bool), 0.0, 0, 0.0, 0.0
     )
 
@@ -272,7 +272,7 @@ def _stage(
     proc: DecisionProcedure | None,
     body_members: list[str],
     deadline: float,
-) -> Stage:
+) -> DecisionStage:
     members = tuple(sorted(ag.expand(list((proc.members if proc else []) or body_members))))
     for m in members:
         _require(params, m, design, f"member of {label}")
@@ -309,7 +309,7 @@ def _stage(
         kind = CONSENSUS
     if not members:
         kind = AUTOMATIC
-    return Stage(
+    return DecisionStage(
         label, kind, members, agree, objects, weights, veto, threshold, decider, window, deadline
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.model import Agreement
 from guarantor.spec.load import load_agreement
 from guarantor.spec.yamlpos import parse_text, read_text
@@ -39,8 +39,8 @@ class Design:
     response_step: str
     without: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
-    location: Location | None = None
-    line_of: dict[str, Location] = field(default_factory=dict)
+    location: Position | None = None
+    line_of: dict[str, Position] = field(default_factory=dict)
 
 
 def designs_dir() -> Path:

@@ -16,7 +16,7 @@ from guarantor.simulate.compile import (
     SILENCE,
     UNILATERAL,
     CompiledDesign,
-    Stage,
+    DecisionStage,
 )
 
 CHUNK_TRIALS = 20_000  # fixed: results do not depend on how chunks are spread over workers
@@ -210,7 +210,7 @@ def draw_violations(rng: np.random.Generator, n: int, d: CompiledDesign, v: Valu
     )
 
 
-def _decide(rng: np.random.Generator, s: Stage, n: int, v: Values) -> tuple[BOOL, F64]:
+def _decide(rng: np.random.Generator, s: DecisionStage, n: int, v: Values) -> tuple[BOOL, F64]:
     """Whether each decision is adopted and how many hours it takes."""
     if s.kind == AUTOMATIC:
         return np.ones(n, dtype=bool), np.zeros(n)

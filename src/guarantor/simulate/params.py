@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.spec.yamlpos import Positioned, parse_text, read_text
 
 SCHEMA = "guarantor/simulate-parameters@1"
@@ -96,7 +96,7 @@ class Param:
     high: float
     source: str
     calibrate: str | None = None
-    location: Location | None = None
+    location: Position | None = None
     calibrated_from: str | None = None
 
 
@@ -281,7 +281,7 @@ def _param(doc: Positioned, path: tuple[str, ...], raw: Any) -> Param:
     return Param(name, value, low, high, source.strip(), calibrate, where)
 
 
-def _check_range(last: str, name: str, key: str, number: float, at: Location) -> None:
+def _check_range(last: str, name: str, key: str, number: float, at: Position) -> None:
     if last in PROBABILITIES and not 0.0 <= number <= 1.0:
         raise UserError(f"{name}.{key} is a probability: it must lie in [0, 1], got {number}", at)
     if number < 0:

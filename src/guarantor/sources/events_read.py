@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
 from guarantor.sources import events_acled, events_jsonl, events_ucdp
 from guarantor.sources.events_schema import Event, Quarantined, ReadResult
@@ -32,7 +32,7 @@ def detect_kind(path: Path, header: str) -> str:
     raise UserError(
         "not a known event file: expected a UCDP GED CSV (date_start, side_a, ...), "
         "an ACLED export (event_id_cnty, event_date, ...) or guarantor JSON lines",
-        Location(str(path), row=1),
+        Position(str(path), row=1),
         details=[f"first line: {header.strip()[:160]!r}"],
     )
 
@@ -45,14 +45,14 @@ def _raw(record: list[str], delimiter: str) -> str:
 
 def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: ReadResult) -> None:
     if not path.is_file():
-        raise UserError("no such file", Location(str(path)))
+        raise UserError("no such file", Position(str(path)))
     stats = LineStats()
     lines = iter_lines(path, stats)
     first = next(lines, None)
     if first is None:
         if stats.truncated_after_line is not None:
-            raise UserError(f"unreadable: {stats.truncation_error}", Location(str(path)))
-        raise UserError("the file is empty", Location(str(path)))
+            raise UserError(f"unreadable: {stats.truncation_error}", Position(str(path)))
+        raise UserError("the file is empty", Position(str(path)))
     kind = detect_kind(path, first)
     file = str(path)
     if kind == "jsonl":
@@ -181,11 +181,11 @@ def read_events(paths: Iterable[Path], known: Iterable[Event] = ()) -> ReadResul
         if result.rows == 0:
             raise UserError(
                 "no usable events: the file(s) have no data rows",
-                Location(", ".join(str(p) for p in path_list)),
+                Position(", ".join(str(p) for p in path_list)),
             )
         raise UserError(
             "no usable events: every row was quarantined",
-            Location(", ".join(str(p) for p in path_list)),
+            Position(", ".join(str(p) for p in path_list)),
             details=[f"row {q.row}: {q.reason}" for q in result.quarantined[:5]],
         )
     return result

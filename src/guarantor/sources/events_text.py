@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -68,7 +68,7 @@ def sniff_delimiter(header: str, expected: set[str], path: Path) -> str:
         missing = sorted(expected - names)
         raise UserError(
             f"missing required column(s): {', '.join(missing)}",
-            Location(str(path), row=1),
+            Position(str(path), row=1),
             details=[f"header read with delimiter {delimiter!r}: {header.strip()[:200]}"],
         )
     return delimiter

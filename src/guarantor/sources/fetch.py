@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
 from guarantor.sources.geojson_snapshot import FC_RE
 
@@ -91,7 +91,7 @@ def fetch_daily(
                     if not FC_RE.search(body[:512]):
                         raise UserError(
                             "downloaded file is not a GeoJSON FeatureCollection; nothing written",
-                            Location(url),
+                            Position(url),
                         )
                     write_atomic(target, body)
                     report.downloaded.append(name)

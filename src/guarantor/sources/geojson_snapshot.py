@@ -11,7 +11,7 @@ import orjson
 import shapely
 from shapely.errors import GEOSException
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 
 # The beneficiary's extent (Ukraine, lon/lat) used to detect swapped coordinates when no border
 # file is given: west 22.1, south 44.3, east 40.3, north 52.4 (Natural Earth admin-0 bounds).
@@ -68,7 +68,7 @@ def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if len(parts) > 1 else parts[0]
 
 
-def check_axis_order(geom: shapely.Geometry, where: Location, extent: tuple[float, ...]) -> None:
+def check_axis_order(geom: shapely.Geometry, where: Position, extent: tuple[float, ...]) -> None:
     """Refuse coordinates that lie outside the beneficiary but would lie inside it swapped."""
     minx, miny, maxx, maxy = shapely.bounds(geom).tolist()
     if miny < -90 or maxy > 90:
@@ -88,7 +88,7 @@ def check_axis_order(geom: shapely.Geometry, where: Location, extent: tuple[floa
         )
 
 
-def _geometry_of(raw: Any, where: Location) -> shapely.Geometry:
+def _geometry_of(raw: Any, where: Position) -> shapely.Geometry:
     """Build a shapely geometry from a parsed GeoJSON geometry object, or say why not."""
     if raw is None:
         return shapely.Polygon()
@@ -132,7 +132,7 @@ def _parse_fast(data: bytes, file: str, extent: tuple[float, ...]) -> ParsedSnap
         result.repaired = int((~valid).sum())
         parts[~valid] = [polygonal_part(g) for g in shapely.make_valid(parts[~valid])]
     geom = parts[0] if len(parts) == 1 else shapely.union_all(parts)
-    check_axis_order(geom, Location(file), extent)
+    check_axis_order(geom, Position(file), extent)
     result.geometry = geom
     return result
 
@@ -147,26 +147,26 @@ def _parse_full(
 ) -> ParsedSnapshot:
     """Feature by feature, with the feature index in every message."""
     if not data.strip():
-        raise UserError("empty file: expected a GeoJSON FeatureCollection", Location(file))
+        raise UserError("empty file: expected a GeoJSON FeatureCollection", Position(file))
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise UserError(f"not valid JSON ({exc})", Location(file)) from None
+        raise UserError(f"not valid JSON ({exc})", Position(file)) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise UserError(
-            f"expected a GeoJSON FeatureCollection, found {found!r}", Location(file)
+            f"expected a GeoJSON FeatureCollection, found {found!r}", Position(file)
         ) from None
     features = doc.get("features")
     if not isinstance(features, list):
-        raise UserError("FeatureCollection has no 'features' list", Location(file))
+        raise UserError("FeatureCollection has no 'features' list", Position(file))
     wanted = set(layers) if layers is not None else None
     if border is not None:
         shapely.prepare(border)
     result = ParsedSnapshot(geometry=shapely.Polygon(), features=len(features))
     kept: list[shapely.Geometry] = []
     for index, feature in enumerate(features):
-        where = Location(file, feature=index)
+        where = Position(file, feature=index)
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise UserError("not a GeoJSON Feature", where)
         raw = feature.get("geometry")
@@ -201,7 +201,7 @@ def _parse_full(
         raise UserError(
             "no area features left in this snapshot"
             + (f" (layers {sorted(wanted)})" if wanted else ""),
-            Location(file),
+            Position(file),
             details=result.quarantined[:5],
         )
     result.geometry = kept[0] if len(kept) == 1 else shapely.union_all(kept)

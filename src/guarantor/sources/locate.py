@@ -29,7 +29,7 @@ def cache_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class DataLocation:
+class DataFolder:
     """A data folder and how it was found; `path` is None when only synthetic data is available."""
 
     path: Path | None
@@ -63,22 +63,22 @@ def shared_candidates() -> list[Path]:
     return [REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
 
 
-def locate_data(explicit: Path | None = None) -> DataLocation:
+def locate_data(explicit: Path | None = None) -> DataFolder:
     """Find the data folder in the documented order; fall back to synthetic."""
     if explicit is not None:
         if not explicit.is_dir():
             raise UserError(f"data folder {explicit} does not exist or is not a folder")
-        return DataLocation(explicit.resolve(), "argument")
+        return DataFolder(explicit.resolve(), "argument")
     env = os.environ.get(ENV_VAR)
     if env:
         path = Path(env)
         if not path.is_dir():
             raise UserError(f"{ENV_VAR}={env} does not exist or is not a folder")
-        return DataLocation(path.resolve(), "environment")
+        return DataFolder(path.resolve(), "environment")
     for candidate in shared_candidates():
         if (candidate / "PROVENANCE.md").exists() or (candidate / "frontline").is_dir():
-            return DataLocation(candidate.resolve(), "shared")
+            return DataFolder(candidate.resolve(), "shared")
     cached = cache_dir()
     if (cached / "frontline").is_dir():
-        return DataLocation(cached, "cache")
-    return DataLocation(None, "synthetic")
+        return DataFolder(cached, "cache")
+    return DataFolder(None, "synthetic")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import shapely
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.sources.geojson_snapshot import (
     DEFAULT_LAYERS,
     UKRAINE_BBOX,
@@ -169,7 +169,7 @@ def _iter_archive(
                 yield entry
     except (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error, OSError) as exc:
         raise UserError(
-            f"truncated or corrupt archive after {count} snapshot(s): {exc}", Location(str(path))
+            f"truncated or corrupt archive after {count} snapshot(s): {exc}", Position(str(path))
         ) from None
 
 
@@ -202,7 +202,7 @@ def iter_snapshot_entries(
     """The snapshot files of a source in the order they are stored (not yet sorted)."""
     options = options or ReadOptions()
     if not source.exists():
-        raise UserError("snapshot source does not exist", Location(str(source)))
+        raise UserError("snapshot source does not exist", Position(str(source)))
     if source.is_dir():
         yield from _iter_folder(source, options)
     elif _is_archive(source):
@@ -213,7 +213,7 @@ def iter_snapshot_entries(
             raise UserError(
                 "cannot tell the date of this snapshot: name it deepstatemap_data_YYYYMMDD.geojson "
                 "or pass its time (--at)",
-                Location(str(source)),
+                Position(str(source)),
             )
         st = source.stat()
         yield SnapshotEntry(
@@ -246,7 +246,7 @@ class SnapshotSeries:
             first = self.entries[0].taken_at.isoformat() if self.entries else "none"
             raise UserError(
                 f"no snapshot at or before {when.isoformat()} (first snapshot: {first})",
-                Location(str(self.source)),
+                Position(str(self.source)),
             )
         return best
 
@@ -269,7 +269,7 @@ def scan_snapshots(
         raise UserError(
             "no snapshot files found (expected deepstatemap_data_YYYYMMDD.geojson, "
             "<unix time>.geojson or a dated .geojson)",
-            Location(str(source)),
+            Position(str(source)),
         )
     kept: list[SnapshotEntry] = [entries[0]]
     duplicates: list[str] = []
@@ -283,7 +283,7 @@ def scan_snapshots(
             raise UserError(
                 f"two different snapshots for {entry.taken_at.isoformat()}: "
                 f"{previous.label} and {entry.label}",
-                Location(entry.label),
+                Position(entry.label),
             )
     return SnapshotSeries(source=source, entries=kept, duplicates=duplicates)
 

@@ -12,7 +12,7 @@ _HEADER_FIELDS = ("id", "title", "version", "date", "nature", "summary")
 
 
 @dataclass(frozen=True)
-class Change:
+class ClauseChange:
     """One changed clause or field: what kind of change, where, and the old and new values."""
 
     kind: str  # "added", "removed", "changed"
@@ -55,17 +55,17 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-def diff_agreements(old: Agreement, new: Agreement) -> list[Change]:
+def diff_agreements(old: Agreement, new: Agreement) -> list[ClauseChange]:
     """Every clause added, removed or changed (field by field), in a stable order."""
-    changes: list[Change] = []
+    changes: list[ClauseChange] = []
     a = old.model_dump(mode="json", by_alias=True)
     b = new.model_dump(mode="json", by_alias=True)
     for f in _HEADER_FIELDS:
         if a.get(f) != b.get(f):
-            changes.append(Change("changed", "agreement", old.id, f, a.get(f), b.get(f)))
+            changes.append(ClauseChange("changed", "agreement", old.id, f, a.get(f), b.get(f)))
     if old.lifecycle.status != new.lifecycle.status:
         changes.append(
-            Change(
+            ClauseChange(
                 "changed",
                 "agreement",
                 old.id,
@@ -78,14 +78,14 @@ def diff_agreements(old: Agreement, new: Agreement) -> list[Change]:
     for key in sorted(set(ca) | set(cb)):
         section, cid = key
         if key not in cb:
-            changes.append(Change("removed", section, cid, "", ca[key], None))
+            changes.append(ClauseChange("removed", section, cid, "", ca[key], None))
         elif key not in ca:
-            changes.append(Change("added", section, cid, "", None, cb[key]))
+            changes.append(ClauseChange("added", section, cid, "", None, cb[key]))
         else:
             fa, fb = _flatten(ca[key]), _flatten(cb[key])
             for f in sorted(set(fa) | set(fb)):
                 if fa.get(f) != fb.get(f):
-                    changes.append(Change("changed", section, cid, f, fa.get(f), fb.get(f)))
+                    changes.append(ClauseChange("changed", section, cid, f, fa.get(f), fb.get(f)))
     return changes
 
 

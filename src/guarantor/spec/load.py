@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.model import Agreement
 from guarantor.spec.findings import Finding, Severity
 from guarantor.spec.references import check_references
@@ -66,7 +66,7 @@ def load_spec_text(text: str, file: str, strict: bool = True) -> LoadedSpec:
             first = errors[0]
             raise UserError(
                 f"{first.message} [{first.code}]",
-                Location(first.file, first.line, first.column),
+                Position(first.file, first.line, first.column),
                 details=[
                     f"{e.file}:{e.line}:{e.column}: {e.message} [{e.code}]" for e in errors[1:]
                 ]
@@ -124,7 +124,7 @@ def _expected_mapping(model: type[BaseModel]) -> str:
 def _translate(
     exc: ValidationError, source: Positioned, root: type[BaseModel] = Agreement
 ) -> UserError:
-    messages: list[tuple[Location, str]] = []
+    messages: list[tuple[Position, str]] = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         etype = err["type"]

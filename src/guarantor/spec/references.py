@@ -173,8 +173,11 @@ def _check_predicate(p: Any, path: P, parties: set[str], need: Need) -> None:
 
 def _clause_path(a: Agreement, section: str, clause_id: str) -> P:
     if section == "lifecycle":
-        if a.lifecycle.activation is not None and a.lifecycle.activation.id == clause_id:
-            return ("lifecycle", "activation")
+        if (
+            a.lifecycle.entry_into_force is not None
+            and a.lifecycle.entry_into_force.id == clause_id
+        ):
+            return ("lifecycle", "entry_into_force")
         return ("lifecycle", "term")
     items = a.ladder.steps if section == "ladder" else getattr(a, section)
     for i, item in enumerate(items):

@@ -133,11 +133,11 @@ def _lifecycle_article(a: Agreement) -> Article:
     art.paragraphs.append(
         Paragraph(f"Status: {lc.status.value}. Nature: {a.nature.value.replace('_', ' ')}.")
     )
-    if lc.activation is not None:
-        text = f"This guarantee enters into force {lc.activation.condition}."
-        if lc.activation.effective:
-            text += f" It took effect on {lc.activation.effective.isoformat()}."
-        art.paragraphs.append(_para(a, text, lc.activation))
+    if lc.entry_into_force is not None:
+        text = f"This guarantee enters into force {lc.entry_into_force.condition}."
+        if lc.entry_into_force.effective:
+            text += f" It took effect on {lc.entry_into_force.effective.isoformat()}."
+        art.paragraphs.append(_para(a, text, lc.entry_into_force))
     if lc.term is not None:
         t = lc.term
         bits = []

@@ -9,7 +9,6 @@ from guarantor.model.obligations import Deadline
 from guarantor.model.triggers import Location, leaf, predicate_kind
 
 _FROM_WORDS = {
-    "activation": "of entry into force of the guarantee",
     "request": "of a request",
     "determination": "of the determination",
     "trigger": "of the triggering event",

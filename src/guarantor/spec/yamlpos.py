@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 
 MAX_BYTES = 4 * 1024 * 1024  # agreements are a few hundred KB at most
 MAX_NODES = 500_000
@@ -35,7 +35,7 @@ class Positioned:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
-    def locate(self, path: Path_, prefer_key: bool = False) -> Location:
+    def locate(self, path: Path_, prefer_key: bool = False) -> Position:
         """The location of the deepest known prefix of `path` (skipping unknown steps)."""
         best: Path_ = ()
         current: Path_ = ()
@@ -46,7 +46,7 @@ class Positioned:
                 best = current
         table = self.keys if prefer_key and best in self.keys else self.values
         line, column = table.get(best, self.values.get((), (1, 1)))
-        return Location(self.file, line=line, column=column)
+        return Position(self.file, line=line, column=column)
 
 
 class _Walker:
@@ -103,8 +103,8 @@ class _Walker:
         except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
             raise UserError(f"invalid value {node.value!r}: {exc}", self._loc(node)) from None
 
-    def _loc(self, node: yaml.Node) -> Location:
-        return Location(self.out.file, node.start_mark.line + 1, node.start_mark.column + 1)
+    def _loc(self, node: yaml.Node) -> Position:
+        return Position(self.out.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def parse_text(text: str, file: str) -> Positioned:
@@ -114,23 +114,23 @@ def parse_text(text: str, file: str) -> Positioned:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        where = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
         raise UserError(f"YAML syntax error: {problem}{context}", where) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"YAML error: {exc}", Location(file)) from None
+        raise UserError(f"YAML error: {exc}", Position(file)) from None
     except RecursionError:
-        raise UserError("the document is nested too deeply", Location(file)) from None
+        raise UserError("the document is nested too deeply", Position(file)) from None
     if node is None:
         raise UserError(
             "the file has no content (only comments or an empty document); expected a YAML mapping",
-            Location(file, 1, 1),
+            Position(file, 1, 1),
         )
     try:
         out.data = _Walker(out).walk(node, ())
     except RecursionError:
-        raise UserError("the document is nested too deeply", Location(file)) from None
+        raise UserError("the document is nested too deeply", Position(file)) from None
     return out
 
 
@@ -138,26 +138,26 @@ def read_text(path: Path) -> str:
     """Read a spec file as UTF-8 text, refusing binary, oversized and empty files clearly."""
     name = str(path)
     if not path.exists():
-        raise UserError("no such file", Location(name))
+        raise UserError("no such file", Position(name))
     if path.is_dir():
-        raise UserError("is a folder, expected a YAML file", Location(name))
+        raise UserError("is a folder, expected a YAML file", Position(name))
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise UserError(
             f"file is {size / 1e6:.1f} MB; YAML files read by guarantor are limited to "
             f"{MAX_BYTES // (1024 * 1024)} MB (is this the right file?)",
-            Location(name),
+            Position(name),
         )
     raw = path.read_bytes()
     if not raw.strip():
         raise UserError(
             "the file is empty; expected a YAML mapping",
-            Location(name, 1, 1),
+            Position(name, 1, 1),
         )
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
-        raise UserError("binary data (a NUL byte): not a YAML text file", Location(name, line))
+        raise UserError("binary data (a NUL byte): not a YAML text file", Position(name, line))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -165,6 +165,6 @@ def read_text(path: Path) -> str:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise UserError(
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-            Location(name, line, column),
+            Position(name, line, column),
         ) from None
     return text

@@ -11,9 +11,9 @@ import orjson
 import shapely
 from numpy.typing import NDArray
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.sources.geojson_snapshot import UKRAINE_BBOX, check_axis_order, polygonal_part
-from guarantor.sources.locate import DataLocation
+from guarantor.sources.locate import DataFolder
 from guarantor.territory.geodesy import geodesic_area_km2, to_plane
 
 UNITS_DEFAULT = "boundaries/derived_geoBoundaries-UKR-ADM1_clipped_to_NE_land.geojson"
@@ -42,7 +42,7 @@ class Units:
             if key in (code.lower(), name.lower()):
                 return i
         raise UserError(
-            f"unknown unit {code_or_name!r}; known: {', '.join(self.codes)}", Location(self.source)
+            f"unknown unit {code_or_name!r}; known: {', '.join(self.codes)}", Position(self.source)
         )
 
     def tree(self) -> shapely.STRtree:
@@ -54,25 +54,25 @@ def _read_features(path: Path) -> list[dict[str, object]]:
     try:
         doc = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise UserError(f"not valid JSON ({exc})", Location(str(path))) from None
+        raise UserError(f"not valid JSON ({exc})", Position(str(path))) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise UserError("expected a GeoJSON FeatureCollection of units", Location(str(path)))
+        raise UserError("expected a GeoJSON FeatureCollection of units", Position(str(path)))
     features = doc.get("features")
     if not isinstance(features, list) or not features:
-        raise UserError("the FeatureCollection has no features", Location(str(path)))
+        raise UserError("the FeatureCollection has no features", Position(str(path)))
     return features
 
 
 def load_units(path: Path, code_field: str | None = None, name_field: str | None = None) -> Units:
     """Read a GeoJSON of units; every feature needs a code (shapeISO or --code-field) and an area."""
     if not path.is_file():
-        raise UserError("boundaries file does not exist", Location(str(path)))
+        raise UserError("boundaries file does not exist", Position(str(path)))
     features = _read_features(path)
     codes: list[str] = []
     names: list[str] = []
     geoms: list[shapely.Geometry] = []
     for index, feature in enumerate(features):
-        where = Location(str(path), feature=index)
+        where = Position(str(path), feature=index)
         props = feature.get("properties") if isinstance(feature, dict) else None
         props = props if isinstance(props, dict) else {}
         fields = (code_field,) if code_field else CODE_FIELDS
@@ -115,17 +115,17 @@ def load_border(path: Path) -> shapely.Geometry:
     for index, feature in enumerate(features):
         raw = feature.get("geometry") if isinstance(feature, dict) else None
         if not isinstance(raw, dict):
-            raise UserError("border feature has no geometry", Location(str(path), feature=index))
+            raise UserError("border feature has no geometry", Position(str(path), feature=index))
         geom = shapely.from_geojson(orjson.dumps(raw))
         geoms.append(polygonal_part(geom if geom.is_valid else shapely.make_valid(geom)))
     return shapely.union_all(geoms)
 
 
-def default_units_path(data: DataLocation) -> Path | None:
+def default_units_path(data: DataFolder) -> Path | None:
     """The land-clipped geoBoundaries admin-1 file in the data folder, if present."""
     return data.file(UNITS_DEFAULT) or data.file(UNITS_FALLBACK)
 
 
-def default_border_path(data: DataLocation) -> Path | None:
+def default_border_path(data: DataFolder) -> Path | None:
     """The Natural Earth border of Ukraine in the data folder, if present."""
     return data.file(BORDER_DEFAULT)

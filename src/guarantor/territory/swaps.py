@@ -13,7 +13,7 @@ import shapely
 import yaml
 from numpy.typing import NDArray
 
-from guarantor.errors import Location, UserError
+from guarantor.errors import Position, UserError
 from guarantor.territory.boundaries import Units
 from guarantor.territory.geodesy import geodesic_length_km, plane_area_km2, to_lonlat, to_plane
 
@@ -93,8 +93,8 @@ _TRANSFER_KEYS = {"id", "description", "from", "to", "area"}
 _AREA_KEYS = {"unit", "units", "part_of_unit", "polygon"}
 
 
-def _where(file: str, node: Any) -> Location:
-    return Location(file, line=node.get("__line__") if isinstance(node, dict) else None)
+def _where(file: str, node: Any) -> Position:
+    return Position(file, line=node.get("__line__") if isinstance(node, dict) else None)
 
 
 def _check_keys(node: dict[str, Any], allowed: set[str], file: str, what: str) -> None:
@@ -117,7 +117,7 @@ def _units_of(node: dict[str, Any], file: str) -> tuple[str, ...]:
 
 def _area_of(node: Any, file: str, base: Path) -> AreaSpec:
     if not isinstance(node, dict):
-        raise UserError("'area' must be a mapping", Location(file))
+        raise UserError("'area' must be a mapping", Position(file))
     _check_keys(node, _AREA_KEYS, file, "area")
     if "part_of_unit" in node:
         part = node["part_of_unit"]
@@ -163,13 +163,13 @@ def load_proposal(path: Path) -> SwapProposal:
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except OSError as exc:
-        raise UserError(f"cannot read proposal: {exc}", Location(file)) from None
+        raise UserError(f"cannot read proposal: {exc}", Position(file)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        loc = Location(file, line=mark.line + 1, column=mark.column + 1) if mark else Location(file)
+        loc = Position(file, line=mark.line + 1, column=mark.column + 1) if mark else Position(file)
         raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
     if not isinstance(doc, dict):
-        raise UserError("a proposal is a YAML mapping with 'name' and 'transfers'", Location(file))
+        raise UserError("a proposal is a YAML mapping with 'name' and 'transfers'", Position(file))
     _check_keys(doc, _TOP_KEYS, file, "the proposal")
     sides = doc.get("sides") or {"obligor": "obligor", "beneficiary": "beneficiary"}
     if not isinstance(sides, dict) or set(k for k in sides if k != "__line__") != set(SIDES):
@@ -257,14 +257,14 @@ def load_places(path: Path) -> Places:
         reader = csv.DictReader(handle)
         missing = {"name", "latitude", "longitude", "population"} - set(reader.fieldnames or [])
         if missing:
-            raise UserError(f"places CSV lacks columns {sorted(missing)}", Location(str(path)))
+            raise UserError(f"places CSV lacks columns {sorted(missing)}", Position(str(path)))
         for row_no, row in enumerate(reader, start=2):
             try:
                 lat.append(float(row["latitude"]))
                 lon.append(float(row["longitude"]))
                 pops.append(int(float(row["population"] or 0)))
             except ValueError:
-                raise UserError("bad number in row", Location(str(path), row=row_no)) from None
+                raise UserError("bad number in row", Position(str(path), row=row_no)) from None
             names.append(row["name"])
     points = to_plane(shapely.points(np.column_stack([lon, lat]))) if names else np.array([])
     return Places(
@@ -433,7 +433,7 @@ def _resolve(
     try:
         zone = shapely.union_all([units.plane[units.index(u)] for u in spec.units])
     except UserError as err:
-        raise UserError(err.message, Location(file, line=line)) from None
+        raise UserError(err.message, Position(file, line=line)) from None
     if spec.held_by == "obligor":
         return shapely.intersection(zone, held)
     if spec.held_by == "beneficiary":
