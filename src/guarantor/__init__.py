@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 # The rooms, upstream first: each imports only rooms before it (tests/test_architecture.py).
 FLOW: tuple[str, ...] = (
     "model",
+    "rules",
     "spec",
     "sources",
     "territory",

@@ -23,7 +23,7 @@ app = typer.Typer(
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
 # In the order of the flow so that `guarantor --help` reads like the design.
-ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "sources"))
+ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules", "sources"))
 
 
 def _register_rooms() -> None:

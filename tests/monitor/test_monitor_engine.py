@@ -19,8 +19,9 @@ from guarantor.monitor.actors import ActorEntry, ActorMap, load_actor_map
 from guarantor.monitor.columns import MAX_ACTORS, TYPE_CODE, EventColumns, day_number
 from guarantor.monitor.engine import Evaluator, evaluate
 from guarantor.monitor.geography import Geography
-from guarantor.monitor.incidents import as_incidents
 from guarantor.monitor.oracle import naive_levels
+from guarantor.rules import Measure, Truth
+from guarantor.territory.incident import Incident, Side
 
 START = date(2025, 1, 1)
 END = date(2025, 3, 31)
@@ -116,7 +117,11 @@ def test_window_sustained_and_grades() -> None:
         ("invoke", "2025-01-14", 5),
     ]
     assert res.activations[1].time == datetime(2025, 1, 13, tzinfo=UTC)  # end of the evidence day
-    assert "4 event(s), 5 fatalities in 2025-01-10..2025-01-12" in res.activations[1].explanation
+    trace = res.activations[1].trace.leaves[0]
+    seen = {c.measure: (c.observed, c.threshold, c.margin) for c in trace.comparisons}
+    assert seen[Measure.events] == (4, 3, 1) and seen[Measure.fatalities] == (5, 5, 0)
+    assert trace.window == (date(2025, 1, 10), date(2025, 1, 12))
+    assert res.activations[1].trace.to_json()["trace_version"] == 1
 
 
 def test_attribution_threshold_and_proxy_confidence() -> None:
@@ -125,8 +130,10 @@ def test_attribution_threshold_and_proxy_confidence() -> None:
     assert evaluate(a, ev, START, END, PROXY).activations == []
     res = evaluate(a, ev, START, END, PROXY.with_confidence("proxy", 0.8))
     assert len(res.activations) == 1 and res.activations[0].attribution == pytest.approx(0.8)
-    miss = evaluate(a, ev, START, END, PROXY).near_misses[0]
-    assert "best attribution confidence 0.60 < 0.70 needed (missed by 0.10)" in miss.reasons[0]
+    miss = evaluate(a, ev, START, END, PROXY).not_reached[0]
+    attribution = next(c for c in miss.leaves[0].comparisons if c.measure is Measure.attribution)
+    assert attribution.observed == pytest.approx(0.6) and attribution.threshold == 0.7
+    assert attribution.margin == pytest.approx(-0.1) and attribution.truth is Truth.false
 
 
 def test_location_inside_beyond_line_and_zone() -> None:
@@ -209,11 +216,11 @@ def test_all_any_not_and_why_not() -> None:
         ("both", "2025-01-11")
     ]
     assert res.levels["both"][day_number(date(2025, 1, 11)) - day_number(START)] == -1
-    reasons = " | ".join(res.near_misses[0].reasons)
-    assert (
-        "no events of this kind" in reasons
-        and "at most 1 events in any 7-day window, 5 needed (missed by 4)" in reasons
-    )
+    why = res.not_reached[0]
+    assert why.trigger == "either" and why.truth is Truth.false
+    threat, ua = (lt.comparisons[0] for lt in why.leaves)
+    assert (threat.observed, threat.threshold) == (0, 1)  # no threat events at all
+    assert (ua.observed, ua.threshold, ua.margin) == (1, 5, -4)  # best 7-day window: 1 event
 
 
 def test_territorial_seizure_from_incident_like_records() -> None:
@@ -230,33 +237,19 @@ def test_territorial_seizure_from_incident_like_records() -> None:
             ),
         )
     )
-    records = [
-        {
-            "id": "I1",
-            "first_seen": "2025-02-01T03:00:00Z",
-            "area_km2": 4.0,
-            "max_depth_km": 1.0,
-            "side": "obligor",
-            "reversed_at": None,
-        },
-        {
-            "id": "I2",
-            "first_seen": "2025-02-10T03:00:00Z",
-            "area_km2": 12.0,
-            "max_depth_km": 2.0,
-            "side": "obligor",
-            "reversed_at": "2025-02-12T03:00:00Z",
-        },
-        {
-            "id": "I3",
-            "first_seen": "2025-03-01T03:00:00Z",
-            "area_km2": 30.0,
-            "max_depth_km": 4.0,
-            "side": "obligor",
-        },
-    ]
-    res = evaluate(a, None, START, END, incidents=as_incidents(records, {"obligor": "RU"}))
-    got = [(x.level, x.time.date().isoformat(), x.evidence) for x in res.activations]
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    incidents = [
+        Incident("I1", Side.obligor, at("2025-02-01T03:00:00Z"), at("2025-03-31T03:00:00Z"),
+                 area_km2=4.0, max_depth_km=1.0),
+        Incident("I2", Side.obligor, at("2025-02-10T03:00:00Z"), at("2025-02-11T03:00:00Z"),
+                 reversed_at=at("2025-02-12T03:00:00Z"), area_km2=12.0, max_depth_km=2.0),
+        Incident("I3", Side.obligor, at("2025-03-01T03:00:00Z"), at("2025-03-31T03:00:00Z"),
+                 area_km2=30.0, max_depth_km=4.0),
+    ]  # fmt: skip
+    res = evaluate(a, None, START, END, incidents=incidents)
+    got = [(x.level, x.time.date().isoformat(), list(x.evidence)) for x in res.activations]
     assert got == [("consult", "2025-02-05", ["I1"]), ("invoke", "2025-03-09", ["I3"])]
 
 
@@ -349,7 +342,7 @@ def test_incremental_with_checkpoints_equals_batch_and_the_naive_loop(
     batch = evaluate(RICH, all_events, START, END, PROXY, GEO)
     naive = naive_levels(RICH, [all_events], START, END, PROXY, GEO)
     for tid, series in batch.levels.items():
-        assert series.tolist() == naive[tid]
+        assert (series.tolist(), batch.possible[tid].tolist()) == (naive[tid][0], naive[tid][1])
     bounds = sorted({0, len(all_events), *[min(c, len(all_events)) for c in cuts]})
     checkpoint = tmp_path_factory.mktemp("ck") / "state.npz"
     for lo, hi in itertools.pairwise(bounds):
@@ -374,7 +367,8 @@ def test_incremental_with_checkpoints_equals_batch_and_the_naive_loop(
     final.load(checkpoint)
     inc = final.result()
     assert [x.to_json() for x in inc.activations] == [x.to_json() for x in batch.activations]
-    assert [m.to_json() for m in inc.near_misses] == [m.to_json() for m in batch.near_misses]
+    assert [m.to_json() for m in inc.undetermined] == [m.to_json() for m in batch.undetermined]
+    assert [m.to_json() for m in inc.not_reached] == [m.to_json() for m in batch.not_reached]
 
 
 def test_cli_checkpoint_resume_is_byte_identical_to_one_run(tmp_path: Path) -> None:

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from guarantor.model import Agreement
-from guarantor.monitor.engine import Activation
-from guarantor.obligations.acts import Act, ActLog, load_acts
+from guarantor.model.triggers import Level
+from guarantor.monitor.result import Activation
+from guarantor.rules import LevelTrace, Provenance, TraceKind, Truth
+from guarantor.sources.acts import Act, ActLog, load_acts
 from guarantor.obligations.timeline import build_timeline, status_of
 
 T0 = datetime(2025, 9, 1, 12, tzinfo=UTC)
@@ -78,7 +80,9 @@ def agreement(procedure: dict[str, Any], **extra: Any) -> Agreement:
 
 
 def activation(level: str, time: datetime = T0, attribution: float = 1.0) -> Activation:
-    return Activation("attack", level, time, ["e1"], 1, "test", attribution)
+    lv = Level(level)
+    trace = LevelTrace("attack", lv, TraceKind.onset, time.date(), Truth.true, (), Provenance(None))
+    return Activation("attack", lv, time, ("e1",), 1, attribution, trace)
 
 
 SILENCE = {"kind": "silence", "objection_window": "48 hours"}
@@ -304,7 +308,8 @@ def test_replay_json_shape_and_plot(tmp_path: Path) -> None:
     assert [(a["trigger"], a["level"], a["time"]) for a in doc["activations"]] == [
         ("attack", "consult", "2025-09-04T00:00:00Z")
     ]
-    assert set(doc["activations"][0]) >= {"trigger", "level", "time", "evidence", "explanation"}
+    assert set(doc["activations"][0]) >= {"trigger", "level", "time", "evidence", "trace"}
+    assert doc["trace_version"] == 1 and doc["activations"][0]["trace"]["trace_version"] == 1
     assert doc["activations"][0]["evidence"] == ["t:e0", "t:e1", "t:e2"]
     owed = {o["party"]: (o["due"], o["status"]) for o in doc["obligations"]}
     assert owed == {
@@ -403,7 +408,7 @@ def cli(*args: str) -> str:
 
 
 def test_a_request_act_fires_a_request_trigger_and_opens_the_consultation() -> None:
-    from guarantor.monitor.engine import evaluate
+    from guarantor.monitor.engine import Request, evaluate
 
     a = Agreement.model_validate(
         {
@@ -442,12 +447,12 @@ def test_a_request_act_fires_a_request_trigger_and_opens_the_consultation() -> N
         None,
         date(2025, 9, 1),
         date(2025, 9, 30),
-        requests=[("UA", request_time), ("US", request_time)],
+        requests=[Request("UA", request_time), Request("US", request_time)],
     )
     assert [(x.trigger, x.time.date().isoformat()) for x in result.activations] == [
         ("art4", "2025-09-04")
     ]
-    assert result.activations[0].evidence == [f"request:UA@{request_time.isoformat()}"]
+    assert result.activations[0].evidence == (f"request:UA@{request_time.isoformat()}",)
     acts = ActLog((Act(kind="request", party="UA", time=request_time, ref="meet"),))
     tl = build_timeline(a, result.activations, acts, as_of=datetime(2025, 9, 10, tzinfo=UTC))
     assert {(o.party, o.opened, o.due) for o in tl.owed} == {

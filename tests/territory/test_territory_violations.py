@@ -43,7 +43,7 @@ def test_the_designed_incidents_are_found(setup) -> None:  # type: ignore[no-unt
     assert adv.first_seen == _day(10)
     assert adv.confirmed_at == _day(13)  # persisted three days
     assert adv.reversed_at is None
-    assert adv.units == ["SY-C"]
+    assert adv.units == ("SY-C",)
     assert adv.centroid[1] == pytest.approx(48.0, abs=0.05)
     # depth: the largest distance from the final front to the agreed line, computed directly
     from guarantor.territory.geodesy import to_plane

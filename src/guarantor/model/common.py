@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import difflib
 import datetime as dt
 import re
 from datetime import datetime, timedelta
@@ -203,12 +204,30 @@ class Document(Strict):
     note: str | None = None
 
 
-class SourceRef(Strict):
-    """Where a clause comes from: a document id, the article or paragraph, and a quote."""
+class Grade(StrEnum):
+    """How much of a clause the public record establishes (its provenance grade)."""
 
-    doc: Id
+    text = "text"  # the instrument's own words, with a quote
+    official = "official"  # an official statement or fact sheet, cited
+    reported = "reported"  # press or secondary reporting, cited
+    assumed = "assumed"  # the encoding's choice, with the reason
+
+
+class SourceRef(Strict):
+    """Where a clause (or part of one) comes from: grade, document, article, quote, reason."""
+
+    grade: Grade | None = Field(
+        default=None,
+        description=(
+            "text (the instrument's own words: give `quote`), official or reported (cite `doc`), "
+            "assumed (the encoding's choice: give `reason`). A clause without a grade is a lint "
+            "error."
+        ),
+    )
+    doc: Id | None = Field(default=None, description="Id of a document in `documents`.")
     article: str | None = None
     quote: str | None = None
+    reason: str | None = Field(default=None, description="Why an `assumed` value was chosen.")
     note: str | None = None
 
 
@@ -221,7 +240,36 @@ class Clause(Strict):
         default=None, description="The clause in plain words (the original wording where public)."
     )
     source: SourceRef | None = None
+    assumed: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Fields of this clause that are the encoding's choice rather than the source's "
+            "(field name -> reason). The view 'as written' leaves them out."
+        ),
+    )
     version: str = "1"
     fact_note: str | None = Field(
         default=None, description="Where public facts are thin: what is assumed, and why."
     )
+
+    @model_validator(mode="after")
+    def _assumed_fields_exist(self) -> Clause:
+        """Every key of `assumed` names a field of this clause."""
+        model_fields = type(self).model_fields
+        fields = {f.alias or name for name, f in model_fields.items()}
+        required = {f.alias or name for name, f in model_fields.items() if f.is_required()}
+        for key in self.assumed:
+            if key in required:
+                raise ValueError(
+                    f"assumed: {key!r} is required, so it cannot be left out of the agreement as "
+                    "written; grade the whole clause `assumed` (source: {grade: assumed, "
+                    "reason: ...}) instead"
+                )
+            if key not in fields:
+                close = difflib.get_close_matches(key, sorted(fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"assumed: {key!r} is not a field of this clause{hint} Fields: "
+                    + ", ".join(sorted(fields - {"id", "assumed", "source", "version"}))
+                )
+        return self

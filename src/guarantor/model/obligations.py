@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from guarantor.model.common import Clause, Clock, Duration, Id, Strict
+from guarantor.model.common import Clause, Clock, Duration, Id, SourceRef, Strict
 from guarantor.model.triggers import Level
 
 
@@ -49,6 +49,9 @@ class Deadline(Strict):
     where_possible: bool = Field(
         default=False,
         description="The text softens the deadline ('where possible within 24 hours').",
+    )
+    source: SourceRef | None = Field(
+        default=None, description="Provenance of the time limit; the obligation's own when absent."
     )
 
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
 
 from guarantor.model.common import Clause, Duration, Id, Strict
 from guarantor.model.response import Where
+
+
+class PledgeStatus(StrEnum):
+    """Where a pledge stands; not the same as its provenance grade."""
+
+    committed = "committed"
+    proposed = "proposed"
+    conditional = "conditional"
+    withdrawn = "withdrawn"
+    assumed = "assumed"
 
 
 class Caveat(Strict):
@@ -41,7 +52,14 @@ class Pledge(Clause):
     location: Where = Where.beneficiary_territory
     duration: Duration | None = None
     cost_eur: float | None = Field(default=None, ge=0, description="Cost per year, EUR.")
-    status: Literal["proposed", "committed", "conditional", "withdrawn"] = "committed"
+    status: PledgeStatus = Field(
+        default="committed",
+        validate_default=True,
+        description=(
+            "committed (the party bound itself), proposed (offered, not yet bound), conditional, "
+            "withdrawn, or assumed (the encoding's placeholder: no party pledged it)."
+        ),
+    )
     caveats: list[Caveat] = Field(default_factory=list)
     depends_on: list[Id] = Field(
         default_factory=list, description="Pledges that must stand for this one to stand."

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from guarantor.model.common import Clause, Duration, Id, Strict
+from guarantor.model.common import Clause, Duration, Id, SourceRef, Strict
 from guarantor.model.triggers import Level
 
 
@@ -32,6 +32,9 @@ class CapabilityNeed(Strict):
     where: Where = Where.beneficiary_territory
     needed_within: Duration | None = None
     priority: int = Field(default=1, ge=1, le=5, description="1 = highest.")
+    source: SourceRef | None = Field(
+        default=None, description="Provenance of the quantity; the step's own when absent."
+    )
 
 
 class LadderStep(Clause):

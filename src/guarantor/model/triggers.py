@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
 
-from guarantor.model.common import Clause, Duration, Id, Strict
+from guarantor.model.common import Clause, Duration, Id, SourceRef, Strict
 
 
 class Level(StrEnum):
@@ -44,7 +44,11 @@ class Location(Strict):
 class Intensity(Strict):
     """Aggregates over a sliding window that must all be reached."""
 
-    window: Duration | None = Field(default=None, description="Sliding window, e.g. '7 days'.")
+    window: Duration = Field(
+        default="1 day",
+        validate_default=True,
+        description="Sliding window the counts are taken over, e.g. '7 days' (default 1 day).",
+    )
     min_events: int | None = Field(default=None, ge=1)
     min_fatalities: int | None = Field(default=None, ge=1)
     min_distinct_days: int | None = Field(default=None, ge=1)
@@ -54,13 +58,21 @@ class ObservedPredicate(Strict):
     """Fields common to predicates over observations."""
 
     by: list[Id] = Field(default_factory=list, description="Attributed to one of these parties.")
-    min_attribution: float | None = Field(
-        default=None, ge=0, le=1, description="Minimum attribution confidence required."
+    min_attribution: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description=(
+            "Minimum attribution confidence to the parties in `by` (default 0: any attribution "
+            "above zero counts)."
+        ),
     )
     location: Location | None = None
     intensity: Intensity | None = None
-    sustained: Duration | None = Field(
-        default=None, description="The condition must hold on consecutive days for this long."
+    sustained: Duration = Field(
+        default="1 day",
+        validate_default=True,
+        description="The condition must hold on this many consecutive days (default 1 day).",
     )
     note: str | None = None
 
@@ -92,8 +104,10 @@ class TerritorialSeizure(ObservedPredicate):
     beyond: Literal["agreed_line", "border"] = "agreed_line"
     min_area_km2: float | None = Field(default=None, ge=0)
     min_depth_km: float | None = Field(default=None, ge=0)
-    persisted: Duration | None = Field(
-        default=None, description="The advance must persist this long to count (map noise)."
+    persisted: Duration = Field(
+        default="0 days",
+        validate_default=True,
+        description="The advance must persist this long to count, against map noise (default 0).",
     )
 
 
@@ -258,6 +272,10 @@ class TriggerLevel(Strict):
 
     level: Level
     when: Predicate
+    source: SourceRef | None = Field(
+        default=None,
+        description="Provenance of this level's thresholds; the trigger's own when absent.",
+    )
     note: str | None = None
 
 

@@ -19,7 +19,8 @@ from guarantor.jsonout import Format, emit
 if TYPE_CHECKING:
     from guarantor.model import Agreement
     from guarantor.monitor.actors import ActorMap
-    from guarantor.monitor.engine import Activation, NearMiss
+    from guarantor.monitor.result import Activation, Undetermined
+    from guarantor.rules import LevelTrace
     from guarantor.monitor.geography import Geography
     from guarantor.sources.events_schema import ReadResult
 
@@ -131,6 +132,11 @@ def evaluate_command(
     zones: Path | None = typer.Option(
         None, "--zones", help="Named zones (GeoJSON, properties.name)."
     ),
+    acts: Path | None = typer.Option(
+        None,
+        "--acts",
+        help="Acts YAML: requests, and determinations that settle unknowns (guarantor/acts@1).",
+    ),
     checkpoint: Path | None = typer.Option(
         None, "--checkpoint", help="Resume from and save to this file."
     ),
@@ -139,9 +145,13 @@ def evaluate_command(
     ),
     fmt: Format = typer.Option(Format.table, "--format"),
 ) -> None:
-    """Evaluate triggers on events; with --checkpoint, resume where the last run stopped."""
+    """Evaluate triggers on events: established activations and undetermined levels.
+
+    With --checkpoint, resume where the last run stopped.
+    """
     from guarantor.monitor.columns import EventColumns
     from guarantor.monitor.engine import Evaluator
+    from guarantor.sources.acts import ActLog, load_acts
     from guarantor.sources.events_read import read_events
 
     ev = Evaluator(
@@ -151,6 +161,7 @@ def evaluate_command(
         load_actors(actors),
         geography(border, agreed_line, zones),
     )
+    log = load_acts(acts) if acts else ActLog()
     if checkpoint is not None and checkpoint.exists():
         ev.load(checkpoint)
         _err().print(f"resumed from {checkpoint} ({ev.rows} event(s) already evaluated)")
@@ -163,20 +174,25 @@ def evaluate_command(
     if checkpoint is not None:
         ev.save(checkpoint)
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
-    res = ev.result()
+    resolutions = ev.feed_acts(log)
+    res = ev.result(resolutions)
     if fmt is Format.json:
-        doc: dict[str, object] = {"activations": [a.to_json() for a in res.activations]}
-        if why_not:
-            doc["near_misses"] = [m.to_json() for m in res.near_misses]
-        emit(doc)
+        emit(res.to_json(why_not=why_not))
         return
     if fmt is Format.csv:
-        columns = ("time", "trigger", "level", "evidence_total", "attribution", "evidence")
-        write_csv(columns, (a.to_json() for a in res.activations))
+        columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")
+        rows = [{**a.to_json(), "truth": "true"} for a in res.activations]
+        rows += [
+            {**u.to_json(), "truth": "unknown", "evidence_total": "", "attribution": "", "evidence": []}
+            for u in res.undetermined
+        ]
+        rows.sort(key=lambda r: (r["time"], r["trigger"], r["level"]))
+        write_csv(columns, rows)
         return
     print_activations(res.activations)
+    print_undetermined(res.undetermined)
     if why_not:
-        print_misses(res.near_misses)
+        print_not_reached(res.not_reached)
 
 
 def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
@@ -188,36 +204,68 @@ def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
 
 
 def print_activations(activations: list[Activation], limit: int = 40) -> None:
-    """A Rich table of activations (first `limit`)."""
+    """A Rich table of established activations (first `limit`)."""
+    from guarantor.monitor.render import explain
+
     console = Console(highlight=False)
-    table = Table(title=f"activations ({len(activations)})")
-    for col in ("time (UTC)", "trigger", "level", "events", "attribution", "explanation"):
+    table = Table(title=f"activations: levels established ({len(activations)})")
+    for col in ("time (UTC)", "trigger", "level", "events", "attribution", "why (trace)"):
         table.add_column(col, overflow="fold")
     for a in activations[:limit]:
+        why = explain(a.trace)
+        if a.resolution is not None:
+            assumed = " (ASSUMED decision: no votes recorded)" if a.resolution.assumed else ""
+            why = f"settled by {a.resolution.ref} ({a.resolution.by}){assumed}: {why}"
         table.add_row(
             a.time.strftime("%Y-%m-%d"),
             a.trigger,
-            a.level,
+            a.level.value,
             str(a.evidence_total),
             "" if a.attribution is None else f"{a.attribution:.2f}",
-            a.explanation,
+            why,
         )
     console.print(table)
     if len(activations) > limit:
         console.print(f"... {len(activations) - limit} more (use --format json for all)")
 
 
-def print_misses(misses: list[NearMiss]) -> None:
-    """Near misses: which threshold was missed and by how much."""
-    console = Console(highlight=False)
-    if not misses:
-        console.print("why not: every level of every trigger was reached at least once")
+def print_undetermined(items: list[Undetermined], limit: int = 40) -> None:
+    """A Rich table of levels that hold but for unknowns, and who can settle them."""
+    from guarantor.monitor.render import resolver, what
+
+    if not items:
         return
-    table = Table(title="why not: levels never reached")
-    for col in ("trigger", "level", "reason"):
+    console = Console(highlight=False)
+    table = Table(title=f"undetermined: would hold if their unknowns resolved ({len(items)})")
+    for col in ("from (UTC)", "to (UTC)", "trigger", "level", "unknown", "settled by"):
         table.add_column(col, overflow="fold")
-    for m in misses:
-        table.add_row(m.trigger, m.level, "\n".join(m.reasons))
+    for u in items[:limit]:
+        table.add_row(
+            u.time.strftime("%Y-%m-%d"),
+            "" if u.ends is None else u.ends.strftime("%Y-%m-%d"),
+            u.trigger,
+            u.level.value,
+            "\n".join(what(x) for x in u.unknown),
+            resolver(u.resolved_by),
+        )
+    console.print(table)
+    if len(items) > limit:
+        console.print(f"... {len(items) - limit} more (use --format json for all)")
+
+
+def print_not_reached(traces: list[LevelTrace]) -> None:
+    """Why not: each level never established, from its best-value trace."""
+    from guarantor.monitor.render import why_not
+
+    console = Console(highlight=False)
+    if not traces:
+        console.print("why not: every level of every trigger was established at least once")
+        return
+    table = Table(title="why not: levels never established")
+    for col in ("trigger", "level", "best", "reason"):
+        table.add_column(col, overflow="fold")
+    for t in traces:
+        table.add_row(t.trigger, t.level.value, t.truth.name, "\n".join(why_not(t)))
     console.print(table)
 
 

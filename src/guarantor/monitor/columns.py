@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from guarantor.sources.events_schema import EVENT_TYPES, Event
+from guarantor.territory.incident import Incident
 
 EPOCH = date(1970, 1, 1)
 TYPE_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENT_TYPES)}
@@ -40,9 +41,34 @@ class EventColumns:
     fatalities: NDArray[np.int64]
     actor_names: Sequence[str]
     ids: Sequence[str] | None = None
+    fatalities_known: NDArray[np.bool_] | None = None  # None: every row carries its fatalities
 
     def __len__(self) -> int:
         return int(self.day.shape[0])
+
+    @staticmethod
+    def type_codes(types: Iterable[str]) -> list[int]:
+        """The codes of normalised event types."""
+        return [TYPE_CODE[t] for t in types]
+
+    def subset(self, keep: NDArray[np.bool_]) -> EventColumns:
+        """The rows where `keep` is true."""
+        ids = (
+            None
+            if self.ids is None
+            else [x for x, k in zip(self.ids, keep.tolist(), strict=True) if k]
+        )
+        return EventColumns(
+            day=self.day[keep],
+            lon=self.lon[keep],
+            lat=self.lat[keep],
+            type_code=self.type_code[keep],
+            actors=self.actors[keep],
+            fatalities=self.fatalities[keep],
+            actor_names=self.actor_names,
+            ids=ids,
+            fatalities_known=None if self.fatalities_known is None else self.fatalities_known[keep],
+        )
 
     @classmethod
     def from_events(cls, events: Sequence[Event]) -> EventColumns:
@@ -67,3 +93,29 @@ class EventColumns:
             actor_names=list(names),
             ids=[f"{e.source}:{e.source_id}" for e in events],
         )
+
+    @classmethod
+    def from_incidents(cls, incidents: Iterable[Incident], party: str) -> EventColumns:
+        """Attack events derived from territorial incidents, all by `party`.
+
+        One `battle` per incident on the day it was first seen, at its centroid; its fatalities
+        are unknown (a territorial source does not carry them), never zero. A proxy for when no
+        event data covers the period: an advance across the line implies an attack across it.
+        Replays label these events `territory:<incident id>`.
+        """
+        items = [i for i in incidents if i.centroid is not None]
+        n = len(items)
+        actors = np.full((n, MAX_ACTORS), -1, dtype=np.int32)
+        actors[:, 0] = 0
+        return cls(
+            day=np.array([day_number(i.first_seen) for i in items], dtype=np.int32),
+            lon=np.array([i.centroid[0] for i in items if i.centroid], dtype=np.float64),
+            lat=np.array([i.centroid[1] for i in items if i.centroid], dtype=np.float64),
+            type_code=np.full(n, TYPE_CODE["battle"], dtype=np.int8),
+            actors=actors,
+            fatalities=np.zeros(n, dtype=np.int64),
+            actor_names=[party],
+            ids=[f"territory:{i.id}" for i in items],
+            fatalities_known=np.zeros(n, dtype=bool),
+        )
+

@@ -1,16 +1,20 @@
-"""The trigger evaluator: streams event chunks into per-day aggregates, then reads activations.
+"""The trigger evaluator: streams observations into per-day aggregates, then reads three answers.
 
 Batch and incremental evaluation are the same code: `evaluate` feeds everything at once,
 `Evaluator.feed` takes chunks and `save`/`load` keep a checkpoint between them. All state is
 additive (counts, sums) or a maximum, and evidence keeps the first rows of each day in input
 order, so any split of the same input into chunks gives exactly the same result.
+
+What the observations cannot establish stays unknown (see `monitor.truth`): an event with no
+coordinates for a leaf with a place, fatalities a source does not carry, attributes no event
+source records (nuclear weapons, deliberateness) and words-only conditions.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,79 +26,45 @@ from numpy.typing import NDArray
 from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic as atomic_write
 from guarantor.model import Agreement, RoleKind
-from guarantor.model.triggers import LEVEL_ORDER, Level
 from guarantor.monitor.actors import ActorMap
-from guarantor.monitor.columns import EventColumns, day_number, day_start
+from guarantor.monitor.columns import EventColumns, day_number
 from guarantor.monitor.geography import Geography
-from guarantor.monitor.incidents import Incident
-from guarantor.monitor.plan import Leaf, Node, Plan, compile_plan
+from guarantor.monitor.result import MonitorResult, Resolution
+from guarantor.rules import Leaf, LeafKind, RequestBy, RulePlan, compile_agreement
+from guarantor.sources.acts import ActKind, ActLog
+from guarantor.territory.incident import Incident, Side
 
 EVIDENCE_PER_DAY = 5  # event ids kept per leaf and day (the counts are always complete)
 EVIDENCE_SHOWN = 12  # ids listed on one activation
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+_ARRAYS = ("count", "fatalities", "max_conf", "unplaced", "unplaced_fat", "unknown_fat")
 
 
-@dataclass
-class Activation:
-    """A trigger reaching a level: when, on what evidence, and why."""
-
-    trigger: str
-    level: str
-    time: datetime
-    evidence: list[str]
-    evidence_total: int
-    explanation: str
-    attribution: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        """The replay JSON shape."""
-        return {
-            "trigger": self.trigger,
-            "level": self.level,
-            "time": self.time.isoformat().replace("+00:00", "Z"),
-            "evidence": self.evidence,
-            "evidence_total": self.evidence_total,
-            "explanation": self.explanation,
-            "attribution": None if self.attribution is None else round(self.attribution, 4),
-        }
-
-
-@dataclass
-class NearMiss:
-    """A trigger level that never held in the period, and by how much it missed."""
-
-    trigger: str
-    level: str
-    reasons: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        """As a JSON-ready mapping."""
-        return {"trigger": self.trigger, "level": self.level, "reasons": self.reasons}
-
-
-@dataclass
-class MonitorResult:
-    """Activations in time order, near misses, and each trigger's level per day (-1 = none)."""
-
-    start: date
-    days: int
-    activations: list[Activation]
-    near_misses: list[NearMiss]
-    levels: dict[str, NDArray[np.int8]] = field(default_factory=dict)
-
-
-class _LeafState:
-    """Per-day aggregates of one leaf."""
+class LeafState:
+    """Per-day aggregates of the observations one selection of leaves counts."""
 
     def __init__(self, days: int) -> None:
-        self.count = np.zeros(days, dtype=np.int64)
-        self.fatalities = np.zeros(days, dtype=np.int64)
-        self.max_conf = np.zeros(days, dtype=np.float64)
+        self.count = np.zeros(days, dtype=np.int64)  # placed, attributed observations
+        self.fatalities = np.zeros(days, dtype=np.int64)  # their fatalities (where carried)
+        self.max_conf = np.zeros(days, dtype=np.float64)  # best attribution among them
+        self.unplaced = np.zeros(days, dtype=np.int64)  # attributed events with no coordinates
+        self.unplaced_fat = np.zeros(days, dtype=np.int64)  # their fatalities
+        self.unknown_fat = np.zeros(days, dtype=np.int64)  # counted events whose source has none
         self.evidence: dict[int, list[str]] = {}
         self.full = np.zeros(days, dtype=bool)  # days whose evidence list is full
-        self.typed = 0  # events of the right kind in the period
-        self.typed_placed = 0  # ... and in the right place
+        self.typed = 0  # observations of the right kind in the period
+        self.typed_placed = 0  # ... and in the right place (or any incident, for seizures)
         self.best_conf_placed = 0.0  # best attribution among those
+        self.best_area = 0.0  # seizures: the largest attributed incident (km²)
+        self.best_depth = 0.0  # seizures: the deepest attributed incident (km)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A formal request by a party at a time (for `request` leaves)."""
+
+    party: str
+    time: datetime
 
 
 class Evaluator:
@@ -111,7 +81,7 @@ class Evaluator:
         if end < start:
             raise UserError(f"the period ends ({end}) before it starts ({start})")
         self.agreement = agreement
-        self.plan: Plan = compile_plan(agreement)
+        self.plan: RulePlan = compile_agreement(agreement)
         self.actors = actors or ActorMap()
         self.geography = geography or Geography()
         self.start = start
@@ -121,17 +91,21 @@ class Evaluator:
         self.seen: set[str] = set()  # ids fed so far (only for chunks that carry ids)
         self.skipped = 0  # events skipped because their id was fed before
         # Leaves that differ only in thresholds (window, counts, persistence) select the same
-        # events: they share one filter and its per-day aggregates.
+        # observations: they share one selection and its per-day aggregates.
         keys: dict[Leaf, int] = {}
-        self.filter_of: list[int] = []
-        self.filters: list[Leaf] = []
+        self.selection_of: list[int] = []
+        self.selections: list[Leaf] = []
         for leaf in self.plan.leaves:
-            key = filter_key(leaf)
+            key = leaf.selection()
             if key not in keys:
-                keys[key] = len(self.filters)
-                self.filters.append(key)
-            self.filter_of.append(keys[key])
-        self.states = [_LeafState(self.days) for _ in self.filters]
+                keys[key] = len(self.selections)
+                self.selections.append(key)
+            self.selection_of.append(keys[key])
+        self.states = [LeafState(self.days) for _ in self.selections]
+
+    def state_of(self, leaf: int) -> LeafState:
+        """The aggregates leaf `leaf` of the plan reads."""
+        return self.states[self.selection_of[leaf]]
 
     # ---- feeding -------------------------------------------------------------------------
 
@@ -149,27 +123,31 @@ class Evaluator:
         return conf
 
     def _place(
-        self, cols: EventColumns, leaf: Leaf, cache: dict[Any, NDArray[np.bool_]]
+        self, cols: EventColumns, leaf: Leaf, cache: dict[Any, Any]
     ) -> NDArray[np.bool_] | None:
+        """Mask of events in the leaf's place (None: the leaf has no place condition)."""
+        place = leaf.place
         masks = []
-        if leaf.inside and leaf.inside != "anywhere":
-            key = ("inside", leaf.inside)
+        if place.inside is not None and place.inside.value != "anywhere":
+            key = ("inside", place.inside)
             if key not in cache:
-                cache[key] = self.geography.inside(leaf.inside, cols.lon, cols.lat)
+                cache[key] = self.geography.inside(place.inside.value, cols.lon, cols.lat)
             masks.append(cache[key])
-        if leaf.beyond_km is not None:
-            key2 = ("beyond", leaf.beyond_km)
+        if place.beyond_agreed_line_km is not None:
+            key2 = ("beyond", place.beyond_agreed_line_km)
             if key2 not in cache:
-                cache[key2] = self.geography.beyond_line(leaf.beyond_km, cols.lon, cols.lat)
+                cache[key2] = self.geography.beyond_line(
+                    place.beyond_agreed_line_km, cols.lon, cols.lat
+                )
             masks.append(cache[key2])
-        if leaf.zone:
-            key3 = ("zone", leaf.zone)
+        if place.zone:
+            key3 = ("zone", place.zone)
             if key3 not in cache:
-                cache[key3] = self.geography.in_zone(leaf.zone, cols.lon, cols.lat)
+                cache[key3] = self.geography.in_zone(place.zone, cols.lon, cols.lat)
             masks.append(cache[key3])
         if not masks:
             return None
-        out = masks[0].copy()
+        out: NDArray[np.bool_] = masks[0].copy()
         for m in masks[1:]:
             out &= m
         return out
@@ -189,25 +167,29 @@ class Evaluator:
                     self.seen.add(event_id)
             if not fresh.all():
                 self.skipped += int((~fresh).sum())
-                cols = _subset(cols, fresh)
+                cols = cols.subset(fresh)
         n = len(cols)
         if n == 0:
             return
         rel = cols.day.astype(np.int64) - self.first
         in_period = (rel >= 0) & (rel < self.days)
         cache: dict[Any, Any] = {}
-        for leaf, state in zip(self.filters, self.states, strict=True):
-            if not leaf.types:
+        nowhere = np.isnan(cols.lon) | np.isnan(cols.lat)
+        fat_known = cols.fatalities_known
+        for leaf, state in zip(self.selections, self.states, strict=True):
+            if not leaf.event_types:
                 continue
-            tkey = ("types", leaf.types)
+            codes = tuple(sorted(cols.type_codes(leaf.event_types)))
+            tkey = ("types", codes)
             if tkey not in cache:
                 table = np.zeros(256, dtype=bool)
-                table[list(leaf.types)] = True
+                table[list(codes)] = True
                 cache[tkey] = in_period & table[cols.type_code.astype(np.uint8)]
             base: NDArray[np.bool_] = cache[tkey]
             place = self._place(cols, leaf, cache)
-            placed = base if place is None else base & place
+            placed = base if place is None else base & place & ~nowhere
             conf: NDArray[np.float64] | None = None
+            attributed: NDArray[np.bool_] | None = None
             if leaf.parties:
                 ckey = ("conf", leaf.parties)
                 if ckey not in cache:
@@ -218,13 +200,20 @@ class Evaluator:
                 if akey not in cache:
                     threshold = leaf.min_attribution
                     cache[akey] = conf >= threshold if threshold > 0 else conf > 0
-                mask = placed & cache[akey]
-            else:
-                mask = placed
+                attributed = cache[akey]
+            mask = placed if attributed is None else placed & attributed
             state.typed_placed += int(np.count_nonzero(placed))
+            if place is not None:
+                lost = base & nowhere if attributed is None else base & nowhere & attributed
+                if lost.any():
+                    d_lost = rel[lost]
+                    state.unplaced += np.bincount(d_lost, minlength=self.days)
+                    state.unplaced_fat += np.bincount(
+                        d_lost, weights=cols.fatalities[lost], minlength=self.days
+                    ).astype(np.int64)
             idx = np.flatnonzero(mask)
             if idx.size == 0:
-                # Only read (by --why-not) when nothing ever matched, so only needed then.
+                # Only read (by the why-not trace) when nothing ever matched, so only needed then.
                 if conf is not None and state.typed_placed:
                     best = float(np.max(conf, where=placed, initial=0.0))
                     state.best_conf_placed = max(state.best_conf_placed, best)
@@ -234,13 +223,18 @@ class Evaluator:
             state.fatalities += np.bincount(
                 d, weights=cols.fatalities[idx], minlength=self.days
             ).astype(np.int64)
+            if fat_known is not None:
+                unknown = ~fat_known[idx]
+                if unknown.any():
+                    state.unknown_fat += np.bincount(d[unknown], minlength=self.days)
             if conf is not None:
                 np.maximum.at(state.max_conf, d, conf[idx])
+                state.best_conf_placed = max(state.best_conf_placed, float(conf[idx].max()))
             self._evidence(state, idx, d, cols)
         self.rows += n
 
     def _evidence(
-        self, state: _LeafState, idx: NDArray[np.intp], d: NDArray[np.int64], cols: EventColumns
+        self, state: LeafState, idx: NDArray[np.intp], d: NDArray[np.int64], cols: EventColumns
     ) -> None:
         """Keep, per day, the first EVIDENCE_PER_DAY matching rows in input order."""
         keep = ~state.full[d]
@@ -277,213 +271,107 @@ class Evaluator:
             keep[hit] = False
             idx, d = idx[keep], d[keep]
 
+    def sides(self) -> dict[Side, tuple[str, ...]]:
+        """The parties on each side of the line, from the agreement's roles."""
+        a = self.agreement
+        obligor = a.with_role(RoleKind.obligor) + a.with_role(RoleKind.adversary)
+        beneficiary = a.with_role(RoleKind.beneficiary)
+        return {
+            Side.obligor: tuple(sorted(a.expand(obligor))),
+            Side.beneficiary: tuple(sorted(a.expand(beneficiary))),
+        }
+
     def feed_incidents(self, incidents: Iterable[Incident]) -> None:
-        """Add territorial incidents: one counts on each day it is held after `persisted`."""
+        """Add territorial incidents: one counts on each day it is held after `persisted`.
+
+        An incident's side (obligor or beneficiary) stands for the parties holding that role.
+        """
         items = sorted(incidents, key=lambda x: (x.first_seen, x.id))
-        for leaf, state in zip(self.filters, self.states, strict=True):
-            if leaf.kind != "territorial_seizure":
+        sides = self.sides()
+        for leaf, state in zip(self.selections, self.states, strict=True):
+            if leaf.kind is not LeafKind.territorial_seizure:
                 continue
             for inc in items:
-                if inc.beyond != leaf.beyond:
+                if inc.beyond is not leaf.beyond:
                     continue
-                conf = (
-                    1.0
-                    if not leaf.parties or inc.side in leaf.parties
-                    else self.actors.confidence(inc.side, set(leaf.parties))
-                )
+                holders = sides.get(inc.side, ())
+                if leaf.parties:
+                    wanted = set(leaf.parties)
+                    conf = max(
+                        (1.0 if p in wanted else self.actors.confidence(p, wanted) for p in holders),
+                        default=0.0,
+                    )
+                else:
+                    conf = 1.0
                 if conf <= 0 and leaf.parties:
                     continue
                 state.typed += 1
                 if conf < leaf.min_attribution:
                     continue
-                # for seizures, best_conf_placed holds the largest area seen (for --why-not)
-                state.best_conf_placed = max(state.best_conf_placed, inc.area_km2)
+                state.best_area = max(state.best_area, inc.area_km2)
+                state.best_depth = max(state.best_depth, inc.max_depth_km)
+                state.best_conf_placed = max(state.best_conf_placed, conf)
                 if leaf.min_area_km2 is not None and inc.area_km2 < leaf.min_area_km2:
                     continue
                 if leaf.min_depth_km is not None and inc.max_depth_km < leaf.min_depth_km:
                     continue
                 state.typed_placed += 1
                 held = day_number(inc.first_seen) + leaf.persisted_days - self.first
-                if inc.confirmed is not None:
-                    held = max(held, day_number(inc.confirmed) - self.first)
-                until = self.days if inc.reversed is None else day_number(inc.reversed) - self.first
+                if inc.confirmed_at is not None:
+                    held = max(held, day_number(inc.confirmed_at) - self.first)
+                until = (
+                    self.days
+                    if inc.reversed_at is None
+                    else day_number(inc.reversed_at) - self.first
+                )
                 lo, hi = max(held, 0), min(until, self.days)
                 if lo >= hi:
                     continue
                 state.count[lo:hi] += 1
                 state.max_conf[lo:hi] = np.maximum(state.max_conf[lo:hi], conf)
-                state.fatalities[lo] += 0
                 state.evidence.setdefault(lo, []).append(inc.id)
 
-    def feed_requests(self, requests: Iterable[tuple[str, datetime]]) -> None:
-        """Add formal requests (party, time) for `request` predicates."""
-        guarantors = set(self.agreement.expand(self.agreement.with_role(RoleKind.guarantor)))
-        beneficiaries = set(self.agreement.expand(self.agreement.with_role(RoleKind.beneficiary)))
-        for leaf, state in zip(self.filters, self.states, strict=True):
-            if leaf.kind != "request":
+    def feed_requests(self, requests: Iterable[Request]) -> None:
+        """Add formal requests for `request` leaves."""
+        a = self.agreement
+        guarantors = set(a.expand(a.with_role(RoleKind.guarantor)))
+        beneficiaries = set(a.expand(a.with_role(RoleKind.beneficiary)))
+        items = list(requests)
+        for leaf, state in zip(self.selections, self.states, strict=True):
+            if leaf.kind is not LeafKind.request:
                 continue
-            for party, when in requests:
-                by = leaf.request_by
+            by = leaf.request_by
+            named = a.expand([b for b in by if b not in set(RequestBy)])
+            for req in items:
                 ok = (
-                    "any_party" in by
-                    or ("beneficiary" in by and party in beneficiaries)
-                    or ("any_guarantor" in by and party in guarantors)
-                    or party in self.agreement.expand(list(by))
+                    RequestBy.any_party in by
+                    or (RequestBy.beneficiary in by and req.party in beneficiaries)
+                    or (RequestBy.any_guarantor in by and req.party in guarantors)
+                    or req.party in named
                 )
-                d = day_number(when) - self.first
+                d = day_number(req.time) - self.first
                 if ok and 0 <= d < self.days:
                     state.count[d] += 1
                     state.typed += 1
-                    state.evidence.setdefault(d, []).append(f"request:{party}@{when.isoformat()}")
+                    state.typed_placed += 1
+                    state.evidence.setdefault(d, []).append(
+                        f"request:{req.party}@{req.time.isoformat()}"
+                    )
+
+    def feed_acts(self, acts: ActLog) -> list[Resolution]:
+        """Add the requests of an act log; return the determinations it records as resolutions."""
+        self.feed_requests(
+            Request(act.party, act.time) for act in acts.acts if act.kind is ActKind.request
+        )
+        return resolutions_from_acts(self.plan, acts)
 
     # ---- reading -------------------------------------------------------------------------
 
-    def _holds(self, leaf: Leaf, state: _LeafState) -> NDArray[np.bool_]:
-        w = leaf.window_days
-        if (
-            leaf.min_events is None
-            and leaf.min_fatalities is None
-            and leaf.min_distinct_days is None
-        ):
-            hold = _window(state.count, w) >= 1
-        else:
-            hold = np.ones(self.days, dtype=bool)
-            if leaf.min_events is not None:
-                hold &= _window(state.count, w) >= leaf.min_events
-            if leaf.min_fatalities is not None:
-                hold &= _window(state.fatalities, w) >= leaf.min_fatalities
-            if leaf.min_distinct_days is not None:
-                hold &= _window((state.count > 0).astype(np.int64), w) >= leaf.min_distinct_days
-        return _sustained(hold, leaf.sustained_days)
+    def result(self, resolutions: Sequence[Resolution] = ()) -> MonitorResult:
+        """Activations, undetermined levels and why-not traces over the whole period so far."""
+        from guarantor.monitor.reading import read_result
 
-    def result(self) -> MonitorResult:
-        """Activations (level onsets) and near misses over the whole period so far."""
-        holds = [
-            self._holds(leaf, self.states[f])
-            for leaf, f in zip(self.plan.leaves, self.filter_of, strict=True)
-        ]
-        activations: list[Activation] = []
-        misses: list[NearMiss] = []
-        levels: dict[str, NDArray[np.int8]] = {}
-        for trigger, tree_levels in self.plan.triggers:
-            series = np.full(self.days, -1, dtype=np.int8)
-            trees = sorted(tree_levels, key=lambda x: LEVEL_ORDER[x[0]])
-            for level, tree in trees:
-                held = _tree(tree, holds, self.days)
-                series[held] = LEVEL_ORDER[level]
-                if not held.any():
-                    misses.append(NearMiss(trigger.id, level.value, self._why_not(tree)))
-            levels[trigger.id] = series
-            previous = np.concatenate([[-1], series[:-1]])
-            for t in np.flatnonzero(series > previous).tolist():
-                level = next(lv for lv, _ in trees if LEVEL_ORDER[lv] == series[t])
-                tree = next(tr for lv, tr in trees if lv is level)
-                activations.append(self._activation(trigger.id, level, tree, holds, t))
-        activations.sort(key=lambda a: (a.time, a.trigger, LEVEL_ORDER[Level(a.level)]))
-        return MonitorResult(self.start, self.days, activations, misses, levels)
-
-    def _activation(
-        self, trigger: str, level: Level, tree: Node, holds: list[NDArray[np.bool_]], t: int
-    ) -> Activation:
-        evidence: list[str] = []
-        total = 0
-        parts: list[str] = []
-        confs: list[float] = []
-        for i in _leaves_holding(tree, holds, t):
-            leaf, st = self.plan.leaves[i], self.states[self.filter_of[i]]
-            lo = max(0, t - leaf.window_days - leaf.sustained_days + 2)
-            n = int(st.count[lo : t + 1].sum())
-            fat = int(st.fatalities[lo : t + 1].sum())
-            total += n
-            for d in range(lo, t + 1):
-                evidence.extend(st.evidence.get(d, []))
-            if leaf.parties:
-                confs.append(float(st.max_conf[lo : t + 1].max()))
-            span = f"{day_start(self.first + lo).date()}..{day_start(self.first + t).date()}"
-            unit = "incident(s)" if leaf.kind == "territorial_seizure" else "event(s)"
-            text = f"{leaf.describe()}: {n} {unit}"
-            if leaf.kind != "territorial_seizure":
-                text += f", {fat} fatalities"
-            text += f" in {span}"
-            if leaf.parties:
-                text += f"; best attribution {confs[-1]:.2f}"
-            if leaf.sustained_days > 1:
-                text += f"; held {leaf.sustained_days} consecutive days"
-            if leaf.notes:
-                text += "; note: " + "; ".join(leaf.notes)
-            parts.append(text)
-        unique = sorted(dict.fromkeys(evidence))
-        return Activation(
-            trigger=trigger,
-            level=level.value,
-            time=day_start(self.first + t + 1),
-            evidence=unique[:EVIDENCE_SHOWN],
-            evidence_total=total,
-            explanation=" AND ".join(parts) if parts else "holds (no measured leaf)",
-            attribution=min(confs) if confs else None,
-        )
-
-    def _why_not(self, tree: Node) -> list[str]:
-        reasons: list[str] = []
-        for node in _iter_nodes(tree):
-            if node[0] == "narrative":
-                reasons.append(f"narrative condition cannot be measured: {node[1]!r}")
-                continue
-            if node[0] != "leaf":
-                continue
-            leaf, st = self.plan.leaves[node[1]], self.states[self.filter_of[node[1]]]
-            reasons.extend(self._leaf_miss(leaf, st))
-        return reasons
-
-    def _leaf_miss(self, leaf: Leaf, st: _LeafState) -> list[str]:
-        name = leaf.describe()
-        if leaf.kind == "territorial_seizure":
-            if st.typed == 0:
-                return [f"{name}: no incidents beyond the {leaf.beyond} in the period"]
-            if st.typed_placed == 0:
-                return [
-                    f"{name}: {st.typed} incident(s), none large or deep enough "
-                    f"(largest {st.best_conf_placed:.2f} km2; needs {leaf.min_area_km2} km2, "
-                    f"depth {leaf.min_depth_km} km)"
-                ]
-
-            return [f"{name}: qualifying incidents were not held {leaf.persisted_days} days"]
-        if leaf.kind == "request":
-            return [
-                f"{name}: no request recorded" if st.typed == 0 else f"{name}: requests recorded"
-            ]
-        if st.typed_placed == 0:
-            return [f"{name}: no events of this kind in the required place in the period"]
-        total = int(st.count.sum())
-        if total == 0 and leaf.parties:
-            return [
-                f"{name}: best attribution confidence {st.best_conf_placed:.2f} < {leaf.min_attribution:.2f} "
-                f"needed (missed by {leaf.min_attribution - st.best_conf_placed:.2f})"
-            ]
-        out = []
-        w = leaf.window_days
-        checks = (
-            ("events", leaf.min_events, st.count),
-            ("fatalities", leaf.min_fatalities, st.fatalities),
-            ("distinct days", leaf.min_distinct_days, (st.count > 0).astype(np.int64)),
-        )
-        for label, need, arr in checks:
-            if need is None:
-                continue
-            best = int(_window(arr, w).max())
-            if best < need:
-                out.append(
-                    f"{name}: at most {best} {label} in any {w}-day window, {need} needed (missed by {need - best})"
-                )
-        if not out and leaf.sustained_days > 1:
-            base = self._holds(Leaf(**{**leaf.__dict__, "sustained_days": 1}), st)
-            run = _longest_run(base)
-            out.append(
-                f"{name}: held at most {run} consecutive day(s), {leaf.sustained_days} needed (missed by {leaf.sustained_days - run})"
-            )
-        return out or [
-            f"{name}: holds on some days, but not together with the rest of the condition"
-        ]
+        return read_result(self, resolutions)
 
     # ---- checkpoints ---------------------------------------------------------------------
 
@@ -502,12 +390,16 @@ class Evaluator:
             "rows": self.rows,
             "seen": sorted(self.seen),
             "skipped": self.skipped,
-            "scalars": [[s.typed, s.typed_placed, s.best_conf_placed] for s in self.states],
+            "scalars": [
+                [s.typed, s.typed_placed, s.best_conf_placed, s.best_area, s.best_depth]
+                for s in self.states
+            ],
             "evidence": [{str(k): v for k, v in s.evidence.items()} for s in self.states],
         }
         arrays: dict[str, Any] = {"meta": np.frombuffer(orjson.dumps(meta), dtype=np.uint8)}
         for i, s in enumerate(self.states):
-            arrays[f"c{i}"], arrays[f"f{i}"], arrays[f"m{i}"] = s.count, s.fatalities, s.max_conf
+            for name in _ARRAYS:
+                arrays[f"{name}{i}"] = getattr(s, name)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
         atomic_write(path, buffer.getvalue())
@@ -525,12 +417,7 @@ class Evaluator:
                 f"checkpoint format {meta.get('version')!r}; this version reads {CHECKPOINT_VERSION}",
                 Position(str(path)),
             )
-        expected = (
-            self.plan.fingerprint(),
-            self._actors_key(),
-            self.first,
-            self.days,
-        )
+        expected = (self.plan.fingerprint(), self._actors_key(), self.first, self.days)
         if (meta["plan"], meta["actors"], meta["first"], meta["days"]) != expected:
             raise UserError(
                 "the checkpoint was made for another agreement, actor map or period",
@@ -540,98 +427,34 @@ class Evaluator:
         self.seen = set(meta["seen"])
         self.skipped = meta["skipped"]
         for i, s in enumerate(self.states):
-            s.count, s.fatalities, s.max_conf = arrays[f"c{i}"], arrays[f"f{i}"], arrays[f"m{i}"]
-            s.typed, s.typed_placed, s.best_conf_placed = meta["scalars"][i]
+            for name in _ARRAYS:
+                setattr(s, name, arrays[f"{name}{i}"])
+            s.typed, s.typed_placed, s.best_conf_placed, s.best_area, s.best_depth = meta[
+                "scalars"
+            ][i]
             s.evidence = {int(k): v for k, v in meta["evidence"][i].items()}
             s.full = np.zeros(self.days, dtype=bool)
             for d, items in s.evidence.items():
                 s.full[d] = len(items) >= EVIDENCE_PER_DAY
 
 
-def _subset(cols: EventColumns, keep: NDArray[np.bool_]) -> EventColumns:
-    """The rows of a chunk where `keep` is true."""
-    ids = (
-        None if cols.ids is None else [x for x, k in zip(cols.ids, keep.tolist(), strict=True) if k]
-    )
-    return EventColumns(
-        day=cols.day[keep],
-        lon=cols.lon[keep],
-        lat=cols.lat[keep],
-        type_code=cols.type_code[keep],
-        actors=cols.actors[keep],
-        fatalities=cols.fatalities[keep],
-        actor_names=cols.actor_names,
-        ids=ids,
-    )
+def resolutions_from_acts(plan: RulePlan, acts: ActLog) -> list[Resolution]:
+    """Determinations recorded as acts, as resolutions of the triggers they determine.
 
-
-def filter_key(leaf: Leaf) -> Leaf:
-    """The leaf with its thresholds cleared: what selects its events or incidents."""
-    return replace(
-        leaf,
-        window_days=1,
-        min_events=None,
-        min_fatalities=None,
-        min_distinct_days=None,
-        sustained_days=1,
-        notes=(),
-    )
-
-
-def _window(values: NDArray[Any], w: int) -> NDArray[np.int64]:
-    """Sum over the `w` days ending on each day (sliding window by cumulative sums)."""
-    c = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
-    lo = np.maximum(np.arange(1, values.size + 1) - w, 0)
-    return np.asarray(c[1:] - c[lo], dtype=np.int64)
-
-
-def _sustained(hold: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
-    """True on days that end a run of at least `k` consecutive true days."""
-    if k <= 1:
-        return hold
-    misses = _window((~hold).astype(np.int64), k)
-    enough = np.arange(hold.size) >= k - 1
-    return np.asarray((misses == 0) & enough, dtype=bool)
-
-
-def _longest_run(hold: NDArray[np.bool_]) -> int:
-    best = run = 0
-    for value in hold.tolist():
-        run = run + 1 if value else 0
-        best = max(best, run)
-    return best
-
-
-def _tree(node: Node, holds: Sequence[NDArray[np.bool_]], days: int) -> NDArray[np.bool_]:
-    kind = node[0]
-    if kind == "leaf":
-        return holds[node[1]]
-    if kind == "narrative":
-        return np.zeros(days, dtype=bool)
-    if kind == "not":
-        return ~_tree(node[1], holds, days)
-    parts = [_tree(n, holds, days) for n in node[1]]
-    out = parts[0].copy()
-    for p in parts[1:]:
-        out = out & p if kind == "all" else out | p
+    An act `determination_made` whose `ref` names a determination settles every trigger that
+    determination resolves; one whose `ref` names a trigger settles that trigger.
+    """
+    out: list[Resolution] = []
+    for act in acts.acts:
+        if act.kind not in (ActKind.determination_made, ActKind.attribution_established):
+            continue
+        for t in plan.triggers:
+            named = act.ref is not None and (
+                act.ref == t.id or (t.resolver is not None and act.ref == t.resolver.determination)
+            )
+            if named:
+                out.append(Resolution(t.id, None, act.time, act.finding, act.party, act.ref or ""))
     return out
-
-
-def _iter_nodes(node: Node) -> list[Node]:
-    if node[0] in ("all", "any"):
-        return [x for n in node[1] for x in _iter_nodes(n)]
-    if node[0] == "not":
-        return _iter_nodes(node[1])
-    return [node]
-
-
-def _leaves_holding(node: Node, holds: Sequence[NDArray[np.bool_]], t: int) -> list[int]:
-    """Leaf indices that support the tree holding on day t (not-branches give no evidence)."""
-    if node[0] == "leaf":
-        return [node[1]] if holds[node[1]][t] else []
-    if node[0] in ("all", "any"):
-        return [i for n in node[1] for i in _leaves_holding(n, holds, t)]
-    return []
 
 
 def evaluate(
@@ -642,7 +465,8 @@ def evaluate(
     actors: ActorMap | None = None,
     geography: Geography | None = None,
     incidents: Iterable[Incident] = (),
-    requests: Iterable[tuple[str, datetime]] = (),
+    requests: Iterable[Request] = (),
+    resolutions: Sequence[Resolution] = (),
 ) -> MonitorResult:
     """Batch evaluation of every trigger of `agreement` over [start, end]."""
     ev = Evaluator(agreement, start, end, actors, geography)
@@ -650,4 +474,4 @@ def evaluate(
         ev.feed(events)
     ev.feed_incidents(incidents)
     ev.feed_requests(requests)
-    return ev.result()
+    return ev.result(resolutions)

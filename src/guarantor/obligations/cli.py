@@ -17,7 +17,8 @@ from guarantor.monitor.cli import (
     load_actors,
     parse_date,
     print_activations,
-    print_misses,
+    print_not_reached,
+    print_undetermined,
     write_csv,
 )
 
@@ -88,7 +89,7 @@ def replay_command(
     actor_map = load_actors(actors)
     if proxy_confidence is not None:
         actor_map = actor_map.with_confidence("proxy", proxy_confidence)
-    from guarantor.obligations.acts import load_acts
+    from guarantor.sources.acts import load_acts
     from guarantor.obligations.replay import replay
 
     with err.status("replaying (territory snapshots can take a minute or two) ..."):
@@ -135,9 +136,10 @@ def _report(
         write_csv(columns, (o.to_json() for o in result.timeline.owed))
         return
     print_activations(result.monitor.activations)
+    print_undetermined(result.monitor.undetermined)
     print_obligations(result)
     if why_not:
-        print_misses(result.monitor.near_misses)
+        print_not_reached(result.monitor.not_reached)
 
 
 def print_obligations(result: ReplayResult, limit: int = 40) -> None:

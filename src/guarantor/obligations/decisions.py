@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from guarantor.model import Agreement
 from guarantor.model.decisions import (
@@ -15,7 +16,16 @@ from guarantor.model.decisions import (
     UnilateralAfterConsultation,
 )
 from guarantor.model.determination import Determination
-from guarantor.obligations.acts import ActLog
+from guarantor.sources.acts import ActLog
+
+
+class DecisionStatus(StrEnum):
+    """Where a decision stands."""
+
+    adopted = "adopted"
+    blocked = "blocked"
+    pending = "pending"
+    conditional = "conditional"  # invoked conditionally, pending attribution
 
 
 @dataclass(frozen=True)
@@ -24,11 +34,12 @@ class Decision:
 
     procedure: str
     opened: datetime
-    status: str  # adopted, blocked, pending, conditional
+    status: DecisionStatus
     time: datetime | None
     explanation: str
     attribution: float | None = None  # the activation's attribution confidence
     required: float | None = None  # the determination's min_attribution
+    assumed: bool = False  # taken as adopted because no votes were recorded
 
 
 def procedure_of(agreement: Agreement, determination: Determination) -> DecisionProcedure | None:
@@ -71,7 +82,7 @@ def decide(
             return Decision(
                 procedure.id,
                 opened,
-                "blocked",
+                DecisionStatus.blocked,
                 None,
                 f"{first.party} broke silence on {first.time:%Y-%m-%d %H:%M}Z",
             )
@@ -79,14 +90,14 @@ def decide(
             return Decision(
                 procedure.id,
                 opened,
-                "pending",
+                DecisionStatus.pending,
                 deadline,
                 f"adopted at {deadline:%Y-%m-%d %H:%M}Z unless a member objects",
             )
         return Decision(
             procedure.id,
             opened,
-            "adopted",
+            DecisionStatus.adopted,
             deadline,
             f"silence procedure: no objection within {procedure.objection_window}",
         )
@@ -96,12 +107,14 @@ def decide(
         held = acts.find({"consultation_held"}, None, refs | {procedure.decider}, opened, None)
         if held:
             when = max(opened, held[0].time)
-        status = "adopted" if when <= as_of else "pending"
+        status = DecisionStatus.adopted if when <= as_of else DecisionStatus.pending
         return Decision(
             procedure.id, opened, status, when, f"{procedure.decider} decides after consultation"
         )
     if isinstance(procedure, EachParty):
-        return Decision(procedure.id, opened, "adopted", opened, "each party decides for itself")
+        return Decision(
+            procedure.id, opened, DecisionStatus.adopted, opened, "each party decides for itself"
+        )
     votes = acts.find({"approval_voted"}, who, refs, opened, as_of)
     objections = acts.find({"objection_lodged"}, who, refs, opened, as_of)
     voters = {v.party for v in votes}
@@ -109,24 +122,32 @@ def decide(
     if isinstance(procedure, Consensus):
         if objections:
             return Decision(
-                procedure.id, opened, "blocked", None, f"{objections[0].party} objected (consensus)"
+                procedure.id,
+                opened,
+                DecisionStatus.blocked,
+                None,
+                f"{objections[0].party} objected (consensus)",
             )
         if voters >= who:
             return Decision(
                 procedure.id,
                 opened,
-                "adopted",
+                DecisionStatus.adopted,
                 max(v.time for v in votes),
                 "consensus of all members",
             )
         missing = ", ".join(sorted(who - voters))
         if assume_votes:
             return _assumed(procedure.id, opened, limit, as_of)
-        return Decision(procedure.id, opened, "pending", limit, f"consensus needs {missing}")
+        return Decision(
+            procedure.id, opened, DecisionStatus.pending, limit, f"consensus needs {missing}"
+        )
     if isinstance(procedure, QualifiedMajority):
         vetoed = [o for o in objections if o.party in procedure.veto]
         if vetoed:
-            return Decision(procedure.id, opened, "blocked", None, f"veto by {vetoed[0].party}")
+            return Decision(
+                procedure.id, opened, DecisionStatus.blocked, None, f"veto by {vetoed[0].party}"
+            )
         weight = {m: procedure.weights.get(m, 1.0) for m in who}
         total = sum(weight.values()) or 1.0
         share = 0.0
@@ -136,7 +157,7 @@ def decide(
                 return Decision(
                     procedure.id,
                     opened,
-                    "adopted",
+                    DecisionStatus.adopted,
                     vote.time,
                     f"{share:.0%} of weight voted (threshold {procedure.threshold:.0%})",
                 )
@@ -145,20 +166,21 @@ def decide(
         return Decision(
             procedure.id,
             opened,
-            "pending",
+            DecisionStatus.pending,
             limit,
             f"{share:.0%} of weight so far, {procedure.threshold:.0%} needed",
         )
-    return Decision(procedure.id, opened, "pending", None, "unknown procedure")
+    return Decision(procedure.id, opened, DecisionStatus.pending, None, "unknown procedure")
 
 
 def _assumed(proc: str, opened: datetime, limit: datetime | None, as_of: datetime) -> Decision:
     when = limit or opened
-    status = "adopted" if when <= as_of else "pending"
+    status = DecisionStatus.adopted if when <= as_of else DecisionStatus.pending
     return Decision(
         proc,
         opened,
         status,
         when,
         "ASSUMED: every member approves by the time limit (no votes recorded)",
+        assumed=True,
     )

@@ -15,6 +15,7 @@ from guarantor.model import Agreement
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns
 from guarantor.monitor.geography import Geography
+from guarantor.monitor.render import why_not
 from guarantor.sources.locate import DEEPSTATE_FILE, UCDP_FILE
 from guarantor.territory.boundaries import BORDER_DEFAULT as BORDER
 
@@ -183,10 +184,9 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
                     f"{hit.evidence[0] if hit.evidence else '-'} (of {hit.evidence_total})",
                 )
     console.print(table)
-    for miss in res.monitor.near_misses:
-        console.print(
-            f"  never reached: {miss.trigger}/{miss.level}: {miss.reasons[0] if miss.reasons else ''}"
-        )
+    for trace in res.monitor.not_reached:
+        reasons = why_not(trace)
+        console.print(f"  never established: {trace.trigger}/{trace.level.value}: {reasons[0]}")
     owed = Table(
         title="(b) what the first activations would have owed",
         caption="no acts recorded: 'breached' = if nobody had acted; ASSUMED votes are marked *",

@@ -12,11 +12,13 @@ from guarantor.errors import UserError
 from guarantor.model import Agreement, RoleKind
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_start
-from guarantor.monitor.engine import MonitorResult, evaluate
+from guarantor.monitor.engine import Evaluator
 from guarantor.monitor.geography import Geography
-from guarantor.monitor.incidents import Incident, as_incidents, incident_events
-from guarantor.obligations.acts import ActLog
+from guarantor.monitor.result import MonitorResult
+from guarantor.obligations.settle import settle_undetermined
 from guarantor.obligations.timeline import Timeline, build_timeline
+from guarantor.sources.acts import ActLog
+from guarantor.territory.incident import Incident, Side
 from guarantor.sources.events_read import read_events
 from guarantor.sources.events_schema import ReadResult
 
@@ -44,9 +46,11 @@ class ReplayResult:
         return {
             "agreement": {"id": self.agreement.id, "version": self.agreement.version},
             "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "trace_version": 1,
             "activations": [a.to_json() for a in self.monitor.activations],
+            "undetermined": [u.to_json() for u in self.monitor.undetermined],
             "obligations": [o.to_json() for o in self.timeline.owed],
-            "near_misses": [m.to_json() for m in self.monitor.near_misses],
+            "not_reached": [t.to_json() for t in self.monitor.not_reached],
             "determinations": [
                 {
                     "determination": det,
@@ -68,8 +72,6 @@ def territory_incidents(
     source: Path | SnapshotSeries,
     start: date,
     end: date,
-    obligor: str,
-    beneficiary: str,
     border: Any = None,
     progress: Progress | None = None,
     every_days: int = 1,
@@ -111,7 +113,7 @@ def territory_incidents(
     found = find_incidents(
         snaps, line, ViolationParams(min_area_km2=0.1, min_persistence_days=0.0), border=border
     )
-    return as_incidents(found, {"obligor": obligor, "beneficiary": beneficiary}), line
+    return found, line
 
 
 def replay(
@@ -146,20 +148,10 @@ def replay(
     if territory is not None:
         from guarantor.sources.snapshots import SnapshotSeries
 
-        obligor = next(
-            iter(
-                agreement.with_role(RoleKind.obligor)
-                or agreement.with_role(RoleKind.adversary)
-                or ["RU"]
-            )
-        )
-        beneficiary = next(iter(agreement.with_role(RoleKind.beneficiary) or ["UA"]))
         incidents, line = territory_incidents(
             territory,
             start,
             end,
-            obligor,
-            beneficiary,
             geography.border,
             progress,
             territory_every_days,
@@ -171,7 +163,17 @@ def replay(
             f"territory: {where} ({len(incidents)} incident(s) beyond the line of {start})"
         )
         if attacks_from_territory:
-            derived = incident_events(i for i in incidents if i.side == obligor)
+            obligor = next(
+                iter(agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)),
+                None,
+            )
+            if obligor is None:
+                raise UserError(
+                    "--attacks-from-territory needs a party with the role obligor or adversary"
+                )
+            derived = EventColumns.from_incidents(
+                (i for i in incidents if i.side is Side.obligor), obligor
+            )
             if events is not None and len(events):
                 raise UserError(
                     "--attacks-from-territory replaces event files; give one or the other"
@@ -181,9 +183,18 @@ def replay(
                 f"events: {len(derived)} attack(s) DERIVED from territorial incidents "
                 "(one per advance, at its centroid, fatalities unknown)"
             )
-    requests = [(a.party, a.time) for a in (acts.acts if acts else ()) if a.kind == "request"]
-    result = evaluate(agreement, events, start, end, actors, geography, incidents, requests)
+    ev = Evaluator(agreement, start, end, actors, geography)
+    if events is not None:
+        ev.feed(events)
+    ev.feed_incidents(incidents)
+    log = acts or ActLog()
+    recorded = ev.feed_acts(log)
     as_of = day_start((end - date(1970, 1, 1)).days + 1)
+    first = ev.result(recorded)
+    # Levels that hold but for what only a determination can settle (deliberateness, words):
+    # the determining body's procedure runs from their onset, and its decision settles them.
+    settled = settle_undetermined(agreement, first.undetermined, log, as_of)
+    result = ev.result([*recorded, *settled]) if settled else first
     timeline = build_timeline(agreement, result.activations, acts, as_of)
     return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
 

@@ -10,9 +10,9 @@ from guarantor.model import Agreement
 from guarantor.model.determination import Determination
 from guarantor.model.obligations import Modality, Obligation
 from guarantor.model.triggers import LEVEL_ORDER, Level
-from guarantor.monitor.engine import Activation
-from guarantor.obligations.acts import ActLog
-from guarantor.obligations.decisions import Decision, decide, procedure_of
+from guarantor.monitor.result import Activation
+from guarantor.sources.acts import ActLog
+from guarantor.obligations.decisions import Decision, DecisionStatus, decide, procedure_of
 
 # The act that discharges an obligation of each action kind.
 DISCHARGING_ACT: dict[str, str] = {"consult": "consultation_held", "meet": "consultation_held", "determine": "determination_made", "attribute": "attribution_established"}  # fmt: skip
@@ -128,7 +128,7 @@ class _Builder:
             decision = Decision(
                 det.body,
                 act.time,
-                "adopted",
+                DecisionStatus.adopted,
                 act.time,
                 "no procedure named: taken as made at activation",
             )
@@ -136,7 +136,7 @@ class _Builder:
             decision = decide(
                 self.a, proc, act.time, self.acts, self.as_of, body_members, self.assume_votes
             )
-        when = decision.time if decision.status == "adopted" else None
+        when = decision.time if decision.status is DecisionStatus.adopted else None
         needed = det.min_attribution
         if needed is not None and act.attribution is not None and act.attribution < needed:
             found = self.acts.find(
@@ -153,7 +153,7 @@ class _Builder:
                     "invoked conditionally, measures wait for attribution"
                 )
                 decision = Decision(
-                    decision.procedure, act.time, "conditional", None, decision.explanation
+                    decision.procedure, act.time, DecisionStatus.conditional, None, decision.explanation
                 )
                 when = None
             else:
@@ -163,7 +163,7 @@ class _Builder:
                 decision = Decision(
                     decision.procedure,
                     act.time,
-                    "blocked",
+                    DecisionStatus.blocked,
                     None,
                     "attribution below the determination's minimum",
                 )
@@ -366,7 +366,8 @@ def build_timeline(
         if needs_det:
             det, det_time, notes = b.determine(act)
             det_id = det.id if det else None
-            pending = any("conditional" in n for n in notes)
+            decided = [d for d_id, _t, d in b.decisions if d_id == det_id]
+            pending = bool(decided) and decided[-1].status is DecisionStatus.conditional
         for ob in related:
             b.obligation(ob, act, det_time, pending)
         b.ladder(act, det_id, det_time)

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import shapely
 from matplotlib.patches import Patch
 
+from guarantor.monitor.render import explain, resolver, what, why_not
 from guarantor.errors import UserError
 from guarantor.model import Agreement
 from guarantor.report.document import Section, esc, figure, table
@@ -279,8 +280,8 @@ def territory_section(m: Monitored) -> Section:
                 f'<span id="ev-{esc(i.id)}">{esc(i.id)}</span>',
                 esc(i.side),
                 esc(f"{i.first_seen:%Y-%m-%d}"),
-                esc(f"{i.confirmed:%Y-%m-%d}" if i.confirmed else "not confirmed"),
-                esc(f"{i.reversed:%Y-%m-%d}" if i.reversed else ""),
+                esc(f"{i.confirmed_at:%Y-%m-%d}" if i.confirmed_at else "not confirmed"),
+                esc(f"{i.reversed_at:%Y-%m-%d}" if i.reversed_at else ""),
                 f'<span class="num">{i.area_km2:,.2f}</span>',
                 f"{i.max_depth_km:,.2f}",
                 esc(f"{i.centroid[1]:.4f}°N {i.centroid[0]:.4f}°E" if i.centroid else ""),
@@ -318,7 +319,9 @@ def events_section(m: Monitored) -> Section:
         return s.missing("the replay could not run: no activations can be shown")
     parts: list[str] = [
         f"<p>Replay of the agreement as if in force from {m.start} to {m.end}: "
-        f"{len(r.monitor.activations)} activation(s), {len(r.monitor.near_misses)} level(s) never reached.</p>"
+        f"{len(r.monitor.activations)} activation(s) established, "
+        f"{len(r.monitor.undetermined)} undetermined (holding but for unknowns), "
+        f"{len(r.monitor.not_reached)} level(s) never established.</p>"
     ]
     events = list(r.read.events) if r.read is not None else []
     fig = new_figure(9, 3.2)
@@ -399,10 +402,10 @@ def events_section(m: Monitored) -> Section:
             [
                 esc(f"{a.time:%Y-%m-%d %H:%M}"),
                 esc(a.trigger),
-                esc(a.level),
+                esc(a.level.value),
                 "" if a.attribution is None else f"{a.attribution:.2f}",
                 ", ".join(links),
-                esc(a.explanation),
+                esc(explain(a.trace)),
             ]
         )
     parts.append(
@@ -410,12 +413,29 @@ def events_section(m: Monitored) -> Section:
         if rows
         else "<p>No trigger was activated in the period.</p>"
     )
-    if r.monitor.near_misses:
-        parts.append("<h3>Levels never reached, and why</h3>")
+    if r.monitor.undetermined:
+        parts.append("<h3>Undetermined: levels that hold but for what the data cannot establish</h3>")
+        parts.append(
+            table(
+                ["from (UTC)", "trigger", "level", "unknown", "settled by"],
+                [
+                    [
+                        f"{u.time:%Y-%m-%d}",
+                        u.trigger,
+                        u.level.value,
+                        "; ".join(what(x) for x in u.unknown),
+                        resolver(u.resolved_by),
+                    ]
+                    for u in r.monitor.undetermined
+                ],
+            )
+        )
+    if r.monitor.not_reached:
+        parts.append("<h3>Levels never established, and why</h3>")
         parts.append(
             table(
                 ["trigger", "level", "reasons"],
-                [[n.trigger, n.level, "; ".join(n.reasons)] for n in r.monitor.near_misses],
+                [[t.trigger, t.level.value, "; ".join(why_not(t))] for t in r.monitor.not_reached],
             )
         )
     cited = sorted({ev for a in r.monitor.activations for ev in a.evidence if ev in by_id})

@@ -6,20 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# Normalised event types. Readers map their source's categories onto these; triggers
-# match on them (see guarantor.monitor.predicates.TYPES_FOR_KIND).
-EVENT_TYPES: tuple[str, ...] = (
-    "battle",  # UCDP state-based violence; ACLED Battles
-    "remote_violence",  # ACLED Explosions/Remote violence (shelling, missiles, drones)
-    "one_sided",  # UCDP one-sided violence; ACLED Violence against civilians
-    "non_state",  # UCDP non-state conflict
-    "strategic",  # ACLED Strategic developments
-    "protest",  # ACLED Protests
-    "riot",  # ACLED Riots
-    "threat",  # project JSON-lines: ultimatums, mobilisation, nuclear signalling
-    "airspace_violation",  # project JSON-lines: aircraft, drones or missiles entering airspace
-    "other",
-)
+from guarantor.rules.plan import EventType
+
+# Normalised event types (defined with the rules that count them: guarantor.rules.EventType).
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 
 # How exact the time is: day, a few days, week, month, year.
 TIME_PRECISIONS: tuple[str, ...] = ("day", "days", "week", "month", "year")

@@ -145,10 +145,11 @@ def check_references(a: Agreement) -> list[Finding]:
         need("party", m.monitor, ("monitoring", i, "monitor"), parties | bodies)
         need("party", m.reports_to, ("monitoring", i, "reports_to"), parties | bodies)
     for section, clause in a.clauses():
-        if clause.source is not None and clause.source.doc not in documents:
+        doc = clause.source.doc if clause.source is not None else None
+        if doc is not None and doc not in documents:
             path = _clause_path(a, section, clause.id)
-            unknown("document", clause.source.doc, (*path, "source", "doc"), documents)
-    if a.source is not None and a.source.doc not in documents:
+            unknown("document", doc, (*path, "source", "doc"), documents)
+    if a.source is not None and a.source.doc is not None and a.source.doc not in documents:
         unknown("document", a.source.doc, ("source", "doc"), documents)
 
     out += _pledge_cycles(a)

@@ -43,8 +43,8 @@ class Article:
 def _source(a: Agreement, c: Clause | None) -> str:
     if c is None or c.source is None:
         return ""
-    doc = a.documents.get(c.source.doc)
-    parts = [doc.title if doc else c.source.doc]
+    doc = a.documents.get(c.source.doc) if c.source.doc else None
+    parts = [doc.title if doc else (c.source.doc or "")]
     if c.source.article:
         art = c.source.article
         parts.append(f"Art. {art}" if art[:1].isdigit() else art)

@@ -22,7 +22,7 @@ from matplotlib.path import Path as MplPath
 
 from guarantor.territory.boundaries import Units
 from guarantor.territory.geodesy import to_plane
-from guarantor.territory.violations import Incident
+from guarantor.territory.incident import Incident
 
 HELD = "#d9534f"
 AGREED = "#222222"

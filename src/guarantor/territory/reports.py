@@ -21,7 +21,8 @@ from guarantor.territory.history import build_history
 from guarantor.territory.inputs import PLACES, resolve_border, resolve_source, resolve_units
 from guarantor.territory.maps import MapLayers, render_map
 from guarantor.territory.swaps import SwapResult, evaluate_swap, load_places, load_proposal
-from guarantor.territory.violations import Incident, ViolationParams, find_incidents
+from guarantor.territory.incident import Incident
+from guarantor.territory.violations import ViolationParams, find_incidents
 
 StepFn = Callable[[int, object], None]
 SOURCE_NOTE = "DeepState map (deepstatemap.live) via cyterat/deepstate-map-data"

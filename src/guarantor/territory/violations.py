@@ -15,8 +15,8 @@ from guarantor.errors import UserError
 from guarantor.territory.boundaries import Units
 from guarantor.territory.changes import _MIX, gross_change
 from guarantor.territory.geodesy import plane_area_km2, to_lonlat, to_plane
+from guarantor.territory.incident import Incident, Side
 
-Side = Literal["obligor", "beneficiary"]
 # Parts smaller than this (km²) are overlay slivers, not territory; they are not tracked at all.
 _SLIVER_KM2 = 0.01
 _EMPTY = shapely.Polygon()
@@ -36,8 +36,8 @@ class ViolationParams:
 
 
 @dataclass
-class Incident:
-    """One advance beyond the agreed line, tracked over the snapshots in which it is present."""
+class IncidentTrack:
+    """The tracker's working record of one incident; `frozen()` gives the public `Incident`."""
 
     id: str
     side: Side
@@ -60,28 +60,25 @@ class Incident:
         default_factory=lambda: np.empty(0, dtype=np.uint64), repr=False
     )
 
-    @property
-    def confirmed(self) -> bool:
-        """Persisted long enough to count."""
-        return self.confirmed_at is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The incident as JSON-ready data (fixed rounding for byte-identical output)."""
-        return {
-            "id": self.id,
-            "side": self.side,
-            "first_seen": self.first_seen.isoformat(),
-            "last_seen": self.last_seen.isoformat(),
-            "confirmed_at": self.confirmed_at.isoformat() if self.confirmed_at else None,
-            "reversed_at": self.reversed_at.isoformat() if self.reversed_at else None,
-            "area_km2": round(self.area_km2, 3),
-            "current_area_km2": round(self.current_area_km2, 3),
-            "max_depth_km": round(self.max_depth_km, 3),
-            "centroid": [round(self.centroid[0], 5), round(self.centroid[1], 5)],
-            "units": self.units,
-            "unit_names": self.unit_names,
-            "snapshots_present": self.snapshots_present,
-        }
+    def frozen(self) -> Incident:
+        """The public, immutable incident."""
+        return Incident(
+            id=self.id,
+            side=self.side,
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            confirmed_at=self.confirmed_at,
+            reversed_at=self.reversed_at,
+            area_km2=self.area_km2,
+            current_area_km2=self.current_area_km2,
+            max_depth_km=self.max_depth_km,
+            centroid=self.centroid,
+            units=tuple(self.units),
+            unit_names=tuple(self.unit_names),
+            snapshots_present=self.snapshots_present,
+            footprint=self.footprint,
+            largest=self.largest,
+        )
 
 
 class _Tracker:
@@ -96,7 +93,7 @@ class _Tracker:
         self.side = side
         self.params = params
         self.line_tree = shapely.STRtree(_segments(line_boundary))
-        self.incidents: list[Incident] = []
+        self.incidents: list[IncidentTrack] = []
         self.anchors: list[shapely.Point] = []
         self.ever: shapely.Geometry = _EMPTY
         self.serial = 0
@@ -113,7 +110,7 @@ class _Tracker:
             probe = shapely.point_on_surface(np.array(parts, dtype=object))
             hit_part, hit_comp = tree.query(probe, predicate="within")
             where[hit_part] = hit_comp
-        by_comp: dict[int, list[Incident]] = {}
+        by_comp: dict[int, list[IncidentTrack]] = {}
         if self.anchors:
             hit_anchor, hit_comp = tree.query(
                 np.array(self.anchors, dtype=object), predicate="within"
@@ -153,10 +150,10 @@ class _Tracker:
             else:
                 self._absent(inc, when)
 
-    def _new(self, when: datetime, part: shapely.Geometry, comp: int) -> Incident:
+    def _new(self, when: datetime, part: shapely.Geometry, comp: int) -> IncidentTrack:
         self.serial += 1
-        tag = "O" if self.side == "obligor" else "B"
-        inc = Incident(
+        tag = "O" if self.side is Side.obligor else "B"
+        inc = IncidentTrack(
             id=f"{tag}-{when:%Y%m%d}-{self.serial:03d}",
             side=self.side,
             first_seen=when,
@@ -169,7 +166,7 @@ class _Tracker:
         return inc
 
     def _present(
-        self, inc: Incident, when: datetime, extent: shapely.Geometry, area: float
+        self, inc: IncidentTrack, when: datetime, extent: shapely.Geometry, area: float
     ) -> None:
         if inc.snapshots_present == 0:
             inc.first_seen = when
@@ -189,12 +186,12 @@ class _Tracker:
             inc.max_depth_km = max(inc.max_depth_km, self._depth_km(inc, extent))
             inc._last_area = area
 
-    def _absent(self, inc: Incident, when: datetime) -> None:
+    def _absent(self, inc: IncidentTrack, when: datetime) -> None:
         if inc._run_start is not None and inc.snapshots_present and inc.reversed_at is None:
             inc.reversed_at = when
         inc._run_start = None
 
-    def _depth_km(self, inc: Incident, extent: shapely.Geometry) -> float:
+    def _depth_km(self, inc: IncidentTrack, extent: shapely.Geometry) -> float:
         """Largest distance to the agreed line from the extent's outline vertices new since yesterday."""
         coords = shapely.get_coordinates(shapely.boundary(extent))
         with np.errstate(over="ignore"):
@@ -214,7 +211,7 @@ class _Tracker:
         return float(distance.max()) / 1e3 if len(distance) else 0.0
 
 
-def _merge(target: Incident, gone: Incident) -> None:
+def _merge(target: IncidentTrack, gone: IncidentTrack) -> None:
     """Fold an incident into an older one it has grown into."""
     if gone.snapshots_present and (
         target.snapshots_present == 0 or gone.first_seen < target.first_seen
@@ -265,10 +262,7 @@ def find_incidents(
     land = to_plane(border) if border is not None else None
     if land is not None:
         shapely.prepare(land)
-    trackers = {
-        "obligor": _Tracker("obligor", shapely.boundary(line), params),
-        "beneficiary": _Tracker("beneficiary", shapely.boundary(line), params),
-    }
+    trackers = {side: _Tracker(side, shapely.boundary(line), params) for side in Side}
     previous: datetime | None = None
     held_before: shapely.Geometry | None = None
     advance = retreat = _EMPTY
@@ -299,24 +293,24 @@ def find_incidents(
                 advance = shapely.union(advance, added_advance)
             advance, retreat = _clean(advance), _clean(retreat)
         held_before = held
-        trackers["obligor"].observe(when, advance, added_advance)
-        trackers["beneficiary"].observe(when, retreat, added_retreat)
-    incidents = [
+        trackers[Side.obligor].observe(when, advance, added_advance)
+        trackers[Side.beneficiary].observe(when, retreat, added_retreat)
+    tracks = [
         inc
         for tracker in trackers.values()
         for inc in tracker.incidents
         if inc.snapshots_present > 0
     ]
-    for inc in incidents:
+    for inc in tracks:
         _describe(inc, units)
-    incidents.sort(key=lambda i: (i.first_seen, i.side, -i.area_km2, i.centroid))
+    tracks.sort(key=lambda i: (i.first_seen, i.side, -i.area_km2, i.centroid))
     # ids by side, first-seen date and rank that day: stable for the same inputs and parameters
     counters: dict[tuple[str, str], int] = {}
-    for inc in incidents:
-        key = (inc.side, f"{inc.first_seen:%Y%m%d}")
+    for inc in tracks:
+        key = (inc.side.value, f"{inc.first_seen:%Y%m%d}")
         counters[key] = counters.get(key, 0) + 1
-        inc.id = f"{'O' if inc.side == 'obligor' else 'B'}-{key[1]}-{counters[key]}"
-    return incidents
+        inc.id = f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}"
+    return [inc.frozen() for inc in tracks]
 
 
 def _clean(geom: shapely.Geometry) -> shapely.Geometry:
@@ -347,7 +341,7 @@ def _beyond(change: shapely.Geometry, zone: shapely.Geometry, *, exclude: bool) 
     return shapely.difference(change, local) if exclude else shapely.intersection(change, local)
 
 
-def _describe(inc: Incident, units: Units | None) -> None:
+def _describe(inc: IncidentTrack, units: Units | None) -> None:
     """Fill the centroid (lon/lat) and the units an incident touches."""
     point = to_lonlat(shapely.centroid(inc.largest))
     inc.centroid = (point.x, point.y)
@@ -409,8 +403,8 @@ def evaluate_no_additional_territory(
     if not later:
         return NoAdditionalTerritory(agreed_at, None, 0, "no_data", None, 0.0, [], [], params)
     incidents = find_incidents(later, agreed_line, params, units=units, border=border)
-    confirmed = [i for i in incidents if i.confirmed and i.side == "obligor"]
-    gains = [i for i in incidents if i.confirmed and i.side == "beneficiary"]
+    confirmed = [i for i in incidents if i.confirmed and i.side is Side.obligor]
+    gains = [i for i in incidents if i.confirmed and i.side is Side.beneficiary]
     breached_at = min((i.confirmed_at for i in confirmed if i.confirmed_at), default=None)
     seized = sum(i.current_area_km2 for i in confirmed)
     return NoAdditionalTerritory(

@@ -5,22 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guarantor.spec.load import load_yaml_model
 
-ActKind = Literal[
-    "request",
-    "consultation_held",
-    "objection_lodged",
-    "approval_voted",
-    "determination_made",
-    "attribution_established",
-    "done",
-    "breach",
-]
+
+
+class ActKind(StrEnum):
+    """What an act is."""
+
+    request = "request"
+    consultation_held = "consultation_held"
+    objection_lodged = "objection_lodged"
+    approval_voted = "approval_voted"
+    determination_made = "determination_made"
+    attribution_established = "attribution_established"
+    done = "done"
+    breach = "breach"
 
 ACTS_SCHEMA = "guarantor/acts@1"
 
@@ -33,7 +36,14 @@ class Act(BaseModel):
     party: str = Field(min_length=1)
     time: datetime
     ref: str | None = Field(
-        default=None, description="Obligation, procedure, gate body or trigger id."
+        default=None, description="Obligation, procedure, gate body, determination or trigger id."
+    )
+    finding: bool = Field(
+        default=True,
+        description=(
+            "For determination_made and attribution_established: whether the body found the "
+            "trigger's conditions met (true) or not met (false)."
+        ),
     )
     note: str | None = None
 
