@@ -269,6 +269,8 @@ class _Reader:
                 out.append(Comparison(Measure.persisted_days, float(leaf.persisted_days), float(leaf.persisted_days), Truth.true))  # fmt: skip
         elif leaf.kind is LeafKind.request:
             out.append(Comparison(Measure.requests, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1)))
+        elif leaf.kind in (LeafKind.act, LeafKind.not_enacted):
+            out.append(Comparison(Measure.acts, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1)))
         else:
             need = leaf.min_events or 1
             out.append(Comparison(Measure.events, float(ld.events[t]), float(need), Truth(int(_three(ld.events[t : t + 1], ld.events_possible[t : t + 1], need)[0]))))  # fmt: skip

@@ -125,6 +125,10 @@ def _report(
         err.print(
             "no acts recorded (--acts): statuses show what would be overdue or breached if nobody acted"
         )
+    for record in result.record:
+        missing = record.missing()
+        if missing:
+            err.print(f"{missing}: {record.unrecorded} duty(ies) unrecorded")
     if plot_path is not None:
         plot(result, plot_path)
         err.print(f"plot written to {plot_path}")

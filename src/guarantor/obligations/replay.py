@@ -15,7 +15,9 @@ from guarantor.monitor.columns import EventColumns, day_start
 from guarantor.monitor.engine import Evaluator
 from guarantor.monitor.geography import Geography
 from guarantor.monitor.result import MonitorResult
+from guarantor.obligations.coverage import PartyRecord, judge_by_record
 from guarantor.obligations.settle import settle_undetermined
+from guarantor.obligations.standing import duties_from_entry_into_force
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.acts import ActLog
 from guarantor.territory.incident import Incident, Side
@@ -40,6 +42,7 @@ class ReplayResult:
     sources: list[str] = field(default_factory=list)
     read: ReadResult | None = None
     incidents: list[Incident] = field(default_factory=list)
+    record: list[PartyRecord] = field(default_factory=list)  # what the acts cover, per party
 
     def to_json(self) -> dict[str, Any]:
         """The replay JSON document: activations, obligations, and context."""
@@ -65,6 +68,7 @@ class ReplayResult:
                 for det, trig, d in self.timeline.decisions
             ],
             "sources": self.sources,
+            "acts_record": [r.to_json() for r in self.record],
         }
 
 
@@ -196,7 +200,10 @@ def replay(
     settled = settle_undetermined(agreement, first.undetermined, log, as_of)
     result = ev.result([*recorded, *settled]) if settled else first
     timeline = build_timeline(agreement, result.activations, acts, as_of)
-    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
+    timeline.owed += duties_from_entry_into_force(agreement, log, start, as_of)
+    timeline.owed.sort(key=lambda o: (o.opened or as_of, o.due or as_of, o.source, o.party))
+    record = judge_by_record(timeline.owed, log) if acts is not None else []
+    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents, record)
 
 
 def plot(result: ReplayResult, path: Path) -> None:
@@ -226,6 +233,8 @@ def plot(result: ReplayResult, path: Path) -> None:
     ax.legend(loc="upper right", fontsize=8)
     ax2 = axes[1]
     colours = {
+        "unverified": "tab:purple",
+        "unrecorded": "tab:olive",
         "met": "tab:green",
         "open": "tab:blue",
         "overdue": "tab:orange",

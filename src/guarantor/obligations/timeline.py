@@ -15,9 +15,10 @@ from guarantor.sources.acts import ActLog
 from guarantor.obligations.decisions import Decision, DecisionStatus, decide, procedure_of
 
 # The act that discharges an obligation of each action kind.
-DISCHARGING_ACT: dict[str, str] = {"consult": "consultation_held", "meet": "consultation_held", "determine": "determination_made", "attribute": "attribution_established"}  # fmt: skip
+DISCHARGING_ACT: dict[str, str] = {"consult": "consultation_held", "meet": "consultation_held", "determine": "determination_made", "attribute": "attribution_established", "sanction": "sanctions_adopted", "assist": "aid_decided", "deliver": "aid_decided", "legislate": "enactment_step"}  # fmt: skip
 
-STATUSES = ("waiting", "open", "met", "overdue", "breached")
+# unverified: a standing duty nobody has confirmed; unrecorded: outside the record of acts
+STATUSES = ("waiting", "open", "met", "overdue", "breached", "unverified", "unrecorded")
 
 
 @dataclass
@@ -313,8 +314,9 @@ class _Builder:
                     extra.append(
                         f"the gate makes the deadline unreachable by {(earliest - due).days} day(s)"
                     )
+                kinds = {"done", "sanctions_adopted"} if step.sanctions is not None else {"done"}
                 done = (
-                    self.acts.find({"done"}, {party}, {step.id}, opened, self.as_of)
+                    self.acts.find(kinds, {party}, {step.id}, opened, self.as_of)
                     if opened
                     else []
                 )

@@ -22,10 +22,11 @@ from guarantor.rules.plan import (
     NodeKind,
     Place,
     Provenance,
-    Requirement,
     RequestBy,
+    Requirement,
     Resolver,
     RulePlan,
+    StandingLink,
 )
 from guarantor.rules.trace import (
     TRACE_VERSION,
@@ -61,6 +62,7 @@ __all__ = [
     "Requirement",
     "Resolver",
     "RulePlan",
+    "StandingLink",
     "TraceKind",
     "Truth",
     "Unknown",

@@ -8,14 +8,16 @@ from typing import Any
 from guarantor.model import Agreement
 from guarantor.model.common import Clause, Duration, SourceRef
 from guarantor.model.triggers import (
+    ActP,
     AirspaceViolation,
     AirspaceViolationP,
-    ArmedAttack,
     AllOf,
     AnyOf,
+    ArmedAttack,
     ArmedAttackP,
     Intensity,
     NarrativeP,
+    NotEnactedP,
     NotP,
     RequestP,
     TerritorialSeizure,
@@ -42,6 +44,7 @@ from guarantor.rules.plan import (
     Requirement,
     Resolver,
     RulePlan,
+    StandingLink,
     YamlPath,
 )
 
@@ -69,7 +72,9 @@ def part_provenance(clause: Clause, part: str, source: SourceRef | None = None) 
 
     field_name = part.split("[", 1)[0]
     if field_name in clause.assumed:
-        return Provenance(Grade.assumed, reason=clause.assumed[field_name], clause=clause.id, part=part)
+        return Provenance(
+            Grade.assumed, reason=clause.assumed[field_name], clause=clause.id, part=part
+        )
     if source is not None:
         return provenance(source, clause.id, part)
     own = clause_provenance(clause)
@@ -113,6 +118,24 @@ class _Compiler:
                 (*path, "request"),
                 request_by=by,
                 request_action=r.action,
+                provenance=prov,
+            )
+        if isinstance(p, ActP):
+            act = p.act
+            return Leaf(
+                LeafKind.act,
+                (*path, "act"),
+                by=tuple(act.by),
+                parties=tuple(sorted(self.a.expand(act.by))) if act.by else (),
+                act_kind=act.kind,
+                act_ref=act.ref,
+                provenance=prov,
+            )
+        if isinstance(p, NotEnactedP):
+            return Leaf(
+                LeafKind.not_enacted,
+                (*path, "not_enacted"),
+                obligation=p.not_enacted.obligation,
                 provenance=prov,
             )
         inner: ArmedAttack | Threat | AirspaceViolation | TerritorialSeizure
@@ -215,7 +238,9 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
         for li, lv in enumerate(t.levels):
             prov = _level_provenance(t, li, lv)
             path: YamlPath = ("triggers", ti, "levels", li)
-            levels.append(CompiledLevel(lv.level, c.tree(lv.when, (*path, "when"), prov), path, prov))
+            levels.append(
+                CompiledLevel(lv.level, c.tree(lv.when, (*path, "when"), prov), path, prov)
+            )
         levels.sort(key=lambda x: list(type(x.level)).index(x.level))
         triggers.append(
             CompiledTrigger(
@@ -231,10 +256,22 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
         (f.id, c.tree(f.when, ("forfeitures", i, "when"), clause_provenance(f)))
         for i, f in enumerate(agreement.forfeitures)
     )
+    standing = tuple(
+        StandingLink(
+            s.id,
+            s.start.upon,
+            s.start.on,
+            s.start.milestone,
+            s.monitored_by,
+            clause_provenance(s),
+        )
+        for s in agreement.standing
+    )
     return RulePlan(
         agreement=agreement.id,
         version=agreement.version,
         leaves=tuple(c.leaves),
         triggers=tuple(triggers),
         forfeitures=forfeitures,
+        standing=standing,
     )

@@ -1,4 +1,7 @@
-"""Reference checks: every id points at something, ids are unique, pledge dependencies are acyclic."""
+"""Reference checks: every id points at something, ids are unique, pledge dependencies are acyclic.
+
+GT005: a standing obligation must name the monitoring arrangement that checks it.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ def check_references(a: Agreement) -> list[Finding]:
     steps = {s.id for s in a.ladder.steps}
     pledges = {p.id for p in a.pledges}
     monitoring = {m.id for m in a.monitoring}
+    milestones = {m.id for m in a.milestones}
     documents = set(a.documents)
 
     def unknown(kind: str, ref: str, path: P, known: set[str]) -> None:
@@ -52,6 +56,8 @@ def check_references(a: Agreement) -> list[Finding]:
         ("triggers", a.triggers),
         ("determinations", a.determinations),
         ("obligations", a.obligations),
+        ("standing", a.standing),
+        ("milestones", a.milestones),
         ("pledges", a.pledges),
         ("forfeitures", a.forfeitures),
         ("monitoring", a.monitoring),
@@ -108,6 +114,14 @@ def check_references(a: Agreement) -> list[Finding]:
             need("procedure", [d.procedure], ("determinations", i, "procedure"), procedures)
         need("trigger", d.triggers, ("determinations", i, "triggers"), triggers)
     clause_ids = set(seen)
+    enactment_steps = {
+        s.id for o in a.obligations if o.enactment is not None for s in o.enactment.steps
+    }
+    enacted = {o.id for o in a.obligations if o.enactment is not None}
+    for i, t in enumerate(a.triggers):
+        for j, lvl in enumerate(t.levels):
+            at: P = ("triggers", i, "levels", j, "when")
+            _check_act_refs(lvl.when, at, clause_ids | enactment_steps, enacted, need)
     for i, o in enumerate(a.obligations):
         base = ("obligations", i)
         need("party", o.party, (*base, "party"), parties)
@@ -118,6 +132,26 @@ def check_references(a: Agreement) -> list[Finding]:
             need("monitoring arrangement", [o.monitored_by], (*base, "monitored_by"), monitoring)
         need("clause", o.hence, (*base, "hence"), clause_ids)
         need("clause", o.lest, (*base, "lest"), clause_ids)
+        for j, c in enumerate(o.caveats):
+            need("party", c.parties, (*base, "caveats", j, "parties"), parties)
+        if o.enactment is not None:
+            for j, step in enumerate(o.enactment.steps):
+                if step.party is not None:
+                    at = (*base, "enactment", "steps", j, "party")
+                    need("party", [step.party], at, parties)
+            if o.enactment.verified_by is not None:
+                at = (*base, "enactment", "verified_by")
+                need(
+                    "monitoring arrangement or body",
+                    [o.enactment.verified_by],
+                    at,
+                    monitoring | bodies,
+                )
+    out += _standing_references(a, parties, procedures, monitoring, milestones, need)
+    for i, ms in enumerate(a.milestones):
+        need("party", ms.party, ("milestones", i, "party"), parties)
+        if ms.procedure is not None:
+            need("procedure", [ms.procedure], ("milestones", i, "procedure"), procedures)
     for i, s in enumerate(a.ladder.steps):
         base = ("ladder", "steps", i)
         need("party", s.must, (*base, "must"), parties)
@@ -133,6 +167,9 @@ def check_references(a: Agreement) -> list[Finding]:
             need("body", [s.through_body], (*base, "through_body"), bodies)
         if s.procedure is not None:
             need("procedure", [s.procedure], (*base, "procedure"), procedures)
+        if s.sanctions is not None and s.sanctions.decided_by is not None:
+            at = (*base, "sanctions", "decided_by")
+            need("procedure", [s.sanctions.decided_by], at, procedures)
     for i, pl in enumerate(a.pledges):
         base = ("pledges", i)
         need("party", [pl.party], (*base, "party"), parties)
@@ -155,6 +192,65 @@ def check_references(a: Agreement) -> list[Finding]:
     out += _pledge_cycles(a)
     out += _unused_levels(a)
     return out
+
+
+def _standing_references(
+    a: Agreement,
+    parties: set[str],
+    procedures: set[str],
+    monitoring: set[str],
+    milestones: set[str],
+    need: Need,
+) -> list[Finding]:
+    """References of standing obligations; GT005 for one that names no monitoring arrangement."""
+    out: list[Finding] = []
+    for i, s in enumerate(a.standing):
+        base: P = ("standing", i)
+        need("party", s.party, (*base, "party"), parties)
+        if s.start.milestone is not None:
+            need("milestone", [s.start.milestone], (*base, "start", "milestone"), milestones)
+        for j, f in enumerate(s.funding):
+            if f.procedure is not None:
+                need("procedure", [f.procedure], (*base, "funding", j, "procedure"), procedures)
+        if s.reporting is not None:
+            need(
+                "party",
+                s.reporting.to,
+                (*base, "reporting", "to"),
+                parties | {b.id for b in a.bodies},
+            )
+        for j, c in enumerate(s.caveats):
+            need("party", c.parties, (*base, "caveats", j, "parties"), parties)
+        if s.monitored_by is not None:
+            need("monitoring arrangement", [s.monitored_by], (*base, "monitored_by"), monitoring)
+        else:
+            out.append(
+                Finding(
+                    "GT005",
+                    Severity.error,
+                    (*base, "id"),
+                    f"standing obligation {s.id!r} names no monitoring arrangement (monitored_by)",
+                    "A standing duty (a force present, an army under its cap, money paid) is "
+                    "only worth what checks it: name the monitoring arrangement that does, or "
+                    "encode one graded `assumed` with the reason when the text names none.",
+                )
+            )
+    return out
+
+
+def _check_act_refs(p: Any, path: P, about: set[str], enacted: set[str], need: Need) -> None:
+    """`act` leaves name clauses or enactment steps; `not_enacted` leaves an enacted obligation."""
+    kind = predicate_kind(p)
+    if kind in ("all", "any"):
+        for i, q in enumerate(getattr(p, kind)):
+            _check_act_refs(q, (*path, kind, i), about, enacted, need)
+    elif kind == "not":
+        _check_act_refs(p.not_, (*path, "not"), about, enacted, need)
+    elif kind == "act" and p.act.ref is not None:
+        need("clause or enactment step", [p.act.ref], (*path, "act", "ref"), about)
+    elif kind == "not_enacted":
+        at = (*path, "not_enacted", "obligation")
+        need("obligation with enactment steps", [p.not_enacted.obligation], at, enacted)
 
 
 def _check_predicate(p: Any, path: P, parties: set[str], need: Need) -> None:

@@ -13,6 +13,7 @@ _FROM_WORDS = {
     "determination": "of the determination",
     "trigger": "of the triggering event",
     "entry_into_force": "of entry into force",
+    "signature": "of signature",
     "notice": "of notice",
 }
 
@@ -98,6 +99,16 @@ def predicate(p: Any, a: Agreement) -> str:
         return f"in words only: “{x.text}”"
     if kind == "request":
         return f"a request for {x.action} by {parties(a, x.by)}"
+    if kind == "act":
+        what = {"repeal": "a repeal", "enactment_step": "an enactment step", "breach": "a breach"}
+        text = f"{what[x.kind]} recorded"
+        if x.by:
+            text += f", by {parties(a, x.by)}"
+        if x.ref:
+            text += f", of {x.ref}"
+        return text
+    if kind == "not_enacted":
+        return f"a step of enacting {x.obligation} overdue (its deadline passed without it)"
     head = {
         "armed_attack": "an armed attack",
         "threat": "a threat of armed attack",

@@ -1,0 +1,103 @@
+"""What a record of acts covers: a duty outside it is `unrecorded`, not breached.
+
+A replay judged against a curated record of real acts (`examples/acts/`) can say a duty was
+met when an act shows it, and breached when the record covers that party and time and shows
+nothing. Where the record does not reach (a party it never mentions, a period after its last
+act, outside its declared `coverage`), a missing act says nothing: such a duty is `unrecorded`,
+with a note saying where acts are missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from guarantor.obligations.timeline import Owed
+from guarantor.sources.acts import ActKind, ActLog
+
+JUDGED = ("overdue", "breached")  # statuses that claim something was not done
+
+
+@dataclass(frozen=True)
+class PartyRecord:
+    """What the record holds for one party: first and last act, declared coverage, gaps found."""
+
+    party: str
+    acts: int
+    first: date | None
+    last: date | None
+    declared: tuple[tuple[date, date], ...]
+    unrecorded: int  # duties whose status the record cannot settle
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON-ready data."""
+        return {
+            "party": self.party,
+            "acts": self.acts,
+            "first": None if self.first is None else self.first.isoformat(),
+            "last": None if self.last is None else self.last.isoformat(),
+            "declared": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in self.declared],
+            "unrecorded": self.unrecorded,
+            "missing": self.missing(),
+        }
+
+    def missing(self) -> str | None:
+        """Where acts are missing, in words (None when the record settles every duty)."""
+        if self.unrecorded == 0:
+            return None
+        if self.first is None:
+            return f"no acts recorded for party {self.party}"
+        return (
+            f"no acts recorded for party {self.party} before {self.first} or after {self.last}"
+            if not self.declared
+            else f"acts for party {self.party} are recorded only "
+            + ", ".join(f"from {a} to {b}" for a, b in self.declared)
+        )
+
+
+def _gap(log: ActLog, party: str, day: date) -> str:
+    """Why the record cannot settle a duty of `party` due on `day`."""
+    span = log.span(party)
+    declared = [c for c in log.coverage if party in c.parties]
+    if declared:
+        spans = ", ".join(f"{c.from_}..{c.to}" for c in declared)
+        return f"UNRECORDED: {day} is outside the record's coverage of {party} ({spans})"
+    if span is None:
+        return f"UNRECORDED: no acts recorded for party {party}"
+    side = f"after {span[1]}" if day > span[1] else f"before {span[0]}"
+    return f"UNRECORDED: no acts recorded for party {party} {side}"
+
+
+def judge_by_record(owed: list[Owed], log: ActLog) -> list[PartyRecord]:
+    """Mark duties the record cannot settle as `unrecorded` (in place); the record per party."""
+    unrecorded: dict[str, int] = {}
+    for o in owed:
+        if o.status not in JUDGED:
+            continue
+        when = o.due or o.opened
+        if when is None or log.covered(o.party, when.date()):
+            continue
+        day = when.date()
+        if log.find({ActKind.breach.value}, {o.party}, {o.source}):
+            continue  # a recorded breach settles it
+        o.status = "unrecorded"
+        o.notes.append(_gap(log, o.party, day))
+        unrecorded[o.party] = unrecorded.get(o.party, 0) + 1
+    parties = sorted({o.party for o in owed})
+    out = []
+    for party in parties:
+        span = log.span(party)
+        declared = tuple((c.from_, c.to) for c in log.coverage if party in c.parties)
+        count = sum(1 for a in log.acts if a.involves({party}))
+        out.append(
+            PartyRecord(
+                party,
+                count,
+                span[0] if span else None,
+                span[1] if span else None,
+                declared,
+                unrecorded.get(party, 0),
+            )
+        )
+    return out
