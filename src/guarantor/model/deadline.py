@@ -14,8 +14,21 @@ class Deadline(Strict):
 
     within: Duration
     from_: Literal[
-        "request", "determination", "trigger", "entry_into_force", "signature", "notice"
-    ] = Field(default="trigger", alias="from")
+        "request",
+        "determination",
+        "trigger",
+        "entry_into_force",
+        "signature",
+        "notice",
+        "previous_step",
+    ] = Field(
+        default="trigger",
+        alias="from",
+        description=(
+            "The event the time runs from; `previous_step` (enactment steps only): the previous "
+            "step's act, or its deadline while that act is not recorded."
+        ),
+    )
     clock: Clock = Clock.elapsed
     where_possible: bool = Field(
         default=False,

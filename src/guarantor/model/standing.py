@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from guarantor.model.common import Clause, Duration, Id, Strict
 from guarantor.model.obligations import Modality
 from guarantor.model.pledges import Caveat
-from guarantor.model.response import CapabilityNeed, Where
+from guarantor.model.response import CapabilityNeed, LadderStep, Where
 
 
 class StandingKind(StrEnum):
@@ -146,6 +146,23 @@ class StandingObligation(Clause):
             "when absent): a standing duty nobody checks cannot be held to account."
         ),
     )
+
+    def as_step(self, order: int) -> LadderStep:
+        """This duty as a step to plan (who supplies its needs, by when after its start)."""
+        fields = set(LadderStep.model_fields)
+        return LadderStep(
+            id=self.id,
+            order=order,
+            title=self.title,
+            text=self.text,
+            source=self.source,
+            assumed={k: v for k, v in self.assumed.items() if k in fields},
+            version=self.version,
+            action=self.what,
+            must=list(self.party),
+            needs=list(self.needs),
+            within=self.start.within,
+        )
 
     @model_validator(mode="after")
     def _what_it_needs(self) -> StandingObligation:

@@ -28,6 +28,7 @@ from guarantor.fileio import write_atomic as atomic_write
 from guarantor.model import Agreement, RoleKind
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_number, day_start
+from guarantor.monitor.enactment import enactment_schedule, in_force_from
 from guarantor.monitor.geography import Geography
 from guarantor.monitor.result import MonitorResult, Resolution
 from guarantor.rules import Leaf, LeafKind, RequestBy, RulePlan, compile_agreement
@@ -370,10 +371,7 @@ class Evaluator:
             if leaf.kind is LeafKind.act:
                 self._count_acts(leaf, state, acts)
             elif leaf.kind is LeafKind.not_enacted:
-                for lo, hi, label in overdue_enactment(
-                    self.agreement, leaf.obligation, acts, self.start
-                ):
-                    self._mark(state, lo, hi, label)
+                self._mark_overdue(leaf, state, acts)
         return resolutions_from_acts(self.plan, acts)
 
     def _mark(self, state: LeafState, lo: datetime, hi: datetime | None, label: str) -> None:
@@ -386,6 +384,14 @@ class Evaluator:
         state.typed += 1
         state.typed_placed += 1
         state.evidence.setdefault(d0, []).append(label)
+
+    def _mark_overdue(self, leaf: Leaf, state: LeafState, acts: ActLog) -> None:
+        """Mark the days a step of enacting the leaf's obligation is overdue."""
+        in_force = in_force_from(self.agreement, self.start)
+        for s in enactment_schedule(self.agreement, leaf.obligation, acts, in_force):
+            since = s.overdue_from
+            if since is not None:
+                self._mark(state, since, s.done, f"overdue:{s.step.id}@{since.date().isoformat()}")
 
     def _count_acts(self, leaf: Leaf, state: LeafState, acts: ActLog) -> None:
         """Count the recorded acts an `act` leaf watches (its kind, by its parties, about its ref)."""
@@ -477,42 +483,6 @@ class Evaluator:
             s.full = np.zeros(self.days, dtype=bool)
             for d, items in s.evidence.items():
                 s.full[d] = len(items) >= EVIDENCE_PER_DAY
-
-
-def in_force_from(agreement: Agreement, start: date) -> datetime:
-    """When the agreement is taken to be in force: its effective date, else the period's start."""
-    eif = agreement.lifecycle.entry_into_force
-    day = eif.effective if eif is not None and eif.effective is not None else start
-    return day_start(day_number(day))
-
-
-def overdue_enactment(
-    agreement: Agreement, obligation: str, acts: ActLog, start: date
-) -> list[tuple[datetime, datetime | None, str]]:
-    """The spans during which a step of enacting `obligation` is overdue, with a label each.
-
-    A step with a deadline counted from entry into force (or signature) is overdue from that
-    deadline until the `enactment_step` act naming it (or for good, when none is recorded).
-    Steps whose deadline runs from another event, or that have none, are never overdue here.
-    """
-    ob = next((o for o in agreement.obligations if o.id == obligation), None)
-    if ob is None or ob.enactment is None:
-        return []
-    anchor = in_force_from(agreement, start)
-    bound = set(agreement.expand(ob.party))
-    out: list[tuple[datetime, datetime | None, str]] = []
-    for step in ob.enactment.steps:
-        dl = step.deadline
-        if dl is None or dl.from_ not in ("entry_into_force", "signature"):
-            continue
-        due = dl.within.add_to(anchor, dl.clock)
-        by = {step.party} if step.party else bound
-        done = acts.find({ActKind.enactment_step.value}, by, {step.id})
-        named = [a for a in done if a.ref == step.id]
-        until = named[0].time if named else None
-        if until is None or until > due:
-            out.append((due, until, f"overdue:{step.id}@{due.date().isoformat()}"))
-    return out
 
 
 def resolutions_from_acts(plan: RulePlan, acts: ActLog) -> list[Resolution]:

@@ -15,12 +15,11 @@ from datetime import date, datetime
 
 from guarantor.model import Agreement
 from guarantor.model.common import Duration
-from guarantor.model.deadline import Deadline
 from guarantor.model.milestones import MilestoneStatus
 from guarantor.model.obligations import Modality
 from guarantor.model.standing import StandingKind, StandingObligation, StartKind
 from guarantor.monitor.columns import day_number, day_start
-from guarantor.monitor.engine import in_force_from
+from guarantor.monitor.enactment import enactment_schedule, in_force_from
 from guarantor.obligations.timeline import Owed, status_of
 from guarantor.sources.acts import ActKind, ActLog
 
@@ -112,50 +111,32 @@ def enactment_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: date
     for ob in a.obligations:
         if ob.enactment is None:
             continue
-        repeals = acts.find(
-            {ActKind.repeal.value}, set(a.expand(ob.party)), {ob.id}, in_force, as_of
-        )
-        for step in ob.enactment.steps:
-            parties = [step.party] if step.party else sorted(a.expand(ob.party))
-            due = _step_due(step.deadline, in_force)
-            for party in parties:
-                made = [
-                    x
-                    for x in acts.find(
-                        {ActKind.enactment_step.value}, {party}, {step.id}, in_force, as_of
-                    )
-                    if x.ref == step.id
-                ]
-                done = made[0].time if made else None
-                notes = [f"{step.step.value.replace('_', ' ')} by the {step.body}"]
-                if due is None:
-                    notes.append("no deadline counted from entry into force")
-                status = status_of(in_force, due, done, as_of)
-                if done is not None and repeals and repeals[0].time >= done:
-                    status = "breached"
-                    notes.append(f"repealed {repeals[0].time:%Y-%m-%d}")
+        bound = sorted(a.expand(ob.party))
+        repeals = acts.find({ActKind.repeal.value}, set(bound), {ob.id}, in_force, as_of)
+        for s in enactment_schedule(a, ob.id, acts, in_force):
+            notes = [f"{s.step.step.value.replace('_', ' ')} by the {s.step.body}"]
+            if s.due is None:
+                notes.append("no deadline that can be counted")
+            status = status_of(in_force, s.due, s.done, as_of)
+            if s.done is not None and repeals and repeals[0].time >= s.done:
+                status = "breached"
+                notes.append(f"repealed {repeals[0].time:%Y-%m-%d}")
+            for party in [s.step.party] if s.step.party else bound:
                 out.append(
                     Owed(
-                        step.id,
+                        s.step.id,
                         party,
                         "enact",
                         ob.what,
                         ENACTMENT,
                         ENACTMENT,
                         in_force,
-                        due,
+                        s.due,
                         status,
-                        notes=notes,
+                        notes=list(notes),
                     )
                 )
     return out
-
-
-def _step_due(deadline: Deadline | None, in_force: datetime) -> datetime | None:
-    """A step's deadline when it is counted from entry into force (or signature)."""
-    if deadline is None or deadline.from_ not in ("entry_into_force", "signature"):
-        return None
-    return deadline.within.add_to(in_force, deadline.clock)
 
 
 def duties_from_entry_into_force(

@@ -14,6 +14,7 @@ _FROM_WORDS = {
     "trigger": "of the triggering event",
     "entry_into_force": "of entry into force",
     "signature": "of signature",
+    "previous_step": "of the previous step",
     "notice": "of notice",
 }
 
