@@ -1,6 +1,6 @@
 """Reference checks: every id points at something, ids are unique, pledge dependencies are acyclic.
 
-GT005: a standing obligation must name the monitoring arrangement that checks it.
+GT006: a standing obligation must name the monitoring arrangement that checks it.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def _standing_references(
     milestones: set[str],
     need: Need,
 ) -> list[Finding]:
-    """References of standing obligations; GT005 for one that names no monitoring arrangement."""
+    """References of standing obligations; GT006 for one that names no monitoring arrangement."""
     out: list[Finding] = []
     for i, s in enumerate(a.standing):
         base: P = ("standing", i)
@@ -226,7 +226,7 @@ def _standing_references(
         else:
             out.append(
                 Finding(
-                    "GT005",
+                    "GT006",
                     Severity.error,
                     (*base, "id"),
                     f"standing obligation {s.id!r} names no monitoring arrangement (monitored_by)",
