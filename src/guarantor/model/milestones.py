@@ -26,14 +26,14 @@ class Milestone(Clause):
     party: list[Id] = Field(default_factory=list, description="Who takes the step.")
     procedure: Id | None = Field(default=None, description="The decision procedure it needs.")
     status: MilestoneStatus = MilestoneStatus.planned
-    on: dt.date | None = Field(default=None, description="When it was reached.")
-    by: dt.date | None = Field(default=None, description="Its target date, when one is set.")
+    reached_on: dt.date | None = Field(default=None, description="When it was reached.")
+    target: dt.date | None = Field(default=None, description="Its target date, when one is set.")
 
     @model_validator(mode="after")
     def _dated(self) -> Milestone:
         """A reached milestone says when; a missed one says which target it missed."""
-        if self.status is MilestoneStatus.reached and self.on is None:
-            raise ValueError("a reached milestone needs `on: YYYY-MM-DD`")
-        if self.status is MilestoneStatus.missed and self.by is None:
-            raise ValueError("a missed milestone needs the target it missed (`by: YYYY-MM-DD`)")
+        if self.status is MilestoneStatus.reached and self.reached_on is None:
+            raise ValueError("a reached milestone needs `reached_on: YYYY-MM-DD`")
+        if self.status is MilestoneStatus.missed and self.target is None:
+            raise ValueError("a missed milestone needs the target it missed (`target: YYYY-MM-DD`)")
         return self

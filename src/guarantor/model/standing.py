@@ -44,7 +44,7 @@ class Start(Strict):
     """When a standing obligation starts to be owed, and how long the party has to fulfil it."""
 
     upon: StartKind = StartKind.entry_into_force
-    on: dt.date | None = Field(default=None, description="For `upon: date`: the day.")
+    day: dt.date | None = Field(default=None, description="For `upon: date`: the day.")
     milestone: Id | None = Field(default=None, description="For `upon: milestone`: its id.")
     within: Duration | None = Field(
         default=None, description="In place (deployed, paid, enacted) this long after the start."
@@ -53,8 +53,8 @@ class Start(Strict):
     @model_validator(mode="after")
     def _complete(self) -> Start:
         """A dated start names its day; a milestone start names its milestone."""
-        if self.upon is StartKind.date and self.on is None:
-            raise ValueError("a start `upon: date` needs `on: YYYY-MM-DD`")
+        if self.upon is StartKind.date and self.day is None:
+            raise ValueError("a start `upon: date` needs `day: YYYY-MM-DD`")
         if self.upon is StartKind.milestone and self.milestone is None:
             raise ValueError("a start `upon: milestone` needs `milestone: <milestone id>`")
         return self

@@ -35,13 +35,15 @@ _CONFIRMING: dict[StandingKind, frozenset[str]] = {
 def _start(a: Agreement, s: StandingObligation, in_force: datetime) -> tuple[datetime | None, str]:
     """When a standing obligation starts to be owed (None: not yet), and a note saying why."""
     start = s.start
-    if start.upon is StartKind.date and start.on is not None:
-        return day_start(day_number(start.on)), f"owed from {start.on}"
+    if start.upon is StartKind.date and start.day is not None:
+        return day_start(day_number(start.day)), f"owed from {start.day}"
     if start.upon is StartKind.milestone:
         ms = next((m for m in a.milestones if m.id == start.milestone), None)
-        if ms is None or ms.status is not MilestoneStatus.reached or ms.on is None:
+        if ms is None or ms.status is not MilestoneStatus.reached or ms.reached_on is None:
             return None, f"waits for milestone {start.milestone}"
-        return max(in_force, day_start(day_number(ms.on))), f"owed from milestone {ms.id} ({ms.on})"
+        return max(
+            in_force, day_start(day_number(ms.reached_on))
+        ), f"owed from milestone {ms.id} ({ms.reached_on})"
     return in_force, "owed from entry into force"
 
 

@@ -260,7 +260,7 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
         StandingLink(
             s.id,
             s.start.upon,
-            s.start.on,
+            s.start.day,
             s.start.milestone,
             s.monitored_by,
             clause_provenance(s),

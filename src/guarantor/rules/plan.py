@@ -257,7 +257,7 @@ class StandingLink:
 
     target: str
     start: StartKind
-    on: dt.date | None  # for a dated start
+    day: dt.date | None  # for a dated start
     milestone: str | None  # for a start at a milestone
     monitored_by: str | None
     provenance: Provenance

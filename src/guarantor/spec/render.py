@@ -305,7 +305,7 @@ def _standing_article(a: Agreement) -> Article | None:
         verb = {"must": "shall", "may": "may", "must_not": "shall not"}[s.modality.value]
         start = s.start
         if start.upon.value == "date":
-            when = f"from {start.on}"
+            when = f"from {start.day}"
         elif start.upon.value == "milestone":
             when = f"from milestone {start.milestone}"
         else:
@@ -363,9 +363,9 @@ def _milestones_article(a: Agreement) -> Article | None:
         if m.party:
             text += f" ({w.parties(a, m.party)})"
         if m.status.value == "reached":
-            text += f", reached on {m.on}"
-        elif m.by is not None:
-            text += f", {m.status.value}, target {m.by}"
+            text += f", reached on {m.reached_on}"
+        elif m.target is not None:
+            text += f", {m.status.value}, target {m.target}"
         else:
             text += f", {m.status.value}, no target date"
         if m.procedure:
