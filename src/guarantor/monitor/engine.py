@@ -338,6 +338,7 @@ class Evaluator:
     def feed_requests(self, requests: Iterable[Request]) -> None:
         """Add formal requests for `request` leaves."""
         a = self.agreement
+        members = set(a.expand(sorted(a.party_ids())))  # "any party": a party of this agreement
         guarantors = set(a.expand(a.with_role(RoleKind.guarantor)))
         beneficiaries = set(a.expand(a.with_role(RoleKind.beneficiary)))
         items = list(requests)
@@ -348,7 +349,7 @@ class Evaluator:
             named = a.expand([b for b in by if b not in set(RequestBy)])
             for req in items:
                 ok = (
-                    RequestBy.any_party in by
+                    (RequestBy.any_party in by and req.party in members)
                     or (RequestBy.beneficiary in by and req.party in beneficiaries)
                     or (RequestBy.any_guarantor in by and req.party in guarantors)
                     or req.party in named

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from guarantor.obligations.timeline import Owed
+from guarantor.obligations.timeline import DISCHARGING_ACT, Owed
 from guarantor.sources.acts import ActKind, ActLog
 
 JUDGED = ("overdue", "breached")  # statuses that claim something was not done
@@ -48,41 +48,60 @@ class PartyRecord:
             return None
         if self.first is None:
             return f"no acts recorded for party {self.party}"
-        return (
-            f"no acts recorded for party {self.party} before {self.first} or after {self.last}"
-            if not self.declared
-            else f"acts for party {self.party} are recorded only "
-            + ", ".join(f"from {a} to {b}" for a, b in self.declared)
-        )
+        if not self.declared:
+            return (
+                f"no coverage declared for party {self.party} (acts recorded from {self.first} "
+                f"to {self.last}; none after {self.last})"
+            )
+        spans = ", ".join(f"from {a} to {b}" for a, b in self.declared)
+        return f"the record covers party {self.party} only {spans}"
 
 
-def _gap(log: ActLog, party: str, day: date) -> str:
-    """Why the record cannot settle a duty of `party` due on `day`."""
-    span = log.span(party)
+def _gap(log: ActLog, party: str, day: date, kind: str) -> str:
+    """Why the record cannot settle a duty of `party` due on `day` (met by an act of `kind`)."""
     declared = [c for c in log.coverage if party in c.parties]
     if declared:
-        spans = ", ".join(f"{c.from_}..{c.to}" for c in declared)
-        return f"UNRECORDED: {day} is outside the record's coverage of {party} ({spans})"
+        spans = ", ".join(
+            f"{c.from_}..{c.to}"
+            + (f" ({', '.join(c.kinds)})" if c.kinds else "")
+            + (f" in {c.forum}" if c.forum else "")
+            for c in declared
+        )
+        return f"UNRECORDED: {kind} of {party} on {day} is outside the record's coverage ({spans})"
+    span = log.span(party)
     if span is None:
         return f"UNRECORDED: no acts recorded for party {party}"
-    side = f"after {span[1]}" if day > span[1] else f"before {span[0]}"
-    return f"UNRECORDED: no acts recorded for party {party} {side}"
+    if day > span[1]:
+        return f"UNRECORDED: no acts recorded for party {party} after {span[1]}"
+    if day < span[0]:
+        return f"UNRECORDED: no acts recorded for party {party} before {span[0]}"
+    return (
+        f"UNRECORDED: acts of {party} are recorded from {span[0]} to {span[1]}, but the record "
+        "does not declare itself complete for them"
+    )
 
 
-def judge_by_record(owed: list[Owed], log: ActLog) -> list[PartyRecord]:
-    """Mark duties the record cannot settle as `unrecorded` (in place); the record per party."""
+def judge_by_record(
+    owed: list[Owed], log: ActLog, venues: dict[str, str] | None = None
+) -> list[PartyRecord]:
+    """Mark duties the record cannot settle as `unrecorded` (in place); the record per party.
+
+    `venues` maps a duty's source (an obligation id) to its venue, for coverage limited to a forum.
+    """
+    venues = venues or {}
     unrecorded: dict[str, int] = {}
     for o in owed:
         if o.status not in JUDGED:
             continue
         when = o.due or o.opened
-        if when is None or log.covered(o.party, when.date()):
+        kind = DISCHARGING_ACT.get(o.action, ActKind.done.value)
+        if when is None or log.covered(o.party, when.date(), kind, venues.get(o.source)):
             continue
         day = when.date()
         if log.find({ActKind.breach.value}, {o.party}, {o.source}):
             continue  # a recorded breach settles it
         o.status = "unrecorded"
-        o.notes.append(_gap(log, o.party, day))
+        o.notes.append(_gap(log, o.party, day, kind))
         unrecorded[o.party] = unrecorded.get(o.party, 0) + 1
     parties = sorted({o.party for o in owed})
     out = []

@@ -168,7 +168,9 @@ def replay(
         )
         if attacks_from_territory:
             obligor = next(
-                iter(agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)),
+                iter(
+                    agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)
+                ),
                 None,
             )
             if obligor is None:
@@ -202,7 +204,8 @@ def replay(
     timeline = build_timeline(agreement, result.activations, acts, as_of)
     timeline.owed += duties_from_entry_into_force(agreement, log, start, as_of)
     timeline.owed.sort(key=lambda o: (o.opened or as_of, o.due or as_of, o.source, o.party))
-    record = judge_by_record(timeline.owed, log) if acts is not None else []
+    venues = {o.id: o.venue for o in agreement.obligations if o.venue}
+    record = judge_by_record(timeline.owed, log, venues) if acts is not None else []
     return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents, record)
 
 

@@ -37,6 +37,9 @@ class ActKind(StrEnum):
     breach = "breach"
     sanctions_adopted = "sanctions_adopted"  # a sanctions package (or a snapback) decided
     aid_decided = "aid_decided"  # an aid package, loan or appropriation decided
+    aid_suspended = (
+        "aid_suspended"  # aid or intelligence sharing halted (or, with finding false, resumed)
+    )
     enactment_step = "enactment_step"  # a step of enacting a commitment into law was taken
     repeal = "repeal"  # an enacted commitment was repealed
     presence_confirmed = "presence_confirmed"  # a monitor found a standing duty met
@@ -100,6 +103,13 @@ class Coverage(BaseModel):
     kinds: tuple[ActKind, ...] = Field(
         default=(), description="The kinds of act it covers (all when empty)."
     )
+    forum: str | None = Field(
+        default=None,
+        description=(
+            "Complete only for acts in this forum (e.g. 'North Atlantic Council'): it settles a "
+            "duty only where the duty's venue is that forum. None: every forum."
+        ),
+    )
     note: str | None = None
 
 
@@ -146,16 +156,22 @@ class ActLog:
             out.append(act)
         return out
 
-    def covered(self, party: str, day: dt.date) -> bool:
-        """True when the record is meant to be complete for `party` on `day`.
+    def covered(
+        self, party: str, day: dt.date, kind: str | None = None, venue: str | None = None
+    ) -> bool:
+        """True when the record declares itself complete for `party` on `day`.
 
-        Declared coverage wins; a party without any is covered from its first to its last act.
+        Only declared `coverage` counts, for acts of `kind` (when given) and, for a coverage
+        limited to a forum, only for a duty whose `venue` is that forum: where the record does not
+        say it is complete, a missing act says nothing about what happened.
         """
-        declared = [c for c in self.coverage if party in c.parties]
-        if declared:
-            return any(c.from_ <= day <= c.to for c in declared)
-        span = self.span(party)
-        return span is not None and span[0] <= day <= span[1]
+        return any(
+            party in c.parties
+            and c.from_ <= day <= c.to
+            and (kind is None or not c.kinds or kind in c.kinds)
+            and (c.forum is None or c.forum == venue)
+            for c in self.coverage
+        )
 
     def span(self, party: str) -> tuple[dt.date, dt.date] | None:
         """The first and last day with an act by or with `party` (None: no act at all)."""
