@@ -225,7 +225,9 @@ def test_sanctions_snapback_runs_through_eu_unanimity(examples_dir: Path) -> Non
 def test_minsk_sanctions_go_through_the_eu_council_not_the_bundestag(examples_dir: Path) -> None:
     """German and French sanctions are EU Council decisions (unanimity of 28), not national votes."""
     a = load_agreement(examples_dir / "agreements" / "minsk2_era_guarantee.yaml")
-    assert not any(c.kind == "subject_to_vote" for p in a.pledges for c in p.caveats if p.party == "DE")
+    assert not any(
+        c.kind == "subject_to_vote" for p in a.pledges for c in p.caveats if p.party == "DE"
+    )
     step = next(s for s in a.ladder.steps if s.id == "eu-sanctions-step")
     assert step.through_body == "eu-council" and set(step.must) == {"FR", "DE"}
     assert len(a.expand(["EU28"])) == 28

@@ -91,7 +91,7 @@ def judge_by_record(
     venues = venues or {}
     unrecorded: dict[str, int] = {}
     for o in owed:
-        if o.status not in JUDGED:
+        if o.status not in JUDGED or o.recorded:
             continue
         when = o.due or o.opened
         kind = DISCHARGING_ACT.get(o.action, ActKind.done.value)

@@ -66,6 +66,7 @@ def standing_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: datet
         for party in sorted(a.expand(s.party)):
             notes = [why]
             status = "waiting"
+            breach = []
             if opened is not None:
                 confirmed = acts.find(kinds, {party}, {s.id}, opened, as_of)
                 breach = acts.find({ActKind.breach.value}, {party}, {s.id}, opened, as_of)
@@ -102,6 +103,7 @@ def standing_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: datet
                     due,
                     status,
                     notes=notes,
+                    recorded=bool(breach),
                 )
             )
     return out
@@ -120,7 +122,8 @@ def enactment_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: date
             if s.due is None:
                 notes.append("no deadline that can be counted")
             status = status_of(in_force, s.due, s.done, as_of)
-            if s.done is not None and repeals and repeals[0].time >= s.done:
+            repealed = s.done is not None and bool(repeals) and repeals[0].time >= s.done
+            if repealed:
                 status = "breached"
                 notes.append(f"repealed {repeals[0].time:%Y-%m-%d}")
             for party in [s.step.party] if s.step.party else bound:
@@ -136,6 +139,7 @@ def enactment_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: date
                         s.due,
                         status,
                         notes=list(notes),
+                        recorded=repealed,
                     )
                 )
     return out

@@ -36,6 +36,7 @@ class Owed:
     status: str
     earliest: datetime | None = None  # when the party can act at all (approval gates)
     notes: list[str] = field(default_factory=list)
+    recorded: bool = False  # the status rests on a recorded act (a breach, a repeal)
 
     def to_json(self) -> dict[str, Any]:
         """The replay JSON shape (plus context fields)."""
