@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import calendar
-import difflib
 import datetime as dt
+import difflib
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum

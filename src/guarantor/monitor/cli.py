@@ -19,9 +19,9 @@ from guarantor.jsonout import Format, emit
 if TYPE_CHECKING:
     from guarantor.model import Agreement
     from guarantor.monitor.actors import ActorMap
+    from guarantor.monitor.geography import Geography
     from guarantor.monitor.result import Activation, Undetermined
     from guarantor.rules import LevelTrace
-    from guarantor.monitor.geography import Geography
     from guarantor.sources.events_schema import ReadResult
 
 events_app = typer.Typer(
@@ -183,7 +183,13 @@ def evaluate_command(
         columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")
         rows = [{**a.to_json(), "truth": "true"} for a in res.activations]
         rows += [
-            {**u.to_json(), "truth": "unknown", "evidence_total": "", "attribution": "", "evidence": []}
+            {
+                **u.to_json(),
+                "truth": "unknown",
+                "evidence_total": "",
+                "attribution": "",
+                "evidence": [],
+            }
             for u in res.undetermined
         ]
         rows.sort(key=lambda r: (r["time"], r["trigger"], r["level"]))
@@ -205,14 +211,14 @@ def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
 
 def print_activations(activations: list[Activation], limit: int = 40) -> None:
     """A Rich table of established activations (first `limit`)."""
-    from guarantor.monitor.render import explain
+    from guarantor.monitor.render import brief
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
     for col in ("time (UTC)", "trigger", "level", "events", "attribution", "why (trace)"):
         table.add_column(col, overflow="fold")
     for a in activations[:limit]:
-        why = explain(a.trace)
+        why = brief(a.trace)
         if a.resolution is not None:
             assumed = " (ASSUMED decision: no votes recorded)" if a.resolution.assumed else ""
             why = f"settled by {a.resolution.ref} ({a.resolution.by}){assumed}: {why}"

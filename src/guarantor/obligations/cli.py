@@ -89,8 +89,8 @@ def replay_command(
     actor_map = load_actors(actors)
     if proxy_confidence is not None:
         actor_map = actor_map.with_confidence("proxy", proxy_confidence)
-    from guarantor.sources.acts import load_acts
     from guarantor.obligations.replay import replay
+    from guarantor.sources.acts import load_acts
 
     with err.status("replaying (territory snapshots can take a minute or two) ..."):
         result = replay(
@@ -144,6 +144,8 @@ def _report(
 
 def print_obligations(result: ReplayResult, limit: int = 40) -> None:
     """A Rich table of what is owed: one row per duty and deadline, the parties that owe it."""
+    from guarantor.obligations.render import assumption_text, note_text
+
     console = Console(highlight=False)
     rows: dict[tuple[str, str, str, str, str, str], list[str]] = {}
     for o in result.timeline.owed:
@@ -152,8 +154,8 @@ def print_obligations(result: ReplayResult, limit: int = 40) -> None:
             o.due.strftime("%Y-%m-%d %H:%M") if o.due else "-",
             o.source,
             o.action[:40],
-            o.status,
-            "; ".join(o.notes)[:90],
+            o.status.value,
+            "; ".join([*map(note_text, o.notes), *map(assumption_text, o.assumed)])[:160],
         )
         rows.setdefault(key, []).append(o.party)
     table = Table(title=f"obligations opened ({len(result.timeline.owed)} party-duties)")

@@ -18,9 +18,9 @@ from guarantor.monitor.result import MonitorResult
 from guarantor.obligations.settle import settle_undetermined
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.acts import ActLog
-from guarantor.territory.incident import Incident, Side
 from guarantor.sources.events_read import read_events
 from guarantor.sources.events_schema import ReadResult
+from guarantor.territory.incident import Incident, Side
 
 if TYPE_CHECKING:
     from guarantor.sources.snapshots import SnapshotSeries
@@ -164,7 +164,9 @@ def replay(
         )
         if attacks_from_territory:
             obligor = next(
-                iter(agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)),
+                iter(
+                    agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)
+                ),
                 None,
             )
             if obligor is None:

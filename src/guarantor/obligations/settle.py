@@ -44,7 +44,5 @@ def settle_undetermined(
             time, assumed = decision.time, decision.assumed
         if u.ends is not None and time >= u.ends:
             continue  # decided only after the level had stopped holding
-        out.append(
-            Resolution(u.trigger, u.level, time, True, det.body, det.id, u.ends, assumed)
-        )
+        out.append(Resolution(u.trigger, u.level, time, True, det.body, det.id, u.ends, assumed))
     return out
