@@ -384,20 +384,7 @@ class _Reader:
             t = int(np.argmax(score)) if score.size else 0
             lt = self.leaf_trace(i, t, int(ld.truth[t]), best=True)
             comparisons = tuple(_at_best(c, self._day(t)) for c in lt.comparisons)
-            traces.append(
-                LeafTrace(
-                    lt.leaf,
-                    lt.kind,
-                    lt.path,
-                    lt.window,
-                    lt.truth,
-                    comparisons,
-                    lt.evidence,
-                    lt.evidence_total,
-                    lt.unknown,
-                    lt.parties,
-                )  # fmt: skip
-            )
+            traces.append(replace(lt, comparisons=comparisons))
         best = int(np.max(ldays.truth)) if ldays.truth.size else int(F)
         return LevelTrace(
             trigger=ldays.trigger.id,
