@@ -211,14 +211,14 @@ class _Builder:
                 "determination settled the level",
                 assumed=res.assumed,
             )
-        elif proc is None:
+        elif proc is None:  # no procedure named: made at activation only if decisions are assumed
             decision = Decision(
                 det.body,
                 act.time,
-                DecisionStatus.adopted,
-                act.time,
+                DecisionStatus.adopted if self.assume_votes else DecisionStatus.pending,
+                act.time if self.assume_votes else None,
                 "no procedure named",
-                assumed=True,
+                assumed=self.assume_votes,
             )
         else:
             decision = decide(
