@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from guarantor.obligations.timeline import DISCHARGING_ACT, Owed
+from guarantor.obligations.timeline import DISCHARGING_ACT, Note, NoteKind, Owed, OwedStatus
 from guarantor.sources.acts import ActKind, ActLog
 
-JUDGED = ("overdue", "breached")  # statuses that claim something was not done
+JUDGED = (OwedStatus.overdue, OwedStatus.breached)  # statuses that claim something was not done
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class PartyRecord:
 
     def to_json(self) -> dict[str, Any]:
         """As JSON-ready data."""
+        from guarantor.obligations.render import record_text
+
         return {
             "party": self.party,
             "acts": self.acts,
@@ -39,46 +41,12 @@ class PartyRecord:
             "last": None if self.last is None else self.last.isoformat(),
             "declared": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in self.declared],
             "unrecorded": self.unrecorded,
-            "missing": self.missing(),
+            "missing": record_text(self) if self.missing() else None,
         }
 
-    def missing(self) -> str | None:
-        """Where acts are missing, in words (None when the record settles every duty)."""
-        if self.unrecorded == 0:
-            return None
-        if self.first is None:
-            return f"no acts recorded for party {self.party}"
-        if not self.declared:
-            return (
-                f"no coverage declared for party {self.party} (acts recorded from {self.first} "
-                f"to {self.last}; none after {self.last})"
-            )
-        spans = ", ".join(f"from {a} to {b}" for a, b in self.declared)
-        return f"the record covers party {self.party} only {spans}"
-
-
-def _gap(log: ActLog, party: str, day: date, kind: str) -> str:
-    """Why the record cannot settle a duty of `party` due on `day` (met by an act of `kind`)."""
-    declared = [c for c in log.coverage if party in c.parties]
-    if declared:
-        spans = ", ".join(
-            f"{c.from_}..{c.to}"
-            + (f" ({', '.join(c.kinds)})" if c.kinds else "")
-            + (f" in {c.forum}" if c.forum else "")
-            for c in declared
-        )
-        return f"UNRECORDED: {kind} of {party} on {day} is outside the record's coverage ({spans})"
-    span = log.span(party)
-    if span is None:
-        return f"UNRECORDED: no acts recorded for party {party}"
-    if day > span[1]:
-        return f"UNRECORDED: no acts recorded for party {party} after {span[1]}"
-    if day < span[0]:
-        return f"UNRECORDED: no acts recorded for party {party} before {span[0]}"
-    return (
-        f"UNRECORDED: acts of {party} are recorded from {span[0]} to {span[1]}, but the record "
-        "does not declare itself complete for them"
-    )
+    def missing(self) -> bool:
+        """True when some duty of this party is outside the record."""
+        return self.unrecorded > 0
 
 
 def judge_by_record(
@@ -94,14 +62,13 @@ def judge_by_record(
         if o.status not in JUDGED or o.recorded:
             continue
         when = o.due or o.opened
-        kind = DISCHARGING_ACT.get(o.action, ActKind.done.value)
+        kind = DISCHARGING_ACT.get(o.action, ActKind.done)
         if when is None or log.covered(o.party, when.date(), kind, venues.get(o.source)):
             continue
-        day = when.date()
-        if log.find({ActKind.breach.value}, {o.party}, {o.source}):
+        if log.find({ActKind.breach}, {o.party}, {o.source}):
             continue  # a recorded breach settles it
-        o.status = "unrecorded"
-        o.notes.append(_gap(log, o.party, day, kind))
+        o.status = OwedStatus.unrecorded
+        o.notes = (*o.notes, Note(NoteKind.unrecorded, party=o.party, time=when, body=kind.value))
         unrecorded[o.party] = unrecorded.get(o.party, 0) + 1
     parties = sorted({o.party for o in owed})
     out = []

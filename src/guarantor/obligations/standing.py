@@ -20,31 +20,30 @@ from guarantor.model.obligations import Modality
 from guarantor.model.standing import StandingKind, StandingObligation, StartKind
 from guarantor.monitor.columns import day_number, day_start
 from guarantor.monitor.enactment import enactment_schedule, in_force_from
-from guarantor.obligations.timeline import Owed, status_of
-from guarantor.sources.acts import ActKind, ActLog
+from guarantor.obligations.timeline import DutyKind, Note, NoteKind, Owed, OwedStatus, status_of
+from guarantor.sources.acts import Act, ActKind, ActLog
 
-STANDING = "standing"  # the `trigger` and `level` of a standing duty: no trigger opened it
+STANDING = "standing"  # the `trigger` of a standing duty: no trigger opened it
 ENACTMENT = "enactment"
 
-_DEFAULT_CONFIRMING = frozenset({ActKind.presence_confirmed.value, ActKind.done.value})
-_CONFIRMING: dict[StandingKind, frozenset[str]] = {
-    StandingKind.financing: _DEFAULT_CONFIRMING | {ActKind.aid_decided.value},
+_DEFAULT_CONFIRMING = frozenset({ActKind.presence_confirmed, ActKind.done})
+_CONFIRMING: dict[StandingKind, frozenset[ActKind]] = {
+    StandingKind.financing: _DEFAULT_CONFIRMING | {ActKind.aid_decided},
 }
 
 
-def _start(a: Agreement, s: StandingObligation, in_force: datetime) -> tuple[datetime | None, str]:
+def _start(a: Agreement, s: StandingObligation, in_force: datetime) -> tuple[datetime | None, Note]:
     """When a standing obligation starts to be owed (None: not yet), and a note saying why."""
     start = s.start
     if start.upon is StartKind.date and start.day is not None:
-        return day_start(day_number(start.day)), f"owed from {start.day}"
+        return day_start(day_number(start.day)), Note(NoteKind.owed_from, body=str(start.day))
     if start.upon is StartKind.milestone:
         ms = next((m for m in a.milestones if m.id == start.milestone), None)
         if ms is None or ms.status is not MilestoneStatus.reached or ms.reached_on is None:
-            return None, f"waits for milestone {start.milestone}"
-        return max(
-            in_force, day_start(day_number(ms.reached_on))
-        ), f"owed from milestone {ms.id} ({ms.reached_on})"
-    return in_force, "owed from entry into force"
+            return None, Note(NoteKind.waits_for_milestone, body=start.milestone)
+        when = max(in_force, day_start(day_number(ms.reached_on)))
+        return when, Note(NoteKind.owed_from, body=f"milestone {ms.id} ({ms.reached_on})")
+    return in_force, Note(NoteKind.owed_from, body="entry into force")
 
 
 def _cadence(a: Agreement, s: StandingObligation) -> Duration | None:
@@ -62,47 +61,45 @@ def standing_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: datet
         opened, why = _start(a, s, in_force)
         due = s.start.within.add_to(opened) if opened is not None and s.start.within else None
         cadence = _cadence(a, s)
+        days = round(cadence.days()) if cadence is not None and cadence.has_unit else None
         kinds = set(_CONFIRMING.get(s.kind, _DEFAULT_CONFIRMING))
         for party in sorted(a.expand(s.party)):
             notes = [why]
-            status = "waiting"
-            breach = []
+            status = OwedStatus.waiting
+            breach: list[Act] = []
             if opened is not None:
                 confirmed = acts.find(kinds, {party}, {s.id}, opened, as_of)
-                breach = acts.find({ActKind.breach.value}, {party}, {s.id}, opened, as_of)
+                breach = acts.find({ActKind.breach}, {party}, {s.id}, opened, as_of)
                 last = confirmed[-1].time if confirmed else None
                 fresh = last is not None and (
                     cadence is None or not cadence.has_unit or cadence.add_to(last) >= as_of
                 )
                 if breach:
-                    status = "breached"
-                    notes.append(f"breach recorded {breach[0].time:%Y-%m-%d}")
+                    status = OwedStatus.breached
+                    notes.append(Note(NoteKind.breach_recorded, time=breach[0].time))
                 elif fresh:
-                    status = "met"
-                    notes.append(f"confirmed {last:%Y-%m-%d}")
+                    status = OwedStatus.met
+                    notes.append(Note(NoteKind.confirmed, time=last))
                 elif due is not None and as_of <= due:
-                    status = "open"
+                    status = OwedStatus.open
                 elif opened <= as_of:
-                    status = "unverified"
-                    notes.append(
-                        f"last confirmed {last:%Y-%m-%d}, older than the cadence ({cadence})"
-                        if last is not None
-                        else "no act confirms it (nobody recorded that it is met)"
-                    )
+                    status = OwedStatus.unverified
+                    notes.append(Note(NoteKind.unconfirmed, time=last, days=days))
                     if s.modality is Modality.must_not:
-                        notes.append("no breach recorded either")
+                        notes.append(Note(NoteKind.no_breach_recorded))
             out.append(
                 Owed(
                     s.id,
+                    DutyKind.standing,
                     party,
                     s.kind.value,
                     s.what,
                     STANDING,
-                    STANDING,
+                    None,
                     opened,
                     due,
                     status,
-                    notes=notes,
+                    notes=tuple(notes),
                     recorded=bool(breach),
                 )
             )
@@ -116,29 +113,35 @@ def enactment_duties(a: Agreement, acts: ActLog, in_force: datetime, as_of: date
         if ob.enactment is None:
             continue
         bound = sorted(a.expand(ob.party))
-        repeals = acts.find({ActKind.repeal.value}, set(bound), {ob.id}, in_force, as_of)
+        repeals = acts.find({ActKind.repeal}, set(bound), {ob.id}, in_force, as_of)
         for s in enactment_schedule(a, ob.id, acts, in_force):
-            notes = [f"{s.step.step.value.replace('_', ' ')} by the {s.step.body}"]
+            notes = [
+                Note(
+                    NoteKind.enactment_step,
+                    body=f"{s.step.step.value.replace('_', ' ')} by the {s.step.body}",
+                )
+            ]
             if s.due is None:
-                notes.append("no deadline that can be counted")
+                notes.append(Note(NoteKind.no_deadline))
             status = status_of(in_force, s.due, s.done, as_of)
             repealed = s.done is not None and bool(repeals) and repeals[0].time >= s.done
             if repealed:
-                status = "breached"
-                notes.append(f"repealed {repeals[0].time:%Y-%m-%d}")
+                status = OwedStatus.breached
+                notes.append(Note(NoteKind.repealed, time=repeals[0].time))
             for party in [s.step.party] if s.step.party else bound:
                 out.append(
                     Owed(
                         s.step.id,
+                        DutyKind.enactment,
                         party,
-                        "enact",
+                        "legislate",
                         ob.what,
                         ENACTMENT,
-                        ENACTMENT,
+                        None,
                         in_force,
                         s.due,
                         status,
-                        notes=list(notes),
+                        notes=tuple(notes),
                         recorded=repealed,
                     )
                 )

@@ -12,9 +12,10 @@ import matplotlib.pyplot as plt
 import shapely
 from matplotlib.patches import Patch
 
-from guarantor.monitor.render import explain, resolver, what, why_not
 from guarantor.errors import UserError
 from guarantor.model import Agreement
+from guarantor.monitor.render import explain, resolver, what, why_not
+from guarantor.obligations.render import assumption_text, note_text, record_text
 from guarantor.report.document import Section, esc, figure, table
 from guarantor.report.figures import (
     PALETTE,
@@ -502,7 +503,7 @@ def obligations_section(m: Monitored) -> Section:
     else:
         head = "Statuses are judged against the recorded acts."
     parts = [f"<p>Status as of {r.timeline.as_of:%Y-%m-%d %H:%M} UTC. {head}</p>"]
-    missing = [rec.missing() for rec in r.record if rec.missing()]
+    missing = [record_text(rec) for rec in r.record if rec.missing()]
     if missing:
         items = "".join(f"<li>{esc(m.plain(text or ''))}</li>" for text in missing)
         parts.append(
@@ -560,7 +561,9 @@ def obligations_section(m: Monitored) -> Section:
                         esc("" if o.opened is None else f"{o.opened:%Y-%m-%d %H:%M}"),
                         esc("" if o.due is None else f"{o.due:%Y-%m-%d %H:%M}"),
                         f'<span class="st-{esc(o.status)}">{esc(o.status)}</span>',
-                        esc("; ".join(o.notes)),
+                        esc(
+                            "; ".join([*map(note_text, o.notes), *map(assumption_text, o.assumed)])
+                        ),
                     ]
                     for o in ordered
                 ],

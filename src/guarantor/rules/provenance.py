@@ -63,7 +63,7 @@ def _own_parts(clause: Clause, base: YamlPath) -> Iterator[GradedPart]:
     if isinstance(clause, Trigger):
         for i, lv in enumerate(clause.levels):
             if lv.source is not None:
-                prov = part_provenance(clause, f"levels[{i}]", lv.source)
+                prov = part_provenance(clause, "levels", lv.source, i)
                 yield GradedPart((*base, "levels", i, "source"), prov, True)
     elif isinstance(clause, Obligation):
         if clause.deadline is not None and clause.deadline.source is not None:
@@ -82,7 +82,7 @@ def _own_parts(clause: Clause, base: YamlPath) -> Iterator[GradedPart]:
     elif isinstance(clause, LadderStep | StandingObligation):
         for i, need in enumerate(clause.needs):
             if need.source is not None:
-                prov = part_provenance(clause, f"needs[{i}]", need.source)
+                prov = part_provenance(clause, "needs", need.source, i)
                 yield GradedPart((*base, "needs", i, "source"), prov, True)
 
 

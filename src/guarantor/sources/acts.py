@@ -134,7 +134,7 @@ class ActLog:
 
     def find(
         self,
-        kinds: set[str],
+        kinds: set[ActKind] | set[str],
         parties: set[str] | None = None,
         refs: set[str] | None = None,
         after: datetime | None = None,
