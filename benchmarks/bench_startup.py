@@ -1,0 +1,213 @@
+"""Benchmark: start-up of whole `guarantor` commands, beside `python -c pass` and the previous release.
+
+Each command runs as a fresh process, measured from outside: the CPU seconds (user + sys) and the
+wall seconds the kernel accounts to the finished child (os.wait4). Per round every variant runs
+once, in turn (so a drift of the machine's speed touches all of them alike); the figure is the
+median over the rounds, after one warm-up round (bytecode compiled, files in the page cache).
+
+The previous release (commit 702da8b, before the CLI loaded rooms lazily) is taken from this
+repository with `git archive` into a folder under the system's temporary directory, and runs with
+the same interpreter and libraries: PYTHONPATH points at its `src` instead of this checkout's.
+
+    .venv/bin/python benchmarks/bench_startup.py              # 10 rounds
+    .venv/bin/python benchmarks/bench_startup.py --quick      # 3 rounds
+    .venv/bin/python benchmarks/bench_startup.py --data DIR   # the data folder (territory area)
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PREVIOUS = "702da8b"
+ARCHIVE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
+AGREEMENT = "examples/agreements/budapest_1994.yaml"
+ON = "2025-08-15"
+# What the console script `guarantor` runs (see its entry point in pyproject.toml).
+LAUNCHER = "import sys; sys.argv[0] = 'guarantor'; from guarantor.cli import main; sys.exit(main())"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One command line to time, with its goal in CPU seconds (issue 14)."""
+
+    label: str
+    args: tuple[str, ...]
+    goal_s: float
+    code: int = 0  # the exit code that says the command did its work
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One program to run a case with: this checkout or the previous release (run in `root`)."""
+
+    label: str
+    root: Path
+
+    @property
+    def src(self) -> Path:
+        """The folder PYTHONPATH points at."""
+        return self.root / "src"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One process to start in every round: its command line, environment, folder and exit code."""
+
+    key: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    code: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    """CPU (user + sys) and wall seconds of one finished run, and its exit code."""
+
+    cpu_s: float
+    wall_s: float
+    code: int
+
+
+def previous_release(commit: str) -> Path:
+    """`src` and `examples` of `commit`, extracted once into the system's temporary directory."""
+    root = Path(tempfile.gettempdir()) / f"guarantor-{commit}"
+    if (root / "src" / "guarantor" / "cli.py").exists() and (root / "examples").is_dir():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", commit, "src", "examples"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
+def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> Sample:
+    """Run `argv` to its end with output thrown away; the kernel's accounting of that child."""
+    start = os.times().elapsed
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = os.times().elapsed - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Sample(usage.ru_utime + usage.ru_stime, wall, proc.returncode)
+
+
+def _env(src: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    env["COLUMNS"] = "100"
+    return env
+
+
+def _which(src: Path) -> str:
+    """The file `guarantor` is imported from with this PYTHONPATH (to be sure of what runs)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import guarantor; print(guarantor.__file__)"],
+        env=_env(src),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def main() -> int:
+    """Time the cases for both variants and the bare interpreter; print medians and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 rounds instead of 10")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds to count (default 10)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("GUARANTOR_DATA", REPO.parent / "shared" / "data")),
+        help="the data folder (for territory area)",
+    )
+    args = parser.parse_args()
+    rounds = args.rounds or (3 if args.quick else 10)
+
+    cases = [
+        Case("--help", ("--help",), 0.25),
+        Case("version", ("version",), 0.25),
+        Case(f"check {AGREEMENT}", ("check", AGREEMENT), 0.5, code=1),  # 1: findings
+    ]
+    archive = args.data / ARCHIVE
+    if archive.exists():
+        cases.append(
+            Case(f"territory area --on {ON}", ("territory", "area", str(archive), "--on", ON), 1.0)
+        )
+    else:
+        print(f"note: {archive} is absent: territory area is not measured")
+
+    variants = [Variant("now", REPO), Variant(PREVIOUS, previous_release(PREVIOUS))]
+    for v in variants:
+        print(f"{v.label:>8}: {_which(v.src)}")
+
+    runs = [Run("python -c pass", [sys.executable, "-c", "pass"], _env(None), REPO, 0)]
+    for case in cases:
+        for v in variants:
+            argv = [sys.executable, "-c", LAUNCHER, *case.args]
+            runs.append(Run(f"{case.label}|{v.label}", argv, _env(v.src), v.root, case.code))
+
+    load_before = os.getloadavg()
+    samples: dict[str, list[Sample]] = {run.key: [] for run in runs}
+    for round_no in range(rounds + 1):
+        for run in runs:
+            sample = run_once(run.argv, run.env, run.cwd)
+            if round_no > 0:  # round 0 warms up
+                samples[run.key].append(sample)
+    load_after = os.getloadavg()
+
+    def cpu(key: str) -> float:
+        return statistics.median(s.cpu_s for s in samples[key])
+
+    def wall(key: str) -> float:
+        return statistics.median(s.wall_s for s in samples[key])
+
+    print(
+        f"\n{rounds} rounds after 1 warm-up; median CPU (user+sys) and wall seconds per process; "
+        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(f"python -c pass: {cpu('python -c pass'):.3f} s CPU, {wall('python -c pass'):.3f} s wall")
+    head = (
+        f"{'command':<42}{'goal':>6}{'now CPU':>9}{'wall':>7}"
+        f"{PREVIOUS + ' CPU':>13}{'wall':>7}{'prev/now':>10}"
+    )
+    print("\n" + head + "\n" + "-" * len(head))
+    wrong: list[str] = []
+    for case in cases:
+        now, prev = f"{case.label}|now", f"{case.label}|{PREVIOUS}"
+        for run in runs:
+            codes = sorted({s.code for s in samples[run.key]})
+            if run.key in (now, prev) and codes != [run.code]:
+                wrong.append(f"{run.key}: exit codes {codes}, expected {run.code}")
+        verdict = "goal met" if cpu(now) <= case.goal_s else "goal NOT met"
+        print(
+            f"{'guarantor ' + case.label:<42}{case.goal_s:>6.2f}{cpu(now):>9.3f}{wall(now):>7.3f}"
+            f"{cpu(prev):>13.3f}{wall(prev):>7.3f}{cpu(prev) / cpu(now):>9.1f}x  {verdict}"
+        )
+    for line in wrong:
+        print(f"warning: {line}: the figure does not time the command's work")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
