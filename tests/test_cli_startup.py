@@ -96,7 +96,7 @@ def test_the_table_lists_what_the_room_registers(room: str) -> None:
         for name, command in typer.main.get_group(room_app).commands.items()
     ]
     listed = [(c.name, c.help) for c in cli.COMMANDS if c.room == room]
-    assert registered == listed
+    assert registered == listed, f"make guarantor.cli.COMMANDS say what {room}'s register() adds"
 
 
 def test_the_table_names_only_rooms_with_a_cli() -> None:
