@@ -82,10 +82,11 @@ class Run:
 
 @dataclass(frozen=True)
 class Sample:
-    """CPU (user + sys) and wall seconds of one finished run, and its exit code."""
+    """CPU (user + sys) and wall seconds, peak resident memory and exit code of one finished run."""
 
     cpu_s: float
     wall_s: float
+    peak_mb: float
     code: int
 
 
@@ -115,7 +116,8 @@ def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> Sample:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(usage.ru_utime + usage.ru_stime, wall, proc.returncode)
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return Sample(usage.ru_utime + usage.ru_stime, wall, peak_mb, proc.returncode)
 
 
 def _env(src: Path | None) -> dict[str, str]:
@@ -198,24 +200,29 @@ def main() -> int:
     def wall(key: str) -> float:
         return statistics.median(s.wall_s for s in samples[key])
 
+    def peak(key: str) -> float:
+        return statistics.median(s.peak_mb for s in samples[key])
+
     print(
-        f"\n{rounds} rounds after 1 warm-up; median CPU (user+sys) and wall seconds per process; "
+        f"\n{rounds} rounds after 1 warm-up; medians of CPU (user+sys) s, wall s, peak RSS MB; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
         f"{os.cpu_count()} CPUs"
     )
     for key in baselines:
         print(f"{key + ':':<25} {cpu(key):.3f} s CPU, {wall(key):.3f} s wall")
     head = (
-        f"{'command':<56}{'goal':>6}{'now CPU':>9}{'wall':>7}"
-        f"{PREVIOUS + ' CPU':>13}{'wall':>7}{'prev/now':>10}"
+        f"{'command':<56}{'goal':>6}{'now CPU':>9}{'wall':>7}{'MB':>5}"
+        f"{PREVIOUS + ' CPU':>13}{'wall':>7}{'MB':>5}{'prev/now':>10}"
     )
     print("\n" + head + "\n" + "-" * len(head))
     for case in cases:
         now, prev = f"{case.label}|now", f"{case.label}|{PREVIOUS}"
         verdict = "goal met" if cpu(now) <= case.goal_s else "goal NOT met"
         print(
-            f"{'guarantor ' + case.label:<56}{case.goal_s:>6.2f}{cpu(now):>9.3f}{wall(now):>7.3f}"
-            f"{cpu(prev):>13.3f}{wall(prev):>7.3f}{cpu(prev) / cpu(now):>9.1f}x  {verdict}"
+            f"{'guarantor ' + case.label:<56}{case.goal_s:>6.2f}"
+            f"{cpu(now):>9.3f}{wall(now):>7.3f}{peak(now):>5.0f}"
+            f"{cpu(prev):>13.3f}{wall(prev):>7.3f}{peak(prev):>5.0f}"
+            f"{cpu(prev) / cpu(now):>9.1f}x  {verdict}"
         )
     wrong = [run for run in runs if {s.code for s in samples[run.key]} != {run.code}]
     for run in wrong:
