@@ -13,7 +13,9 @@ from rich.table import Table
 
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import TableOrJson, emit
+from guarantor.model import Agreement
 from guarantor.spec.check import check_files
+from guarantor.spec.diff import diff_agreements, word_diff
 from guarantor.spec.findings import Severity
 from guarantor.spec.load import load_agreement
 
@@ -29,8 +31,6 @@ class TextFormat(StrEnum):
 
 def schema_command() -> None:
     """Print the JSON Schema of agreement files (for editors and validators)."""
-    from guarantor.model import Agreement
-
     schema = Agreement.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://guarantor.example/schema/agreement-1.json"
@@ -100,8 +100,6 @@ def diff_command(
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Clause-level changes between two versions of an agreement."""
-    from guarantor.spec.diff import diff_agreements, word_diff
-
     changes = diff_agreements(load_agreement(old), load_agreement(new))
     if fmt is TableOrJson.json:
         emit({"old": str(old), "new": str(new), "changes": [c.as_dict() for c in changes]})
