@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from guarantor.obligations.timeline import DISCHARGING_ACT, Note, NoteKind, Owed, OwedStatus
-from guarantor.sources.acts import ActKind, ActLog
+from guarantor.sources.acts import ActKind, ActLog, Coverage
 
 JUDGED = (OwedStatus.overdue, OwedStatus.breached)  # statuses that claim something was not done
 
@@ -27,7 +27,7 @@ class PartyRecord:
     acts: int
     first: date | None
     last: date | None
-    declared: tuple[tuple[date, date], ...]
+    declared: tuple[Coverage, ...]  # the coverage entries that name the party
     unrecorded: int  # duties whose status the record cannot settle
 
     def to_json(self) -> dict[str, Any]:
@@ -39,7 +39,15 @@ class PartyRecord:
             "acts": self.acts,
             "first": None if self.first is None else self.first.isoformat(),
             "last": None if self.last is None else self.last.isoformat(),
-            "declared": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in self.declared],
+            "declared": [
+                {
+                    "from": c.from_.isoformat(),
+                    "to": c.to.isoformat(),
+                    "kinds": [k.value for k in c.kinds],
+                    "forum": c.forum,
+                }
+                for c in self.declared
+            ],
             "unrecorded": self.unrecorded,
             "missing": record_text(self) if self.missing() else None,
         }
@@ -74,7 +82,7 @@ def judge_by_record(
     out = []
     for party in parties:
         span = log.span(party)
-        declared = tuple((c.from_, c.to) for c in log.coverage if party in c.parties)
+        declared = tuple(c for c in log.coverage if party in c.parties)
         count = sum(1 for a in log.acts if a.involves({party}))
         out.append(
             PartyRecord(

@@ -94,8 +94,13 @@ def record_text(r: PartyRecord) -> str:
         return f"no acts recorded for party {r.party}"
     if not r.declared:
         return (
-            f"no coverage declared for party {r.party} (acts recorded from {r.first} to "
-            f"{r.last}; none after {r.last})"
+            f"no coverage declared for party {r.party} (its {r.acts} act(s) on record run from "
+            f"{r.first} to {r.last})"
         )
-    spans = ", ".join(f"from {a} to {b}" for a, b in r.declared)
-    return f"the record covers party {r.party} only {spans}"
+    spans = "; ".join(
+        (", ".join(k.value for k in c.kinds) if c.kinds else "all acts")
+        + (f" in the {c.forum}" if c.forum else "")
+        + f" from {c.from_} to {c.to}"
+        for c in r.declared
+    )
+    return f"the record covers party {r.party} only for {spans}"
