@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guarantor.errors import UserError
 from guarantor.monitor.enactment import enactment_schedule, in_force_from
@@ -250,3 +252,30 @@ def test_a_request_for_any_party_counts_only_the_agreements_parties(examples_dir
     log = ActLog((_act(ActKind.request, "UA", "2022-02-21"),))
     result = replay(a, date(2022, 2, 20), date(2022, 2, 23), acts=log)
     assert result.monitor.activations == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from([*(k.value for k in ActKind), "nonsense", ""]),
+    time=st.sampled_from(["2026-01-02T12:00:00Z", "2026-01-02T12:00:00", "yesterday", "5"]),
+    grade=st.sampled_from(["official", "reported", "assumed", "text", "rumour"]),
+    doc=st.sampled_from(["d", "missing", None]),
+)
+def test_hostile_acts_files_are_read_or_refused_with_a_place(
+    tmp_path_factory: pytest.TempPathFactory, kind: str, time: str, grade: str, doc: str | None
+) -> None:
+    """Any acts file is either read, or refused with file and line (never a crash)."""
+    path = tmp_path_factory.mktemp("acts") / "a.yaml"
+    source = f"{{grade: {grade}" + (f", doc: {doc}" if doc else "") + "}"
+    path.write_text(
+        "schema: guarantor/acts@1\ndocuments:\n  d: {title: A}\nacts:\n"
+        f"  - {{kind: '{kind}', party: UK, time: '{time}', source: {source}}}\n",
+        encoding="utf-8",
+    )
+    try:
+        log = load_acts(path)
+    except UserError as err:
+        assert err.location is not None and err.location.file == str(path)
+        assert err.location.line == 5
+    else:
+        assert log.acts[0].kind.value == kind and log.acts[0].time.tzinfo is not None
