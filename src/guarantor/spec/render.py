@@ -296,6 +296,35 @@ _START_WORDS = {
 }
 
 
+def _posture_words(s: Any) -> str:
+    """A standing obligation's posture, ceiling and funding in words ('' when it has none)."""
+    text = ""
+    if s.presence is not None:
+        p = s.presence
+        text += f" Posture: {p.where.value.replace('_', ' ')}"
+        if p.area:
+            text += f", {p.area}"
+        if p.personnel is not None:
+            text += f", {p.personnel:,} personnel"
+        if p.rotation is not None:
+            text += f", units rotating every {w.duration(p.rotation)}"
+        text += "."
+    if s.ceiling is not None:
+        c = s.ceiling
+        text += f" Ceiling: {c.measure} at most {c.limit:,.0f} {c.unit}."
+    for f in s.funding:
+        amount = f"{f.amount:,.0f} {f.currency}" + (" a year" if f.per_year else "")
+        text += f" Funding: {amount} as {f.instrument.value.replace('_', ' ')}"
+        if f.years:
+            text += f" ({', '.join(str(y) for y in f.years)})"
+        if f.repaid_from:
+            text += f", repaid from {f.repaid_from}"
+        if f.procedure:
+            text += f", released under procedure {f.procedure}"
+        text += "."
+    return text
+
+
 def _standing_article(a: Agreement) -> Article | None:
     """Article: standing obligations, owed from entry into force (None when there are none)."""
     if not a.standing:
@@ -316,29 +345,7 @@ def _standing_article(a: Agreement) -> Article | None:
         if s.lasts is not None:
             text += f", for {w.duration(s.lasts)}"
         text += "."
-        if s.presence is not None:
-            p = s.presence
-            text += f" Posture: {p.where.value.replace('_', ' ')}"
-            if p.area:
-                text += f", {p.area}"
-            if p.personnel is not None:
-                text += f", {p.personnel:,} personnel"
-            if p.rotation is not None:
-                text += f", units rotating every {w.duration(p.rotation)}"
-            text += "."
-        if s.ceiling is not None:
-            c = s.ceiling
-            text += f" Ceiling: {c.measure} at most {c.limit:,.0f} {c.unit}."
-        for f in s.funding:
-            amount = f"{f.amount:,.0f} {f.currency}" + (" a year" if f.per_year else "")
-            text += f" Funding: {amount} as {f.instrument.value.replace('_', ' ')}"
-            if f.years:
-                text += f" ({', '.join(str(y) for y in f.years)})"
-            if f.repaid_from:
-                text += f", repaid from {f.repaid_from}"
-            if f.procedure:
-                text += f", released under procedure {f.procedure}"
-            text += "."
+        text += _posture_words(s)
         if s.reporting is not None:
             text += (
                 f" Reports every {w.duration(s.reporting.every)} to {w.parties(a, s.reporting.to)}."
