@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from guarantor.errors import UserError
@@ -228,7 +229,7 @@ def print_activations(activations: list[Activation], limit: int = 40) -> None:
             a.level.value,
             str(a.evidence_total),
             "" if a.attribution is None else f"{a.attribution:.2f}",
-            why,
+            escape(why),
         )
     console.print(table)
     if len(activations) > limit:
@@ -271,7 +272,7 @@ def print_not_reached(traces: list[LevelTrace]) -> None:
     for col in ("trigger", "level", "best", "reason"):
         table.add_column(col, overflow="fold")
     for t in traces:
-        table.add_row(t.trigger, t.level.value, t.truth.name, "\n".join(why_not(t)))
+        table.add_row(t.trigger, t.level.value, t.truth.name, escape("\n".join(why_not(t))))
     console.print(table)
 
 

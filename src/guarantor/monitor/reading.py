@@ -101,7 +101,9 @@ def leaf_days(leaf: Leaf, st: LeafState, days: int) -> LeafDays:
     w = leaf.window_days
     if leaf.kind is LeafKind.narrative:
         zero = np.zeros(days, dtype=np.int64)
-        return LeafDays(np.full(days, T, np.int8), np.full(days, U, np.int8), zero, zero, None, None, None)  # fmt: skip
+        return LeafDays(
+            np.full(days, T, np.int8), np.full(days, U, np.int8), zero, zero, None, None, None
+        )
     events = window(st.count, w)
     possible = events + window(st.unplaced, w)
     measured = _three(events, possible, leaf.min_events or 1)
@@ -271,14 +273,30 @@ class _Reader:
             if leaf.min_depth_km is not None:
                 out.append(_best(Measure.depth_km, st.best_depth, leaf.min_depth_km))
             if leaf.persisted_days:
-                out.append(Comparison(Measure.persisted_days, float(leaf.persisted_days), float(leaf.persisted_days), Truth.true))  # fmt: skip
+                out.append(
+                    Comparison(
+                        Measure.persisted_days,
+                        float(leaf.persisted_days),
+                        float(leaf.persisted_days),
+                        Truth.true,
+                    )
+                )
         elif leaf.kind is LeafKind.request:
             out.append(
                 Comparison(Measure.requests, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1))
             )
         else:
             need = leaf.min_events or 1
-            out.append(Comparison(Measure.events, float(ld.events[t]), float(need), Truth(int(_three(ld.events[t : t + 1], ld.events_possible[t : t + 1], need)[0]))))  # fmt: skip
+            out.append(
+                Comparison(
+                    Measure.events,
+                    float(ld.events[t]),
+                    float(need),
+                    Truth(
+                        int(_three(ld.events[t : t + 1], ld.events_possible[t : t + 1], need)[0])
+                    ),
+                )
+            )
             if leaf.min_fatalities is not None and ld.fatalities is not None:
                 unknown = ld.fatalities_unknown is not None and ld.fatalities_unknown[t] > 0
                 met = ld.fatalities[t] >= leaf.min_fatalities
@@ -288,10 +306,24 @@ class _Reader:
                     Comparison(Measure.fatalities, observed, float(leaf.min_fatalities), truth)
                 )
             if leaf.min_distinct_days is not None and ld.distinct is not None:
-                out.append(Comparison(Measure.distinct_days, float(ld.distinct[t]), float(leaf.min_distinct_days), _cmp(ld.distinct[t], leaf.min_distinct_days)))  # fmt: skip
+                out.append(
+                    Comparison(
+                        Measure.distinct_days,
+                        float(ld.distinct[t]),
+                        float(leaf.min_distinct_days),
+                        _cmp(ld.distinct[t], leaf.min_distinct_days),
+                    )
+                )
         if leaf.sustained_days > 1:
             run = int(runs(ld.measured >= U)[t])
-            out.append(Comparison(Measure.consecutive_days, float(run), float(leaf.sustained_days), _cmp(run, leaf.sustained_days)))  # fmt: skip
+            out.append(
+                Comparison(
+                    Measure.consecutive_days,
+                    float(run),
+                    float(leaf.sustained_days),
+                    _cmp(run, leaf.sustained_days),
+                )
+            )
         if leaf.parties:
             lo, hi = self._span(leaf, t)
             best = float(st.max_conf[lo : hi + 1].max()) if hi >= lo else 0.0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from guarantor.errors import UserError
@@ -162,7 +163,7 @@ def print_obligations(result: ReplayResult, limit: int = 40) -> None:
     for col in ("opened", "due", "source", "action", "parties", "status", "notes"):
         table.add_column(col, overflow="fold")
     for (opened, due, source, action, status, notes), parties in list(rows.items())[:limit]:
-        table.add_row(opened, due, source, action, ",".join(parties), status, notes)
+        table.add_row(opened, due, source, action, ",".join(parties), status, escape(notes))
     console.print(table)
     if len(rows) > limit:
         console.print(f"... {len(rows) - limit} more rows (use --format json for all)")

@@ -35,7 +35,9 @@ def settle_undetermined(
             continue
         members = next((list(b.members) for b in agreement.bodies if b.id == det.body), [])
         proc = procedure_of(agreement, det)
-        if proc is None:
+        if proc is None:  # no procedure named: only a replay that assumes decisions takes it
+            if not assume_votes:
+                continue
             time, assumed = u.time, True
         else:
             decision = decide(agreement, proc, u.time, acts, as_of, members, assume_votes)

@@ -204,14 +204,22 @@ class _Builder:
         proc = procedure_of(self.a, det)
         if res is not None and res.ref == det.id:  # the activation is itself the determination
             decision = Decision(
-                det.id, res.time, DecisionStatus.adopted, res.time, "determination settled the level",
+                det.id,
+                res.time,
+                DecisionStatus.adopted,
+                res.time,
+                "determination settled the level",
                 assumed=res.assumed,
-            )  # fmt: skip
-        elif proc is None:
+            )
+        elif proc is None:  # no procedure named: made at activation only if decisions are assumed
             decision = Decision(
-                det.body, act.time, DecisionStatus.adopted, act.time, "no procedure named",
-                assumed=True,
-            )  # fmt: skip
+                det.body,
+                act.time,
+                DecisionStatus.adopted if self.assume_votes else DecisionStatus.pending,
+                act.time if self.assume_votes else None,
+                "no procedure named",
+                assumed=self.assume_votes,
+            )
         else:
             decision = decide(
                 self.a, proc, act.time, self.acts, self.as_of, body_members, self.assume_votes
@@ -233,7 +241,9 @@ class _Builder:
                 decision = replace(decision, status=DecisionStatus.conditional, time=None)
                 when, pending = None, True
             else:
-                notes.append(Note(NoteKind.attribution_too_low, observed=act.attribution, needed=needed))  # fmt: skip
+                notes.append(
+                    Note(NoteKind.attribution_too_low, observed=act.attribution, needed=needed)
+                )
                 decision = replace(decision, status=DecisionStatus.blocked, time=None)
                 when = None
         decision = replace(decision, attribution=act.attribution, required=needed)
@@ -241,7 +251,9 @@ class _Builder:
         assumed = (Assumption.votes,) if decision.assumed else ()
         due = det.within.add_to(act.time) if det.within else None
         for party in sorted(self.a.expand(body_members)):
-            made = self.acts.find({ActKind.determination_made}, {party}, {det.id}, act.time, self.as_of)  # fmt: skip
+            made = self.acts.find(
+                {ActKind.determination_made}, {party}, {det.id}, act.time, self.as_of
+            )
             done = made[0].time if made else when
             self.add(
                 Owed(
@@ -283,7 +295,9 @@ class _Builder:
             for gate in proc.gates:
                 if gate.party != party:
                     continue
-                voted = self.acts.find({ActKind.approval_voted}, {party}, {gate.body}, opened, self.as_of)  # fmt: skip
+                voted = self.acts.find(
+                    {ActKind.approval_voted}, {party}, {gate.body}, opened, self.as_of
+                )
                 ready = voted[0].time if voted else gate.expected_delay.add_to(opened)
                 expected = expected or not voted
                 notes.append(Note(NoteKind.gate, body=gate.body, time=ready, voted=bool(voted)))
