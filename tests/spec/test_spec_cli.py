@@ -113,3 +113,16 @@ def test_render_json_has_provenance_and_compiled_levels(
     assert leaves[0]["leaf"]["requires"] == [{"attribute": "nuclear_weapons", "text": ""}]
     assert leaves[0]["leaf"]["window_days"] == 1  # the default, explicit in the data
     assert trigger["resolved_by"] is None
+
+
+def test_table_prints_positions_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """':100:' is a position, not an emoji code."""
+    head, pledges = GRADED.split("pledges:\n")
+    padding = "#\n" * (99 - head.count("\n") - 1)
+    path = tmp_path / "g.yaml"
+    path.write_text(head + padding + "pledges:\n  - {id: p, party: US, capability: c, quantity: 1}\n")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = run_cli(capsys, monkeypatch, "check", str(path))
+    assert "g.yaml:100:5" in result.out

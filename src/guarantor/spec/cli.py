@@ -21,7 +21,7 @@ from guarantor.spec.findings import Finding, Severity, View
 from guarantor.spec.load import load_agreement
 from guarantor.spec.render import render_html, render_markdown
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class TextFormat(StrEnum):
@@ -80,7 +80,7 @@ _COLOURS = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "c
 
 def _print_check(result: CheckResult) -> None:
     """The findings as a table (a finding of both views once, marked 'both'), then the grades."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     rows: dict[tuple[object, ...], tuple[Finding, set[View]]] = {}
     for f in result.findings:
         key = (f.file, f.line, f.column, f.code, f.message)
@@ -94,7 +94,7 @@ def _print_check(result: CheckResult) -> None:
                 f.code,
                 f"[{_COLOURS[f.severity]}]{f.severity.value}[/]",
                 _VIEW_WORDS[frozenset(views)],
-                f"{Path(f.file).name}:{f.line}:{f.column}",
+                escape(f"{Path(f.file).name}:{f.line}:{f.column}"),
                 escape(f.message),
             )
         console.print(table)
@@ -146,7 +146,7 @@ def diff_command(
     if fmt is TableOrJson.json:
         emit({"old": str(old), "new": str(new), "changes": [c.as_dict() for c in changes]})
         return
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     if not changes:
         console.print("no differences")
         return
