@@ -119,7 +119,7 @@ def test_table_prints_positions_as_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """':100:' is a position, not an emoji code."""
-    head, pledges = GRADED.split("pledges:\n")
+    head = GRADED.split("pledges:\n")[0]
     padding = "#\n" * (99 - head.count("\n") - 1)
     path = tmp_path / "g.yaml"
     path.write_text(head + padding + "pledges:\n  - {id: p, party: US, capability: c, quantity: 1}\n")
