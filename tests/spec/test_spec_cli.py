@@ -122,7 +122,9 @@ def test_table_prints_positions_as_written(
     head = GRADED.split("pledges:\n")[0]
     padding = "#\n" * (99 - head.count("\n") - 1)
     path = tmp_path / "g.yaml"
-    path.write_text(head + padding + "pledges:\n  - {id: p, party: US, capability: c, quantity: 1}\n")
+    path.write_text(
+        head + padding + "pledges:\n  - {id: p, party: US, capability: c, quantity: 1}\n"
+    )
     monkeypatch.setenv("COLUMNS", "200")
     result = run_cli(capsys, monkeypatch, "check", str(path))
     assert "g.yaml:100:5" in result.out
