@@ -23,7 +23,7 @@ from guarantor.model.obligations import ActionKind
 from guarantor.rules import Attribute, CompiledTrigger, LeafKind, Node, RulePlan, Truth
 from guarantor.rules.worlds import WORLDS, World, WorldKind, best_truth
 from guarantor.spec.codes import CODES, finding
-from guarantor.spec.findings import Finding
+from guarantor.spec.findings import Finding, View
 from guarantor.spec.views import Subject
 
 P = tuple[str | int, ...]
@@ -34,8 +34,9 @@ def lint_view(s: Subject) -> list[Finding]:
     """Every finding of the text rules and the fairness rules that apply to this view."""
     from guarantor.spec.fairness import FAIRNESS_RULES
 
+    rules = TEXT_RULES + (FAIRNESS_RULES if s.view is View.as_written else ())
     out: list[Finding] = []
-    for rule in (*TEXT_RULES, *FAIRNESS_RULES):
+    for rule in rules:
         out += [f for f in rule(s) if s.view in CODES[f.code].views]
     return [f.in_view(s.view) for f in out]
 
@@ -324,6 +325,8 @@ def _units(s: Subject) -> list[Finding]:
 
 def _durations(obj: Any, path: P) -> Iterator[tuple[P, Duration]]:
     """Every duration in a model, with its YAML path (a walk over values, not predicates)."""
+    if obj is None or isinstance(obj, str | int | float):
+        return
     if isinstance(obj, Duration):
         yield path, obj
     elif isinstance(obj, BaseModel):
