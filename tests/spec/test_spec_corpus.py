@@ -318,7 +318,7 @@ CASES: list[tuple[str, str | bytes, str, int, list[str]]] = [
         + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {deliberate: true}}\n",
         "check",
         1,
-        ["GT116", "can never be established", "that the attack was deliberate", ":14:15"],
+        ["GT116", "can never be established", "that the attack was deliberate", ":13:9"],
     ),
     (
         "step-waits-on-itself",

@@ -31,7 +31,7 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("GT114", 3, "both"),  # no monitoring
         ("GT111", 8, "both"),  # politically binding
         ("GT113", 73, "both"),  # no trigger for conventional attack
-        ("GT116", 82, "both"),  # para 4: nuclear use or threat, and nobody to find it
+        ("GT116", 80, "both"),  # para 4: nuclear use or threat, and nobody to find it
         ("GT101", 92, "both"),  # para 6: nothing measurable
         ("GT119", 94, "as_written"),  # paras 1-3: nobody but Russia checks Russia's restraint
         ("GT119", 101, "as_written"),

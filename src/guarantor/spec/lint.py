@@ -96,7 +96,7 @@ def _measurable(s: Subject) -> list[Finding]:
             out.append(
                 finding(
                     "GT116",
-                    (*lv.path, "when"),
+                    lv.path,
                     f"trigger {t.id!r} ({lv.level.value}) can never be established: {why}",
                 )
             )
