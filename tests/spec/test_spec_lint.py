@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.spec.test_spec_roundtrip import agreements
 
 from guarantor.spec.check import check_file, check_loaded
@@ -581,6 +583,7 @@ def test_every_code_is_documented_with_its_severity() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(agreements())
 def test_check_never_crashes_and_locates_every_finding(doc: dict[str, object]) -> None:
+    """Any valid agreement is checked in both views and every finding has a position."""
     import yaml
 
     spec = load_spec_text(yaml.safe_dump(doc, allow_unicode=True), "generated.yaml", strict=False)
@@ -589,6 +592,60 @@ def test_check_never_crashes_and_locates_every_finding(doc: dict[str, object]) -
     assert sum(result.provenance.values()) == sum(1 for _ in spec.agreement.clauses()) + sum(
         len(c.assumed) for _, c in spec.agreement.clauses()
     ) + sum(1 for t in spec.agreement.triggers for lv in t.levels if lv.source is not None)
+
+
+GRADES = st.sampled_from(
+    [
+        None,
+        {"grade": "assumed", "reason": "r"},
+        {"grade": "official", "doc": "d"},
+        {"grade": "text", "doc": "d", "quote": "shall consult"},
+        {"grade": "text", "doc": "d", "quote": "words nobody wrote"},
+        {"grade": "assumed"},
+    ]
+)
+
+
+@st.composite
+def graded_agreements(draw: st.DrawFn) -> dict[str, Any]:
+    """Random agreements whose clauses, levels and deadlines carry random grades."""
+    doc = draw(agreements())
+    doc["documents"] = {"d": {"title": "D", "text": "The Parties shall consult."}}
+
+    def grade(item: dict[str, Any]) -> None:
+        g = draw(GRADES)
+        if g is not None:
+            item["source"] = g
+
+    for section in ("triggers", "pledges", "obligations"):
+        for item in doc[section]:
+            grade(item)
+    for t in doc["triggers"]:
+        for lv in t["levels"]:
+            grade(lv)
+    for o in doc["obligations"]:
+        grade(o["deadline"])
+        if draw(st.booleans()):
+            o["assumed"] = {"venue": draw(st.sampled_from(["why", ""]))}
+    for p in doc["pledges"]:
+        p["status"] = draw(st.sampled_from(["committed", "proposed", "assumed"]))
+        if doc["pledges"] and draw(st.booleans()):
+            p["depends_on"] = [draw(st.sampled_from([q["id"] for q in doc["pledges"]]))]
+    return doc
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graded_agreements())
+def test_both_views_of_graded_agreements_never_crash(doc: dict[str, Any]) -> None:
+    """Whatever is assumed, the written view is a valid agreement and every finding is located."""
+    import yaml
+
+    spec = load_spec_text(yaml.safe_dump(doc, allow_unicode=True), "graded.yaml", strict=False)
+    result = check_loaded(spec)
+    assert all(f.line is not None for f in result.findings)
+    written = [f for f in result.findings if f.view is View.as_written]
+    assert not [f for f in written if f.code.startswith("GT2")]  # provenance is the file's
+    assert sum(result.provenance.values()) >= len(list(spec.agreement.clauses()))
 
 
 @pytest.mark.parametrize("view", list(View))
