@@ -16,10 +16,8 @@ from guarantor.jsonout import TableOrJson, dumps, emit
 from guarantor.model import Agreement
 from guarantor.spec.check import CheckResult, check_files
 from guarantor.spec.diff import diff_agreements, word_diff
-from guarantor.spec.export import agreement_json
 from guarantor.spec.findings import Finding, Severity, View
 from guarantor.spec.load import load_agreement
-from guarantor.spec.render import render_html, render_markdown
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
@@ -122,6 +120,9 @@ def render_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout."),
 ) -> None:
     """Render an agreement as numbered treaty text with each clause's provenance grade."""
+    from guarantor.spec.export import agreement_json  # the renderer imports markdown_it
+    from guarantor.spec.render import render_html, render_markdown
+
     agreement = load_agreement(file)
     if fmt is TextFormat.json:
         text = dumps(agreement_json(agreement))
