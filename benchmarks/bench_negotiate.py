@@ -18,9 +18,10 @@ import tracemalloc
 
 import numpy as np
 
-from guarantor.negotiate.graph import OptionInfo, build_option_graph
+from guarantor.negotiate.concepts import CONCEPTS, GMR, NASH, SEQ, SMR, Concept
+from guarantor.negotiate.graph import Direction, OptionInfo, build_option_graph
 from guarantor.negotiate.oracle import Oracle
-from guarantor.negotiate.stability import CONCEPTS, Engine
+from guarantor.negotiate.stability import Engine
 
 # GMCR+ (gmcr-py) figures measured on this kind of machine, from the project's reference notes
 # (../shared/reference/graph-model.md); GMCR+ itself is not run here (its licence forbids reuse).
@@ -34,7 +35,9 @@ def synthetic(n_dms: int, n_options: int, seed: int = 7) -> tuple[object, float]
     """A conflict with options split evenly, no infeasible states, random strict rankings."""
     rng = np.random.default_rng(seed)
     owners = tuple(k * n_dms // n_options for k in range(n_options))
-    info = OptionInfo(tuple(f"o{k}" for k in range(n_options)), owners, ("both",) * n_options)
+    info = OptionInfo(
+        tuple(f"o{k}" for k in range(n_options)), owners, (Direction.both,) * n_options
+    )
     n = 1 << n_options
     payoff = np.stack([rng.permutation(n).astype(np.int64) for _ in range(n_dms)])
     start = time.perf_counter()
@@ -58,7 +61,7 @@ def measure(fn: object) -> tuple[float, float, float, object]:
     return seconds, cpu_seconds, peak / 2**20, result
 
 
-def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) -> None:
+def run(n_dms: int, n_options: int, concepts: tuple[Concept, ...], oracle_max: int) -> None:
     g, build = synthetic(n_dms, n_options)
     print(f"\n{n_dms} DMs x {n_options} options = {g.n:,} states (moves built in {build:.2f} s)")
     print(
@@ -71,7 +74,7 @@ def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) 
         o_text, ratio = "skipped", ""
         if g.n <= oracle_max:
 
-            def brute(c: str = concept) -> object:
+            def brute(c: Concept = concept) -> object:
                 oracle = Oracle(g)  # type: ignore[arg-type]  # fresh: moves derived again, no cache
                 return np.array(
                     [[oracle.stable(c, d, s) for s in range(g.n)] for d in range(n_dms)]
@@ -80,8 +83,8 @@ def run(n_dms: int, n_options: int, concepts: tuple[str, ...], oracle_max: int) 
             o_secs, _, _, slow = measure(brute)
             assert (slow == table).all(), f"engine and oracle disagree on {concept}"
             o_text, ratio = f"{o_secs:.3f}", f"{o_secs / max(secs, 1e-9):.0f}x"
-        gm = f"{ref[concept]:.2f}" if concept in ref else ""
-        print(f"{concept:>8} {secs:8.3f} {cpu:8.3f} {mb:8.1f} {o_text:>9} {ratio:>8} {gm:>8}")
+        gm = f"{ref[str(concept)]:.2f}" if str(concept) in ref else ""
+        print(f"{concept!s:>8} {secs:8.3f} {cpu:8.3f} {mb:8.1f} {o_text:>9} {ratio:>8} {gm:>8}")
 
 
 def main() -> None:
@@ -98,7 +101,7 @@ def main() -> None:
         run(4, 8, CONCEPTS, args.oracle_max)  # 256 states: engine and oracle side by side
         run(4, 12, CONCEPTS, args.oracle_max)
         run(2, 14, CONCEPTS, args.oracle_max)
-        run(4, 20, ("nash", "gmr", "seq", "smr"), args.oracle_max)
+        run(4, 20, (NASH, GMR, SEQ, SMR), args.oracle_max)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     print(
         f"\npeak RSS of the whole process: {peak_rss:,.0f} MB (tracemalloc adds some overhead to times)"

@@ -15,9 +15,11 @@ from typer.testing import CliRunner
 
 from guarantor.errors import UserError
 from guarantor.negotiate.cli import register
+from guarantor.negotiate.concepts import CONCEPTS, Concept
 from guarantor.negotiate.gmcr import to_gmcr, write_gmcr
+from guarantor.negotiate.graph import Direction
 from guarantor.negotiate.loading import load_conflict
-from guarantor.negotiate.stability import CONCEPTS, Engine
+from guarantor.negotiate.stability import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "negotiation"
@@ -55,7 +57,7 @@ def write(tmp: Path, name: str, content: object) -> Path:
 
 def codes(path: Path, concept: str) -> list[int]:
     g = load_conflict(path).compile()
-    return [int(g.codes[i]) for i in Engine(g).equilibria(concept)]
+    return [int(g.codes[i]) for i in Engine(g).equilibria(Concept.parse(concept))]
 
 
 def test_gmcr_import_prioritisation(tmp_path: Path) -> None:
@@ -63,7 +65,7 @@ def test_gmcr_import_prioritisation(tmp_path: Path) -> None:
     c = load_conflict(path)
     g = c.compile()
     assert g.n == 12
-    assert c.options is not None and c.options.directions[0] == "fwd"
+    assert c.options is not None and c.options.directions[0] is Direction.fwd
     # US: withdrawal first, then blockade: states with option 3 taken rank above the rest
     top = int(g.codes[int(g.payoff[0].argmax())])
     assert (top >> 2) & 1 and (top >> 1) & 1
@@ -239,7 +241,7 @@ def test_cli_analyze_json_shape() -> None:
     doc = json.loads(run.stdout)
     assert set(doc) == {"states", "equilibria", "stability"}
     assert doc["states"][0] == {"decimal": 2, "ordered": 1, "options": "NYNNN"}
-    assert set(doc["equilibria"]) == set(CONCEPTS)
+    assert set(doc["equilibria"]) == {str(c) for c in CONCEPTS}
     assert doc["equilibria"]["nash"] == [8, 9, 18, 21, 24, 25]
     assert doc["stability"]["MoE"]["seq"] == [int(s["decimal"]) for s in doc["states"]]
 

@@ -6,11 +6,12 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from guarantor.negotiate.concepts import CONCEPTS, GMR, NASH, SEQ, SMR, Concept
 from guarantor.negotiate.conditions import conjunction, literal
 from guarantor.negotiate.conflict import Conflict, DecisionMaker, ExplicitStates, Preference
-from guarantor.negotiate.graph import OptionInfo
+from guarantor.negotiate.graph import Direction, OptionInfo
 from guarantor.negotiate.oracle import Oracle
-from guarantor.negotiate.stability import CONCEPTS, Engine
+from guarantor.negotiate.stability import Engine
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
@@ -30,7 +31,10 @@ def option_conflicts(draw: st.DrawFn) -> Conflict:
     assume(sum(per_dm) <= 6)
     owners = tuple(d for d, k in enumerate(per_dm) for _ in range(k))
     m = len(owners)
-    directions = tuple(draw(st.sampled_from(["both", "both", "fwd", "back"])) for _ in range(m))
+    directions = tuple(
+        draw(st.sampled_from([Direction.both, Direction.both, Direction.fwd, Direction.back]))
+        for _ in range(m)
+    )
     infeasible = []
     for _ in range(draw(st.integers(0, 3))):
         a, b = draw(st.integers(0, m - 1)), draw(st.integers(0, m - 1))
@@ -64,7 +68,7 @@ def graph_conflicts(draw: st.DrawFn) -> Conflict:
     return Conflict("random graph", dms, None, explicit=explicit)
 
 
-def _compare(conflict: Conflict, concepts: tuple[str, ...]) -> None:
+def _compare(conflict: Conflict, concepts: tuple[Concept, ...]) -> None:
     g = conflict.compile()
     eng = Engine(g)
     orc = Oracle(g)
@@ -73,7 +77,7 @@ def _compare(conflict: Conflict, concepts: tuple[str, ...]) -> None:
             fast = eng.stable(concept, dm).tolist()
             slow = [orc.stable(concept, dm, s) for s in range(g.n)]
             assert fast == slow, (concept, dm)
-    nash, gmr, smr, seq = (eng.table(c) for c in ("nash", "gmr", "smr", "seq"))
+    nash, gmr, smr, seq = (eng.table(c) for c in (NASH, GMR, SMR, SEQ))
     assert (~nash | smr).all() and (~smr | gmr).all()
     assert (~nash | seq).all() and (~seq | gmr).all()
 
@@ -87,7 +91,7 @@ def test_engine_matches_oracle_on_option_models(conflict: Conflict) -> None:
 @given(graph_conflicts())
 @settings(SETTINGS, max_examples=180)
 def test_engine_matches_oracle_on_explicit_graphs(conflict: Conflict) -> None:
-    _compare(conflict, ("nash", "gmr", "smr", "seq"))
+    _compare(conflict, (NASH, GMR, SMR, SEQ))
 
 
 @given(option_conflicts())

@@ -1,10 +1,10 @@
-"""Coalitional improvements by legal sequences of members' moves, and status quo analysis."""
+"""Coalitional improvements: legal sequences of members' moves that leave every member better off."""
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -24,6 +24,14 @@ class Step:
     source: int
     target: int
 
+    def to_json(self, g: Graph) -> dict[str, Any]:
+        """The move with the decision maker's name and decimal state codes."""
+        return {
+            "dm": g.dms[self.dm],
+            "from": int(g.codes[self.source]),
+            "to": int(g.codes[self.target]),
+        }
+
 
 @dataclass(frozen=True)
 class Improvement:
@@ -33,6 +41,15 @@ class Improvement:
     source: int
     target: int
     path: tuple[Step, ...]
+
+    def to_json(self, g: Graph) -> dict[str, Any]:
+        """The coalition's names, start and end codes and the members' moves."""
+        return {
+            "coalition": [g.dms[d] for d in self.coalition],
+            "from": int(g.codes[self.source]),
+            "to": int(g.codes[self.target]),
+            "moves": [s.to_json(g) for s in self.path],
+        }
 
 
 def _product_graph(g: Graph, members: tuple[int, ...]) -> csr_matrix:
@@ -111,43 +128,3 @@ def coalition_unstable(
         for im in coalition_improvements(g, c, candidates):
             found[im.source].append(im)
     return found
-
-
-def status_quo_paths(
-    g: Graph, start: int, targets: list[int], coalitions: list[tuple[int, ...]] | None = None
-) -> dict[int, tuple[Step | Improvement, ...] | None]:
-    """Shortest path of unilateral (and, if given, coalitional) improvements from start to each target."""
-    ups = [g.ui(d) for d in range(len(g.dms))]
-    coal: dict[int, list[Improvement]] = {}
-    prev: dict[int, tuple[int, Step | Improvement]] = {}
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        s = queue.popleft()
-        moves: list[tuple[int, Step | Improvement]] = []
-        for d, ui in enumerate(ups):
-            moves.extend((t, Step(d, s, t)) for t in ui.of(s))
-        if coalitions:
-            if s not in coal:
-                coal[s] = [im for c in coalitions for im in coalition_improvements(g, c, [s])]
-            moves.extend((im.target, im) for im in coal[s])
-        for t, how in moves:
-            if t not in seen:
-                seen.add(t)
-                prev[t] = (s, how)
-                queue.append(t)
-    out: dict[int, tuple[Step | Improvement, ...] | None] = {}
-    for t in targets:
-        if t == start:
-            out[t] = ()
-        elif t not in seen:
-            out[t] = None
-        else:
-            path = []
-            cur = t
-            while cur != start:
-                p, how = prev[cur]
-                path.append(how)
-                cur = p
-            out[t] = tuple(reversed(path))
-    return out

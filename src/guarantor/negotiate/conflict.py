@@ -9,6 +9,7 @@ import numpy as np
 from guarantor.errors import Position, UserError
 from guarantor.negotiate.conditions import Expr
 from guarantor.negotiate.graph import (
+    Direction,
     Graph,
     IntArray,
     Moves,
@@ -113,7 +114,7 @@ class Conflict:
             keep &= ~cond.evaluate(codes)
         return codes[keep]
 
-    def with_directions(self, directions: tuple[str, ...]) -> Conflict:
+    def with_directions(self, directions: tuple[Direction, ...]) -> Conflict:
         """The same conflict with other permitted directions for the options."""
         assert self.options is not None
         return replace(self, options=replace(self.options, directions=directions))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +12,17 @@ IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
-DIRECTIONS = ("both", "fwd", "back")
+
+class Direction(StrEnum):
+    """Which way a decision maker may change an option (GMCR+ `permittedDirection`)."""
+
+    both = "both"  # taken and dropped at will
+    fwd = "fwd"  # only taken: irreversible once taken
+    back = "back"  # only dropped: once dropped, never taken again
+
+    def reversed(self) -> Direction:
+        """The other reversibility assumption: an irreversible option made reversible, and back."""
+        return Direction.both if self is not Direction.both else Direction.fwd
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ class OptionInfo:
 
     names: tuple[str, ...]
     owners: tuple[int, ...]  # decision maker index per option
-    directions: tuple[str, ...]  # "both" | "fwd" | "back"
+    directions: tuple[Direction, ...]
 
     def mask(self, dm: int) -> int:
         """Bit mask of the options a decision maker controls."""
@@ -187,8 +198,12 @@ def option_moves(codes: IntArray, info: OptionInfo, dm: int, lookup: IntArray | 
     """All unilateral moves of one decision maker between feasible option states (vectorised)."""
     n = codes.size
     mask = info.mask(dm)
-    fwd = sum(1 << k for k, d in enumerate(info.directions) if d == "fwd" and (mask >> k) & 1)
-    back = sum(1 << k for k, d in enumerate(info.directions) if d == "back" and (mask >> k) & 1)
+    fwd = sum(
+        1 << k for k, d in enumerate(info.directions) if d is Direction.fwd and (mask >> k) & 1
+    )
+    back = sum(
+        1 << k for k, d in enumerate(info.directions) if d is Direction.back and (mask >> k) & 1
+    )
     bits = [1 << k for k in range(len(info.owners)) if (mask >> k) & 1]
     subsets = np.zeros(1, dtype=np.int64)
     for b in bits:

@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from guarantor.errors import UserError
+from guarantor.negotiate.concepts import Concept, ConceptKind
 from guarantor.negotiate.graph import BoolArray, Graph, IntArray, Moves
 
-CONCEPTS: tuple[str, ...] = ("nash", "gmr", "smr", "seq", "sim", "seq+sim")
 INF = np.iinfo(np.int64).max
 INF32 = int(np.iinfo(np.int32).max)
 NEG = np.iinfo(np.int64).min
@@ -239,49 +239,32 @@ class Engine:
         d = seq | self.sim_deterred(dm, skip=seq)
         return _all_deterred(self.graph.n, self.ui(dm), d)
 
-    def stable(self, concept: str, dm: int) -> BoolArray:
+    def stable(self, concept: Concept, dm: int) -> BoolArray:
         """Stability of every state for one decision maker under a concept."""
-        fn = {
-            "nash": self.nash,
-            "gmr": self.gmr,
-            "smr": self.smr,
-            "seq": self.seq,
-            "sim": self.sim,
-            "seq+sim": self.seq_sim,
-        }.get(concept)
-        if fn is not None:
-            return fn(dm)
-        whole = self._both_dms(concept)
-        if whole is not None:
-            row: BoolArray = whole[dm]
+        if concept.two_dms_only:
+            row: BoolArray = self.table(concept)[dm]
             return row
-        raise UserError(
-            f"unknown stability concept {concept!r}; use one of {', '.join(all_concepts())}"
-        )
+        fn = {
+            ConceptKind.nash: self.nash,
+            ConceptKind.gmr: self.gmr,
+            ConceptKind.smr: self.smr,
+            ConceptKind.seq: self.seq,
+            ConceptKind.sim: self.sim,
+            ConceptKind.seq_sim: self.seq_sim,
+        }[concept.kind]
+        return fn(dm)
 
-    def _both_dms(self, concept: str) -> BoolArray | None:
-        """The table of a concept computed for both decision makers at once (l<h>, nm), else None."""
-        if concept.startswith("l") and concept[1:].isdigit():
-            return limited_move(self.graph, int(concept[1:]))
-        if concept == "nm":
-            return non_myopic(self.graph)
-        return None
-
-    def table(self, concept: str) -> BoolArray:
+    def table(self, concept: Concept) -> BoolArray:
         """Stability per (decision maker, state)."""
-        whole = self._both_dms(concept)
-        if whole is not None:
-            return whole
+        if concept.kind is ConceptKind.limited_move:
+            return limited_move(self.graph, concept.horizon)
+        if concept.kind is ConceptKind.non_myopic:
+            return non_myopic(self.graph)
         return np.stack([self.stable(concept, d) for d in range(len(self.graph.dms))])
 
-    def equilibria(self, concept: str) -> IntArray:
+    def equilibria(self, concept: Concept) -> IntArray:
         """State indices stable for every decision maker."""
         return np.nonzero(self.table(concept).all(axis=0))[0]
-
-
-def all_concepts() -> tuple[str, ...]:
-    """Concept names accepted on the command line."""
-    return (*CONCEPTS, "l<h> (e.g. l2)", "nm")
 
 
 def _anticipate(graph: Graph, horizon: int | None) -> tuple[list[IntArray], int]:
