@@ -194,38 +194,48 @@ class Engine:
                 deterred[phase[hit]] = True
                 phase = phase[~hit]
             live = live[~deterred[live]]
-        # Joint replies of two or more: few moves are left, so take all combinations at once.
+        # Joint replies of two or more: few moves are left. For each set of movers, the
+        # combinations are walked mover by mover over the moves whose source state has that
+        # many replies (columns are packed left), and the last mover's replies are taken all at
+        # once; deterred moves drop out as they are found. The work follows the real number of
+        # combinations per state, not the product of the widest tables.
+        base = start_code & ~clear
+
+        def descend(order: tuple[int, ...], sel: IntArray, code: IntArray) -> None:
+            j, s = order[0], src[sel]
+            width = tables[j].shape[0] - 1
+            if len(order) > 1:
+                for c in range(1, width + 1):
+                    keep = (degrees[j][s] >= c) & ~deterred[sel]
+                    if not keep.any():
+                        break
+                    descend(order[1:], sel[keep], code[keep] | tables[j][c][s[keep]])
+                return
+            step = max(1, 4_000_000 // max(width, 1))
+            for lo in range(0, sel.size, step):
+                part, sp = sel[lo : lo + step], s[lo : lo + step]
+                full = code[lo : lo + step][None, :] | tables[j][1:, sp]
+                idx = (
+                    dense[full] if dense is not None else g.lookup(full.ravel()).reshape(full.shape)
+                )
+                hit = (degrees[j][sp][None, :] >= np.arange(1, width + 1)[:, None]) & (idx >= 0)
+                hit &= p[np.where(hit, idx, 0)] <= p[sp][None, :]
+                deterred[part[hit.any(axis=0)]] = True
+
         for size in range(2, k + 1):
             for movers in itertools.combinations(range(k), size):
                 if live.size == 0:
                     break
-                grid = np.array(
-                    list(itertools.product(*[range(1, tables[j].shape[0]) for j in movers])),
-                    dtype=np.int64,
-                ).reshape(-1, size)
-                if grid.shape[0] == 0:
-                    continue
-                step = max(1, 4_000_000 // grid.shape[0])
-                for lo in range(0, live.size, step):
-                    part = live[lo : lo + step]
-                    s = src[part]
-                    ok = np.ones((grid.shape[0], part.size), dtype=bool)
-                    code = np.broadcast_to(start_code[part] & ~clear, ok.shape).copy()
-                    for x in range(k):
-                        if x in movers:
-                            cols = grid[:, movers.index(x)]
-                            ok &= degrees[x][s][None, :] >= cols[:, None]
-                            code |= tables[x][cols][:, s]
-                        else:
-                            code |= tables[x][0][s][None, :]
-                    idx = (
-                        dense[code]
-                        if dense is not None
-                        else g.lookup(code.ravel()).reshape(code.shape)
-                    )
-                    hit = ok & (idx >= 0)
-                    hit &= p[np.where(hit, idx, 0)] <= p[s][None, :]
-                    deterred[part[hit.any(axis=0)]] = True
+                if any(tables[j].shape[0] == 1 for j in movers):
+                    continue  # a mover without any reply anywhere
+                s = src[live]
+                code = base[live].copy()
+                for x in range(k):
+                    if x not in movers:
+                        code |= tables[x][0][s]
+                # the widest table last: its replies are taken in one vectorised step
+                order = tuple(sorted(movers, key=lambda j: tables[j].shape[0]))
+                descend(order, live, code)
                 live = live[~deterred[live]]
         return deterred
 
