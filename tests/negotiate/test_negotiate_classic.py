@@ -175,6 +175,42 @@ def test_inverse_syria_iraq() -> None:
     ] == [(0, [4]), (2, [6])]
 
 
+def test_inverse_syria_iraq_420_is_the_last_improvement_deciding() -> None:
+    """The reference's 420 (GMCR+ and its handout) comes from a rule that is not SEQ.
+
+    GMCR+'s inverse routine marks a decision maker stable as soon as one of its improvements is
+    sanctioned and never marks it unstable again for a later one that is not, so the verdict is
+    that of the last improvement examined. Applied to the same 720 profiles that rule gives 420,
+    whichever order the two improvements are examined in; the definition (every improvement
+    sanctioned) gives 384. See docs/negotiate.md, Known limits.
+    """
+    import itertools
+
+    from guarantor.negotiate.oracle import Oracle
+
+    g = graph("syria-iraq.yaml")
+    target, syria = g.index_of(1), 0
+    orc = Oracle(g)
+    base = [[int(x) for x in row] for row in g.payoff]
+    others = [1]
+    counts = {"definition": 0, "last decides": 0, "last decides, reversed": 0}
+    for perm in itertools.permutations(range(g.n)):
+        payoff = [list(row) for row in base]
+        payoff[syria] = [g.n - perm.index(k) for k in range(g.n)]
+        orc.set_payoff(payoff)
+        p = payoff[syria]
+        ups = sorted(orc.r_plus(syria, target), key=lambda t: int(g.codes[t]))
+
+        def sanctioned(s1: int, p: list[int] = p) -> bool:
+            return any(p[s2] < p[target] for s2 in orc.reach(others, s1, True))
+
+        iraq = orc.stable(SEQ, 1, target)
+        counts["definition"] += iraq and orc.stable(SEQ, syria, target)
+        counts["last decides"] += iraq and (not ups or sanctioned(ups[-1]))
+        counts["last decides, reversed"] += iraq and (not ups or sanctioned(ups[0]))
+    assert counts == {"definition": 384, "last decides": 420, "last decides, reversed": 420}
+
+
 def test_limited_move_horizon_one_is_nash() -> None:
     for name in (
         "prisoners-dilemma.yaml",

@@ -67,12 +67,15 @@ def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
     return conflict, conflict.compile(choice)
 
 
-def state_arg(g: Graph, text: str) -> int:
-    """State index from a decimal code or a Y/N string."""
+def state_arg(conflict: Conflict, g: Graph, text: str) -> int:
+    """State index from a decimal code, a Y/N string or the id of a named outcome of the model."""
     from guarantor.negotiate.graph import yn_code
 
     t = text.strip()
-    if g.options is not None and t and set(t) <= {"Y", "N"}:
+    named = conflict.outcome(t)
+    if named is not None:
+        code = named.code
+    elif g.options is not None and t and set(t) <= {"Y", "N"}:
         try:
             code = yn_code(t, len(g.options.names))
         except ValueError as exc:
@@ -81,7 +84,11 @@ def state_arg(g: Graph, text: str) -> int:
         try:
             code = int(t)
         except ValueError:
-            raise UserError(f"state {text!r}: give a decimal state code or a Y/N string") from None
+            known = ", ".join(o.id for o in conflict.outcomes)
+            raise UserError(
+                f"state {text!r}: give a decimal state code, a Y/N string"
+                + (f" or a named outcome ({known})" if known else "")
+            ) from None
     idx = g.index_of(code)
     if idx < 0:
         raise UserError(f"state {text} is not a feasible state of this model")
@@ -153,7 +160,9 @@ def analyze_cmd(
 @negotiate_app.command("explain")
 def explain_cmd(
     file: Path = typer.Argument(..., help="Model file"),
-    state: str = typer.Option(..., "--state", help="Decimal state code or Y/N string"),
+    state: str = typer.Option(
+        ..., "--state", help="Decimal state code, Y/N string or a named outcome of the model"
+    ),
     dm: list[str] = typer.Option([], "--dm", help="Decision maker (repeatable; default: all)"),
     concept: str = typer.Option(
         "seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim, l<h>, nm"
@@ -166,8 +175,8 @@ def explain_cmd(
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.explain import explain
 
-    _, g = _load(file, alt)
-    s = state_arg(g, state)
+    conflict, g = _load(file, alt)
+    s = state_arg(conflict, g, state)
     c = Concept.parse(concept)
     names = dm or list(g.dms)
     for n in names:
@@ -198,8 +207,8 @@ def reach_cmd(
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.reach import reachability
 
-    _, g = _load(file, alt)
-    s = None if start is None else state_arg(g, start)
+    conflict, g = _load(file, alt)
+    s = None if start is None else state_arg(conflict, g, start)
     result = reachability(g, s, Concept.parse(concept), coalitions)
     if fmt == TableOrJson.json:
         emit(result.to_json())
@@ -222,8 +231,8 @@ def inverse_cmd(
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.inverse import inverse, parse_slice
 
-    _, g = _load(file)
-    s = state_arg(g, state)
+    conflict, g = _load(file)
+    s = state_arg(conflict, g, state)
     result = inverse(g, s, Concept.parse(concept), [parse_slice(v, g) for v in vary])
     if fmt == TableOrJson.json:
         emit(result.to_json())

@@ -144,9 +144,11 @@ def _sim_response(g: Graph, dm: int, s: int, s1: int) -> tuple[list[Reply], int]
     return None
 
 
-def explain(g: Graph, dm: int, s: int, concept: Concept) -> Explanation:
+def explain(
+    g: Graph, dm: int, s: int, concept: Concept, engine: Engine | None = None
+) -> Explanation:
     """Each unilateral improvement of one decision maker from a state, and what deters it."""
-    eng = Engine(g)
+    eng = engine or Engine(g)
     p = g.payoff[dm]
     others = [d for d in range(len(g.dms)) if d != dm]
     stable = bool(eng.stable(concept, dm)[s])

@@ -185,6 +185,15 @@ def yn_label(code: int, n_options: int) -> str:
     return "".join("Y" if (code >> k) & 1 else "N" for k in range(n_options))
 
 
+def yn_labels(codes: IntArray, n_options: int) -> tuple[str, ...]:
+    """Y/N strings of many state codes at once (the same as `yn_label` of each)."""
+    if n_options == 0:
+        return ("",) * codes.size
+    bits = (codes[:, None] >> np.arange(n_options, dtype=np.int64)[None, :]) & 1
+    letters = np.where(bits == 1, "Y", "N").astype("<U1")
+    return tuple(np.ascontiguousarray(letters).view(f"<U{n_options}").ravel().tolist())
+
+
 def yn_code(text: str, n_options: int) -> int:
     """State code of a Y/N string, option 1 first; ValueError if its length does not fit."""
     if len(text) != n_options:
@@ -246,7 +255,7 @@ def build_option_graph(
         lookup = np.full(1 << m, -1, dtype=np.int64)
         lookup[feasible] = np.arange(feasible.size, dtype=np.int64)
     moves = tuple(option_moves(feasible, info, d, lookup) for d in range(len(dms)))
-    labels = tuple(yn_label(int(c), m) for c in feasible) if feasible.size <= 200_000 else ()
+    labels = yn_labels(feasible, m) if feasible.size <= 200_000 else ()
     return Graph(name, dms, feasible, labels, moves, payoff, info, status_quo, coalitions)
 
 

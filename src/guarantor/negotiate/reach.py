@@ -9,9 +9,10 @@ from typing import Any
 from guarantor.errors import UserError
 from guarantor.negotiate.analysis import analyse
 from guarantor.negotiate.coalition import (
+    CoalitionMoves,
     Improvement,
     Step,
-    coalition_improvements,
+    check_size,
     coalitions_to_check,
 )
 from guarantor.negotiate.concepts import Concept
@@ -71,6 +72,7 @@ def status_quo_paths(
 ) -> dict[int, tuple[Move, ...] | None]:
     """Shortest path of unilateral (and, if given, coalitional) improvements from start to each target."""
     ups = [g.ui(d) for d in range(len(g.dms))]
+    search = CoalitionMoves(g)
     coal: dict[int, list[Improvement]] = {}
     prev: dict[int, tuple[int, Move]] = {}
     seen = {start}
@@ -81,8 +83,9 @@ def status_quo_paths(
         for d, ui in enumerate(ups):
             moves.extend((t, Step(d, s, t)) for t in ui.of(s))
         if coalitions:
-            if s not in coal:
-                coal[s] = [im for c in coalitions for im in coalition_improvements(g, c, [s])]
+            if s not in coal:  # one search per coalition from every state reached
+                check_size(g, (len(coal) + 1) * len(coalitions))
+                coal[s] = [im for c in coalitions for im in search.improvements(c, [s])]
             moves.extend((im.target, im) for im in coal[s])
         for t, how in moves:
             if t not in seen:

@@ -375,16 +375,23 @@ def sensitivity_csv(result: Sensitivity) -> str:
     )
 
 
-def sensitivity_view(result: Sensitivity, g: Graph, top: int) -> Group:
-    """The states most often in equilibrium, with counts per concept, and what was varied."""
+def sensitivity_view(
+    result: Sensitivity, g: Graph, top: int, states: list[int] | None = None
+) -> Group:
+    """The states most often in equilibrium (or the states asked for), with counts per concept."""
     cs = result.concepts
     n = len(result.runs)
     ranked = result.ranked()
-    shown = ranked[:top]
-    t = Table(
-        title=f"How often each state is an equilibrium, over {n} scenarios "
-        f"(top {len(shown)} of {len(ranked)})"
-    )
+    if states:
+        shown = [result.row(int(g.codes[i]), g.labels[i] if g.labels else "") for i in states]
+        title = f"How often each state is an equilibrium, over {n} scenarios"
+    else:
+        shown = ranked[:top]
+        title = (
+            f"How often each state is an equilibrium, over {n} scenarios "
+            f"(top {len(shown)} of {len(ranked)})"
+        )
+    t = Table(title=title)
     t.add_column("state", justify="right")
     t.add_column("taken" if g.options else "name")
     for c in cs:

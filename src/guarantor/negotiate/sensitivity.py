@@ -6,10 +6,12 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from guarantor.errors import UserError
 from guarantor.negotiate.concepts import CONCEPTS, Concept
 from guarantor.negotiate.conflict import Conflict
-from guarantor.negotiate.graph import Direction
+from guarantor.negotiate.graph import Direction, Graph, IntArray
 from guarantor.negotiate.stability import Engine
 
 MAX_SCENARIOS = 4096
@@ -66,6 +68,14 @@ class Sensitivity:
     axes: tuple[Axis, ...]
     runs: tuple[Run, ...]
     states: tuple[Robustness, ...]  # by state code
+
+    def row(self, state: int, label: str) -> Robustness:
+        """The counts of one state (decimal code): zero where it is never an equilibrium."""
+        for r in self.states:
+            if r.state == state:
+                return r
+        never = dict.fromkeys(self.concepts, 0)
+        return Robustness(state, label, never, ())
 
     def ranked(self) -> list[Robustness]:
         """States most often in equilibrium under the first concept, then the next, ..."""
@@ -139,38 +149,51 @@ def sensitivity(
 ) -> Sensitivity:
     """Equilibria per scenario and concept, and for each state how often it is an equilibrium."""
     runs = []
-    counts: dict[int, dict[Concept, int]] = {}
-    labels: dict[int, str] = {}
     axes, combos = scenarios(conflict, flip or [])
+    graphs: dict[tuple[tuple[str, Direction], ...], Graph] = {}  # moves depend only on these
+    counts: np.ndarray | None = None  # (concept, state index): how often an equilibrium
+    ranked: dict[tuple[object, ...], IntArray] = {}
     for sc in combos:
-        c = conflict
-        if sc.directions:
-            assert conflict.options is not None
-            dirs = list(conflict.options.directions)
-            for option, d in sc.directions:
-                dirs[conflict.options.names.index(option)] = d
-            c = conflict.with_directions(tuple(dirs))
-        g = c.compile(dict(sc.alternatives))
+        if sc.directions not in graphs:
+            c = conflict
+            if sc.directions:
+                assert conflict.options is not None
+                dirs = list(conflict.options.directions)
+                for option, d in sc.directions:
+                    dirs[conflict.options.names.index(option)] = d
+                c = conflict.with_directions(tuple(dirs))
+            graphs[sc.directions] = c.compile()
+        base = graphs[sc.directions]  # the same feasible states in every scenario
+        if counts is None:
+            counts = np.zeros((len(concepts), base.n), dtype=np.int64)
+        chosen = dict(sc.alternatives)
+        rows = []
+        for dm in conflict.dms:  # each preference ranked once, not once per scenario
+            key = (sc.directions, dm.name, chosen.get(dm.name))
+            if key not in ranked:
+                pref = conflict.preference(dm, chosen.get(dm.name))
+                ranked[key] = pref.payoff(base.codes, f"preferences of {dm.name}")
+            rows.append(ranked[key])
+        g = base.with_payoff(np.stack(rows))
         eng = Engine(g)
         eq: dict[Concept, tuple[int, ...]] = {}
-        for concept in concepts:
+        for k, concept in enumerate(concepts):
             if concept.needs_options and g.options is None:
                 continue
-            idx = eng.equilibria(concept).tolist()
-            codes = tuple(int(g.codes[i]) for i in idx)
-            eq[concept] = codes
-            for i, code in zip(idx, codes, strict=True):
-                counts.setdefault(code, dict.fromkeys(concepts, 0))[concept] += 1
-                labels[code] = g.labels[i] if g.labels else str(code)
+            idx = eng.equilibria(concept)
+            counts[k, idx] += 1
+            eq[concept] = tuple(g.codes[idx].tolist())
         runs.append(Run(sc, eq))
     n = len(runs)
+    assert counts is not None and graphs
+    g0 = next(iter(graphs.values()))
     states = tuple(
         Robustness(
-            code,
-            labels[code],
-            counts[code],
-            tuple(k for k, v in counts[code].items() if v == n),
+            int(g0.codes[i]),
+            g0.labels[i] if g0.labels else str(int(g0.codes[i])),
+            {c: int(counts[k, i]) for k, c in enumerate(concepts)},
+            tuple(c for k, c in enumerate(concepts) if counts[k, i] == n),
         )
-        for code in sorted(counts)
+        for i in np.nonzero(counts.any(axis=0))[0].tolist()
     )
     return Sensitivity(concepts, axes, tuple(runs), states)

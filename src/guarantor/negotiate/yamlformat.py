@@ -27,6 +27,7 @@ from guarantor.negotiate.conflict import (
     Conflict,
     DecisionMaker,
     ExplicitStates,
+    Outcome,
     Preference,
 )
 from guarantor.negotiate.graph import Direction, OptionInfo, yn_code
@@ -122,6 +123,19 @@ class StateSpec(_Strict):
     name: Text | None = None
 
 
+class OutcomeSpec(_Strict):
+    """A named state (a proposal, a deal) that commands accept by its id, e.g. `--state paris`."""
+
+    id: Text
+    title: Text | None = None
+    taken: list[Text] | None = Field(
+        default=None, description="The options taken in it (every other option is not taken)."
+    )
+    state: StrictInt | None = Field(default=None, description="Its id, in an explicit graph.")
+    source: Text | None = None
+    notes: Text | None = None
+
+
 class ConflictFile(_Strict):
     """A conflict model: decision makers with options and preferences, or an explicit graph."""
 
@@ -136,6 +150,9 @@ class ConflictFile(_Strict):
         default=None, description="Y/N string (option 1 first) or decimal code."
     )
     coalitions: list[list[Text]] = Field(default_factory=list)
+    outcomes: list[OutcomeSpec] = Field(
+        default_factory=list, description="Named states, e.g. the proposals on the table."
+    )
     states: list[StrictInt | StateSpec] | None = Field(
         default=None, description="An explicit graph: the states, with ids and names."
     )
@@ -216,13 +233,19 @@ def build_conflict(spec: ConflictFile, places: _Places, file: str) -> Conflict:
         explicit=explicit,
         status_quo=None if spec.status_quo is None else _state(spec.status_quo, info, places),
         coalitions=_coalitions(spec, places, dm_names),
+        outcomes=_outcomes(spec, info, resolve, places),
         source=file,
     )
-    if conflict.feasible_codes().size == 0:
+    feasible = conflict.feasible_codes()
+    if feasible.size == 0:
         raise places.fail(
             "every state is infeasible: the infeasibility conditions exclude all of them",
             "infeasible",
         )
+    known = set(feasible.tolist())
+    for k, o in enumerate(conflict.outcomes):
+        if o.code not in known:
+            raise places.fail(f"outcome {o.id!r} is not a feasible state", "outcomes", k)
     return conflict
 
 
@@ -265,6 +288,36 @@ def _options(
     for k in range(len(names)):  # GMCR style: options by number, from 1
         resolve.setdefault(str(k + 1), k)
     return OptionInfo(tuple(names), tuple(owners), tuple(dirs)), resolve
+
+
+def _outcomes(
+    spec: ConflictFile, info: OptionInfo | None, resolve: dict[str, int], places: _Places
+) -> tuple[Outcome, ...]:
+    out: list[Outcome] = []
+    for k, o in enumerate(spec.outcomes):
+        here = ("outcomes", k)
+        if o.id in {x.id for x in out}:
+            raise places.fail(f"outcome {o.id!r} appears twice", *here, "id")
+        if o.id.isdigit() or set(o.id) <= {"Y", "N"}:
+            raise places.fail(
+                f"outcome id {o.id!r} reads as a state code; give it a name", *here, "id"
+            )
+        if (o.taken is None) == (o.state is None):
+            raise places.fail("an outcome gives exactly one of 'taken' or 'state'", *here)
+        if o.state is not None:
+            if info is not None:
+                raise places.fail("'state' names a state of an explicit graph; use 'taken'", *here)
+            code = o.state
+        else:
+            if info is None:
+                raise places.fail("'taken' lists options; an explicit graph uses 'state'", *here)
+            code = 0
+            for j, oid in enumerate(o.taken or []):
+                if oid not in info.names:
+                    raise places.fail(f"outcome names unknown option {oid!r}", *here, "taken", j)
+                code |= 1 << resolve[oid]
+        out.append(Outcome(o.id, o.title or o.id, code))
+    return tuple(out)
 
 
 def _state(value: int | str, info: OptionInfo | None, places: _Places) -> int:
