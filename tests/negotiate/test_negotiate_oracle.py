@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from guarantor.negotiate.concepts import CONCEPTS, GMR, NASH, SEQ, SMR, Concept
+from guarantor.negotiate.concepts import CONCEPTS, GMR, NASH, SEQ, SEQ_SIM, SIM, SMR, Concept
 from guarantor.negotiate.conditions import conjunction, literal
 from guarantor.negotiate.conflict import Conflict, DecisionMaker, ExplicitStates, Preference
 from guarantor.negotiate.graph import Direction, OptionInfo
@@ -102,3 +102,30 @@ def test_moves_follow_the_definition(conflict: Conflict) -> None:
     for dm in range(len(g.dms)):
         for s in range(g.n):
             assert set(g.moves[dm].of(s)) == orc.r[dm][s]
+
+
+@st.composite
+def joint_reply_conflicts(draw: st.DrawFn) -> Conflict:
+    """Three DMs with two options each (one with three): opponents have several replies at once."""
+    n_dm = 3
+    owners = (0, 0, 1, 1, 2, 2) + ((2,) if draw(st.booleans()) else ())
+    info = OptionInfo(
+        tuple(f"o{k}" for k in range(len(owners))), owners, (Direction.both,) * len(owners)
+    )
+    codes = list(range(1 << len(owners)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dms = tuple(DecisionMaker(f"D{d}", _ranking(rng, codes, False)) for d in range(n_dm))
+    return Conflict("joint", dms, info)
+
+
+@given(joint_reply_conflicts())
+@settings(SETTINGS, max_examples=40)
+def test_joint_replies_match_the_oracle(conflict: Conflict) -> None:
+    """SIM where two or three opponents reply together (the engine's joint-reply step)."""
+    g = conflict.compile()
+    eng = Engine(g)
+    orc = Oracle(g)
+    for concept in (SIM, SEQ_SIM):
+        for dm in range(len(g.dms)):
+            fast = eng.stable(concept, dm).tolist()
+            assert fast == [orc.stable(concept, dm, s) for s in range(g.n)], (concept, dm)

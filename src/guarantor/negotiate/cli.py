@@ -253,6 +253,9 @@ def sensitivity_cmd(
         min=1,
         help="Table rows: states most often in equilibrium (first concept first)",
     ),
+    state: list[str] = typer.Option(
+        [], "--state", help="Show these states instead of the top ones (repeatable; table only)"
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
@@ -260,13 +263,15 @@ def sensitivity_cmd(
     from guarantor.negotiate.sensitivity import sensitivity
 
     conflict, g = _load(file)
-    result = sensitivity(conflict, _concepts(concepts, g), flip)
+    cs = _concepts(concepts, g)
+    rows = [state_arg(conflict, g, s) for s in state]
+    result = sensitivity(conflict, cs, flip)
     if fmt == Format.json:
         emit(result.to_json())
     elif fmt == Format.csv:
         sys.stdout.write(render.sensitivity_csv(result))
     else:
-        _out().print(render.sensitivity_view(result, g, top))
+        _out().print(render.sensitivity_view(result, g, top, rows))
 
 
 @negotiate_app.command("export")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -92,6 +93,58 @@ def max_response(graph: Graph, dm: int) -> IntArray:
     mv = graph.moves[dm]
     best: IntArray = np.maximum(p, row_reduce(p[mv.targets], mv, NEG, "max"))
     return best
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The opponents' replies to one DM's moves, for the simultaneous (SIM) check.
+
+    `tables[j][c, s]` holds opponent j's own options after its c-th improvement from state s
+    (c = 0: it stays); `degrees[j][s]` how many it has. `base` is each move's target code with
+    every opponent's options cleared; `sources` each move's source state.
+    """
+
+    sources: npt.NDArray[np.int32]
+    base: IntArray
+    tables: tuple[IntArray, ...]
+    degrees: tuple[IntArray, ...]
+    dense: IntArray | None
+    graph: Graph
+    payoff: IntArray  # the focal DM's
+
+    def deterring(self, codes: IntArray, s: npt.NDArray[Any]) -> BoolArray:
+        """Whether each resulting state exists and is no better for the focal DM than s."""
+        g = self.graph
+        idx = (
+            self.dense[codes]
+            if self.dense is not None
+            else g.lookup(codes.ravel()).reshape(codes.shape)
+        )
+        hit: BoolArray = idx >= 0
+        hit &= self.payoff[np.where(hit, idx, 0)] <= self.payoff[s]
+        return hit
+
+
+def _descend(
+    r: Replies, order: tuple[int, ...], sel: IntArray, code: IntArray, deterred: BoolArray
+) -> None:
+    """Joint replies of the repliers in `order` to the moves `sel` (codes so far in `code`)."""
+    j, s = order[0], r.sources[sel]
+    width = r.tables[j].shape[0] - 1
+    if len(order) > 1:
+        for c in range(1, width + 1):
+            keep = (r.degrees[j][s] >= c) & ~deterred[sel]
+            if not keep.any():
+                break
+            _descend(r, order[1:], sel[keep], code[keep] | r.tables[j][c][s[keep]], deterred)
+        return
+    step = max(1, 4_000_000 // max(width, 1))
+    for lo in range(0, sel.size, step):
+        part, sp = sel[lo : lo + step], s[lo : lo + step]
+        full = code[lo : lo + step][None, :] | r.tables[j][1:, sp]
+        hit = r.deterring(full, sp[None, :])
+        hit &= r.degrees[j][sp][None, :] >= np.arange(1, width + 1)[:, None]
+        deterred[part[hit.any(axis=0)]] = True
 
 
 class Engine:
@@ -194,50 +247,34 @@ class Engine:
                 deterred[phase[hit]] = True
                 phase = phase[~hit]
             live = live[~deterred[live]]
-        # Joint replies of two or more: few moves are left. For each set of movers, the
-        # combinations are walked mover by mover over the moves whose source state has that
-        # many replies (columns are packed left), and the last mover's replies are taken all at
-        # once; deterred moves drop out as they are found. The work follows the real number of
-        # combinations per state, not the product of the widest tables.
-        base = start_code & ~clear
+        replies = Replies(src, start_code & ~clear, tuple(tables), tuple(degrees), dense, g, p)
+        self.joint_replies(replies, live, deterred)
+        return deterred
 
-        def descend(order: tuple[int, ...], sel: IntArray, code: IntArray) -> None:
-            j, s = order[0], src[sel]
-            width = tables[j].shape[0] - 1
-            if len(order) > 1:
-                for c in range(1, width + 1):
-                    keep = (degrees[j][s] >= c) & ~deterred[sel]
-                    if not keep.any():
-                        break
-                    descend(order[1:], sel[keep], code[keep] | tables[j][c][s[keep]])
-                return
-            step = max(1, 4_000_000 // max(width, 1))
-            for lo in range(0, sel.size, step):
-                part, sp = sel[lo : lo + step], s[lo : lo + step]
-                full = code[lo : lo + step][None, :] | tables[j][1:, sp]
-                idx = (
-                    dense[full] if dense is not None else g.lookup(full.ravel()).reshape(full.shape)
-                )
-                hit = (degrees[j][sp][None, :] >= np.arange(1, width + 1)[:, None]) & (idx >= 0)
-                hit &= p[np.where(hit, idx, 0)] <= p[sp][None, :]
-                deterred[part[hit.any(axis=0)]] = True
+    def joint_replies(self, r: Replies, live: IntArray, deterred: BoolArray) -> None:
+        """Mark the moves in `live` that a joint reply of two or more opponents deters.
 
+        For each set of repliers the combinations are walked replier by replier over the moves
+        whose state has that many replies (columns are packed left); the widest replier's
+        replies are taken in one vectorised step, and deterred moves drop out as they are
+        found. The work follows the real number of joint replies per state, not the product of
+        the widest tables.
+        """
+        k = len(r.tables)
         for size in range(2, k + 1):
             for movers in itertools.combinations(range(k), size):
                 if live.size == 0:
-                    break
-                if any(tables[j].shape[0] == 1 for j in movers):
-                    continue  # a mover without any reply anywhere
-                s = src[live]
-                code = base[live].copy()
+                    return
+                if any(r.tables[j].shape[0] == 1 for j in movers):
+                    continue  # a replier without any reply anywhere
+                s = r.sources[live]
+                code = r.base[live].copy()
                 for x in range(k):
                     if x not in movers:
-                        code |= tables[x][0][s]
-                # the widest table last: its replies are taken in one vectorised step
-                order = tuple(sorted(movers, key=lambda j: tables[j].shape[0]))
-                descend(order, live, code)
+                        code |= r.tables[x][0][s]
+                order = tuple(sorted(movers, key=lambda j: r.tables[j].shape[0]))
+                _descend(r, order, live, code, deterred)
                 live = live[~deterred[live]]
-        return deterred
 
     def sim(self, dm: int) -> BoolArray:
         """Simultaneous sanctioning stability."""
