@@ -6,8 +6,9 @@ a list of `[optionIndex, "Y"|"N"]` pairs (all must hold); a compound condition
 ordered state numbers (1 = lowest feasible decimal code) best first, with ties as nested lists.
 
 A file is read as text with the project's YAML checks (size, NUL bytes, encoding), parsed as
-JSON, located with the YAML composer (JSON is YAML) and validated by the pydantic models below,
-so that every error names file:line:column and a misspelt key gets a "did you mean".
+JSON and validated by the pydantic models below; when something is wrong, the positions come
+from the YAML composer (JSON is YAML), so that every error names file:line:column and a
+misspelt key gets a "did you mean".
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
@@ -112,10 +121,24 @@ class GmcrFile(_Json):
 
 
 class _Places:
-    """Positions of the values of one file; messages start with the JSON path, as GMCR+ names it."""
+    """Positions of the values of one file, found only when an error needs one (a save file of a
+    large model holds hundreds of thousands of values); messages start with the JSON path."""
 
-    def __init__(self, source: Positioned) -> None:
-        self.source = source
+    def __init__(self, path: Path, text: str, data: object) -> None:
+        self.path, self.text, self.data = path, text, data
+        self._source: Positioned | None = None
+
+    @property
+    def source(self) -> Positioned:
+        """The data with the position of every value (parsed on first use)."""
+        if self._source is None:
+            try:
+                located = parse_text(self.text, str(self.path))
+                values, keys = located.values, located.keys
+            except UserError:  # valid JSON that YAML 1.1 refuses (rare): no line numbers
+                values, keys = {}, {}
+            self._source = Positioned(self.data, str(self.path), values, keys)
+        return self._source
 
     def fail(self, message: str, *steps: str | int) -> UserError:
         path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps).lstrip(".")
@@ -125,8 +148,8 @@ class _Places:
         return self.source.locate(tuple(steps))
 
 
-def _positioned(path: Path) -> Positioned:
-    """The file's JSON data, with the positions of its values where the YAML composer finds them."""
+def read_gmcr(path: Path) -> Conflict:
+    """Load a GMCR+ `.gmcr` save file."""
     text = read_text(path)
     try:
         data = json.loads(text)
@@ -134,18 +157,12 @@ def _positioned(path: Path) -> Positioned:
         raise UserError(
             f"not valid JSON: {exc.msg}", Position(str(path), line=exc.lineno, column=exc.colno)
         ) from None
+    places = _Places(path, text, data)
     try:
-        located = parse_text(text, str(path))
-    except UserError:  # valid JSON that YAML 1.1 refuses (rare): errors without line numbers
-        return Positioned(data, str(path))
-    return Positioned(data, str(path), located.values, located.keys)
-
-
-def read_gmcr(path: Path) -> Conflict:
-    """Load a GMCR+ `.gmcr` save file."""
-    source = _positioned(path)
-    doc = validate_positioned(source, GmcrFile)
-    return build_conflict(doc, _Places(source), path)
+        doc = GmcrFile.model_validate(data)
+    except ValidationError:  # the same validation again, now with positions for the message
+        doc = validate_positioned(places.source, GmcrFile)
+    return build_conflict(doc, places, path)
 
 
 def build_conflict(doc: GmcrFile, places: _Places, path: Path) -> Conflict:
@@ -211,7 +228,7 @@ def build_conflict(doc: GmcrFile, places: _Places, path: Path) -> Conflict:
             pref = _manual_ranking(dm, feasible, places, here)
         else:
             prefs = [condition(c, *here, "preferences", j) for j, c in enumerate(dm.preferences)]
-            pref = Preference(statements=tuple(prefs), location=places.at(*here, "preferences"))
+            pref = Preference(statements=tuple(prefs), location=Position(str(path)))
         dms.append(DecisionMaker(dm.name, pref))
         misperceptions.append(tuple(dm.misperceptions))
     coalitions: list[tuple[int, ...]] = []
@@ -274,7 +291,8 @@ def _manual_ranking(
             *here,
             key,
         )
-    return Preference(ranking=tuple(tiers), location=places.at(*here, key))
+    # checked complete above: the Preference itself has nothing left to report
+    return Preference(ranking=tuple(tiers), location=Position(str(places.path)))
 
 
 def _dnf(expr: Expr, limit: int = 64) -> list[list[tuple[int, bool]]] | None:
