@@ -58,6 +58,16 @@ class Preference:
         return np.array([top - tier_of[int(c)] for c in codes], dtype=np.int64)
 
 
+def first_repeat(names: list[str]) -> int | None:
+    """The index of the first name that appeared before it, or None when all differ."""
+    seen: set[str] = set()
+    for k, name in enumerate(names):
+        if name in seen:
+            return k
+        seen.add(name)
+    return None
+
+
 def _short(items: list[int]) -> str:
     text = ", ".join(str(i) for i in items[:10])
     return text + (f" … ({len(items)} in all)" if len(items) > 10 else "")

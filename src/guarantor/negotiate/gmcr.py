@@ -31,7 +31,7 @@ from pydantic import (
 from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
 from guarantor.negotiate.conditions import Expr, Op, conjunction, disjunction, literal
-from guarantor.negotiate.conflict import Conflict, DecisionMaker, Preference
+from guarantor.negotiate.conflict import Conflict, DecisionMaker, Preference, first_repeat
 from guarantor.negotiate.graph import Direction, IntArray, OptionInfo
 from guarantor.spec.load import validate_positioned
 from guarantor.spec.yamlpos import Positioned, parse_text, read_text
@@ -170,13 +170,12 @@ def build_conflict(doc: GmcrFile, places: _Places, path: Path) -> Conflict:
     names = [o.name for o in doc.options]
     m = len(names)
     owners = [-1] * m
-    dm_names: list[str] = []
+    dm_names = [dm.name for dm in doc.decision_makers]
+    if (repeat := first_repeat(dm_names)) is not None:
+        raise places.fail(
+            f"decision maker {dm_names[repeat]!r} appears twice", "decisionMakers", repeat, "name"
+        )
     for i, dm in enumerate(doc.decision_makers):
-        if dm.name in dm_names:
-            raise places.fail(
-                f"decision maker {dm.name!r} appears twice", "decisionMakers", i, "name"
-            )
-        dm_names.append(dm.name)
         for j, k in enumerate(dm.options):
             at = ("decisionMakers", i, "options", j)
             if not 0 <= k < m:

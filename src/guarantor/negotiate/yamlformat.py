@@ -29,6 +29,7 @@ from guarantor.negotiate.conflict import (
     ExplicitStates,
     Outcome,
     Preference,
+    first_repeat,
 )
 from guarantor.negotiate.graph import Direction, OptionInfo, yn_code
 from guarantor.spec.load import load_yaml_model
@@ -179,13 +180,11 @@ def read_yaml(path: Path) -> Conflict:
 
 def build_conflict(spec: ConflictFile, places: _Places, file: str) -> Conflict:
     """The validated conflict of a parsed file (checks that need more than one value)."""
-    dm_names: list[str] = []
-    for i, d in enumerate(spec.decision_makers):
-        if d.name in dm_names:
-            raise places.fail(
-                f"decision maker {d.name!r} appears twice", "decision_makers", i, "name"
-            )
-        dm_names.append(d.name)
+    dm_names = [d.name for d in spec.decision_makers]
+    if (i := first_repeat(dm_names)) is not None:
+        raise places.fail(
+            f"decision maker {dm_names[i]!r} appears twice", "decision_makers", i, "name"
+        )
     explicit: ExplicitStates | None = None
     info: OptionInfo | None = None
     resolve: dict[str, int] = {}
