@@ -1,10 +1,8 @@
-"""Bad model files get one located message; named outcomes; typed JSON; a cheap CLI module."""
+"""Bad model files get one located message; named outcomes; typed JSON."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -229,14 +227,3 @@ def test_inverse_json_is_data_not_sentences() -> None:
     assert nash["conditions"][0]["candidate_sanctions"] is None
     assert {(n["prefers"], n["to"]) for n in nash["necessary"]} == {(1, 0), (1, 2)}
 
-
-def test_the_cli_module_loads_no_heavy_library() -> None:
-    code = (
-        "import sys, guarantor.negotiate.cli\n"
-        "heavy = ('numpy', 'scipy', 'pandas', 'shapely', 'pyproj', 'matplotlib', 'sqlalchemy')\n"
-        "print(','.join(m for m in heavy if m in sys.modules))"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert run.stdout.strip() == ""
