@@ -226,4 +226,3 @@ def test_inverse_json_is_data_not_sentences() -> None:
     )
     assert nash["conditions"][0]["candidate_sanctions"] is None
     assert {(n["prefers"], n["to"]) for n in nash["necessary"]} == {(1, 0), (1, 2)}
-
