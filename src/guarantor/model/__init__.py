@@ -16,6 +16,7 @@ from guarantor.model.determination import Determination
 from guarantor.model.enactment import Enactment, EnactmentKind, EnactmentStep
 from guarantor.model.forfeiture import Forfeiture
 from guarantor.model.lifecycle import BindingNature, EntryIntoForce, Lifecycle, Status, Term
+from guarantor.model.line import AgreedLine
 from guarantor.model.milestones import Milestone, MilestoneStatus
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import ActionKind, Modality, Obligation, Opening
@@ -59,6 +60,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ActObserved",
     "ActionKind",
+    "AgreedLine",
     "Agreement",
     "AirspaceViolation",
     "ApprovalGate",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from guarantor.errors import Position, UserError
 from guarantor.model import Agreement
 from guarantor.spec.findings import Finding, Severity
-from guarantor.spec.references import check_references
+from guarantor.spec.references import check_references, unmonitored_standing
 from guarantor.spec.yamlpos import Positioned, parse_text, read_text
 
 MAX_REPORTED_ERRORS = 8
@@ -33,16 +33,7 @@ class LoadedSpec:
     def locate(self, finding: Finding) -> Finding:
         """The finding with file, line and column filled in from the YAML positions."""
         loc = self.source.locate(finding.path)
-        return Finding(
-            finding.code,
-            finding.severity,
-            finding.path,
-            finding.message,
-            finding.explanation,
-            file=loc.file,
-            line=loc.line,
-            column=loc.column,
-        )
+        return replace(finding, file=loc.file, line=loc.line, column=loc.column)
 
 
 def load_spec(path: Path | str, strict: bool = True) -> LoadedSpec:
@@ -58,7 +49,11 @@ def load_spec_text(text: str, file: str, strict: bool = True) -> LoadedSpec:
     agreement = validate_positioned(source, Agreement)
     loaded = LoadedSpec(agreement, source)
     loaded.findings = sorted(
-        (loaded.locate(f) for f in check_references(agreement)), key=lambda f: f.sort_key()
+        (
+            loaded.locate(f)
+            for f in [*check_references(agreement), *unmonitored_standing(agreement)]
+        ),
+        key=lambda f: f.sort_key(),
     )
     if strict:
         errors = [f for f in loaded.findings if f.severity is Severity.error]
@@ -137,8 +132,7 @@ def _translate(
             text = f"unknown key {key!r} in {parent}"
             if allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                if close:
-                    text += f"; did you mean {close[0]!r}?"
+                text += f"; did you mean {close[0]!r}?" if close else "."
                 text += " Expected one of: " + ", ".join(sorted(allowed))
         elif etype == "missing":
             text = f"missing required key {str(loc[-1])!r} in {parent}"
