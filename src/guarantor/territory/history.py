@@ -15,6 +15,7 @@ from guarantor.territory.boundaries import Units
 from guarantor.territory.cache import HistoryCache
 from guarantor.territory.changes import areas_by_unit, gross_change
 from guarantor.territory.geodesy import plane_area_km2, to_plane
+from guarantor.territory.store import stored_row
 
 StepFn = Callable[[int, int], None]
 
@@ -31,6 +32,8 @@ class DayRecord:
     lost_km2: float
     repaired: int
     quarantined: int
+    source: str = ""  # where the snapshot came from (a file, or archive:member's archive)
+    since: datetime | None = None  # the previous snapshot's time: the change spans since..taken_at
 
 
 @dataclass
@@ -41,6 +44,7 @@ class HistoryStats:
     areas_computed: int = 0
     pairs_computed: int = 0
     from_cache: int = 0
+    unchanged: int = 0  # consecutive snapshots with identical geometry (nothing to compute)
 
 
 @dataclass
@@ -75,6 +79,13 @@ class _Geometries:
         return self.kept[i]
 
 
+def _key(entry: SnapshotEntry, options: ReadOptions) -> str:
+    """A snapshot's key in the cache: its geometry's digest when stored (equal geometry, equal key,
+    whatever the source), else the digest of its file and reading options."""
+    row = stored_row(entry)
+    return f"g:{row.geometry}" if row is not None else entry.digest(options)
+
+
 def build_history(
     series: SnapshotSeries,
     options: ReadOptions | None = None,
@@ -90,10 +101,10 @@ def build_history(
     for entry in entries:
         if entry.stat_key and entry.stat_key in known_stats:
             entry.set_digest(known_stats[entry.stat_key])
-    digests = [e.digest(options) for e in entries]
+    digests = [_key(e, options) for e in entries]
     if cache:
         for entry, digest in zip(entries, digests, strict=True):
-            if entry.stat_key and entry.stat_key not in known_stats:
+            if entry.stat_key and entry.stat_key not in known_stats and stored_row(entry) is None:
                 cache.put_stat(entry.stat_key, digest)
     snaps = cache.snapshots() if cache else {}
     pairs = cache.pairs() if cache else {}
@@ -118,13 +129,19 @@ def build_history(
             area, repaired, quarantined = snaps[digest]
         else:
             area = plane_area_km2(geometry(i))
-            parsed = entry.parsed(options)
-            repaired, quarantined = parsed.repaired, len(parsed.quarantined)
+            row = stored_row(entry)
+            if row is not None:
+                repaired, quarantined = row.repaired, len(row.notes) - row.outside
+            else:
+                parsed = entry.parsed(options)
+                repaired, quarantined = parsed.repaired, len(parsed.quarantined)
             stats.areas_computed += 1
             if cache:
                 cache.put_snapshot(digest, area, repaired, quarantined)
         gained = lost = 0.0
-        if i > 0:
+        if i > 0 and digests[i - 1] == digest:
+            stats.unchanged += 1
+        elif i > 0:
             key = (digests[i - 1], digest)
             cached_pair = pairs.get(key)
             cached_units = upairs.get(key) if units else None
@@ -154,6 +171,8 @@ def build_history(
                 lost_km2=lost,
                 repaired=repaired,
                 quarantined=quarantined,
+                source=entry.origin,
+                since=entries[i - 1].taken_at if i > 0 else None,
             )
         )
         if step:
