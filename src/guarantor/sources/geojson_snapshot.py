@@ -33,6 +33,9 @@ LAYER_ALIASES: Mapping[str, str] = {
 }
 
 FC_RE = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
+# Layer names that speak of occupation but are not selected: early 2022 dumps drew new occupation
+# as dated layers ("Окуповано 04.04", "Ізюм. Окуповано"). Reported, never silently added or lost.
+OCCUPIED_LOOKING = re.compile(r"occup|окуп|зайнят", re.IGNORECASE)
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
@@ -48,6 +51,8 @@ class ParsedSnapshot:
     quarantined: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)  # features left out: off the beneficiary
     layers: tuple[str, ...] = ()  # the selected layers found (raw dumps), sorted
+    # Raw dumps: layers not read whose names speak of occupation and that lie on the beneficiary.
+    unselected: tuple[str, ...] = ()
 
 
 def english_layer_name(name: str) -> str:
@@ -81,8 +86,10 @@ def check_coordinates(
         raise UserError(
             "coordinates are not finite numbers: not WGS84 lon/lat", where, exit_code=DATA_EXIT
         )
+    ex0, ey0, ex1, ey1 = extent
+    swapped = miny <= ex1 and maxy >= ex0 and minx <= ey1 and maxx >= ey0
     if miny < -90 or maxy > 90:
-        if minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180:
+        if swapped and minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180:
             raise UserError(
                 "coordinates are in (lat, lon) order; GeoJSON requires (lon, lat) (RFC 7946)",
                 where,
@@ -100,9 +107,7 @@ def check_coordinates(
             where,
             exit_code=DATA_EXIT,
         )
-    ex0, ey0, ex1, ey1 = extent
     inside = minx <= ex1 and maxx >= ex0 and miny <= ey1 and maxy >= ey0
-    swapped = miny <= ex1 and maxy >= ex0 and minx <= ey1 and maxx >= ey0
     if not inside and swapped:
         raise UserError(
             "coordinates appear to be in (lat, lon) order: swapped, they fall on the "
@@ -228,11 +233,14 @@ def _parse_layers(
     indices: list[int] = []
     raws: list[bytes] = []
     names: list[str] = []
+    unselected: list[tuple[int, str, bytes]] = []
     for index, feature in enumerate(doc.features):
         name = str(feature.properties.name) if feature.properties is not None else ""
         layer = english_layer_name(name)
         if layer not in wanted:
             result.skipped_layers += 1
+            if OCCUPIED_LOOKING.search(layer):
+                unselected.append((index, layer, bytes(feature.geometry)))
             continue
         raw = bytes(feature.geometry)
         if raw.strip() == b"null":
@@ -277,8 +285,31 @@ def _parse_layers(
     if not kept:
         return None
     result.layers = tuple(sorted({n for n, ok in zip(names, keep, strict=True) if ok}))
+    result.unselected = _unselected_on_beneficiary(unselected, border, extent)
     result.geometry = kept[0] if len(kept) == 1 else shapely.union_all(kept)
     return result
+
+
+def _unselected_on_beneficiary(
+    unselected: list[tuple[int, str, bytes]],
+    border: shapely.Geometry | None,
+    extent: tuple[float, float, float, float],
+) -> tuple[str, ...]:
+    """The occupation-like area layers not read that lie on the beneficiary (sorted names)."""
+    names = set()
+    for _, layer, raw in unselected:
+        try:
+            geom = shapely.from_geojson(raw)
+        except (GEOSException, ValueError):
+            continue
+        if geom is None or geom.is_empty or shapely.get_type_id(geom) not in (3, 6, 7):
+            continue
+        bounds = shapely.bounds(geom).reshape(1, 4)
+        if not _coordinates_ok(bounds):
+            continue
+        if _inside(np.array([geom], dtype=object), border, extent)[0]:
+            names.add(layer)
+    return tuple(sorted(names))
 
 
 def _inside(

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 # Bump FORMAT when the tables change and PARSER when parsing gives other geometry: a store with
 # an older value is rebuilt, one with a newer value refused.
 FORMAT = 1
-PARSER = 2
+PARSER = 3
 DISPLAY_TOLERANCE_DEG = 0.0005  # about 50 m: the simplified copy for maps and the dashboard
 
 _SCHEMA = """
@@ -54,7 +54,8 @@ CREATE TABLE snapshot (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, taken_at INTEGER NOT NULL, kind TEXT NOT NULL,
   content TEXT NOT NULL, geometry TEXT NOT NULL, area_km2 REAL NOT NULL,
   features INTEGER NOT NULL, repaired INTEGER NOT NULL, skipped INTEGER NOT NULL,
-  outside INTEGER NOT NULL, layers TEXT NOT NULL, notes TEXT NOT NULL, stat_key TEXT,
+  outside INTEGER NOT NULL, layers TEXT NOT NULL, unselected TEXT NOT NULL, notes TEXT NOT NULL,
+  stat_key TEXT,
   offset INTEGER, size INTEGER, wkb BLOB NOT NULL, display BLOB NOT NULL, wkb_sum TEXT NOT NULL,
   row_sum TEXT NOT NULL);
 CREATE TABLE duplicate (label TEXT NOT NULL, of_name TEXT NOT NULL, stat_key TEXT);
@@ -63,7 +64,7 @@ CREATE TABLE rejected (
 """
 _COLUMNS = (
     "id, name, taken_at, kind, content, geometry, area_km2, features, repaired, "
-    "skipped, outside, layers, notes, stat_key, offset, size, wkb_sum, row_sum"
+    "skipped, outside, layers, unselected, notes, stat_key, offset, size, wkb_sum, row_sum"
 )
 
 
@@ -120,6 +121,7 @@ class StoredSnapshot:
     skipped: int
     outside: int
     layers: tuple[str, ...]
+    unselected: tuple[str, ...]  # occupation-like layers not read (see geojson_snapshot)
     notes: tuple[str, ...]
     stat_key: str | None
     offset: int | None
@@ -140,6 +142,7 @@ class StoredSnapshot:
             self.skipped,
             self.outside,
             self.layers,
+            self.unselected,
             self.notes,
             self.stat_key,
             self.offset,
@@ -194,13 +197,14 @@ class SnapshotStore:
                 skipped=r[9],
                 outside=r[10],
                 layers=tuple(json.loads(r[11])),
-                notes=tuple(json.loads(r[12])),
-                stat_key=r[13],
-                offset=r[14],
-                size=r[15],
-                wkb_sum=r[16],
+                unselected=tuple(json.loads(r[12])),
+                notes=tuple(json.loads(r[13])),
+                stat_key=r[14],
+                offset=r[15],
+                size=r[16],
+                wkb_sum=r[17],
             )
-            if row.row_sum() != r[17]:
+            if row.row_sum() != r[18]:
                 raise _Corrupt(f"the row of snapshot {row.name} fails its checksum")
             out.append(row)
         return out
@@ -238,9 +242,12 @@ class SnapshotStore:
         from guarantor.sources.geojson_snapshot import ParsedSnapshot
 
         row = _row_of(entry)
-        blob = self.db.execute("SELECT wkb FROM snapshot WHERE id=?", (row.id,)).fetchone()
+        try:
+            blob = self.db.execute("SELECT wkb FROM snapshot WHERE id=?", (row.id,)).fetchone()
+        except sqlite3.Error:
+            blob = None
         geom = None
-        if blob is not None and _sum(blob[0]) == row.wkb_sum:
+        if blob is not None and isinstance(blob[0], bytes) and _sum(blob[0]) == row.wkb_sum:
             with contextlib.suppress(shapely.errors.GEOSException):
                 geom = shapely.from_wkb(blob[0])
         if geom is None:
@@ -254,6 +261,7 @@ class SnapshotStore:
             quarantined=[n for n in row.notes if "off the beneficiary" not in n],
             outside=[n for n in row.notes if "off the beneficiary" in n],
             layers=row.layers,
+            unselected=row.unselected,
         )
 
     def display(self, entry: SnapshotEntry) -> shapely.Geometry:
@@ -261,10 +269,10 @@ class SnapshotStore:
         import shapely
 
         row = _row_of(entry)
-        blob = self.db.execute("SELECT display FROM snapshot WHERE id=?", (row.id,)).fetchone()
         try:
+            blob = self.db.execute("SELECT display FROM snapshot WHERE id=?", (row.id,)).fetchone()
             return shapely.from_wkb(blob[0])
-        except (TypeError, shapely.errors.GEOSException):
+        except (TypeError, sqlite3.Error, shapely.errors.GEOSException):
             return shapely.simplify(self.load(entry).geometry, DISPLAY_TOLERANCE_DEG)
 
     def _repair(self, entry: SnapshotEntry, row: StoredSnapshot) -> ParsedSnapshot:
@@ -600,11 +608,7 @@ def _fill(
                 old = by_content.get(content)
             else:
                 content = old.content
-            blobs = None
-            if old is not None and reuse is not None:
-                blobs = reuse.db.execute(
-                    "SELECT wkb, display FROM snapshot WHERE id=?", (old.id,)
-                ).fetchone()
+            blobs = _reusable(reuse, old) if old is not None else None
             if old is not None and blobs is not None:
                 _insert(db, item, old, blobs[0], blobs[1])
                 count += 1
@@ -617,6 +621,21 @@ def _fill(
         for done in measurer.finish():
             count += _record(db, done)
     return count
+
+
+def _reusable(reuse: SnapshotStore | None, old: StoredSnapshot) -> tuple[bytes, bytes] | None:
+    """An old row's geometries, if they are still intact."""
+    if reuse is None:
+        return None
+    try:
+        blobs = reuse.db.execute(
+            "SELECT wkb, display FROM snapshot WHERE id=?", (old.id,)
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    if blobs is None or not isinstance(blobs[0], bytes) or _sum(blobs[0]) != old.wkb_sum:
+        return None
+    return blobs[0], blobs[1]
 
 
 _Result = tuple["_Pending", "StoredSnapshot | str", bytes, bytes]
@@ -779,6 +798,7 @@ def _measure(
         skipped=parsed.skipped_layers,
         outside=parsed.dropped_outside,
         layers=tuple(parsed.layers),
+        unselected=tuple(parsed.unselected),
         notes=tuple(parsed.quarantined + parsed.outside),
         stat_key=item.stat_key,
         offset=None,
@@ -804,9 +824,9 @@ def _insert(
     )
     db.execute(
         "INSERT INTO snapshot (name, taken_at, kind, content, geometry, area_km2, "
-        "features, repaired, skipped, outside, layers, notes, stat_key, offset, size, wkb, "
-        "display, wkb_sum, row_sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?)",
+        "features, repaired, skipped, outside, layers, unselected, notes, stat_key, offset, size, "
+        "wkb, display, wkb_sum, row_sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?)",
         (
             fresh.name,
             _micros(fresh.taken_at),
@@ -819,6 +839,7 @@ def _insert(
             fresh.skipped,
             fresh.outside,
             json.dumps(list(fresh.layers)),
+            json.dumps(list(fresh.unselected), ensure_ascii=False),
             json.dumps(list(fresh.notes), ensure_ascii=False),
             fresh.stat_key,
             fresh.offset,

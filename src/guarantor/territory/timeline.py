@@ -158,7 +158,28 @@ def build_timeline(sources: list[TerritorySource], series: list[SnapshotSeries])
                 break
     timeline = Timeline(sources, series, picks)
     timeline.notes.extend(_layer_notes(timeline))
+    timeline.notes.extend(_unselected_notes(timeline))
     return timeline
+
+
+def _unselected_notes(timeline: Timeline) -> list[str]:
+    """Per source: days whose snapshot has occupation-like layers that are not read."""
+    found: dict[int, list[tuple[date, str]]] = {}
+    for pick in timeline.picks:
+        row = stored_row(pick.entry)
+        for layer in row.unselected if row is not None else ():
+            found.setdefault(pick.source, []).append((pick.day, layer))
+    notes = []
+    for index, items in sorted(found.items()):
+        days = sorted({d for d, _ in items})
+        layers = sorted({layer for _, layer in items})
+        notes.append(
+            f"{timeline.sources[index].label}: on {len(days)} day(s) ({days[0]} .. {days[-1]}) the "
+            f"snapshot has layers that look like occupied territory but are not read: "
+            f"{', '.join(layers[:6])}{' ...' if len(layers) > 6 else ''}; add them with --layers "
+            "to count them"
+        )
+    return notes
 
 
 def _layer_notes(timeline: Timeline) -> list[str]:
