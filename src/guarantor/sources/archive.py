@@ -81,6 +81,11 @@ class ArchiveReader:
         self.limits = limits or ReadLimits()
         self._cursor: tuple[tarfile.TarFile, int] | None = None  # open archive, position
 
+    def forget(self) -> None:
+        """In a forked process: drop the inherited open archive (its file offset is shared with
+        the parent) without closing it; the next read opens the archive again."""
+        self._cursor = None
+
     def close(self) -> None:
         """Close the archive kept open between reads."""
         if self._cursor is not None:

@@ -115,18 +115,12 @@ def _print_notes(series: Any) -> None:
 
 def _timeline(sources: list[Any], store: Path | None) -> Any:
     """Open every source (building its store on the first read) and choose each day's snapshot."""
-    from guarantor.territory.timeline import SourceKind, build_timeline, open_snapshots
+    from guarantor.territory.timeline import open_timeline
 
-    geometry = [s for s in sources if s.kind is SourceKind.snapshots]
-    if not geometry:
-        raise UserError("this command needs snapshots (polygons), not only an area series")
-    series = []
-    for source in geometry:
-        with _progress(f"reading {source.label}") as step:
-            opened = open_snapshots(source, step, store)
-        _print_notes(opened)
-        series.append(opened)
-    timeline = build_timeline(geometry, series)
+    with _progress("reading " + ", ".join(s.label for s in sources)) as step:
+        timeline = open_timeline(sources, store, step)
+    for series in timeline.series:
+        _print_notes(series)
     for note in timeline.notes[:10]:
         _err().print(f"[yellow]layers:[/] {escape(note)}")
     if len(timeline.notes) > 10:

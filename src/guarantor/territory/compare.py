@@ -107,7 +107,9 @@ def _daily(series: _Series) -> list[tuple[datetime, Any]]:
 def _area(item: Any, options: ReadOptions) -> float:
     if isinstance(item, SnapshotEntry):
         row = stored_row(item)
-        return row.area_km2 if row is not None else geodesic_area_km2(item.parsed(options).geometry)
+        if row is not None and row.area_km2 is not None:
+            return row.area_km2
+        return geodesic_area_km2(item.parsed(options).geometry)
     return float(item.area_km2)
 
 
@@ -179,7 +181,7 @@ def compare_sources(
 
 def _key(entry: SnapshotEntry, options: ReadOptions) -> str:
     row = stored_row(entry)
-    return f"g:{row.geometry}" if row is not None else entry.digest(options)
+    return f"g:{row.geometry}" if row is not None and row.geometry else entry.digest(options)
 
 
 def _polygon_difference(

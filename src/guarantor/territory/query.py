@@ -15,7 +15,7 @@ from guarantor.sources.snapshots import (
     iter_snapshot_entries,
     sort_and_check,
 )
-from guarantor.territory.store import SnapshotStore, peek_series, stored_row
+from guarantor.territory.store import SnapshotStore, fill_store, peek_entry, stored_row
 from guarantor.territory.timeline import SourceKind, TerritorySource
 
 
@@ -66,7 +66,14 @@ def snapshot_on(
     entry, rank, from_store, rejected = min(same_day, key=lambda f: f[1])
     source = sources[rank]
     row = stored_row(entry)
-    if row is not None:
+    if row is not None and not row.parsed and isinstance(entry.backing, SnapshotStore):
+        # indexed, not parsed yet: parse it into the store now (the next ask is answered warm)
+        fill_store(entry.backing.path, source.path, source.options, {entry.name})
+        refreshed = _entry_on(source, entry.taken_at, store)
+        if refreshed is not None:
+            entry = refreshed[0]
+            row = stored_row(entry)
+    if row is not None and row.area_km2 is not None:
         area = row.area_km2
     else:
         from guarantor.territory.geodesy import geodesic_area_km2
@@ -79,15 +86,12 @@ def _entry_on(
     source: TerritorySource, when: datetime | None, store: Path | None
 ) -> tuple[SnapshotEntry, bool, list[str]] | None:
     """The entry of one source at `when`, from its store or by reading only what is needed."""
-    series = peek_series(source.path, source.options, store)
-    if series is not None:
-        candidates = series.entries if when is None else series.between(None, when)
-        if not candidates:
+    peeked = peek_entry(source.path, source.options, when, store)
+    if peeked is not None:
+        entry, opened = peeked
+        if entry is None:
             return None
-        entry = candidates[-1]
-        rejected: list[str] = []
-        if isinstance(entry.backing, SnapshotStore):
-            rejected = entry.backing.rejected_between(entry.taken_at, when)
+        rejected = opened.rejected_between(entry.taken_at, when)
         return entry, True, rejected
     # No store yet: list the source (an archive: one pass over its headers), parse one snapshot.
     entries = [

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -52,12 +52,12 @@ _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE snapshot (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, taken_at INTEGER NOT NULL, kind TEXT NOT NULL,
-  content TEXT NOT NULL, geometry TEXT NOT NULL, area_km2 REAL NOT NULL,
+  content TEXT NOT NULL, geometry TEXT, area_km2 REAL,
   features INTEGER NOT NULL, repaired INTEGER NOT NULL, skipped INTEGER NOT NULL,
   outside INTEGER NOT NULL, layers TEXT NOT NULL, unselected TEXT NOT NULL, notes TEXT NOT NULL,
   stat_key TEXT,
-  offset INTEGER, size INTEGER, wkb BLOB NOT NULL, display BLOB NOT NULL, wkb_sum TEXT NOT NULL,
-  row_sum TEXT NOT NULL);
+  offset INTEGER, size INTEGER, wkb BLOB, display BLOB, wkb_sum TEXT, row_sum TEXT NOT NULL);
+CREATE INDEX snapshot_time ON snapshot (taken_at);
 CREATE TABLE duplicate (label TEXT NOT NULL, of_name TEXT NOT NULL, stat_key TEXT);
 CREATE TABLE rejected (
   label TEXT NOT NULL, taken_at INTEGER NOT NULL, message TEXT NOT NULL, stat_key TEXT);
@@ -114,8 +114,11 @@ class StoredSnapshot:
     taken_at: datetime
     kind: str
     content: str  # digest of the file's bytes and reading options
-    geometry: str  # digest of the geometry's WKB: equal geometry, equal key (across sources)
-    area_km2: float  # geodesic (WGS84)
+    # Set once the snapshot is parsed (a store indexes every snapshot of its source at once and
+    # parses them when first needed): the digest of the geometry's WKB (equal geometry, equal
+    # key, across sources) and its geodesic area (WGS84).
+    geometry: str | None
+    area_km2: float | None
     features: int
     repaired: int
     skipped: int
@@ -126,7 +129,12 @@ class StoredSnapshot:
     stat_key: str | None
     offset: int | None
     size: int | None
-    wkb_sum: str
+    wkb_sum: str | None
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the snapshot's geometry is in the store."""
+        return self.geometry is not None
 
     def row_sum(self) -> str:
         """The checksum over every field of the row."""
@@ -170,7 +178,7 @@ class SnapshotStore:
         self.path = path
         self.source = source
         self.options = options
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.db = _read_only(path)
         self.meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         self.notes: list[StoreNote] = []
         self._reader: ArchiveReader | None = None
@@ -179,10 +187,10 @@ class SnapshotStore:
         """Close the database."""
         self.db.close()
 
-    def rows(self) -> list[StoredSnapshot]:
-        """Every stored snapshot in time order; a row that fails its checksum is an error."""
+    def rows(self, where: str = "ORDER BY taken_at, id") -> list[StoredSnapshot]:
+        """Stored snapshots (default: all, in time order); a row failing its checksum is an error."""
         out = []
-        query = f"SELECT {_COLUMNS} FROM snapshot ORDER BY taken_at, id"
+        query = f"SELECT {_COLUMNS} FROM snapshot {where}"
         for r in self.db.execute(query):
             row = StoredSnapshot(
                 id=r[0],
@@ -242,6 +250,9 @@ class SnapshotStore:
         from guarantor.sources.geojson_snapshot import ParsedSnapshot
 
         row = _row_of(entry)
+        if not row.parsed:
+            data = self._source_bytes(entry, row)
+            return parse_entry_bytes(data, entry.label, entry.kind, self.options)
         try:
             blob = self.db.execute("SELECT wkb FROM snapshot WHERE id=?", (row.id,)).fetchone()
         except sqlite3.Error:
@@ -300,6 +311,24 @@ class SnapshotStore:
         return self._reader.read(Member(row.name, row.size, row.offset))
 
 
+def reopen_stores(entries: list[SnapshotEntry]) -> None:
+    """In a forked worker: give every store behind these entries its own database connection
+    (SQLite connections must not be shared across a fork) and every archive its own file."""
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.reader is not None:
+            entry.reader.forget()
+        store = entry.backing
+        if isinstance(store, SnapshotStore) and id(store) not in seen:
+            seen.add(id(store))
+            store.db = _read_only(store.path)
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    # A writer filling in parsed snapshots holds its lock for one short transaction: wait for it.
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+
+
 class _Corrupt(Exception):
     """A store that cannot be trusted."""
 
@@ -335,7 +364,9 @@ def _file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _stale_reason(store: SnapshotStore, source: Path, rows: list[StoredSnapshot]) -> str | None:
+def _stale_reason(
+    store: SnapshotStore, source: Path, rows: list[StoredSnapshot] | None
+) -> str | None:
     """Why a store no longer matches its source, or None when it does."""
     if source.is_dir():
         listing = {e.stat_key for e in iter_snapshot_entries(source, _window_free(store.options))}
@@ -451,6 +482,33 @@ def _series_of(
     return series
 
 
+def peek_entry(
+    source: Path, options: ReadOptions, when: datetime | None, folder: Path | None = None
+) -> tuple[SnapshotEntry | None, SnapshotStore] | None:
+    """The snapshot in effect at `when` from a current store, reading that one row only; None
+    when there is no usable store (then the caller reads the source)."""
+    path = store_path(source, options, folder)
+    if not path.exists():
+        return None
+    try:
+        store = SnapshotStore(path, source, options)
+        fmt, parser = int(store.meta.get("format", "0")), int(store.meta.get("parser", "0"))
+        if (fmt, parser) != (FORMAT, PARSER) or store.meta.get("complete") != "1":
+            store.close()
+            return None
+        if _stale_reason(store, source, None) is not None:
+            store.close()
+            return None
+        end = _micros(when) if when is not None else 2**62
+        found = store.rows(f"WHERE taken_at <= {int(end)} ORDER BY taken_at DESC, id DESC LIMIT 1")
+    except (sqlite3.DatabaseError, _Corrupt, ValueError):
+        return None
+    if not found:
+        return None, store
+    series = _series_of(store, found, options, [])
+    return (series.entries[0] if series.entries else None), store
+
+
 def peek_series(
     source: Path, options: ReadOptions | None = None, folder: Path | None = None
 ) -> SnapshotSeries | None:
@@ -475,8 +533,42 @@ def open_series(
     progress: ProgressFn | None = None,
     folder: Path | None = None,
     rebuild: bool = False,
+    wanted: Callable[[str], bool] | None = None,
 ) -> SnapshotSeries:
-    """A source's snapshots from its store; the store is built (or rebuilt) when needed."""
+    """A source's snapshots from its store; the store is built (or rebuilt) when needed.
+
+    Every snapshot is indexed; those `wanted` (by name; default: all) are parsed into the store
+    now, the others when first asked for.
+    """
+    series = _open_series(source, options, progress, folder, rebuild, wanted)
+    missing = {
+        e.name
+        for e in series.entries
+        if (row := stored_row(e)) is not None and not row.parsed and (wanted or _all)(e.name)
+    }
+    if not missing:
+        return series
+    store = _store_of(series)
+    assert store is not None
+    fill_store(store.path, source, store.options, missing, progress)
+    notes = list(series.notes)
+    again = _open_series(source, options, None, folder, False, wanted)
+    again.notes = notes + again.notes
+    return again
+
+
+def _all(_: str) -> bool:
+    return True
+
+
+def _open_series(
+    source: Path,
+    options: ReadOptions | None,
+    progress: ProgressFn | None,
+    folder: Path | None,
+    rebuild: bool,
+    wanted: Callable[[str], bool] | None,
+) -> SnapshotSeries:
     options = options or ReadOptions()
     if not source.exists():
         raise UserError("snapshot source does not exist", Position(str(source)))
@@ -495,7 +587,7 @@ def open_series(
     elif not notes and not rebuild:
         notes.append(StoreNote(StoreEvent.built, f"first read of {source.name}: store {path}"))
     try:
-        build_store(source, options, path, progress, reuse, reuse_rows)
+        build_store(source, options, path, progress, reuse, reuse_rows, wanted)
     finally:
         if reuse is not None:
             reuse.close()
@@ -546,19 +638,21 @@ def build_store(
     progress: ProgressFn | None = None,
     reuse: SnapshotStore | None = None,
     reuse_rows: list[StoredSnapshot] | None = None,
+    wanted: Callable[[str], bool] | None = None,
 ) -> Path:
-    """Parse and measure every snapshot of a source into a new store file at `path`."""
+    """Index every snapshot of a source into a new store file at `path`; parse and measure those
+    wanted (default: all) and keep parsed rows of the old store whose content is the same."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp)
+    db = sqlite3.connect(tmp, timeout=60)
     try:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
         db.executescript(_SCHEMA)
         by_content = {r.content: r for r in reuse_rows or []}
         by_stat = {r.stat_key: r for r in reuse_rows or [] if r.stat_key}
-        count = _fill(db, source, options, progress, reuse, by_content, by_stat)
+        count = _fill(db, source, options, progress, reuse, by_content, by_stat, wanted or _all)
         duplicates = _drop_duplicates(db, source)
         identity = (
             {} if source.is_dir() else {**_file_identity(source), "sha256": _file_hash(source)}
@@ -575,6 +669,8 @@ def build_store(
         db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         db.commit()
         db.close()
+        # a journal left by a writer of the old file must not be applied to the new one
+        path.with_name(path.name + "-journal").unlink(missing_ok=True)
         os.replace(tmp, path)
     except BaseException:
         db.close()
@@ -592,9 +688,10 @@ def _fill(
     reuse: SnapshotStore | None,
     by_content: dict[str, StoredSnapshot],
     by_stat: dict[str, StoredSnapshot],
+    wanted: Callable[[str], bool],
 ) -> int:
     """Insert a row per snapshot file: reused from the old store when its content is the same,
-    else parsed and measured (in worker processes when there are many)."""
+    else parsed and measured (in worker processes when there are many) if wanted, else indexed."""
     count = 0
     with _Measurer(options) as measurer:
         for item in _pending(source, options, progress):
@@ -608,9 +705,12 @@ def _fill(
                 old = by_content.get(content)
             else:
                 content = old.content
-            blobs = _reusable(reuse, old) if old is not None else None
+            blobs = _reusable(reuse, old) if old is not None and old.parsed else None
             if old is not None and blobs is not None:
                 _insert(db, item, old, blobs[0], blobs[1])
+                count += 1
+            elif not wanted(item.name):
+                _insert(db, item, _index_row(item, content), None, None)
                 count += 1
             else:
                 if data is None:
@@ -653,8 +753,8 @@ def _record(db: sqlite3.Connection, done: _Result) -> int:
     return 1
 
 
-def _workers() -> int:
-    """Worker processes for parsing: GUARANTOR_WORKERS, else one per core (at most 4)."""
+def worker_count() -> int:
+    """Worker processes for parsing and measuring: GUARANTOR_WORKERS, else one per core (max 4)."""
     text = os.environ.get("GUARANTOR_WORKERS", "")
     if text.isdigit():
         return max(1, int(text))
@@ -686,12 +786,12 @@ class _Measurer:
 
     def submit(self, item: _Pending, content: str, data: bytes) -> None:
         self.seen += 1
-        if self.seen <= self.SERIAL_FIRST or _workers() == 1:
+        if self.seen <= self.SERIAL_FIRST or worker_count() == 1:
             self.done.append((item, *_measure_or_reject(data, item, content, self.options)))
             return
         if self.pool is None:
             self.pool = _start_pool(self.options)
-        while len(self.pending) >= 4 * _workers():
+        while len(self.pending) >= 4 * worker_count():
             self._collect(block=True)
         future = self.pool.submit(_measure_in_worker, data, item, content)
         self.pending.append((item, future))
@@ -738,7 +838,7 @@ def _start_pool(options: ReadOptions) -> Any:
     plain = replace(options, border=options.border_geometry, border_loader=None, border_file=None)
     methods = multiprocessing.get_all_start_methods()
     return ProcessPoolExecutor(
-        max_workers=_workers(),
+        max_workers=worker_count(),
         mp_context=multiprocessing.get_context("fork" if "fork" in methods else "spawn"),
         initializer=_init_worker,
         initargs=(plain,),
@@ -808,8 +908,141 @@ def _measure(
     return row, wkb, display
 
 
+def _index_row(item: _Pending, content: str) -> StoredSnapshot:
+    """A row for a snapshot that is indexed but not parsed yet."""
+    return StoredSnapshot(
+        0,
+        item.name,
+        item.taken_at,
+        str(item.kind),
+        content,
+        None,
+        None,
+        0,
+        0,
+        0,
+        0,
+        (),
+        (),
+        (),
+        item.stat_key,
+        None,
+        None,
+        None,
+    )
+
+
+def fill_store(
+    path: Path,
+    source: Path,
+    options: ReadOptions,
+    names: set[str],
+    progress: ProgressFn | None = None,
+) -> None:
+    """Parse the named snapshots of a store that are only indexed, and write them in place."""
+    db = sqlite3.connect(path, timeout=60)
+    try:
+        rows = {
+            r[1]: r
+            for r in db.execute(
+                "SELECT id, name, taken_at, kind, content, stat_key, offset, size FROM snapshot "
+                "WHERE geometry IS NULL"
+            )
+            if r[1] in names
+        }
+        pending = _pending_named(source, options, rows, progress)
+        with _Measurer(options) as measurer:
+            for item, content in pending:
+                measurer.submit(item, content, item.data or b"")
+                item.data = None
+                for done in measurer.ready():
+                    _update(db, done, rows)
+            for done in measurer.finish():
+                _update(db, done, rows)
+        count = db.execute("SELECT count(*) FROM snapshot").fetchone()[0]
+        db.execute("UPDATE meta SET value=? WHERE key='count'", (str(count),))
+        db.commit()
+    finally:
+        db.close()
+
+
+def _pending_named(
+    source: Path,
+    options: ReadOptions,
+    rows: dict[str, tuple[Any, ...]],
+    progress: ProgressFn | None,
+) -> Iterator[tuple[_Pending, str]]:
+    """The named snapshots' bytes: an archive in one forward pass to the last one needed."""
+    if is_archive(source):
+        reader = ArchiveReader(source, options.limits)
+        ordered = sorted(rows.values(), key=lambda r: r[6])
+        for n, r in enumerate(ordered):
+            member = Member(r[1], r[7], r[6])
+            data = reader.read(member)
+            if progress:
+                progress(n + 1, r[1])
+            yield (
+                _Pending(r[1], _from_micros(r[2]), r[3], f"{source}:{r[1]}", None, member, data),
+                r[4],
+            )
+        reader.close()
+        return
+    for n, r in enumerate(sorted(rows.values(), key=lambda r: r[2])):
+        file = source / r[1] if source.is_dir() else source
+        data = _read_item(source, _Pending(r[1], _from_micros(r[2]), r[3], str(file)), options)
+        if progress:
+            progress(n + 1, r[1])
+        yield _Pending(r[1], _from_micros(r[2]), r[3], str(file), r[5], None, data), r[4]
+
+
+def _update(db: sqlite3.Connection, done: _Result, rows: dict[str, tuple[Any, ...]]) -> None:
+    """Write one parsed snapshot into its indexed row (or move it to the rejected ones)."""
+    from dataclasses import replace
+
+    item, row, wkb, display = done
+    rid = rows[item.name][0]
+    if isinstance(row, str):
+        db.execute("DELETE FROM snapshot WHERE id=?", (rid,))
+        db.execute(
+            "INSERT INTO rejected VALUES (?, ?, ?, ?)",
+            (item.label, _micros(item.taken_at), row, item.stat_key),
+        )
+        return
+    fresh = replace(
+        row,
+        stat_key=rows[item.name][5],
+        offset=rows[item.name][6],
+        size=rows[item.name][7],
+    )
+    db.execute(
+        "UPDATE snapshot SET geometry=?, area_km2=?, features=?, repaired=?, skipped=?, "
+        "outside=?, layers=?, unselected=?, notes=?, wkb=?, display=?, wkb_sum=?, row_sum=? "
+        "WHERE id=?",
+        (
+            fresh.geometry,
+            fresh.area_km2,
+            fresh.features,
+            fresh.repaired,
+            fresh.skipped,
+            fresh.outside,
+            json.dumps(list(fresh.layers)),
+            json.dumps(list(fresh.unselected), ensure_ascii=False),
+            json.dumps(list(fresh.notes), ensure_ascii=False),
+            wkb,
+            display,
+            fresh.wkb_sum,
+            fresh.row_sum(),
+            rid,
+        ),
+    )
+
+
 def _insert(
-    db: sqlite3.Connection, item: _Pending, row: StoredSnapshot, wkb: bytes, display: bytes
+    db: sqlite3.Connection,
+    item: _Pending,
+    row: StoredSnapshot,
+    wkb: bytes | None,
+    display: bytes | None,
 ) -> None:
     from dataclasses import replace
 
@@ -919,7 +1152,8 @@ def store_summary(series: SnapshotSeries) -> dict[str, Any]:
         "snapshots": len(series.entries),
         "first": series.entries[0].taken_at.isoformat() if series.entries else None,
         "last": series.entries[-1].taken_at.isoformat() if series.entries else None,
-        "distinct_geometries": len({r.geometry for r in rows}),
+        "parsed": sum(r.parsed for r in rows),
+        "distinct_geometries": len({r.geometry for r in rows if r.parsed}),
         "repaired_geometries": sum(r.repaired for r in rows),
         "features_off_the_beneficiary": sum(r.outside for r in rows),
         "duplicates": series.duplicates,

@@ -9,8 +9,14 @@ from pathlib import Path
 
 from guarantor.errors import Position, UserError
 from guarantor.sources.area_series import AreaSeries, looks_like_area_series, read_area_series
-from guarantor.sources.snapshots import ProgressFn, ReadOptions, SnapshotEntry, SnapshotSeries
-from guarantor.territory.store import open_series, stored_row
+from guarantor.sources.snapshots import (
+    ProgressFn,
+    ReadOptions,
+    SnapshotEntry,
+    SnapshotSeries,
+    scan_snapshots,
+)
+from guarantor.territory.store import open_series, peek_series, stored_row
 
 
 class SourceKind(StrEnum):
@@ -206,6 +212,47 @@ def _layer_notes(timeline: Timeline) -> list[str]:
             )
         previous[pick.source] = (row.layers, pick.entry)
     return notes
+
+
+def open_timeline(
+    sources: list[TerritorySource], store: Path | None = None, progress: ProgressFn | None = None
+) -> Timeline:
+    """Open the polygon sources and choose each day's snapshot, parsing into the stores only the
+    snapshots chosen (a store indexes its whole source; the rest is parsed when first asked for)."""
+    polygons = [s for s in sources if s.kind is SourceKind.snapshots]
+    if not polygons:
+        raise UserError("this needs snapshots (polygons), not only an area series")
+    index = [
+        peek_series(s.path, s.options, store) or scan_snapshots(s.path, s.options) for s in polygons
+    ]
+    chosen = build_timeline(polygons, index)
+    series = []
+    for i, source in enumerate(polygons):
+        names = {p.entry.name for p in chosen.picks if p.source == i}
+        series.append(
+            open_series(source.path, source.options, progress, store, False, names.__contains__)
+        )
+    timeline = build_timeline(polygons, series)
+    for _ in range(3):  # a chosen snapshot that could not be read gives way to the next best
+        missing = [
+            {p.entry.name for p in timeline.picks if p.source == i and _unparsed(p.entry)}
+            for i in range(len(polygons))
+        ]
+        if not any(missing):
+            break
+        for i, names in enumerate(missing):
+            if names:
+                source = polygons[i]
+                series[i] = open_series(
+                    source.path, source.options, progress, store, False, names.__contains__
+                )
+        timeline = build_timeline(polygons, series)
+    return timeline
+
+
+def _unparsed(entry: SnapshotEntry) -> bool:
+    row = stored_row(entry)
+    return row is not None and not row.parsed
 
 
 def day_end(day: date) -> datetime:
