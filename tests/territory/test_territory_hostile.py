@@ -231,3 +231,21 @@ def test_lzma_bombs_are_small_on_disk(tmp_path: Path) -> None:
     assert bomb.stat().st_size < 64 * MIB / 100
     with lzma.open(bomb) as handle:
         assert handle.read(512)[:5] == b"daily"
+
+
+def test_a_damaged_tar_header_is_not_taken_for_the_end(tmp_path: Path) -> None:
+    members = [(f"d/deepstatemap_data_202501{d:02d}.geojson", _fc(SQUARE)) for d in range(1, 9)]
+    whole = bytearray(_tar_bytes(members))
+    whole[4 * 1024 + 100] ^= 0xFF  # inside the fifth member's header
+    bad = tmp_path / "bad.tar"
+    bad.write_bytes(bytes(whole))
+    with pytest.raises(UserError, match="damaged tar header") as err:
+        scan_snapshots(bad)
+    assert err.value.exit_code == 3
+
+
+def test_a_far_away_part_with_swapped_axes_is_refused_in_a_daily_file() -> None:
+    swapped = [[[48.0, 33.0], [48.0, 33.1], [48.1, 33.1], [48.0, 33.0]]]
+    with pytest.raises(UserError, match=r"\(lat, lon\) order") as err:
+        parse_snapshot_document(_fc(SQUARE, swapped), "d.geojson")
+    assert "d.geojson: feature 1" in str(err.value)

@@ -153,8 +153,15 @@ class ArchiveReader:
         if isinstance(handle, lzma.LZMAFile | gzip.GzipFile | bz2.BZ2File):
             while handle.read(MIB):  # the stream's end marker and checksum are checked here
                 pass
-        elif self.path.stat().st_size < archive.offset + 2 * tarfile.BLOCKSIZE:
-            raise EOFError("the tar ends without its end-of-archive blocks")
+        else:
+            # tarfile also stops quietly at a damaged header: the archive must end with zero blocks
+            with self.path.open("rb") as raw:
+                raw.seek(archive.offset)
+                end = raw.read(2 * tarfile.BLOCKSIZE)
+            if len(end) < 2 * tarfile.BLOCKSIZE:
+                raise EOFError("the tar ends without its end-of-archive blocks")
+            if end.strip(b"\0"):
+                raise tarfile.ReadError(f"damaged tar header at byte {archive.offset}")
 
     def read(self, member: Member) -> bytes:
         """One member's bytes (decompresses the stream up to it; reads in stored order are one pass)."""

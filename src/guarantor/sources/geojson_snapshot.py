@@ -167,7 +167,8 @@ def _parse_fast(data: bytes, file: str, extent: tuple[float, ...]) -> ParsedSnap
     types = shapely.get_type_id(parts)
     if len(parts) == 0 or shapely.is_empty(parts).any() or not ((types == 3) | (types == 6)).all():
         return None
-    if not _coordinates_ok(shapely.bounds(parts)):
+    bounds = shapely.bounds(parts)
+    if not _coordinates_ok(bounds) or _any_swapped(bounds, extent):
         return None  # the full parser names the feature
     result = ParsedSnapshot(geometry=shapely.Polygon(), features=len(parts))
     valid = shapely.is_valid(parts)
@@ -191,6 +192,15 @@ def _coordinates_ok(bounds: np.ndarray[Any, Any]) -> bool:
         and (rows[:, [1, 3]] >= -90).all()
         and (rows[:, [1, 3]] <= 90).all()
     )
+
+
+def _any_swapped(bounds: np.ndarray[Any, Any], extent: tuple[float, ...]) -> bool:
+    """Whether any part misses the beneficiary's extent but would hit it with axes swapped."""
+    ex0, ey0, ex1, ey1 = extent
+    minx, miny, maxx, maxy = bounds.T
+    inside = (minx <= ex1) & (maxx >= ex0) & (miny <= ey1) & (maxy >= ey0)
+    swapped = (miny <= ex1) & (maxy >= ex0) & (minx <= ey1) & (maxx >= ey0)
+    return bool((~inside & swapped).any())
 
 
 class _Properties(msgspec.Struct):

@@ -364,7 +364,9 @@ def history_command(
     _err().print(
         f"{doc['days_with_snapshots']} days with snapshots "
         f"({', '.join(f'{k}: {v}' for k, v in doc['days_by_source'].items())}); "
-        f"changes computed {doc['computed']}, from cache {doc['from_cache']}"
+        f"changes computed {doc['computed']}, from cache {doc['from_cache']}; "
+        f"{doc['other_snapshots_not_used']} other snapshot(s) on {doc['days_with_other_snapshots']} "
+        "of those days not used (the last of the day from the preferred source is)"
     )
     if by is Grouping.unit:
         columns = [

@@ -147,6 +147,10 @@ def history_report(
         "repaired_geometries": sum(r.repaired for r in records),
         "quarantined_features": sum(r.quarantined for r in records),
         "days_by_source": _count(labels),
+        # other snapshots of a chosen day (earlier dumps of the day, the other source's): counted,
+        # never mixed in; the day's last snapshot of the preferred source is the one used
+        "days_with_other_snapshots": sum(1 for p in timeline.picks if p.others),
+        "other_snapshots_not_used": sum(p.others for p in timeline.picks),
         "periods": rows,
         "computed": history.stats.pairs_computed,
         "from_cache": history.stats.from_cache,
