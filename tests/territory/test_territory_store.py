@@ -226,3 +226,17 @@ def test_a_rejected_snapshot_is_left_out_and_named(folder: Path, tmp_path: Path)
     assert "longitude outside" in series.rejected[0]
     again = open_series(folder, OPTS, folder=store)
     assert again.notes == []  # the rejected file is known: the store is not stale
+
+
+def test_answering_from_the_store_imports_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import guarantor.territory.cli, guarantor.territory.query, "
+        "guarantor.territory.timeline, guarantor.territory.store, guarantor.territory.inputs; "
+        "print(sorted(m for m in ('numpy', 'shapely', 'pyproj', 'pydantic', 'matplotlib') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
