@@ -178,11 +178,11 @@ def _unselected_notes(timeline: Timeline) -> list[str]:
     notes = []
     for index, items in sorted(found.items()):
         days = sorted({d for d, _ in items})
-        layers = sorted({layer for _, layer in items})
+        layers = sorted({layer if len(layer) <= 40 else layer[:39] + "…" for _, layer in items})
         notes.append(
             f"{timeline.sources[index].label}: on {len(days)} day(s) ({days[0]} .. {days[-1]}) the "
             f"snapshot has layers that look like occupied territory but are not read: "
-            f"{', '.join(layers[:6])}{' ...' if len(layers) > 6 else ''}; add them with --layers "
+            f"{'; '.join(layers[:6])}{' ...' if len(layers) > 6 else ''}; add them with --layers "
             "to count them"
         )
     return notes
