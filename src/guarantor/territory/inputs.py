@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guarantor.errors import UserError
 from guarantor.sources.locate import BORDER_FILE, DataFolder, locate_data
-from guarantor.sources.snapshots import UKRAINE_AREA_KM2, ReadOptions, SnapshotEntry, SnapshotSeries
+from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeries
 
 if TYPE_CHECKING:
     import shapely
@@ -107,34 +106,6 @@ def resolve_border_file(border: Path | None, data: DataFolder | None = None) -> 
     if border is not None:
         return border
     return (data or locate_data()).file(BORDER_FILE)
-
-
-@dataclass(frozen=True)
-class Measured:
-    """One snapshot's control area."""
-
-    entry: SnapshotEntry
-    area_km2: float
-
-    def to_dict(self, asked: datetime | None = None) -> dict[str, Any]:
-        """The scriptable form: date, snapshot, area_km2, share_pct."""
-        return {
-            "date": self.entry.taken_at.date().isoformat(),
-            "taken_at": self.entry.taken_at.isoformat(),
-            "asked": asked.date().isoformat() if asked else None,
-            "snapshot": self.entry.label,
-            "area_km2": round(self.area_km2, 1),
-            "share_pct": round(100.0 * self.area_km2 / UKRAINE_AREA_KM2, 3),
-            "method": "geodesic (WGS84 ellipsoid)",
-        }
-
-
-def measure_on(series: SnapshotSeries, when: datetime, options: ReadOptions) -> Measured:
-    """The geodesic control area of the snapshot at or before a time."""
-    from guarantor.territory.geodesy import geodesic_area_km2
-
-    entry = series.at_or_before(when)
-    return Measured(entry, geodesic_area_km2(entry.parsed(options).geometry))
 
 
 def by_unit_on(
