@@ -1,0 +1,244 @@
+"""The rules every record obeys before it is hashed: JSON values within bounds, clean text, clean names.
+
+What passes here can always be read back, rendered as JSON, CSV or a table, verified and exported:
+
+- a payload is a JSON object nested at most MAX_DEPTH levels, at most MAX_PAYLOAD_BYTES of
+  canonical UTF-8 text;
+- integers lie within 64 bits (what every JSON consumer, orjson and PostgreSQL's bigint hold);
+- other numbers are finite IEEE-754 doubles (no NaN, no Infinity, nothing that overflows to it);
+  amounts are not floats: flows carry them as decimal text with at most 24 integer digits and
+  6 decimals (`guarantor.ledger.records.Flow`);
+- text is valid Unicode (no lone surrogates) without control characters: no NUL, no ANSI escape
+  (ESC), no C1 controls; payload text may hold tab, line feed and carriage return;
+- object keys are 1..MAX_KEY_CHARS characters of the same clean text, without line breaks;
+- names (kind, party, idempotency key) hold no control, line-break or bidirectional-override
+  characters; a kind is lower-case snake_case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from guarantor.errors import UserError
+from guarantor.ledger.canonical import canonical_json
+
+MAX_DEPTH = 32
+MAX_PAYLOAD_BYTES = 1 << 20
+MAX_KEY_CHARS = 256
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+MAX_KIND = 64
+MAX_PARTY = 128
+MAX_KEY = 300
+MAX_SIGNATURE = 200
+
+# C0 controls but tab, LF and CR; DEL; C1 controls; lone surrogates.
+_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# In names and keys also tab and line breaks, and the bidirectional overrides and isolates that
+# make a name read differently from what it is (U+202A-U+202E, U+2066-U+2069).
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PayloadError(UserError):
+    """A record that breaks the ledger's rules (the message says where: payload.a.b[2])."""
+
+
+def describe_char(ch: str) -> str:
+    """A control or otherwise invisible character written so that a reader sees what it is."""
+    return f"U+{ord(ch):04X}"
+
+
+def text_problem(text: str, *, name: bool = False) -> str | None:
+    """Why a string may not be stored (control character, lone surrogate), or None when it may."""
+    bad = (_BAD_NAME if name else _BAD_TEXT).search(text)
+    if bad is None:
+        return None
+    ch = bad.group()
+    if "\ud800" <= ch <= "\udfff":
+        return f"holds a lone surrogate ({describe_char(ch)}): not valid Unicode"
+    return f"holds the control character {describe_char(ch)} at position {bad.start()}"
+
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible_text(text: str) -> str:
+    """Text for a terminal: control, line-break and bidi characters written as escapes (\\x1b)."""
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def check_name(text: str, what: str, limit: int) -> None:
+    """A kind, party or key: 1..limit characters of clean text (raises PayloadError)."""
+    if not isinstance(text, str) or not 1 <= len(text) <= limit:
+        raise PayloadError(f"record {what} must be 1..{limit} characters")
+    problem = text_problem(text, name=True)
+    if problem is not None:
+        raise PayloadError(f"record {what} {problem}")
+
+
+def check_kind(kind: str) -> None:
+    """A record kind: lower-case snake_case, 1..MAX_KIND characters."""
+    check_name(kind, "kind", MAX_KIND)
+    if not KIND_RE.match(kind):
+        raise PayloadError(
+            f"record kind {kind!r} must be lower-case letters, digits and '_' (e.g. 'commitment')"
+        )
+
+
+def _where(path: list[str]) -> str:
+    out = "payload"
+    for part in path:
+        out += part
+    return out
+
+
+def _label(key: str) -> str:
+    return f".{key}" if key.isidentifier() else f"[{json.dumps(key, ensure_ascii=True)}]"
+
+
+def _check(value: Any, path: list[str], depth: int) -> Any:
+    """The value as it will be stored (Decimals and dates as text), or PayloadError."""
+    kind = type(value)
+    if kind is str:
+        problem = text_problem(value)
+        if problem is not None:
+            raise PayloadError(f"{_where(path)}: text {problem}")
+        return value
+    if kind is bool or value is None:
+        return value
+    if kind is int:
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise PayloadError(
+                f"{_where(path)}: integer beyond 64 bits; write large amounts as decimal text"
+            )
+        return value
+    if kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise PayloadError(
+                f"{_where(path)}: {value} is not a finite number (no NaN or Infinity)"
+            )
+        return value
+    if isinstance(value, Mapping):
+        if depth >= MAX_DEPTH:
+            raise PayloadError(f"{_where(path)}: nested deeper than {MAX_DEPTH} levels")
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise PayloadError(f"{_where(path)}: object key {key!r} is not text")
+            if not 1 <= len(key) <= MAX_KEY_CHARS:
+                raise PayloadError(
+                    f"{_where(path)}: object keys must be 1..{MAX_KEY_CHARS} characters"
+                )
+            problem = text_problem(key, name=True)
+            if problem is not None:
+                raise PayloadError(f"{_where(path)}: object key {problem}")
+            path.append(_label(key))
+            out[key] = _check(item, path, depth + 1)
+            path.pop()
+        return out
+    if isinstance(value, list | tuple):
+        if depth >= MAX_DEPTH:
+            raise PayloadError(f"{_where(path)}: nested deeper than {MAX_DEPTH} levels")
+        items = []
+        for i, item in enumerate(value):
+            path.append(f"[{i}]")
+            items.append(_check(item, path, depth + 1))
+            path.pop()
+        return items
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PayloadError(f"{_where(path)}: {value} is not a finite number")
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | str):  # subclasses (enums): their plain value
+        return _check(_plain(value), path, depth)
+    raise PayloadError(f"{_where(path)}: a {kind.__name__} is not a JSON value")
+
+
+def _plain(value: bool | int | float | str) -> bool | int | float | str:
+    for base in (bool, int, float, str):
+        if isinstance(value, base):
+            return base(value)
+    raise AssertionError(value)
+
+
+def canonical_payload(payload: Any) -> str:
+    """The payload's canonical JSON text after checking every rule above (raises PayloadError)."""
+    if not isinstance(payload, Mapping):
+        raise PayloadError("a record's payload must be a JSON object")
+    text = canonical_json(_check(payload, [], 0))
+    if len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode()) > MAX_PAYLOAD_BYTES:
+        raise PayloadError(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes of canonical JSON")
+    return text
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _checked_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} overflows to infinity")
+    return value
+
+
+def _checked_int(text: str) -> int:
+    if len(text.lstrip("-")) > 19:
+        raise ValueError(f"integer {text[:40]}… is beyond 64 bits")
+    return int(text)
+
+
+def parse_strict(text: str | bytes) -> Any:
+    """JSON text as a value, refusing NaN, Infinity, numbers that overflow and integers beyond
+    64 bits (raises ValueError, RecursionError for absurd nesting)."""
+    return json.loads(
+        text,
+        parse_constant=_reject_constant,
+        parse_float=_checked_float,
+        parse_int=_checked_int,
+    )
+
+
+def stored_payload_problem(text: str) -> str | None:
+    """Why a stored payload text breaks the rules (None when it is canonical and within bounds)."""
+    try:
+        value = parse_strict(text)
+    except RecursionError:
+        return "not readable JSON: nested too deeply"
+    except ValueError as exc:
+        return f"not readable JSON: {exc}"
+    try:
+        canonical = canonical_payload(value)
+    except PayloadError as exc:
+        return exc.message
+    except RecursionError:
+        return "nested too deeply"
+    if canonical != text:
+        return "not in canonical form (sorted keys, compact, UTF-8)"
+    return None
+
+
+def read_payload(text: str) -> tuple[Any, str | None]:
+    """A stored payload for reading: (value, None), or (None, the reason it breaks the rules).
+
+    Never raises: records written before these rules, or edited in the database, stay readable.
+    """
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, stored_payload_problem(text) or "not readable JSON"
+    try:
+        _check(value, [], 0)
+    except PayloadError as exc:
+        return None, exc.message
+    except RecursionError:
+        return None, "nested too deeply"
+    return value, None
