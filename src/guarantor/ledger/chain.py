@@ -260,7 +260,7 @@ def append_locked(
         for ref in item.refs:
             if ref < 1 or ref > seq:
                 raise UserError(f"reference to record {ref}, which does not exist (last is {seq})")
-        problem = keys.problem(item.kind, item.party, item.key, payload, item.refs, item.signature)
+        problem = held.problem(item.kind, item.party, item.key, payload, item.refs, item.signature)
         if problem is not None:
             raise UserError(f"the {item.kind} record of {item.party!r} {problem.text}")
         seq += 1
