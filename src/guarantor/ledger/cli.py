@@ -69,13 +69,21 @@ def _engine(database: str | None) -> Any:
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
+    """CSV on stdout; control characters in text are written as escapes (never raw to a terminal)."""
+    from guarantor.ledger.payload import visible_text
+
     if not rows:
         return
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow(
+            {
+                k: "" if v is None else visible_text(v) if isinstance(v, str) else v
+                for k, v in row.items()
+            }
+        )
     sys.stdout.write(buf.getvalue())
 
 
