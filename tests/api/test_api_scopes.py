@@ -71,7 +71,7 @@ def _may(role: TokenRole, kind: str, writer: str, payload: dict[str, Any]) -> bo
 
 
 def test_restricted_kinds_are_the_documented_ones() -> None:
-    assert RESTRICTED_KINDS == {"obligation", "plan"}
+    assert {"obligation", "plan"} == RESTRICTED_KINDS
 
 
 @pytest.mark.parametrize("role", list(TokenRole))
