@@ -70,7 +70,7 @@ def _engine(database: str | None) -> Any:
 
 def _csv(rows: list[dict[str, Any]]) -> None:
     """CSV on stdout; control characters in text are written as escapes (never raw to a terminal)."""
-    from guarantor.ledger.payload import visible_text
+    from guarantor.cleantext import visible_text
 
     if not rows:
         return
@@ -110,7 +110,7 @@ def import_kiel_command(
     if fmt == Format.json:
         emit(report.as_dict())
         return
-    from guarantor.ledger.payload import visible_text
+    from guarantor.cleantext import visible_text
 
     for bad in report.quarantined:
         err.print(
@@ -265,9 +265,9 @@ def verify_command(
 ) -> None:
     """Recompute every hash, link and signature (against the key the chain held at each record)
     and check signed checkpoints; exit 1 naming the first bad record if any."""
+    from guarantor.cleantext import visible_text
     from guarantor.ledger.chain import verify
     from guarantor.ledger.checkpoints import read_checkpoints
-    from guarantor.ledger.payload import visible_text
 
     checkpoints = [cp for path in checkpoint for cp in read_checkpoints(path)]
     report = verify(
@@ -342,9 +342,9 @@ def doctor_command(
 ) -> None:
     """List records already written that break today's rules on names and payloads (nothing is
     rewritten: the chain is append-only; exit 1 when any is found)."""
+    from guarantor.cleantext import visible_text
     from guarantor.ledger.chain import iter_stored
     from guarantor.ledger.doctor import diagnose
-    from guarantor.ledger.payload import visible_text
 
     count, findings = diagnose(iter_stored(_engine(database)))
     rows = [f.as_dict() for f in findings]
@@ -400,7 +400,7 @@ def records_command(
             ]
         )
         return
-    from guarantor.ledger.payload import visible_text
+    from guarantor.cleantext import visible_text
 
     table = Table(title="Ledger records")
     for c in ("seq", "kind", "party", "payload", "refs", "hash"):
@@ -566,7 +566,7 @@ def party_list_command(
     elif fmt == Format.csv:
         _csv(rows)
     else:
-        from guarantor.ledger.payload import visible_text
+        from guarantor.cleantext import visible_text
 
         table = Table(title="Parties")
         table.add_column("name")

@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
+from guarantor.cleantext import text_problem
 from guarantor.errors import Position, UserError
 from guarantor.ledger.canonical import canonical_json
 from guarantor.ledger.chain import RECORD_COLUMNS, NewRecord, append_locked, row_to_record, writer
-from guarantor.ledger.payload import text_problem
 from guarantor.ledger.records import AidCategory, Flow, Kind, flow_record, party_profile
 from guarantor.ledger.tables import records
 from guarantor.sources.events_text import csv_records

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from guarantor.cleantext import text_problem
 from guarantor.errors import UserError
 from guarantor.ledger.canonical import canonical_json
 
@@ -37,40 +38,11 @@ MAX_PARTY = 128
 MAX_KEY = 300
 MAX_SIGNATURE = 200
 
-# C0 controls but tab, LF and CR; DEL; C1 controls; lone surrogates.
-_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# In names and keys also tab and line breaks, and the bidirectional overrides and isolates that
-# make a name read differently from what it is (U+202A-U+202E, U+2066-U+2069).
-_BAD_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class PayloadError(UserError):
     """A record that breaks the ledger's rules (the message says where: payload.a.b[2])."""
-
-
-def describe_char(ch: str) -> str:
-    """A control or otherwise invisible character written so that a reader sees what it is."""
-    return f"U+{ord(ch):04X}"
-
-
-def text_problem(text: str, *, name: bool = False) -> str | None:
-    """Why a string may not be stored (control character, lone surrogate), or None when it may."""
-    bad = (_BAD_NAME if name else _BAD_TEXT).search(text)
-    if bad is None:
-        return None
-    ch = bad.group()
-    if "\ud800" <= ch <= "\udfff":
-        return f"holds a lone surrogate ({describe_char(ch)}): not valid Unicode"
-    return f"holds the control character {describe_char(ch)} at position {bad.start()}"
-
-
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def visible_text(text: str) -> str:
-    """Text for a terminal: control, line-break and bidi characters written as escapes (\\x1b)."""
-    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def check_name(text: str, what: str, limit: int) -> None:
