@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
+from tests.cli_app import cli_app
 from typer.testing import CliRunner
 
 from guarantor.api.app import create_app
@@ -194,9 +195,7 @@ def test_arbitrary_json_is_refused_or_readable_everywhere(
     # the CLI: JSON, CSV, table; verify; doctor finds nothing in what the door let through
     url = str(engine.url.render_as_string(hide_password=False))
     runner = CliRunner()
-    from guarantor.cli import _register_rooms, app
-
-    _register_rooms()
+    app = cli_app()
     n = str(head(engine)[0])
     for fmt in ("json", "csv", "table"):
         res = runner.invoke(

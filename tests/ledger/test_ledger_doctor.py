@@ -9,6 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select, update
+from tests.cli_app import cli_app
 from typer.testing import CliRunner
 
 from guarantor.api.app import create_app
@@ -53,9 +54,7 @@ def test_doctor_finds_poisoned_records_and_every_read_path_survives(engine: Engi
     append(engine, [NewRecord("event", "Monitor", {"fine": 2})])
     assert verify(engine).ok  # the chain itself is intact: the records were hashed as stored
     url = engine.url.render_as_string(hide_password=False)
-    from guarantor.cli import _register_rooms, app
-
-    _register_rooms()
+    app = cli_app()
     runner = CliRunner()
     res = runner.invoke(app, ["ledger", "doctor", "--format", "json", "--database", url])
     assert res.exit_code == 1, res.output

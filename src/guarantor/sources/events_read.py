@@ -70,7 +70,10 @@ def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: R
         delimiter = sniff_delimiter(first, set(module.REQUIRED), path)
         if delimiter != ",":
             result.notes.append(f"{file}: columns are separated by {delimiter!r}, not ','")
-        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+        try:
+            header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+        except csv.Error as exc:
+            raise UserError(f"unreadable header: {exc}", Position(file, row=1)) from None
         if kind == "acled" and len(header) not in (31, 33):
             result.notes.append(
                 f"{file}: ACLED header has {len(header)} columns (expected 31 or 33)"
