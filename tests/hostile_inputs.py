@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.sources_events.test_sources_events_readers import acled_row, ucdp_row
+
 from guarantor.ledger.kiel import COLUMNS as KIEL_COLUMNS
 from guarantor.sources import events_acled, events_ucdp
 
@@ -41,33 +43,6 @@ def _csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8", "surrogatepass")
-
-
-def ucdp_row(**overrides: str) -> dict[str, str]:
-    """A plausible UCDP GED row with overrides."""
-    row = dict.fromkeys(events_ucdp.COLUMNS, "")
-    row.update(
-        id="1001", relid="UKR-2015-1-1", year="2015", type_of_violence="1",
-        side_a="Government of Ukraine", side_b="DPR", where_prec="1", latitude="48.0",
-        longitude="37.8", date_prec="1", date_start="2/16/2015 12:00:00 AM",
-        date_end="2/16/2015 12:00:00 AM", deaths_civilians="0", best="3", high="4", low="2",
-        dyad_name="Government of Ukraine - DPR", where_description="Donetsk",
-    )  # fmt: skip
-    row.update(overrides)
-    return row
-
-
-def acled_row(**overrides: str) -> dict[str, str]:
-    """A plausible ACLED row with overrides."""
-    row = dict.fromkeys(events_acled.COLUMNS_33, "")
-    row.update(
-        id="1", iso="804", event_id_cnty="UKR1", event_date="2025-08-20", year="2025",
-        time_precision="1", event_type="Explosions/Remote violence", sub_event_type="Shelling",
-        actor1="Military Forces of Russia (2000-)", actor2="Civilians (Ukraine)", latitude="47.84",
-        longitude="35.14", fatalities="2", geo_precision="1", notes="Shelling",
-    )  # fmt: skip
-    row.update(overrides)
-    return row
 
 
 def kiel_row(**overrides: str) -> dict[str, str]:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from guarantor.api.auth import Auth, check_writer
 from guarantor.api.bodies import StrictJSONRoute
-from guarantor.api.schemas import MAX_SEQ, ConfirmationWrite, FlowWrite, WriteResult
+from guarantor.api.schemas import ConfirmationWrite, FlowWrite, SeqPath, WriteResult
 from guarantor.api.state import AppState
 from guarantor.api.writes import new_record, own_record, write
 from guarantor.ledger import chain
 from guarantor.ledger.records import Flow, Kind
 
 router = APIRouter(tags=["flows"], route_class=StrictJSONRoute)
-SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ)]
 
 
 def _flow_endpoint(path: str, kind: Kind, text: str) -> None:

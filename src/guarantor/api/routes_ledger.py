@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from starlette.responses import Response
 
 from guarantor.api.auth import members
 from guarantor.api.bodies import StrictJSONRoute
-from guarantor.api.schemas import MAX_SEQ, Page, RecordOut
+from guarantor.api.schemas import Page, RecordOut, SeqPath
 from guarantor.api.state import AppState
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal
+from guarantor.ledger.chain import MAX_SEQ
 from guarantor.ledger.scopes import (
     SUMMARY_KINDS,
     View,
@@ -26,7 +27,6 @@ from guarantor.ledger.summary import FlowReader, split, summarise
 router = APIRouter(tags=["ledger"], route_class=StrictJSONRoute)
 
 QueryText = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
-SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ)]
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 # summaries read flows and profiles only, which every member may read (guarantor.ledger.scopes)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from guarantor.api.auth import Auth, check_writer
 from guarantor.api.bodies import StrictJSONRoute, validation_errors
-from guarantor.api.schemas import MAX_SEQ, ActWrite, CorrectionWrite, GenericWrite, WriteResult
+from guarantor.api.schemas import ActWrite, CorrectionWrite, GenericWrite, SeqPath, WriteResult
 from guarantor.api.state import AppState
 from guarantor.api.writes import new_record, own_record, write, write_async
 from guarantor.ledger.records import FLOW_KINDS, Flow, Kind
 
 router = APIRouter(tags=["records"], route_class=StrictJSONRoute)
-SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ)]
 
 
 def _generic(kind: Kind, summary_text: str) -> None:

@@ -155,16 +155,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:40]}… ({len(text)} characters)"
+
+
 def _checked_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text[:40]} overflows to infinity")
+        raise ValueError(f"number {_cut(text)} overflows to infinity")
     return value
 
 
 def _checked_int(text: str) -> int:
-    if len(text.lstrip("-")) > 19:
-        raise ValueError(f"integer {text[:40]}… is beyond 64 bits")
+    if len(text.lstrip("-")) > 19 or not INT64_MIN <= int(text) <= INT64_MAX:
+        raise ValueError(f"integer {_cut(text)} is beyond 64 bits")
     return int(text)
 
 
@@ -182,11 +186,17 @@ def parse_strict(text: str | bytes) -> Any:
 def stored_payload_problem(text: str) -> str | None:
     """Why a stored payload text breaks the rules (None when it is canonical and within bounds)."""
     try:
-        value = parse_strict(text)
+        json.loads(text)
     except RecursionError:
-        return "not readable JSON: nested too deeply"
+        return "nested too deeply to read"
     except ValueError as exc:
         return f"not readable JSON: {exc}"
+    try:
+        value = parse_strict(text)
+    except RecursionError:
+        return "nested too deeply to read"
+    except ValueError as exc:
+        return str(exc)
     try:
         canonical = canonical_payload(value)
     except PayloadError as exc:
