@@ -330,6 +330,7 @@ class _KeyCache:
         )
 
     def state(self, conn: Connection, seq: int, head_hash: str) -> KeyState:
+        """The key state at this head (read from the chain unless cached at exactly this head)."""
         with self._lock:
             hit = self._by_engine.get(conn.engine)
         if hit is not None and hit[:2] == (seq, head_hash):
@@ -340,6 +341,7 @@ class _KeyCache:
         return state
 
     def committed(self, engine: Engine, result: AppendResult) -> None:
+        """Move the cached state past records this process has just committed."""
         first, last = result.appended[0], result.appended[-1]
         with self._lock:
             hit = self._by_engine.get(engine)
