@@ -1,17 +1,13 @@
-"""The root `guarantor` Typer app with every room registered, once per process (registering again
-would add every group a second time)."""
+"""The root `guarantor` Typer app, for in-process runs with typer's CliRunner (rooms load lazily
+when a command names them)."""
 
 from __future__ import annotations
-
-import functools
 
 import typer
 
 
-@functools.cache
 def cli_app() -> typer.Typer:
-    """The app the console script runs, for in-process runs with typer's CliRunner."""
-    from guarantor.cli import _register_rooms, app
+    """The app the console script runs."""
+    from guarantor.cli import app
 
-    _register_rooms()
     return app

@@ -110,7 +110,9 @@ def test_malformed_requests_are_4xx_json_and_commit_nothing(
     assert head(engine) == before, name
 
 
-def test_query_and_path_garbage_is_answered_in_json_without_a_5xx(client: tuple[TestClient, dict[TokenRole, str]]) -> None:
+def test_query_and_path_garbage_is_answered_in_json_without_a_5xx(
+    client: tuple[TestClient, dict[TokenRole, str]],
+) -> None:
     c, tokens = client
     h = {"Authorization": f"Bearer {tokens[TokenRole.observer]}"}
     for url in (
