@@ -32,7 +32,7 @@ from guarantor.ledger.database import open_engine  # noqa: E402
 PG_ADMIN = os.environ.get(
     "GUARANTOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-OPERATIONS = 27  # operations fuzzed (every one in the description but the endless live feed)
+OPERATIONS = 32  # operations fuzzed (every one in the description but the endless live feed)
 
 
 def main() -> None:
