@@ -96,6 +96,8 @@ class KeyState:
     ) -> SignatureProblem | None:
         """Why this record may not stand at this point of the chain (signatures), or None."""
         held = self.held.get(party)
+        if kind != PARTY_KEY and held is None and signature is None:
+            return None  # the common case: a party without a key, writing unsigned
         message = signing_bytes(kind, party, key, payload, refs)
         if kind == PARTY_KEY:
             text = self._key_record_problem(party, held, payload, message, signature)
