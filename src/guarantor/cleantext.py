@@ -15,6 +15,12 @@ _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+# The first character that makes text (or a name) unclean, as a regex match, or None: the fast
+# test for hot paths; text_problem says why.
+find_bad_text = _BAD_TEXT.search
+find_bad_name = _BAD_NAME.search
+
+
 def describe_char(ch: str) -> str:
     """A control or otherwise invisible character written so that a reader sees what it is."""
     return f"U+{ord(ch):04X}"

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from guarantor.cleantext import text_problem
+from guarantor.cleantext import find_bad_name, find_bad_text, text_problem
 from guarantor.errors import UserError
 from guarantor.ledger.canonical import canonical_json
 
@@ -63,75 +63,86 @@ def check_kind(kind: str) -> None:
         )
 
 
-def _where(path: list[str]) -> str:
-    out = "payload"
-    for part in path:
-        out += part
-    return out
+class _Bad(Exception):
+    """A rule broken somewhere inside a payload; the path is filled in on the way out."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path: list[str] = []
 
 
 def _label(key: str) -> str:
     return f".{key}" if key.isidentifier() else f"[{json.dumps(key, ensure_ascii=True)}]"
 
 
-def _check(value: Any, path: list[str], depth: int) -> Any:
-    """The value as it will be stored (Decimals and dates as text), or PayloadError."""
+def _check(value: Any, depth: int) -> Any:
+    """The value as it will be stored (Decimals and dates as text), or _Bad.
+
+    The path to a bad value is built only when one is found, so that checking costs little more
+    than the walk itself (every read of a record runs it).
+    """
     kind = type(value)
     if kind is str:
-        problem = text_problem(value)
-        if problem is not None:
-            raise PayloadError(f"{_where(path)}: text {problem}")
+        if find_bad_text(value) is not None:
+            raise _Bad(f"text {text_problem(value)}")
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        if depth >= MAX_DEPTH:
+            raise _Bad(f"nested deeper than {MAX_DEPTH} levels")
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Bad(f"object key {key!r} is not text")
+            if not 0 < len(key) <= MAX_KEY_CHARS:
+                raise _Bad(f"object keys must be 1..{MAX_KEY_CHARS} characters")
+            if find_bad_name(key) is not None:
+                raise _Bad(f"object key {text_problem(key, name=True)}")
+            try:
+                out[key] = _check(item, depth + 1)
+            except _Bad as bad:
+                bad.path.append(_label(key))
+                raise
+        return out
+    if kind is int:
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise _Bad("integer beyond 64 bits; write large amounts as decimal text")
         return value
     if kind is bool or value is None:
         return value
-    if kind is int:
-        if not INT64_MIN <= value <= INT64_MAX:
-            raise PayloadError(
-                f"{_where(path)}: integer beyond 64 bits; write large amounts as decimal text"
-            )
-        return value
     if kind is float:
         if value != value or value in (float("inf"), float("-inf")):
-            raise PayloadError(
-                f"{_where(path)}: {value} is not a finite number (no NaN or Infinity)"
-            )
+            raise _Bad(f"{value} is not a finite number (no NaN or Infinity)")
         return value
-    if isinstance(value, Mapping):
+    if kind is list or isinstance(value, list | tuple):
         if depth >= MAX_DEPTH:
-            raise PayloadError(f"{_where(path)}: nested deeper than {MAX_DEPTH} levels")
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise PayloadError(f"{_where(path)}: object key {key!r} is not text")
-            if not 1 <= len(key) <= MAX_KEY_CHARS:
-                raise PayloadError(
-                    f"{_where(path)}: object keys must be 1..{MAX_KEY_CHARS} characters"
-                )
-            problem = text_problem(key, name=True)
-            if problem is not None:
-                raise PayloadError(f"{_where(path)}: object key {problem}")
-            path.append(_label(key))
-            out[key] = _check(item, path, depth + 1)
-            path.pop()
-        return out
-    if isinstance(value, list | tuple):
-        if depth >= MAX_DEPTH:
-            raise PayloadError(f"{_where(path)}: nested deeper than {MAX_DEPTH} levels")
+            raise _Bad(f"nested deeper than {MAX_DEPTH} levels")
         items = []
         for i, item in enumerate(value):
-            path.append(f"[{i}]")
-            items.append(_check(item, path, depth + 1))
-            path.pop()
+            try:
+                items.append(_check(item, depth + 1))
+            except _Bad as bad:
+                bad.path.append(f"[{i}]")
+                raise
         return items
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise PayloadError(f"{_where(path)}: {value} is not a finite number")
+            raise _Bad(f"{value} is not a finite number")
         return str(value)
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, bool | int | float | str):  # subclasses (enums): their plain value
-        return _check(_plain(value), path, depth)
-    raise PayloadError(f"{_where(path)}: a {kind.__name__} is not a JSON value")
+        return _check(_plain(value), depth)
+    raise _Bad(f"a {kind.__name__} is not a JSON value")
+
+
+def checked(value: Any) -> Any:
+    """The payload value as it will be stored, or PayloadError saying what is wrong and where."""
+    try:
+        return _check(value, 0)
+    except _Bad as bad:
+        where = "payload" + "".join(reversed(bad.path))
+        raise PayloadError(f"{where}: {bad.message}") from None
 
 
 def _plain(value: bool | int | float | str) -> bool | int | float | str:
@@ -145,7 +156,7 @@ def canonical_payload(payload: Any) -> str:
     """The payload's canonical JSON text after checking every rule above (raises PayloadError)."""
     if not isinstance(payload, Mapping):
         raise PayloadError("a record's payload must be a JSON object")
-    text = canonical_json(_check(payload, [], 0))
+    text = canonical_json(checked(payload))
     if len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode()) > MAX_PAYLOAD_BYTES:
         raise PayloadError(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes of canonical JSON")
     return text
@@ -218,7 +229,7 @@ def read_payload(text: str) -> tuple[Any, str | None]:
     except (ValueError, RecursionError):
         return None, stored_payload_problem(text) or "not readable JSON"
     try:
-        _check(value, [], 0)
+        checked(value)
     except PayloadError as exc:
         return None, exc.message
     except RecursionError:
