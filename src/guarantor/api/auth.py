@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from guarantor.api.state import get_state
+from guarantor.api.state import State
 from guarantor.ledger.access import Principal, TokenRole
 from guarantor.ledger.records import Kind
 from guarantor.ledger.scopes import View, Visibility, view_visibility
@@ -42,24 +43,41 @@ async def principal(
             "missing bearer token: send 'Authorization: Bearer <token>'",
             {"WWW-Authenticate": "Bearer"},
         )
-    found = await get_state(request).principal(creds.credentials)
+    state: State = request.app.state.guarantor
+    found = await state.principal(creds.credentials)
     if found is None:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
     return found
 
 
-Auth = Annotated[Principal, Depends(principal)]
+@dataclass(frozen=True)
+class Caller:
+    """Who calls (from the bearer token) and the state of the app that serves them."""
+
+    state: State
+    who: Principal
+
+
+async def caller(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller:
+    """The caller of a route that needs a token, with the app's state (one dependency: each
+    level of FastAPI dependencies costs time on every request)."""
+    return Caller(request.app.state.guarantor, await principal(request, creds))
+
+
+Member = Annotated[Caller, Depends(caller)]
 
 
 def members(view: View) -> Any:
-    """The dependency of a view that any token may open (checked against the scope table)."""
+    """The dependency of a view that any token may open: the caller (401 without a valid token).
+
+    Which views those are is the scope table's to say (guarantor.ledger.scopes); a route that
+    declares a view the table does not open to members fails when the app is built.
+    """
     if view_visibility(view) != Visibility.members:
         raise AssertionError(f"view {view} is not for members in guarantor.ledger.scopes")
-
-    async def member(who: Auth) -> Principal:
-        return who
-
-    return Depends(member)
+    return Depends(caller)
 
 
 def public(view: View) -> None:

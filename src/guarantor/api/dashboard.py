@@ -27,9 +27,8 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import Field
 
-from guarantor.api.auth import members, public
+from guarantor.api.auth import Caller, members, public
 from guarantor.api.bodies import StrictJSONRoute
-from guarantor.api.state import AppState
 from guarantor.errors import UserError
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal
@@ -381,7 +380,7 @@ def _json(obj: Any, max_age: int = 0) -> Response:
     )
 
 
-def get_dashboard(request: Request) -> DashboardData:
+async def get_dashboard(request: Request) -> DashboardData:
     """The dashboard data of the app serving this request."""
     data: DashboardData = request.app.state.dashboard
     return data
@@ -390,7 +389,7 @@ def get_dashboard(request: Request) -> DashboardData:
 Dashboard = Annotated[DashboardData, Depends(get_dashboard)]
 
 
-def ready(data: Dashboard) -> Prepared:
+async def ready(data: Dashboard) -> Prepared:
     """The prepared data, or a readable 503 while they are being prepared."""
     if not data.ready.is_set():
         status = dict(data.status)
@@ -482,14 +481,16 @@ def evidence_item(p: Ready, item_id: Annotated[str, PathParam(max_length=300)]) 
 
 
 @router.get("/me")
-def me(who: Principal = members(View.me)) -> Response:
+def me(c: Caller = members(View.me)) -> Response:
     """The logged-in party, its role, and whether it sees every party's duties."""
+    who = c.who
     return _json({"party": who.party, "role": who.role.value, "sees_all": sees_everything(who)})
 
 
 @router.get("/duties")
-def duties(p: Ready, who: Principal = members(View.dashboard_duties)) -> Response:
+def duties(p: Ready, c: Caller = members(View.dashboard_duties)) -> Response:
     """Activations and the obligations the token may read (guarantor.ledger.scopes)."""
+    who = c.who
     owed = [o for o in p.obligations if may_read_owned(who, Kind.obligation, str(o["party"]))]
     activations = [a for a in p.activations if may_read(who, Kind.activation, None, a)]
     return _json({"party": who.party, "activations": activations, "obligations": owed})
@@ -503,10 +504,11 @@ def whatif(
         list[Annotated[str, Field(max_length=128)]], Body(embed=True, max_length=20)
     ],
     step: Annotated[str | None, Body(embed=True, max_length=64)] = None,
-    who: Principal = members(View.dashboard_whatif),
+    c: Caller = members(View.dashboard_whatif),
 ) -> Response:
     """The planner's what-if: the step planned with all parties and without the given ones; the
     tasking shown is what the token may read of a plan."""
+    who = c.who
     from guarantor.respond.compare import Variant, compare
 
     agreement = data.agreement
@@ -543,14 +545,13 @@ def whatif(
 @router.get("/live")
 async def live(
     request: Request,
-    state: AppState,
     data: Dashboard,
     after: Annotated[int, Query(ge=0, le=2**53)] = 0,
-    who: Principal = members(View.live_feed),
+    c: Caller = members(View.live_feed),
 ) -> StreamingResponse:
     """Server-sent events: ledger records (events, activations, obligations…) as they are
     ingested, those the token may read."""
-    engine = state.engine
+    engine, who = c.state.engine, c.who
     poll = data.config.poll_seconds
 
     async def stream() -> AsyncIterator[bytes]:
@@ -586,7 +587,9 @@ def include_dashboard(
     """Add the dashboard's routes and front end to an API app, and start preparing its data."""
     data = DashboardData(config)
     app.state.dashboard = data
-    app.include_router(router)
+    from guarantor.api.app import mount
+
+    mount(app, router)
     static = config_static_dir()
     if (static / "index.html").exists():
         public(View.dashboard_app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -56,6 +57,22 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # the labelled series per (method, route, status): looked up once, not on every request
+        self.series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def _series(self, method: str, route: str, status: int) -> tuple[Any, Any, Any]:
+        key = (method, route, status)
+        found = self.series.get(key)
+        if found is None:
+            m = self.metrics
+            errors = m.errors.labels(route, f"{status // 100}xx") if status >= 400 else None
+            found = (
+                m.requests.labels(method, route, str(status)),
+                m.latency.labels(method, route),
+                errors,
+            )
+            self.series[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Time the request; record status and route once it is answered."""
@@ -78,12 +95,11 @@ class MetricsMiddleware:
             await self.app(scope, receive, tracking_send)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = str(scope.get("method", ""))
-            m = self.metrics
             if finished or status:
-                m.requests.labels(method, route, str(status)).inc()
-                m.latency.labels(method, route).observe(time.perf_counter() - started)
-                if status >= 400:
-                    m.errors.labels(route, f"{status // 100}xx").inc()
+                count, latency, errors = self._series(str(scope.get("method", "")), route, status)
+                count.inc()
+                latency.observe(time.perf_counter() - started)
+                if errors is not None:
+                    errors.inc()
             if not finished:
-                m.unanswered.labels(route).inc()
+                self.metrics.unanswered.labels(route).inc()

@@ -7,20 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 from starlette.responses import Response
 
-from guarantor.api.auth import Auth, check_writer, members
+from guarantor.api.auth import Caller, Member, check_writer, members
 from guarantor.api.bodies import StrictJSONRoute
 from guarantor.api.schemas import AgreementWrite, WriteResult
-from guarantor.api.state import AppState
+from guarantor.api.state import State
 from guarantor.api.writes import new_record, write
 from guarantor.ledger import chain
-from guarantor.ledger.access import Principal
 from guarantor.ledger.records import Kind
 from guarantor.ledger.scopes import View
 
 router = APIRouter(tags=["agreements"], route_class=StrictJSONRoute)
 
 
-def _versions(state: AppState) -> list[tuple[chain.StoredRecord, dict[str, Any]]]:
+def _versions(state: State) -> list[tuple[chain.StoredRecord, dict[str, Any]]]:
     out = []
     for rec in chain.iter_records(state.engine, [Kind.agreement_version]):
         data = rec.data()
@@ -30,10 +29,10 @@ def _versions(state: AppState) -> list[tuple[chain.StoredRecord, dict[str, Any]]
 
 
 @router.get("/v1/agreements")
-def agreements(state: AppState, _who: Principal = members(View.agreements)) -> dict[str, Any]:
+def agreements(c: Caller = members(View.agreements)) -> dict[str, Any]:
     """Agreements and their versions."""
     found: dict[str, list[dict[str, Any]]] = {}
-    for rec, data in _versions(state):
+    for rec, data in _versions(c.state):
         found.setdefault(str(data["agreement_id"]), []).append(
             {
                 "version": data.get("version"),
@@ -47,22 +46,21 @@ def agreements(state: AppState, _who: Principal = members(View.agreements)) -> d
 
 @router.get("/v1/agreements/{agreement_id}/versions/{version}")
 def agreement_version(
-    state: AppState,
     agreement_id: Annotated[str, Path(max_length=128)],
     version: Annotated[str, Path(max_length=64)],
-    _who: Principal = members(View.agreements),
+    c: Caller = members(View.agreements),
 ) -> dict[str, Any]:
     """One version of an agreement, with its YAML text."""
-    for rec, data in reversed(_versions(state)):
+    for rec, data in reversed(_versions(c.state)):
         if data.get("agreement_id") == agreement_id and data.get("version") == version:
             return {**data, "seq": rec.seq, "hash": rec.hash}
     raise HTTPException(404, f"no version {version!r} of agreement {agreement_id!r}")
 
 
 @router.post("/v1/agreements", response_model=WriteResult, status_code=201)
-def post_agreement(who: Auth, body: AgreementWrite, state: AppState) -> Response:
+def post_agreement(c: Member, body: AgreementWrite) -> Response:
     """Record a version of an agreement (commission), validated by the spec language."""
-    check_writer(who, Kind.agreement_version, body.party)
+    check_writer(c.who, Kind.agreement_version, body.party)
     from guarantor.spec.load import load_spec_text
 
     parsed = load_spec_text(body.yaml, "agreement YAML", strict=True).agreement
@@ -79,4 +77,4 @@ def post_agreement(who: Auth, body: AgreementWrite, state: AppState) -> Response
         "yaml": body.yaml,
     }
     key = f"agreement/{parsed.id}/{parsed.version}"
-    return write(state, new_record(Kind.agreement_version, body, payload, key=key))
+    return write(c.state, new_record(Kind.agreement_version, body, payload, key=key))

@@ -8,10 +8,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from guarantor.api.auth import Auth, check_writer
+from guarantor.api.auth import Member, check_writer
 from guarantor.api.bodies import StrictJSONRoute
 from guarantor.api.schemas import ConfirmationWrite, FlowWrite, SeqPath, WriteResult
-from guarantor.api.state import AppState
 from guarantor.api.writes import new_record, own_record, write
 from guarantor.ledger import chain
 from guarantor.ledger.records import Flow, Kind
@@ -20,12 +19,12 @@ router = APIRouter(tags=["flows"], route_class=StrictJSONRoute)
 
 
 def _flow_endpoint(path: str, kind: Kind, text: str) -> None:
-    def handler(who: Auth, body: FlowWrite, state: AppState) -> Response:
-        check_writer(who, kind, body.party)
+    def handler(c: Member, body: FlowWrite) -> Response:
+        check_writer(c.who, kind, body.party)
         if body.flow.supersedes is not None:
-            own_record(state, who, body.flow.supersedes, (kind.value,))
+            own_record(c.state, c.who, body.flow.supersedes, (kind.value,))
         refs = tuple(x for x in (body.flow.supersedes,) if x)
-        return write(state, new_record(kind, body, body.flow.payload(), refs=refs))
+        return write(c.state, new_record(kind, body, body.flow.payload(), refs=refs))
 
     handler.__doc__ = text
     router.post(path, response_model=WriteResult, status_code=201, name=f"post_{kind.value}")(
@@ -41,10 +40,11 @@ _flow_endpoint("/v1/deliveries", Kind.delivery, "Record the party's own delivery
 
 
 @router.post("/v1/deliveries/{seq}/confirmation", response_model=WriteResult, status_code=201)
-def confirm(who: Auth, seq: SeqPath, body: ConfirmationWrite, state: AppState) -> Response:
+def confirm(c: Member, seq: SeqPath, body: ConfirmationWrite) -> Response:
     """Confirm receipt of a delivery made to the calling party (beneficiary): a verified delivery."""
+    who = c.who
     check_writer(who, Kind.verified_delivery, body.party)
-    rec = chain.get_record(state.engine, seq)
+    rec = chain.get_record(c.state.engine, seq)
     if rec is None or rec.kind != Kind.delivery:
         raise HTTPException(404, f"no delivery with seq {seq}")
     data = rec.data()
@@ -72,7 +72,7 @@ def confirm(who: Auth, seq: SeqPath, body: ConfirmationWrite, state: AppState) -
     if body.note:
         payload["note"] = body.note
     return write(
-        state,
+        c.state,
         new_record(
             Kind.verified_delivery, body, payload, key=f"confirm/{seq}/{who.party}", refs=(seq,)
         ),

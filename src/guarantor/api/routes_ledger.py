@@ -8,12 +8,10 @@ import orjson
 from fastapi import APIRouter, HTTPException, Query
 from starlette.responses import Response
 
-from guarantor.api.auth import members
+from guarantor.api.auth import Caller, members
 from guarantor.api.bodies import StrictJSONRoute
 from guarantor.api.schemas import Page, RecordOut, SeqPath
-from guarantor.api.state import AppState
 from guarantor.ledger import chain
-from guarantor.ledger.access import Principal
 from guarantor.ledger.chain import MAX_SEQ
 from guarantor.ledger.scopes import (
     SUMMARY_KINDS,
@@ -39,8 +37,7 @@ def _json(obj: Any) -> Response:
 
 @router.get("/v1/records", response_model=Page)
 def records(
-    state: AppState,
-    who: Principal = members(View.records),
+    c: Caller = members(View.records),
     kind: QueryText = None,
     party: QueryText = None,
     after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
@@ -49,43 +46,45 @@ def records(
     """Records in chain order after `after` (cursor pagination), optionally of one kind or party;
     only those the token may read (obligations and plans: see the description)."""
     recs, next_after = visible_records(
-        state.engine, who, kind=kind, party=party, after=after, limit=limit
+        c.state.engine, c.who, kind=kind, party=party, after=after, limit=limit
     )
     return _json({"records": [r.as_dict() for r in recs], "next_after": next_after})
 
 
 @router.get("/v1/records/{seq}", response_model=RecordOut)
-def record(state: AppState, seq: SeqPath, who: Principal = members(View.record)) -> Response:
+def record(seq: SeqPath, c: Caller = members(View.record)) -> Response:
     """One record (404 when there is none or it is not the token's to read)."""
-    rec = readable_record(state.engine, who, seq)
+    rec = readable_record(c.state.engine, c.who, seq)
     if rec is None:
         raise HTTPException(404, f"no record with seq {seq}")
     return _json(rec.as_dict())
 
 
 @router.get("/v1/head")
-def head(state: AppState, _who: Principal = members(View.head)) -> dict[str, Any]:
+def head(c: Caller = members(View.head)) -> dict[str, Any]:
     """The chain head (publish it to anchor the ledger)."""
-    seq, digest = chain.head(state.engine)
+    seq, digest = chain.head(c.state.engine)
     return {"seq": seq, "hash": digest}
 
 
 @router.get("/v1/verify")
-def verify(state: AppState, who: Principal = members(View.verify)) -> Response:
+def verify(c: Caller = members(View.verify)) -> Response:
     """Walk the whole chain: hashes, links, signatures; names the first bad record (records the
     token may not read are named by seq only)."""
-    report = chain.verify(state.engine).as_dict()
-    if not sees_everything(who):
+    report = chain.verify(c.state.engine).as_dict()
+    if not sees_everything(c.who):
         for problem in (*report["problems"], report["first_bad"]):
-            if problem is not None and readable_record(state.engine, who, problem["seq"]) is None:
+            if (
+                problem is not None
+                and readable_record(c.state.engine, c.who, problem["seq"]) is None
+            ):
                 problem["message"] = f"record {problem['seq']}: {problem['what']}"
     return _json(report)
 
 
 @router.get("/v1/summary")
 async def summary(
-    state: AppState,
-    _who: Principal = members(View.summary),
+    c: Caller = members(View.summary),
     by: Literal["donor", "group"] = "donor",
     period_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
     period_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
@@ -93,6 +92,8 @@ async def summary(
 ) -> Response:
     """Committed vs allocated vs delivered per donor or group (EUR bn), delivery ratio, share of
     GDP; with `per`, one row per period and donor or group."""
+
+    state = c.state
 
     def build() -> dict[str, Any]:
         rows = summarise(
@@ -119,11 +120,11 @@ async def summary(
 
 @router.get("/v1/split")
 async def split_view(
-    state: AppState,
-    _who: Principal = members(View.us_europe_split),
+    c: Caller = members(View.us_europe_split),
     period: Literal["month", "quarter", "year"] = "year",
 ) -> Response:
     """US vs Europe allocations per period (EUR bn)."""
+    state = c.state
 
     def build() -> dict[str, Any]:
         return {

@@ -9,12 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from guarantor import __version__
-from guarantor.api.auth import members, public
+from guarantor.api.auth import Caller, members, public
 from guarantor.api.bodies import StrictJSONRoute
 from guarantor.api.metrics import Metrics
 from guarantor.api.state import AppState
 from guarantor.ledger import chain
-from guarantor.ledger.access import Principal
 from guarantor.ledger.scopes import View
 
 router = APIRouter(tags=["service"], route_class=StrictJSONRoute)
@@ -30,9 +29,9 @@ def health(state: AppState) -> dict[str, Any]:
 
 
 @router.get("/v1/me")
-def me(who: Principal = members(View.me)) -> dict[str, str]:
+def me(c: Caller = members(View.me)) -> dict[str, str]:
     """The party and role of the calling token."""
-    return {"party": who.party, "role": who.role.value}
+    return {"party": c.who.party, "role": c.who.role.value}
 
 
 @router.get(
@@ -40,7 +39,7 @@ def me(who: Principal = members(View.me)) -> dict[str, str]:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
-async def metrics(request: Request, _who: Principal = members(View.metrics)) -> Response:
+async def metrics(request: Request, _c: Caller = members(View.metrics)) -> Response:
     """Request counts, latencies and errors per route (Prometheus text format; any token)."""
     collected: Metrics = request.app.state.metrics
     body = await run_in_threadpool(collected.text)

@@ -99,8 +99,8 @@ class State:
         return body
 
 
-def get_state(request: Request) -> State:
-    """The state of the app serving this request."""
+async def get_state(request: Request) -> State:
+    """The state of the app serving this request (async: a sync dependency would cost a thread hop)."""
     state: State = request.app.state.guarantor
     return state
 

@@ -18,6 +18,7 @@ What passes here can always be read back, rendered as JSON, CSV or a table, veri
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -219,19 +220,34 @@ def stored_payload_problem(text: str) -> str | None:
     return None
 
 
+MEMO_MAX_CHARS = 4096  # payloads up to this size have their verdict remembered (by text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _remembered_problem(text: str) -> str | None:
+    return _value_problem(json.loads(text))
+
+
+def _value_problem(value: Any) -> str | None:
+    try:
+        checked(value)
+    except PayloadError as exc:
+        return exc.message
+    except RecursionError:
+        return "nested too deeply"
+    return None
+
+
 def read_payload(text: str) -> tuple[Any, str | None]:
     """A stored payload for reading: (value, None), or (None, the reason it breaks the rules).
 
     Never raises: records written before these rules, or edited in the database, stay readable.
+    Every read runs this; the verdict on a small payload is remembered by its text (a stored
+    payload never changes), so that reading the same records again costs only the parse.
     """
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
         return None, stored_payload_problem(text) or "not readable JSON"
-    try:
-        checked(value)
-    except PayloadError as exc:
-        return None, exc.message
-    except RecursionError:
-        return None, "nested too deeply"
-    return value, None
+    problem = _remembered_problem(text) if len(text) <= MEMO_MAX_CHARS else _value_problem(value)
+    return (value, None) if problem is None else (None, problem)
