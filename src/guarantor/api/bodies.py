@@ -55,6 +55,8 @@ class StrictJSONRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
+            if request.method in ("GET", "HEAD"):  # no body to read
+                return await handler(request)
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
         return strict
