@@ -491,6 +491,7 @@ def include_dashboard(
     ) -> Response:
         """The planner's what-if: the step planned with all parties and without the given ones."""
         from guarantor.respond.compare import Variant, compare
+        from guarantor.respond.render import plan_json
 
         p = need_ready()
         agreement = data.agreement
@@ -514,7 +515,7 @@ def include_dashboard(
         )
         variants = []
         for plan in plans:
-            shaped = plan.to_json()
+            shaped = plan_json(plan)
             if not _sees_all(who):
                 shaped["tasking"] = [t for t in shaped["tasking"] if t["party"] == who.party]
             variants.append({"label": plan.label, "without": plan.without, "plan": shaped})
