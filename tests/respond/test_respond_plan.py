@@ -32,7 +32,16 @@ def test_json_has_exactly_the_documented_shape(coalition: Agreement) -> None:
         "mission",
         "assumptions",
     }
-    task_keys = {"party", "capability", "quantity", "where", "by", "money_eur", "assumed"}
+    task_keys = {
+        "party",
+        "capability",
+        "quantity",
+        "where",
+        "by",
+        "money_eur",
+        "units_held",
+        "assumed",
+    }
     assert all(set(t) == task_keys for t in out["tasking"])
     assert all(set(g) == {"capability", "quantity", "reason", "assumed"} for g in out["gaps"])
     assert all(set(u) == {"party", "pledge", "reason"} for u in out["unavailable_pledges"])

@@ -22,7 +22,6 @@ class PartyYears:
     party: str
     per_year: tuple[float, ...]
     money_eur: float
-    units_held: float  # units it holds for the guarantee's tasks (rotation included), all steps
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,9 @@ def contributions(
     """Money per party and year over the steps' plans, and fair shares over the whole guarantee."""
     horizon = max((math.ceil(p.span.start_year + p.span.years - 1e-9) for p in plans), default=0)
     per_year: dict[str, list[float]] = defaultdict(lambda: [0.0] * horizon)
-    held: dict[str, float] = defaultdict(float)
     tasks = [t for p in plans for t in p.tasking]
     for plan in plans:
         for task in plan.tasking:
-            held[task.party] += task.units_held
             if task.years <= 0:
                 continue
             yearly = task.money_eur / task.years
@@ -59,10 +56,7 @@ def contributions(
             for year in range(horizon):
                 row[year] += yearly * year_overlap(year, plan.span.start_year, task.years)
     money, unpriced, assumed = party_money(tasks, catalogue)
-    rows = tuple(
-        PartyYears(p, tuple(per_year[p]), money.get(p, 0.0), held.get(p, 0.0))
-        for p in sorted(set(money) | set(held))
-    )
+    rows = tuple(PartyYears(p, tuple(per_year[p]), money.get(p, 0.0)) for p in sorted(money))
     fair = fair_shares(basis, money, set(unpriced), assumed)
     return Contributions(
         years=horizon,

@@ -378,6 +378,7 @@ def plan_json(plan: ResponsePlan) -> dict[str, Any]:
                 "where": w,
                 "by": b,
                 "money_eur": round(sum(t.money_eur for t in ts)),
+                "units_held": _number(sum(t.units_held for t in ts), False),
                 "assumed": assumed_refs([a for t in ts for a in t.assumed]),
             }
             for (p, c, w, b), ts in sorted(merged.items())
@@ -498,7 +499,6 @@ def contributions_json(c: Contributions) -> dict[str, Any]:
                 "party": p.party,
                 "per_year_eur": [round(v) for v in p.per_year],
                 "money_eur": round(p.money_eur),
-                "units_held": round(p.units_held, 2),
             }
             for p in c.parties
         ],
@@ -591,7 +591,8 @@ def plan_tables(plan: ResponsePlan) -> Group:
         tasking.add_row(
             t.party,
             t.capability,
-            amount(t.quantity),
+            amount(t.quantity)
+            + (f" ({amount(t.units_held)} held)" if t.units_held > t.quantity + 1e-9 else ""),
             t.where,
             t.for_need_at if t.for_need_at != t.where else "",
             _by(t, plan.activation),
@@ -626,8 +627,7 @@ def plan_tables(plan: ResponsePlan) -> Group:
         parts.append(un)
     parts.append(fair_table(plan.fair, f"over {years_text(plan.span.years)}"))
     parts.append(Text(f"GDP: {gdp_text(plan)}", style="dim"))
-    if plan.assumed:
-        parts.append(assumed_table(plan.assumed))
+    parts += assumed_parts(plan.assumed)
     for note in plan_notes(plan):
         parts.append(Text(f"note: {note}", style="dim"))
     return Group(*parts)
@@ -657,18 +657,37 @@ def fair_table(fair: Sequence[FairShare], over: str) -> Table:
     return table
 
 
-def assumed_table(items: Sequence[Provenance]) -> Table:
-    """The assumed clauses and catalogue values results rest on, with the reasons."""
-    table = Table(
-        title="Rests on assumed clauses (marked 'assumed' above)",
-        title_justify="left",
-        show_edge=False,
-    )
-    table.add_column("clause")
-    table.add_column("reason")
-    for p in sorted(items, key=lambda p: (p.clause, p.part)):
-        table.add_row(ref(p), p.reason or "(no reason given)")
-    return table
+CATALOGUE_PREFIX = "catalogue:"
+
+
+def assumed_parts(items: Sequence[Provenance]) -> list[Table | Text]:
+    """The assumed clauses results rest on (with reasons), then the assumed catalogue values."""
+    clauses = [p for p in items if not p.clause.startswith(CATALOGUE_PREFIX)]
+    values = [p for p in items if p.clause.startswith(CATALOGUE_PREFIX)]
+    out: list[Table | Text] = []
+    if clauses:
+        table = Table(
+            title="Rests on assumed clauses (marked 'assumed' above)",
+            title_justify="left",
+            show_edge=False,
+        )
+        table.add_column("clause")
+        table.add_column("reason")
+        for p in sorted(clauses, key=lambda p: (p.clause, p.part)):
+            table.add_row(ref(p), p.reason or "(no reason given)")
+        out.append(table)
+    if values:
+        names = ", ".join(
+            f"{p.clause.removeprefix(CATALOGUE_PREFIX)} {p.part}"
+            for p in sorted(values, key=lambda p: (p.clause, p.part))
+        )
+        out.append(
+            Text(
+                f"assumed catalogue values (reasons: guarantor capabilities --format json): {names}",
+                style="dim",
+            )
+        )
+    return out
 
 
 def comparison_table(
@@ -769,7 +788,6 @@ def contributions_table(c: Contributions, label: str) -> Table:
             f"year {a + 1}" if a == b else f"years {a + 1}–{b + 1} (each)", justify="right"
         )
     table.add_column("all years", justify="right")
-    table.add_column("units held", justify="right")
     table.add_column("ratio", justify="right")
     table.add_column("band")
     fair = {f.party: f for f in c.fair}
@@ -779,7 +797,6 @@ def contributions_table(c: Contributions, label: str) -> Table:
             p.party,
             *[money(p.per_year[a]) for a, _ in segments],
             money(p.money_eur),
-            amount(round(p.units_held, 2)),
             f"{f.ratio:.2f}" if f is not None and f.ratio is not None else "–",
             Text(BAND_WORDS[f.band], style=BAND_STYLE[f.band]) if f is not None else Text("–"),
         )
