@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -612,7 +613,7 @@ def plan_tables(plan: ResponsePlan) -> Group:
                 g.capability,
                 amount(g.quantity),
                 g.where,
-                gap_reason(g, plan.activation),
+                escape(gap_reason(g, plan.activation)),
                 "yes" if g.assumed else "",
             )
         parts.append(gaps)
@@ -623,7 +624,7 @@ def plan_tables(plan: ResponsePlan) -> Group:
         for col in ("party", "pledge", "reason"):
             un.add_column(col)
         for u in plan.unavailable:
-            un.add_row(u.party, u.pledge, unavailable_reason(u))
+            un.add_row(u.party, u.pledge, escape(unavailable_reason(u)))
         parts.append(un)
     parts.append(fair_table(plan.fair, f"over {years_text(plan.span.years)}"))
     parts.append(Text(f"GDP: {gdp_text(plan)}", style="dim"))
@@ -674,7 +675,7 @@ def assumed_parts(items: Sequence[Provenance]) -> list[Table | Text]:
         table.add_column("clause")
         table.add_column("reason")
         for p in sorted(clauses, key=lambda p: (p.clause, p.part)):
-            table.add_row(ref(p), p.reason or "(no reason given)")
+            table.add_row(escape(ref(p)), escape(p.reason or "(no reason given)"))
         out.append(table)
     if values:
         names = ", ".join(
@@ -753,7 +754,7 @@ def removal_tables(cost: RemovalCost, activation: dt.datetime | None) -> Group:
     table.add_column("what", style="dim")
     table.add_column("change")
     for c in cost.needs:
-        table.add_row("need", need_change_text(c, activation))
+        table.add_row("need", escape(need_change_text(c, activation)))
     for party, delta in cost.money_shift:
         table.add_row("money", f"{party} {'+' if delta >= 0 else '−'}{money(abs(delta))} EUR")
     for label, items in (
@@ -763,7 +764,7 @@ def removal_tables(cost: RemovalCost, activation: dt.datetime | None) -> Group:
         ("duties", cost.duties),
     ):
         for r in items:
-            table.add_row(label, removal_text(r))
+            table.add_row(label, escape(removal_text(r)))
     parts.append(table)
     return Group(*parts)
 
@@ -1002,7 +1003,7 @@ def capabilities_table(cat: Catalogue) -> Table:
 
     def g(c: Any, name: str) -> str:
         grade = c.provenance_of(name).grade
-        return f" [{grade.value if grade else 'ungraded'}]"
+        return escape(f" [{grade.value if grade else 'ungraded'}]")
 
     for c in cat.capabilities.values():
         size = f"{c.unit_size.count:g} {c.unit_size.of}{g(c, 'unit_size')}" if c.unit_size else ""
