@@ -126,4 +126,3 @@ def level_times(tree: Node, times: Sequence[tuple[F64, F64]]) -> tuple[F64, F64]
         first_t = np.where(finite & (value == Truth.true), np.minimum(first_t, c), first_t)
         first_u = np.where(finite & (value >= Truth.unknown), np.minimum(first_u, c), first_u)
     return first_u, first_t
-
