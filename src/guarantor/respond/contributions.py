@@ -56,8 +56,11 @@ def contributions(
             for year in range(horizon):
                 row[year] += yearly * year_overlap(year, plan.span.start_year, task.years)
     money, unpriced, assumed = party_money(tasks, catalogue)
-    rows = tuple(PartyYears(p, tuple(per_year[p]), money.get(p, 0.0)) for p in sorted(money))
     fair = fair_shares(basis, money, set(unpriced), assumed)
+    rows = tuple(
+        PartyYears(p, tuple(per_year[p]), money.get(p, 0.0))
+        for p in sorted(set(money) | {f.party for f in fair})
+    )
     return Contributions(
         years=horizon,
         parties=rows,

@@ -574,48 +574,31 @@ def plan_tables(plan: ResponsePlan) -> Group:
         parts.append(Text("This step lists no capability needs: there is nothing to allocate."))
         return Group(*parts)
     tasking = Table(title="Tasking", title_justify="left", show_edge=False)
-    for col in (
-        "party",
-        "capability",
-        "quantity",
-        "where",
-        "for a need at",
-        "by",
-        "pledge",
-        "EUR over mission",
-        "assumed",
-    ):
-        tasking.add_column(
-            col, justify="right" if col in ("quantity", "EUR over mission") else "left"
-        )
+    elsewhere = any(t.for_need_at != t.where for t in plan.tasking)
+    assumed = any(t.assumed for t in plan.tasking)
+    columns = ["party", "capability", "quantity", "where"]
+    columns += ["for a need at"] if elsewhere else []
+    columns += ["by", "pledge", "EUR"] + (["assumed"] if assumed else [])
+    for col in columns:
+        tasking.add_column(col, justify="right" if col in ("quantity", "EUR") else "left")
     for t in plan.tasking:
-        tasking.add_row(
-            t.party,
-            t.capability,
-            amount(t.quantity)
-            + (f" ({amount(t.units_held)} held)" if t.units_held > t.quantity + 1e-9 else ""),
-            t.where,
-            t.for_need_at if t.for_need_at != t.where else "",
-            _by(t, plan.activation),
-            t.pledge,
-            money(t.money_eur),
-            "yes" if t.assumed else "",
-            style="yellow" if t.late_days > 0 else None,
-        )
+        held = f" ({amount(t.units_held)} held)" if t.units_held > t.quantity + 1e-9 else ""
+        cells = [t.party, t.capability, amount(t.quantity) + held, t.where]
+        cells += [t.for_need_at if t.for_need_at != t.where else ""] if elsewhere else []
+        cells += [_by(t, plan.activation), t.pledge, money(t.money_eur)]
+        cells += ["yes" if t.assumed else ""] if assumed else []
+        tasking.add_row(*cells, style="yellow" if t.late_days > 0 else None)
     parts.append(tasking if plan.tasking else Text("Tasking: nothing can be tasked", style="red"))
     if plan.gaps:
         gaps = Table(title="Gaps", title_justify="left", show_edge=False)
-        for col in ("need", "capability", "quantity", "where", "reason", "assumed"):
+        assumed = any(g.assumed for g in plan.gaps)
+        columns = ["need", "capability", "quantity", "where", "reason"]
+        for col in columns + (["assumed"] if assumed else []):
             gaps.add_column(col, justify="right" if col == "quantity" else "left")
         for g in plan.gaps:
-            gaps.add_row(
-                g.requirement,
-                g.capability,
-                amount(g.quantity),
-                g.where,
-                escape(gap_reason(g, plan.activation)),
-                "yes" if g.assumed else "",
-            )
+            cells = [g.requirement, g.capability, amount(g.quantity), g.where]
+            cells += [escape(gap_reason(g, plan.activation))]
+            gaps.add_row(*cells, *(["yes" if g.assumed else ""] if assumed else []))
         parts.append(gaps)
     else:
         parts.append(Text("Gaps: none, every need is met on time", style="green"))
@@ -626,7 +609,7 @@ def plan_tables(plan: ResponsePlan) -> Group:
         for u in plan.unavailable:
             un.add_row(u.party, u.pledge, escape(unavailable_reason(u)))
         parts.append(un)
-    parts.append(fair_table(plan.fair, f"over {years_text(plan.span.years)}"))
+    parts.append(fair_table(plan.fair, f"money over {years_text(plan.span.years)}"))
     parts.append(Text(f"GDP: {gdp_text(plan)}", style="dim"))
     parts += assumed_parts(plan.assumed)
     for note in plan_notes(plan):
@@ -637,8 +620,7 @@ def plan_tables(plan: ResponsePlan) -> Group:
 def fair_table(fair: Sequence[FairShare], over: str) -> Table:
     """Fair shares: money share against GDP share, with the bands."""
     table = Table(
-        title="Fair shares: money share ÷ GDP share (<0.8 low, 0.8–1.2 in balance, >1.2 high), "
-        + over,
+        title=f"Fair shares ({over}): money share ÷ GDP share (<0.8 low, >1.2 high)",
         min_width=90,
         title_justify="left",
         show_edge=False,
@@ -939,13 +921,21 @@ def capability_rows(cat: Catalogue) -> list[dict[str, Any]]:
     rows = []
     for c in cat.capabilities.values():
         row = c.model_dump(mode="json", exclude={"sources"})
-        row["provenance"] = {name: _grade_json(c.provenance_of(name)) for name in c.graded_values()}
+        row["provenance"] = {name: _grade_json(c, name) for name in c.graded_values()}
         rows.append(row)
     return rows
 
 
-def _grade_json(p: Provenance) -> dict[str, str | None]:
-    return {"grade": p.grade.value if p.grade else None, "doc": p.doc, "reason": p.reason}
+def _grade_json(c: Any, name: str) -> dict[str, str | None]:
+    p = c.provenance_of(name)
+    source = c.sources.get(name)
+    return {
+        "grade": p.grade.value if p.grade else None,
+        "doc": p.doc,
+        "quote": p.quote,
+        "reason": p.reason,
+        "note": source.note if source is not None else None,
+    }
 
 
 def capabilities_csv(cat: Catalogue) -> str:
