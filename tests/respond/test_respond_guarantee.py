@@ -83,31 +83,40 @@ def test_contributions_are_money_per_year_over_each_steps_span() -> None:
     assert year_overlap(0, 0.5, 1.0) == 0.5 and year_overlap(1, 0.5, 1.0) == 0.5
 
 
-def test_leaving_the_us_out_says_what_it_costs(examples_dir: Path) -> None:
-    paris = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
-    plans = compare(
-        paris, "mnf-deterrence", [Variant("all parties"), Variant("without US", ("US",))]
-    )
+FIXTURE = Path(__file__).parent / "fixtures" / "coalition_ten_years.yaml"
+
+
+def test_leaving_the_us_out_says_what_it_costs() -> None:
+    coalition = load_agreement(FIXTURE)
+    plans = compare(coalition, "force", [Variant("all parties"), Variant("without US", ("US",))])
+    base = {t.pledge: t for t in plans[0].tasking}
+    # the brigades wait for the backstop, which waits 30 days for Congress
+    assert base["uk-brigade"].by_days == base["fr-brigade"].by_days == 32
     (cost,) = removal_costs(plans)
-    assert cost.coverage_pp < -30
-    assert cost.money_of_left_out > 0 and cost.money_after < cost.money_before
-    changed = {c.capability for c in cost.needs}
-    assert "ground_brigade" in changed and "isr_intelligence" in changed
-    brigades = next(c for c in cost.needs if c.capability == "ground_brigade")
-    assert brigades.full_by_after is None and brigades.on_time_after == 0
-    assert {r.clause for r in cost.pledges} == {
-        "us-backstop",
-        "us-monitoring",
-        "uk-brigade",
-        "fr-brigade",
-        "tr-black-sea",
-    }
-    assert {(r.kind, r.clause) for r in cost.monitoring} >= {
-        (RemovalKind.monitoring, "us-led-monitoring")
+    assert cost.coverage_pp < -30 and cost.coverage_after == 0
+    assert cost.money_of_left_out == pytest.approx(
+        sum(t.money_eur for t in plans[0].tasking if t.party == "US")
+    )
+    assert dict(cost.money_shift) == {"FR": -36e9, "UK": -36e9}  # brigades held 3x for 10 years
+    changed = {c.capability: c for c in cost.needs}
+    assert changed["ground_brigade"].full_by_before == 32
+    assert changed["ground_brigade"].full_by_after is None
+    assert {"isr_intelligence", "airlift_tanker"} <= set(changed)
+    assert [(r.clause, r.via) for r in cost.pledges] == [
+        ("us-backstop", ""),
+        ("uk-brigade", "us-backstop"),
+        ("fr-brigade", "us-backstop"),
+    ]
+    assert {(r.kind, r.clause) for r in cost.monitoring} == {
+        (RemovalKind.monitor, "watch"),
+        (RemovalKind.monitoring, "watch"),
     }
     vetoes = [r for r in cost.decisions if r.veto]
-    assert {r.clause for r in vetoes} == {"special-commission", "commission-consensus"}
+    assert {r.clause for r in vetoes} == {"commission", "commission-consensus"}
     assert "could block decisions on its own" in removal_text(vetoes[0])
+    gate = next(r for r in cost.decisions if r.kind is RemovalKind.procedure_gate)
+    assert (gate.clause, gate.via) == ("national", "US Congress")
+    assert [r.clause for r in cost.duties if r.kind is RemovalKind.obligation_party] == ["meet"]
     shape = removal_json(cost, None)
     assert shape["coverage_pct"]["change_pp"] == pytest.approx(cost.coverage_pp, abs=0.01)
     assert shape["money_eur"]["carried_by_left_out"] == round(cost.money_of_left_out)
@@ -127,23 +136,32 @@ def _json(*args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def test_step_all_plans_the_guarantee_with_contributions_per_year(examples_dir: Path) -> None:
-    aug = str(examples_dir / "agreements" / "aug2025_article5_like.yaml")
-    doc = _json("respond", aug, "--step", "all", "--format", "json")
+def test_step_all_plans_the_guarantee_with_contributions_per_year() -> None:
+    doc = _json("respond", str(FIXTURE), "--step", "all", "--format", "json")
     assert set(doc) == {"agreement", "label", "without", "steps", "contributions"}
+    assert [s["step"] for s in doc["steps"]] == ["force", "support"]
     contributions = doc["contributions"]
     assert contributions["years"] == 10  # the agreement's 10-year term
     assert {s["from"] for s in contributions["steps"]} == {"term"}
     for row in contributions["parties"]:
         assert len(row["per_year_eur"]) == 10
         assert sum(row["per_year_eur"]) == pytest.approx(row["money_eur"], abs=10)
-    short = _json("respond", aug, "--step", "all", "--years", "1", "--format", "json")
+    short = _json("respond", str(FIXTURE), "--step", "all", "--years", "1", "--format", "json")
     assert short["contributions"]["years"] == 1
-    both = _json("respond", aug, "--step", "all", "--compare-without", "US", "--format", "json")
+    both = _json(
+        "respond", str(FIXTURE), "--step", "all", "--compare-without", "US", "--format", "json"
+    )
     assert [v["label"] for v in both["variants"]] == ["all parties", "without US"]
     costs = both["variants"][1]["cost_of_removal"]
-    assert costs["military-response"]["coverage_pct"]["change_pp"] < 0
-    csv_out = CliRunner().invoke(_app(), ["respond", aug, "--step", "all", "--format", "csv"])
+    assert costs["force"]["coverage_pct"]["change_pp"] < 0
+    # fair over the whole guarantee: France, far above its share with a brigade held three times
+    # for ten years, gives the least money the need allows; Germany gives all it pledged
+    support = next(s["plan"] for s in doc["steps"] if s["step"] == "support")
+    sent = {t["party"]: t["quantity"] for t in support["tasking"]}
+    assert sent == {"DE": 6_000_000_000, "FR": 4_000_000_000}
+    csv_out = CliRunner().invoke(
+        _app(), ["respond", str(FIXTURE), "--step", "all", "--format", "csv"]
+    )
     assert csv_out.exit_code == 0
     assert "# variant: all parties · contributions per year" in csv_out.stdout
     assert "party,year,money_eur" in csv_out.stdout

@@ -170,7 +170,16 @@ def optimise(
         need = problem.requirements[arc.req].quantity
         upper[a] = min(cap, need) / problem.scale[a]
     cover = np.concatenate([problem.coverage_vector(), np.zeros(extra)])
-    fair = np.concatenate([np.zeros(n), np.ones(m), np.zeros(extra - m)])
+    # Each party's distance from its target counts relative to that target (|M_p - t_p M| / t_p,
+    # the distance of its ratio from 1, times M): a plain sum of distances cannot tell parties
+    # apart once they are all above their targets (as when one large economy is far below its
+    # own), and would leave France and Germany's split of money to chance.
+    weights = (
+        np.array([1.0 / max(basis.target[p], 1e-9) for p in basis.parties])
+        if basis is not None and m
+        else np.ones(m)
+    )
+    fair = np.concatenate([np.zeros(n), weights, np.zeros(extra - m)])
     cost = np.concatenate([problem.cost * problem.scale / BN, np.zeros(extra)])
 
     inf = highspy.kHighsInf
