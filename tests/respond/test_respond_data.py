@@ -18,7 +18,7 @@ from guarantor.respond.economy import (
     world_bank_table,
 )
 from guarantor.respond.fairness import Band, band, capped_shares
-from guarantor.respond.plan import NoteKind, plan_step
+from guarantor.respond.plan import PlanNoteKind, plan_step
 from guarantor.respond.scenario import load_scenario
 
 BRIEF_KINDS = {
@@ -252,7 +252,7 @@ def test_contact_line_measured_by_the_territory_room_sizes_the_force(
     agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     scenario = load_scenario(examples_dir / "scenarios" / "paris_reassurance_measured.yaml")
     plan = plan_step(agreement, "mnf-deterrence", scenario=scenario, data_dir=shared_data)
-    note = next(n for n in plan.notes if n.kind is NoteKind.measured)
+    note = next(n for n in plan.notes if n.kind is PlanNoteKind.measured)
     assert note.subject == "contact_line_km"
     km = note.value
     assert 900 < km < 1600  # the active front is commonly put at about 1,000-1,300 km

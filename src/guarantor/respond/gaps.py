@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from guarantor.respond.availability import Cause, Delay
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.problem import AllocationProblem, Block, BlockCause
-from guarantor.respond.requirements import Requirement
+from guarantor.respond.requirements import StepNeed
 from guarantor.rules.plan import Provenance
 
 
@@ -80,7 +80,7 @@ class Gap:
 
 
 def _gap(
-    req: Requirement, unit: str | None, quantity: float, reason: GapReason, details: dict[str, Any]
+    req: StepNeed, unit: str | None, quantity: float, reason: GapReason, details: dict[str, Any]
 ) -> Gap:
     return Gap(
         req.id,

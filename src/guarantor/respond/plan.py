@@ -32,7 +32,7 @@ from guarantor.respond.greedy import coverage, greedy
 from guarantor.respond.money import MissionSpan, step_span
 from guarantor.respond.optimise import Infeasible, Solution, optimise
 from guarantor.respond.problem import AllocationProblem, build_problem
-from guarantor.respond.requirements import Requirement, find_step, step_requirements
+from guarantor.respond.requirements import StepNeed, find_step, step_requirements
 from guarantor.respond.scenario import LoadedScenario, load_scenario
 from guarantor.rules.plan import Provenance
 from guarantor.rules.without import PartiesOut, Removal
@@ -65,7 +65,7 @@ class Task:
     assumed: tuple[Provenance, ...] = ()  # the assumed clauses it rests on
 
 
-class NoteKind(StrEnum):
+class PlanNoteKind(StrEnum):
     """What a plan's note is about."""
 
     measured = "measured"  # a situation value measured on the real data
@@ -78,7 +78,7 @@ class NoteKind(StrEnum):
 class PlanNote:
     """Something the reader of a plan should know (words are made in render.py)."""
 
-    kind: NoteKind
+    kind: PlanNoteKind
     subject: str = ""  # measured: the value's name; unpriced: the party
     items: tuple[str, ...] = ()  # readiness_from_catalogue: the pledges; unpriced: the kinds
     value: float = 0.0  # measured: the value
@@ -94,7 +94,7 @@ class ResponsePlan:
     label: str
     without: list[str]
     method: Method
-    requirements: list[Requirement]
+    requirements: list[StepNeed]
     tasking: list[Task]
     gaps: list[Gap]
     fair: list[FairShare]
@@ -132,7 +132,7 @@ class StepSetup:
 
     agreement: Agreement  # with the parties left out taken out
     step: LadderStep
-    requirements: list[Requirement]
+    requirements: list[StepNeed]
     availability: Availability
     problem: AllocationProblem
     span: MissionSpan
@@ -182,7 +182,7 @@ def prepare_step(
     if availability.readiness_from_catalogue:
         notes.append(
             PlanNote(
-                NoteKind.readiness_from_catalogue,
+                PlanNoteKind.readiness_from_catalogue,
                 items=tuple(sorted(availability.readiness_from_catalogue)),
             )
         )
@@ -245,12 +245,12 @@ def assemble(
     without = list(setup.view.parties)
     notes = list(setup.notes)
     if solution is not None and not solution.proven:
-        notes.append(PlanNote(NoteKind.not_proven))
+        notes.append(PlanNote(PlanNoteKind.not_proven))
     tasking = make_tasking(setup, x, catalogue)
     money, unpriced, assumed = party_money(tasking, catalogue)
     for party, kinds in sorted(unpriced.items()):
         if money.get(party, 0.0) == 0:  # tasked nothing with a money value: it gets no ratio
-            notes.append(PlanNote(NoteKind.unpriced, party, tuple(sorted(kinds))))
+            notes.append(PlanNote(PlanNoteKind.unpriced, party, tuple(sorted(kinds))))
     return ResponsePlan(
         agreement=setup.agreement.id,
         step=setup.step.id,
@@ -374,6 +374,6 @@ def measured_scenario(
             )
         km, snapshot = contact_line_km(data_dir, spec.date)
         values[name] = km
-        notes.append(PlanNote(NoteKind.measured, name, value=km, source=snapshot))
+        notes.append(PlanNote(PlanNoteKind.measured, name, value=km, source=snapshot))
     updated = sc.model_copy(update={"situation": values})
     return LoadedScenario(updated, loaded.source), notes

@@ -14,7 +14,7 @@ from guarantor.model import Where
 from guarantor.respond.availability import Availability, Cause, Offer, PledgeLoss, Unavailable
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.money import MissionSpan, offer_years, unit_money, units_held
-from guarantor.respond.requirements import Requirement
+from guarantor.respond.requirements import StepNeed
 from guarantor.respond.scenario import Scenario
 
 
@@ -66,7 +66,7 @@ class Arc:
 class AllocationProblem:
     """Everything the optimiser and the greedy baseline need, in plain arrays."""
 
-    requirements: list[Requirement]
+    requirements: list[StepNeed]
     offers: list[Offer]
     arcs: list[Arc]
     weights: NDArray[np.float64]  # priority weight per requirement
@@ -97,7 +97,7 @@ class AllocationProblem:
 
 
 def build_problem(
-    requirements: list[Requirement],
+    requirements: list[StepNeed],
     availability: Availability,
     catalogue: Catalogue,
     scenario: Scenario,
@@ -222,7 +222,7 @@ def merge_problems(problems: Sequence[AllocationProblem]) -> AllocationProblem:
     then optimised over all of them together.
     """
     offers: list[Offer] = []
-    reqs: list[Requirement] = []
+    reqs: list[StepNeed] = []
     arcs: list[Arc] = []
     groups: list[NDArray[np.int64]] = []
     next_group = 0

@@ -26,7 +26,7 @@ from guarantor.respond.fairness import Band, FairShare, Unrated
 from guarantor.respond.gaps import Gap, GapReason
 from guarantor.respond.guarantee import GuaranteePlan
 from guarantor.respond.money import MissionSpan, SpanBasis
-from guarantor.respond.plan import NoteKind, PlanNote, ResponsePlan, Task
+from guarantor.respond.plan import PlanNote, PlanNoteKind, ResponsePlan, Task
 from guarantor.respond.problem import Block, BlockCause
 from guarantor.respond.removal import NeedChange, RemovalCost
 from guarantor.rules.plan import Provenance
@@ -261,17 +261,17 @@ def unrated_text(f: FairShare, gdp_unit: str) -> str:
 
 def note_text(note: PlanNote) -> str:
     """A plan's note in words."""
-    if note.kind is NoteKind.measured:
+    if note.kind is PlanNoteKind.measured:
         return (
             f"{note.subject} = {note.value:,.1f} km, measured on {note.source} (territory room, "
             "geodesic)"
         )
-    if note.kind is NoteKind.readiness_from_catalogue:
+    if note.kind is PlanNoteKind.readiness_from_catalogue:
         return (
             "readiness not stated (the catalogue's readiness for the kind is used): "
             + ", ".join(note.items)
         )
-    if note.kind is NoteKind.not_proven:
+    if note.kind is PlanNoteKind.not_proven:
         return "the solver stopped at its time limit: this plan is the best found, not a proven optimum"
     return (
         f"{note.subject} is tasked {', '.join(note.items)}, which the catalogue does not monetise: "

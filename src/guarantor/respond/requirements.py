@@ -19,7 +19,7 @@ Locator = Callable[[tuple[str | int, ...]], Position | None]
 
 
 @dataclass(frozen=True)
-class Requirement:
+class StepNeed:
     """One need of a step, resolved to a number: capability, quantity, where, by when, priority."""
 
     id: str
@@ -66,7 +66,7 @@ def step_requirements(
     catalogue: Catalogue,
     scenario: LoadedScenario,
     locate: Locator | None = None,
-) -> list[Requirement]:
+) -> list[StepNeed]:
     """The requirement list of a step: its needs, overridden or extended by the scenario."""
     index, ladder_step = find_step(agreement, step)
     entries: list[tuple[CapabilityNeed, str, Position | None, tuple[Provenance, ...]]] = []
@@ -92,7 +92,7 @@ def step_requirements(
     default_by = (
         ladder_step.within.days() if ladder_step.within and ladder_step.within.has_unit else None
     )
-    out: list[Requirement] = []
+    out: list[StepNeed] = []
     for n, (need, origin, where, assumed) in enumerate(entries):
         whole = _resolve(ladder_step.id, n, need, origin, where, catalogue, scenario, default_by)
         whole = dataclasses.replace(whole, assumed=assumed)
@@ -124,7 +124,7 @@ def _resolve(
     catalogue: Catalogue,
     scenario: LoadedScenario,
     default_by: float | None,
-) -> Requirement:
+) -> StepNeed:
     if need.formula is not None:
         quantity = evaluate(need.formula, scenario.scenario.situation, where)
         if quantity < 0:
@@ -150,7 +150,7 @@ def _resolve(
         raise UserError("needed_within needs a unit, e.g. '7 days'", where)
     by = need.needed_within.days() if need.needed_within is not None else default_by
     flags = need if isinstance(need, ScenarioNeed) else None
-    return Requirement(
+    return StepNeed(
         id=f"{step_id}#{n + 1}",
         step=step_id,
         capability=need.capability,
