@@ -17,9 +17,10 @@ from typing import Any
 
 from guarantor.simulate.baseline import run_loop
 from guarantor.simulate.compile import CompiledDesign
+from guarantor.simulate.designs import DEFAULT_DESIGNS
 from guarantor.simulate.engine import CHUNK_TRIALS, Stats, run_chunk
 from guarantor.simulate.params import Parameters
-from guarantor.simulate.run import DEFAULT_DESIGNS, prepare
+from guarantor.simulate.run import prepare
 from guarantor.simulate.sweep import chunk_plan, credibilities, dask_client, run_sweep, seeds
 
 

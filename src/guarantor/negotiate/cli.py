@@ -7,7 +7,7 @@ import io
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -16,18 +16,12 @@ from rich.table import Table
 
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
-from guarantor.negotiate.analysis import Analysis, analyse
-from guarantor.negotiate.coalition import (
-    Improvement,
-    Step,
-    coalition_unstable,
-    coalitions_to_check,
-    status_quo_paths,
-)
-from guarantor.negotiate.conflict import Conflict
-from guarantor.negotiate.graph import Graph, yn_code
-from guarantor.negotiate.loading import load_conflict
-from guarantor.negotiate.stability import CONCEPTS
+
+if TYPE_CHECKING:
+    from guarantor.negotiate.analysis import Analysis
+    from guarantor.negotiate.coalition import Improvement, Step
+    from guarantor.negotiate.conflict import Conflict
+    from guarantor.negotiate.graph import Graph
 
 LIST_MAX = 16
 ROWS_MAX = 60
@@ -65,6 +59,8 @@ def _choices(values: list[str]) -> dict[str, str]:
 
 
 def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
+    from guarantor.negotiate.loading import load_conflict
+
     conflict = load_conflict(path)
     for note in conflict.notes:
         _err().print(f"note: {note}")
@@ -77,6 +73,8 @@ def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
 
 def state_arg(g: Graph, text: str) -> int:
     """State index from a decimal code or a Y/N string."""
+    from guarantor.negotiate.graph import yn_code
+
     t = text.strip()
     if g.options is not None and t and set(t) <= {"Y", "N"}:
         try:
@@ -95,6 +93,8 @@ def state_arg(g: Graph, text: str) -> int:
 
 
 def _concepts(text: str, g: Graph) -> tuple[str, ...]:
+    from guarantor.negotiate.stability import CONCEPTS
+
     if text == "all":
         extra = ("l2", "nm") if len(g.dms) == 2 else ()
         return (*CONCEPTS, *extra)
@@ -125,6 +125,8 @@ def _codes(g: Graph, idx: list[int] | None) -> str:
 
 
 def _run(g: Graph, concepts: tuple[str, ...]) -> Analysis:
+    from guarantor.negotiate.analysis import analyse
+
     if g.n < 20_000:
         return analyse(g, concepts)
     with Progress(console=_err(), transient=True) as bar:
@@ -158,6 +160,8 @@ def analyze_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Stability of every state for every decision maker, and the equilibria per concept."""
+    from guarantor.negotiate.coalition import coalition_unstable, coalitions_to_check
+
     _, g = _load(file, alt)
     cs = _concepts(concepts, g)
     result = _run(g, cs)
@@ -360,6 +364,9 @@ def reach_cmd(
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Status quo analysis: which equilibria can be reached, by which shortest improvement paths."""
+    from guarantor.negotiate.analysis import analyse
+    from guarantor.negotiate.coalition import Improvement, coalitions_to_check, status_quo_paths
+
     _, g = _load(file, alt)
     if start is None:
         if g.status_quo is None:
@@ -498,6 +505,7 @@ def sensitivity_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
+    from guarantor.negotiate.loading import load_conflict
     from guarantor.negotiate.sensitivity import sensitivity
 
     conflict = load_conflict(file)
@@ -562,6 +570,7 @@ def export_cmd(
 ) -> None:
     """Write the model as a GMCR+ save file."""
     from guarantor.negotiate.gmcr import write_gmcr
+    from guarantor.negotiate.loading import load_conflict
 
     conflict = load_conflict(file)
     write_gmcr(conflict, out)

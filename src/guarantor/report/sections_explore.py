@@ -85,7 +85,8 @@ def design_section(simulation: Path | None, trials: int, seed: int, data: Path |
             return s.missing(f"simulation results {simulation.name} unusable: {err}")
     else:
         try:
-            from guarantor.simulate.run import DEFAULT_DESIGNS, simulate
+            from guarantor.simulate.designs import DEFAULT_DESIGNS
+            from guarantor.simulate.run import simulate
         except ImportError as err:
             return s.missing(f"the simulate room is not available: {err}")
         try:

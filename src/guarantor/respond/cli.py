@@ -4,39 +4,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from guarantor.jsonout import Format, emit
-from guarantor.model import Agreement
 from guarantor.respond.catalogue import load_catalogue
-from guarantor.respond.compare import (
-    Variant,
-    compare,
-    compare_guarantee,
-    parse_variant,
-    removal_costs,
-)
-from guarantor.respond.render import (
-    capabilities_csv,
-    capabilities_table,
-    capability_rows,
-    comparison_json,
-    comparison_table,
-    contributions_csv,
-    guarantee_comparison_json,
-    guarantee_json,
-    guarantee_tables,
-    plan_csv,
-    plan_json,
-    plan_tables,
-    removal_tables,
-)
 from guarantor.respond.scenario import load_scenario
 from guarantor.sources.locate import locate_data
 from guarantor.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from guarantor.model import Agreement
+    from guarantor.respond.compare import Variant
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 ALL_STEPS = "all"
@@ -91,6 +72,17 @@ def respond_command(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares."""
+    # the planner (numpy, scipy, highspy) loads only when the command runs
+    from guarantor.respond.compare import Variant, compare, parse_variant, removal_costs
+    from guarantor.respond.render import (
+        comparison_json,
+        comparison_table,
+        plan_csv,
+        plan_json,
+        plan_tables,
+        removal_tables,
+    )
+
     loaded = load_spec(agreement)
     cat = load_catalogue(catalogue)
     sc = load_scenario(scenario)
@@ -140,6 +132,17 @@ def _whole_guarantee(
     fmt: Format,
 ) -> None:
     """Every step with needs, planned together per variant; contributions over the years."""
+    from guarantor.respond.compare import compare_guarantee, removal_costs
+    from guarantor.respond.render import (
+        comparison_table,
+        contributions_csv,
+        guarantee_comparison_json,
+        guarantee_json,
+        guarantee_tables,
+        plan_csv,
+        removal_tables,
+    )
+
     plans = compare_guarantee(agreement, variants, base_without=without, **options)
     if fmt is Format.json:
         emit(guarantee_json(plans[0]) if len(plans) == 1 else guarantee_comparison_json(plans))
@@ -170,6 +173,8 @@ def capabilities_command(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """List the capability catalogue: kinds, units, sizes, costs, readiness, rotation, grades."""
+    from guarantor.respond.render import capabilities_csv, capabilities_table, capability_rows
+
     cat = load_catalogue(catalogue)
     if fmt is Format.json:
         documents = {k: d.model_dump(mode="json") for k, d in cat.documents.items()}

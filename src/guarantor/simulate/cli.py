@@ -10,8 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import Format, TableOrJson, dumps, emit
-from guarantor.simulate.engine import CHUNK_TRIALS
-from guarantor.simulate.run import DEFAULT_DESIGNS, prepare, simulate
+from guarantor.simulate.designs import DEFAULT_DESIGNS
 from guarantor.sources.locate import locate_data
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -63,6 +62,9 @@ def simulate_command(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
 ) -> None:
     """Compare guarantee designs over many simulated futures (Monte Carlo, optionally on Dask)."""
+    from guarantor.simulate.engine import CHUNK_TRIALS
+    from guarantor.simulate.run import simulate
+
     location = locate_data(data)
     data_path = None if no_calibration else location.path
     _err.print("calibration: " + (str(data_path) if data_path else "none (parameter-file values)"))
@@ -127,6 +129,7 @@ def sensitivity_command(
 ) -> None:
     """Tornado: how far each uncertain parameter moves a design's deterrence index."""
     from guarantor.simulate.render import tornado_table
+    from guarantor.simulate.run import prepare
     from guarantor.simulate.sensitivity import tornado
 
     location = locate_data(data)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import dumps
-from guarantor.simulate.designs import load_design
-from guarantor.simulate.run import DEFAULT_DESIGNS, simulate
+from guarantor.simulate.designs import DEFAULT_DESIGNS, load_design
+from guarantor.simulate.run import simulate
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext

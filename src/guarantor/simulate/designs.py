@@ -14,6 +14,15 @@ from guarantor.spec.load import load_agreement
 from guarantor.spec.yamlpos import parse_text, read_text
 
 SCHEMA = "guarantor/simulate-design@1"
+
+# The designs shipped in examples/designs: the ones the demo and the report compare.
+DEFAULT_DESIGNS = (
+    "aug2025",
+    "aug2025_no_us_backstop",
+    "paris2026",
+    "paris2026_silence",
+    "budapest1994",
+)
 KEYS = (
     "schema",
     "name",

@@ -8,17 +8,9 @@ from pathlib import Path
 from guarantor.errors import UserError
 from guarantor.simulate.calibrate import calibrate
 from guarantor.simulate.compile import CompiledDesign, compile_design
-from guarantor.simulate.designs import Design, load_design
+from guarantor.simulate.designs import DEFAULT_DESIGNS, Design, load_design
 from guarantor.simulate.params import Parameters, load_parameters
 from guarantor.simulate.sweep import DesignResult, Progress, SweepResult, dask_client, run_sweep
-
-DEFAULT_DESIGNS = (
-    "aug2025",
-    "aug2025_no_us_backstop",
-    "paris2026",
-    "paris2026_silence",
-    "budapest1994",
-)
 
 
 def prepare(

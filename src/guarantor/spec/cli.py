@@ -18,7 +18,6 @@ from guarantor.spec.check import check_files
 from guarantor.spec.diff import diff_agreements, word_diff
 from guarantor.spec.findings import Severity
 from guarantor.spec.load import load_agreement
-from guarantor.spec.render import render_html, render_markdown
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -80,6 +79,8 @@ def render_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout."),
 ) -> None:
     """Render an agreement as numbered treaty text with source references."""
+    from guarantor.spec.render import render_html, render_markdown
+
     agreement = load_agreement(file)
     text = (
         render_markdown(agreement, side_by_side=side_by_side)
