@@ -68,7 +68,7 @@ CAUSE_OF: dict[LossKind, Cause] = {
 
 @dataclass(frozen=True)
 class PledgeLoss:
-    """Why one pledge does not stand, with the facts that say so (words are made in render.py)."""
+    """Why one pledge does not stand, with the facts that say so (words are made in respond.render)."""
 
     kind: LossKind
     party: str = ""  # left_out, vote_failed, gate_failed: the party concerned

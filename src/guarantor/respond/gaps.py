@@ -63,7 +63,7 @@ class LateArrival:
 
 @dataclass(frozen=True)
 class Gap:
-    """Part of a requirement left unmet (or met late), and why (words are made in render.py)."""
+    """Part of a requirement left unmet (or met late), and why (words are made in respond.render)."""
 
     requirement: str
     capability: str

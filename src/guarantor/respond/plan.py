@@ -76,7 +76,7 @@ class PlanNoteKind(StrEnum):
 
 @dataclass(frozen=True)
 class PlanNote:
-    """Something the reader of a plan should know (words are made in render.py)."""
+    """Something the reader of a plan should know (words are made in respond.render)."""
 
     kind: PlanNoteKind
     subject: str = ""  # measured: the value's name; unpriced: the party
