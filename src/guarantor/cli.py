@@ -37,10 +37,15 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "schema", "spec", "Print the JSON Schema of agreement files (for editors and validators)."
     ),
     RoomCommand(
-        "check", "spec", "Lint agreements: exit 0 clean, 1 error findings, 2 unusable input."
+        "check",
+        "spec",
+        "Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable "
+        "input.",
     ),
     RoomCommand(
-        "render", "spec", "Render an agreement as numbered treaty text with source references."
+        "render",
+        "spec",
+        "Render an agreement as numbered treaty text with each clause's provenance grade.",
     ),
     RoomCommand("diff", "spec", "Clause-level changes between two versions of an agreement."),
     RoomCommand(
