@@ -92,3 +92,27 @@ def check_files(paths: list[Path]) -> CheckResult:
         except UserError as err:
             result.unusable.append(err)
     return result
+
+
+@dataclass(frozen=True)
+class ViewedFinding:
+    """A finding and the views it appears in (the same finding in both views is shown once)."""
+
+    finding: Finding
+    views: frozenset[View]
+
+    @property
+    def label(self) -> str:
+        """'both', 'as written' or 'as encoded'."""
+        if len(self.views) == len(View):
+            return "both"
+        return next(iter(self.views)).value.replace("_", " ")
+
+
+def by_views(findings: list[Finding]) -> list[ViewedFinding]:
+    """Findings with the views each appears in, in the order first seen."""
+    rows: dict[tuple[object, ...], tuple[Finding, set[View]]] = {}
+    for f in findings:
+        key = (f.file, f.line, f.column, f.code, f.message)
+        rows.setdefault(key, (f, set()))[1].add(f.view)
+    return [ViewedFinding(f, frozenset(views)) for f, views in rows.values()]

@@ -16,7 +16,7 @@ from guarantor.jsonout import TableOrJson, dumps, emit
 from guarantor.model import Agreement
 from guarantor.spec.check import CheckResult, check_files
 from guarantor.spec.diff import diff_agreements, word_diff
-from guarantor.spec.findings import Finding, Severity, View
+from guarantor.spec.findings import Severity, View
 from guarantor.spec.load import load_agreement
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -68,30 +68,25 @@ def check_command(
     raise typer.Exit(result.exit_code)
 
 
-_VIEW_WORDS = {
-    frozenset(View): "both",
-    frozenset({View.as_written}): "as written",
-    frozenset({View.as_encoded}): "as encoded",
-}
 _COLOURS = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
 
 
 def _print_check(result: CheckResult) -> None:
     """The findings as a table (a finding of both views once, marked 'both'), then the grades."""
+    from guarantor.spec.check import by_views
+
     console = Console(highlight=False, emoji=False)
-    rows: dict[tuple[object, ...], tuple[Finding, set[View]]] = {}
-    for f in result.findings:
-        key = (f.file, f.line, f.column, f.code, f.message)
-        rows.setdefault(key, (f, set()))[1].add(f.view)
+    rows = by_views(result.findings)
     if rows:
         table = Table(show_lines=False, pad_edge=False)
         for col in ("code", "severity", "view", "where", "finding"):
             table.add_column(col, overflow="fold")
-        for f, views in rows.values():
+        for row in rows:
+            f = row.finding
             table.add_row(
                 f.code,
                 f"[{_COLOURS[f.severity]}]{f.severity.value}[/]",
-                _VIEW_WORDS[frozenset(views)],
+                row.label,
                 escape(f"{Path(f.file).name}:{f.line}:{f.column}"),
                 escape(f.message),
             )

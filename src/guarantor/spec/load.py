@@ -128,8 +128,7 @@ def _translate(
             text = f"unknown key {key!r} in {parent}"
             if allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                if close:
-                    text += f"; did you mean {close[0]!r}?"
+                text += f"; did you mean {close[0]!r}?" if close else "."
                 text += " Expected one of: " + ", ".join(sorted(allowed))
         elif etype == "missing":
             text = f"missing required key {str(loc[-1])!r} in {parent}"
