@@ -34,7 +34,7 @@ def _json(*args: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("file", "step"),
     [
-        ("paris_declaration_2026.yaml", "mnf-deterrence"),
+        ("paris_declaration_2026.yaml", "mnf-presence"),
         ("aug2025_article5_like.yaml", "military-response"),
     ],
 )
@@ -55,11 +55,11 @@ def test_examples_with_and_without_the_us_show_the_uk_french_cascade(
 
 def test_json_compare_and_csv(examples_dir: Path) -> None:
     paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
-    plan = _json(
-        "respond", paris, "--step", "mnf-deterrence", "--format", "json", "--without", "US"
-    )
+    plan = _json("respond", paris, "--step", "mnf-presence", "--format", "json", "--without", "US")
     assert {"coverage_pct", "tasking", "gaps", "fair_share", "unavailable_pledges"} <= set(plan)
-    both = _json("respond", paris, "--step", "3", "--compare-without", "US", "--format", "json")
+    both = _json(
+        "respond", paris, "--step", "mnf-presence", "--compare-without", "US", "--format", "json"
+    )
     labels = [v["label"] for v in both["variants"]]  # type: ignore[index]
     assert labels == ["all parties", "without US"]
     assert both["variants"][1]["plan"] == plan  # type: ignore[index]
@@ -69,9 +69,7 @@ def test_json_compare_and_csv(examples_dir: Path) -> None:
     assert [r["clause"] for r in cost["monitoring_lost"] if r["kind"] == "monitoring"] == [
         "us-led-monitoring"
     ]
-    csv_out = runner.invoke(
-        _app(), ["respond", paris, "--step", "mnf-deterrence", "--format", "csv"]
-    )
+    csv_out = runner.invoke(_app(), ["respond", paris, "--step", "mnf-presence", "--format", "csv"])
     assert csv_out.exit_code == 0
     assert (
         csv_out.stdout.splitlines()[0]
@@ -84,7 +82,7 @@ def test_scenario_formulas_size_the_force(examples_dir: Path) -> None:
     paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     scenario = str(examples_dir / "scenarios" / "paris_reassurance_2026.yaml")
     plan = _json(
-        "respond", paris, "--step", "mnf-deterrence", "--scenario", scenario, "--format", "json"
+        "respond", paris, "--step", "mnf-presence", "--scenario", scenario, "--format", "json"
     )
     tasks = plan["tasking"]
     assert isinstance(tasks, list)
@@ -115,7 +113,7 @@ def test_user_errors_exit_2_with_location(tmp_path: Path, examples_dir: Path) ->
             "respond",
             paris,
             "--step",
-            "mnf-deterrence",
+            "mnf-presence",
             "--scenario",
             str(bad),
             "--format",

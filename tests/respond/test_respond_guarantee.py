@@ -10,13 +10,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from guarantor.errors import UserError
 from guarantor.model import Agreement
 from guarantor.respond.compare import Variant, compare, removal_costs
 from guarantor.respond.contributions import year_overlap
 from guarantor.respond.guarantee import plan_guarantee
 from guarantor.respond.plan import plan_step
 from guarantor.respond.render import removal_json, removal_text
-from guarantor.respond.scenario import LoadedScenario, Scenario
+from guarantor.respond.scenario import LoadedScenario, Scenario, load_scenario
 from guarantor.rules.without import RemovalKind
 from guarantor.spec.load import load_agreement
 
@@ -162,3 +163,31 @@ def test_step_all_plans_the_guarantee_with_contributions_per_year() -> None:
     assert csv_out.exit_code == 0
     assert "# variant: all parties · contributions per year" in csv_out.stdout
     assert "party,year,money_eur" in csv_out.stdout
+
+
+def test_a_standing_duty_is_planned_over_its_own_length(tmp_path: Path) -> None:
+    data = load_agreement(FIXTURE).model_dump(mode="python", by_alias=True)
+    data["standing"] = [
+        {
+            "id": "presence",
+            "party": ["UK", "FR"],
+            "kind": "training",
+            "what": "train the armed forces",
+            "lasts": "4 years",
+            "needs": [{"capability": "training_mission", "quantity": 1}],
+        }
+    ]
+    data["pledges"].append(
+        {"id": "uk-trainers", "party": "UK", "capability": "training_mission", "quantity": 1}
+    )
+    agreement = Agreement.model_validate(data)
+    whole = plan_guarantee(agreement)
+    assert [p.step for p in whole.plans] == ["force", "support", "presence"]
+    presence = whole.plans[-1]
+    assert presence.span.years == pytest.approx(4, abs=0.01)
+    assert presence.span.basis.value == "standing"
+    assert [t.pledge for t in presence.tasking] == ["uk-trainers"]
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("steps:\n  presense: {years: 2}\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"s.yaml:2:\d+: .*'presense'.*did you mean 'presence'"):
+        plan_guarantee(agreement, scenario=load_scenario(scenario))

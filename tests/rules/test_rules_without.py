@@ -197,3 +197,34 @@ def test_no_trace_of_a_party_left_out_remains(file: str, out: set[str]) -> None:
         assert not set(step.must + step.may) & gone
     ids = {p.id for p in b.pledges}
     assert all(set(p.depends_on) <= ids for p in b.pledges)  # nothing depends on a pledge gone
+
+
+def test_standing_duties_and_their_caveats_lose_the_party_too() -> None:
+    data = _small().model_dump(mode="python", by_alias=True)
+    data["standing"] = [
+        {
+            "id": "shared",
+            "party": ["US", "UK"],
+            "kind": "training",
+            "what": "train",
+            "monitored_by": "watch",
+            "caveats": [
+                {"kind": "neutrality", "parties": ["US"]},
+                {"kind": "other", "parties": []},
+            ],
+        },
+        {
+            "id": "us-alone",
+            "party": ["US"],
+            "kind": "training",
+            "what": "train",
+            "monitored_by": "watch",
+        },
+    ]
+    view = without(Agreement.model_validate(data), ["US"])
+    (duty,) = view.agreement.standing
+    assert duty.id == "shared" and duty.party == ["UK"] and duty.monitored_by is None
+    assert [c.kind for c in duty.caveats] == ["other"]  # the caveat only the US held goes
+    kinds = {(r.kind, r.clause) for r in view.removals}
+    assert (RemovalKind.obligation, "us-alone") in kinds
+    assert (RemovalKind.obligation_party, "shared") in kinds

@@ -84,7 +84,7 @@ def test_design_overlay_errors_point_into_the_design_file(
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "schema: guarantor/simulate-design@1\nname: x\n"
-        f"agreement: {agreement}\nresponse_step: mnf-deterrence\n"
+        f"agreement: {agreement}\nresponse_step: support-on-attack\n"
         "procedure_override: {procedure: nope, kind: silence, objection_window: 2 days}\n",
         encoding="utf-8",
     )
@@ -93,7 +93,7 @@ def test_design_overlay_errors_point_into_the_design_file(
     assert err.value.location is not None and err.value.location.line == 5
     bad.write_text(
         "schema: guarantor/simulate-design@1\nname: x\n"
-        f"agreement: {agreement}\nresponse_step: mnf-deterrence\nwithout: [XX]\n",
+        f"agreement: {agreement}\nresponse_step: support-on-attack\nwithout: [XX]\n",
         encoding="utf-8",
     )
     with pytest.raises(UserError, match="not a party"):

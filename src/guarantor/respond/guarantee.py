@@ -24,6 +24,7 @@ from guarantor.respond.plan import (
     Method,
     ResponsePlan,
     assemble,
+    check_scenario_steps,
     check_without,
     measured_scenario,
     plan_step,
@@ -47,13 +48,14 @@ class GuaranteePlan:
 
 
 def steps_with_needs(agreement: Agreement, scenario: LoadedScenario) -> list[str]:
-    """Ids of the ladder steps that name capability needs (in the agreement or the scenario)."""
+    """Ids of the steps and standing duties that name capability needs (agreement or scenario)."""
     extra = scenario.scenario.steps
     out = []
     for step in agreement.ladder.steps:
         settings = extra.get(step.id) or extra.get(str(step.order))
         if step.needs or (settings is not None and settings.needs):
             out.append(step.id)
+    out += [s.id for s in agreement.standing if s.needs]  # standing duties are planned like steps
     return out
 
 
@@ -75,6 +77,7 @@ def plan_guarantee(
     catalogue = catalogue or default_catalogue()
     check_without(agreement, without)
     loaded, measured = measured_scenario(scenario, data_dir)
+    check_scenario_steps(agreement, loaded)
     steps = steps_with_needs(agreement, loaded)
     setups = [
         prepare_step(agreement, s, catalogue, loaded, without, locate, years, measured)

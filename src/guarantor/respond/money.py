@@ -25,6 +25,7 @@ class SpanBasis(StrEnum):
 
     option = "option"  # the command's --years
     step = "step"  # the scenario's steps.<id>.years
+    standing = "standing"  # a standing duty's own `lasts`
     scenario = "scenario"  # the scenario's years
     term = "term"  # the agreement's term
     one_year = "one_year"  # nothing says: one year
@@ -44,13 +45,24 @@ class MissionSpan:
 def step_span(
     agreement: Agreement, step: LadderStep, scenario: Scenario, years: float | None = None
 ) -> MissionSpan:
-    """The span of a step: --years, the scenario's step or global years, the term, or one year."""
+    """The span of a step: --years, the scenario's step years, a standing duty's own length, the
+    scenario's years, the agreement's term, or one year."""
     settings = scenario.steps.get(step.id) or scenario.steps.get(str(step.order))
     start = settings.start_year if settings is not None else 0.0
     if years is not None:
         return MissionSpan(step.id, start, years, SpanBasis.option)
     if settings is not None and settings.years is not None:
         return MissionSpan(step.id, start, settings.years, SpanBasis.step)
+    duty = next((s for s in agreement.standing if s.id == step.id), None)
+    if duty is not None and duty.lasts is not None and duty.lasts.has_unit:
+        prov = part_provenance(duty, "lasts")
+        return MissionSpan(
+            step.id,
+            start,
+            duty.lasts.days() / DAYS_PER_YEAR,
+            SpanBasis.standing,
+            (prov,) if prov.assumed else (),
+        )
     if scenario.years is not None:
         return MissionSpan(step.id, start, scenario.years, SpanBasis.scenario)
     term = agreement.lifecycle.term

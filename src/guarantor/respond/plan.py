@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -141,6 +142,21 @@ class StepSetup:
     notes: list[PlanNote]
 
 
+def check_scenario_steps(agreement: Agreement, loaded: LoadedScenario) -> None:
+    """A UserError, at its line, for a scenario's `steps:` key that names no step of the agreement."""
+    known = {s.id for s in agreement.ladder.steps} | {str(s.order) for s in agreement.ladder.steps}
+    known |= {s.id for s in agreement.standing}
+    for key in loaded.scenario.steps:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UserError(
+                f"the scenario sets step {key!r}, which {agreement.id} does not have{hint} "
+                "(steps and standing duties: " + ", ".join(sorted(known)) + ")",
+                loaded.locate("steps", key),
+            )
+
+
 def check_without(agreement: Agreement, without: Sequence[str]) -> None:
     """A UserError when --without names a party the agreement does not have."""
     known = agreement.party_ids()
@@ -210,6 +226,7 @@ def plan_step(
     catalogue = catalogue or default_catalogue()
     check_without(agreement, without)
     loaded, measured = measured_scenario(scenario, data_dir)
+    check_scenario_steps(agreement, loaded)
     setup = prepare_step(agreement, step, catalogue, loaded, without, locate, years, measured)
     basis = fair_share_basis(
         setup.agreement, [setup.step], set(setup.view.left_out), loaded.scenario, data_dir

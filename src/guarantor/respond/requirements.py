@@ -51,12 +51,25 @@ def need_assumptions(step: LadderStep, index: int, need: CapabilityNeed) -> tupl
     return tuple(out)
 
 
+def need_path(agreement: Agreement, index: int, step_id: str) -> tuple[str | int, ...]:
+    """Where a step's (or a standing duty's) needs are written in the agreement file."""
+    if index >= 0:
+        return ("ladder", "steps", index, "needs")
+    k = next(k for k, s in enumerate(agreement.standing) if s.id == step_id)
+    return ("standing", k, "needs")
+
+
 def find_step(agreement: Agreement, step: str) -> tuple[int, LadderStep]:
     """The ladder step with this id or order number (and its index), or a UserError."""
     for index, candidate in enumerate(agreement.ladder.steps):
         if candidate.id == step or str(candidate.order) == step:
             return index, candidate
-    known = ", ".join(f"{s.id} ({s.order})" for s in agreement.ladder.steps) or "none"
+    for standing in agreement.standing:  # a standing duty with needs is planned like a step
+        if standing.id == step and standing.needs:
+            return -1, standing.as_step(len(agreement.ladder.steps) + 1)
+    plannable = [f"{s.id} ({s.order})" for s in agreement.ladder.steps]
+    plannable += [f"{s.id} (standing)" for s in agreement.standing if s.needs]
+    known = ", ".join(plannable) or "none"
     raise UserError(f"agreement {agreement.id!r} has no ladder step {step!r}; steps: {known}")
 
 
@@ -83,7 +96,7 @@ def step_requirements(
         for i, need in enumerate(ladder_step.needs):
             if (need.capability, need.where) in replaced:
                 continue
-            where = locate(("ladder", "steps", index, "needs", i)) if locate else None
+            where = locate((*need_path(agreement, index, ladder_step.id), i)) if locate else None
             entries.append((need, "agreement", where, need_assumptions(ladder_step, i, need)))
     if overrides is not None:
         for i, need in enumerate(overrides.needs):

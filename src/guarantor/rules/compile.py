@@ -8,6 +8,7 @@ from typing import Any
 from guarantor.model import Agreement
 from guarantor.model.common import Clause, Duration, SourceRef
 from guarantor.model.triggers import (
+    ActP,
     AirspaceViolation,
     AirspaceViolationP,
     AllOf,
@@ -16,6 +17,7 @@ from guarantor.model.triggers import (
     ArmedAttackP,
     Intensity,
     NarrativeP,
+    NotEnactedP,
     NotP,
     RequestP,
     TerritorialSeizure,
@@ -42,6 +44,7 @@ from guarantor.rules.plan import (
     Requirement,
     Resolver,
     RulePlan,
+    StandingLink,
     YamlPath,
 )
 
@@ -121,6 +124,24 @@ class _Compiler:
                 (*path, "request"),
                 request_by=by,
                 request_action=r.action,
+                provenance=prov,
+            )
+        if isinstance(p, ActP):
+            act = p.act
+            return Leaf(
+                LeafKind.act,
+                (*path, "act"),
+                by=tuple(act.by),
+                parties=tuple(sorted(self.a.expand(act.by))) if act.by else (),
+                act_kind=act.kind,
+                act_ref=act.ref,
+                provenance=prov,
+            )
+        if isinstance(p, NotEnactedP):
+            return Leaf(
+                LeafKind.not_enacted,
+                (*path, "not_enacted"),
+                obligation=p.not_enacted.obligation,
                 provenance=prov,
             )
         inner: ArmedAttack | Threat | AirspaceViolation | TerritorialSeizure
@@ -241,10 +262,22 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
         (f.id, c.tree(f.when, ("forfeitures", i, "when"), clause_provenance(f)))
         for i, f in enumerate(agreement.forfeitures)
     )
+    standing = tuple(
+        StandingLink(
+            s.id,
+            s.start.upon,
+            s.start.day,
+            s.start.milestone,
+            s.monitored_by,
+            clause_provenance(s),
+        )
+        for s in agreement.standing
+    )
     return RulePlan(
         agreement=agreement.id,
         version=agreement.version,
         leaves=tuple(c.leaves),
         triggers=tuple(triggers),
         forfeitures=forfeitures,
+        standing=standing,
     )

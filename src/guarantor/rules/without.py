@@ -3,7 +3,8 @@
 `without(agreement, parties)` is the one reading of "what if these parties are not there": their
 pledges go, and with them every pledge that depends on one of those; they leave the groups, the
 bodies, the decision procedures (members, weights, vetoes and approval gates) and the monitoring
-arrangements; their roles go, and their duties, where no other party shares them. A body, a
+arrangements; their roles go, and their duties and standing duties (and the caveats only they hold), where no
+other party shares them. A body, a
 procedure or a monitoring arrangement left with nobody goes too, and so does a determination whose
 body or procedure is gone. Every such change is recorded as a typed `Removal`, so that callers (the
 respond room, the simulator, the dashboard) can say what each removal costs.
@@ -35,8 +36,8 @@ class RemovalKind(StrEnum):
     determination = "determination"  # its body or its procedure is gone
     monitor = "monitor"  # a monitoring arrangement loses one of its monitors
     monitoring = "monitoring"  # a monitoring arrangement with no monitor left
-    obligation_party = "obligation_party"  # a duty that others still share
-    obligation = "obligation"  # a duty nobody else is bound by
+    obligation_party = "obligation_party"  # a duty (or standing duty) that others still share
+    obligation = "obligation"  # a duty (or standing duty) nobody else is bound by
     step_party = "step_party"  # a ladder step's must/may list
     step_decision = "step_decision"  # a ladder step whose procedure or body is gone
 
@@ -80,6 +81,7 @@ def without(agreement: Agreement, parties: list[str] | tuple[str, ...]) -> Parti
     changes.determinations(data, agreement)
     changes.monitoring(data)
     changes.obligations(data)
+    changes.standing(data)
     changes.steps(data)
     changes.pledges(data)
     prune_references(data, changes.removed)
@@ -220,8 +222,38 @@ class _Changes:
                     self.note(RemovalKind.obligation_party, ob["id"], pid)
             ob["party"] = bound
             ob["at_request_of"] = [p for p in ob["at_request_of"] if p not in self.out]
+            self._caveats(ob)
             kept.append(ob)
         data["obligations"] = kept
+
+    def standing(self, data: dict[str, Any]) -> None:
+        """Standing duties are duties: shared ones stay with the others, sole ones go."""
+        kept = []
+        for duty in data["standing"]:
+            bound = [p for p in duty["party"] if p not in self.out]
+            if not bound:
+                for pid in duty["party"]:
+                    self.note(RemovalKind.obligation, duty["id"], pid)
+                self.removed.add(duty["id"])
+                continue
+            for pid in duty["party"]:
+                if pid in self.out:
+                    self.note(RemovalKind.obligation_party, duty["id"], pid)
+            duty["party"] = bound
+            self._caveats(duty)
+            kept.append(duty)
+        data["standing"] = kept
+
+    def _caveats(self, clause: dict[str, Any]) -> None:
+        """A caveat that some parties hold loses those left out, and goes when none is left."""
+        kept = []
+        for caveat in clause.get("caveats", []):
+            holders = caveat.get("parties") or []
+            if holders and all(p in self.out for p in holders):
+                continue
+            caveat["parties"] = [p for p in holders if p not in self.out]
+            kept.append(caveat)
+        clause["caveats"] = kept
 
     def steps(self, data: dict[str, Any]) -> None:
         for step in data["ladder"]["steps"]:

@@ -51,6 +51,7 @@ HEADLINE: dict[GapReason, str] = {
 SPAN_WORDS = {
     SpanBasis.option: "--years",
     SpanBasis.step: "the scenario's years for this step",
+    SpanBasis.standing: "the standing duty's own length",
     SpanBasis.scenario: "the scenario's years",
     SpanBasis.term: "the agreement's term",
     SpanBasis.one_year: "no term or years given: one year",
