@@ -35,7 +35,9 @@ import httpx
 from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+# The code measured: this checkout's, or another's (benchmarks/bench_ledger_compare.py sets it).
+SRC = Path(os.environ.get("GUARANTOR_BENCH_SRC", REPO / "src"))
+sys.path.insert(0, str(SRC))
 
 from guarantor.ledger.access import TokenRole, add_party, issue_token  # noqa: E402
 from guarantor.ledger.chain import NewRecord, append, verify  # noqa: E402
@@ -44,7 +46,12 @@ from guarantor.ledger.database import open_engine  # noqa: E402
 PG_ADMIN = os.environ.get(
     "GUARANTOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-KIEL = REPO.parent / "shared" / "data" / "aid_kiel_ust" / "data_explorer.csv"
+KIEL = Path(
+    os.environ.get(
+        "GUARANTOR_BENCH_KIEL",
+        REPO.parent / "shared" / "data" / "aid_kiel_ust" / "data_explorer.csv",
+    )
+)
 
 
 # ---- load generator (runs in its own process) -----------------------------------------------------
@@ -141,7 +148,7 @@ class Server:
 
     def __init__(self, url: str) -> None:
         self.port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        env = {**os.environ, "PYTHONPATH": str(SRC)}
         cmd = [
             sys.executable,
             "-m",
@@ -411,6 +418,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smoke size")
+    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
     conns, per_conn = (8, 50) if args.quick else (16, 500)
     w_threads, w_per = (4, 50) if args.quick else (16, 250)
@@ -494,6 +502,21 @@ def main() -> None:
     print(
         f"\nbenchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
+    if args.json:
+        import json
+
+        for r in results_r + mixed + results_w:
+            r.pop("latencies", None)
+            for key in ("statuses", "write_statuses"):
+                if key in r:
+                    r[key] = {str(k): v for k, v in r[key].items()}
+        args.json.write_text(
+            json.dumps(
+                {"reads": results_r, "mixed": mixed, "writes": results_w, "rebuild": rebuild,
+                 "app_cpu": app_cpu, "src": str(SRC), "kiel": KIEL.exists()},
+                indent=1,
+            )
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

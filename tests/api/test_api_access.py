@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from guarantor.api.app import WRITERS, create_app
 from guarantor.api.schemas import Page, RecordOut
 from guarantor.ledger import signing
-from guarantor.ledger.access import TokenRole, add_party, issue_token, revoke_tokens
+from guarantor.ledger.access import TokenRole, add_party, issue_token, register_key, revoke_tokens
 from guarantor.ledger.chain import head, list_records
 
 FLOW = {
@@ -199,7 +199,7 @@ def test_confirmations_and_corrections(world: World) -> None:
 
 def test_signed_write_through_the_api(world: World) -> None:
     key = signing.generate_key()
-    add_party(world.engine, "France", public_key=signing.public_key_b64(key))
+    register_key(world.engine, "France", key)
     from guarantor.ledger.canonical import canonical_json, signing_bytes
     from guarantor.ledger.records import Flow
 
@@ -211,11 +211,14 @@ def test_signed_write_through_the_api(world: World) -> None:
     body["key"] = "p2"  # the signature no longer matches the record
     r = world.client.post("/v1/pledges", json=body, headers=world.h("France", TokenRole.guarantor))
     assert r.status_code == 422 and "signature" in r.json()["detail"]
+    del body["signature"]  # a party that holds a key must sign
+    r = world.client.post("/v1/pledges", json=body, headers=world.h("France", TokenRole.guarantor))
+    assert r.status_code == 422 and "unsigned" in r.json()["detail"], r.text
     assert (
         world.client.get("/v1/verify", headers=world.h("France", TokenRole.observer)).json()[
             "signatures_checked"
         ]
-        == 1
+        == 2  # the key registration and the pledge
     )
 
 

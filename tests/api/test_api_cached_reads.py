@@ -15,8 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-import guarantor.api.app as app_module
-from guarantor.api.app import HEAD_CHECK_SECONDS, create_app
+import guarantor.api.routes_ledger as app_module
+from guarantor.api.app import create_app
+from guarantor.api.state import HEAD_CHECK_SECONDS
 from guarantor.ledger.access import TokenRole, add_party, issue_token
 from guarantor.ledger.chain import append
 from guarantor.ledger.records import AidCategory, Flow, Kind, flow_record

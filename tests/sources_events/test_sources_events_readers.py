@@ -136,15 +136,18 @@ def test_missing_columns_is_a_user_error_naming_them(tmp_path: Path) -> None:
     )
 
 
-def test_truncated_gzip_keeps_earlier_rows_and_says_so(tmp_path: Path) -> None:
+def test_truncated_gzip_is_a_located_error_with_a_non_zero_exit(tmp_path: Path) -> None:
     rows = [ucdp_row(id=str(i)) for i in range(1, 400)]
     full = write_csv(tmp_path / "full.csv.gz", rows, events_ucdp.COLUMNS, gz=True).read_bytes()
     cut = tmp_path / "cut.csv.gz"
     cut.write_bytes(full[: len(full) // 2])
-    result = read_events([cut])
-    assert 0 < result.accepted < 399
-    assert any("truncated" in q.reason for q in result.quarantined)
-    assert result.accepted + len(result.quarantined) + result.duplicates == result.rows
+    with pytest.raises(UserError, match="truncated or corrupt") as info:
+        read_events([cut])
+    assert info.value.exit_code == 3 and info.value.location is not None
+    assert info.value.location.line is not None and info.value.location.line > 1
+    proc = run_cli("events", "summary", str(cut), "--format", "json")
+    assert proc.returncode == 3 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert "truncated" in proc.stderr
 
 
 def test_mixed_encodings_are_read_line_by_line(tmp_path: Path) -> None:

@@ -21,14 +21,19 @@ from typing import Annotated, Any
 import numpy as np
 import orjson
 import shapely
-from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import Field
 
-from guarantor.api.app import Auth
+from guarantor.api.auth import Caller, members, public
+from guarantor.api.bodies import StrictJSONRoute
 from guarantor.errors import UserError
 from guarantor.ledger import chain
-from guarantor.ledger.access import Principal, TokenRole
+from guarantor.ledger.access import Principal
+from guarantor.ledger.records import Kind
+from guarantor.ledger.scopes import View, may_read, may_read_owned, sees_everything
 from guarantor.model import Agreement
 from guarantor.sources.snapshots import SnapshotSeries
 
@@ -36,7 +41,6 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "report" / "static"
 # Simplification tolerance (degrees) per level; the browser picks the level from its zoom.
 LEVELS: tuple[float, ...] = (0.01, 0.002, 0.0004)
 LIVE_KINDS = ("event", "activation", "obligation", "determination", "plan")
-SEES_ALL = frozenset({TokenRole.commission, TokenRole.monitor, TokenRole.observer})
 CACHE_SCHEMA = "1"
 
 
@@ -369,10 +373,6 @@ class _ShapeCache:
         self.db.close()
 
 
-def _sees_all(who: Principal) -> bool:
-    return who.role in SEES_ALL
-
-
 def _json(obj: Any, max_age: int = 0) -> Response:
     headers = {"Cache-Control": f"public, max-age={max_age}"} if max_age else {}
     return Response(
@@ -382,187 +382,228 @@ def _json(obj: Any, max_age: int = 0) -> Response:
     )
 
 
+async def get_dashboard(request: Request) -> DashboardData:
+    """The dashboard data of the app serving this request."""
+    data: DashboardData = request.app.state.dashboard
+    return data
+
+
+Dashboard = Annotated[DashboardData, Depends(get_dashboard)]
+
+
+async def ready(data: Dashboard) -> Prepared:
+    """The prepared data, or a readable 503 while they are being prepared."""
+    if not data.ready.is_set():
+        status = dict(data.status)
+        raise HTTPException(
+            503,
+            f"the dashboard is still preparing its data ({status['phase']}, "
+            f"{status['done']}/{status['total']}); try again in a moment",
+            {"Retry-After": "2"},
+        )
+    return data.prepared
+
+
+Ready = Annotated[Prepared, Depends(ready)]
+
+router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=StrictJSONRoute)
+public(View.dashboard_map)  # status, config, snapshots, border, evidence: open-source layers
+
+
+@router.get("/status")
+def status(data: Dashboard) -> Response:
+    """Whether the dashboard's data are ready, and any problems met while preparing them (public)."""
+    with data.lock:
+        current = dict(data.status)
+    current["ready"] = data.ready.is_set()
+    return _json(current)
+
+
+@router.get("/config")
+def config_view(data: Dashboard, p: Ready) -> Response:
+    """What the map needs first: snapshot list, levels, agreement, optional tile server (public)."""
+    return _json(
+        {
+            "snapshots": p.snapshots,
+            "levels": list(LEVELS),
+            "tile_url": data.config.tile_url,
+            "agreement": p.agreement,
+            "parties": p.parties,
+            "sources": p.sources,
+            "errors": list(data.status["errors"]),
+            "has_border": p.border is not None,
+            "line_index": p.line_index,
+            "period": p.period,
+        }
+    )
+
+
+@router.get("/snapshots/{index}")
+def snapshot(
+    p: Ready,
+    index: Annotated[int, PathParam(ge=0, le=1_000_000)],
+    level: Annotated[int, Query(ge=0, le=len(LEVELS) - 1)] = 0,
+) -> Response:
+    """One snapshot's control polygons (GeoJSON geometry), simplified for a zoom level (public)."""
+    body = p.shapes.get((index, level))
+    if body is None:
+        raise HTTPException(404, f"no snapshot {index} (there are {len(p.snapshots)})")
+    return Response(
+        body,
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/border")
+def border(p: Ready) -> Response:
+    """The beneficiary's border (simplified GeoJSON geometry; public)."""
+    if p.border is None:
+        raise HTTPException(404, "no border configured (--border)")
+    return Response(
+        p.border,
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/evidence")
+def evidence(p: Ready) -> Response:
+    """Incidents beyond the agreed line and located events in the period (points on the map; public)."""
+    return _json({"incidents": p.incidents, "events": p.events})
+
+
+@router.get("/evidence/{item_id:path}")
+def evidence_item(p: Ready, item_id: Annotated[str, PathParam(max_length=300)]) -> Response:
+    """One incident or event with the activations that cite it (public)."""
+    for item in (*p.incidents, *p.events):
+        if item["id"] == item_id:
+            return _json(item)
+    raise HTTPException(404, f"no incident or event with id {item_id!r}")
+
+
+@router.get("/me")
+def me(c: Caller = members(View.me)) -> Response:
+    """The logged-in party, its role, and whether it sees every party's duties."""
+    who = c.who
+    return _json({"party": who.party, "role": who.role.value, "sees_all": sees_everything(who)})
+
+
+@router.get("/duties")
+def duties(p: Ready, c: Caller = members(View.dashboard_duties)) -> Response:
+    """Activations and the obligations the token may read (guarantor.ledger.scopes)."""
+    who = c.who
+    owed = [o for o in p.obligations if may_read_owned(who, Kind.obligation, str(o["party"]))]
+    activations = [a for a in p.activations if may_read(who, Kind.activation, None, a)]
+    undetermined = [u for u in p.undetermined if may_read(who, Kind.activation, None, u)]
+    return _json(
+        {
+            "party": who.party,
+            "activations": activations,
+            "undetermined": undetermined,
+            "obligations": owed,
+        }
+    )
+
+
+@router.post("/whatif")
+def whatif(
+    data: Dashboard,
+    p: Ready,
+    without: Annotated[
+        list[Annotated[str, Field(max_length=128)]], Body(embed=True, max_length=20)
+    ],
+    step: Annotated[str | None, Body(embed=True, max_length=64)] = None,
+    c: Caller = members(View.dashboard_whatif),
+) -> Response:
+    """The planner's what-if: the step planned with all parties and without the given ones; the
+    tasking shown is what the token may read of a plan."""
+    who = c.who
+    from guarantor.respond.compare import Variant, compare
+    from guarantor.respond.render import plan_json
+
+    agreement = data.agreement
+    if agreement is None or p.agreement is None:
+        raise HTTPException(409, "no agreement configured: nothing to plan")
+    unknown = sorted(set(without) - set(p.parties))
+    if unknown:
+        raise HTTPException(422, f"not parties of the agreement: {', '.join(unknown)}")
+    if step is None:
+        with_needs = [s for s in p.agreement["steps"] if s["needs"]]
+        if not with_needs:
+            raise HTTPException(409, "the agreement's ladder names no capability needs")
+        step = max(with_needs, key=lambda s: s["order"])["id"]
+    elif step not in {s["id"] for s in p.agreement["steps"]}:
+        raise HTTPException(422, f"no step {step!r} in the agreement's ladder")
+    label = "without " + ", ".join(sorted(without)) if without else "all parties"
+    plans = compare(
+        agreement,
+        step,
+        [Variant("all parties"), Variant(label, tuple(sorted(without)))],
+        data_dir=data.config.data_dir,
+        time_limit=20.0,
+    )
+    variants = []
+    for plan in plans:
+        shaped = plan_json(plan)
+        shaped["tasking"] = [
+            t for t in shaped["tasking"] if may_read_owned(who, Kind.plan, str(t["party"]))
+        ]
+        variants.append({"label": plan.label, "without": plan.without, "plan": shaped})
+    return _json({"step": step, "variants": variants, "party": who.party})
+
+
+@router.get("/live")
+async def live(
+    request: Request,
+    data: Dashboard,
+    after: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    c: Caller = members(View.live_feed),
+) -> StreamingResponse:
+    """Server-sent events: ledger records (events, activations, obligations…) as they are
+    ingested, those the token may read."""
+    engine, who = c.state.engine, c.who
+    poll = data.config.poll_seconds
+
+    async def stream() -> AsyncIterator[bytes]:
+        cursor = after
+        if cursor <= 0:
+            cursor = (await asyncio.to_thread(chain.head, engine))[0]
+        yield f"event: hello\ndata: {orjson.dumps({'head': cursor}).decode()}\n\n".encode()
+        idle = 0.0
+        while not await request.is_disconnected():
+            recs = await asyncio.to_thread(_live_records, engine, cursor)
+            for rec in recs:
+                cursor = rec.seq
+                frame = live_frame(rec, who)
+                if frame is not None:
+                    yield frame
+            if not recs:
+                idle += poll
+                if idle >= 15:  # a comment keeps proxies from closing an idle stream
+                    idle = 0.0
+                    yield b": keep-alive\n\n"
+                await asyncio.sleep(poll)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
 def include_dashboard(
     app: FastAPI, config: DashboardConfig, *, background: bool = True
 ) -> DashboardData:
     """Add the dashboard's routes and front end to an API app, and start preparing its data."""
     data = DashboardData(config)
     app.state.dashboard = data
+    from guarantor.api.app import mount
 
-    def need_ready() -> Prepared:
-        if not data.ready.is_set():
-            status = dict(data.status)
-            raise HTTPException(
-                503,
-                f"the dashboard is still preparing its data ({status['phase']}, "
-                f"{status['done']}/{status['total']}); try again in a moment",
-                {"Retry-After": "2"},
-            )
-        return data.prepared
-
-    @app.get("/v1/dashboard/status", tags=["dashboard"])
-    def status() -> Response:
-        """Whether the dashboard's data are ready, and any problems met while preparing them."""
-        with data.lock:
-            current = dict(data.status)
-        current["ready"] = data.ready.is_set()
-        return _json(current)
-
-    @app.get("/v1/dashboard/config", tags=["dashboard"])
-    def config_view() -> Response:
-        """What the map needs first: snapshot list, levels, agreement, optional tile server."""
-        p = need_ready()
-        return _json(
-            {
-                "snapshots": p.snapshots,
-                "levels": list(LEVELS),
-                "tile_url": config.tile_url,
-                "agreement": p.agreement,
-                "parties": p.parties,
-                "sources": p.sources,
-                "errors": list(data.status["errors"]),
-                "has_border": p.border is not None,
-                "line_index": p.line_index,
-                "period": p.period,
-            }
-        )
-
-    @app.get("/v1/dashboard/snapshots/{index}", tags=["dashboard"])
-    def snapshot(index: int, level: int = 0) -> Response:
-        """One snapshot's control polygons (GeoJSON geometry), simplified for a zoom level."""
-        p = need_ready()
-        if not 0 <= level < len(LEVELS):
-            raise HTTPException(422, f"level must be 0..{len(LEVELS) - 1}")
-        body = p.shapes.get((index, level))
-        if body is None:
-            raise HTTPException(404, f"no snapshot {index} (there are {len(p.snapshots)})")
-        return Response(
-            body,
-            media_type="application/geo+json",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
-
-    @app.get("/v1/dashboard/border", tags=["dashboard"])
-    def border() -> Response:
-        """The beneficiary's border (simplified GeoJSON geometry)."""
-        p = need_ready()
-        if p.border is None:
-            raise HTTPException(404, "no border configured (--border)")
-        return Response(
-            p.border,
-            media_type="application/geo+json",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
-
-    @app.get("/v1/dashboard/evidence", tags=["dashboard"])
-    def evidence() -> Response:
-        """Incidents beyond the agreed line and located events in the period (points on the map)."""
-        p = need_ready()
-        return _json({"incidents": p.incidents, "events": p.events})
-
-    @app.get("/v1/dashboard/evidence/{item_id:path}", tags=["dashboard"])
-    def evidence_item(item_id: str) -> Response:
-        """One incident or event with the activations that cite it."""
-        p = need_ready()
-        for item in (*p.incidents, *p.events):
-            if item["id"] == item_id:
-                return _json(item)
-        raise HTTPException(404, f"no incident or event with id {item_id!r}")
-
-    @app.get("/v1/dashboard/me", tags=["dashboard"])
-    def me(who: Auth) -> Response:
-        """The logged-in party, its role, and whether it sees every party's duties."""
-        return _json({"party": who.party, "role": who.role.value, "sees_all": _sees_all(who)})
-
-    @app.get("/v1/dashboard/duties", tags=["dashboard"])
-    def duties(who: Auth) -> Response:
-        """Activations and undetermined levels (public), and obligations: all, or the party's own."""
-        p = need_ready()
-        owed = (
-            p.obligations
-            if _sees_all(who)
-            else [o for o in p.obligations if o["party"] == who.party]
-        )
-        return _json(
-            {
-                "party": who.party,
-                "activations": p.activations,
-                "undetermined": p.undetermined,
-                "obligations": owed,
-            }
-        )
-
-    @app.post("/v1/dashboard/whatif", tags=["dashboard"])
-    def whatif(
-        who: Auth,
-        without: Annotated[list[str], Body(embed=True, max_length=20)],
-        step: Annotated[str | None, Body(embed=True, max_length=64)] = None,
-    ) -> Response:
-        """The planner's what-if: the step planned with all parties and without the given ones."""
-        from guarantor.respond.compare import Variant, compare
-        from guarantor.respond.render import plan_json
-
-        p = need_ready()
-        agreement = data.agreement
-        if agreement is None or p.agreement is None:
-            raise HTTPException(409, "no agreement configured: nothing to plan")
-        unknown = sorted(set(without) - set(p.parties))
-        if unknown:
-            raise HTTPException(422, f"not parties of the agreement: {', '.join(unknown)}")
-        if step is None:
-            with_needs = [s for s in p.agreement["steps"] if s["needs"]]
-            if not with_needs:
-                raise HTTPException(409, "the agreement's ladder names no capability needs")
-            step = max(with_needs, key=lambda s: s["order"])["id"]
-        label = "without " + ", ".join(sorted(without)) if without else "all parties"
-        plans = compare(
-            agreement,
-            step,
-            [Variant("all parties"), Variant(label, tuple(sorted(without)))],
-            data_dir=config.data_dir,
-            time_limit=20.0,
-        )
-        variants = []
-        for plan in plans:
-            shaped = plan_json(plan)
-            if not _sees_all(who):
-                shaped["tasking"] = [t for t in shaped["tasking"] if t["party"] == who.party]
-            variants.append({"label": plan.label, "without": plan.without, "plan": shaped})
-        return _json({"step": step, "variants": variants, "party": who.party})
-
-    @app.get("/v1/dashboard/live", tags=["dashboard"])
-    async def live(request: Request, who: Auth, after: int = 0) -> StreamingResponse:
-        """Server-sent events: ledger records (events, activations, obligations…) as they are ingested."""
-        engine = request.app.state.guarantor.engine
-
-        async def stream() -> AsyncIterator[bytes]:
-            cursor = after
-            if cursor <= 0:
-                cursor = (await asyncio.to_thread(chain.head, engine))[0]
-            yield f"event: hello\ndata: {orjson.dumps({'head': cursor}).decode()}\n\n".encode()
-            idle = 0.0
-            while not await request.is_disconnected():
-                recs = await asyncio.to_thread(_live_records, engine, cursor)
-                for rec in recs:
-                    cursor = rec.seq
-                    item = _visible(rec, who)
-                    if item is not None:
-                        yield f"id: {rec.seq}\nevent: record\ndata: {orjson.dumps(item).decode()}\n\n".encode()
-                if not recs:
-                    idle += config.poll_seconds
-                    if idle >= 15:  # a comment keeps proxies from closing an idle stream
-                        idle = 0.0
-                        yield b": keep-alive\n\n"
-                    await asyncio.sleep(config.poll_seconds)
-
-        return StreamingResponse(
-            stream(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-        )
-
+    mount(app, router)
     static = config_static_dir()
     if (static / "index.html").exists():
+        public(View.dashboard_app)
         app.mount("/assets", StaticFiles(directory=static / "assets"), name="dashboard-assets")
 
         @app.get("/", include_in_schema=False)
@@ -595,15 +636,18 @@ def _visible(rec: chain.StoredRecord, who: Principal) -> dict[str, Any] | None:
     """The record as the live feed shows it to this principal, or None if it is not theirs to see."""
     if rec.kind not in LIVE_KINDS:
         return None
-    payload = rec.data()
-    if rec.kind == "obligation" and not _sees_all(who):
-        owner = payload.get("party") if isinstance(payload, dict) else None
-        if owner != who.party:
-            return None
-    return {
-        "seq": rec.seq,
-        "kind": rec.kind,
-        "party": rec.party,
-        "recorded_at": rec.recorded_at,
-        "payload": payload,
-    }
+    view = rec.as_dict()
+    if not may_read(who, rec.kind, rec.party, view["payload"]):
+        return None
+    item = {k: view[k] for k in ("seq", "kind", "party", "recorded_at", "payload")}
+    if "payload_problem" in view:
+        item["payload_problem"] = view["payload_problem"]
+    return item
+
+
+def live_frame(rec: chain.StoredRecord, who: Principal) -> bytes | None:
+    """One server-sent event for a record, or None when the token may not read it."""
+    item = _visible(rec, who)
+    if item is None:
+        return None
+    return f"id: {rec.seq}\nevent: record\ndata: {orjson.dumps(item).decode()}\n\n".encode()

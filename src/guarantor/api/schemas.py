@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from guarantor.cleantext import text_problem
+from guarantor.ledger.chain import MAX_SEQ
 from guarantor.ledger.records import Flow
-
-MAX_SEQ = 2**53  # JSON-safe integer bound; far above any real ledger
 
 
 def _clean(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded: refuse both up front.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    """Running text: valid Unicode without control characters (guarantor.cleantext)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_clean)]
-Key = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean)]
-Signature = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean)]
+def _clean_name(value: str) -> str:
+    """A name or key: no control, line-break or bidi-override characters either."""
+    problem = text_problem(value, name=True)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_clean_name)]
+Key = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
+Signature = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
 Seq = Annotated[int, Field(ge=1, le=MAX_SEQ)]
+SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ, description="A record's seq.")]
 
 
 class Write(BaseModel):
@@ -84,9 +91,9 @@ class AgreementWrite(Write):
 
     yaml: Annotated[str, Field(min_length=1, max_length=512_000), AfterValidator(_clean)]
     agreement_id: Name | None = None
-    version: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean)] | None = (
-        None
-    )
+    version: (
+        Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_name)] | None
+    ) = None
 
 
 class RecordOut(BaseModel):
@@ -102,6 +109,14 @@ class RecordOut(BaseModel):
     recorded_at: str
     prev_hash: str
     hash: str
+    payload_problem: str | None = Field(
+        None,
+        description="Only on a record stored before today's rules that breaks them: why "
+        "(its payload is then null and payload_text holds the stored text).",
+    )
+    payload_text: str | None = Field(
+        None, description="The stored payload text, when payload_problem is given."
+    )
 
 
 class WriteResult(BaseModel):

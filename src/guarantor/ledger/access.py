@@ -7,11 +7,14 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, insert, select, update
 
 from guarantor.errors import UserError
 from guarantor.ledger import signing
-from guarantor.ledger.chain import NewRecord, append_locked, utc_now_text, writer
+from guarantor.ledger.chain import NewRecord, StoredRecord, append, key_state, utc_now_text, writer
+from guarantor.ledger.keys import PARTY_KEY, KeyAction, key_payload, rotation_message
+from guarantor.ledger.payload import MAX_PARTY, check_name
 from guarantor.ledger.tables import parties, tokens
 
 
@@ -39,39 +42,76 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_party(engine: Engine, name: str, *, public_key: str | None = None) -> None:
-    """Register a party (or set its public key); a key change is itself a chained record."""
+def add_party(engine: Engine, name: str) -> bool:
+    """Register a party name (tokens are issued to registered parties); False when it was there."""
     name = name.strip()
-    if not name or len(name) > 128:
-        raise UserError("party name must be 1..128 characters")
-    if public_key is not None:
-        signing.parse_public_key(public_key)
+    check_name(name, "party", MAX_PARTY)
     with writer(engine) as conn, conn.begin():
-        row = conn.execute(select(parties.c.public_key).where(parties.c.name == name)).first()
-        if row is None:
-            conn.execute(
-                insert(parties).values(name=name, public_key=public_key, created_at=utc_now_text())
-            )
-        elif public_key is not None and row[0] != public_key:
-            conn.execute(
-                update(parties).where(parties.c.name == name).values(public_key=public_key)
-            )
-        else:
-            return
-        if public_key is not None:
-            rec = NewRecord(
-                kind="party_key",
-                party=name,
-                payload={"public_key": public_key, "algorithm": "Ed25519"},
-            )
-            append_locked(conn, [(rec, rec.payload_text())])
+        if conn.execute(select(parties.c.name).where(parties.c.name == name)).first() is not None:
+            return False
+        conn.execute(insert(parties).values(name=name, created_at=utc_now_text()))
+    return True
 
 
-def list_parties(engine: Engine) -> list[dict[str, str | None]]:
-    """Registered parties with their public keys, by name."""
+def _key_record(party: str, payload: dict[str, object], signer: Ed25519PrivateKey) -> NewRecord:
+    unsigned = NewRecord(kind=PARTY_KEY, party=party, payload=payload)
+    return NewRecord(
+        kind=PARTY_KEY,
+        party=party,
+        payload=payload,
+        signature=signing.sign(signer, unsigned.signing_bytes()),
+    )
+
+
+def _append_key(engine: Engine, record: NewRecord) -> StoredRecord:
     with engine.connect() as conn:
-        rows = conn.execute(select(parties.c.name, parties.c.public_key).order_by(parties.c.name))
-        return [{"name": str(n), "public_key": k} for n, k in rows]
+        known = conn.execute(select(parties.c.name).where(parties.c.name == record.party)).first()
+    if known is None:
+        raise UserError(
+            f"unknown party {record.party!r}: add it first (guarantor ledger party add)"
+        )
+    return append(engine, [record]).appended[0]
+
+
+def register_key(engine: Engine, party: str, key: Ed25519PrivateKey) -> StoredRecord:
+    """Chain a party's first key (the registration is signed by that key); from then on the
+    party's records must be signed."""
+    public = signing.public_key_b64(key)
+    return _append_key(engine, _key_record(party, key_payload(KeyAction.register, public), key))
+
+
+def rotate_key(
+    engine: Engine, party: str, current: Ed25519PrivateKey, new: Ed25519PrivateKey
+) -> StoredRecord:
+    """Chain a new key for a party, signed by the key it replaces, with the new key's proof."""
+    public = signing.public_key_b64(new)
+    proof = signing.sign(new, rotation_message(party, public))
+    return _append_key(
+        engine, _key_record(party, key_payload(KeyAction.rotate, public, proof), current)
+    )
+
+
+def revoke_key(engine: Engine, party: str, current: Ed25519PrivateKey) -> StoredRecord:
+    """Chain the revocation of a party's key, signed by that key; the party writes unsigned again."""
+    return _append_key(engine, _key_record(party, key_payload(KeyAction.revoke), current))
+
+
+def list_parties(engine: Engine) -> list[dict[str, str | int | None]]:
+    """Registered parties with the key the chain says each holds now, by name."""
+    with engine.connect() as conn:
+        names = [str(n) for (n,) in conn.execute(select(parties.c.name).order_by(parties.c.name))]
+        keys = key_state(conn)
+    rows: list[dict[str, str | int | None]] = []
+    for name in names:
+        held = keys.key_of(name)
+        rows.append(
+            {
+                "name": name,
+                "public_key": None if held is None else held.public_key,
+                "key_since": None if held is None else held.since,
+            }
+        )
+    return rows
 
 
 def issue_token(engine: Engine, party: str, role: TokenRole | str, *, label: str = "") -> str:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
@@ -36,6 +37,9 @@ DATABASE_HELP = "SQLite file or database URL (default: $GUARANTOR_DATABASE_URL, 
 Database = Annotated[str | None, typer.Option("--database", help=DATABASE_HELP)]
 OutputFormat = Annotated[Format, typer.Option("--format")]
 TableOrJsonFormat = Annotated[TableOrJson, typer.Option("--format")]
+
+
+RECORD_FIELDS = ("seq", "kind", "party", "key", "payload", "refs", "signature", "recorded_at", "prev_hash", "hash")  # fmt: skip
 
 
 class GroupBy(StrEnum):
@@ -65,13 +69,21 @@ def _engine(database: str | None) -> Any:
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
+    """CSV on stdout; control characters in text are written as escapes (never raw to a terminal)."""
+    from guarantor.cleantext import visible_text
+
     if not rows:
         return
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow(
+            {
+                k: "" if v is None else visible_text(v) if isinstance(v, str) else v
+                for k, v in row.items()
+            }
+        )
     sys.stdout.write(buf.getvalue())
 
 
@@ -98,8 +110,14 @@ def import_kiel_command(
     if fmt == Format.json:
         emit(report.as_dict())
         return
+    from guarantor.cleantext import visible_text
+
     for bad in report.quarantined:
-        err.print(f"[yellow]quarantined[/] {path}: row {bad.row}: {bad.reason}")
+        err.print(
+            Text.assemble(
+                ("quarantined", "yellow"), visible_text(f" {path}: row {bad.row}: {bad.reason}")
+            )
+        )
     data = report.as_dict()
     data["quarantined"] = len(report.quarantined)
     if fmt == Format.csv:
@@ -107,7 +125,7 @@ def import_kiel_command(
         return
     table = Table(title="Kiel tracker import", show_header=False)
     for k, v in data.items():
-        table.add_row(k, str(v))
+        table.add_row(k, Text(visible_text(str(v))))
     out.print(table)
 
 
@@ -232,32 +250,124 @@ def verify_command(
     expect_head: str | None = typer.Option(
         None, "--expect-head", help="Head hash published earlier (anchoring)."
     ),
+    checkpoint: list[Path] = typer.Option(
+        [],
+        "--checkpoint",
+        help="File of signed checkpoints held elsewhere (repeatable): the chain must still match them.",
+    ),
+    operator_key: str | None = typer.Option(
+        None,
+        "--operator-key",
+        help="The operator's public key (base64): only checkpoints it signed are trusted.",
+    ),
     database: Database = None,
     fmt: OutputFormat = Format.table,
 ) -> None:
-    """Recompute every hash, link and signature; exit 1 naming the first bad record if any."""
+    """Recompute every hash, link and signature (against the key the chain held at each record)
+    and check signed checkpoints; exit 1 naming the first bad record if any."""
+    from guarantor.cleantext import visible_text
     from guarantor.ledger.chain import verify
+    from guarantor.ledger.checkpoints import read_checkpoints
 
-    report = verify(_engine(database), expect_head=expect_head)
+    checkpoints = [cp for path in checkpoint for cp in read_checkpoints(path)]
+    report = verify(
+        _engine(database),
+        expect_head=expect_head,
+        checkpoints=checkpoints,
+        operator_key=operator_key,
+    )
     if fmt == Format.json:
         emit(report.as_dict())
     elif fmt == Format.csv:
         _csv([p.as_dict() for p in report.problems] or [{"seq": "", "what": "ok", "message": ""}])
     elif report.ok:
+        anchored = f", {report.checkpoints_checked} checkpoint(s) matched" if checkpoints else ""
         out.print(
             f"[green]chain intact[/]: {report.records} records, head {report.head_seq} "
-            f"{report.head_hash}, {report.signatures_checked} signatures checked",
+            f"{report.head_hash}, {report.signatures_checked} signatures checked{anchored}",
             soft_wrap=True,  # a hash broken over two lines cannot be copied
         )
     else:
         first = report.first_bad
         assert first is not None
         out.print(
-            f"[bold red]chain broken[/] at record {first.seq} ({first.what}): {first.message}"
+            Text.assemble(
+                ("chain broken", "bold red"),
+                f" at record {first.seq} ({first.what}): {visible_text(first.message)}",
+            )
         )
         for p in report.problems[1:10]:
-            out.print(f"  also: record {p.seq} ({p.what}): {p.message}")
+            out.print(Text(f"  also: record {p.seq} ({p.what}): {visible_text(p.message)}"))
     if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("checkpoint")
+def checkpoint_command(
+    key_file: Path = typer.Option(
+        ..., "--key-file", help="The operator's Ed25519 private key (PEM) that signs the head."
+    ),
+    out_path: Path = typer.Option(
+        ...,
+        "--out",
+        help="Checkpoint file (JSON lines) to add the checkpoint to; created when absent.",
+    ),
+    database: Database = None,
+    fmt: TableOrJsonFormat = TableOrJson.table,
+) -> None:
+    """Sign the chain head with the operator's key and add it to a checkpoint file; give copies of
+    the file to the parties, who check the chain against them with `verify --checkpoint`."""
+    from guarantor.ledger import signing
+    from guarantor.ledger.chain import head, utc_now_text
+    from guarantor.ledger.checkpoints import add_checkpoint, sign_checkpoint
+
+    private = signing.load_private_key(key_file.read_bytes())
+    seq, digest = head(_engine(database))
+    cp = sign_checkpoint(seq, digest, utc_now_text(), private)
+    every = add_checkpoint(out_path, cp)
+    if fmt == TableOrJson.json:
+        emit({"checkpoint": cp.as_dict(), "file": str(out_path), "checkpoints": len(every)})
+        return
+    out.print(
+        f"checkpoint of record {seq} ({digest}) signed by {cp.public_key}; "
+        f"{out_path} holds {len(every)} checkpoint(s)",
+        soft_wrap=True,
+    )
+
+
+@ledger_app.command("doctor")
+def doctor_command(
+    database: Database = None,
+    fmt: OutputFormat = Format.table,
+) -> None:
+    """List records already written that break today's rules on names and payloads (nothing is
+    rewritten: the chain is append-only; exit 1 when any is found)."""
+    from guarantor.cleantext import visible_text
+    from guarantor.ledger.chain import iter_stored
+    from guarantor.ledger.doctor import diagnose
+
+    count, findings = diagnose(iter_stored(_engine(database)))
+    rows = [f.as_dict() for f in findings]
+    if fmt == Format.json:
+        emit({"records": count, "findings": rows})
+    elif fmt == Format.csv:
+        _csv(rows or [{"seq": "", "kind": "", "party": "", "part": "", "problem": ""}])
+    elif not findings:
+        out.print(f"[green]no findings[/]: {count} records keep every rule")
+    else:
+        table = Table(title=f"Records that break the rules ({len(findings)} of {count} records)")
+        for col in ("seq", "kind", "party", "part", "problem"):
+            table.add_column(col)
+        for f in findings:
+            table.add_row(
+                str(f.seq),
+                Text(visible_text(f.kind)),
+                Text(visible_text(f.party)),
+                f.part,
+                Text(visible_text(f.problem)),
+            )
+        out.print(table)
+    if findings:
         raise typer.Exit(1)
 
 
@@ -282,24 +392,34 @@ def records_command(
         _csv(
             [
                 {
-                    **r,
-                    "payload": json.dumps(r["payload"], sort_keys=True),
+                    **{k: r[k] for k in RECORD_FIELDS},
+                    "payload": _payload_text(r),
                     "refs": json.dumps(r["refs"]),
                 }
                 for r in rows
             ]
         )
         return
+    from guarantor.cleantext import visible_text
+
     table = Table(title="Ledger records")
     for c in ("seq", "kind", "party", "payload", "refs", "hash"):
         table.add_column(c)
     for r in rows:
-        payload = json.dumps(r["payload"], sort_keys=True)
+        payload = _payload_text(r)
         table.add_row(
-            str(r["seq"]), r["kind"], r["party"], payload[:60] + ("…" if len(payload) > 60 else ""),
+            str(r["seq"]), Text(visible_text(r["kind"])), Text(visible_text(r["party"])),
+            Text(visible_text(payload[:60] + ("…" if len(payload) > 60 else ""))),
             ",".join(map(str, r["refs"])), r["hash"][:12],
         )  # fmt: skip
     out.print(table)
+
+
+def _payload_text(row: dict[str, Any]) -> str:
+    """A record's payload as one line of JSON; a payload that breaks the rules, as stored."""
+    if "payload_problem" in row:
+        return f"(breaks the rules: {row['payload_problem']}) {row['payload_text']}"
+    return json.dumps(row["payload"], sort_keys=True, ensure_ascii=False)
 
 
 @ledger_app.command("append")
@@ -379,20 +499,57 @@ def keygen_command(
 @party_app.command("add")
 def party_add_command(
     name: str = typer.Argument(...),
-    public_key: str | None = typer.Option(None, "--public-key", help="base64 Ed25519 public key."),
     key_file: Path | None = typer.Option(
-        None, "--key-file", help="Take the public key from this private key PEM."
+        None,
+        "--key-file",
+        help="Register the party's Ed25519 key (PEM): the chained registration is signed with it.",
     ),
     database: Database = None,
 ) -> None:
-    """Register a party, optionally with its signing key."""
+    """Register a party, optionally with its signing key (from then on its records must be signed)."""
     from guarantor.ledger import signing
-    from guarantor.ledger.access import add_party
+    from guarantor.ledger.access import add_party, register_key
 
+    engine = _engine(database)
+    added = add_party(engine, name)
+    err.print(Text(f"party {name.strip()!r} {'registered' if added else 'already registered'}"))
     if key_file is not None:
-        public_key = signing.public_key_b64(signing.load_private_key(key_file.read_bytes()))
-    add_party(_engine(database), name, public_key=public_key)
-    err.print(f"party {name!r} registered")
+        rec = register_key(engine, name.strip(), signing.load_private_key(key_file.read_bytes()))
+        err.print(f"key registered in record {rec.seq}")
+
+
+@party_app.command("rotate-key")
+def party_rotate_key_command(
+    name: str = typer.Argument(...),
+    key_file: Path = typer.Option(..., "--key-file", help="The party's current key (PEM)."),
+    new_key_file: Path = typer.Option(..., "--new-key-file", help="The new key (PEM)."),
+    database: Database = None,
+) -> None:
+    """Replace a party's key: a chained record signed by the current key, with the new key's proof."""
+    from guarantor.ledger import signing
+    from guarantor.ledger.access import rotate_key
+
+    rec = rotate_key(
+        _engine(database),
+        name,
+        signing.load_private_key(key_file.read_bytes()),
+        signing.load_private_key(new_key_file.read_bytes()),
+    )
+    err.print(f"key rotated in record {rec.seq}")
+
+
+@party_app.command("revoke-key")
+def party_revoke_key_command(
+    name: str = typer.Argument(...),
+    key_file: Path = typer.Option(..., "--key-file", help="The party's current key (PEM)."),
+    database: Database = None,
+) -> None:
+    """Give up a party's key: a chained record signed by that key; the party writes unsigned again."""
+    from guarantor.ledger import signing
+    from guarantor.ledger.access import revoke_key
+
+    rec = revoke_key(_engine(database), name, signing.load_private_key(key_file.read_bytes()))
+    err.print(f"key revoked in record {rec.seq}")
 
 
 @party_app.command("list")
@@ -409,11 +566,18 @@ def party_list_command(
     elif fmt == Format.csv:
         _csv(rows)
     else:
+        from guarantor.cleantext import visible_text
+
         table = Table(title="Parties")
         table.add_column("name")
         table.add_column("public key")
+        table.add_column("since record")
         for r in rows:
-            table.add_row(str(r["name"]), r["public_key"] or "–")
+            table.add_row(
+                Text(visible_text(str(r["name"]))),
+                str(r["public_key"] or "–"),
+                str(r["key_since"] or "–"),
+            )
         out.print(table)
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
+from guarantor.cleantext import text_problem
 from guarantor.errors import Position, UserError
 from guarantor.ledger.canonical import canonical_json
 from guarantor.ledger.chain import RECORD_COLUMNS, NewRecord, append_locked, row_to_record, writer
-from guarantor.ledger.records import AidCategory, Flow, Kind, commitment, flow_record, party_profile
+from guarantor.ledger.records import AidCategory, Flow, Kind, flow_record, party_profile
 from guarantor.ledger.tables import records
+from guarantor.sources.events_text import csv_records
 
 COLUMNS: tuple[str, ...] = (
     "country",
@@ -74,39 +78,79 @@ class ImportReport:
         }
 
 
+MAX_FILE_BYTES = 64 << 20  # the real file is about 100 kB
+MAX_FIELD = 200  # characters in any field (the longest donor name is 27)
+MAX_AMOUNT_BN = Decimal(10) ** 6  # EUR bn: a million billion euros, beyond any donor's GDP
+MAX_DECIMALS = 15  # EUR bn to 15 decimals = EUR to 6 (what a Flow holds); the file has 13
+NUMBER_CHARS = 40
+INT_RE = re.compile(r"^\d{1,4}$")
+
+
 def _decimal(text: str, column: str) -> Decimal:
+    """An amount in EUR bn within bounds; ValueError naming the column otherwise."""
+    value_text = text.strip()
+    if len(value_text) > NUMBER_CHARS:
+        raise ValueError(f"{column}: a number of more than {NUMBER_CHARS} characters")
     try:
-        value = Decimal(text.strip())
+        value = Decimal(value_text)
     except InvalidOperation:
-        raise ValueError(f"{column}: not a number: {text!r}") from None
+        raise ValueError(f"{column}: not a number: {value_text!r}") from None
     if not value.is_finite():
-        raise ValueError(f"{column}: not a finite number: {text!r}")
+        raise ValueError(f"{column}: not a finite number: {value_text!r}")
+    if abs(value) > MAX_AMOUNT_BN:
+        raise ValueError(f"{column}: {value_text} is beyond {MAX_AMOUNT_BN:,} EUR bn")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise ValueError(f"{column}: {value_text} has more than {MAX_DECIMALS} decimals")
     return value
+
+
+def _field_problem(column: str, text: str) -> str | None:
+    if len(text) > MAX_FIELD:
+        return f"{column}: longer than {MAX_FIELD} characters ({len(text)})"
+    problem = text_problem(text, name=True)
+    return None if problem is None else f"{column} {problem}"
 
 
 def _release_label(path: Path) -> str | None:
     info = path.with_name("release_info.csv")
-    if not info.exists():
+    if not info.is_file() or info.stat().st_size > 1 << 20:
         return None
-    with info.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return rows[-1].get("label") if rows else None
+    try:
+        rows = list(csv.DictReader(info.read_text(encoding="utf-8-sig").splitlines()))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    label = rows[-1].get("label") if rows else None
+    if not isinstance(label, str) or _field_problem("label", label) is not None:
+        return None
+    return label
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise UserError(
+            f"not UTF-8 text: {exc.reason} at byte {exc.start}", Position(str(path), line=line)
+        ) from None
 
 
 def read_rows(path: Path) -> tuple[dict[str, NewRecord], ImportReport]:
     """The records a tracker file stands for, by key, and the quarantined rows."""
     if not path.is_file():
         raise UserError("no such file", Position(str(path)))
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise UserError(
+            f"larger than {MAX_FILE_BYTES >> 20} MiB: not a Kiel tracker file", Position(str(path))
+        )
     raw = path.read_bytes()
     report = ImportReport(
         file=str(path), sha256=hashlib.sha256(raw).hexdigest(), release=_release_label(path)
     )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"not UTF-8 text: {exc}", Position(str(path))) from None
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    records = csv_records(iter(_decode(raw, path).splitlines(keepends=True)), ",")
+    first = next(records, None)
+    header = [h.strip() for h in first[1]] if first is not None and first[1] is not None else []
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise UserError(
@@ -115,73 +159,106 @@ def read_rows(path: Path) -> tuple[dict[str, NewRecord], ImportReport]:
         )
     wanted: dict[str, NewRecord] = {}
     donors: dict[str, tuple[str, Decimal | None]] = {}
-    for number, row in enumerate(reader, start=2):
-        report.rows += 1
-        try:
-            country = (row["country"] or "").strip()
-            iso = (row["iso"] or "").strip()
-            if not country or not iso:
-                raise ValueError("country and iso must not be empty")
-            year, month = int(row["year"]), int(row["month"])
-            if not (1990 <= year <= 2100 and 1 <= month <= 12):
-                raise ValueError(f"year/month out of range: {year}-{month}")
-            values = {
-                c: _decimal(row[c] or "", c)
-                for c in ("total", "military", "financial", "humanitarian", "commitments")
-            }
-            for c, v in values.items():
-                if v < 0:
-                    raise ValueError(f"{c}: negative value {v}")
-            parts = values["military"] + values["financial"] + values["humanitarian"]
-            if values["total"] != parts:
-                raise ValueError(
-                    f"total {values['total']} is not military + financial + humanitarian"
-                )
-            gdp_text = (row["gdp"] or "").strip()
-            gdp = _decimal(gdp_text, "gdp") if gdp_text and gdp_text.upper() != "NA" else None
-        except (ValueError, TypeError) as exc:
-            report.quarantined.append(BadRow(number, str(exc)))
+    for line, record, problem, _raw in records:
+        if record == [] or record == [""]:
             continue
-        period = f"{year:04d}-{month:02d}"
+        report.rows += 1
+        if record is None:
+            report.quarantined.append(BadRow(line, problem))
+            continue
+        if len(record) != len(header):
+            report.quarantined.append(
+                BadRow(line, f"has {len(record)} fields, the header has {len(header)}")
+            )
+            continue
+        row = dict(zip(header, record, strict=True))
+        try:
+            parsed = _parse_row(row)
+        except ValueError as exc:
+            report.quarantined.append(BadRow(line, str(exc)))
+            continue
+        country, iso, period, gdp, flows = parsed
         if country in donors and donors[country][0] != iso:
             report.quarantined.append(
-                BadRow(number, f"{country} has ISO {iso} here, {donors[country][0]} before")
+                BadRow(line, f"{country} has ISO {iso} here, {donors[country][0]} before")
             )
             continue
+        keys = [f"{KEY_PREFIX}{iso}/{period}/{measure}" for measure, _ in flows]
+        if any(key in wanted for key in keys):
+            report.quarantined.append(BadRow(line, f"duplicate donor-month {country} {period}"))
+            continue
         donors.setdefault(country, (iso, gdp))
-        for category in ("military", "financial", "humanitarian"):
-            value = values[category]
-            if value == 0:
-                continue
-            key = f"{KEY_PREFIX}{iso}/{period}/allocation/{category}"
-            if key in wanted:
-                report.quarantined.append(
-                    BadRow(number, f"duplicate donor-month {country} {period}")
-                )
-                break
-            flow = Flow(
-                category=AidCategory(category),
-                value_eur=value * BN,
-                valuation_method=VALUATION,
-                period=period,
-                source=SOURCE,
-            )
-            wanted[key] = flow_record(Kind.allocation, country, flow, key=key)
-        if values["commitments"] != 0:
-            key = f"{KEY_PREFIX}{iso}/{period}/commitment"
-            flow = Flow(
-                category=AidCategory.unspecified,
-                value_eur=values["commitments"] * BN,
-                valuation_method=VALUATION,
-                period=period,
-                source=SOURCE,
-            )
-            wanted[key] = commitment(country, flow, key=key)
+        for key, (measure, flow) in zip(keys, flows, strict=True):
+            kind = Kind.commitment if measure == "commitment" else Kind.allocation
+            wanted[key] = flow_record(kind, country, flow, key=key)
     for country, (iso, gdp) in sorted(donors.items()):
         key = f"{KEY_PREFIX}{iso}/profile"
         wanted[key] = party_profile(country, iso=iso, gdp_eur_bn=gdp, source=SOURCE, key=key)
     report.donors = len(donors)
     return wanted, report
+
+
+def _parse_row(row: dict[str, str]) -> tuple[str, str, str, Decimal | None, list[tuple[str, Flow]]]:
+    """One tracker row: donor, ISO, month, GDP and its flows by measure; ValueError with the reason."""
+    for column in COLUMNS:
+        problem = _field_problem(column, row[column] or "")
+        if problem is not None:
+            raise ValueError(problem)
+    country = (row["country"] or "").strip()
+    iso = (row["iso"] or "").strip()
+    if not country or not iso:
+        raise ValueError("country and iso must not be empty")
+    year_text, month_text = row["year"].strip(), row["month"].strip()
+    if not INT_RE.match(year_text) or not INT_RE.match(month_text):
+        raise ValueError(f"year/month are not whole numbers: {year_text!r}, {month_text!r}")
+    year, month = int(year_text), int(month_text)
+    if not (1990 <= year <= 2100 and 1 <= month <= 12):
+        raise ValueError(f"year/month out of range: {year}-{month}")
+    values = {
+        c: _decimal(row[c] or "", c)
+        for c in ("total", "military", "financial", "humanitarian", "commitments")
+    }
+    for c, v in values.items():
+        if v < 0:
+            raise ValueError(f"{c}: negative value {v}")
+    parts = values["military"] + values["financial"] + values["humanitarian"]
+    if values["total"] != parts:
+        raise ValueError(f"total {values['total']} is not military + financial + humanitarian")
+    gdp_text = (row["gdp"] or "").strip()
+    gdp = _decimal(gdp_text, "gdp") if gdp_text and gdp_text.upper() != "NA" else None
+    period = f"{year:04d}-{month:02d}"
+    flows: list[tuple[str, Flow]] = []
+    try:
+        for category in ("military", "financial", "humanitarian"):
+            if values[category] != 0:
+                flows.append(
+                    (
+                        f"allocation/{category}",
+                        Flow(
+                            category=AidCategory(category),
+                            value_eur=values[category] * BN,
+                            valuation_method=VALUATION,
+                            period=period,
+                            source=SOURCE,
+                        ),
+                    )
+                )
+        if values["commitments"] != 0:
+            flows.append(
+                (
+                    "commitment",
+                    Flow(
+                        category=AidCategory.unspecified,
+                        value_eur=values["commitments"] * BN,
+                        valuation_method=VALUATION,
+                        period=period,
+                        source=SOURCE,
+                    ),
+                )
+            )
+    except ValidationError as exc:
+        raise ValueError(f"not a valid flow: {exc.errors()[0]['msg']}") from None
+    return country, iso, period, gdp, flows
 
 
 def import_kiel(engine: Engine, path: Path) -> ImportReport:

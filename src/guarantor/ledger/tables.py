@@ -51,8 +51,7 @@ chain_head = Table(
 parties = Table(
     "parties",
     metadata,
-    Column("name", String(128), primary_key=True),
-    Column("public_key", Text, nullable=True),  # base64 raw Ed25519 public key
+    Column("name", String(128), primary_key=True),  # keys live in the chain (party_key records)
     Column("created_at", String(32), nullable=False),
 )
 

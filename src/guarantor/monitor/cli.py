@@ -36,17 +36,22 @@ def _err() -> Console:
 
 
 def _report_read(result: ReadResult, quarantine: Path | None) -> None:
+    from rich.markup import escape
+
+    from guarantor.cleantext import visible_text
     from guarantor.sources.events_read import write_quarantine
 
     err = _err()
-    for note in result.notes:
-        err.print(f"[yellow]note:[/] {note}")
+    for note in result.notes:  # text from the files: shown, never interpreted (markup, escapes)
+        err.print(f"[yellow]note:[/] {escape(visible_text(note))}")
     if result.quarantined:
         target = quarantine or Path("quarantine.csv")
         write_quarantine(result.quarantined, target)
-        err.print(f"[yellow]{len(result.quarantined)} row(s) quarantined[/] -> {target}")
+        err.print(
+            f"[yellow]{len(result.quarantined)} row(s) quarantined[/] -> {escape(str(target))}"
+        )
         for q in result.quarantined[:5]:
-            err.print(f"  {q.file}: row {q.row}: {q.reason}")
+            err.print(f"  {escape(visible_text(f'{q.file}: row {q.row}: {q.reason}'))}")
     err.print(
         f"rows {result.rows}, accepted {result.accepted}, quarantined {len(result.quarantined)}, "
         f"duplicates {result.duplicates}, conflicting duplicates {result.conflicts}"

@@ -62,10 +62,11 @@ class LeafState:
 
 @dataclass(frozen=True)
 class Request:
-    """A formal request by a party at a time (for `request` leaves)."""
+    """A formal request by a party at a time (for `request` leaves), about what it names."""
 
     party: str
     time: datetime
+    ref: str | None = None  # a trigger, or an obligation a trigger opens; None: unspecified
 
 
 class Evaluator:
@@ -352,7 +353,11 @@ class Evaluator:
                 continue
             by = leaf.request_by
             named = a.expand([b for b in by if b not in set(RequestBy)])
+            # a request naming another trigger or obligation is not one for this trigger
+            about = {leaf.trigger} | {k.target for k in self.plan.trigger(leaf.trigger).links}
             for req in items:
+                if req.ref is not None and req.ref not in about:
+                    continue
                 ok = (
                     (RequestBy.any_party in by and req.party in members)
                     or (RequestBy.beneficiary in by and req.party in beneficiaries)
@@ -371,7 +376,9 @@ class Evaluator:
     def feed_acts(self, acts: ActLog) -> list[Resolution]:
         """Add the requests and recorded acts of an act log; return its determinations as resolutions."""
         self.feed_requests(
-            Request(act.party, act.time) for act in acts.acts if act.kind is ActKind.request
+            Request(act.party, act.time, act.ref)
+            for act in acts.acts
+            if act.kind is ActKind.request
         )
         for leaf, state in zip(self.selections, self.states, strict=True):
             if leaf.kind is LeafKind.act:

@@ -191,10 +191,6 @@ def replay(
             )
     log = acts or ActLog()
     result, timeline = run_history(agreement, start, end, events, incidents, log, actors, geography)
-    timeline.owed += duties_from_entry_into_force(agreement, log, start, timeline.as_of)
-    timeline.owed.sort(
-        key=lambda o: (o.opened or timeline.as_of, o.due or timeline.as_of, o.source, o.party)
-    )
     venues = {o.id: o.venue for o in agreement.obligations if o.venue}
     record = judge_by_record(timeline.owed, log, venues) if acts is not None else []
     return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents, record)
@@ -228,6 +224,11 @@ def run_history(
     result = ev.result([*recorded, *settled]) if settled else first
     timeline = build_timeline(
         agreement, result.activations, acts, as_of, assume_votes=assume_votes, plan=ev.plan
+    )
+    # standing duties and enactment steps are owed from entry into force, not opened by a level
+    timeline.owed += duties_from_entry_into_force(agreement, acts, start, timeline.as_of)
+    timeline.owed.sort(
+        key=lambda o: (o.opened or timeline.as_of, o.due or timeline.as_of, o.source, o.party)
     )
     return result, timeline
 

@@ -325,7 +325,7 @@ class _Builder:
         requests = self.acts.find(
             {ActKind.request},
             set(self.a.expand(ob.at_request_of)) if ob.at_request_of else None,
-            {ob.id},
+            {ob.id, act.trigger},  # a request for the obligation, or for its trigger
             act.time - timedelta(days=1),  # from the start of the activation's evidence day
             self.as_of,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from guarantor.model import Agreement
@@ -93,6 +94,7 @@ class _Compiler:
     def __init__(self, agreement: Agreement) -> None:
         self.a = agreement
         self.leaves: list[Leaf] = []
+        self.trigger = ""  # the trigger whose levels are being compiled
 
     def tree(self, p: Any, path: YamlPath, prov: Provenance) -> Node:
         """The compiled node of one predicate."""
@@ -104,7 +106,7 @@ class _Compiler:
             return Node(NodeKind.any, children=kids)
         if isinstance(p, NotP):
             return Node(NodeKind.not_, children=(self.tree(p.not_, (*path, "not"), prov),))
-        self.leaves.append(self.leaf(p, path, prov))
+        self.leaves.append(replace(self.leaf(p, path, prov), trigger=self.trigger))
         return Node(NodeKind.leaf, leaf=len(self.leaves) - 1)
 
     def leaf(self, p: Any, path: YamlPath, prov: Provenance) -> Leaf:
@@ -240,6 +242,7 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
     c = _Compiler(agreement)
     triggers: list[CompiledTrigger] = []
     for ti, t in enumerate(agreement.triggers):
+        c.trigger = t.id
         levels = []
         for li, lv in enumerate(t.levels):
             prov = _level_provenance(t, li, lv)
@@ -258,6 +261,7 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
                 provenance=clause_provenance(t),
             )
         )
+    c.trigger = ""
     forfeitures = tuple(
         (f.id, c.tree(f.when, ("forfeitures", i, "when"), clause_provenance(f)))
         for i, f in enumerate(agreement.forfeitures)

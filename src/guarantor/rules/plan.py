@@ -154,6 +154,7 @@ class Leaf:
 
     kind: LeafKind
     path: YamlPath  # where it is written, for located messages
+    trigger: str = ""  # the trigger whose level reads it ("" for a forfeiture's)
     event_types: tuple[EventType, ...] = ()
     by: tuple[str, ...] = ()  # the party ids as written (groups not expanded)
     parties: tuple[str, ...] = ()  # attributed to one of these (groups expanded); () = anyone
@@ -195,6 +196,7 @@ class Leaf:
             min_depth_km=self.min_depth_km,
             persisted_days=self.persisted_days,
             request_by=self.request_by,
+            trigger=self.trigger if self.kind is LeafKind.request else "",
             act_kind=self.act_kind,
             act_ref=self.act_ref,
             obligation=self.obligation,

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from guarantor.sources.events_schema import Event
-from guarantor.sources.events_text import coordinate, parse_datetime
+from guarantor.sources.events_text import (
+    MAX_ID,
+    coordinate,
+    count,
+    free_text,
+    name_field,
+    parse_datetime,
+    shown,
+)
 
 SOURCE = "acled"
 
@@ -38,7 +46,7 @@ _GEO_PREC = {"1": "exact", "2": "near", "3": "admin1"}
 
 def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     """One ACLED row as an Event; raises ValueError with the reason when the row is unusable."""
-    source_id = row["event_id_cnty"].strip()
+    source_id = name_field(row, "event_id_cnty", MAX_ID)
     if not source_id:
         raise ValueError("event_id_cnty is empty")
     text = row["event_date"].strip()
@@ -49,26 +57,22 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
         raise ValueError(f"event_date: {exc}") from None
     year = row["year"].strip()
     if year and year != str(start.year):
-        raise ValueError(f"event_date {text!r} is in {start.year}, but year says {year!r}")
+        raise ValueError(
+            f"event_date {shown(text)} is in {start.year}, but year says {shown(year)}"
+        )
     kind = _TYPES.get(row["event_type"].strip().lower())
     if kind is None:
-        raise ValueError(f"event_type {row['event_type']!r} is not an ACLED event type")
+        raise ValueError(f"event_type {shown(row['event_type'])} is not an ACLED event type")
     lat = coordinate(row, "latitude", 90.0)
     lon = coordinate(row, "longitude", 180.0)
-    raw_fat = row["fatalities"].strip()
-    try:
-        fatalities = int(raw_fat) if raw_fat else 0
-    except ValueError:
-        raise ValueError(f"fatalities {raw_fat!r} is not a whole number") from None
-    if fatalities < 0:
-        raise ValueError(f"fatalities {fatalities} is negative")
+    fatalities = count(row, "fatalities")
     actors = tuple(
         a
         for a in (
-            row["actor1"].strip(),
-            row.get("assoc_actor_1", "").strip(),
-            row["actor2"].strip(),
-            row.get("assoc_actor_2", "").strip(),
+            name_field(row, "actor1"),
+            name_field(row, "assoc_actor_1") if "assoc_actor_1" in row else "",
+            name_field(row, "actor2"),
+            name_field(row, "assoc_actor_2") if "assoc_actor_2" in row else "",
         )
         if a
     )
@@ -77,8 +81,8 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     civilians = None
     if row["event_type"].strip().lower() == "violence against civilians":
         civilians = fatalities
-    sub = row["sub_event_type"].strip()
-    notes = row.get("notes", "").strip()
+    sub = name_field(row, "sub_event_type")
+    notes = free_text(row.get("notes", "").strip(), "notes")
     return Event(
         source=SOURCE,
         source_id=source_id,

@@ -3,39 +3,61 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from guarantor.cleantext import text_problem
 from guarantor.sources.events_schema import EVENT_TYPES, GEO_PRECISIONS, TIME_PRECISIONS, Event
+from guarantor.sources.events_text import MAX_FATALITIES, MAX_ID, MAX_NAME, MAX_NOTES
+
+Count = Annotated[int, Field(ge=0, le=MAX_FATALITIES)]
+
+
+def _clean_name(value: str) -> str:
+    problem = text_problem(value, name=True)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _clean_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID), AfterValidator(_clean_name)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_clean_name)]
 
 
 class Fatalities(BaseModel):
     """Best estimate with low and high bounds."""
 
     model_config = ConfigDict(extra="forbid")
-    best: int = Field(ge=0)
-    low: int | None = Field(default=None, ge=0)
-    high: int | None = Field(default=None, ge=0)
+    best: Count
+    low: Count | None = None
+    high: Count | None = None
 
 
 class EventLine(BaseModel):
     """One line of a guarantor events file."""
 
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(min_length=1, description="Who reported it, e.g. 'ucdp', 'osint-team'.")
-    id: str = Field(min_length=1, description="The event's id within its source.")
+    source: Id = Field(description="Who reported it, e.g. 'ucdp', 'osint-team'.")
+    id: Id = Field(description="The event's id within its source.")
     start: datetime = Field(description="ISO 8601 with a UTC offset, e.g. 2025-08-20T04:00:00Z.")
     end: datetime | None = None
     time_precision: Literal["day", "days", "week", "month", "year"] = "day"
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     geo_precision: Literal["exact", "near", "admin2", "admin1", "country", "other"] = "exact"
-    actors: list[str] = Field(min_length=1)
-    type: str
-    fatalities: Fatalities | int = 0
-    civilian_deaths: int | None = Field(default=None, ge=0)
-    notes: str = ""
+    actors: list[Name] = Field(min_length=1, max_length=50)
+    type: str = Field(max_length=64)
+    fatalities: Fatalities | Annotated[int, Field(le=MAX_FATALITIES)] = 0
+    civilian_deaths: Count | None = None
+    notes: Annotated[str, Field(max_length=MAX_NOTES), AfterValidator(_clean_text)] = ""
 
     @field_validator("start", "end")
     @classmethod
@@ -48,7 +70,7 @@ class EventLine(BaseModel):
     @classmethod
     def _type(cls, value: str) -> str:
         if value not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {value!r}; one of {', '.join(EVENT_TYPES)}")
+            raise ValueError(f"unknown event type {value[:40]!r}; one of {', '.join(EVENT_TYPES)}")
         return value
 
 

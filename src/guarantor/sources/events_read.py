@@ -50,8 +50,6 @@ def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: R
     lines = iter_lines(path, stats)
     first = next(lines, None)
     if first is None:
-        if stats.truncated_after_line is not None:
-            raise UserError(f"unreadable: {stats.truncation_error}", Position(str(path)))
         raise UserError("the file is empty", Position(str(path)))
     kind = detect_kind(path, first)
     file = str(path)
@@ -72,7 +70,10 @@ def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: R
         delimiter = sniff_delimiter(first, set(module.REQUIRED), path)
         if delimiter != ",":
             result.notes.append(f"{file}: columns are separated by {delimiter!r}, not ','")
-        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+        try:
+            header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+        except csv.Error as exc:
+            raise UserError(f"unreadable header: {exc}", Position(file, row=1)) from None
         if kind == "acled" and len(header) not in (31, 33):
             result.notes.append(
                 f"{file}: ACLED header has {len(header)} columns (expected 31 or 33)"
@@ -120,16 +121,6 @@ def _read_one(path: Path, sink: Callable[[Event | Quarantined], None], result: R
         result.notes.append(
             f"{file}: {len(stats.cp1252_lines)} line(s) are not UTF-8 and were read as cp1252 "
             f"(lines {shown}{more})"
-        )
-    if stats.truncated_after_line is not None:
-        result.rows += 1
-        sink(
-            Quarantined(
-                file,
-                stats.truncated_after_line + 1,
-                f"file is truncated after line {stats.truncated_after_line} "
-                f"({stats.truncation_error}); the rows before it are kept",
-            )
         )
 
 

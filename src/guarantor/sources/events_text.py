@@ -1,4 +1,5 @@
-"""Reading hostile text files: gzip or plain, per-line encoding fallback, delimiter check, dates."""
+"""Reading hostile text files: gzip or plain, per-line encoding fallback, delimiter check, dates,
+and the limits every event reader keeps (file and line size, field length, clean text, numbers)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from guarantor.cleantext import text_problem
 from guarantor.errors import Position, UserError
 
 GZIP_MAGIC = b"\x1f\x8b"
+DATA_PROBLEM = 3  # exit code of an input that is broken as a whole (truncated, too large)
+
+# Limits of every event reader (docs/monitor.md). The real UCDP extract is 3,883 rows, 0.3 MB
+# compressed; a full ACLED export of a country is a few hundred MB.
+MAX_FILE_BYTES = 1 << 30  # decompressed
+MAX_LINE_BYTES = 1 << 20
+MAX_ID = 128  # characters of an event id or source name
+MAX_NAME = 300  # characters of one actor, type or place name
+MAX_NOTES = 10_000  # characters of free text
+MAX_FATALITIES = 1_000_000  # deaths in one event: above the largest any source records
+MAX_COUNT_CHARS = 12
 
 
 @dataclass
@@ -22,24 +35,38 @@ class LineStats:
     """What happened while decoding a file's lines."""
 
     cp1252_lines: list[int] = field(default_factory=list)
-    truncated_after_line: int | None = None
-    truncation_error: str = ""
 
 
-def iter_lines(path: Path, stats: LineStats) -> Iterator[str]:
+def iter_lines(path: Path, stats: LineStats, max_bytes: int = MAX_FILE_BYTES) -> Iterator[str]:
     """Decoded lines of a file, gzip or not; a line that is not UTF-8 is decoded as cp1252.
 
     A file may mix encodings line by line (the real UCDP extract carries cp1252 quotes
     inside UTF-8 text), so the choice is made per line, and recorded in `stats`.
-    A truncated gzip stream ends the iteration and is recorded, never raised mid-way.
+    Streamed: a line over MAX_LINE_BYTES, a file over `max_bytes` (decompressed) and a
+    truncated or corrupt gzip stream are located errors (exit 3), never a partial read.
     """
     with path.open("rb") as probe:
         compressed = probe.read(2) == GZIP_MAGIC
     number = 0
+    seen = 0
     try:
         with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
-            for raw in handle:
+            while raw := handle.readline(MAX_LINE_BYTES + 1):
                 number += 1
+                seen += len(raw)
+                if len(raw) > MAX_LINE_BYTES:
+                    raise UserError(
+                        f"line longer than {MAX_LINE_BYTES} bytes: not an event file",
+                        Position(str(path), line=number),
+                        exit_code=DATA_PROBLEM,
+                    )
+                if seen > max_bytes:
+                    raise UserError(
+                        f"more than {max_bytes} bytes{' decompressed' if compressed else ''}: "
+                        "over the reader's limit",
+                        Position(str(path), line=number),
+                        exit_code=DATA_PROBLEM,
+                    )
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -49,9 +76,67 @@ def iter_lines(path: Path, stats: LineStats) -> Iterator[str]:
                 if number == 1 and text.startswith("\ufeff"):
                     text = text[1:]
                 yield text
-    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-        stats.truncated_after_line = number
-        stats.truncation_error = f"{type(exc).__name__}: {exc}"
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise UserError(
+            f"the compressed file is truncated or corrupt after line {number} "
+            f"({type(exc).__name__}: {exc}); nothing of it was used",
+            Position(str(path), line=number + 1),
+            exit_code=DATA_PROBLEM,
+        ) from None
+    except OSError as exc:
+        raise UserError(
+            f"unreadable after line {number}: {exc.strerror or exc}",
+            Position(str(path), line=number + 1),
+            exit_code=DATA_PROBLEM,
+        ) from None
+
+
+def name_field(row: dict[str, str], name: str, limit: int = MAX_NAME) -> str:
+    """A short text field (id, actor, type), stripped: at most `limit` characters of clean text."""
+    value = row[name].strip()
+    if len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters ({len(value)})")
+    problem = text_problem(value, name=True)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return value
+
+
+def free_text(value: str, name: str, limit: int = MAX_NOTES) -> str:
+    """Free text (notes, descriptions): at most `limit` characters, no control characters."""
+    if len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters ({len(value)})")
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return value
+
+
+_COUNT = re.compile(r"^\d+(\.0*)?$")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A value from a file as a reason quotes it: repr (controls escaped), cut to `limit` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+def count(row: dict[str, str], name: str, limit: int = MAX_FATALITIES) -> int:
+    """A whole, non-negative count (blank = 0) within [0, limit]; raises ValueError."""
+    text = row[name].strip()
+    if not text:
+        return 0
+    if text.startswith("-") and _COUNT.match(text[1:]):
+        raise ValueError(f"{name} {text!r} is negative")
+    if len(text) > MAX_COUNT_CHARS or not _COUNT.match(text):
+        raise ValueError(
+            f"{name} {shown(text, 20)} is not a whole number of at most {MAX_COUNT_CHARS} digits"
+        )
+    value = int(text.split(".")[0])
+    if value > limit:
+        raise ValueError(f"{name} {value} is above the limit of {limit:,}")
+    return value
 
 
 def sniff_delimiter(header: str, expected: set[str], path: Path) -> str:
@@ -120,9 +205,11 @@ def coordinate(row: dict[str, str], name: str, limit: float) -> float:
     """A latitude or longitude column as a finite number within [-limit, limit]; raises ValueError."""
     text = row[name].strip()
     try:
-        value = float(text)
+        value = float(text) if len(text) <= 40 else None
     except ValueError:
-        raise ValueError(f"{name} {text!r} is not a number") from None
+        value = None
+    if value is None:
+        raise ValueError(f"{name} {shown(text)} is not a number")
     if not math.isfinite(value) or abs(value) > limit:
         raise ValueError(f"{name} {value} is outside [-{limit:g}, {limit:g}]")
     return value
@@ -160,4 +247,4 @@ def parse_datetime(text: str, *, day_first: bool) -> datetime:
                 raise ValueError(f"hour {hour} with {ampm}")
             hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
         return datetime(int(y), month, day, hour, int(mm or 0), int(ss or 0), tzinfo=UTC)
-    raise ValueError(f"unrecognised date {text!r}")
+    raise ValueError(f"unrecognised date {shown(text)}")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from guarantor.sources.events_schema import Event
-from guarantor.sources.events_text import coordinate, parse_datetime
+from guarantor.sources.events_text import (
+    MAX_ID,
+    coordinate,
+    count,
+    free_text,
+    name_field,
+    parse_datetime,
+    shown,
+)
 
 SOURCE = "ucdp"
 
@@ -34,23 +42,12 @@ _DATE_PREC = {"1": "day", "2": "days", "3": "week", "4": "month", "5": "year"}
 _WHERE_PREC = {"1": "exact", "2": "near", "3": "admin2", "4": "admin1", "5": "other", "6": "country", "7": "other"}  # fmt: skip
 
 
-def _int(row: dict[str, str], name: str) -> int:
-    text = row[name].strip()
-    try:
-        value = int(float(text)) if text else 0
-    except ValueError:
-        raise ValueError(f"{name} {text!r} is not a number") from None
-    if value < 0:
-        raise ValueError(f"{name} {value} is negative")
-    return value
-
-
 def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     """One GED row as an Event; raises ValueError with the reason when the row is unusable.
 
     Repairs that keep a row usable are described in `warnings` (when given).
     """
-    source_id = row["id"].strip()
+    source_id = name_field(row, "id", MAX_ID)
     if not source_id:
         raise ValueError("id is empty")
     try:
@@ -64,21 +61,22 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
     year = row["year"].strip()
     if year != str(start.year):
         raise ValueError(
-            f"date_start {row['date_start'].strip()!r} read month-first is in {start.year}, "
-            f"but year says {year!r}"
+            f"date_start {shown(row['date_start'].strip())} read month-first is in {start.year}, "
+            f"but year says {shown(year)}"
         )
     if end < start:
         raise ValueError(
-            f"date_end {row['date_end'].strip()!r} is before date_start {row['date_start'].strip()!r}"
+            f"date_end {shown(row['date_end'].strip())} is before date_start "
+            f"{shown(row['date_start'].strip())}"
         )
     kind = _TYPES.get(row["type_of_violence"].strip())
     if kind is None:
-        raise ValueError(f"type_of_violence {row['type_of_violence']!r} is not 1, 2 or 3")
+        raise ValueError(f"type_of_violence {shown(row['type_of_violence'])} is not 1, 2 or 3")
     lat = coordinate(row, "latitude", 90.0)
     lon = coordinate(row, "longitude", 180.0)
     if lat == 0.0 and lon == 0.0:
         raise ValueError("coordinates are 0,0 (a missing location)")
-    best, low, high = _int(row, "best"), _int(row, "low"), _int(row, "high")
+    best, low, high = count(row, "best"), count(row, "low"), count(row, "high")
     if not low <= best <= high:
         # Real GED Candidate rows carry e.g. high 0 beside best 5294: the best estimate is
         # the figure UCDP publishes, so keep it and widen the bounds to include it.
@@ -88,11 +86,16 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
                 "widened to include best"
             )
         low, high = min(low, best), max(high, best)
-    actors = tuple(a for a in (row["side_a"].strip(), row["side_b"].strip()) if a)
+    actors = tuple(a for a in (name_field(row, "side_a"), name_field(row, "side_b")) if a)
     if not actors:
         raise ValueError("side_a and side_b are both empty")
-    notes = "; ".join(
-        x for x in (row.get("dyad_name", "").strip(), row.get("where_description", "").strip()) if x
+    notes = free_text(
+        "; ".join(
+            x
+            for x in (row.get("dyad_name", "").strip(), row.get("where_description", "").strip())
+            if x
+        ),
+        "dyad_name and where_description",
     )
     return Event(
         source=SOURCE,
@@ -108,6 +111,6 @@ def parse_row(row: dict[str, str], warnings: list[str] | None = None) -> Event:
         fatalities_best=best,
         fatalities_low=low,
         fatalities_high=high,
-        civilian_deaths=_int(row, "deaths_civilians"),
+        civilian_deaths=count(row, "deaths_civilians"),
         notes=notes,
     )

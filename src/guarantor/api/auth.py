@@ -1,0 +1,102 @@
+"""Who is calling and what they may do: bearer tokens, read views by scope, writes by role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from guarantor.api.state import State
+from guarantor.ledger.access import Principal, TokenRole
+from guarantor.ledger.records import Kind
+from guarantor.ledger.scopes import View, Visibility, view_visibility
+
+# Which roles may write which kinds of record (always as their own party).
+WRITERS: dict[str, frozenset[TokenRole]] = {
+    Kind.commitment: frozenset({TokenRole.guarantor}),
+    Kind.allocation: frozenset({TokenRole.guarantor}),
+    Kind.delivery: frozenset({TokenRole.guarantor}),
+    Kind.verified_delivery: frozenset({TokenRole.beneficiary}),
+    Kind.event: frozenset({TokenRole.monitor}),
+    Kind.activation: frozenset({TokenRole.monitor}),
+    Kind.obligation: frozenset({TokenRole.commission}),
+    Kind.determination: frozenset({TokenRole.commission}),
+    Kind.plan: frozenset({TokenRole.commission}),
+    Kind.agreement_version: frozenset({TokenRole.commission}),
+    Kind.act: frozenset(
+        {TokenRole.guarantor, TokenRole.beneficiary, TokenRole.monitor, TokenRole.commission}
+    ),
+}
+
+bearer = HTTPBearer(auto_error=False)
+
+
+async def principal(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The party and role behind the request's bearer token (401 when missing or unknown)."""
+    if creds is None:
+        raise HTTPException(
+            401,
+            "missing bearer token: send 'Authorization: Bearer <token>'",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    state: State = request.app.state.guarantor
+    found = await state.principal(creds.credentials)
+    if found is None:
+        raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
+    return found
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls (from the bearer token) and the state of the app that serves them."""
+
+    state: State
+    who: Principal
+
+
+async def caller(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller:
+    """The caller of a route that needs a token, with the app's state (one dependency: each
+    level of FastAPI dependencies costs time on every request)."""
+    return Caller(request.app.state.guarantor, await principal(request, creds))
+
+
+Member = Annotated[Caller, Depends(caller)]
+
+
+def members(view: View) -> Any:
+    """The dependency of a view that any token may open: the caller (401 without a valid token).
+
+    Which views those are is the scope table's to say (guarantor.ledger.scopes); a route that
+    declares a view the table does not open to members fails when the app is built.
+    """
+    if view_visibility(view) != Visibility.members:
+        raise AssertionError(f"view {view} is not for members in guarantor.ledger.scopes")
+    return Depends(caller)
+
+
+def public(view: View) -> None:
+    """Declare a view open to anyone (checked against the scope table)."""
+    if view_visibility(view) != Visibility.public:
+        raise AssertionError(f"view {view} is not public in guarantor.ledger.scopes")
+
+
+def check_writer(who: Principal, kind: str, party: str) -> None:
+    """403 unless the token's role may write this kind, and writes as its own party."""
+    allowed = WRITERS.get(kind, frozenset())
+    if who.role not in allowed:
+        roles = ", ".join(sorted(r.value for r in allowed)) or "nobody (CLI only)"
+        raise HTTPException(
+            403,
+            f"{'an' if who.role.value[0] in 'aeiou' else 'a'} {who.role.value} token may not "
+            f"write {kind} records (allowed: {roles})",
+        )
+    if party != who.party:
+        raise HTTPException(
+            403, f"this token belongs to {who.party!r}; it cannot write records of {party!r}"
+        )
