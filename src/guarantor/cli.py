@@ -59,7 +59,9 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares.",
     ),
     RoomCommand(
-        "capabilities", "respond", "List the capability catalogue: kinds, units and attributes."
+        "capabilities",
+        "respond",
+        "List the capability catalogue: kinds, units, sizes, costs, readiness, rotation, grades.",
     ),
     RoomCommand(
         "simulate",

@@ -5,23 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from guarantor.model import Agreement, Where
-from guarantor.respond.availability import check_pledges
+from guarantor.respond.availability import (
+    Availability,
+    DelayKind,
+    LossKind,
+    check_pledges,
+    left_out_pledges,
+)
 from guarantor.respond.catalogue import default_catalogue
+from guarantor.respond.render import unavailable_reason
 from guarantor.respond.scenario import Scenario
+from guarantor.rules.without import without as leave_out
 
 CATALOGUE = default_catalogue()
 
 
-def _check(agreement: Agreement, without: set[str] | None = None, scenario: Scenario | None = None):  # type: ignore[no-untyped-def]
-    step = agreement.ladder.steps[0]
-    return check_pledges(agreement, step, CATALOGUE, scenario or Scenario(), without or set())
+def _check(
+    agreement: Agreement, without: set[str] | None = None, scenario: Scenario | None = None
+) -> Availability:
+    view = leave_out(agreement, sorted(without or ()))
+    step = view.agreement.ladder.steps[0]
+    result = check_pledges(view.agreement, step, CATALOGUE, scenario or Scenario())
+    result.unavailable = left_out_pledges(agreement, view, step, CATALOGUE) + result.unavailable
+    return result
 
 
 def test_without_the_us_the_uk_and_french_brigades_fall_with_the_backstop(
     coalition: Agreement,
 ) -> None:
     result = _check(coalition, {"US"})
-    reasons = {u.pledge: (u.category, u.reason) for u in result.unavailable}
+    reasons = {u.pledge: (u.category, unavailable_reason(u)) for u in result.unavailable}
     assert reasons["us-backstop"][0] == "excluded"
     for pledge in ("uk-brigade", "fr-brigade"):
         category, reason = reasons[pledge]
@@ -35,7 +48,8 @@ def test_with_the_us_everything_stands_and_the_vote_delays_the_uk(coalition: Agr
     assert result.unavailable == []
     uk = next(o for o in result.offers if o.pledge == "uk-brigade")
     assert uk.ready_days == 21 + 7
-    assert "House of Commons" in (uk.delay_note or "")
+    assert uk.delay is not None and uk.delay.kind is DelayKind.vote
+    assert uk.delay.body == "House of Commons"
 
 
 def test_failed_vote_removes_the_pledge(coalition: Agreement) -> None:
@@ -83,11 +97,13 @@ def test_chained_dependencies_cascade_and_cycles_are_reported(
     )
     result = _check(agreement, {"US"})
     by = {u.pledge: u for u in result.unavailable}
-    assert by["c"].category == "dependency" and "depends on b (UK)" in by["c"].reason
-    assert "US is left out" in by["c"].reason  # the root cause travels down the chain
-    assert by["x"].category == "cycle" and "x -> y -> x" in by["x"].reason
+    why = {p: unavailable_reason(u) for p, u in by.items()}
+    assert by["c"].category == "dependency" and "depends on b (UK)" in why["c"]
+    assert "US is left out" in why["c"]  # the root cause travels down the chain
+    assert by["c"].loss.root is not None and by["c"].loss.root.kind is LossKind.left_out
+    assert by["x"].category == "cycle" and "x -> y -> x" in why["x"]
     assert by["y"].category == "cycle"
-    assert by["z"].category == "invalid" and "unknown pledge(s) nope" in by["z"].reason
+    assert by["z"].category == "invalid" and "unknown pledge(s) nope" in why["z"]
 
 
 def test_bad_pledges_are_left_out_with_their_reason(
@@ -123,12 +139,14 @@ def test_bad_pledges_are_left_out_with_their_reason(
         needs=[{"capability": "logistics", "quantity": 1}],
     )
     by = {u.pledge: u for u in _check(agreement).unavailable}
-    assert "did you mean 'ground_battalion'" in by["typo"].reason
-    assert "absurd" in by["huge"].reason and "60" in by["huge"].reason
-    assert "'tonnes'" in by["units"].reason
+    why = {p: unavailable_reason(u) for p, u in by.items()}
+    assert by["typo"].loss.suggestion == "ground_battalion"
+    assert "did you mean 'ground_battalion'" in why["typo"]
+    assert "absurd" in why["huge"] and "60" in why["huge"]
+    assert "'tonnes'" in why["units"]
     assert by["gone"].category == "withdrawn"
-    assert by["neutral"].category == "caveat" and "neutrality" in by["neutral"].reason
-    assert "zero" in by["zero"].reason
+    assert by["neutral"].category == "caveat" and "neutrality" in why["neutral"]
+    assert "zero" in why["zero"]
 
 
 def test_caveats_narrow_where_a_pledge_may_deploy(coalition: Agreement) -> None:
@@ -174,4 +192,4 @@ def test_approval_gates_of_the_step_procedure_delay_a_party(
     (offer,) = _check(agreement, scenario=Scenario(votes={"US": "passed"})).offers
     assert offer.ready_days == 2
     (lost,) = _check(agreement, scenario=Scenario(votes={"US": "failed"})).unavailable
-    assert lost.category == "vote_failed" and "US Congress" in lost.reason
+    assert lost.category == "vote_failed" and "US Congress" in unavailable_reason(lost)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from guarantor.respond.cli import register
 from guarantor.respond.plan import plan_step
+from guarantor.respond.render import unavailable_reason
 from guarantor.spec.load import load_agreement
 
 runner = CliRunner()
@@ -46,7 +47,8 @@ def test_examples_with_and_without_the_us_show_the_uk_french_cascade(
     assert without.coverage_pct < with_us.coverage_pct
     lost = {u.pledge: u for u in without.unavailable if u.category == "dependency"}
     assert {"uk-brigade", "fr-brigade"} <= set(lost)
-    assert all("us-backstop" in u.reason for u in lost.values())
+    assert all(u.loss.via == "us-backstop" for u in lost.values())
+    assert all("us-backstop" in unavailable_reason(u) for u in lost.values())
     assert {"UK", "FR"} <= {t.party for t in with_us.tasking if t.capability == "ground_brigade"}
     assert with_us.solution is not None and with_us.solution.proven
 
@@ -54,16 +56,25 @@ def test_examples_with_and_without_the_us_show_the_uk_french_cascade(
 def test_json_compare_and_csv(examples_dir: Path) -> None:
     paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     plan = _json("respond", paris, "--step", "mnf-presence", "--format", "json", "--without", "US")
-    assert set(plan) == {"coverage_pct", "tasking", "gaps", "fair_share", "unavailable_pledges"}
+    assert {"coverage_pct", "tasking", "gaps", "fair_share", "unavailable_pledges"} <= set(plan)
     both = _json(
         "respond", paris, "--step", "mnf-presence", "--compare-without", "US", "--format", "json"
     )
     labels = [v["label"] for v in both["variants"]]  # type: ignore[index]
     assert labels == ["all parties", "without US"]
     assert both["variants"][1]["plan"] == plan  # type: ignore[index]
+    cost = both["variants"][1]["cost_of_removal"]  # type: ignore[index]
+    assert cost["coverage_pct"]["change_pp"] < 0
+    assert {r["clause"] for r in cost["pledges_lost"]} >= {"us-backstop", "uk-brigade"}
+    assert [r["clause"] for r in cost["monitoring_lost"] if r["kind"] == "monitoring"] == [
+        "us-led-monitoring"
+    ]
     csv_out = runner.invoke(_app(), ["respond", paris, "--step", "mnf-presence", "--format", "csv"])
     assert csv_out.exit_code == 0
-    assert csv_out.stdout.splitlines()[0] == "kind,party,capability,quantity,where,by,pledge,reason"
+    assert (
+        csv_out.stdout.splitlines()[0]
+        == "kind,party,capability,quantity,where,by,pledge,money_eur,reason,assumed"
+    )
     assert any(line.startswith("task,UK,ground_brigade,1,") for line in csv_out.stdout.splitlines())
 
 

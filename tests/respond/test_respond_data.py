@@ -17,8 +17,8 @@ from guarantor.respond.economy import (
     kiel_table,
     world_bank_table,
 )
-from guarantor.respond.fairness import band, capped_shares
-from guarantor.respond.plan import plan_step
+from guarantor.respond.fairness import Band, band, capped_shares
+from guarantor.respond.plan import PlanNoteKind, plan_step
 from guarantor.respond.scenario import load_scenario
 
 BRIEF_KINDS = {
@@ -54,20 +54,22 @@ def test_catalogue_has_the_agreed_kinds_and_users_can_extend_it(tmp_path: Path) 
     extra = tmp_path / "extra.yaml"
     extra.write_text(
         "capabilities:\n  demining_team:\n    name: Demining team\n    unit: team\n"
-        "    domain: land\n    value_eur: 2.0e6\n    max_per_pledge: 100\n",
+        "    domain: land\n    cost_eur_per_year: 2.0e6\n    max_per_pledge: 100\n"
+        "    sources:\n      cost_eur_per_year: {grade: assumed, reason: a guess}\n",
         encoding="utf-8",
     )
     cat = load_catalogue(extra)
     assert "demining_team" in cat and "ground_brigade" in cat
     assert cat["demining_team"].unit == "team" and cat["demining_team"].integer
     extra.write_text(
-        "capabilities:\n  x:\n    name: X\n    unit: u\n    domain: d\n    value_eur: -1\n"
+        "capabilities:\n  x:\n    name: X\n    unit: u\n    domain: d\n    cost_eur_per_year: -1\n"
         "    max_per_pledge: 1\n",
         encoding="utf-8",
     )
     with pytest.raises(
         UserError,
-        match=r"extra.yaml:6:16: capabilities.x.value_eur: .*greater than or equal to 0 \(got -1\)",
+        match=r"extra.yaml:6:24: capabilities.x.cost_eur_per_year: .*greater than or equal to 0 "
+        r"\(got -1\)",
     ):
         load_catalogue(extra)
 
@@ -168,11 +170,11 @@ def test_capped_shares_follow_the_nato_rule() -> None:
     assert sum(shares.values()) == pytest.approx(1.0)
     assert capped_shares({"A": 1.0, "B": 3.0}, {}) == {"A": 0.25, "B": 0.75}
     assert [band(0.79), band(0.8), band(1.2), band(1.21), band(None)] == [
-        "low",
-        "in balance",
-        "in balance",
-        "high",
-        "n/a",
+        Band.low,
+        Band.in_balance,
+        Band.in_balance,
+        Band.high,
+        Band.not_rated,
     ]
 
 
@@ -249,9 +251,10 @@ def test_contact_line_measured_by_the_territory_room_sizes_the_force(
     agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     scenario = load_scenario(examples_dir / "scenarios" / "paris_reassurance_measured.yaml")
     plan = plan_step(agreement, "mnf-presence", scenario=scenario, data_dir=shared_data)
-    note = next(n for n in plan.notes if n.startswith("contact_line_km = "))
-    km = float(note.split("=")[1].split("km")[0].replace(",", ""))
+    note = next(n for n in plan.notes if n.kind is PlanNoteKind.measured)
+    assert note.subject == "contact_line_km"
+    km = note.value
     assert 900 < km < 1600  # the active front is commonly put at about 1,000-1,300 km
-    assert "20260822" in note
+    assert "20260822" in note.source
     brigades = next(r for r in plan.requirements if r.capability == "ground_brigade")
     assert brigades.quantity == -(-km // 400)

@@ -10,43 +10,66 @@ from guarantor.errors import UserError
 from guarantor.jsonout import dumps
 from guarantor.model import Agreement
 from guarantor.respond.plan import plan_step
+from guarantor.respond.render import plan_json, plan_notes
 from guarantor.respond.scenario import Lateness, LoadedScenario, Scenario
 
 
-def _headlines(plan_json: dict[str, object]) -> list[tuple[str, str]]:
-    gaps = plan_json["gaps"]
+def _headlines(shape: dict[str, object]) -> list[tuple[str, str]]:
+    gaps = shape["gaps"]
     assert isinstance(gaps, list)
     return [(g["capability"], g["reason"].split(":")[0].split(" [")[0]) for g in gaps]
 
 
 def test_json_has_exactly_the_documented_shape(coalition: Agreement) -> None:
-    out = plan_step(coalition, "s1").to_json()
-    assert set(out) == {"coverage_pct", "tasking", "gaps", "fair_share", "unavailable_pledges"}
-    assert all(set(t) == {"party", "capability", "quantity", "where", "by"} for t in out["tasking"])
-    assert all(set(g) == {"capability", "quantity", "reason"} for g in out["gaps"])
+    out = plan_json(plan_step(coalition, "s1"))
+    assert set(out) == {
+        "coverage_pct",
+        "tasking",
+        "gaps",
+        "fair_share",
+        "money_eur",
+        "unavailable_pledges",
+        "mission",
+        "assumptions",
+    }
+    task_keys = {
+        "party",
+        "capability",
+        "quantity",
+        "where",
+        "by",
+        "money_eur",
+        "units_held",
+        "assumed",
+    }
+    assert all(set(t) == task_keys for t in out["tasking"])
+    assert all(set(g) == {"capability", "quantity", "reason", "assumed"} for g in out["gaps"])
     assert all(set(u) == {"party", "pledge", "reason"} for u in out["unavailable_pledges"])
 
 
 def test_with_the_us_the_force_stands_and_without_it_the_brigades_are_lost(
     coalition: Agreement,
 ) -> None:
-    with_us = plan_step(coalition, "s1").to_json()
+    with_us = plan_json(plan_step(coalition, "s1"))
     brigades = [t for t in with_us["tasking"] if t["capability"] == "ground_brigade"]
     assert sorted((t["party"], t["quantity"], t["by"]) for t in brigades) == [
         ("FR", 1, "D+21"),
         ("UK", 1, "D+28"),  # 21 days readiness + 7 days for the Commons vote
     ]
-    without = plan_step(coalition, "s1", without=["US"]).to_json()
+    without = plan_json(plan_step(coalition, "s1", without=["US"]))
     assert without["coverage_pct"] < with_us["coverage_pct"]
     assert ("ground_brigade", "lost through a dependency") in _headlines(without)
-    assert ("us_backstop", "left out in this variant") in _headlines(without)
+    # the backstop is planned as the enablers it stands for; without the US each is a gap
+    for enabler in ("isr_intelligence", "air_defence_interceptors", "airlift_tanker",
+                    "command_and_control", "deterrence_statement"):  # fmt: skip
+        assert (enabler, "left out in this variant") in _headlines(without)
     lost = {u["pledge"] for u in without["unavailable_pledges"]}
     assert lost == {"us-backstop", "uk-brigade", "fr-brigade"}
     assert "US" not in without["fair_share"]
 
 
 def test_caveats_decide_placement_and_explain_gaps(coalition: Agreement) -> None:
-    out = plan_step(coalition, "s1").to_json()
+    out = plan_json(plan_step(coalition, "s1"))
     # DE's batteries may only stand in a neighbouring state, the need is in Ukraine.
     assert ("air_defence_long_range", "caveats forbid it") in _headlines(out)
     # IT forbids deployment in Ukraine: its battalions are not sent to a need there.
@@ -64,7 +87,7 @@ def test_nobody_pledged_it_and_unknown_kinds(agreement_factory: Callable[..., Ag
         ],
     )
     plan = plan_step(agreement, "s1")
-    heads = _headlines(plan.to_json())
+    heads = _headlines(plan_json(plan))
     assert ("naval_task_group", "nobody pledged it") in heads
     assert ("space_lasers", "no capability kind can meet it") in heads
     assert plan.coverage_pct == pytest.approx(100 * 16 / 48)  # one of three priority-1 needs
@@ -93,7 +116,7 @@ def test_late_units_count_less_and_are_reported(
         needs=[{"capability": "logistics", "quantity": 2, "needed_within": "10 days"}],
     )
     plan = plan_step(agreement, "s1")
-    heads = _headlines(plan.to_json())
+    heads = _headlines(plan_json(plan))
     assert ("logistics", "too late") in heads
     # one of two units 10 days late: worth 0.5 - 10 * 0.01 = 0.4 of a unit on time
     assert plan.coverage_pct == pytest.approx(100 * 0.4 / 2)
@@ -163,7 +186,7 @@ def test_fairness_spreads_work_when_coverage_allows(
     sent = {t.party: t.quantity for t in plan.tasking}
     # GDP shares DE ≈ 0.60, FR ≈ 0.40: the closest whole split of 4 battalions is DE 2-3, FR 1-2
     assert sent["DE"] >= sent["FR"] >= 1
-    ratios = plan.to_json()["fair_share"]
+    ratios = plan_json(plan)["fair_share"]
     assert all(0.5 < r < 1.6 for r in ratios.values())
 
 
@@ -176,10 +199,10 @@ def test_missing_gdp_is_stated_not_fatal(agreement_factory: Callable[..., Agreem
         needs=[{"capability": "logistics", "quantity": 2}],
     )
     plan = plan_step(agreement, "s1")
-    assert plan.to_json()["fair_share"]["XX"] is None
-    assert any("XX" in n and "gdp" in n for n in plan.notes)
+    assert plan_json(plan)["fair_share"]["XX"] is None
+    assert any("XX" in n and "gdp" in n for n in plan_notes(plan))
     fixed = plan_step(agreement, "s1", scenario=LoadedScenario(Scenario(gdp={"XX": 3030.9})))
-    assert fixed.to_json()["fair_share"]["XX"] == pytest.approx(1.0)
+    assert plan_json(fixed)["fair_share"]["XX"] == pytest.approx(1.0)
 
 
 def test_hard_requirements_refuse_with_a_diagnosis(
@@ -200,8 +223,8 @@ def test_hard_requirements_refuse_with_a_diagnosis(
 
 
 def test_the_same_inputs_give_byte_identical_json(coalition: Agreement) -> None:
-    first = dumps(plan_step(coalition, "s1", without=["US"]).to_json())
-    assert first == dumps(plan_step(coalition, "s1", without=["US"]).to_json())
+    first = dumps(plan_json(plan_step(coalition, "s1", without=["US"])))
+    assert first == dumps(plan_json(plan_step(coalition, "s1", without=["US"])))
 
 
 def test_unknown_step_and_party_are_user_errors(coalition: Agreement) -> None:
@@ -239,7 +262,7 @@ def test_divisible_money_is_sent_in_full_not_shaved_by_tolerances(
         ],
         needs=[{"capability": "financing_eur_per_year", "quantity": 40e9, "where": "remote"}],
     )
-    out = plan_step(agreement, "s1").to_json()
+    out = plan_json(plan_step(agreement, "s1"))
     sent = {t["party"]: t["quantity"] for t in out["tasking"]}
     assert sent == {"EU": 30_000_000_000, "DE": 5_000_000_000}
     assert [g["quantity"] for g in out["gaps"]] == [5_000_000_000]

@@ -520,6 +520,7 @@ def whatif(
     tasking shown is what the token may read of a plan."""
     who = c.who
     from guarantor.respond.compare import Variant, compare
+    from guarantor.respond.render import plan_json
 
     agreement = data.agreement
     if agreement is None or p.agreement is None:
@@ -544,7 +545,7 @@ def whatif(
     )
     variants = []
     for plan in plans:
-        shaped = plan.to_json()
+        shaped = plan_json(plan)
         shaped["tasking"] = [
             t for t in shaped["tasking"] if may_read_owned(who, Kind.plan, str(t["party"]))
         ]

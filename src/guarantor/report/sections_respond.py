@@ -25,6 +25,13 @@ def respond_section(
 ) -> Section:
     """Plan one ladder step for all parties and for each variant without some of them."""
     from guarantor.respond.compare import Variant, compare, parse_variant
+    from guarantor.respond.render import (
+        BAND_WORDS,
+        format_by,
+        gap_reason,
+        plan_notes,
+        unavailable_reason,
+    )
     from guarantor.respond.scenario import load_scenario
 
     s = Section("plan", "Response plan: tasking, gaps and fair shares")
@@ -80,7 +87,7 @@ def respond_section(
                         t.capability,
                         f"{t.quantity:g} {t.unit or ''}".strip(),
                         t.where,
-                        t.by,
+                        format_by(t.by_days, plan.activation),
                         f"{t.late_days:g}",
                     ]
                     for t in sorted(plan.tasking, key=lambda t: (t.party, t.capability, t.where))
@@ -95,7 +102,12 @@ def respond_section(
                 table(
                     ["capability", "missing", "where", "why"],
                     [
-                        [g.capability, f"{g.quantity:g} {g.unit or ''}".strip(), g.where, g.reason]
+                        [
+                            g.capability,
+                            f"{g.quantity:g} {g.unit or ''}".strip(),
+                            g.where,
+                            gap_reason(g, plan.activation),
+                        ]
                         for g in plan.gaps
                     ],
                     caption="Gaps and their reasons",
@@ -105,7 +117,7 @@ def respond_section(
             parts.append(
                 table(
                     ["party", "pledge", "why unavailable"],
-                    [[u.party, u.pledge, u.reason] for u in plan.unavailable],
+                    [[u.party, u.pledge, unavailable_reason(u)] for u in plan.unavailable],
                     caption="Pledges not available",
                 )
             )
@@ -119,7 +131,7 @@ def respond_section(
             [f.share * 100 for f in fair],
             0.4,
             color=PALETTE[0],
-            label="share of the plan's value",
+            label="share of the plan's money",
         )
         ax.bar(
             [i + 0.2 for i in range(len(fair))],
@@ -136,26 +148,26 @@ def respond_section(
         parts.append(
             figure(
                 to_svg(fig, "Fair shares per party"),
-                f"Source: the respond room's plan of {agreement.id} step {base.step}; GDP from {base.gdp_source}. Method: contribution value over GDP-share target.",
+                f"Source: the respond room's plan of {agreement.id} step {base.step}; GDP from {base.gdp_source}. Method: money over the mission (catalogue cost per unit-year, rotation included) over GDP-share target.",
             )
         )
         parts.append(
             table(
-                ["party", "value EUR", "share %", "target %", "ratio", "band"],
+                ["party", "money EUR", "share %", "target %", "ratio", "band"],
                 [
                     [
                         f.party,
-                        f"{f.value_eur:,.0f}",
+                        f"{f.money_eur:,.0f}",
                         f"{f.share * 100:.1f}",
                         f"{f.target_share * 100:.1f}",
                         f"{f.ratio:.2f}" if f.ratio is not None else "",
-                        f.band,
+                        BAND_WORDS[f.band],
                     ]
                     for f in base.fair
                 ],
             )
         )
-    for note in base.notes:
+    for note in plan_notes(base):
         parts.append(f'<p class="meta">{esc(note)}</p>')
     s.body = "\n".join(parts)
     return s

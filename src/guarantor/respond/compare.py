@@ -1,4 +1,4 @@
-"""Variants side by side: the same step planned with and without some parties."""
+"""Variants side by side: the same step (or the whole guarantee) with and without some parties."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from guarantor.model import Agreement
+from guarantor.respond.guarantee import GuaranteePlan, plan_guarantee
 from guarantor.respond.plan import ResponsePlan, plan_step
+from guarantor.respond.removal import RemovalCost, removal_cost
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,27 @@ def compare(
     return plans
 
 
-def comparison_json(plans: Sequence[ResponsePlan]) -> dict[str, Any]:
-    """The scriptable shape of a comparison: each variant's plan in the respond JSON shape."""
-    return {
-        "agreement": plans[0].agreement if plans else None,
-        "step": plans[0].step if plans else None,
-        "variants": [{"label": p.label, "without": p.without, "plan": p.to_json()} for p in plans],
-    }
+def compare_guarantee(
+    agreement: Agreement,
+    variants: Sequence[Variant],
+    base_without: Sequence[str] = (),
+    **options: Any,
+) -> list[GuaranteePlan]:
+    """One plan of the whole guarantee per variant (the first is the base)."""
+    return [
+        plan_guarantee(
+            agreement,
+            without=sorted({*base_without, *v.without}),
+            label=v.label,
+            **options,
+        )
+        for v in variants
+    ]
+
+
+def removal_costs(plans: Sequence[ResponsePlan]) -> list[RemovalCost]:
+    """What each variant after the first loses against the first."""
+    return [removal_cost(plans[0], p) for p in plans[1:]]
 
 
 def met_by_requirement(plan: ResponsePlan) -> dict[str, tuple[float, float, float]]:

@@ -7,9 +7,15 @@ from typing import TYPE_CHECKING
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import dumps
 from guarantor.model import Agreement
+from guarantor.respond.availability import LossKind
 from guarantor.respond.catalogue import default_catalogue
-from guarantor.respond.compare import Variant, compare, comparison_json
-from guarantor.respond.render import comparison_table, fair_share_line
+from guarantor.respond.compare import Variant, compare, removal_costs
+from guarantor.respond.render import (
+    comparison_json,
+    comparison_table,
+    fair_share_line,
+    removal_tables,
+)
 from guarantor.spec.load import load_spec
 
 if TYPE_CHECKING:
@@ -53,7 +59,7 @@ def run(ctx: DemoContext) -> None:
         console.print(comparison_table(plans, catalogue, fair_rows=False))
         with_us, without = plans
         gdp_source = with_us.gdp_source
-        lost = [u for u in without.unavailable if u.category == "dependency"]
+        lost = [u for u in without.unavailable if u.loss.kind is LossKind.dependency]
         if lost:
             roots = sorted({d for u in lost for d in _depends_on(loaded.agreement, u.pledge)})
             console.print(
@@ -68,15 +74,18 @@ def run(ctx: DemoContext) -> None:
         )
         for plan in plans:
             console.print(f"  fair shares {plan.label}: {fair_share_line(plan)}")
+        costs = removal_costs(plans)
+        console.print(removal_tables(costs[0], with_us.activation))
         out = ctx.out / "respond" / f"{loaded.agreement.id}.{step}.compare.json"
-        write_atomic(out, dumps(comparison_json(plans)))
+        write_atomic(out, dumps(comparison_json(plans, costs)))
         ctx.results[f"respond:{loaded.agreement.id}"] = {
             "with_us_pct": round(with_us.coverage_pct, 2),
             "without_us_pct": round(without.coverage_pct, 2),
         }
     console.print(
         f"[dim]GDP: {gdp_source}. Fair share = contribution share ÷ GDP share (<0.8 low, >1.2 high); "
-        "contributions valued at the catalogue's indicative EUR per unit (planning weights, "
-        "not prices); the US backstop is not monetised. Plans in "
+        "contributions valued in money over the mission at the catalogue's cost per unit-year "
+        "(graded: see `guarantor capabilities`); the US backstop is planned as the enablers it "
+        "stands for. Plans in "
         f"{ctx.out / 'respond'}[/]"
     )

@@ -48,6 +48,7 @@ class GdpTable:
     unit: str
     values: dict[str, float]
     aliases: dict[str, str] = field(default_factory=dict)
+    overridden: bool = False  # a scenario's `gdp:` replaced some figures
 
     def code_of(
         self, party_id: str, party_name: str | None = None, iso: str | None = None
@@ -135,25 +136,20 @@ def kiel_table(path: Path, base: GdpTable) -> GdpTable:
 
 def choose_table(
     parties: Sequence[PartyRef], data_dir: Path | None, overrides: dict[str, float]
-) -> tuple[GdpTable, list[str]]:
+) -> tuple[GdpTable, tuple[str, ...]]:
     """The GDP table for these parties: Kiel when it covers them all, else World Bank.
 
     Mixing sources would bias shares, so one source serves every party; scenario overrides
     (keyed by party id) win, and replace the figure of the economy the party is known by.
+    Returns the table and the parties the Kiel file did not cover (when it was there).
     """
-    notes: list[str] = []
+    uncovered: tuple[str, ...] = ()
     table = world_bank_table()
     if data_dir is not None and (data_dir / KIEL_FILE).exists():
         kiel = kiel_table(data_dir / KIEL_FILE, table)
-        uncovered = [p.id for p in parties if kiel.gdp(p.id, p.name, p.iso) is None]
+        uncovered = tuple(sorted(p.id for p in parties if kiel.gdp(p.id, p.name, p.iso) is None))
         if not uncovered:
             table = kiel
-        else:
-            notes.append(
-                "Kiel tracker GDP does not cover "
-                + ", ".join(sorted(uncovered))
-                + "; using the World Bank table for every party"
-            )
     if overrides:
         by_id = {p.id: p for p in parties}
         values = dict(table.values)
@@ -163,5 +159,5 @@ def choose_table(
             code = table.code_of(ref.id, ref.name, ref.iso) or ref.iso or pid
             values[code] = value
             aliases[pid.lower()] = code
-        table = GdpTable(table.source + " (with scenario overrides)", table.unit, values, aliases)
-    return table, notes
+        table = GdpTable(table.source, table.unit, values, aliases, overridden=True)
+    return table, uncovered

@@ -1,16 +1,36 @@
-"""Fair shares: each party's share of contributed value against its (capped) share of GDP."""
+"""Fair shares: each party's share of the money it contributes against its (capped) share of GDP."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from guarantor.model import Agreement, LadderStep, PartyKind, RoleKind
-from guarantor.respond.availability import Availability, serves_step
+from guarantor.respond.availability import serves_step
 from guarantor.respond.economy import PartyRef, choose_table
 from guarantor.respond.scenario import Scenario
+from guarantor.rules.plan import Provenance
 
 LOW, HIGH = 0.8, 1.2  # US DoD Responsibility Sharing Report bands (see docs/respond.md)
+
+
+class Band(StrEnum):
+    """Where a fair-share ratio falls (US DoD Responsibility Sharing Report bands)."""
+
+    low = "low"  # below 0.8
+    in_balance = "in_balance"  # 0.8 to 1.2
+    high = "high"  # above 1.2
+    not_rated = "not_rated"  # no ratio
+
+
+class Unrated(StrEnum):
+    """Why a party gets no fair-share ratio."""
+
+    organisation = "organisation"  # its economy is its members'
+    no_gdp = "no_gdp"  # no GDP figure for it
+    not_monetised = "not_monetised"  # it is tasked only kinds without a money value
 
 
 @dataclass
@@ -21,9 +41,11 @@ class FairShareBasis:
     gdp: dict[str, float]
     gdp_share: dict[str, float]
     target: dict[str, float]
-    unmeasured: dict[str, str] = field(default_factory=dict)  # party -> why no ratio
+    unmeasured: dict[str, Unrated] = field(default_factory=dict)  # party -> why no ratio
     source: str = ""
-    notes: list[str] = field(default_factory=list)
+    gdp_unit: str = ""
+    overridden: bool = False  # a scenario's `gdp:` replaced some figures
+    kiel_uncovered: tuple[str, ...] = ()  # the Kiel file was there but did not cover these
 
 
 @dataclass(frozen=True)
@@ -31,12 +53,14 @@ class FairShare:
     """One party's contribution against its fair share."""
 
     party: str
-    value_eur: float
+    money_eur: float  # what its tasks cost it over the mission (rotation included)
     share: float
     gdp_share: float
     target_share: float
     ratio: float | None
-    band: str
+    band: Band
+    unrated: Unrated | None = None
+    assumed: tuple[Provenance, ...] = ()  # assumed catalogue costs its money rests on
 
 
 def capped_shares(gdp: dict[str, float], caps: dict[str, float]) -> dict[str, float]:
@@ -61,45 +85,44 @@ def capped_shares(gdp: dict[str, float], caps: dict[str, float]) -> dict[str, fl
             fixed[p] = caps[p]
 
 
-def fair_share_basis(
-    agreement: Agreement,
-    step: LadderStep,
-    availability: Availability,
-    excluded: set[str],
-    scenario: Scenario,
-    data_dir: Path | None,
-) -> FairShareBasis:
-    """The parties measured for this step (those who must, may or pledge to act) and their GDP."""
+def step_parties(agreement: Agreement, steps: Iterable[LadderStep]) -> set[str]:
+    """The states that must, may or pledge to act in these steps, less beneficiary and adversary."""
     not_guarantors = {
         r.party
         for r in agreement.roles
         if r.role in (RoleKind.beneficiary, RoleKind.adversary, RoleKind.obligor)
     }
-    candidates = set(agreement.expand([*step.must, *step.may]))
-    candidates |= {p.party for p in agreement.pledges if serves_step(p, step)}
-    candidates -= agreement.expand(sorted(not_guarantors)) | not_guarantors
-    candidates -= excluded
+    candidates: set[str] = set()
+    for step in steps:
+        candidates |= set(agreement.expand([*step.must, *step.may]))
+        candidates |= {p.party for p in agreement.pledges if serves_step(p, step)}
+    return candidates - (agreement.expand(sorted(not_guarantors)) | not_guarantors)
+
+
+def fair_share_basis(
+    agreement: Agreement,
+    steps: Iterable[LadderStep],
+    excluded: set[str],
+    scenario: Scenario,
+    data_dir: Path | None,
+) -> FairShareBasis:
+    """The parties measured for these steps (those who must, may or pledge to act) and their GDP."""
+    candidates = step_parties(agreement, steps) - excluded
     known = {p.id: p for p in agreement.parties}
-    unmeasured: dict[str, str] = {}
+    unmeasured: dict[str, Unrated] = {}
     states: list[PartyRef] = []
     for pid in sorted(candidates):
         party = known.get(pid)
         if party is not None and party.kind is not PartyKind.state:
-            unmeasured[pid] = (
-                f"{party.kind.value}: its economy is its members'; its contributions are "
-                "left out of fair shares"
-            )
+            unmeasured[pid] = Unrated.organisation
             continue
         states.append(PartyRef(pid, party.name, party.iso) if party else PartyRef(pid))
-    table, notes = choose_table(states, data_dir, scenario.gdp)
+    table, uncovered = choose_table(states, data_dir, scenario.gdp)
     gdp: dict[str, float] = {}
     for pid, name, iso in states:
         value = table.gdp(pid, name, iso)
         if value is None:
-            unmeasured[pid] = (
-                "no GDP figure for this party: add it to the scenario's `gdp:` mapping "
-                "(GDP in the table's unit: " + table.unit + ")"
-            )
+            unmeasured[pid] = Unrated.no_gdp
         else:
             gdp[pid] = value
     total = sum(gdp.values())
@@ -110,33 +133,70 @@ def fair_share_basis(
         target=capped_shares(gdp, {p: c for p, c in scenario.fair_share_caps.items() if p in gdp}),
         unmeasured=unmeasured,
         source=table.source,
-        notes=notes,
+        gdp_unit=table.unit,
+        overridden=table.overridden,
+        kiel_uncovered=uncovered,
     )
 
 
-def band(ratio: float | None) -> str:
-    """'low' below 0.8, 'in balance' from 0.8 to 1.2, 'high' above 1.2."""
+def band(ratio: float | None) -> Band:
+    """Low below 0.8, in balance from 0.8 to 1.2, high above 1.2."""
     if ratio is None:
-        return "n/a"
+        return Band.not_rated
     if ratio < LOW:
-        return "low"
+        return Band.low
     if ratio > HIGH:
-        return "high"
-    return "in balance"
+        return Band.high
+    return Band.in_balance
 
 
-def fair_shares(basis: FairShareBasis, value_by_party: dict[str, float]) -> list[FairShare]:
-    """Contribution share ÷ target share (the GDP share, capped when caps are set), per party."""
-    total = sum(value_by_party.get(p, 0.0) for p in basis.parties)
+def fair_shares(
+    basis: FairShareBasis,
+    money_by_party: dict[str, float],
+    unpriced: set[str] | None = None,
+    assumed: dict[str, tuple[Provenance, ...]] | None = None,
+) -> list[FairShare]:
+    """Money share ÷ target share (the GDP share, capped when caps are set), per party.
+
+    `unpriced` are the parties tasked only kinds without a money value: they get no ratio.
+    """
+    unpriced = unpriced or set()
+    assumed = assumed or {}
+    total = sum(money_by_party.get(p, 0.0) for p in basis.parties)
     out: list[FairShare] = []
     for party in basis.parties:
-        value = value_by_party.get(party, 0.0)
-        share = value / total if total > 0 else 0.0
+        money = money_by_party.get(party, 0.0)
+        share = money / total if total > 0 else 0.0
         target = basis.target[party]
         ratio = share / target if total > 0 and target > 0 else None
+        why = None
+        if party in unpriced and money == 0:
+            ratio, why = None, Unrated.not_monetised
         out.append(
-            FairShare(party, value, share, basis.gdp_share[party], target, ratio, band(ratio))
+            FairShare(
+                party,
+                money,
+                share,
+                basis.gdp_share[party],
+                target,
+                ratio,
+                band(ratio),
+                why,
+                assumed.get(party, ()),
+            )
         )
-    for party in sorted(basis.unmeasured):
-        out.append(FairShare(party, value_by_party.get(party, 0.0), 0.0, 0.0, 0.0, None, "n/a"))
+    for party, why in sorted(basis.unmeasured.items()):
+        out.append(
+            FairShare(
+                party,
+                money_by_party.get(party, 0.0),
+                0.0,
+                0.0,
+                0.0,
+                None,
+                Band.not_rated,
+                why,
+                assumed.get(party, ()),
+            )
+        )
     return out

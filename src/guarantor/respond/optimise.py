@@ -1,4 +1,4 @@
-"""The allocation MILP (HiGHS through scipy): coverage first, then fairness, then cost."""
+"""The allocation MILP (HiGHS through highspy): coverage first, then fairness, then cost."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ BN = 1e9  # values and costs enter the model in EUR bn, for numerical range
 REL_TOL = 1e-7  # how far a later stage may give back an earlier stage's optimum (relative)
 MIP_GAP = 1e-6  # relative gap at which HiGHS may call the coverage optimum proven
 # Fairness is proven to within 1 % of the optimal deviation (or EUR 1 m; values are in EUR bn)
-# and cost to within 0.01 %: the catalogue's values are indicative planning weights, so finer
+# and cost to within 0.01 %: the catalogue's costs are mostly assumed orders of magnitude, so finer
 # fairness differences mean nothing, and proving them takes branch and bound minutes, not
 # seconds (measured: benchmarks/README.md).
 FAIR_REL_GAP = 1e-2
@@ -100,11 +100,7 @@ def _matrices(
     if m and basis is not None:
         index = {p: k for k, p in enumerate(parties)}
         owner = np.array([index.get(problem.offers[o].party, -1) for o in arc_offer.tolist()])
-        value = (
-            np.array([problem.offers[arc.offer].value_per_unit for arc in problem.arcs])
-            * problem.scale
-            / BN
-        )
+        value = problem.money * problem.scale / BN
         col_d, col_vp, col_v = n, n + m, n + 2 * m
         mask = (owner >= 0) & (value != 0)
         k = np.arange(m)
@@ -174,9 +170,10 @@ def optimise(
         need = problem.requirements[arc.req].quantity
         upper[a] = min(cap, need) / problem.scale[a]
     cover = np.concatenate([problem.coverage_vector(), np.zeros(extra)])
+    # Plain L1: a relative distance (|M_p - t_p M| / t_p) would tell apart parties that are all
+    # above their targets, but took 5-20 times longer to prove at 50 needs (docs/respond.md).
     fair = np.concatenate([np.zeros(n), np.ones(m), np.zeros(extra - m)])
-    per_unit = np.array([problem.offers[arc.offer].cost_per_unit for arc in problem.arcs])
-    cost = np.concatenate([per_unit * problem.scale / BN, np.zeros(extra)])
+    cost = np.concatenate([problem.cost * problem.scale / BN, np.zeros(extra)])
 
     inf = highspy.kHighsInf
     h = _new_highs()
@@ -243,9 +240,7 @@ def optimise(
         )
         return x
 
-    def hold(
-        rows: NDArray[np.float64], lower: NDArray[np.float64], upper_: NDArray[np.float64]
-    ) -> None:
+    def hold(rows: csr_matrix, lower: NDArray[np.float64], upper_: NDArray[np.float64]) -> None:
         sparse = csr_matrix(rows)
         h.addRows(
             sparse.shape[0],
@@ -258,22 +253,18 @@ def optimise(
         )
 
     x = run("coverage", cover, True, None)
-    # Kinds share no offer and no requirement, so the coverage optimum is the sum of each kind's
-    # optimum: holding every kind at its own optimum is the same set of plans as holding the
-    # total, and far easier for branch and bound than one dense row over every arc.
-    kinds = sorted({problem.offers[arc.offer].capability for arc in problem.arcs})
-    kind_of = np.array([kinds.index(problem.offers[arc.offer].capability) for arc in problem.arcs])
-    rows = np.zeros((len(kinds), ncol))
-    for k in range(len(kinds)):
-        mask = np.flatnonzero(kind_of == k)
-        rows[k, mask] = cover[mask]
+    # Kinds (of one step) share no offer and no requirement, so the coverage optimum is the sum
+    # of each kind's optimum: holding every kind at its own optimum is the same set of plans as
+    # holding the total, and far easier for branch and bound than one dense row over every arc.
+    groups = int(problem.group.max()) + 1
+    rows = csr_matrix((cover[:n], (problem.group, np.arange(n))), shape=(groups, ncol))
     held = rows @ x
-    hold(rows, held - REL_TOL * np.maximum(1.0, np.abs(held)), np.full(len(kinds), np.inf))
+    hold(rows, held - REL_TOL * np.maximum(1.0, np.abs(held)), np.full(groups, np.inf))
     if m:
         x = run("fairness", fair, False, x)
         z2 = float(fair @ x)
         slack = max(1e-6, COST_REL_GAP * abs(z2))  # cost may give back 0.01 % of fairness
-        hold(fair.reshape(1, -1), np.array([-np.inf]), np.array([z2 + slack]))
+        hold(csr_matrix(fair.reshape(1, -1)), np.array([-np.inf]), np.array([z2 + slack]))
     x = run("cost", cost, False, x)
     values = x[:n] * problem.scale
     values[problem.integer] = np.round(values[problem.integer])

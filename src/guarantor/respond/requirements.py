@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from guarantor.model import Agreement, CapabilityNeed, LadderStep, Where
 from guarantor.respond.catalogue import Catalogue
 from guarantor.respond.formula import evaluate
 from guarantor.respond.scenario import LoadedScenario, ScenarioNeed
+from guarantor.rules.compile import part_provenance, provenance
+from guarantor.rules.plan import Provenance
 
 Locator = Callable[[tuple[str | int, ...]], Position | None]
 
 
 @dataclass(frozen=True)
-class Requirement:
+class StepNeed:
     """One need of a step, resolved to a number: capability, quantity, where, by when, priority."""
 
     id: str
@@ -31,6 +34,29 @@ class Requirement:
     hard: bool = False
     formula: str | None = None
     origin: str = "agreement"
+    part_of: str | None = None  # the composite kind (us_backstop) this need is a part of
+    weight_share: float = 1.0  # a composite's parts share its priority weight equally
+    assumed: tuple[Provenance, ...] = ()  # the assumed clauses it rests on
+
+
+def need_assumptions(step: LadderStep, index: int, need: CapabilityNeed) -> tuple[Provenance, ...]:
+    """The assumed clauses a need of the agreement rests on: its quantity, or its default time."""
+    part = f"needs[{index}]"
+    prov = provenance(need.source, step.id, part) if need.source else part_provenance(step, part)
+    out = [prov] if prov.assumed else []
+    if need.needed_within is None and step.within is not None:
+        within = part_provenance(step, "within")
+        if within.assumed:
+            out.append(within)
+    return tuple(out)
+
+
+def need_path(agreement: Agreement, index: int, step_id: str) -> tuple[str | int, ...]:
+    """Where a step's (or a standing duty's) needs are written in the agreement file."""
+    if index >= 0:
+        return ("ladder", "steps", index, "needs")
+    k = next(k for k, s in enumerate(agreement.standing) if s.id == step_id)
+    return ("standing", k, "needs")
 
 
 def find_step(agreement: Agreement, step: str) -> tuple[int, LadderStep]:
@@ -53,10 +79,10 @@ def step_requirements(
     catalogue: Catalogue,
     scenario: LoadedScenario,
     locate: Locator | None = None,
-) -> list[Requirement]:
+) -> list[StepNeed]:
     """The requirement list of a step: its needs, overridden or extended by the scenario."""
     index, ladder_step = find_step(agreement, step)
-    entries: list[tuple[CapabilityNeed, str, Position | None]] = []
+    entries: list[tuple[CapabilityNeed, str, Position | None, tuple[Provenance, ...]]] = []
     overrides = scenario.scenario.steps.get(ladder_step.id) or scenario.scenario.steps.get(
         str(ladder_step.order)
     )
@@ -70,19 +96,35 @@ def step_requirements(
         for i, need in enumerate(ladder_step.needs):
             if (need.capability, need.where) in replaced:
                 continue
-            where = locate(("ladder", "steps", index, "needs", i)) if locate else None
-            entries.append((need, "agreement", where))
+            where = locate((*need_path(agreement, index, ladder_step.id), i)) if locate else None
+            entries.append((need, "agreement", where, need_assumptions(ladder_step, i, need)))
     if overrides is not None:
         for i, need in enumerate(overrides.needs):
-            entries.append((need, "scenario", scenario.locate("steps", scenario_key, "needs", i)))
+            where = scenario.locate("steps", scenario_key, "needs", i)
+            entries.append((need, "scenario", where, ()))
     default_by = (
         ladder_step.within.days() if ladder_step.within and ladder_step.within.has_unit else None
     )
-    out: list[Requirement] = []
-    for n, (need, origin, where) in enumerate(entries):
-        out.append(
-            _resolve(ladder_step.id, n, need, origin, where, catalogue, scenario, default_by)
-        )
+    out: list[StepNeed] = []
+    for n, (need, origin, where, assumed) in enumerate(entries):
+        whole = _resolve(ladder_step.id, n, need, origin, where, catalogue, scenario, default_by)
+        whole = dataclasses.replace(whole, assumed=assumed)
+        parts = catalogue.parts(need.capability)
+        if len(parts) == 1:
+            out.append(whole)
+            continue
+        for kind, per_unit in parts.items():  # a composite need is planned as its parts
+            out.append(
+                dataclasses.replace(
+                    whole,
+                    id=f"{whole.id}.{kind}",
+                    capability=kind,
+                    quantity=whole.quantity * per_unit,
+                    unit=None,
+                    part_of=need.capability,
+                    weight_share=1.0 / len(parts),
+                )
+            )
     return out
 
 
@@ -95,7 +137,7 @@ def _resolve(
     catalogue: Catalogue,
     scenario: LoadedScenario,
     default_by: float | None,
-) -> Requirement:
+) -> StepNeed:
     if need.formula is not None:
         quantity = evaluate(need.formula, scenario.scenario.situation, where)
         if quantity < 0:
@@ -121,7 +163,7 @@ def _resolve(
         raise UserError("needed_within needs a unit, e.g. '7 days'", where)
     by = need.needed_within.days() if need.needed_within is not None else default_by
     flags = need if isinstance(need, ScenarioNeed) else None
-    return Requirement(
+    return StepNeed(
         id=f"{step_id}#{n + 1}",
         step=step_id,
         capability=need.capability,

@@ -23,8 +23,8 @@ class ScenarioNeed(CapabilityNeed):
     hard: bool = Field(default=False, description="Must be met in full; refuse the plan otherwise.")
 
 
-class StepNeeds(BaseModel):
-    """A scenario's needs for one ladder step."""
+class StepSettings(BaseModel):
+    """A scenario's settings for one ladder step: its needs, and when and how long it runs."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -32,6 +32,15 @@ class StepNeeds(BaseModel):
         default=False, description="Replace the agreement's needs instead of overriding by kind."
     )
     needs: list[ScenarioNeed] = Field(default_factory=list)
+    years: float | None = Field(
+        default=None, gt=0, le=100, description="How long the step's response lasts, in years."
+    )
+    start_year: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="When it starts, in years after the guarantee's start (0: at once).",
+    )
 
 
 class Lateness(BaseModel):
@@ -78,7 +87,14 @@ class Scenario(BaseModel):
         description="Values measured on the real data, e.g. {contact_line_km: {territory: "
         "contact_line_km, date: 2026-08-22}}.",
     )
-    steps: dict[str, StepNeeds] = Field(default_factory=dict)
+    steps: dict[str, StepSettings] = Field(default_factory=dict)
+    years: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="How long each step's response lasts, in years (default: the agreement's "
+        "term, else one year); a step's own `years` wins.",
+    )
     votes: dict[str, Literal["passed", "failed", "pending"]] = Field(default_factory=dict)
     gate_delays: dict[str, Duration] = Field(default_factory=dict)
     default_vote_delay: Duration = Field(default_factory=lambda: Duration.model_validate("14 days"))

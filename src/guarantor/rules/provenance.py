@@ -160,7 +160,7 @@ def as_written(a: Agreement) -> Agreement:
     for key in ("entry_into_force", "term"):
         if lc.get(key) is not None:
             lc[key] = None if _assumed(lc[key].get("source")) else _without_assumed_fields(lc[key])
-    _prune(data, removed)
+    prune_references(data, removed)
     return AgreementModel.model_validate(data)
 
 
@@ -172,7 +172,7 @@ def _without_assumed_fields(item: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _prune(data: dict[str, Any], removed: set[str]) -> None:
+def prune_references(data: dict[str, Any], removed: set[str]) -> None:
     """Drop references to removed clauses (lists lose the id, single references become empty)."""
     if not removed:
         return
