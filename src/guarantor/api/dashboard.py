@@ -347,7 +347,7 @@ class _ShapeCache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
+        self.db = sqlite3.connect(path, timeout=120)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS layer (key TEXT PRIMARY KEY, area REAL NOT NULL, data BLOB NOT NULL)"
