@@ -117,7 +117,9 @@ def simulator_onsets(
     plan = compile_agreement(a)
     level = plan.trigger("t").levels[0]
     resolver = Resolver("det", "body", None, None, False)  # read the undetermined onset too
-    rules = StepRules(plan.leaves, (StepLevel("t", Level.invoke, level.tree, resolver),), ("RU",), 0.0)
+    rules = StepRules(
+        plan.leaves, (StepLevel("t", Level.invoke, level.tree, resolver),), ("RU",), 0.0
+    )
     one = np.array
     v = Drawn(one([FORMS.index(Form.flare_up)], np.int8), one([float(k)]), one([float(k * f)]), one([float(days)]), one([0.0]))  # fmt: skip
     est, settled = level_onsets(rules, v, established)
@@ -176,8 +178,18 @@ def test_not_is_kleene_negation_not_always_true() -> None:
     assert simulator_onsets(a, 2, 1, 5, SIMULATED_ESTABLISH) == (6.0, 6.0)
     assert monitor_onsets(a, 2, 1, 5) == (6.0, 6.0)
     # an attack that needs 3 days of fighting: `not attack` holds on the first day
-    b = agreement({"not": {"armed_attack": {"by": ["RU"], "intensity": {"window": "3 days", "min_events": 5}}}})
-    assert simulator_onsets(b, 2, 1, 5, SIMULATED_ESTABLISH) == (1.0, 1.0) == monitor_onsets(b, 2, 1, 5)
+    b = agreement(
+        {
+            "not": {
+                "armed_attack": {"by": ["RU"], "intensity": {"window": "3 days", "min_events": 5}}
+            }
+        }
+    )
+    assert (
+        simulator_onsets(b, 2, 1, 5, SIMULATED_ESTABLISH)
+        == (1.0, 1.0)
+        == monitor_onsets(b, 2, 1, 5)
+    )
 
 
 def test_a_leaf_that_stops_holding_does_not_meet_a_later_one() -> None:

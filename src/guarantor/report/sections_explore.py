@@ -92,8 +92,8 @@ def design_section(simulation: Path | None, trials: int, seed: int, data: Path |
                 f"{simulation.name}: {doc['draws']:,} parameter draws x {doc['trials']:,} trials, "
                 f"seed {doc['seed']}"
             )
-            for d in designs:
-                d["metrics"]["deterrence_index"]["median"]  # noqa: B018 - the shape is checked here
+            if not all(isinstance(d["metrics"]["deterrence_index"], dict) for d in designs):
+                raise TypeError("each design needs metrics with a deterrence_index summary")
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as err:
             return s.missing(f"simulation results {simulation.name} unusable: {err!r}")
     else:
@@ -171,7 +171,11 @@ def design_section(simulation: Path | None, trials: int, seed: int, data: Path |
                 rows,
             ),
             "<p>Results rest on assumed clauses: "
-            + (esc("; ".join(assumed)) if assumed else "none of the clauses they read is graded assumed")
+            + (
+                esc("; ".join(assumed))
+                if assumed
+                else "none of the clauses they read is graded assumed"
+            )
             + ".</p>",
         ]
     )

@@ -70,14 +70,23 @@ def _violation(rng: random.Random, form: Form, v: Values) -> Drawn:
         events = _ln(rng, v[air + "incursions_per_day_median"], v[air + "incursions_per_day_sigma"])
         deaths, days = 0.0, v[air + "duration_days_median"]
     else:
-        weekly = _ln(rng, v[fu + "fatal_events_per_week_median"], v[fu + "fatal_events_per_week_sigma"])
+        weekly = _ln(
+            rng, v[fu + "fatal_events_per_week_median"], v[fu + "fatal_events_per_week_sigma"]
+        )
         events = weekly * v[fu + "events_per_fatal_event"] / 7.0
-        deaths = _ln(rng, v[fu + "fatalities_per_week_median"], v[fu + "fatalities_per_week_sigma"]) / 7.0
+        deaths = (
+            _ln(rng, v[fu + "fatalities_per_week_median"], v[fu + "fatalities_per_week_sigma"])
+            / 7.0
+        )
         days = _ln(rng, v[fu + "duration_days_median"], v[fu + "duration_days_sigma"])
         if form is Form.advance:
-            area = _ln(rng, v["adversary.advance.area_km2_median"], v["adversary.advance.area_km2_sigma"])
+            area = _ln(
+                rng, v["adversary.advance.area_km2_median"], v["adversary.advance.area_km2_sigma"]
+            )
     one = np.array
-    return Drawn(one([FORMS.index(form)], np.int8), one([events]), one([deaths]), one([days]), one([area]))
+    return Drawn(
+        one([FORMS.index(form)], np.int8), one([events]), one([deaths]), one([days]), one([area])
+    )
 
 
 def one_violation(

@@ -138,9 +138,7 @@ def _ucdp_events(path: Path) -> list[_UcdpEvent]:
     return [_UcdpEvent(e.start, e.longitude, e.fatalities_best) for e in read_events([path]).events]
 
 
-def _weeks(
-    events: Sequence[_UcdpEvent], start: dt.datetime, end: dt.datetime
-) -> tuple[F64, F64]:
+def _weeks(events: Sequence[_UcdpEvent], start: dt.datetime, end: dt.datetime) -> tuple[F64, F64]:
     weeks = (end - start).days // 7
     counts = np.zeros(weeks)
     deaths = np.zeros(weeks)
@@ -202,7 +200,9 @@ def minsk2_flare_ups(events: Sequence[_UcdpEvent], name: str) -> dict[str, Calib
     for _ in range(REPLICATES):
         pick = rng.integers(0, len(episodes), len(episodes))
         weeks = np.concatenate([np.arange(s, s + n) for s, n in (episodes[i] for i in pick)])
-        for key, value in _episode_fit(counts[weeks], deaths[weeks], [episodes[i][1] for i in pick]).items():
+        for key, value in _episode_fit(
+            counts[weeks], deaths[weeks], [episodes[i][1] for i in pick]
+        ).items():
             fits[key].append(value)
     point = _episode_fit(counts[flare], deaths[flare], [n for _, n in episodes])
     check = _minsk2_check(counts, episodes)
@@ -443,16 +443,17 @@ def _fit_phasing(committed: F64, allocated: F64) -> tuple[float, float, F64]:
     """(share delivered, mean lag in months, fitted monthly allocations): least squares on the
     cumulative series over a grid of lags, the share in closed form for each lag."""
     cum = np.cumsum(allocated)
-    best = (math.inf, 0.0, 1.0)
-    for lag in LAGS:
-        g = _phased(committed, float(lag))
+    best: tuple[float, float, float] = (math.inf, 0.0, 1.0)
+    for lag_months in LAGS:
+        lag = float(lag_months)
+        g = _phased(committed, lag)
         denom = float(g @ g)
         if denom <= 0:
             continue
         share = float(g @ cum) / denom
         sse = float(((cum - share * g) ** 2).sum())
         if sse < best[0]:
-            best = (sse, share, float(lag))
+            best = (sse, share, lag)
     _, share, lag = best
     fitted = np.diff(share * _phased(committed, lag), prepend=0.0)
     return share, lag, fitted
@@ -488,7 +489,7 @@ def aid_phasing(path: Path, parties_iso: dict[str, str]) -> dict[str, Calibratio
             f"{path.name}: {iso}, {donor.months[0][0]}-{donor.months[0][1]:02d}.."
             f"{donor.months[-1][0]}-{donor.months[-1][1]:02d}, "
             f"commitments {donor.committed.sum():.2f}, allocations {donor.allocated.sum():.2f} EUR bn",
-            "share delivered of commitments paid out with an exponential lag (mean "
+            "share delivered of commitments, phasing modelled: each paid out with an exponential lag (mean "
             f"{lag:g} months), least squares on cumulative allocations; residual bootstrap",
             months,
             min(1.0, share),

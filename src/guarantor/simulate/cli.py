@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -27,9 +26,7 @@ OUT_FORMATS = (".json", ".csv")
 class _RunByDefault(TyperGroup):
     """A group whose first argument, when it is not a command, starts `run` (design names)."""
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["run", *args]
         return super().resolve_command(ctx, args)
@@ -112,7 +109,9 @@ def _simulate(
 
 
 _DRAWS = typer.Option(100, "--draws", min=1, help="Parameter draws (the PSA's outer loop).")
-_TRIALS = typer.Option(10_000, "--trials", min=1, help="Trials (simulated years) per draw and design.")
+_TRIALS = typer.Option(
+    10_000, "--trials", min=1, help="Trials (simulated years) per draw and design."
+)
 _SEED = typer.Option(0, "--seed", min=0, help="Seed: the same seed gives the same bytes.")
 _SCHEDULER = typer.Option(
     None, "--scheduler", help="Dask scheduler address (tcp://HOST:8786); default a LocalCluster."

@@ -30,7 +30,7 @@ from guarantor.model.determination import Determination
 from guarantor.model.pledges import PledgeStatus
 from guarantor.model.triggers import Level
 from guarantor.respond.plan import plan_step
-from guarantor.rules import Attribute, Leaf, LeafKind, Node, Resolver, RulePlan, compile_agreement
+from guarantor.rules import Attribute, Leaf, Node, Resolver, RulePlan, compile_agreement
 from guarantor.rules.provenance import assumed_parts
 from guarantor.simulate.designs import Design
 from guarantor.simulate.forms import FORMS, Reach, level_reach
@@ -204,7 +204,7 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
             "the agreement sets no time limit for the decision: 'in time' means within "
             f"{params['general.reference_deadline_days']:g} days (general.reference_deadline_days)"
         )
-    reach = _reach_notes(rules, determination, notes)
+    reach = _reach_notes(rules, notes)
     monitored = bool(ag.monitoring)
     cadence = min(
         (m.cadence.hours() for m in ag.monitoring if m.cadence is not None), default=24.0 * 7
@@ -282,9 +282,7 @@ def _rules(
     return StepRules(plan.leaves, tuple(levels), _violator(ag), attribution)
 
 
-def _reach_notes(
-    rules: StepRules, determination: Determination | None, notes: list[str]
-) -> tuple[Reach, ...]:
+def _reach_notes(rules: StepRules, notes: list[str]) -> tuple[Reach, ...]:
     """How far each form of violation can take the step's levels, said in the notes."""
     reach: list[Reach] = []
     levels = ", ".join(f"{lv.trigger}/{lv.level.value}" for lv in rules.levels) or "none"
@@ -296,10 +294,11 @@ def _reach_notes(
         best = level_reach(rules, form, SIMULATED_ESTABLISH)
         reach.append(best)
         if best is Reach.undetermined:
+            resolvers = sorted({f"{lv.resolver.determination} (body {lv.resolver.body})"
+                                for lv in rules.levels if lv.resolver is not None})  # fmt: skip
             how = (
-                f"answered only through the determination {determination.id} (body "
-                f"{determination.body})"
-                if determination is not None
+                "answered only through the determination " + ", ".join(resolvers)
+                if resolvers
                 else "no body determines it, so it is never answered"
             )
             notes.append(
@@ -483,4 +482,3 @@ def _gate_delays(ag: Agreement, step_proc: str | None) -> dict[str, float]:
             if cav.kind == "subject_to_vote" and cav.expected_delay is not None:
                 out[pledge.party] = max(out.get(pledge.party, 0.0), cav.expected_delay.days())
     return out
-

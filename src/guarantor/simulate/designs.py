@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from guarantor.errors import Position, UserError
 from guarantor.model import Agreement
-from guarantor.simulate.params import ParamGrade, Parameters
+from guarantor.simulate.params import Parameters, ParamGrade
 from guarantor.simulate.priors import Prior
 from guarantor.spec.load import load_agreement, load_yaml_model
 from guarantor.spec.yamlpos import Positioned

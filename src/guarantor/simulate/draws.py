@@ -59,10 +59,7 @@ def draw_parameters(sets: list[Parameters], n: int, seed: int) -> ParameterDraws
 
     columns = sorted({_column(p) for ps in sets for p in ps.params.values() if p.varies})
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(0,))))
-    if columns:
-        u = qmc.LatinHypercube(d=len(columns), rng=rng).random(n)
-    else:
-        u = np.zeros((n, 0))
+    u = qmc.LatinHypercube(d=len(columns), rng=rng).random(n) if columns else np.zeros((n, 0))
     col = {c: u[:, i] for i, c in enumerate(columns)}
     names = tuple(sorted({p.name for ps in sets for p in ps.params.values() if p.varies}))
     per_design: list[tuple[Values, ...]] = []

@@ -256,31 +256,37 @@ def draw_violations(
 
 
 def _decide(rng: np.random.Generator, s: DecisionStage, n: int, v: Values) -> tuple[BOOL, F64]:
-    """Whether each decision is adopted and how many hours it takes."""
+    """Whether each decision is adopted and how many hours it takes (inf where not adopted).
+
+    Members state their positions after log-normal times; only the times that matter are drawn
+    (the decider's, the first willing member's, or the last member's where the decision is
+    adopted), as the largest or smallest standard normal mapped once through the log-normal.
+    """
     if s.kind is StageKind.automatic:
         return np.ones(n, dtype=bool), np.zeros(n)
     p_agree, p_object = s.probabilities(v)
     m = len(s.members)
-    agree = rng.random((n, m)) < p_agree
-    position = _lognormal(
-        rng, v["decisions.position_hours_median"], v["decisions.position_hours_sigma"], (n, m)
-    )
+    median = v["decisions.position_hours_median"]
+    sigma = v["decisions.position_hours_sigma"]
     if s.kind is StageKind.silence:
         objects = rng.random((n, m)) < p_object
         adopted: BOOL = np.asarray(~objects.any(axis=1))
         return adopted, np.full(n, s.window_hours)
+    agree = rng.random((n, m)) < p_agree
     if s.kind is StageKind.unilateral:
-        return agree[:, s.decider], s.window_hours + position[:, s.decider]
-    hours: F64 = position.max(axis=1)
+        hours: F64 = s.window_hours + median * np.exp(sigma * rng.standard_normal(n))
+        return agree[:, s.decider], hours
+    if s.kind is StageKind.each_party:
+        z = np.where(agree, rng.standard_normal((n, m)), np.inf)
+        return np.asarray(agree.any(axis=1)), median * np.exp(sigma * z.min(axis=1))
     if s.kind is StageKind.majority:
         share = (agree * s.weights).sum(axis=1) / s.weights.sum()
         adopted = np.asarray((share >= s.threshold) & agree[:, s.veto].all(axis=1))
-        return adopted, hours
-    if s.kind is StageKind.each_party:
-        first: F64 = np.where(agree, position, np.inf).min(axis=1)
-        adopted = np.asarray(agree.any(axis=1))
-        return adopted, first
-    adopted = np.asarray(agree.all(axis=1))
+    else:
+        adopted = np.asarray(agree.all(axis=1))
+    hours = np.full(n, np.inf)
+    rows = np.flatnonzero(adopted)
+    hours[rows] = median * np.exp(sigma * rng.standard_normal((rows.size, m)).max(axis=1))
     return adopted, hours
 
 
@@ -333,11 +339,7 @@ def run_chunk(
     lost = np.bincount(
         owner, weights=np.where(answered[start:stop], 0.0, viol.km2[start:stop]), minlength=trials
     )
-    starts = np.concatenate([[0], np.cumsum(per_form)[:-1]]).astype(np.int64)
-    reached_by_form = (
-        np.add.reduceat(viol.reached.astype(np.int64), starts) if total else np.zeros(N_FORMS)
-    )
-    reached_by_form = np.where(per_form > 0, reached_by_form, 0)
+    reached_by_form = np.bincount(viol.form[viol.reached], minlength=N_FORMS)
     answered_forms = viol.form[viol.rows[viol.answered]]
     by_form = np.stack(
         [per_form, reached_by_form, np.bincount(answered_forms, minlength=N_FORMS)]

@@ -93,21 +93,31 @@ class Drawn:
 
 
 def leaf_hold(
-    leaf: Leaf, v: Drawn, established: Mapping[Attribute, bool], counted: bool = True
-) -> tuple[F64, F64, F64]:
-    """(at least unknown from, true from, false again from) of one leaf, in days (inf: never)."""
+    leaf: Leaf,
+    v: Drawn,
+    established: Mapping[Attribute, bool],
+    counted: bool = True,
+    with_end: bool = True,
+) -> tuple[F64, F64, F64 | None]:
+    """(at least unknown from, true from, false again from) of one leaf, in days (inf: never;
+    the end is None when not asked for)."""
     n = v.form.shape[0]
     never = np.full(n, np.inf)
     if not counted:
         return never, never, never
-    end = never
+    end: F64 | None = None
     unknown = False
     if leaf.kind in (LeafKind.armed_attack, LeafKind.airspace_violation):
         forms = ATTACKS if leaf.kind is LeafKind.armed_attack else (Form.airspace,)
         mask = v.of(forms)
+        if not mask.any():
+            return never, never, never
         onset = attack_onset_days(leaf, v.events_per_day, v.fatalities_per_day, v.days)
-        onset = np.where(mask, onset, np.inf)
-        end = np.where(mask, attack_end_days(leaf, v.events_per_day, v.fatalities_per_day, v.days), np.inf)
+        if with_end:
+            end = attack_end_days(leaf, v.events_per_day, v.fatalities_per_day, v.days)
+        if not mask.all():
+            onset = np.where(mask, onset, np.inf)
+            end = None if end is None else np.where(mask, end, np.inf)
     elif leaf.kind is LeafKind.territorial_seizure:
         onset = seizure_onset_days(leaf, v.area_km2)
         unknown = leaf.min_depth_km is not None  # the depth of a seizure is not drawn
@@ -120,7 +130,7 @@ def leaf_hold(
 
 
 def _leaf_times(
-    rules: StepRules, v: Drawn, established: Mapping[Attribute, bool]
+    rules: StepRules, v: Drawn, established: Mapping[Attribute, bool], with_end: bool
 ) -> tuple[list[tuple[F64, F64]], list[F64 | None]]:
     n = v.form.shape[0]
     never = np.full(n, np.inf)
@@ -128,14 +138,14 @@ def _leaf_times(
     ends: list[F64 | None] = [None] * len(rules.leaves)
     for i in sorted({i for lv in rules.levels for i in lv.tree.leaves()}):
         leaf = rules.leaves[i]
-        tu, tt, end = leaf_hold(leaf, v, established, rules.counts(leaf))
+        tu, tt, end = leaf_hold(leaf, v, established, rules.counts(leaf), with_end)
         times[i] = (tu, tt)
         ends[i] = end
     return times, ends
 
 
 def _from_first_day(t: F64) -> F64:
-    out: F64 = np.where(np.isfinite(t), np.maximum(t, FIRST_DAY), np.inf)
+    out: F64 = np.maximum(t, FIRST_DAY)  # inf stays inf
     return out
 
 
@@ -145,7 +155,8 @@ def level_onsets(
     """Days from each violation's start until a step level is established, and until one with a
     resolver is at least undetermined (the determining body can then settle it); inf: never."""
     n = v.form.shape[0]
-    times, ends = _leaf_times(rules, v, established)
+    with_end = any(lv.tree.kind is not NodeKind.leaf for lv in rules.levels)
+    times, ends = _leaf_times(rules, v, established, with_end)
     established_at = np.full(n, np.inf)
     settled_at = np.full(n, np.inf)
     for lv in rules.levels:
@@ -169,7 +180,7 @@ def level_reach(rules: StepRules, form: Form, established: Mapping[Attribute, bo
     n = grid.shape[1]
     fatalities = np.zeros(n) if form is Form.airspace else grid[0] * grid[1]
     v = Drawn(np.full(n, FORMS.index(form), np.int8), grid[0], fatalities, grid[2], grid[3])
-    times, ends = _leaf_times(rules, v, established)
+    times, ends = _leaf_times(rules, v, established, True)
     best = Reach.never
     for lv in rules.levels:
         first_u, first_t = level_times(lv.tree, times, ends)

@@ -100,7 +100,7 @@ class NonNegativeParam(ParamSpec):
 class CountParam(ParamSpec):
     """A whole number of at least one (fixed)."""
 
-    support: ClassVar[Support] = Support.count
+    support: ClassVar[Support] = Support.whole
 
 
 class _Section(BaseModel):
@@ -230,7 +230,9 @@ class ParameterFile(BaseModel):
     parties: dict[str, PartyParams] = Field(min_length=1)
 
 
-def flatten(model: BaseModel, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], ParamSpec]]:
+def flatten(
+    model: BaseModel, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], ParamSpec]]:
     """Every parameter of a (part of a) parameter file with its YAML path, in file order."""
     for name in type(model).model_fields:
         value = getattr(model, name)

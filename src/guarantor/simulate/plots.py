@@ -34,20 +34,28 @@ def intervals_plot(result: SimulationResult, path: Path) -> Path:
     import numpy as np
 
     names = result.names
-    fig, axes = plt.subplots(len(METRICS), 1, figsize=(8, 1.1 * len(METRICS) * max(len(names), 2) / 2 + 1))
+    fig, axes = plt.subplots(
+        len(METRICS), 1, figsize=(8, 1.1 * len(METRICS) * max(len(names), 2) / 2 + 1)
+    )
     y = np.arange(len(names))
     for ax, metric in zip(axes, METRICS, strict=True):
         for j in range(len(names)):
             s = result.summary(j, metric)
             if s["median"] is None:
-                ax.text(0.0, j, " never", va="center", fontsize=7, transform=ax.get_yaxis_transform())
+                ax.text(
+                    0.0, j, " never", va="center", fontsize=7, transform=ax.get_yaxis_transform()
+                )
                 continue
             lo = s["p05"] if s["p05"] is not None else s["median"]
             hi = s["p95"] if s["p95"] is not None else s["median"]
             ax.plot([lo, hi], [j, j], color="#4477aa", linewidth=2)
             ax.plot([s["median"]], [j], "o", color="black", markersize=4)
         ax.set_yticks(y, names, fontsize=7)
-        ax.set_title(metric.value + (" (higher is better)" if metric.higher_is_better else " (lower is better)"), fontsize=8)
+        ax.set_title(
+            metric.value
+            + (" (higher is better)" if metric.higher_is_better else " (lower is better)"),
+            fontsize=8,
+        )
         ax.tick_params(axis="x", labelsize=7)
     fig.suptitle(
         f"Median and 90% interval over {result.draws:,} parameter draws "

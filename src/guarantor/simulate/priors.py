@@ -23,17 +23,17 @@ class Support(StrEnum):
     probability = "probability"  # [0, 1]
     positive = "positive"  # (0, inf)
     non_negative = "non_negative"  # [0, inf)
-    count = "count"  # whole numbers >= 1
+    whole = "whole"  # a whole number >= 1 (fixed)
 
     def admits(self, low: float, high: float) -> bool:
         """True when every value in [low, high] is a possible value of this support."""
         if self is Support.probability:
-            return 0.0 <= low and high <= 1.0
+            return low >= 0.0 and high <= 1.0
         if self is Support.positive:
             return low > 0.0
         if self is Support.non_negative:
             return low >= 0.0
-        return low >= 1.0 and float(low).is_integer() and low == high
+        return low >= 1.0 and float(low).is_integer() and low == high  # whole: fixed
 
     def describe(self) -> str:
         """The support in words, for messages."""
@@ -41,7 +41,7 @@ class Support(StrEnum):
             Support.probability: "a probability in [0, 1]",
             Support.positive: "greater than 0",
             Support.non_negative: "0 or more",
-            Support.count: "a fixed whole number of at least 1",
+            Support.whole: "a fixed whole number of at least 1",
         }[self]
 
 

@@ -12,6 +12,7 @@ Over the parameter draws (every design runs on the same draws with common random
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -221,7 +222,9 @@ def flips(
         at, below, above = _crossing(x[:, k], diff)
         name_of = {1: p.a, -1: p.b, 0: "neither"}
         out.append(
-            Flip(p.a, p.b, PRIMARY, draws.names[k], float(s1[k]), at, name_of[below], name_of[above])
+            Flip(
+                p.a, p.b, PRIMARY, draws.names[k], float(s1[k]), at, name_of[below], name_of[above]
+            )
         )
     return out
 
@@ -231,7 +234,7 @@ def _crossing(x: F64, diff: F64) -> tuple[float | None, int, int]:
     edges = np.quantile(x, np.linspace(0.0, 1.0, FLIP_BINS + 1))
     centres: list[float] = []
     means: list[float] = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         inside = (x >= lo) & (x <= hi)
         if inside.any():
             centres.append(float(x[inside].mean()))
@@ -259,7 +262,9 @@ def robust_rank(names: list[str], values: F64) -> list[tuple[str, float, float |
         nxt = order[pos + 1] if pos + 1 < len(order) else None
         share = None
         if nxt is not None:
-            share = float(((good[j] > good[nxt]).sum() + 0.5 * (good[j] == good[nxt]).sum()) / good.shape[1])
+            share = float(
+                ((good[j] > good[nxt]).sum() + 0.5 * (good[j] == good[nxt]).sum()) / good.shape[1]
+            )
         sign = 1.0 if PRIMARY.higher_is_better else -1.0
         out.append((names[j], sign * med[j] if math.isfinite(med[j]) else med[j], share))
     return out

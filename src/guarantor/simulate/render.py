@@ -123,7 +123,9 @@ def importance_table(result: SimulationResult, design: str, top: int) -> Table:
 
 def flips_table(result: SimulationResult) -> Table:
     """For differences that are not robust: the deciding parameter and where the order flips."""
-    table = Table(title="Differences that are not robust, and what decides them", title_justify="left")
+    table = Table(
+        title="Differences that are not robust, and what decides them", title_justify="left"
+    )
     for h in ("designs", "parameter", "index", "order flips at", "better below", "better above"):
         table.add_column(h)
     for f in result.flips:
@@ -193,7 +195,9 @@ def _held_out(r: dict[str, Any]) -> str:
 
 def calibration_table(records: list[CalibrationRecord]) -> Table:
     """What each calibrated value was fitted on, how, how well, and its held-out check."""
-    table = Table(title="Calibration: data, method, n, fit and held-out check", title_justify="left")
+    table = Table(
+        title="Calibration: data, method, n, fit and held-out check", title_justify="left"
+    )
     for h in ("parameter", "estimate [90%]", "n", "method", "fit", "held-out check"):
         table.add_column(h, justify="right" if h == "n" else "left")
     for rec in records:
@@ -233,7 +237,9 @@ def design_notes(result: SimulationResult) -> list[str]:
     out: list[str] = []
     for d in result.prepared.compiled:
         for a in d.assumed:
-            out.append(f"{d.name}: rests on an assumed clause {a.clause} ({a.part or 'clause'}): {a.reason}")
+            out.append(
+                f"{d.name}: rests on an assumed clause {a.clause} ({a.part or 'clause'}): {a.reason}"
+            )
         out.extend(f"{d.name}: {note}" for note in d.notes)
     grades = [r for r in result.prepared.calibration if r.calibration is None]
     if grades:
@@ -243,4 +249,3 @@ def design_notes(result: SimulationResult) -> list[str]:
             + (" ..." if len(grades) > 6 else "")
         )
     return out
-

@@ -154,7 +154,9 @@ class SimulationResult:
                     },
                     "rests_on_assumed": [a.to_json() for a in d.assumed],
                     "details": {
-                        "credibility_median": number(float(np.median([o.credibility for o in rows]))),
+                        "credibility_median": number(
+                            float(np.median([o.credibility for o in rows]))
+                        ),
                         "reached_through_determination_median": number(float(np.median(settled))),
                         "forms": forms,
                         "changes": self.prepared.designs[j].changes,
@@ -169,15 +171,23 @@ class SimulationResult:
             "trials": self.trials,
             "designs": designs,
             "ranking": [
-                {"name": n, "median": number(med), "p_beats_next": None if s is None else round(s, 6)}
+                {
+                    "name": n,
+                    "median": number(med),
+                    "p_beats_next": None if s is None else round(s, 6),
+                }
                 for n, med, s in self.ranking()
             ],
             "pairwise": [p.to_json() for p in self.pairwise],
             "ranks": [
-                {"design": r.design, "metric": r.metric.value, "rank": r.rank,
-                 "probability": round(r.probability, 6)}
+                {
+                    "design": r.design,
+                    "metric": r.metric.value,
+                    "rank": r.rank,
+                    "probability": round(r.probability, 6),
+                }
                 for r in self.ranks
-            ],  # fmt: skip
+            ],
             "importance": [i.to_json() for i in self.importance],
             "flips": [f.to_json() for f in self.flips],
             "parameters": parameter_table(params),
@@ -250,9 +260,7 @@ def simulate(
         with dask_client(scheduler, max(workers, 1), processes) as client:
             outcomes = run_draws(prepared.compiled, parameter_draws, trials, seed, client, progress)
         executor = f"dask {scheduler}" if scheduler else f"dask LocalCluster, {workers} workers"
-    result = SimulationResult(
-        seed, draws, trials, prepared, parameter_draws, outcomes, executor
-    )
+    result = SimulationResult(seed, draws, trials, prepared, parameter_draws, outcomes, executor)
     if rank:
         names_ = result.names
         values = result.values()
