@@ -237,6 +237,7 @@ def test_territorial_seizure_from_incident_like_records() -> None:
             ),
         )
     )
+
     def at(text: str) -> datetime:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
 

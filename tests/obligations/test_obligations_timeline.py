@@ -12,9 +12,10 @@ import pytest
 from guarantor.model import Agreement
 from guarantor.model.triggers import Level
 from guarantor.monitor.result import Activation
+from guarantor.obligations.render import note_text
+from guarantor.obligations.timeline import Assumption, NoteKind, build_timeline, status_of
 from guarantor.rules import LevelTrace, Provenance, TraceKind, Truth
 from guarantor.sources.acts import Act, ActLog, load_acts
-from guarantor.obligations.timeline import build_timeline, status_of
 
 T0 = datetime(2025, 9, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -192,7 +193,10 @@ def test_conditional_invocation_waits_for_attribution() -> None:
     )
     assert tl.decisions[0][2].status == "conditional"
     sanction = next(o for o in tl.owed if o.source == "sanction")
-    assert sanction.status == "waiting" and "pending attribution" in sanction.notes[0]
+    assert (
+        sanction.status == "waiting" and sanction.notes[0].kind is NoteKind.waits_for_determination
+    )
+    assert sanction.notes[0].pending and "pending attribution" in note_text(sanction.notes[0])
     found = ActLog(
         (Act(kind="attribution_established", party="US", time=T0 + 5 * 24 * H, ref="det"),)
     )
@@ -231,7 +235,8 @@ def test_approval_gate_delays_a_party_and_flags_an_unreachable_deadline() -> Non
     tl = build_timeline(a, [activation("invoke")], ActLog(), as_of=T0 + 5 * H)
     steps = {o.party: o for o in tl.owed if o.source == "respond"}
     assert steps["US"].earliest == T0 + 30 * 24 * H and steps["UK"].earliest is None
-    assert any("unreachable by 16 day(s)" in n for n in steps["US"].notes)
+    late = [n for n in steps["US"].notes if n.kind is NoteKind.gate_beyond_deadline]
+    assert [n.days for n in late] == [16] and Assumption.gate_delay in steps["US"].assumed
     voted = ActLog(
         (Act(kind="approval_voted", party="US", time=T0 + 2 * 24 * H, ref="US Congress"),)
     )

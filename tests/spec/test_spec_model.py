@@ -44,6 +44,13 @@ def test_business_days_skip_weekends() -> None:
     assert Duration.model_validate("2 days").add_to(friday, Clock.business_days).weekday() == 1
 
 
+def test_business_days_from_a_weekend_start_on_monday() -> None:
+    """The clock does not run at weekends: 2 business days from Saturday end on Wednesday 00:00."""
+    saturday = datetime(2025, 5, 10, 15, tzinfo=UTC)
+    due = Duration.model_validate("2 days").add_to(saturday, Clock.business_days)
+    assert due == datetime(2025, 5, 14, tzinfo=UTC)
+
+
 def test_lifecycle_state_machine() -> None:
     """drafted → signed → ratified → active → suspended → active → terminated; nothing after."""
     lc = Lifecycle()

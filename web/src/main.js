@@ -291,7 +291,14 @@ async function loadDuties() {
       `${a.trigger}: ${a.level}`,
       el("span", {}, ...a.evidence.map((id, k) => [k ? ", " : "", el("button", { type: "button", class: "link", onclick: () => openEvidence(id) }, id)]).flat()),
     ]);
-    box.append(acts.length ? table(["time (UTC)", "trigger: level", "evidence"], acts, "Activations", "activations-table") : el("p", {}, "No activation in the period."));
+    box.append(acts.length ? table(["time (UTC)", "trigger: level", "evidence"], acts, "Activations (established)", "activations-table") : el("p", {}, "No activation in the period."));
+    const undetermined = (d.undetermined || []).map((u) => [
+      u.time.slice(0, 10),
+      `${u.trigger}: ${u.level}`,
+      u.unknown.map((x) => x.what.replaceAll("_", " ")).join(", "),
+      u.resolved_by ? `${u.resolved_by.determination} (${u.resolved_by.body})` : "nobody",
+    ]);
+    if (undetermined.length) box.append(table(["from (UTC)", "trigger: level", "unknown", "settled by"], undetermined, `Undetermined: would hold if the unknowns resolved (${undetermined.length})`, "undetermined-table"));
     const owed = d.obligations.map((o) => [o.party, o.action, (o.due || "").slice(0, 16).replace("T", " "), el("span", { class: `st st-${o.status}` }, o.status)]);
     box.append(owed.length ? table(["party", "action", "due (UTC)", "status"], owed, `Obligations (${owed.length})`, "obligations-table") : el("p", { id: "no-duties" }, `Nothing owed by ${d.party}.`));
   } catch (err) {

@@ -87,6 +87,7 @@ class Prepared:
     incidents: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     activations: list[dict[str, Any]] = field(default_factory=list)
+    undetermined: list[dict[str, Any]] = field(default_factory=list)
     obligations: list[dict[str, Any]] = field(default_factory=list)
     agreement: dict[str, Any] | None = None
     parties: list[str] = field(default_factory=list)
@@ -297,6 +298,7 @@ class DashboardData:
             self.prepared.incidents = incidents
             self.prepared.events = sorted(events, key=lambda x: (x["date"], x["id"]))
             self.prepared.activations = [a.to_json() for a in result.monitor.activations]
+            self.prepared.undetermined = [u.to_json() for u in result.monitor.undetermined]
             self.prepared.obligations = [o.to_json() for o in result.timeline.owed]
             for line in result.sources:
                 for path in (cfg.territory, *cfg.events):
@@ -474,14 +476,21 @@ def include_dashboard(
 
     @app.get("/v1/dashboard/duties", tags=["dashboard"])
     def duties(who: Auth) -> Response:
-        """Activations (public) and obligations: all of them, or only the party's own."""
+        """Activations and undetermined levels (public), and obligations: all, or the party's own."""
         p = need_ready()
         owed = (
             p.obligations
             if _sees_all(who)
             else [o for o in p.obligations if o["party"] == who.party]
         )
-        return _json({"party": who.party, "activations": p.activations, "obligations": owed})
+        return _json(
+            {
+                "party": who.party,
+                "activations": p.activations,
+                "undetermined": p.undetermined,
+                "obligations": owed,
+            }
+        )
 
     @app.post("/v1/dashboard/whatif", tags=["dashboard"])
     def whatif(

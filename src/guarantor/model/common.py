@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import calendar
-import difflib
 import datetime as dt
+import difflib
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -184,9 +184,18 @@ def add_months(start: datetime, months: int) -> datetime:
 
 
 def add_business_days(start: datetime, days: float) -> datetime:
-    """Business days later (Monday to Friday; holidays are not modelled)."""
+    """Business days later (Monday to Friday; holidays are not modelled).
+
+    The clock does not run at weekends: a start on a Saturday or Sunday counts from the next
+    Monday at 00:00 (as numpy's busday_offset rolls forward), so 2 business days from a Saturday
+    end on Wednesday 00:00, and 1 from a Friday noon on Monday noon.
+    """
     whole = int(days)
     current = start
+    if current.weekday() >= 5:
+        current = (current + timedelta(days=7 - current.weekday())).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
     while whole > 0:
         current += timedelta(days=1)
         if current.weekday() < 5:

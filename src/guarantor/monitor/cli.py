@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from guarantor.errors import UserError
@@ -19,9 +20,9 @@ from guarantor.jsonout import Format, emit
 if TYPE_CHECKING:
     from guarantor.model import Agreement
     from guarantor.monitor.actors import ActorMap
+    from guarantor.monitor.geography import Geography
     from guarantor.monitor.result import Activation, Undetermined
     from guarantor.rules import LevelTrace
-    from guarantor.monitor.geography import Geography
     from guarantor.sources.events_schema import ReadResult
 
 events_app = typer.Typer(
@@ -183,7 +184,13 @@ def evaluate_command(
         columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")
         rows = [{**a.to_json(), "truth": "true"} for a in res.activations]
         rows += [
-            {**u.to_json(), "truth": "unknown", "evidence_total": "", "attribution": "", "evidence": []}
+            {
+                **u.to_json(),
+                "truth": "unknown",
+                "evidence_total": "",
+                "attribution": "",
+                "evidence": [],
+            }
             for u in res.undetermined
         ]
         rows.sort(key=lambda r: (r["time"], r["trigger"], r["level"]))
@@ -205,14 +212,14 @@ def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
 
 def print_activations(activations: list[Activation], limit: int = 40) -> None:
     """A Rich table of established activations (first `limit`)."""
-    from guarantor.monitor.render import explain
+    from guarantor.monitor.render import brief
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
     for col in ("time (UTC)", "trigger", "level", "events", "attribution", "why (trace)"):
         table.add_column(col, overflow="fold")
     for a in activations[:limit]:
-        why = explain(a.trace)
+        why = brief(a.trace)
         if a.resolution is not None:
             assumed = " (ASSUMED decision: no votes recorded)" if a.resolution.assumed else ""
             why = f"settled by {a.resolution.ref} ({a.resolution.by}){assumed}: {why}"
@@ -222,7 +229,7 @@ def print_activations(activations: list[Activation], limit: int = 40) -> None:
             a.level.value,
             str(a.evidence_total),
             "" if a.attribution is None else f"{a.attribution:.2f}",
-            why,
+            escape(why),
         )
     console.print(table)
     if len(activations) > limit:
@@ -265,7 +272,7 @@ def print_not_reached(traces: list[LevelTrace]) -> None:
     for col in ("trigger", "level", "best", "reason"):
         table.add_column(col, overflow="fold")
     for t in traces:
-        table.add_row(t.trigger, t.level.value, t.truth.name, "\n".join(why_not(t)))
+        table.add_row(t.trigger, t.level.value, t.truth.name, escape("\n".join(why_not(t))))
     console.print(table)
 
 

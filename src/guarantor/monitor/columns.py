@@ -118,4 +118,3 @@ class EventColumns:
             ids=[f"territory:{i.id}" for i in items],
             fatalities_known=np.zeros(n, dtype=bool),
         )
-

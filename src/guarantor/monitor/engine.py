@@ -92,10 +92,15 @@ class Evaluator:
         self.skipped = 0  # events skipped because their id was fed before
         # Leaves that differ only in thresholds (window, counts, persistence) select the same
         # observations: they share one selection and its per-day aggregates.
+        # Only the triggers' leaves are read (forfeitures are not monitored here).
+        used = {i for t in self.plan.triggers for lv in t.levels for i in lv.tree.leaves()}
         keys: dict[Leaf, int] = {}
         self.selection_of: list[int] = []
         self.selections: list[Leaf] = []
-        for leaf in self.plan.leaves:
+        for index, leaf in enumerate(self.plan.leaves):
+            if index not in used:
+                self.selection_of.append(-1)
+                continue
             key = leaf.selection()
             if key not in keys:
                 keys[key] = len(self.selections)
@@ -298,7 +303,10 @@ class Evaluator:
                 if leaf.parties:
                     wanted = set(leaf.parties)
                     conf = max(
-                        (1.0 if p in wanted else self.actors.confidence(p, wanted) for p in holders),
+                        (
+                            1.0 if p in wanted else self.actors.confidence(p, wanted)
+                            for p in holders
+                        ),
                         default=0.0,
                     )
                 else:

@@ -20,8 +20,8 @@ from guarantor.model.triggers import Level
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_number
 from guarantor.monitor.geography import TERRITORIAL_SEA_KM, Geography
-from guarantor.sources.events_schema import EVENT_TYPES
 from guarantor.rules import Leaf, LeafKind, Node, NodeKind, compile_agreement
+from guarantor.sources.events_schema import EVENT_TYPES
 
 
 def naive_levels(

@@ -14,7 +14,7 @@ A level's truth per day is its compiled tree over the leaves (Kleene logic, `rul
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -26,9 +26,9 @@ from guarantor.monitor.columns import day_start
 from guarantor.monitor.result import Activation, MonitorResult, Resolution, Undetermined
 from guarantor.rules import (
     Attribute,
+    Comparison,
     CompiledLevel,
     CompiledTrigger,
-    Comparison,
     Leaf,
     LeafKind,
     LeafTrace,
@@ -101,7 +101,9 @@ def leaf_days(leaf: Leaf, st: LeafState, days: int) -> LeafDays:
     w = leaf.window_days
     if leaf.kind is LeafKind.narrative:
         zero = np.zeros(days, dtype=np.int64)
-        return LeafDays(np.full(days, T, np.int8), np.full(days, U, np.int8), zero, zero, None, None, None)  # fmt: skip
+        return LeafDays(
+            np.full(days, T, np.int8), np.full(days, U, np.int8), zero, zero, None, None, None
+        )
     events = window(st.count, w)
     possible = events + window(st.unplaced, w)
     measured = _three(events, possible, leaf.min_events or 1)
@@ -137,6 +139,11 @@ def read_result(ev: Evaluator, resolutions: Sequence[Resolution] = ()) -> Monito
     plan = ev.plan
     leaves: list[LeafDays] = []
     for i, leaf in enumerate(plan.leaves):
+        if ev.selection_of[i] < 0:  # a leaf no trigger reads (a forfeiture's): never true
+            zero = np.zeros(days, dtype=np.int64)
+            never = np.full(days, F, np.int8)
+            leaves.append(LeafDays(never, never, zero, zero, None, None, None))
+            continue
         ld = leaf_days(leaf, ev.state_of(i), days)
         ld.truth = _sustained(ld.truth, leaf.sustained_days)
         leaves.append(ld)
@@ -189,9 +196,7 @@ def read_result(ev: Evaluator, resolutions: Sequence[Resolution] = ()) -> Monito
     rank = {lv: i for i, lv in enumerate(Level)}
     activations.sort(key=lambda a: (a.time, a.trigger, rank[a.level]))
     undetermined.sort(key=lambda u: (u.time, u.trigger, rank[u.level]))
-    return MonitorResult(
-        ev.start, days, activations, undetermined, not_reached, levels, possible
-    )
+    return MonitorResult(ev.start, days, activations, undetermined, not_reached, levels, possible)
 
 
 def _level_rank(level: Level) -> int:
@@ -249,7 +254,7 @@ class _Reader:
             comparisons=tuple(comparisons),
             evidence=tuple(sorted(dict.fromkeys(evidence))[:EVIDENCE_SHOWN]),
             evidence_total=total,
-            unknown=self._unknowns(i, lo, hi),
+            unknown=self._unknowns(i, lo, hi) if ld.measured[t] >= U else (),
             parties=leaf.parties,
         )
 
@@ -260,29 +265,65 @@ class _Reader:
         if leaf.kind is LeafKind.narrative:
             return out
         if leaf.kind is LeafKind.territorial_seizure:
-            out.append(Comparison(Measure.incidents, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1)))
+            out.append(
+                Comparison(Measure.incidents, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1))
+            )
             if leaf.min_area_km2 is not None:
                 out.append(_best(Measure.area_km2, st.best_area, leaf.min_area_km2))
             if leaf.min_depth_km is not None:
                 out.append(_best(Measure.depth_km, st.best_depth, leaf.min_depth_km))
             if leaf.persisted_days:
-                out.append(Comparison(Measure.persisted_days, float(leaf.persisted_days), float(leaf.persisted_days), Truth.true))  # fmt: skip
+                out.append(
+                    Comparison(
+                        Measure.persisted_days,
+                        float(leaf.persisted_days),
+                        float(leaf.persisted_days),
+                        Truth.true,
+                    )
+                )
         elif leaf.kind is LeafKind.request:
-            out.append(Comparison(Measure.requests, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1)))
+            out.append(
+                Comparison(Measure.requests, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1))
+            )
         else:
             need = leaf.min_events or 1
-            out.append(Comparison(Measure.events, float(ld.events[t]), float(need), Truth(int(_three(ld.events[t : t + 1], ld.events_possible[t : t + 1], need)[0]))))  # fmt: skip
+            out.append(
+                Comparison(
+                    Measure.events,
+                    float(ld.events[t]),
+                    float(need),
+                    Truth(
+                        int(_three(ld.events[t : t + 1], ld.events_possible[t : t + 1], need)[0])
+                    ),
+                )
+            )
             if leaf.min_fatalities is not None and ld.fatalities is not None:
                 unknown = ld.fatalities_unknown is not None and ld.fatalities_unknown[t] > 0
                 met = ld.fatalities[t] >= leaf.min_fatalities
                 truth = Truth.true if met else Truth.unknown if unknown else Truth.false
                 observed = float(ld.fatalities[t])
-                out.append(Comparison(Measure.fatalities, observed, float(leaf.min_fatalities), truth))
+                out.append(
+                    Comparison(Measure.fatalities, observed, float(leaf.min_fatalities), truth)
+                )
             if leaf.min_distinct_days is not None and ld.distinct is not None:
-                out.append(Comparison(Measure.distinct_days, float(ld.distinct[t]), float(leaf.min_distinct_days), _cmp(ld.distinct[t], leaf.min_distinct_days)))  # fmt: skip
+                out.append(
+                    Comparison(
+                        Measure.distinct_days,
+                        float(ld.distinct[t]),
+                        float(leaf.min_distinct_days),
+                        _cmp(ld.distinct[t], leaf.min_distinct_days),
+                    )
+                )
         if leaf.sustained_days > 1:
             run = int(runs(ld.measured >= U)[t])
-            out.append(Comparison(Measure.consecutive_days, float(run), float(leaf.sustained_days), _cmp(run, leaf.sustained_days)))  # fmt: skip
+            out.append(
+                Comparison(
+                    Measure.consecutive_days,
+                    float(run),
+                    float(leaf.sustained_days),
+                    _cmp(run, leaf.sustained_days),
+                )
+            )
         if leaf.parties:
             lo, hi = self._span(leaf, t)
             best = float(st.max_conf[lo : hi + 1].max()) if hi >= lo else 0.0
@@ -337,7 +378,9 @@ class _Reader:
         positive = set(ldays.level.tree.positive_leaves())
         holding = [lt for lt in trace.leaves if lt.leaf in positive and lt.truth is Truth.true]
         evidence = sorted({e for lt in holding for e in lt.evidence})
-        confs = [c.observed for lt in holding for c in lt.comparisons if c.measure is Measure.attribution]
+        confs = [
+            c.observed for lt in holding for c in lt.comparisons if c.measure is Measure.attribution
+        ]
         return Activation(
             trigger=ldays.trigger.id,
             level=ldays.level.level,
@@ -373,10 +416,7 @@ class _Reader:
             t = int(np.argmax(score)) if score.size else 0
             lt = self.leaf_trace(i, t, int(ld.truth[t]), best=True)
             comparisons = tuple(_at_best(c, self._day(t)) for c in lt.comparisons)
-            traces.append(
-                LeafTrace(lt.leaf, lt.kind, lt.path, lt.window, lt.truth, comparisons,
-                          lt.evidence, lt.evidence_total, lt.unknown, lt.parties)  # fmt: skip
-            )
+            traces.append(replace(lt, comparisons=comparisons))
         best = int(np.max(ldays.truth)) if ldays.truth.size else int(F)
         return LevelTrace(
             trigger=ldays.trigger.id,

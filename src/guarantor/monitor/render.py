@@ -90,6 +90,38 @@ def leaf_line(lt: LeafTrace) -> str:
     return f"{_KIND_WORDS[lt.kind]}{who} [{lt.truth.name}] {span}: {body}"
 
 
+_SHORT = {
+    Measure.events: "events",
+    Measure.fatalities: "deaths",
+    Measure.distinct_days: "days",
+    Measure.consecutive_days: "run",
+    Measure.incidents: "incidents",
+    Measure.area_km2: "km²",
+    Measure.depth_km: "depth km",
+    Measure.persisted_days: "persisted d",
+    Measure.attribution: "attribution",
+    Measure.requests: "requests",
+}
+
+
+def brief(trace: LevelTrace) -> str:
+    """A level's trace in a table cell: 'armed attack by RU 08-15..08-18: events 5≥5, attribution 1≥0.7'."""
+    out = []
+    for lt in trace.leaves:
+        who = f" by {'/'.join(lt.parties)}" if lt.parties else ""
+        span = f"{lt.window[0]:%m-%d}..{lt.window[1]:%m-%d}"
+        bits = []
+        for c in lt.comparisons:
+            if c.observed is None:
+                bits.append(f"{_SHORT[c.measure]} ?")
+                continue
+            sign = "≥" if c.observed >= c.threshold else "<"
+            bits.append(f"{_SHORT[c.measure]} {_number(c.observed)}{sign}{_number(c.threshold)}")
+        bits += [f"? {what(u)}" for u in lt.unknown]
+        out.append(f"{_KIND_WORDS[lt.kind]}{who} {span}: " + ", ".join(bits))
+    return "; ".join(out)
+
+
 def explain(trace: LevelTrace) -> str:
     """A level's trace in one paragraph: each leaf it read, joined."""
     return " AND ".join(leaf_line(lt) for lt in trace.leaves) or "no leaf"

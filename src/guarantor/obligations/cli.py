@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from guarantor.errors import UserError
@@ -89,8 +90,8 @@ def replay_command(
     actor_map = load_actors(actors)
     if proxy_confidence is not None:
         actor_map = actor_map.with_confidence("proxy", proxy_confidence)
-    from guarantor.sources.acts import load_acts
     from guarantor.obligations.replay import replay
+    from guarantor.sources.acts import load_acts
 
     with err.status("replaying (territory snapshots can take a minute or two) ..."):
         result = replay(
@@ -144,6 +145,8 @@ def _report(
 
 def print_obligations(result: ReplayResult, limit: int = 40) -> None:
     """A Rich table of what is owed: one row per duty and deadline, the parties that owe it."""
+    from guarantor.obligations.render import assumption_text, note_text
+
     console = Console(highlight=False)
     rows: dict[tuple[str, str, str, str, str, str], list[str]] = {}
     for o in result.timeline.owed:
@@ -152,15 +155,15 @@ def print_obligations(result: ReplayResult, limit: int = 40) -> None:
             o.due.strftime("%Y-%m-%d %H:%M") if o.due else "-",
             o.source,
             o.action[:40],
-            o.status,
-            "; ".join(o.notes)[:90],
+            o.status.value,
+            "; ".join([*map(note_text, o.notes), *map(assumption_text, o.assumed)])[:160],
         )
         rows.setdefault(key, []).append(o.party)
     table = Table(title=f"obligations opened ({len(result.timeline.owed)} party-duties)")
     for col in ("opened", "due", "source", "action", "parties", "status", "notes"):
         table.add_column(col, overflow="fold")
     for (opened, due, source, action, status, notes), parties in list(rows.items())[:limit]:
-        table.add_row(opened, due, source, action, ",".join(parties), status, notes)
+        table.add_row(opened, due, source, action, ",".join(parties), status, escape(notes))
     console.print(table)
     if len(rows) > limit:
         console.print(f"... {len(rows) - limit} more rows (use --format json for all)")

@@ -202,7 +202,7 @@ def _august(ctx: DemoContext, aug: Path, deepstate: Path, geo: Geography, out: P
             o.due.isoformat() if o.due else None,
         )
         groups.setdefault(key, []).append(o.party)
-        status[key] = o.status + ("*" if any("ASSUMED" in n for n in o.notes) else "")
+        status[key] = o.status.value + ("*" if o.assumed else "")
     for key in list(groups)[:10]:
         source, opened, due = key
         owed.add_row(

@@ -18,9 +18,9 @@ from guarantor.monitor.result import MonitorResult
 from guarantor.obligations.settle import settle_undetermined
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.acts import ActLog
-from guarantor.territory.incident import Incident, Side
 from guarantor.sources.events_read import read_events
 from guarantor.sources.events_schema import ReadResult
+from guarantor.territory.incident import Incident, Side
 
 if TYPE_CHECKING:
     from guarantor.sources.snapshots import SnapshotSeries
@@ -164,7 +164,9 @@ def replay(
         )
         if attacks_from_territory:
             obligor = next(
-                iter(agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)),
+                iter(
+                    agreement.with_role(RoleKind.obligor) or agreement.with_role(RoleKind.adversary)
+                ),
                 None,
             )
             if obligor is None:
@@ -183,20 +185,42 @@ def replay(
                 f"events: {len(derived)} attack(s) DERIVED from territorial incidents "
                 "(one per advance, at its centroid, fatalities unknown)"
             )
+    result, timeline = run_history(
+        agreement, start, end, events, incidents, acts or ActLog(), actors, geography
+    )
+    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
+
+
+def run_history(
+    agreement: Agreement,
+    start: date,
+    end: date,
+    events: EventColumns | None,
+    incidents: Sequence[Incident],
+    acts: ActLog,
+    actors: ActorMap | None = None,
+    geography: Geography | None = None,
+    assume_votes: bool = True,
+) -> tuple[MonitorResult, Timeline]:
+    """Evaluate the triggers on a history, settle what determinations settle, open what is owed.
+
+    Levels that hold but for what only a determination can settle (deliberateness, words) run
+    the determining body's procedure from their onset; its decision settles them (marked when
+    its votes are assumed). Statuses are as of the end of the last day.
+    """
     ev = Evaluator(agreement, start, end, actors, geography)
     if events is not None:
         ev.feed(events)
     ev.feed_incidents(incidents)
-    log = acts or ActLog()
-    recorded = ev.feed_acts(log)
+    recorded = ev.feed_acts(acts)
     as_of = day_start((end - date(1970, 1, 1)).days + 1)
     first = ev.result(recorded)
-    # Levels that hold but for what only a determination can settle (deliberateness, words):
-    # the determining body's procedure runs from their onset, and its decision settles them.
-    settled = settle_undetermined(agreement, first.undetermined, log, as_of)
+    settled = settle_undetermined(agreement, first.undetermined, acts, as_of, assume_votes)
     result = ev.result([*recorded, *settled]) if settled else first
-    timeline = build_timeline(agreement, result.activations, acts, as_of)
-    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
+    timeline = build_timeline(
+        agreement, result.activations, acts, as_of, assume_votes=assume_votes, plan=ev.plan
+    )
+    return result, timeline
 
 
 def plot(result: ReplayResult, path: Path) -> None:

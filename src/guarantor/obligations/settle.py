@@ -35,7 +35,9 @@ def settle_undetermined(
             continue
         members = next((list(b.members) for b in agreement.bodies if b.id == det.body), [])
         proc = procedure_of(agreement, det)
-        if proc is None:
+        if proc is None:  # no procedure named: only a replay that assumes decisions takes it
+            if not assume_votes:
+                continue
             time, assumed = u.time, True
         else:
             decision = decide(agreement, proc, u.time, acts, as_of, members, assume_votes)
@@ -44,7 +46,5 @@ def settle_undetermined(
             time, assumed = decision.time, decision.assumed
         if u.ends is not None and time >= u.ends:
             continue  # decided only after the level had stopped holding
-        out.append(
-            Resolution(u.trigger, u.level, time, True, det.body, det.id, u.ends, assumed)
-        )
+        out.append(Resolution(u.trigger, u.level, time, True, det.body, det.id, u.ends, assumed))
     return out

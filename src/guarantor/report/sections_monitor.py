@@ -12,9 +12,10 @@ import matplotlib.pyplot as plt
 import shapely
 from matplotlib.patches import Patch
 
-from guarantor.monitor.render import explain, resolver, what, why_not
 from guarantor.errors import UserError
 from guarantor.model import Agreement
+from guarantor.monitor.render import explain, resolver, what, why_not
+from guarantor.obligations.render import assumption_text, note_text
 from guarantor.report.document import Section, esc, figure, table
 from guarantor.report.figures import (
     PALETTE,
@@ -414,7 +415,9 @@ def events_section(m: Monitored) -> Section:
         else "<p>No trigger was activated in the period.</p>"
     )
     if r.monitor.undetermined:
-        parts.append("<h3>Undetermined: levels that hold but for what the data cannot establish</h3>")
+        parts.append(
+            "<h3>Undetermined: levels that hold but for what the data cannot establish</h3>"
+        )
         parts.append(
             table(
                 ["from (UTC)", "trigger", "level", "unknown", "settled by"],
@@ -537,7 +540,9 @@ def obligations_section(m: Monitored) -> Section:
                         esc("" if o.opened is None else f"{o.opened:%Y-%m-%d %H:%M}"),
                         esc("" if o.due is None else f"{o.due:%Y-%m-%d %H:%M}"),
                         f'<span class="st-{esc(o.status)}">{esc(o.status)}</span>',
-                        esc("; ".join(o.notes)),
+                        esc(
+                            "; ".join([*map(note_text, o.notes), *map(assumption_text, o.assumed)])
+                        ),
                     ]
                     for o in ordered
                 ],

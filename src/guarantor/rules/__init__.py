@@ -22,8 +22,8 @@ from guarantor.rules.plan import (
     NodeKind,
     Place,
     Provenance,
-    Requirement,
     RequestBy,
+    Requirement,
     Resolver,
     RulePlan,
 )

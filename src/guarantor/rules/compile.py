@@ -10,9 +10,9 @@ from guarantor.model.common import Clause, Duration, SourceRef
 from guarantor.model.triggers import (
     AirspaceViolation,
     AirspaceViolationP,
-    ArmedAttack,
     AllOf,
     AnyOf,
+    ArmedAttack,
     ArmedAttackP,
     Intensity,
     NarrativeP,
@@ -63,13 +63,21 @@ def clause_provenance(clause: Clause) -> Provenance:
     return provenance(clause.source, clause.id)
 
 
-def part_provenance(clause: Clause, part: str, source: SourceRef | None = None) -> Provenance:
-    """The provenance of a part of a clause: its own source, an `assumed` entry, or the clause's."""
+def part_provenance(
+    clause: Clause, field_name: str, source: SourceRef | None = None, index: int | None = None
+) -> Provenance:
+    """The provenance of a part of a clause: its own source, an `assumed` entry, or the clause's.
+
+    `field_name` is the clause's field ("" for the clause as a whole), `index` the item of a
+    list field (a trigger's levels, a step's needs).
+    """
     from guarantor.model.common import Grade
 
-    field_name = part.split("[", 1)[0]
+    part = field_name if index is None else f"{field_name}[{index}]"
     if field_name in clause.assumed:
-        return Provenance(Grade.assumed, reason=clause.assumed[field_name], clause=clause.id, part=part)
+        return Provenance(
+            Grade.assumed, reason=clause.assumed[field_name], clause=clause.id, part=part
+        )
     if source is not None:
         return provenance(source, clause.id, part)
     own = clause_provenance(clause)
@@ -177,7 +185,7 @@ class _Compiler:
 
 
 def _level_provenance(trigger: Clause, index: int, level: TriggerLevel) -> Provenance:
-    return part_provenance(trigger, f"levels[{index}]", level.source)
+    return part_provenance(trigger, "levels", level.source, index)
 
 
 def _resolver(a: Agreement, trigger_id: str, named: str | None) -> Resolver | None:
@@ -201,7 +209,7 @@ def _links(a: Agreement, trigger_id: str) -> tuple[Link, ...]:
         if o.opened_by.trigger == trigger_id
     ]
     for s in a.ladder.steps:
-        if trigger_id in s.triggers or (not s.triggers and s.at_level is not None):
+        if trigger_id in s.triggers or not s.triggers:  # a step naming no trigger answers any
             links.append(Link(LinkKind.step, s.id, s.at_level))
     return tuple(links)
 
@@ -215,7 +223,9 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
         for li, lv in enumerate(t.levels):
             prov = _level_provenance(t, li, lv)
             path: YamlPath = ("triggers", ti, "levels", li)
-            levels.append(CompiledLevel(lv.level, c.tree(lv.when, (*path, "when"), prov), path, prov))
+            levels.append(
+                CompiledLevel(lv.level, c.tree(lv.when, (*path, "when"), prov), path, prov)
+            )
         levels.sort(key=lambda x: list(type(x.level)).index(x.level))
         triggers.append(
             CompiledTrigger(

@@ -265,6 +265,16 @@ class CompiledTrigger:
         """The compiled level, when the trigger has it."""
         return next((lv for lv in self.levels if lv.level is level), None)
 
+    def opens(self, level: Level, kind: LinkKind | None = None) -> tuple[Link, ...]:
+        """What an activation at `level` opens: links at any level, or at `level` or below."""
+        order = list(Level)
+        return tuple(
+            link
+            for link in self.links
+            if (kind is None or link.kind is kind)
+            and (link.level is None or order.index(link.level) <= order.index(level))
+        )
+
 
 @dataclass(frozen=True)
 class RulePlan:

@@ -44,7 +44,10 @@ def graded_parts(a: Agreement) -> Iterator[GradedPart]:
         counters[section] += 1
         base = _section_path(a, section, index)
         if section == "lifecycle":
-            base = ("lifecycle", "entry_into_force" if clause is a.lifecycle.entry_into_force else "term")
+            base = (
+                "lifecycle",
+                "entry_into_force" if clause is a.lifecycle.entry_into_force else "term",
+            )
         yield GradedPart((*base, "source"), clause_provenance(clause), True)
         for name, _reason in sorted(clause.assumed.items()):
             yield GradedPart((*base, "assumed", name), part_provenance(clause, name), True)
@@ -59,7 +62,7 @@ def _own_parts(clause: Clause, base: YamlPath) -> Iterator[GradedPart]:
     if isinstance(clause, Trigger):
         for i, lv in enumerate(clause.levels):
             if lv.source is not None:
-                prov = part_provenance(clause, f"levels[{i}]", lv.source)
+                prov = part_provenance(clause, "levels", lv.source, i)
                 yield GradedPart((*base, "levels", i, "source"), prov, True)
     elif isinstance(clause, Obligation) and clause.deadline is not None:
         if clause.deadline.source is not None:
@@ -68,7 +71,7 @@ def _own_parts(clause: Clause, base: YamlPath) -> Iterator[GradedPart]:
     elif isinstance(clause, LadderStep):
         for i, need in enumerate(clause.needs):
             if need.source is not None:
-                prov = part_provenance(clause, f"needs[{i}]", need.source)
+                prov = part_provenance(clause, "needs", need.source, i)
                 yield GradedPart((*base, "needs", i, "source"), prov, True)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guarantor.spec.load import load_yaml_model
-
 
 
 class ActKind(StrEnum):
@@ -24,6 +23,7 @@ class ActKind(StrEnum):
     attribution_established = "attribution_established"
     done = "done"
     breach = "breach"
+
 
 ACTS_SCHEMA = "guarantor/acts@1"
 

@@ -18,10 +18,10 @@ from guarantor.territory.cache import HistoryCache, default_cache_path
 from guarantor.territory.changes import gross_change
 from guarantor.territory.geodesy import share_pct, to_lonlat, to_plane
 from guarantor.territory.history import build_history
+from guarantor.territory.incident import Incident
 from guarantor.territory.inputs import PLACES, resolve_border, resolve_source, resolve_units
 from guarantor.territory.maps import MapLayers, render_map
 from guarantor.territory.swaps import SwapResult, evaluate_swap, load_places, load_proposal
-from guarantor.territory.incident import Incident
 from guarantor.territory.violations import ViolationParams, find_incidents
 
 StepFn = Callable[[int, object], None]
