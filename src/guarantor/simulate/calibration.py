@@ -178,7 +178,7 @@ def _ks(values: F64) -> str:
     if len(logs) < 3 or logs.std(ddof=1) == 0:
         return "too few values to test the log-normal fit"
     res = stats.kstest(logs, "norm", args=(float(np.median(logs)), float(logs.std(ddof=1))))
-    return f"log-normal: Kolmogorov-Smirnov D = {res.statistic:.3f}, p = {res.pvalue:.2f}"
+    return f"log-normal, Kolmogorov-Smirnov D {res.statistic:.3f} (p {res.pvalue:.2f})"
 
 
 def minsk2_flare_ups(events: Sequence[_UcdpEvent], name: str) -> dict[str, Calibration]:
@@ -489,13 +489,13 @@ def aid_phasing(path: Path, parties_iso: dict[str, str]) -> dict[str, Calibratio
             f"{path.name}: {iso}, {donor.months[0][0]}-{donor.months[0][1]:02d}.."
             f"{donor.months[-1][0]}-{donor.months[-1][1]:02d}, "
             f"commitments {donor.committed.sum():.2f}, allocations {donor.allocated.sum():.2f} EUR bn",
-            "share delivered of commitments, phasing modelled: each paid out with an exponential lag (mean "
-            f"{lag:g} months), least squares on cumulative allocations; residual bootstrap",
+            "share delivered of commitments, phasing modelled: each paid out with an exponential "
+            "lag; least squares on cumulative allocations; residual bootstrap",
             months,
             min(1.0, share),
             tuple(reps),
-            f"R² of cumulative allocations {r2:.3f}"
-            + ("; the fitted share exceeds 1 (allocations without recorded commitments): capped" if share > 1 else ""),
+            f"mean lag {lag:g} months, R² of cumulative allocations {r2:.3f}"
+            + ("; fitted share above 1 (allocations without recorded commitments): capped" if share > 1 else ""),
             _kiel_check(donor, rng),
         )  # fmt: skip
     return out

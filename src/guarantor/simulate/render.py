@@ -194,26 +194,52 @@ def _held_out(r: dict[str, Any]) -> str:
 
 
 def calibration_table(records: list[CalibrationRecord]) -> Table:
-    """What each calibrated value was fitted on, how, how well, and its held-out check."""
+    """What each calibrated value was fitted on, how, how well, and its held-out check; the
+    data and method of each fit are listed under the table."""
+    sources: dict[str, str] = {}
+    for rec in records:
+        if rec.calibration is not None:
+            c = rec.calibration
+            data = (
+                c.data.split(":", 1)[0] + " (per donor)"
+                if c.kind.value == "kiel_phasing"
+                else c.data
+            )
+            sources.setdefault(c.kind.value, f"{c.kind.value}: {data}; {c.method}")
     table = Table(
-        title="Calibration: data, method, n, fit and held-out check", title_justify="left"
+        title="Calibration: estimate, n, fit and held-out check",
+        title_justify="left",
+        caption="\n".join(sources.values()),
+        caption_justify="left",
     )
-    for h in ("parameter", "estimate [90%]", "n", "method", "fit", "held-out check"):
-        table.add_column(h, justify="right" if h == "n" else "left")
+    for h in ("parameter", "fit", "estimate [90%]", "n", "goodness of fit", "held-out check"):
+        table.add_column(h, justify="right" if h == "n" else "left", no_wrap=h == "parameter")
     for rec in records:
         r = rec.to_json()
         if not r["fitted"]:
-            table.add_row(r["parameter"], "prior", "", r["why_not"], "", "")
+            table.add_row(r["parameter"], "-", "prior", "", r["why_not"], "")
             continue
         table.add_row(
             r["parameter"],
+            r["fit"],
             f"{r['estimate']:.4g} [{r['p05']:.4g}, {r['p95']:.4g}]",
             str(r["n"]),
-            f"{r['data']}; {r['method']}",
             r["goodness_of_fit"],
-            _held_out(r),
+            _checked(r),
         )
     return table
+
+
+def _checked(r: dict[str, Any]) -> str:
+    """The held-out check in a few words (the fit period is in the JSON and CSV)."""
+    h = r.get("held_out")
+    if not h:
+        return ""
+    verdict = "inside" if h["passed"] else "OUTSIDE"
+    return (
+        f"{h['checked_on']}: {h['observed']:.4g} {verdict} "
+        f"[{h['predicted_p05']:.4g}, {h['predicted_p95']:.4g}]"
+    )
 
 
 def calibration_csv(records: list[CalibrationRecord]) -> str:
