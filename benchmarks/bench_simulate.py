@@ -166,6 +166,14 @@ def engine(quick: bool, seed: int, against: str) -> None:
     print(f"load average at end: {_load()}; peak RSS {_rss_mb():.0f} MiB")
 
 
+def _worker_cpu(client: Any) -> float:
+    def used() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    return float(sum(client.run(used).values()))
+
+
 def _worker_rss(client: Any) -> float:
     def peak() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -185,14 +193,20 @@ def psa(draws: int, trials: int, loop_draws: int, seed: int, workers: int) -> No
     )
     with dask_client(None, workers, processes=True) as client:
         client.submit(sum, [1]).result()  # workers up before timing
+        cpu_before = _worker_cpu(client)
         started = time.perf_counter()
         on_dask = run_draws(compiled, parameter_draws, trials, seed, client)
         dask_wall = time.perf_counter() - started
+        workers_cpu = _worker_cpu(client) - cpu_before
         workers_mb = _worker_rss(client)
     print(
         f"dask LocalCluster, {workers} worker processes: {dask_wall:.1f} s wall "
         f"(target < 180 s); peak RSS client {_rss_mb():.0f} MiB + workers {workers_mb:.0f} MiB "
         f"= {_rss_mb() + workers_mb:.0f} MiB (target < 2048)"
+    )
+    print(
+        f"  CPU seconds on the workers: {workers_cpu:.1f} s (idle-machine estimate of the wall "
+        f"time: {workers_cpu / workers:.1f} s)"
     )
     subset = _first(parameter_draws, loop_draws)
     started, cpu = time.perf_counter(), time.process_time()

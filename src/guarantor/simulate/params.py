@@ -61,9 +61,9 @@ class ParamSpec(BaseModel):
     @classmethod
     def _inside_support(cls, prior: Any) -> Any:
         low, high = prior.bounds()
-        if not cls.support.admits(low, high):
+        if not cls.support.admits(low, high, prior.above_low()):
             raise ValueError(
-                f"a {prior.kind} prior with values {low:g}..{high:g} is impossible here: "
+                f"a {prior.kind} prior with values from {low:g} to {high:g} is impossible here: "
                 f"the parameter is {cls.support.describe()}"
             )
         return prior

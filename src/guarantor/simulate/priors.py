@@ -25,12 +25,13 @@ class Support(StrEnum):
     non_negative = "non_negative"  # [0, inf)
     whole = "whole"  # a whole number >= 1 (fixed)
 
-    def admits(self, low: float, high: float) -> bool:
-        """True when every value in [low, high] is a possible value of this support."""
+    def admits(self, low: float, high: float, above_low: bool = False) -> bool:
+        """True when every value from low (excluded when `above_low`) to high is a possible
+        value of this support."""
         if self is Support.probability:
             return low >= 0.0 and high <= 1.0
         if self is Support.positive:
-            return low > 0.0
+            return low > 0.0 or (low == 0.0 and above_low)
         if self is Support.non_negative:
             return low >= 0.0
         return low >= 1.0 and float(low).is_integer() and low == high  # whole: fixed
@@ -51,6 +52,10 @@ class _Prior(BaseModel):
     def bounds(self) -> tuple[float, float]:
         """The smallest and largest value the prior can give."""
         raise NotImplementedError
+
+    def above_low(self) -> bool:
+        """True when the prior never gives its lower bound itself (a log-normal never gives 0)."""
+        return False
 
     def ppf(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         """The values at quantiles u."""
@@ -171,7 +176,10 @@ class LogNormalPrior(_Prior):
     sigma: float = Field(gt=0.0)
 
     def bounds(self) -> tuple[float, float]:
-        return 0.0 + 1e-300, math.inf
+        return 0.0, math.inf
+
+    def above_low(self) -> bool:
+        return True
 
     def ppf(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         from scipy import stats

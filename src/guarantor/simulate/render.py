@@ -157,7 +157,11 @@ def parameters_table(rows: list[dict[str, Any]]) -> Table:
     """Every parameter with its grade, distribution and 90% interval."""
     table = Table(title="Parameters: distributions and provenance", title_justify="left")
     for h in PARAMETER_COLUMNS[:-1]:
-        table.add_column(h, justify="right" if h in ("central", "p05", "p95") else "left")
+        table.add_column(
+            h,
+            justify="right" if h in ("central", "p05", "p95") else "left",
+            no_wrap=h == "parameter",
+        )
     for r in rows:
         table.add_row(
             r["parameter"], r["grade"], r["distribution"],

@@ -207,7 +207,9 @@ def parameter_table(params: Parameters) -> list[dict[str, Any]]:
     for name, p in sorted(params.params.items()):
         if p.calibration is not None:
             lo, hi = p.calibration.interval()
-            distribution = f"bootstrap of {p.calibration.kind.value} ({len(p.calibration.replicates)} replicates)"
+            distribution = (
+                f"bootstrap: {p.calibration.kind.value} ({len(p.calibration.replicates)})"
+            )
             q = [lo, p.calibration.estimate, hi]
         else:
             distribution = p.spec.prior.describe()
