@@ -1,34 +1,148 @@
-"""The `guarantor` command: one CLI with a subcommand group per room."""
+"""The `guarantor` command: one CLI with a subcommand group per room, each loaded when it runs."""
 
 from __future__ import annotations
 
 import importlib
 import sys
-from typing import NoReturn
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from guarantor import FLOW
 from guarantor.errors import UserError
 
+if TYPE_CHECKING:
+    from typer import _click  # the click that typer's classes are built on
+
+
+@dataclass(frozen=True)
+class RoomCommand:
+    """A command that a room adds to the root: its name, its room and its line in `--help`."""
+
+    name: str
+    room: str
+    help: str
+
+
+# Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
+ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules", "sources"))
+
+# What the rooms register, in the order `guarantor --help` lists it (the flow's commands, then its
+# groups), so that the top-level help is printed without importing any room.
+# tests/test_cli_startup.py checks this table against what each room's `register` adds.
+COMMANDS: tuple[RoomCommand, ...] = (
+    RoomCommand(
+        "schema", "spec", "Print the JSON Schema of agreement files (for editors and validators)."
+    ),
+    RoomCommand(
+        "check",
+        "spec",
+        "Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable "
+        "input.",
+    ),
+    RoomCommand(
+        "render",
+        "spec",
+        "Render an agreement as numbered treaty text with each clause's provenance grade.",
+    ),
+    RoomCommand("diff", "spec", "Clause-level changes between two versions of an agreement."),
+    RoomCommand(
+        "replay",
+        "obligations",
+        "Replay history against an agreement: activations, what was owed, by when, and status.",
+    ),
+    RoomCommand(
+        "respond",
+        "respond",
+        "Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares.",
+    ),
+    RoomCommand(
+        "capabilities", "respond", "List the capability catalogue: kinds, units and attributes."
+    ),
+    RoomCommand(
+        "simulate",
+        "simulate",
+        "Compare guarantee designs under uncertainty (DESIGNS... alone means `run`).",
+    ),
+    RoomCommand(
+        "report",
+        "report",
+        "Write one self-contained HTML report: agreement, territory, activations, obligations, "
+        "plan, ledger, negotiation.",
+    ),
+    RoomCommand(
+        "serve",
+        "api",
+        "Serve the API (OpenAPI at /openapi.json, docs at /docs) and the dashboard at /.",
+    ),
+    RoomCommand(
+        "dashboard",
+        "api",
+        "Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, "
+        "live feed).",
+    ),
+    RoomCommand(
+        "territory",
+        "territory",
+        "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
+    ),
+    RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest."),
+    RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events."),
+    RoomCommand(
+        "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
+    ),
+    RoomCommand(
+        "negotiate",
+        "negotiate",
+        "Strategic conflict analysis with the Graph Model for Conflict Resolution.",
+    ),
+)
+
+
+class RoomCommandPlaceholder(TyperCommand):
+    """A room's command as `--help` lists it, before the room is imported."""
+
+    def __init__(self, entry: RoomCommand) -> None:
+        super().__init__(entry.name, help=entry.help)
+        self.room = entry.room
+
+
+class RoomsGroup(TyperGroup):
+    """The root group: lists the rooms' commands from COMMANDS, imports a room when it runs."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for entry in COMMANDS:
+            self.commands.setdefault(entry.name, RoomCommandPlaceholder(entry))
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        """The command that `args` names, its room loaded first."""
+        if args:
+            self.load(args[0])
+        return super().resolve_command(ctx, args)
+
+    def load(self, name: str) -> None:
+        """Put the real commands of the room that provides `name` in place of their placeholders."""
+        placeholder = self.commands.get(name)
+        if not isinstance(placeholder, RoomCommandPlaceholder):
+            return
+        room_app = typer.Typer()
+        importlib.import_module(f"guarantor.{placeholder.room}.cli").register(room_app)
+        self.commands.update(typer.main.get_group(room_app).commands)
+
+
 app = typer.Typer(
     name="guarantor",
+    cls=RoomsGroup,
     help="Multilateral security guarantees as code: write, check, monitor, respond, account, explore.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-# Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
-# In the order of the flow so that `guarantor --help` reads like the design.
-ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules", "sources"))
-
-
-def _register_rooms() -> None:
-    for room in ROOMS:
-        importlib.import_module(f"guarantor.{room}.cli").register(app)
 
 
 @app.command("demo")
@@ -54,6 +168,9 @@ def version_command() -> None:
 
 def fail(err: UserError) -> NoReturn:
     """Print a user error on stderr without a traceback and exit with its code."""
+    from rich.console import Console
+    from rich.markup import escape
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(
         f"[bold red]error:[/] {escape(str(err))}", markup=True
     )
@@ -62,7 +179,6 @@ def fail(err: UserError) -> NoReturn:
 
 def main() -> None:
     """Entry point of the `guarantor` console script."""
-    _register_rooms()
     try:
         app()
     except UserError as err:

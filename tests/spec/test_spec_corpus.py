@@ -251,6 +251,84 @@ CASES: list[tuple[str, str | bytes, str, int, list[str]]] = [
         ["procedures[0]", "kind"],
     ),
     (
+        "unitless-predicate-duration",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {sustained: 3}}\n",
+        "check",
+        2,
+        ["3 has no unit", "'3 days' or '3 hours'", ":14:42"],
+    ),
+    (
+        "document-text-twice",
+        BASE + "documents:\n  d: {title: D, text: x, text_file: d.txt}\n",
+        "check",
+        2,
+        ["documents.d", "as `text` or as `text_file`, not both"],
+    ),
+    (
+        "ungraded-clause",
+        BASE + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1}\n",
+        "check",
+        1,
+        ["GT201", ":11:5", "clause 'p' has no provenance grade"],
+    ),
+    (
+        "assumed-without-reason",
+        BASE
+        + "pledges:\n  - {id: p, party: US, capability: x, quantity: 1, source: {grade: assumed}}\n",
+        "check",
+        1,
+        ["GT202", "is assumed without a reason"],
+    ),
+    (
+        "text-without-quote",
+        BASE
+        + "documents:\n  d: {title: D}\npledges:\n  - {id: p, party: US, capability: x, quantity: 1, source: {grade: text, doc: d}}\n",
+        "check",
+        1,
+        ["GT203", "graded text without a quote"],
+    ),
+    (
+        "quote-not-in-document",
+        BASE
+        + "documents:\n  d: {title: D, text: They shall meet.}\npledges:\n  - {id: p, party: US, capability: x, quantity: 1, source: {grade: text, doc: d, quote: They shall fight.}}\n",
+        "check",
+        1,
+        ["GT205", "is not in the recorded text of 'd'", ":13:"],
+    ),
+    (
+        "level-cites-unknown-document",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - {level: invoke, when: {armed_attack: {}}, source: {grade: official, doc: ghost}}\n",
+        "check",
+        1,
+        ["GT001", "unknown document 'ghost'", ":13:"],
+    ),
+    (
+        "level-cites-unknown-document-render",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - {level: invoke, when: {armed_attack: {}}, source: {grade: official, doc: ghost}}\n",
+        "render",
+        2,
+        ["unknown document 'ghost'", "[GT001]"],
+    ),
+    (
+        "never-established",
+        BASE
+        + "triggers:\n  - id: t1\n    levels:\n      - level: invoke\n        when: {armed_attack: {deliberate: true}}\n",
+        "check",
+        1,
+        ["GT116", "can never be established", "that the attack was deliberate", ":13:9"],
+    ),
+    (
+        "step-waits-on-itself",
+        BASE
+        + "ladder:\n  steps:\n    - {id: s, order: 1, action: a, must: [US], preconditions: [s]}\n",
+        "check",
+        1,
+        ["GT005", "'s' waits on itself: s waits on s", ":12:"],
+    ),
+    (
         "alias-bomb",
         "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
         "check",
@@ -274,6 +352,7 @@ def test_malformed_spec(
     fragments: list[str],
 ) -> None:
     """Each bad spec gives its precise message, its exit code, and never a traceback."""
+    monkeypatch.setenv("COLUMNS", "400")  # findings tables unwrapped, so messages read whole
     path = tmp_path / f"{name}.yaml"
     if isinstance(text, bytes):
         path.write_bytes(text)

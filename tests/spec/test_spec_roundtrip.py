@@ -16,7 +16,8 @@ texts = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
 )
 units = st.sampled_from(["minutes", "hours", "days", "weeks", "months", "years"])
-durations = st.builds(lambda v, u: f"{v} {u}", st.integers(0, 400), units) | st.integers(0, 100)
+with_unit = st.builds(lambda v, u: f"{v} {u}", st.integers(0, 400), units)
+durations = with_unit | st.integers(0, 100)  # a bare number is read, and flagged by lint (GT112)
 fractions = st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3))
 
 
@@ -27,7 +28,7 @@ def _leaf(parties: list[str]) -> st.SearchStrategy[dict[str, Any]]:
         optional={
             "by": by,
             "min_attribution": fractions,
-            "sustained": durations,
+            "sustained": with_unit,  # a predicate's periods must carry a unit
             "location": st.fixed_dictionaries(
                 {"inside": st.sampled_from(["beneficiary", "anywhere", "treaty_area"])},
                 optional={"beyond_agreed_line_km": st.floats(0, 50).map(lambda x: round(x, 2))},
@@ -35,7 +36,7 @@ def _leaf(parties: list[str]) -> st.SearchStrategy[dict[str, Any]]:
             "intensity": st.fixed_dictionaries(
                 {},
                 optional={
-                    "window": durations,
+                    "window": with_unit,
                     "min_events": st.integers(1, 99),
                     "min_fatalities": st.integers(1, 99),
                 },

@@ -14,6 +14,7 @@ from guarantor.model.decisions import (
 from guarantor.model.determination import Determination
 from guarantor.model.forfeiture import Forfeiture
 from guarantor.model.lifecycle import BindingNature, EntryIntoForce, Lifecycle, Status, Term
+from guarantor.model.line import AgreedLine
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import ActionKind, Deadline, Modality, Obligation, Opening
 from guarantor.model.parties import Body, Party, PartyKind, Role, RoleKind
@@ -35,6 +36,7 @@ from guarantor.model.triggers import (
 __all__ = [
     "SCHEMA_VERSION",
     "ActionKind",
+    "AgreedLine",
     "Agreement",
     "AirspaceViolation",
     "ApprovalGate",

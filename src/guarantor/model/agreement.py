@@ -12,6 +12,7 @@ from guarantor.model.decisions import DecisionProcedure
 from guarantor.model.determination import Determination
 from guarantor.model.forfeiture import Forfeiture
 from guarantor.model.lifecycle import BindingNature, Lifecycle
+from guarantor.model.line import AgreedLine
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import Obligation
 from guarantor.model.parties import Body, Party, Role, RoleKind
@@ -42,6 +43,13 @@ class Agreement(Strict):
     procedures: list[DecisionProcedure] = Field(default_factory=list)
     bodies: list[Body] = Field(default_factory=list)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    agreed_line: AgreedLine | None = Field(
+        default=None,
+        description=(
+            "The line that predicates 'beyond the agreed line' measure against; lint flags a "
+            "line that is used but not defined or not published."
+        ),
+    )
     triggers: list[Trigger] = Field(default_factory=list)
     determinations: list[Determination] = Field(default_factory=list)
     obligations: list[Obligation] = Field(default_factory=list)
@@ -108,6 +116,8 @@ class Agreement(Strict):
             yield "lifecycle", lc.entry_into_force
         if lc.term is not None:
             yield "lifecycle", lc.term
+        if self.agreed_line is not None:
+            yield "agreed_line", self.agreed_line
         for section, items in (
             ("procedures", self.procedures),
             ("bodies", self.bodies),

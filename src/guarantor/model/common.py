@@ -211,6 +211,24 @@ class Document(Strict):
     url: str | None = None
     publisher: str | None = None
     note: str | None = None
+    text: str | None = Field(
+        default=None,
+        description=(
+            "The document's recorded text (or the passages cited): lint checks that every `text` "
+            "quote citing this document appears in it."
+        ),
+    )
+    text_file: str | None = Field(
+        default=None,
+        description="A UTF-8 file holding the recorded text, relative to the agreement file.",
+    )
+
+    @model_validator(mode="after")
+    def _one_text(self) -> Document:
+        """The recorded text is given inline or in a file, not both."""
+        if self.text is not None and self.text_file is not None:
+            raise ValueError("give the recorded text as `text` or as `text_file`, not both")
+        return self
 
 
 class Grade(StrEnum):

@@ -13,9 +13,23 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from guarantor.model.common import Clause, Duration, Id, SourceRef, Strict
+
+
+def _with_unit(d: Duration) -> Duration:
+    """A predicate's duration must say its unit: it is read by the monitor, not only linted."""
+    if not d.has_unit:
+        raise ValueError(
+            f"{d.value:g} has no unit; write e.g. '{d.value:g} days' or '{d.value:g} hours' "
+            "(a predicate's window, sustained and persisted periods are evaluated, so a bare "
+            "number cannot be guessed)"
+        )
+    return d
+
+
+PredicateDuration = Annotated[Duration, AfterValidator(_with_unit)]
 
 
 class Level(StrEnum):
@@ -44,7 +58,7 @@ class Location(Strict):
 class Intensity(Strict):
     """Aggregates over a sliding window that must all be reached."""
 
-    window: Duration = Field(
+    window: PredicateDuration = Field(
         default="1 day",
         validate_default=True,
         description="Sliding window the counts are taken over, e.g. '7 days' (default 1 day).",
@@ -69,7 +83,7 @@ class ObservedPredicate(Strict):
     )
     location: Location | None = None
     intensity: Intensity | None = None
-    sustained: Duration = Field(
+    sustained: PredicateDuration = Field(
         default="1 day",
         validate_default=True,
         description="The condition must hold on this many consecutive days (default 1 day).",
@@ -104,7 +118,7 @@ class TerritorialSeizure(ObservedPredicate):
     beyond: Literal["agreed_line", "border"] = "agreed_line"
     min_area_km2: float | None = Field(default=None, ge=0)
     min_depth_km: float | None = Field(default=None, ge=0)
-    persisted: Duration = Field(
+    persisted: PredicateDuration = Field(
         default="0 days",
         validate_default=True,
         description="The advance must persist this long to count, against map noise (default 0).",
@@ -235,36 +249,6 @@ _KIND_CLASSES: dict[str, type[Strict]] = {
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotP.model_rebuild()
-
-
-def predicate_kind(p: Any) -> str:
-    """The kind of a predicate object (`armed_attack`, `all`, ...)."""
-    kind = _predicate_kind(p)
-    if kind is None:
-        raise ValueError(f"not a predicate: {p!r}")
-    return kind
-
-
-def leaf(p: Any) -> Any:
-    """The inner object of a leaf predicate (e.g. the ArmedAttack of an ArmedAttackP)."""
-    return getattr(p, predicate_kind(p))
-
-
-def iter_leaves(p: Any) -> list[Any]:
-    """All leaf predicate wrappers under `p`, depth first."""
-    kind = predicate_kind(p)
-    if kind == "all":
-        return [x for q in p.all for x in iter_leaves(q)]
-    if kind == "any":
-        return [x for q in p.any for x in iter_leaves(q)]
-    if kind == "not":
-        return iter_leaves(p.not_)
-    return [p]
-
-
-MEASURABLE_KINDS = frozenset(
-    {"armed_attack", "threat", "airspace_violation", "territorial_seizure", "request"}
-)
 
 
 class TriggerLevel(Strict):

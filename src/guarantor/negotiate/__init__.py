@@ -1,4 +1,4 @@
 """Strategic conflict analysis with the Graph Model for Conflict Resolution (a side room).
 
-Imports nothing of guarantor except `guarantor.errors` and `guarantor.jsonout`.
+Of guarantor it imports only `errors`, `jsonout`, `fileio` and the YAML loader `spec.load`.
 """

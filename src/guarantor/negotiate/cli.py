@@ -1,36 +1,30 @@
-"""`guarantor negotiate`: analyse, explain, reach, inverse, sensitivity, export."""
+"""`guarantor negotiate`: analyse, explain, reach, inverse, sensitivity, export.
+
+Arguments are parsed here; the room computes typed results and `negotiate.render` presents
+them. The room's modules (numpy, scipy) are imported inside the commands, so that loading this
+module for `guarantor --help` stays cheap.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
-from guarantor.negotiate.analysis import Analysis, analyse
-from guarantor.negotiate.coalition import (
-    Improvement,
-    Step,
-    coalition_unstable,
-    coalitions_to_check,
-    status_quo_paths,
-)
-from guarantor.negotiate.conflict import Conflict
-from guarantor.negotiate.graph import Graph, yn_code
-from guarantor.negotiate.loading import load_conflict
-from guarantor.negotiate.stability import CONCEPTS
 
-LIST_MAX = 16
-ROWS_MAX = 60
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from guarantor.negotiate.analysis import Analysis
+    from guarantor.negotiate.concepts import Concept
+    from guarantor.negotiate.conflict import Conflict
+    from guarantor.negotiate.graph import Graph
+
+PROGRESS_STATES = 20_000  # show a progress bar on stderr from this many states
 
 negotiate_app = typer.Typer(
     help="Strategic conflict analysis with the Graph Model for Conflict Resolution.",
@@ -39,19 +33,15 @@ negotiate_app = typer.Typer(
 
 
 def _out() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
 
 
 def _err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
-
-
-def _print_csv(header: list[str], rows: Iterable[list[Any]]) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    sys.stdout.write(buf.getvalue())
 
 
 def _choices(values: list[str]) -> dict[str, str]:
@@ -65,6 +55,8 @@ def _choices(values: list[str]) -> dict[str, str]:
 
 
 def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
+    from guarantor.negotiate.loading import load_conflict
+
     conflict = load_conflict(path)
     for note in conflict.notes:
         _err().print(f"note: {note}")
@@ -75,10 +67,15 @@ def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
     return conflict, conflict.compile(choice)
 
 
-def state_arg(g: Graph, text: str) -> int:
-    """State index from a decimal code or a Y/N string."""
+def state_arg(conflict: Conflict, g: Graph, text: str) -> int:
+    """State index from a decimal code, a Y/N string or the id of a named outcome of the model."""
+    from guarantor.negotiate.graph import yn_code
+
     t = text.strip()
-    if g.options is not None and t and set(t) <= {"Y", "N"}:
+    named = conflict.outcome(t)
+    if named is not None:
+        code = named.code
+    elif g.options is not None and t and set(t) <= {"Y", "N"}:
         try:
             code = yn_code(t, len(g.options.names))
         except ValueError as exc:
@@ -87,53 +84,38 @@ def state_arg(g: Graph, text: str) -> int:
         try:
             code = int(t)
         except ValueError:
-            raise UserError(f"state {text!r}: give a decimal state code or a Y/N string") from None
+            known = ", ".join(o.id for o in conflict.outcomes)
+            raise UserError(
+                f"state {text!r}: give a decimal state code, a Y/N string"
+                + (f" or a named outcome ({known})" if known else "")
+            ) from None
     idx = g.index_of(code)
     if idx < 0:
         raise UserError(f"state {text} is not a feasible state of this model")
     return idx
 
 
-def _concepts(text: str, g: Graph) -> tuple[str, ...]:
-    if text == "all":
-        extra = ("l2", "nm") if len(g.dms) == 2 else ()
-        return (*CONCEPTS, *extra)
-    items = tuple(c.strip().lower() for c in text.split(",") if c.strip())
-    for c in items:
-        if c not in CONCEPTS and c != "nm" and not (c.startswith("l") and c[1:].isdigit()):
-            raise UserError(
-                f"unknown concept {c!r}; use {', '.join(CONCEPTS)}, l<h> (e.g. l2), nm or all"
-            )
-    return items
+def _concepts(text: str, g: Graph) -> tuple[Concept, ...]:
+    from guarantor.negotiate.concepts import parse_concepts
+
+    return parse_concepts(text, len(g.dms))
 
 
-def _label(g: Graph, i: int) -> str:
-    return g.labels[i] if g.labels else ""
+def _run(g: Graph, concepts: tuple[Concept, ...], coalitions: bool) -> Analysis:
+    """The analysis, with a progress bar on stderr for large models."""
+    from guarantor.negotiate.analysis import analyse
 
+    if g.n < PROGRESS_STATES:
+        return analyse(g, concepts, coalitions=coalitions)
+    from rich.progress import Progress
 
-def _describe(g: Graph, i: int) -> str:
-    """Options taken in a state (option models) or its name."""
-    if g.options is None:
-        return _label(g, i)
-    return ", ".join(g.options.taken(int(g.codes[i]))) or "none"
-
-
-def _codes(g: Graph, idx: list[int] | None) -> str:
-    if idx is None:
-        return "n/a (needs options)"
-    return ", ".join(str(int(g.codes[i])) for i in idx) or "none"
-
-
-def _run(g: Graph, concepts: tuple[str, ...]) -> Analysis:
-    if g.n < 20_000:
-        return analyse(g, concepts)
     with Progress(console=_err(), transient=True) as bar:
         task = bar.add_task("stability", total=len(concepts))
 
-        def tick(c: str) -> None:
+        def tick(c: Concept) -> None:
             bar.update(task, description=f"stability: {c}", advance=0 if c == concepts[0] else 1)
 
-        result = analyse(g, concepts, tick)
+        result = analyse(g, concepts, tick, coalitions=coalitions)
         bar.update(task, completed=len(concepts))
     return result
 
@@ -158,164 +140,29 @@ def analyze_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Stability of every state for every decision maker, and the equilibria per concept."""
+    from guarantor.negotiate import render
+
     _, g = _load(file, alt)
     cs = _concepts(concepts, g)
-    result = _run(g, cs)
-    coal: dict[int, list[Improvement]] = {}
-    if coalitions:
-        candidates = sorted({i for c in cs if (e := result.equilibria(c)) for i in e})
-        coal = coalition_unstable(g, coalitions_to_check(g), candidates)
+    if all_states and fmt == Format.table and g.n > render.ROWS_MAX:
+        raise UserError(
+            f"--all-states prints at most {render.ROWS_MAX} states; use --format csv or json"
+        )
+    result = _run(g, cs, coalitions)
     if fmt == Format.json:
-        doc = result.to_json()
-        if coalitions:
-            doc["coalition_improvements"] = {
-                str(int(g.codes[s])): [_imp_json(g, im) for im in ims]
-                for s, ims in sorted(coal.items())
-            }
-            doc["coalition_stable"] = {
-                c: None
-                if (e := result.equilibria(c)) is None
-                else [int(g.codes[i]) for i in e if not coal[i]]
-                for c in cs
-            }
-        emit(doc)
-        return
-    if fmt == Format.csv:
-        lines: list[list[Any]] = []
-        for k in range(g.n):
-            eq = [("" if (t := result.tables[c]) is None else int(t[:, k].all())) for c in cs]
-            who = [
-                (
-                    ""
-                    if (t := result.tables[c]) is None
-                    else ";".join(g.dms[d] for d in range(len(g.dms)) if t[d, k])
-                )
-                for c in cs
-            ]
-            lines.append([int(g.codes[k]), k + 1, _label(g, k), *eq, *who])
-        header = ["decimal", "ordered", "state", *[f"{c}_equilibrium" for c in cs]]
-        _print_csv([*header, *[f"{c}_stable_for" for c in cs]], lines)
-        return
-    out = _out()
-    out.print(
-        f"[bold]{g.name}[/]: {len(g.dms)} decision makers, {g.n} feasible states"
-        + (f", {len(g.options.names)} options" if g.options else "")
-    )
-    summary = Table(title="Equilibria (decimal state codes)")
-    summary.add_column("concept")
-    summary.add_column("count", justify="right")
-    summary.add_column("equilibria")
-    if coalitions:
-        summary.add_column("coalition-stable (no coalition improves)")
-    for c in cs:
-        e = result.equilibria(c)
-        shown_codes = _codes(g, e if e is None else e[:LIST_MAX])
-        if e is not None and len(e) > LIST_MAX:
-            shown_codes += f", … (+{len(e) - LIST_MAX}; --format json lists all)"
-        extra = []
-        if coalitions:
-            stable = None if e is None else [i for i in e if not coal[i]]
-            text = _codes(g, stable if stable is None else stable[:LIST_MAX])
-            if stable is not None and len(stable) > LIST_MAX:
-                text += f", … (+{len(stable) - LIST_MAX})"
-            extra.append(text)
-        summary.add_row(c.upper(), "" if e is None else str(len(e)), shown_codes, *extra)
-    out.print(summary)
-    shown = [c for c in cs if result.tables[c] is not None]
-    if all_states:
-        if g.n > ROWS_MAX:
-            raise UserError(
-                f"--all-states prints at most {ROWS_MAX} states; use --format csv or json"
-            )
-        rows = list(range(g.n))
-        title = "All states"
+        emit(result.to_json())
+    elif fmt == Format.csv:
+        sys.stdout.write(render.analysis_csv(result))
     else:
-        key = next((c for c in ("nash", *shown) if c in shown), None)
-        rows = (result.equilibria(key) or []) if key else []
-        if g.status_quo is not None and g.status_quo not in rows:
-            rows = [g.status_quo, *rows]
-        title = (
-            f"{key.upper() if key else ''} equilibria"
-            + (" and the status quo" if g.status_quo is not None else "")
-            + ": for whom each state is stable"
-        )
-        if len(rows) > ROWS_MAX:
-            rows = rows[:ROWS_MAX]
-            title += f" (first {ROWS_MAX})"
-    detail = Table(title=title)
-    detail.add_column("state", justify="right")
-    if g.options is not None:
-        detail.add_column("options", no_wrap=True)
-        detail.add_column("taken")
-    else:
-        detail.add_column("name")
-    for c in shown:
-        detail.add_column(c.upper())
-    if coalitions:
-        detail.add_column("coalitional improvements")
-    initials = [n[:3] for n in g.dms]
-    for k in rows:
-        cells = []
-        for c in shown:
-            t = result.tables[c]
-            assert t is not None
-            if t[:, k].all():
-                cells.append("[green]eq[/]")
-            else:
-                cells.append(
-                    "[dim]" + ",".join(initials[d] for d in range(len(g.dms)) if t[d, k]) + "[/]"
-                )
-        extra = []
-        if coalitions:
-            ims = coal.get(k, [])
-            first = ims[0] if ims else None
-            extra.append(
-                "none"
-                if first is None
-                else f"{len(ims)}, e.g. {'+'.join(g.dms[d] for d in first.coalition)} → {int(g.codes[first.target])}"
-            )
-        sq = " [bold](status quo)[/]" if k == g.status_quo else ""
-        if g.options is not None:
-            detail.add_row(
-                str(int(g.codes[k])),
-                _label(g, k),
-                _describe(g, k) + sq,
-                *cells,
-                *extra,
-            )
-        else:
-            detail.add_row(str(int(g.codes[k])), _label(g, k) + sq, *cells, *extra)
-    out.print(detail)
-    if g.options is not None:
-        out.print(
-            "[dim]options (Y/N, option 1 first): "
-            + ", ".join(
-                f"{k + 1} {n} ({g.dms[o]})"
-                for k, (n, o) in enumerate(zip(g.options.names, g.options.owners, strict=True))
-            )
-            + "[/]"
-        )
-    out.print(
-        "[dim]eq = stable for every decision maker; otherwise the DMs (first letters) for whom it is stable.[/]"
-    )
-
-
-def _imp_json(g: Graph, im: Improvement) -> dict[str, Any]:
-    return {
-        "coalition": [g.dms[d] for d in im.coalition],
-        "from": int(g.codes[im.source]),
-        "to": int(g.codes[im.target]),
-        "moves": [
-            {"dm": g.dms[s.dm], "from": int(g.codes[s.source]), "to": int(g.codes[s.target])}
-            for s in im.path
-        ],
-    }
+        _out().print(render.analysis_view(result, all_states))
 
 
 @negotiate_app.command("explain")
 def explain_cmd(
     file: Path = typer.Argument(..., help="Model file"),
-    state: str = typer.Option(..., "--state", help="Decimal state code or Y/N string"),
+    state: str = typer.Option(
+        ..., "--state", help="Decimal state code, Y/N string or a named outcome of the model"
+    ),
     dm: list[str] = typer.Option([], "--dm", help="Decision maker (repeatable; default: all)"),
     concept: str = typer.Option(
         "seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim, l<h>, nm"
@@ -324,26 +171,22 @@ def explain_cmd(
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Why a state is (un)stable: each improvement and the sanction that deters it, or not."""
+    from guarantor.negotiate import render
+    from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.explain import explain
 
-    _, g = _load(file, alt)
-    s = state_arg(g, state)
-    concept = concept.lower()
-    _concepts(concept, g)
+    conflict, g = _load(file, alt)
+    s = state_arg(conflict, g, state)
+    c = Concept.parse(concept)
     names = dm or list(g.dms)
     for n in names:
         if n not in g.dms:
             raise UserError(f"unknown decision maker {n!r}; known: {', '.join(g.dms)}")
-    results = [explain(g, g.dms.index(n), s, concept) for n in names]
+    results = [explain(g, g.dms.index(n), s, c) for n in names]
     if fmt == TableOrJson.json:
-        emit({"state": int(g.codes[s]), "concept": concept, "explanations": results})
-        return
-    out = _out()
-    for r in results:
-        colour = "green" if r["stable"] else "red"
-        out.print(f"[bold {colour}]{r['lines'][0]}[/]")
-        for line in r["lines"][1:]:
-            out.print("  " + line)
+        emit(render.explanations_json(g, results))
+    else:
+        _out().print(render.explanations_view(g, results))
 
 
 @negotiate_app.command("reach")
@@ -360,75 +203,17 @@ def reach_cmd(
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Status quo analysis: which equilibria can be reached, by which shortest improvement paths."""
-    _, g = _load(file, alt)
-    if start is None:
-        if g.status_quo is None:
-            raise UserError("the model has no status_quo; pass --from STATE")
-        s = g.status_quo
-    else:
-        s = state_arg(g, start)
-    cs = _concepts(concept, g)
-    result = analyse(g, cs)
-    eq = result.equilibria(cs[0])
-    if eq is None:
-        raise UserError(f"{cs[0]} needs a model written with options")
-    paths = status_quo_paths(
-        g, s, eq, coalitions_to_check(g) if coalitions and len(g.dms) > 1 else None
-    )
+    from guarantor.negotiate import render
+    from guarantor.negotiate.concepts import Concept
+    from guarantor.negotiate.reach import reachability
 
-    def step_json(x: Step | Improvement) -> dict[str, Any]:
-        if isinstance(x, Improvement):
-            return {
-                "by": [g.dms[d] for d in x.coalition],
-                "from": int(g.codes[x.source]),
-                "to": int(g.codes[x.target]),
-                "coalition": True,
-            }
-        return {
-            "by": [g.dms[x.dm]],
-            "from": int(g.codes[x.source]),
-            "to": int(g.codes[x.target]),
-            "coalition": False,
-        }
-
-    doc: dict[str, Any] = {
-        "from": int(g.codes[s]),
-        "concept": cs[0],
-        "coalitions": coalitions,
-        "equilibria": [
-            {
-                "state": int(g.codes[t]),
-                "reachable": p is not None,
-                "path": None if p is None else [step_json(x) for x in p],
-            }
-            for t, p in paths.items()
-        ],
-    }
+    conflict, g = _load(file, alt)
+    s = None if start is None else state_arg(conflict, g, start)
+    result = reachability(g, s, Concept.parse(concept), coalitions)
     if fmt == TableOrJson.json:
-        emit(doc)
-        return
-    out = _out()
-    table = Table(
-        title=f"From {int(g.codes[s])} ({_describe(g, s)}) to the {cs[0].upper()} equilibria, by "
-        + ("unilateral and coalitional" if coalitions else "unilateral")
-        + " improvements"
-    )
-    table.add_column("equilibrium", justify="right")
-    table.add_column("state")
-    table.add_column("shortest path")
-    for item in doc["equilibria"]:
-        t = g.index_of(int(item["state"]))
-        if item["path"] is None:
-            path = "[red]not reachable[/]"
-        elif not item["path"]:
-            path = "is the start"
-        else:
-            path = " → ".join(
-                [str(int(g.codes[s]))]
-                + [f"{st['to']} ({'+'.join(st['by'])})" for st in item["path"]]
-            )
-        table.add_row(str(item["state"]), _describe(g, t), path)
-    out.print(table)
+        emit(result.to_json())
+    else:
+        _out().print(render.reach_view(result))
 
 
 @negotiate_app.command("inverse")
@@ -442,47 +227,17 @@ def inverse_cmd(
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Which preference orders would make a state stable: counts, necessary orderings, conditions."""
+    from guarantor.negotiate import render
+    from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.inverse import inverse, parse_slice
 
-    _, g = _load(file)
-    s = state_arg(g, state)
-    result = inverse(g, s, concept.lower(), [parse_slice(v, g) for v in vary])
+    conflict, g = _load(file)
+    s = state_arg(conflict, g, state)
+    result = inverse(g, s, Concept.parse(concept), [parse_slice(v, g) for v in vary])
     if fmt == TableOrJson.json:
-        emit(result)
-        return
-    out = _out()
-    out.print(
-        f"[bold]{result['stable_profiles']:,}[/] of {result['profiles']:,} preference profiles make state {result['target']} {concept.upper()}-stable for every decision maker."
-    )
-    if result["necessary"]:
-        t = Table(title="Orderings that hold in every such profile (necessary)")
-        t.add_column("decision maker")
-        t.add_column("must prefer")
-        t.add_column("to")
-        for n in result["necessary"]:
-            t.add_row(n["dm"], str(n["prefers"]), str(n["to"]))
-        out.print(t)
-    if result["example"]:
-        out.print(
-            "example: "
-            + "; ".join(
-                f"{e['dm']}: " + " ≻ ".join(map(str, e["ranking"])) for e in result["example"]
-            )
-        )
-    t = Table(
-        title=f"Conditions at state {result['target']} ({concept.upper()}), from the definition"
-    )
-    t.add_column("decision maker")
-    t.add_column("could move to", justify="right")
-    t.add_column("stable only if")
-    for c in result["conditions"]:
-        text = c["either"] + (
-            f", or {c['or'].split(' does not prefer ', 1)[1]} is not preferred; candidates: {', '.join(map(str, c['candidate_sanctions'])) or 'none'}"
-            if "or" in c
-            else ""
-        )
-        t.add_row(c["dm"], str(c["move_to"]), text)
-    out.print(t)
+        emit(result.to_json())
+    else:
+        _out().print(render.inverse_view(result))
 
 
 @negotiate_app.command("sensitivity")
@@ -493,66 +248,30 @@ def sensitivity_cmd(
     ),
     concepts: str = typer.Option("nash,gmr,smr,seq,sim,seq+sim", "--concepts", help="Comma list"),
     top: int = typer.Option(
-        20, "--top", help="Table rows: states most often in equilibrium (first concept first)"
+        20,
+        "--top",
+        min=1,
+        help="Table rows: states most often in equilibrium (first concept first)",
+    ),
+    state: list[str] = typer.Option(
+        [], "--state", help="Show these states instead of the top ones (repeatable; table only)"
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
+    from guarantor.negotiate import render
     from guarantor.negotiate.sensitivity import sensitivity
 
-    conflict = load_conflict(file)
-    g0 = conflict.compile()
-    cs = _concepts(concepts, g0)
+    conflict, g = _load(file)
+    cs = _concepts(concepts, g)
+    rows = [state_arg(conflict, g, s) for s in state]
     result = sensitivity(conflict, cs, flip)
     if fmt == Format.json:
-        emit(result)
-        return
-    if fmt == Format.csv:
-        _print_csv(
-            ["state", "label", *cs, "robust"],
-            (
-                [st["state"], st["label"], *[st["counts"][c] for c in cs], ";".join(st["robust"])]
-                for st in result["states"]
-            ),
-        )
-        return
-    out = _out()
-    n = result["scenarios"]
-    # most often in equilibrium under the first concept named, then the next, ...
-    ranked = sorted(result["states"], key=lambda st: ([-st["counts"][c] for c in cs], st["state"]))
-    shown = ranked[:top]
-    t = Table(
-        title=f"How often each state is an equilibrium, over {n} scenarios (top {len(shown)} of {len(ranked)})"
-    )
-    t.add_column("state", justify="right")
-    t.add_column("taken" if g0.options else "name")
-    for c in cs:
-        t.add_column(c.upper(), justify="right")
-    t.add_column("robust under")
-    for st in shown:
-        code = int(st["state"])
-        if g0.options is not None:
-            label = ", ".join(g0.options.taken(code)) or "none"
-        else:
-            label = st["label"]
-        t.add_row(
-            str(code),
-            label,
-            *[f"{st['counts'][c]}/{n}" for c in cs],
-            ", ".join(x.upper() for x in st["robust"]) or "[dim]none[/]",
-        )
-    out.print(t)
-    alts = [
-        f"{dm.name} {{base, {', '.join(a for a, _ in dm.alternatives)}}}"
-        for dm in conflict.dms
-        if dm.alternatives
-    ]
-    alts += [f"{f} {{as written, reversed}}" for f in flip]
-    out.print(
-        "[dim]scenarios: "
-        + (" × ".join(alts) or "the base model only")
-        + "; --format json lists each.[/]"
-    )
+        emit(result.to_json())
+    elif fmt == Format.csv:
+        sys.stdout.write(render.sensitivity_csv(result))
+    else:
+        _out().print(render.sensitivity_view(result, g, top, rows))
 
 
 @negotiate_app.command("export")
@@ -562,6 +281,7 @@ def export_cmd(
 ) -> None:
     """Write the model as a GMCR+ save file."""
     from guarantor.negotiate.gmcr import write_gmcr
+    from guarantor.negotiate.loading import load_conflict
 
     conflict = load_conflict(file)
     write_gmcr(conflict, out)

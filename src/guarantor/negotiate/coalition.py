@@ -1,10 +1,10 @@
-"""Coalitional improvements by legal sequences of members' moves, and status quo analysis."""
+"""Coalitional improvements: legal sequences of members' moves that leave every member better off."""
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -13,7 +13,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from guarantor.errors import UserError
 from guarantor.negotiate.graph import Graph
 
-MAX_STATES = 20_000
+MAX_WORK = 40_000_000  # start states × model states searched: about 10 s of breadth-first search
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,14 @@ class Step:
     source: int
     target: int
 
+    def to_json(self, g: Graph) -> dict[str, Any]:
+        """The move with the decision maker's name and decimal state codes."""
+        return {
+            "dm": g.dms[self.dm],
+            "from": int(g.codes[self.source]),
+            "to": int(g.codes[self.target]),
+        }
+
 
 @dataclass(frozen=True)
 class Improvement:
@@ -33,6 +41,15 @@ class Improvement:
     source: int
     target: int
     path: tuple[Step, ...]
+
+    def to_json(self, g: Graph) -> dict[str, Any]:
+        """The coalition's names, start and end codes and the members' moves."""
+        return {
+            "coalition": [g.dms[d] for d in self.coalition],
+            "from": int(g.codes[self.source]),
+            "to": int(g.codes[self.target]),
+            "moves": [s.to_json(g) for s in self.path],
+        }
 
 
 def _product_graph(g: Graph, members: tuple[int, ...]) -> csr_matrix:
@@ -57,37 +74,61 @@ def _product_graph(g: Graph, members: tuple[int, ...]) -> csr_matrix:
     return csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(size, size))
 
 
+class CoalitionMoves:
+    """Coalitional improvements in one graph; each coalition's product graph is built once."""
+
+    def __init__(self, g: Graph) -> None:
+        self.graph = g
+        self._product: dict[tuple[int, ...], csr_matrix] = {}
+
+    def improvements(self, members: tuple[int, ...], sources: list[int]) -> list[Improvement]:
+        """Every coalitional improvement of `members` (all strictly better off) from `sources`."""
+        g = self.graph
+        n = g.n
+        if members not in self._product:
+            self._product[members] = _product_graph(g, members)
+        prod = self._product[members]
+        pay = g.payoff[list(members)]
+        out: list[Improvement] = []
+        for s in sources:
+            order, pred = breadth_first_order(prod, s, directed=True, return_predecessors=True)
+            reached = order[order >= n]
+            states = (reached - n) % n
+            better = np.all(pay[:, states] > pay[:, [s]], axis=0)
+            seen: set[int] = set()
+            for node, t in zip(reached[better].tolist(), states[better].tolist(), strict=True):
+                if t in seen or t == s:
+                    continue
+                seen.add(t)
+                steps: list[Step] = []
+                cur = node
+                while cur >= n:
+                    prev = int(pred[cur])
+                    j = (cur - n) // n
+                    steps.append(
+                        Step(members[j], prev if prev < n else (prev - n) % n, (cur - n) % n)
+                    )
+                    cur = prev
+                out.append(Improvement(members, s, t, tuple(reversed(steps))))
+        return sorted(out, key=lambda im: (im.source, im.target))
+
+
 def coalition_improvements(
     g: Graph, members: tuple[int, ...], sources: list[int] | None = None
 ) -> list[Improvement]:
     """Every coalitional improvement of `members` (all strictly better off) from the given states."""
-    if g.n > MAX_STATES:
+    check_size(g, g.n if sources is None else len(sources))
+    return CoalitionMoves(g).improvements(members, list(range(g.n)) if sources is None else sources)
+
+
+def check_size(g: Graph, sources: int) -> None:
+    """Refuse a coalition search whose breadth-first searches would visit too many states."""
+    if sources * g.n > MAX_WORK:
         raise UserError(
-            f"coalition analysis is limited to {MAX_STATES} states; this model has {g.n}"
+            f"coalition analysis from {sources:,} states of a {g.n:,}-state model is too large "
+            f"(at most {MAX_WORK:,} states visited); check fewer equilibria (e.g. --concepts "
+            "nash) or, in `reach`, use --unilateral"
         )
-    n = g.n
-    prod = _product_graph(g, members)
-    pay = g.payoff[list(members)]
-    out: list[Improvement] = []
-    for s in sources if sources is not None else range(n):
-        order, pred = breadth_first_order(prod, s, directed=True, return_predecessors=True)
-        reached = order[order >= n]
-        states = (reached - n) % n
-        better = np.all(pay[:, states] > pay[:, [s]], axis=0)
-        seen: set[int] = set()
-        for node, t in zip(reached[better].tolist(), states[better].tolist(), strict=True):
-            if t in seen or t == s:
-                continue
-            seen.add(t)
-            steps: list[Step] = []
-            cur = node
-            while cur >= n:
-                prev = int(pred[cur])
-                j = (cur - n) // n
-                steps.append(Step(members[j], prev if prev < n else (prev - n) % n, (cur - n) % n))
-                cur = prev
-            out.append(Improvement(members, s, t, tuple(reversed(steps))))
-    return sorted(out, key=lambda im: (im.source, im.target))
 
 
 def coalitions_to_check(g: Graph) -> list[tuple[int, ...]]:
@@ -106,48 +147,10 @@ def coalition_unstable(
     g: Graph, coalitions: list[tuple[int, ...]], candidates: list[int]
 ) -> dict[int, list[Improvement]]:
     """For each candidate state, the coalitional improvements that leave it."""
+    check_size(g, len(candidates) * len(coalitions))
+    search = CoalitionMoves(g)
     found: dict[int, list[Improvement]] = {s: [] for s in candidates}
     for c in coalitions:
-        for im in coalition_improvements(g, c, candidates):
+        for im in search.improvements(c, candidates):
             found[im.source].append(im)
     return found
-
-
-def status_quo_paths(
-    g: Graph, start: int, targets: list[int], coalitions: list[tuple[int, ...]] | None = None
-) -> dict[int, tuple[Step | Improvement, ...] | None]:
-    """Shortest path of unilateral (and, if given, coalitional) improvements from start to each target."""
-    ups = [g.ui(d) for d in range(len(g.dms))]
-    coal: dict[int, list[Improvement]] = {}
-    prev: dict[int, tuple[int, Step | Improvement]] = {}
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        s = queue.popleft()
-        moves: list[tuple[int, Step | Improvement]] = []
-        for d, ui in enumerate(ups):
-            moves.extend((t, Step(d, s, t)) for t in ui.of(s))
-        if coalitions:
-            if s not in coal:
-                coal[s] = [im for c in coalitions for im in coalition_improvements(g, c, [s])]
-            moves.extend((im.target, im) for im in coal[s])
-        for t, how in moves:
-            if t not in seen:
-                seen.add(t)
-                prev[t] = (s, how)
-                queue.append(t)
-    out: dict[int, tuple[Step | Improvement, ...] | None] = {}
-    for t in targets:
-        if t == start:
-            out[t] = ()
-        elif t not in seen:
-            out[t] = None
-        else:
-            path = []
-            cur = t
-            while cur != start:
-                p, how = prev[cur]
-                path.append(how)
-                cur = p
-            out[t] = tuple(reversed(path))
-    return out

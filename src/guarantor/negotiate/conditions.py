@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -22,28 +23,40 @@ class ConditionError(ValueError):
     """A statement that does not parse or names an unknown option."""
 
 
+class Op(StrEnum):
+    """The operator of a statement node."""
+
+    option = "opt"  # a single option is taken
+    not_ = "not"
+    and_ = "and"
+    or_ = "or"
+    if_ = "if"  # "A if B": whenever B holds, A holds
+    iff = "iff"
+    true = "true"
+
+
 @dataclass(frozen=True)
 class Expr:
     """A parsed statement: an operator with operands, or a single option literal."""
 
-    op: str  # "opt", "not", "and", "or", "if", "iff", "true"
+    op: Op
     args: tuple[Expr, ...] = ()
-    option: int = -1  # 0-based option index for "opt"
+    option: int = -1  # 0-based option index for Op.option
 
     def evaluate(self, codes: Codes) -> Truth:
         """Truth of the statement in each state code (option k is bit k)."""
-        if self.op == "opt":
+        if self.op is Op.option:
             return ((codes >> self.option) & 1).astype(bool)
-        if self.op == "true":
+        if self.op is Op.true:
             return np.ones(codes.shape, dtype=bool)
         values = [a.evaluate(codes) for a in self.args]
-        if self.op == "not":
+        if self.op is Op.not_:
             out: Truth = ~values[0]
-        elif self.op == "and":
+        elif self.op is Op.and_:
             out = np.logical_and.reduce(values)
-        elif self.op == "or":
+        elif self.op is Op.or_:
             out = np.logical_or.reduce(values)
-        elif self.op == "if":  # "A if B": whenever B holds, A holds
+        elif self.op is Op.if_:
             out = values[0] | ~values[1]
         else:
             out = values[0] == values[1]  # iff
@@ -51,7 +64,7 @@ class Expr:
 
     def options(self) -> set[int]:
         """Option indices the statement mentions."""
-        if self.op == "opt":
+        if self.op is Op.option:
             return {self.option}
         found: set[int] = set()
         for a in self.args:
@@ -61,18 +74,18 @@ class Expr:
 
 def literal(option: int, taken: bool = True) -> Expr:
     """The statement "option is taken" (or "is not taken")."""
-    lit = Expr("opt", option=option)
-    return lit if taken else Expr("not", (lit,))
+    lit = Expr(Op.option, option=option)
+    return lit if taken else Expr(Op.not_, (lit,))
 
 
 def conjunction(items: list[Expr]) -> Expr:
     """All of the statements."""
-    return items[0] if len(items) == 1 else Expr("and", tuple(items))
+    return items[0] if len(items) == 1 else Expr(Op.and_, tuple(items))
 
 
 def disjunction(items: list[Expr]) -> Expr:
     """At least one of the statements."""
-    return items[0] if len(items) == 1 else Expr("or", tuple(items))
+    return items[0] if len(items) == 1 else Expr(Op.or_, tuple(items))
 
 
 def parse(text: str, resolve: Mapping[str, int] | Callable[[str], int]) -> Expr:
@@ -116,7 +129,7 @@ def parse(text: str, resolve: Mapping[str, int] | Callable[[str], int]) -> Expr:
     def implication() -> Expr:
         left = disj()
         if peek() in ("if", "iff"):
-            op = take()
+            op = Op(take())
             right = implication()
             return Expr(op, (left, right))
         return left
@@ -138,7 +151,7 @@ def parse(text: str, resolve: Mapping[str, int] | Callable[[str], int]) -> Expr:
     def unary() -> Expr:
         tok = take()
         if tok == "!":
-            return Expr("not", (unary(),))
+            return Expr(Op.not_, (unary(),))
         if tok == "(":
             inner = implication()
             if take() != ")":
@@ -146,25 +159,9 @@ def parse(text: str, resolve: Mapping[str, int] | Callable[[str], int]) -> Expr:
             return inner
         if tok in ("&", "|", ")", "if", "iff"):
             raise ConditionError(f"unexpected {tok!r} in statement {text!r}")
-        return Expr("opt", option=lookup(tok))
+        return Expr(Op.option, option=lookup(tok))
 
     expr = implication()
     if index != len(tokens):
         raise ConditionError(f"unexpected {tokens[index]!r} in statement {text!r}")
     return expr
-
-
-def describe(expr: Expr, names: list[str]) -> str:
-    """The statement in words with option names."""
-    if expr.op == "opt":
-        return names[expr.option]
-    if expr.op == "true":
-        return "true"
-    if expr.op == "not":
-        inner = describe(expr.args[0], names)
-        return f"not {inner}" if expr.args[0].op == "opt" else f"not ({inner})"
-    parts = [
-        describe(a, names) if a.op in ("opt", "not") else f"({describe(a, names)})"
-        for a in expr.args
-    ]
-    return f" {expr.op} ".join(parts)

@@ -9,6 +9,7 @@ import numpy as np
 from guarantor.errors import Position, UserError
 from guarantor.negotiate.conditions import Expr
 from guarantor.negotiate.graph import (
+    Direction,
     Graph,
     IntArray,
     Moves,
@@ -57,6 +58,16 @@ class Preference:
         return np.array([top - tier_of[int(c)] for c in codes], dtype=np.int64)
 
 
+def first_repeat(names: list[str]) -> int | None:
+    """The index of the first name that appeared before it, or None when all differ."""
+    seen: set[str] = set()
+    for k, name in enumerate(names):
+        if name in seen:
+            return k
+        seen.add(name)
+    return None
+
+
 def _short(items: list[int]) -> str:
     text = ", ".join(str(i) for i in items[:10])
     return text + (f" … ({len(items)} in all)" if len(items) > 10 else "")
@@ -81,6 +92,15 @@ class ExplicitStates:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """A named state of the model (a proposal, a deal), by its decimal code."""
+
+    id: str
+    title: str
+    code: int
+
+
+@dataclass(frozen=True)
 class Conflict:
     """A validated conflict model, in option form or as an explicit graph."""
 
@@ -92,6 +112,7 @@ class Conflict:
     explicit: ExplicitStates | None = None
     status_quo: int | None = None
     coalitions: tuple[tuple[int, ...], ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
     misperceptions: tuple[tuple[object, ...], ...] = ()
     source: str = ""
     notes: tuple[str, ...] = field(default=())
@@ -100,6 +121,10 @@ class Conflict:
     def dm_names(self) -> tuple[str, ...]:
         """Decision maker names in order."""
         return tuple(d.name for d in self.dms)
+
+    def outcome(self, name: str) -> Outcome | None:
+        """The named outcome, if the model has one of that id."""
+        return next((o for o in self.outcomes if o.id == name), None)
 
     def feasible_codes(self) -> IntArray:
         """Sorted codes of the feasible states."""
@@ -113,10 +138,33 @@ class Conflict:
             keep &= ~cond.evaluate(codes)
         return codes[keep]
 
-    def with_directions(self, directions: tuple[str, ...]) -> Conflict:
+    def with_directions(self, directions: tuple[Direction, ...]) -> Conflict:
         """The same conflict with other permitted directions for the options."""
         assert self.options is not None
         return replace(self, options=replace(self.options, directions=directions))
+
+    def preference(self, dm: DecisionMaker, alternative: str | None = None) -> Preference:
+        """A decision maker's preference as written, or its named alternative."""
+        if alternative is None:
+            return dm.preference
+        named = dict(dm.alternatives)
+        if alternative not in named:
+            raise UserError(
+                f"decision maker {dm.name} has no alternative preference {alternative!r}",
+                Position(self.source) if self.source else None,
+            )
+        return named[alternative]
+
+    def payoffs(self, codes: IntArray, choice: dict[str, str] | None = None) -> IntArray:
+        """Payoff per (decision maker, state), with the named alternative preferences."""
+        prefs = [
+            self.preference(dm, (choice or {}).get(dm.name)).payoff(
+                codes, f"preferences of {dm.name}"
+            )
+            for dm in self.dms
+        ]
+        out: IntArray = np.stack(prefs) if prefs else np.zeros((0, codes.size), dtype=np.int64)
+        return out
 
     def compile(self, choice: dict[str, str] | None = None) -> Graph:
         """The graph model, using the named alternative preference for some decision makers."""
@@ -126,19 +174,7 @@ class Conflict:
             raise UserError(
                 "every state is infeasible: the infeasibility conditions exclude all of them", where
             )
-        prefs = []
-        for dm in self.dms:
-            pref = dm.preference
-            if choice and dm.name in choice:
-                named = dict(dm.alternatives)
-                if choice[dm.name] not in named:
-                    raise UserError(
-                        f"decision maker {dm.name} has no alternative preference {choice[dm.name]!r}",
-                        where,
-                    )
-                pref = named[choice[dm.name]]
-            prefs.append(pref.payoff(codes, f"preferences of {dm.name}"))
-        payoff = np.stack(prefs) if prefs else np.zeros((0, codes.size), dtype=np.int64)
+        payoff = self.payoffs(codes, choice)
         sq = None
         if self.status_quo is not None:
             found = np.nonzero(codes == self.status_quo)[0]

@@ -1,4 +1,4 @@
-"""Demo section: the 2025 negotiation as a graph model — equilibria, one state explained, robustness."""
+"""Demo section: the 2025 negotiation as a graph model — equilibria, the proposals explained, robustness."""
 
 from __future__ import annotations
 
@@ -10,38 +10,20 @@ from rich.table import Table
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import dumps
 from guarantor.negotiate.analysis import analyse
-from guarantor.negotiate.coalition import status_quo_paths
+from guarantor.negotiate.coalition import Step
+from guarantor.negotiate.concepts import NASH, SEQ
 from guarantor.negotiate.explain import explain
 from guarantor.negotiate.gmcr import write_gmcr
-from guarantor.negotiate.graph import Graph
 from guarantor.negotiate.loading import load_conflict
+from guarantor.negotiate.reach import status_quo_paths
+from guarantor.negotiate.render import CONCEPT_MEANING, explanation_lines, taken
 from guarantor.negotiate.sensitivity import sensitivity
+from guarantor.negotiate.stability import Engine
 
 if TYPE_CHECKING:
     from guarantor.demo import DemoContext
 
 MODEL = "negotiation/ukraine-2025.yaml"
-# The package deal discussed from August to December 2025: a US guarantee and backstop, a
-# ceasefire with Russia's non-seizure law, Ukraine's withdrawal from Donetsk, a troop cap and
-# no NATO, a European force, EU accession opened, EU sanctions kept.
-DEAL = (
-    "us_guarantee",
-    "us_backstop",
-    "ru_ceasefire",
-    "ru_law",
-    "ua_withdraw",
-    "ua_cap",
-    "ua_no_nato",
-    "eu_force",
-    "eu_accession",
-    "eu_sanctions",
-)
-
-
-def taken(g: Graph, i: int) -> str:
-    """The options taken in a state, by name."""
-    assert g.options is not None
-    return ", ".join(g.options.taken(int(g.codes[i]))) or "nothing"
 
 
 def run(ctx: DemoContext) -> None:
@@ -54,27 +36,20 @@ def run(ctx: DemoContext) -> None:
     assert g.options is not None
     console.print(
         f"model {path.name}: {len(g.dms)} decision makers, {len(g.options.names)} options, "
-        f"{g.n} feasible states; preferences from public statements (Aug–Dec 2025), sources in the file. "
-        "Not data-driven: the same with or without the real data."
+        f"{g.n} feasible states; preferences from public statements (Aug–Dec 2025), sources "
+        "in the file. Not data-driven: the same with or without the real data."
     )
     result = analyse(g)
+    engine = Engine(g)
     table = Table(title="Equilibria per stability concept")
     table.add_column("concept")
     table.add_column("equilibria", justify="right")
     table.add_column("what it assumes")
-    meaning = {
-        "nash": "no one gains by moving alone",
-        "gmr": "any move can be punished by the others, even at their own cost",
-        "smr": "GMR, and the mover cannot escape the punishment",
-        "seq": "punishment only by moves the punishers themselves prefer (credible)",
-        "sim": "others respond at the same time with their own improvements",
-        "seq+sim": "credible punishment in turn or at the same time",
-    }
     for c in result.tables:
         e = result.equilibria(c)
-        table.add_row(c.upper(), str(len(e or [])), meaning[c])
+        table.add_row(str(c).upper(), str(len(e or [])), CONCEPT_MEANING[c.kind])
     console.print(table)
-    nash = result.equilibria("nash") or []
+    nash = result.equilibria(NASH) or []
     nt = Table(title="Nash equilibria (stable even without threats)")
     nt.add_column("state", justify="right")
     nt.add_column("options taken")
@@ -82,61 +57,64 @@ def run(ctx: DemoContext) -> None:
         nt.add_row(str(int(g.codes[i])), taken(g, i))
     console.print(nt)
 
-    deal = g.index_of(sum(1 << g.options.names.index(o) for o in DEAL))
-    verdicts = {c: deal in (result.equilibria(c) or []) for c in ("nash", "seq")}
-    console.print(
-        f"\n[bold]The package deal[/] (state {int(g.codes[deal])}: {taken(g, deal)}) is "
-        + ", ".join(f"{'' if ok else 'not '}{c.upper()}-stable" for c, ok in verdicts.items())
-        + ". What holds it together (SEQ: only sanctions the sanctioner itself prefers):"
-    )
-    for d in range(len(g.dms)):
-        ex = explain(g, d, deal, "seq")
+    for outcome in conflict.outcomes:
+        i = g.index_of(outcome.code)
+        verdicts = [
+            f"{'' if i in (result.equilibria(c) or []) else 'not '}{str(c).upper()}-stable"
+            for c in (NASH, SEQ)
+        ]
         console.print(
-            f"  [bold]{g.dms[d]}[/]: "
-            + ("[green]stable[/]" if ex["stable"] else "[red]unstable[/]")
+            f"\n[bold]{outcome.title}[/] (state {outcome.code}: {taken(g, i)}) is "
+            + ", ".join(verdicts)
+            + ". Per decision maker (SEQ: only sanctions the sanctioner itself prefers):"
         )
-        for line in ex["lines"][1:3]:
-            console.print("    " + line)
+        for d in range(len(g.dms)):
+            ex = explain(g, d, i, SEQ, engine)
+            verdict = "[green]stable[/]" if ex.stable else "[red]unstable[/]"
+            console.print(f"  [bold]{g.dms[d]}[/]: {verdict}")
+            for line in explanation_lines(g, ex)[1:2]:
+                console.print("    " + line)
 
     sq = g.status_quo
     assert sq is not None
     paths = status_quo_paths(g, sq, nash)
     console.print(f"\n[bold]From the status quo[/] ({taken(g, sq)}), by unilateral improvements:")
     for i, p in paths.items():
+        steps = [s for s in p or () if isinstance(s, Step)]  # unilateral: no coalitions asked
         how = (
             "not reachable"
             if p is None
             else " → ".join(
-                [str(int(g.codes[sq]))] + [f"{int(g.codes[s.target])} ({g.dms[s.dm]})" for s in p]  # type: ignore[union-attr]
+                [str(int(g.codes[sq]))]
+                + [f"{int(g.codes[s.target])} ({g.dms[s.dm]})" for s in steps]
             )
         )
         console.print(f"  Nash {int(g.codes[i])}: {how}")
 
-    sens = sensitivity(conflict, ("nash", "seq"), ["ua_withdraw"])
-    n = sens["scenarios"]
-    rows = sorted(
-        sens["states"], key=lambda s: (-s["counts"]["nash"], -s["counts"]["seq"], s["state"])
-    )[:5]
+    sens = sensitivity(conflict, (NASH, SEQ))
+    n = len(sens.runs)
+    rows = sens.ranked()[:4] + [sens.row(o.code, o.id) for o in conflict.outcomes]
     st = Table(
-        title=f"Robustness over {n} scenarios (alternative preferences × withdrawal reversible or not)"
+        title=f"Robustness over {n} scenarios (every combination of the alternative preferences)"
     )
     st.add_column("state", justify="right")
     st.add_column("options taken")
     st.add_column("Nash in", justify="right")
     st.add_column("SEQ in", justify="right")
     for r in rows:
+        name = next((f"{o.id}: " for o in conflict.outcomes if o.code == r.state), "")
         st.add_row(
-            str(r["state"]),
-            taken(g, g.index_of(r["state"])),
-            f"{r['counts']['nash']}/{n}",
-            f"{r['counts']['seq']}/{n}",
+            str(r.state),
+            name + taken(g, g.index_of(r.state)),
+            f"{r.counts[NASH]}/{n}",
+            f"{r.counts[SEQ]}/{n}",
         )
     console.print(st)
 
     out = ctx.out / "negotiate"
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "ukraine-2025-analysis.json", dumps(result.to_json()))
-    write_atomic(out / "ukraine-2025-sensitivity.json", dumps(sens))
+    write_atomic(out / "ukraine-2025-sensitivity.json", dumps(sens.to_json()))
     write_gmcr(conflict, out / "ukraine-2025.gmcr")
     console.print(
         f"wrote {out}/ukraine-2025-analysis.json, -sensitivity.json and .gmcr (opens in GMCR+)"

@@ -4,15 +4,89 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from guarantor.negotiate.concepts import Concept, ConceptKind
 from guarantor.negotiate.graph import Graph
 from guarantor.negotiate.stability import Engine
 
 
+class Deterrent(StrEnum):
+    """How an improvement is deterred."""
+
+    sequential = "sequential"  # the others reply in turn
+    no_escape = "sequential, no escape"  # ... and the mover cannot escape the reply (SMR)
+    simultaneous = "simultaneous"  # the others reply at the same time (SIM)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One move of a sanctioning decision maker (state indices; `source` is -1 in a joint reply)."""
+
+    dm: int
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
+class Temptation:
+    """A unilateral improvement of the focal decision maker and what, if anything, deters it."""
+
+    target: int  # state index the focal DM could move to
+    deterrent: Deterrent | None  # None: nothing the others can do deters it
+    replies: tuple[Reply, ...] = ()  # the sanction: a sequence, or the joint replies
+    outcome: int | None = None  # the state the sanction ends in
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why one state is (un)stable for one decision maker under one concept."""
+
+    dm: int
+    state: int  # state index
+    concept: Concept
+    stable: bool
+    temptations: tuple[Temptation, ...]
+
+    def to_json(self, g: Graph) -> dict[str, Any]:
+        """Decision maker, state code, concept, verdict and each improvement with its sanction."""
+        items = []
+        for t in self.temptations:
+            sanction: list[dict[str, Any]] | None = None
+            if t.deterrent is Deterrent.simultaneous:
+                sanction = [{"dm": g.dms[r.dm], "to": int(g.codes[r.target])} for r in t.replies]
+            elif t.deterrent is not None:
+                sanction = [
+                    {
+                        "dm": g.dms[r.dm],
+                        "from": int(g.codes[r.source]),
+                        "to": int(g.codes[r.target]),
+                    }
+                    for r in t.replies
+                ]
+            items.append(
+                {
+                    "to": int(g.codes[t.target]),
+                    "kind": None if t.deterrent is None else t.deterrent.value,
+                    "sanction": sanction,
+                    "outcome": None if t.outcome is None else int(g.codes[t.outcome]),
+                }
+            )
+        return {
+            "dm": g.dms[self.dm],
+            "state": int(g.codes[self.state]),
+            "concept": str(self.concept),
+            "stable": self.stable,
+            "improvements": items,
+        }
+
+
 def _sanction_path(
-    g: Graph, movers: list[int], start: int, improving: bool, ok: Any
-) -> list[tuple[int, int, int]] | None:
+    g: Graph, movers: list[int], start: int, improving: bool, ok: Callable[[int], bool]
+) -> list[Reply] | None:
     """Shortest legal sequence from `start` by `movers` ending in a state where ok(state) holds."""
     ups = {d: g.ui(d) for d in movers} if improving else {}
     prev: dict[tuple[int, int], tuple[tuple[int, int], int]] = {}
@@ -40,14 +114,15 @@ def _sanction_path(
                     cur = node
                     while cur[1] != -1:
                         (ps, pl), who = prev[cur]
-                        path.append((who, ps, cur[0]))
+                        path.append(Reply(who, ps, cur[0]))
                         cur = (ps, pl)
                     return list(reversed(path))
                 queue.append(node)
     return None
 
 
-def _sim_response(g: Graph, dm: int, s: int, s1: int) -> list[tuple[int, int]] | None:
+def _sim_response(g: Graph, dm: int, s: int, s1: int) -> tuple[list[Reply], int] | None:
+    """Joint replies of the others (each staying or taking one own UI from s) that deter s -> s1."""
     info = g.options
     if info is None:
         return None
@@ -64,99 +139,44 @@ def _sim_response(g: Graph, dm: int, s: int, s1: int) -> list[tuple[int, int]] |
                 code = (code & ~mask) | (int(g.codes[t]) & mask)
         k = g.index_of(code)
         if k >= 0 and p[k] <= p[s]:
-            return [(d, t) for d, t in zip(others, combo, strict=True) if t is not None] + [(-1, k)]
+            joint = [Reply(d, -1, t) for d, t in zip(others, combo, strict=True) if t is not None]
+            return joint, k
     return None
 
 
-def explain(g: Graph, dm: int, s: int, concept: str) -> dict[str, Any]:
-    """A structured explanation with `lines` in words, for one decision maker, state and concept."""
-    eng = Engine(g)
+def explain(
+    g: Graph, dm: int, s: int, concept: Concept, engine: Engine | None = None
+) -> Explanation:
+    """Each unilateral improvement of one decision maker from a state, and what deters it."""
+    eng = engine or Engine(g)
     p = g.payoff[dm]
     others = [d for d in range(len(g.dms)) if d != dm]
-    name = g.dms[dm]
-
-    def st(i: int) -> str:
-        label = g.labels[i] if g.labels else ""
-        return f"{int(g.codes[i])}" + (
-            f" ({label})" if label and label != str(int(g.codes[i])) else ""
-        )
-
-    def mv(a: int, b: int) -> str:
-        """A move described by the options it changes (option models) and where it ends."""
-        if g.options is None:
-            return f"to {st(b)}"
-        ca, cb = int(g.codes[a]), int(g.codes[b])
-        names = g.options.names
-        on = [n for k, n in enumerate(names) if (cb >> k) & 1 and not (ca >> k) & 1]
-        off = [n for k, n in enumerate(names) if (ca >> k) & 1 and not (cb >> k) & 1]
-        parts = ([f"takes {', '.join(on)}"] if on else []) + (
-            [f"drops {', '.join(off)}"] if off else []
-        )
-        return f"{' and '.join(parts)} (→ {cb})"
-
     stable = bool(eng.stable(concept, dm)[s])
-    ups = eng.ui(dm).of(s)
+    if concept.two_dms_only:  # anticipation, not sanctions: see `reach`
+        return Explanation(dm, s, concept, stable, ())
+    kind = concept.kind
     items = []
-    lines = [
-        f"State {st(s)} is {'stable' if stable else 'unstable'} for {name} under {concept.upper()}."
-    ]
-    if concept.startswith("l") or concept == "nm":
-        lines.append(
-            "Limited-move and non-myopic stability anticipate alternating optimal replies; "
-            "see the anticipated outcome in `reach`."
-        )
-        return {
-            "dm": name,
-            "state": int(g.codes[s]),
-            "concept": concept,
-            "stable": stable,
-            "improvements": [],
-            "lines": lines,
-        }
-    if not ups:
-        lines.append(
-            f"{name} has no unilateral improvement from here: nothing it can do alone is better."
-        )
-    for t in sorted(ups, key=lambda x: -int(p[x])):
-        entry: dict[str, Any] = {"to": int(g.codes[t]), "sanction": None, "kind": None}
+    for t in sorted(eng.ui(dm).of(s), key=lambda x: -int(p[x])):
         path = None
-        if concept in ("gmr", "seq", "seq+sim"):
-            path = _sanction_path(g, others, t, concept != "gmr", lambda x: p[x] <= p[s])
-            entry["kind"] = "sequential" if path else None
-        elif concept == "smr":
+        if kind in (ConceptKind.gmr, ConceptKind.seq, ConceptKind.seq_sim):
+            path = _sanction_path(
+                g, others, t, kind is not ConceptKind.gmr, lambda x: bool(p[x] <= p[s])
+            )
+            deterrent = Deterrent.sequential
+        elif kind is ConceptKind.smr:
 
             def ok(x: int) -> bool:
                 return bool(p[x] <= p[s] and all(p[y] <= p[s] for y in g.moves[dm].of(x)))
 
             path = _sanction_path(g, others, t, False, ok)
-            entry["kind"] = "sequential, no escape" if path else None
+            deterrent = Deterrent.no_escape
         if path:
-            entry["sanction"] = [
-                {"dm": g.dms[d], "from": int(g.codes[a]), "to": int(g.codes[b])} for d, a, b in path
-            ]
-            seq = ", then ".join(f"{g.dms[d]} {mv(a, b)}" for d, a, b in path)
-            lines.append(
-                f"- {name} could improve: it {mv(s, t)}; but {seq}: {name} ends no better off than at {int(g.codes[s])}."
-            )
-        elif concept in ("sim", "seq+sim") and (resp := _sim_response(g, dm, s, t)) is not None:
-            entry["kind"] = "simultaneous"
-            entry["sanction"] = [{"dm": g.dms[d], "to": int(g.codes[x])} for d, x in resp[:-1]]
-            who = " and ".join(f"{g.dms[d]} ({mv(s, x)})" for d, x in resp[:-1])
-            lines.append(
-                f"- {name} could improve: it {mv(s, t)}; but if {who} act at the same time the result is {st(resp[-1][1])}, no better for {name}."
-            )
-        elif concept == "nash":
-            lines.append(f"- {name} can improve: it {mv(s, t)}.")
-        else:
-            lines.append(
-                f"- {name} can improve: it {mv(s, t)}, and nothing the others can do deters it."
-            )
-        items.append(entry)
-    return {
-        "dm": name,
-        "state": int(g.codes[s]),
-        "concept": concept,
-        "stable": stable,
-        "improvements": items,
-        "lines": lines,
-    }
+            items.append(Temptation(t, deterrent, tuple(path), path[-1].target))
+            continue
+        if kind in (ConceptKind.sim, ConceptKind.seq_sim):
+            found = _sim_response(g, dm, s, t)
+            if found is not None:
+                items.append(Temptation(t, Deterrent.simultaneous, tuple(found[0]), found[1]))
+                continue
+        items.append(Temptation(t, None))
+    return Explanation(dm, s, concept, stable, tuple(items))

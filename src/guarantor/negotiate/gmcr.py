@@ -4,243 +4,237 @@ Format facts (not code) from the GMCR+ documentation: option indices are 0-based
 a list of `[optionIndex, "Y"|"N"]` pairs (all must hold); a compound condition
 `{"compound": true, "members": [...]}` holds when any member holds; `preferenceRanking` lists
 ordered state numbers (1 = lowest feasible decimal code) best first, with ties as nested lists.
+
+A file is read as text with the project's YAML checks (size, NUL bytes, encoding), parsed as
+JSON and validated by the pydantic models below; when something is wrong, the positions come
+from the YAML composer (JSON is YAML), so that every error names file:line:column and a
+misspelt key gets a "did you mean".
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
-from guarantor.negotiate.conditions import Expr, conjunction, disjunction, literal
-from guarantor.negotiate.conflict import Conflict, DecisionMaker, Preference
-from guarantor.negotiate.graph import OptionInfo
+from guarantor.negotiate.conditions import Expr, Op, conjunction, disjunction, literal
+from guarantor.negotiate.conflict import Conflict, DecisionMaker, Preference, first_repeat
+from guarantor.negotiate.graph import Direction, IntArray, OptionInfo
+from guarantor.spec.load import validate_positioned
+from guarantor.spec.yamlpos import Positioned, parse_text, read_text
 
-TOP_KEYS = {
-    "decisionMakers",
-    "coalitions",
-    "coalitionsFull",
-    "options",
-    "infeasibles",
-    "useManualPreferenceRanking",
-    "useManualPreferenceVectors",
-    "program",
-    "version",
-    "nodes",
-}
-DM_KEYS = {
-    "name",
-    "options",
-    "preferences",
-    "payoffs",
-    "misperceptions",
-    "preferenceRanking",
-    "preferenceVector",
-}
-OPTION_KEYS = {"name", "permittedDirection", "reversibility"}
-DIRECTIONS = {"both": "both", "fwd": "fwd", "back": "back"}
+GMCR_VERSION = "0.4.1"  # the save-file version written
 
 
-class _Locator:
-    """Finds the line of a JSON path, using the YAML composer (JSON is YAML) for positions."""
+class _Json(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    def __init__(self, path: Path, text: str) -> None:
-        self.file = str(path)
-        try:
-            self.root: yaml.Node | None = yaml.compose(text)
-        except yaml.YAMLError:
-            self.root = None
 
-    def at(self, *steps: str | int) -> Position:
-        node = self.root
-        for step in steps:
-            if node is None:
-                break
-            if isinstance(node, yaml.MappingNode) and isinstance(step, str):
-                node = next((v for k, v in node.value if k.value == step), None)
-            elif (
-                isinstance(node, yaml.SequenceNode)
-                and isinstance(step, int)
-                and step < len(node.value)
-            ):
-                node = node.value[step]
-            else:
-                node = None
-        if node is None:
-            return Position(self.file)
-        return Position(self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+Literal_ = tuple[StrictInt, Literal["Y", "N"]]
+
+
+class Compound(_Json):
+    """A condition that holds when any of its members holds."""
+
+    compound: Literal[True]
+    members: list[list[Literal_] | Compound] = Field(min_length=1)
+
+
+Condition = list[Literal_] | Compound
+Ranking = list[StrictInt | list[StrictInt]]
+
+
+class GmcrOption(_Json):
+    """An option: its name and permitted direction."""
+
+    name: StrictStr
+    permitted_direction: Direction | None = Field(default=None, alias="permittedDirection")
+    reversibility: Direction | None = None  # older files
+
+    @property
+    def direction(self) -> Direction:
+        """The permitted direction (reversible when the file gives none)."""
+        return self.permitted_direction or self.reversibility or Direction.both
+
+
+class GmcrDecisionMaker(_Json):
+    """A decision maker: its options (indices), prioritised conditions or a manual ranking."""
+
+    name: StrictStr
+    options: list[StrictInt] = Field(default_factory=list)
+    preferences: list[Condition] = Field(default_factory=list)
+    payoffs: list[Any] = Field(default_factory=list)  # written by GMCR+, recomputed on load
+    misperceptions: list[Any] = Field(default_factory=list)
+    preference_ranking: Ranking | None = Field(default=None, alias="preferenceRanking")
+    preference_vector: Ranking | None = Field(default=None, alias="preferenceVector")
+
+    @property
+    def ranking(self) -> Ranking | None:
+        """The manual ranking (ordered state numbers, best first), under either name."""
+        return (
+            self.preference_ranking
+            if self.preference_ranking is not None
+            else (self.preference_vector)
+        )
+
+    @property
+    def ranking_key(self) -> str:
+        """The key the manual ranking was written under."""
+        return "preferenceRanking" if self.preference_ranking is not None else "preferenceVector"
+
+
+class GmcrFile(_Json):
+    """A GMCR+ save file."""
+
+    decision_makers: list[GmcrDecisionMaker] = Field(alias="decisionMakers", min_length=1)
+    options: list[GmcrOption] = Field(min_length=1)
+    infeasibles: list[Condition] = Field(default_factory=list)
+    coalitions: list[StrictInt | list[StrictInt]] = Field(default_factory=list)
+    coalitions_full: list[Any] | None = Field(default=None, alias="coalitionsFull")
+    use_manual_ranking: StrictBool | None = Field(default=None, alias="useManualPreferenceRanking")
+    use_manual_vectors: StrictBool | None = Field(default=None, alias="useManualPreferenceVectors")
+    program: StrictStr | None = None
+    version: StrictStr | None = None
+    nodes: list[Any] | None = None  # reachability export: not read
+
+    @property
+    def manual(self) -> bool:
+        """Whether preferences are manual rankings rather than prioritised conditions."""
+        return bool(
+            self.use_manual_ranking
+            if self.use_manual_ranking is not None
+            else self.use_manual_vectors
+        )
+
+
+class _Places:
+    """Positions of the values of one file, found only when an error needs one (a save file of a
+    large model holds hundreds of thousands of values); messages start with the JSON path."""
+
+    def __init__(self, path: Path, text: str, data: object) -> None:
+        self.path, self.text, self.data = path, text, data
+        self._source: Positioned | None = None
+
+    @property
+    def source(self) -> Positioned:
+        """The data with the position of every value (parsed on first use)."""
+        if self._source is None:
+            try:
+                located = parse_text(self.text, str(self.path))
+                values, keys = located.values, located.keys
+            except UserError:  # valid JSON that YAML 1.1 refuses (rare): no line numbers
+                values, keys = {}, {}
+            self._source = Positioned(self.data, str(self.path), values, keys)
+        return self._source
 
     def fail(self, message: str, *steps: str | int) -> UserError:
         path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps).lstrip(".")
         return UserError(f"{path}: {message}" if path else message, self.at(*steps))
 
+    def at(self, *steps: str | int) -> Position:
+        return self.source.locate(tuple(steps))
+
 
 def read_gmcr(path: Path) -> Conflict:
     """Load a GMCR+ `.gmcr` save file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read the file: {exc.strerror}", Position(str(path))) from None
+    text = read_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserError(
             f"not valid JSON: {exc.msg}", Position(str(path), line=exc.lineno, column=exc.colno)
         ) from None
-    loc = _Locator(path, text)
-    if not isinstance(data, dict):
-        raise loc.fail("a .gmcr file is a JSON object")
-    for key in data:
-        if key not in TOP_KEYS:
-            raise loc.fail(
-                f"unknown key {key!r}; expected one of {', '.join(sorted(TOP_KEYS))}", key
-            )
-    for key in ("decisionMakers", "options"):
-        if not isinstance(data.get(key), list) or not data[key]:
-            raise loc.fail(f"{key!r} must be a non-empty list")
-    options = data["options"]
-    names: list[str] = []
-    dirs: list[str] = []
-    for k, opt in enumerate(options):
-        if not isinstance(opt, dict) or "name" not in opt:
-            raise loc.fail("an option is an object with a name", "options", k)
-        for key in opt:
-            if key not in OPTION_KEYS:
-                raise loc.fail(f"unknown key {key!r} in an option", "options", k, key)
-        d = opt.get("permittedDirection", opt.get("reversibility", "both"))
-        if d not in DIRECTIONS:
-            raise loc.fail(f"permittedDirection {d!r}: use both, fwd or back", "options", k)
-        names.append(str(opt["name"]))
-        dirs.append(DIRECTIONS[d])
+    places = _Places(path, text, data)
+    try:
+        doc = GmcrFile.model_validate(data)
+    except ValidationError:  # the same validation again, now with positions for the message
+        doc = validate_positioned(places.source, GmcrFile)
+    return build_conflict(doc, places, path)
+
+
+def build_conflict(doc: GmcrFile, places: _Places, path: Path) -> Conflict:
+    """The validated conflict of a parsed save file."""
+    names = [o.name for o in doc.options]
     m = len(names)
     owners = [-1] * m
-    dms_raw = data["decisionMakers"]
-    for i, dm in enumerate(dms_raw):
-        if not isinstance(dm, dict) or "name" not in dm:
-            raise loc.fail("a decision maker is an object with a name", "decisionMakers", i)
-        for key in dm:
-            if key not in DM_KEYS:
-                raise loc.fail(f"unknown key {key!r} in a decision maker", "decisionMakers", i, key)
-        for j, k in enumerate(dm.get("options", [])):
-            if not isinstance(k, int) or not 0 <= k < m:
-                raise loc.fail(
-                    f"option index {k!r} is not one of 0..{m - 1}",
-                    "decisionMakers",
-                    i,
-                    "options",
-                    j,
-                )
+    dm_names = [dm.name for dm in doc.decision_makers]
+    if (repeat := first_repeat(dm_names)) is not None:
+        raise places.fail(
+            f"decision maker {dm_names[repeat]!r} appears twice", "decisionMakers", repeat, "name"
+        )
+    for i, dm in enumerate(doc.decision_makers):
+        for j, k in enumerate(dm.options):
+            at = ("decisionMakers", i, "options", j)
+            if not 0 <= k < m:
+                raise places.fail(f"option index {k!r} is not one of 0..{m - 1}", *at)
             if owners[k] != -1:
-                raise loc.fail(
+                raise places.fail(
                     f"option {k} ({names[k]}) is owned by two decision makers: "
-                    f"{dms_raw[owners[k]]['name']} and {dm['name']}",
-                    "decisionMakers",
-                    i,
-                    "options",
-                    j,
+                    f"{dm_names[owners[k]]} and {dm.name}",
+                    *at,
                 )
             owners[k] = i
     for k, o in enumerate(owners):
         if o == -1:
-            raise loc.fail(f"option {k} ({names[k]}) belongs to no decision maker", "options", k)
-    info = OptionInfo(tuple(names), tuple(owners), tuple(dirs))
+            raise places.fail(f"option {k} ({names[k]}) belongs to no decision maker", "options", k)
+    info = OptionInfo(tuple(names), tuple(owners), tuple(o.direction for o in doc.options))
 
-    def condition(raw: Any, *steps: str | int) -> Expr:
-        if isinstance(raw, dict):
-            if (
-                set(raw) - {"compound", "members"}
-                or not raw.get("compound")
-                or not isinstance(raw.get("members"), list)
-                or not raw["members"]
-            ):
-                raise loc.fail(
-                    'a compound condition is {"compound": true, "members": [...]}', *steps
-                )
+    def condition(raw: Condition, *steps: str | int) -> Expr:
+        if isinstance(raw, Compound):
             return disjunction(
-                [condition(mem, *steps, "members", j) for j, mem in enumerate(raw["members"])]
+                [condition(mem, *steps, "members", j) for j, mem in enumerate(raw.members)]
             )
-        if not isinstance(raw, list) or not raw:
-            raise loc.fail('a condition is a non-empty list of [optionIndex, "Y"|"N"]', *steps)
+        if not raw:
+            raise places.fail('a condition is a non-empty list of [optionIndex, "Y"|"N"]', *steps)
         lits = []
-        for j, item in enumerate(raw):
-            if not (
-                isinstance(item, list)
-                and len(item) == 2
-                and isinstance(item[0], int)
-                and item[1] in ("Y", "N")
-            ):
-                raise loc.fail(f'{item!r} is not [optionIndex, "Y"|"N"]', *steps, j)
-            if not 0 <= item[0] < m:
-                raise loc.fail(
-                    f"the condition names option {item[0]}, but options are 0..{m - 1}", *steps, j
+        for j, (k, yn) in enumerate(raw):
+            if not 0 <= k < m:
+                raise places.fail(
+                    f"the condition names option {k}, but options are 0..{m - 1}", *steps, j
                 )
-            lits.append(literal(item[0], item[1] == "Y"))
+            lits.append(literal(k, yn == "Y"))
         return conjunction(lits)
 
-    infeasible = [condition(c, "infeasibles", j) for j, c in enumerate(data.get("infeasibles", []))]
-    manual = bool(
-        data.get("useManualPreferenceRanking", data.get("useManualPreferenceVectors", False))
-    )
+    infeasible = [condition(c, "infeasibles", j) for j, c in enumerate(doc.infeasibles)]
     codes = np.arange(1 << m, dtype=np.int64)
     keep = np.ones(codes.size, dtype=bool)
     for cond in infeasible:
         keep &= ~cond.evaluate(codes)
     feasible = codes[keep]
     if feasible.size == 0:
-        raise loc.fail(
+        raise places.fail(
             "every state is infeasible: the infeasibility conditions exclude all of them",
             "infeasibles",
         )
     dms: list[DecisionMaker] = []
     misperceptions: list[tuple[object, ...]] = []
-    for i, dm in enumerate(dms_raw):
-        prefs = [
-            condition(c, "decisionMakers", i, "preferences", j)
-            for j, c in enumerate(dm.get("preferences", []))
-        ]
-        ranking_raw = dm.get("preferenceRanking", dm.get("preferenceVector"))
-        if manual:
-            if not isinstance(ranking_raw, list):
-                raise loc.fail(
-                    "useManualPreferenceRanking is set but this decision maker has no preferenceRanking",
-                    "decisionMakers",
-                    i,
-                )
-            tiers = []
-            for j, item in enumerate(ranking_raw):
-                group = item if isinstance(item, list) else [item]
-                tier = []
-                for x in group:
-                    if not isinstance(x, int) or not 1 <= x <= feasible.size:
-                        raise loc.fail(
-                            f"state {x!r} is not an ordered state number 1..{feasible.size}",
-                            "decisionMakers",
-                            i,
-                            "preferenceRanking",
-                            j,
-                        )
-                    tier.append(int(feasible[x - 1]))
-                tiers.append(tuple(tier))
-            pref = Preference(
-                ranking=tuple(tiers), location=loc.at("decisionMakers", i, "preferenceRanking")
-            )
-            _check_ranking(pref, feasible, loc, i, dm)
+    for i, dm in enumerate(doc.decision_makers):
+        here: tuple[str | int, ...] = ("decisionMakers", i)
+        if doc.manual:
+            pref = _manual_ranking(dm, feasible, places, here)
         else:
-            pref = Preference(
-                statements=tuple(prefs), location=loc.at("decisionMakers", i, "preferences")
-            )
-        dms.append(DecisionMaker(str(dm["name"]), pref))
-        misperceptions.append(tuple(dm.get("misperceptions", [])))
+            prefs = [condition(c, *here, "preferences", j) for j, c in enumerate(dm.preferences)]
+            pref = Preference(statements=tuple(prefs), location=Position(str(path)))
+        dms.append(DecisionMaker(dm.name, pref))
+        misperceptions.append(tuple(dm.misperceptions))
     coalitions: list[tuple[int, ...]] = []
-    for j, c in enumerate(data.get("coalitions", [])):
+    for j, c in enumerate(doc.coalitions):
         members = c if isinstance(c, list) else [c]
-        if not all(isinstance(x, int) and 0 <= x < len(dms) for x in members):
-            raise loc.fail(f"coalition {c!r} names an unknown decision maker", "coalitions", j)
+        if not all(0 <= x < len(dms) for x in members):
+            raise places.fail(f"coalition {c!r} names an unknown decision maker", "coalitions", j)
         coalitions.append(tuple(members))
     notes: tuple[str, ...] = ()
     if any(misperceptions):
@@ -250,7 +244,10 @@ def read_gmcr(path: Path) -> Conflict:
         dms=tuple(dms),
         options=info,
         infeasible=tuple(infeasible),
-        infeasible_texts=tuple(json.dumps(c) for c in data.get("infeasibles", [])),
+        infeasible_texts=tuple(
+            json.dumps(c.model_dump(mode="json") if isinstance(c, Compound) else c)
+            for c in doc.infeasibles
+        ),
         coalitions=tuple(coalitions),
         misperceptions=tuple(misperceptions),
         source=str(path),
@@ -258,29 +255,43 @@ def read_gmcr(path: Path) -> Conflict:
     )
 
 
-def _check_ranking(
-    pref: Preference, feasible: Any, loc: _Locator, i: int, dm: dict[str, Any]
-) -> None:
-    seen: set[int] = set()
-    order = {int(c): k + 1 for k, c in enumerate(feasible)}
-    for tier in pref.ranking or ():
-        for code in tier:
-            if code in seen:
-                raise loc.fail(
-                    f"the ranking repeats state {order[code]}",
-                    "decisionMakers",
-                    i,
-                    "preferenceRanking",
-                )
-            seen.add(code)
-    missing = sorted(order[c] for c in order if c not in seen)
-    if missing:
-        raise loc.fail(
-            f"the ranking of {dm['name']} omits state(s) {', '.join(map(str, missing[:10]))}",
-            "decisionMakers",
-            i,
-            "preferenceRanking",
+def _manual_ranking(
+    dm: GmcrDecisionMaker, feasible: IntArray, places: _Places, here: tuple[str | int, ...]
+) -> Preference:
+    """A manual ranking of ordered state numbers as tiers of decimal codes, checked complete."""
+    ranking = dm.ranking
+    if ranking is None:
+        raise places.fail(
+            "useManualPreferenceRanking is set but this decision maker has no preferenceRanking",
+            *here,
         )
+    key = dm.ranking_key
+    seen: set[int] = set()
+    tiers = []
+    for j, item in enumerate(ranking):
+        tier = []
+        for x in item if isinstance(item, list) else [item]:
+            if not 1 <= x <= feasible.size:
+                raise places.fail(
+                    f"state {x!r} is not an ordered state number 1..{feasible.size}",
+                    *here,
+                    key,
+                    j,
+                )
+            if x in seen:
+                raise places.fail(f"the ranking repeats state {x}", *here, key, j)
+            seen.add(x)
+            tier.append(int(feasible[x - 1]))
+        tiers.append(tuple(tier))
+    missing = sorted(set(range(1, feasible.size + 1)) - seen)
+    if missing:
+        raise places.fail(
+            f"the ranking of {dm.name} omits state(s) {', '.join(map(str, missing[:10]))}",
+            *here,
+            key,
+        )
+    # checked complete above: the Preference itself has nothing left to report
+    return Preference(ranking=tuple(tiers), location=Position(str(places.path)))
 
 
 def _dnf(expr: Expr, limit: int = 64) -> list[list[tuple[int, bool]]] | None:
@@ -288,19 +299,25 @@ def _dnf(expr: Expr, limit: int = 64) -> list[list[tuple[int, bool]]] | None:
 
     def walk(e: Expr, positive: bool) -> list[list[tuple[int, bool]]] | None:
         op = e.op
-        if op == "opt":
+        if op is Op.option:
             return [[(e.option, positive)]]
-        if op == "not":
+        if op is Op.true:
+            return [[]] if positive else []
+        if op is Op.not_:
             return walk(e.args[0], not positive)
-        if op == "if":  # A if B == A or not B
-            return walk(Expr("or", (e.args[0], Expr("not", (e.args[1],)))), positive)
-        if op == "iff":
+        if op is Op.if_:  # A if B == A or not B
+            return walk(Expr(Op.or_, (e.args[0], Expr(Op.not_, (e.args[1],)))), positive)
+        if op is Op.iff:
             a, b = e.args
             both = Expr(
-                "or", (Expr("and", (a, b)), Expr("and", (Expr("not", (a,)), Expr("not", (b,)))))
+                Op.or_,
+                (
+                    Expr(Op.and_, (a, b)),
+                    Expr(Op.and_, (Expr(Op.not_, (a,)), Expr(Op.not_, (b,)))),
+                ),
             )
             return walk(both, positive)
-        is_or = (op == "or") == positive
+        is_or = (op is Op.or_) == positive
         parts = [walk(a, positive) for a in e.args]
         if any(p is None for p in parts):
             return None
@@ -390,14 +407,14 @@ def to_gmcr(conflict: Conflict) -> dict[str, Any]:
     return {
         "decisionMakers": dms_out,
         "options": [
-            {"name": n, "permittedDirection": d}
+            {"name": n, "permittedDirection": d.value}
             for n, d in zip(info.names, info.directions, strict=True)
         ],
         "infeasibles": infeasibles,
         "coalitions": coalitions,
         "useManualPreferenceRanking": manual,
         "program": "guarantor",
-        "version": "0.4.1",
+        "version": GMCR_VERSION,
     }
 
 

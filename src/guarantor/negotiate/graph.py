@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +12,17 @@ IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
-DIRECTIONS = ("both", "fwd", "back")
+
+class Direction(StrEnum):
+    """Which way a decision maker may change an option (GMCR+ `permittedDirection`)."""
+
+    both = "both"  # taken and dropped at will
+    fwd = "fwd"  # only taken: irreversible once taken
+    back = "back"  # only dropped: once dropped, never taken again
+
+    def reversed(self) -> Direction:
+        """The other reversibility assumption: an irreversible option made reversible, and back."""
+        return Direction.both if self is not Direction.both else Direction.fwd
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ class OptionInfo:
 
     names: tuple[str, ...]
     owners: tuple[int, ...]  # decision maker index per option
-    directions: tuple[str, ...]  # "both" | "fwd" | "back"
+    directions: tuple[Direction, ...]
 
     def mask(self, dm: int) -> int:
         """Bit mask of the options a decision maker controls."""
@@ -174,6 +185,15 @@ def yn_label(code: int, n_options: int) -> str:
     return "".join("Y" if (code >> k) & 1 else "N" for k in range(n_options))
 
 
+def yn_labels(codes: IntArray, n_options: int) -> tuple[str, ...]:
+    """Y/N strings of many state codes at once (the same as `yn_label` of each)."""
+    if n_options == 0:
+        return ("",) * codes.size
+    bits = (codes[:, None] >> np.arange(n_options, dtype=np.int64)[None, :]) & 1
+    letters = np.where(bits == 1, "Y", "N").astype("<U1")
+    return tuple(np.ascontiguousarray(letters).view(f"<U{n_options}").ravel().tolist())
+
+
 def yn_code(text: str, n_options: int) -> int:
     """State code of a Y/N string, option 1 first; ValueError if its length does not fit."""
     if len(text) != n_options:
@@ -187,8 +207,12 @@ def option_moves(codes: IntArray, info: OptionInfo, dm: int, lookup: IntArray | 
     """All unilateral moves of one decision maker between feasible option states (vectorised)."""
     n = codes.size
     mask = info.mask(dm)
-    fwd = sum(1 << k for k, d in enumerate(info.directions) if d == "fwd" and (mask >> k) & 1)
-    back = sum(1 << k for k, d in enumerate(info.directions) if d == "back" and (mask >> k) & 1)
+    fwd = sum(
+        1 << k for k, d in enumerate(info.directions) if d is Direction.fwd and (mask >> k) & 1
+    )
+    back = sum(
+        1 << k for k, d in enumerate(info.directions) if d is Direction.back and (mask >> k) & 1
+    )
     bits = [1 << k for k in range(len(info.owners)) if (mask >> k) & 1]
     subsets = np.zeros(1, dtype=np.int64)
     for b in bits:
@@ -231,7 +255,7 @@ def build_option_graph(
         lookup = np.full(1 << m, -1, dtype=np.int64)
         lookup[feasible] = np.arange(feasible.size, dtype=np.int64)
     moves = tuple(option_moves(feasible, info, d, lookup) for d in range(len(dms)))
-    labels = tuple(yn_label(int(c), m) for c in feasible) if feasible.size <= 200_000 else ()
+    labels = yn_labels(feasible, m) if feasible.size <= 200_000 else ()
     return Graph(name, dms, feasible, labels, moves, payoff, info, status_quo, coalitions)
 
 

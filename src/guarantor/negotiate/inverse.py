@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guarantor.errors import UserError
+from guarantor.negotiate.concepts import Concept
 from guarantor.negotiate.graph import Graph, IntArray
 from guarantor.negotiate.oracle import Oracle
 
@@ -28,16 +29,96 @@ def ranking_order(payoff: IntArray, codes: IntArray) -> list[int]:
     return sorted(range(payoff.size), key=lambda i: (-int(payoff[i]), int(codes[i])))
 
 
-def _state_stable(orc: Oracle, s: int, concept: str) -> bool:
+@dataclass(frozen=True)
+class Ordering:
+    """A decision maker prefers one state to another (state indices)."""
+
+    dm: int
+    prefers: int
+    to: int
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One decision maker's order of the states of its slice, best first (state indices)."""
+
+    dm: int
+    states: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The definition unrolled at one state, for one possible move of one decision maker.
+
+    The state is stable only if the DM does not prefer `move_to` to it or, for concepts with
+    sanctions, the sanction that follows leaves it no better off; `candidate_sanctions` are the
+    states the others can reach from `move_to` (None for Nash, which has no sanctions).
+    """
+
+    dm: int
+    move_to: int
+    candidate_sanctions: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class InverseResult:
+    """Which preference profiles (permutations of ranking slices) make a state stable."""
+
+    graph: Graph
+    target: int  # state index
+    concept: Concept
+    profiles: int
+    stable_profiles: int
+    necessary: tuple[Ordering, ...]  # orderings shared by every stable profile
+    example: tuple[Ranking, ...] | None  # the first stable profile found
+    conditions: tuple[Condition, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Counts, necessary orderings, an example and the conditions, in decimal state codes."""
+        g = self.graph
+
+        def code(i: int) -> int:
+            return int(g.codes[i])
+
+        return {
+            "target": code(self.target),
+            "concept": str(self.concept),
+            "profiles": self.profiles,
+            "stable_profiles": self.stable_profiles,
+            "necessary": [
+                {"dm": g.dms[n.dm], "prefers": code(n.prefers), "to": code(n.to)}
+                for n in self.necessary
+            ],
+            "example": None
+            if self.example is None
+            else [
+                {"dm": g.dms[r.dm], "ranking": [code(x) for x in r.states]} for r in self.example
+            ],
+            "conditions": [
+                {
+                    "dm": g.dms[c.dm],
+                    "move_to": code(c.move_to),
+                    "candidate_sanctions": None
+                    if c.candidate_sanctions is None
+                    else [code(x) for x in c.candidate_sanctions],
+                }
+                for c in self.conditions
+            ],
+        }
+
+
+def _state_stable(orc: Oracle, s: int, concept: Concept) -> bool:
     return all(orc.stable(concept, i, s) for i in range(len(orc.g.dms)))
 
 
-def inverse(g: Graph, target: int, concept: str, slices: list[Slice]) -> dict[str, Any]:
+def inverse(g: Graph, target: int, concept: Concept, slices: list[Slice]) -> InverseResult:
     """Enumerate the permutations of each slice; report counts, necessary orderings and conditions."""
-    if concept not in ("nash", "gmr", "smr", "seq", "sim", "seq+sim"):
+    if concept.two_dms_only:
         raise UserError(
-            f"inverse analysis supports nash, gmr, smr, seq, sim and seq+sim, not {concept!r}"
+            f"inverse analysis supports nash, gmr, smr, seq, sim and seq+sim, not {concept}"
         )
+    if concept.needs_options and g.options is None:
+        raise UserError(f"{concept} needs a model written with options")
     blocks = []
     total = 1
     for sl in slices:
@@ -63,7 +144,7 @@ def inverse(g: Graph, target: int, concept: str, slices: list[Slice]) -> dict[st
     count = 0
     # before[(dm, a, b)] counts stable profiles in which dm prefers a to b
     before: dict[tuple[int, int, int], int] = {}
-    example: list[dict[str, Any]] | None = None
+    example: tuple[Ranking, ...] | None = None
     for combo in itertools.product(*[itertools.permutations(states) for _, states, _ in blocks]):
         for (dm, _, values), perm in zip(blocks, combo, strict=True):
             for state, v in zip(perm, values, strict=True):
@@ -76,55 +157,41 @@ def inverse(g: Graph, target: int, concept: str, slices: list[Slice]) -> dict[st
             for a, b in itertools.combinations(perm, 2):
                 before[(dm, a, b)] = before.get((dm, a, b), 0) + 1
         if example is None:
-            example = [
-                {"dm": g.dms[dm], "ranking": [int(g.codes[x]) for x in perm]}
-                for (dm, _, _), perm in zip(blocks, combo, strict=True)
-            ]
-    necessary = []
-    for dm, states, _ in blocks:
-        for a, b in itertools.permutations(states, 2):
-            if count and before.get((dm, a, b), 0) == count:
-                necessary.append(
-                    {"dm": g.dms[dm], "prefers": int(g.codes[a]), "to": int(g.codes[b])}
-                )
-    return {
-        "target": int(g.codes[target]),
-        "concept": concept,
-        "profiles": total,
-        "stable_profiles": count,
-        "necessary": necessary,
-        "example": example,
-        "conditions": conditions(g, target, concept),
-    }
+            example = tuple(
+                Ranking(dm, tuple(perm)) for (dm, _, _), perm in zip(blocks, combo, strict=True)
+            )
+    necessary = [
+        Ordering(dm, a, b)
+        for dm, states, _ in blocks
+        for a, b in itertools.permutations(states, 2)
+        if count and before.get((dm, a, b), 0) == count
+    ]
+    return InverseResult(
+        g,
+        target,
+        concept,
+        total,
+        count,
+        tuple(necessary),
+        example,
+        conditions(g, target, concept),
+    )
 
 
-def conditions(g: Graph, s: int, concept: str) -> list[dict[str, Any]]:
+def conditions(g: Graph, s: int, concept: Concept) -> tuple[Condition, ...]:
     """The definition unrolled at one state: per DM and possible move, what must hold for stability."""
     orc = Oracle(g)
     out = []
     for i in range(len(g.dms)):
         others = [d for d in range(len(g.dms)) if d != i]
         for t in sorted(orc.r[i][s]):
-            item: dict[str, Any] = {
-                "dm": g.dms[i],
-                "move_to": int(g.codes[t]),
-                "either": f"{g.dms[i]} does not prefer {int(g.codes[t])} to {int(g.codes[s])}",
-            }
-            if concept != "nash":
-                sanctions = sorted(int(g.codes[x]) for x in orc.reach(others, t, False))
-                kind = {
-                    "gmr": "some state the others can reach from it",
-                    "smr": "some state the others can reach from it, from which it cannot escape to a better one",
-                    "seq": "some state the others reach from it by moves each of them prefers",
-                    "sim": "a state the others' simultaneous improvements lead to",
-                    "seq+sim": "a state the others reach by improvements, in turn or at once",
-                }[concept]
-                item["or"] = (
-                    f"{g.dms[i]} does not prefer {int(g.codes[t])}'s sanction — {kind} — to {int(g.codes[s])}"
+            sanctions = None
+            if concept.sanctioned:
+                sanctions = tuple(
+                    sorted(orc.reach(others, t, False), key=lambda x: int(g.codes[x]))
                 )
-                item["candidate_sanctions"] = sanctions
-            out.append(item)
-    return out
+            out.append(Condition(i, t, sanctions))
+    return tuple(out)
 
 
 def parse_slice(text: str, g: Graph) -> Slice:

@@ -12,6 +12,8 @@ def load_conflict(path: Path) -> Conflict:
     """Read a conflict from a `.yaml`/`.yml` or `.gmcr`/`.json` file."""
     if not path.exists():
         raise UserError("no such file", Position(str(path)))
+    if path.is_dir():
+        raise UserError("is a folder, expected a model file (.yaml or .gmcr)", Position(str(path)))
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         from guarantor.negotiate.yamlformat import read_yaml

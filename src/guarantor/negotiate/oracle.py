@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 from collections import deque
 
-from guarantor.negotiate.graph import Graph
+from guarantor.negotiate.concepts import Concept, ConceptKind
+from guarantor.negotiate.graph import Direction, Graph
 
 
 def unilateral_moves(g: Graph) -> list[dict[int, set[int]]]:
@@ -38,8 +39,8 @@ def unilateral_moves(g: Graph) -> list[dict[int, set[int]]]:
                         continue
                     if (
                         k not in mine
-                        or (info.directions[k] == "fwd" and a == 1)
-                        or (info.directions[k] == "back" and a == 0)
+                        or (info.directions[k] is Direction.fwd and a == 1)
+                        or (info.directions[k] is Direction.back and a == 0)
                     ):
                         ok = False
                 if ok:
@@ -88,31 +89,32 @@ class Oracle:
         self._reach[key] = found
         return found
 
-    def stable(self, concept: str, i: int, s: int) -> bool:
-        """Whether state s is stable for DM i under a concept."""
+    def stable(self, concept: Concept, i: int, s: int) -> bool:
+        """Whether state s is stable for DM i under a concept (not L_h or NM)."""
         others = [j for j in range(len(self.g.dms)) if j != i]
         p = self.p[i]
         ups = self.r_plus(i, s)
-        if concept == "nash":
+        kind = concept.kind
+        if kind is ConceptKind.nash:
             return not ups
         for s1 in ups:
-            if concept == "gmr":
+            if kind is ConceptKind.gmr:
                 ok = any(p[s2] <= p[s] for s2 in self.reach(others, s1, False))
-            elif concept == "smr":
+            elif kind is ConceptKind.smr:
                 ok = any(
                     p[s2] <= p[s] and all(p[s3] <= p[s] for s3 in self.r[i][s2])
                     for s2 in self.reach(others, s1, False)
                 )
-            elif concept == "seq":
+            elif kind is ConceptKind.seq:
                 ok = any(p[s2] <= p[s] for s2 in self.reach(others, s1, True))
-            elif concept == "sim":
+            elif kind is ConceptKind.sim:
                 ok = self._sim(i, s, s1)
-            elif concept == "seq+sim":
+            elif kind is ConceptKind.seq_sim:
                 ok = any(p[s2] <= p[s] for s2 in self.reach(others, s1, True)) or self._sim(
                     i, s, s1
                 )
             else:
-                raise ValueError(concept)
+                raise ValueError(f"the oracle does not compute {concept}")
             if not ok:
                 return False
         return True
@@ -137,7 +139,7 @@ class Oracle:
                 return True
         return False
 
-    def equilibria(self, concept: str) -> list[int]:
+    def equilibria(self, concept: Concept) -> list[int]:
         """State indices stable for every DM."""
         return [
             s

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from guarantor.errors import UserError
+from guarantor.negotiate.concepts import Concept, ConceptKind
 from guarantor.negotiate.graph import BoolArray, Graph, IntArray, Moves
 
-CONCEPTS: tuple[str, ...] = ("nash", "gmr", "smr", "seq", "sim", "seq+sim")
 INF = np.iinfo(np.int64).max
 INF32 = int(np.iinfo(np.int32).max)
 NEG = np.iinfo(np.int64).min
@@ -92,6 +93,58 @@ def max_response(graph: Graph, dm: int) -> IntArray:
     mv = graph.moves[dm]
     best: IntArray = np.maximum(p, row_reduce(p[mv.targets], mv, NEG, "max"))
     return best
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The opponents' replies to one DM's moves, for the simultaneous (SIM) check.
+
+    `tables[j][c, s]` holds opponent j's own options after its c-th improvement from state s
+    (c = 0: it stays); `degrees[j][s]` how many it has. `base` is each move's target code with
+    every opponent's options cleared; `sources` each move's source state.
+    """
+
+    sources: npt.NDArray[np.int32]
+    base: IntArray
+    tables: tuple[IntArray, ...]
+    degrees: tuple[IntArray, ...]
+    dense: IntArray | None
+    graph: Graph
+    payoff: IntArray  # the focal DM's
+
+    def deterring(self, codes: IntArray, s: npt.NDArray[Any]) -> BoolArray:
+        """Whether each resulting state exists and is no better for the focal DM than s."""
+        g = self.graph
+        idx = (
+            self.dense[codes]
+            if self.dense is not None
+            else g.lookup(codes.ravel()).reshape(codes.shape)
+        )
+        hit: BoolArray = idx >= 0
+        hit &= self.payoff[np.where(hit, idx, 0)] <= self.payoff[s]
+        return hit
+
+
+def _descend(
+    r: Replies, order: tuple[int, ...], sel: IntArray, code: IntArray, deterred: BoolArray
+) -> None:
+    """Joint replies of the repliers in `order` to the moves `sel` (codes so far in `code`)."""
+    j, s = order[0], r.sources[sel]
+    width = r.tables[j].shape[0] - 1
+    if len(order) > 1:
+        for c in range(1, width + 1):
+            keep = (r.degrees[j][s] >= c) & ~deterred[sel]
+            if not keep.any():
+                break
+            _descend(r, order[1:], sel[keep], code[keep] | r.tables[j][c][s[keep]], deterred)
+        return
+    step = max(1, 4_000_000 // max(width, 1))
+    for lo in range(0, sel.size, step):
+        part, sp = sel[lo : lo + step], s[lo : lo + step]
+        full = code[lo : lo + step][None, :] | r.tables[j][1:, sp]
+        hit = r.deterring(full, sp[None, :])
+        hit &= r.degrees[j][sp][None, :] >= np.arange(1, width + 1)[:, None]
+        deterred[part[hit.any(axis=0)]] = True
 
 
 class Engine:
@@ -194,40 +247,34 @@ class Engine:
                 deterred[phase[hit]] = True
                 phase = phase[~hit]
             live = live[~deterred[live]]
-        # Joint replies of two or more: few moves are left, so take all combinations at once.
+        replies = Replies(src, start_code & ~clear, tuple(tables), tuple(degrees), dense, g, p)
+        self.joint_replies(replies, live, deterred)
+        return deterred
+
+    def joint_replies(self, r: Replies, live: IntArray, deterred: BoolArray) -> None:
+        """Mark the moves in `live` that a joint reply of two or more opponents deters.
+
+        For each set of repliers the combinations are walked replier by replier over the moves
+        whose state has that many replies (columns are packed left); the widest replier's
+        replies are taken in one vectorised step, and deterred moves drop out as they are
+        found. The work follows the real number of joint replies per state, not the product of
+        the widest tables.
+        """
+        k = len(r.tables)
         for size in range(2, k + 1):
             for movers in itertools.combinations(range(k), size):
                 if live.size == 0:
-                    break
-                grid = np.array(
-                    list(itertools.product(*[range(1, tables[j].shape[0]) for j in movers])),
-                    dtype=np.int64,
-                ).reshape(-1, size)
-                if grid.shape[0] == 0:
-                    continue
-                step = max(1, 4_000_000 // grid.shape[0])
-                for lo in range(0, live.size, step):
-                    part = live[lo : lo + step]
-                    s = src[part]
-                    ok = np.ones((grid.shape[0], part.size), dtype=bool)
-                    code = np.broadcast_to(start_code[part] & ~clear, ok.shape).copy()
-                    for x in range(k):
-                        if x in movers:
-                            cols = grid[:, movers.index(x)]
-                            ok &= degrees[x][s][None, :] >= cols[:, None]
-                            code |= tables[x][cols][:, s]
-                        else:
-                            code |= tables[x][0][s][None, :]
-                    idx = (
-                        dense[code]
-                        if dense is not None
-                        else g.lookup(code.ravel()).reshape(code.shape)
-                    )
-                    hit = ok & (idx >= 0)
-                    hit &= p[np.where(hit, idx, 0)] <= p[s][None, :]
-                    deterred[part[hit.any(axis=0)]] = True
+                    return
+                if any(r.tables[j].shape[0] == 1 for j in movers):
+                    continue  # a replier without any reply anywhere
+                s = r.sources[live]
+                code = r.base[live].copy()
+                for x in range(k):
+                    if x not in movers:
+                        code |= r.tables[x][0][s]
+                order = tuple(sorted(movers, key=lambda j: r.tables[j].shape[0]))
+                _descend(r, order, live, code, deterred)
                 live = live[~deterred[live]]
-        return deterred
 
     def sim(self, dm: int) -> BoolArray:
         """Simultaneous sanctioning stability."""
@@ -239,49 +286,32 @@ class Engine:
         d = seq | self.sim_deterred(dm, skip=seq)
         return _all_deterred(self.graph.n, self.ui(dm), d)
 
-    def stable(self, concept: str, dm: int) -> BoolArray:
+    def stable(self, concept: Concept, dm: int) -> BoolArray:
         """Stability of every state for one decision maker under a concept."""
-        fn = {
-            "nash": self.nash,
-            "gmr": self.gmr,
-            "smr": self.smr,
-            "seq": self.seq,
-            "sim": self.sim,
-            "seq+sim": self.seq_sim,
-        }.get(concept)
-        if fn is not None:
-            return fn(dm)
-        whole = self._both_dms(concept)
-        if whole is not None:
-            row: BoolArray = whole[dm]
+        if concept.two_dms_only:
+            row: BoolArray = self.table(concept)[dm]
             return row
-        raise UserError(
-            f"unknown stability concept {concept!r}; use one of {', '.join(all_concepts())}"
-        )
+        fn = {
+            ConceptKind.nash: self.nash,
+            ConceptKind.gmr: self.gmr,
+            ConceptKind.smr: self.smr,
+            ConceptKind.seq: self.seq,
+            ConceptKind.sim: self.sim,
+            ConceptKind.seq_sim: self.seq_sim,
+        }[concept.kind]
+        return fn(dm)
 
-    def _both_dms(self, concept: str) -> BoolArray | None:
-        """The table of a concept computed for both decision makers at once (l<h>, nm), else None."""
-        if concept.startswith("l") and concept[1:].isdigit():
-            return limited_move(self.graph, int(concept[1:]))
-        if concept == "nm":
-            return non_myopic(self.graph)
-        return None
-
-    def table(self, concept: str) -> BoolArray:
+    def table(self, concept: Concept) -> BoolArray:
         """Stability per (decision maker, state)."""
-        whole = self._both_dms(concept)
-        if whole is not None:
-            return whole
+        if concept.kind is ConceptKind.limited_move:
+            return limited_move(self.graph, concept.horizon)
+        if concept.kind is ConceptKind.non_myopic:
+            return non_myopic(self.graph)
         return np.stack([self.stable(concept, d) for d in range(len(self.graph.dms))])
 
-    def equilibria(self, concept: str) -> IntArray:
+    def equilibria(self, concept: Concept) -> IntArray:
         """State indices stable for every decision maker."""
         return np.nonzero(self.table(concept).all(axis=0))[0]
-
-
-def all_concepts() -> tuple[str, ...]:
-    """Concept names accepted on the command line."""
-    return (*CONCEPTS, "l<h> (e.g. l2)", "nm")
 
 
 def _anticipate(graph: Graph, horizon: int | None) -> tuple[list[IntArray], int]:

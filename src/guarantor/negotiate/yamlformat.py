@@ -1,10 +1,17 @@
-"""Read a conflict written in guarantor's YAML format, with file:line:column in every error."""
+"""guarantor's YAML format for a conflict: pydantic models, read through `spec.load`.
+
+The file is read by `guarantor.spec.load.load_yaml_model` (size, NUL and encoding checks,
+file:line:column on every error, "did you mean" for a misspelt key); what the models cannot
+say alone (statements naming options, owners, duplicates, feasibility) is checked here with
+the positions that loader recorded.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from guarantor.errors import Position, UserError
 from guarantor.negotiate.conditions import (
@@ -20,271 +27,353 @@ from guarantor.negotiate.conflict import (
     Conflict,
     DecisionMaker,
     ExplicitStates,
+    Outcome,
     Preference,
+    first_repeat,
 )
-from guarantor.negotiate.graph import OptionInfo, yn_code
+from guarantor.negotiate.graph import Direction, OptionInfo, yn_code
+from guarantor.spec.load import load_yaml_model
+from guarantor.spec.yamlpos import Positioned
 
-DIRECTION_WORDS = {
-    "both": "both",
-    "reversible": "both",
-    "fwd": "fwd",
-    "forward": "fwd",
-    "irreversible": "fwd",
-    "back": "back",
-    "backward": "back",
+Text = Annotated[StrictStr, Field(min_length=1)]
+DirectionWord = Literal["both", "reversible", "fwd", "forward", "irreversible", "back", "backward"]
+DIRECTION_WORDS: dict[str, Direction] = {
+    "both": Direction.both,
+    "reversible": Direction.both,
+    "fwd": Direction.fwd,
+    "forward": Direction.fwd,
+    "irreversible": Direction.fwd,
+    "back": Direction.back,
+    "backward": Direction.back,
 }
-TOP_KEYS = {
-    "name",
-    "source",
-    "notes",
-    "decision_makers",
-    "infeasible",
-    "status_quo",
-    "coalitions",
-    "states",
-}
-DM_KEYS = {"name", "options", "preferences", "ranking", "alternatives", "moves", "source", "notes"}
-OPTION_KEYS = {"id", "name", "direction", "source", "notes"}
-ALT_KEYS = {"name", "preferences", "ranking", "source", "notes"}
-STATE_KEYS = {"id", "name"}
+KEYWORDS = ("and", "or", "not", "if", "iff")  # words of the statement grammar
+RESERVED_ALTERNATIVE = "base"  # the preference as written, in sensitivity scenarios
 
 
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self.file = str(path)
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def loc(self, node: yaml.Node) -> Position:
-        return Position(self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
 
-    def fail(self, node: yaml.Node, message: str) -> UserError:
-        return UserError(message, self.loc(node))
+class OptionSpec(_Strict):
+    """An option a decision maker controls; its id is used in statements."""
 
-    def mapping(self, node: yaml.Node, allowed: set[str], what: str) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping")
-        out: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            name = str(key.value)
-            if name not in allowed:
-                raise self.fail(
-                    key,
-                    f"unknown key {name!r} in {what}; expected one of {', '.join(sorted(allowed))}",
-                )
-            if name in out:
-                raise self.fail(key, f"key {name!r} repeated in {what}")
-            out[name] = value
-        return out
+    id: Text
+    name: Text | None = None
+    direction: DirectionWord = Field(
+        default="both", description="both (default), forward (irreversible) or backward."
+    )
+    source: Text | None = None
+    notes: Text | None = None
 
-    def seq(self, node: yaml.Node, what: str) -> list[yaml.Node]:
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(node, f"{what} must be a list")
-        return list(node.value)
 
-    def text(self, node: yaml.Node, what: str) -> str:
-        if not isinstance(node, yaml.ScalarNode) or node.value == "":
-            raise self.fail(node, f"{what} must be a non-empty text")
-        return str(node.value)
+class AlternativeSpec(_Strict):
+    """A named alternative preference of a decision maker, tried by `negotiate sensitivity`."""
 
-    def integer(self, node: yaml.Node, what: str) -> int:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, f"{what} must be an integer")
-        try:
-            return int(node.value)
-        except ValueError:
-            raise self.fail(node, f"{what} must be an integer, not {node.value!r}") from None
+    name: Text
+    preferences: list[Text] | None = Field(
+        default=None, description="Prioritised statements, most important first."
+    )
+    ranking: list[StrictInt | list[StrictInt]] | None = Field(
+        default=None, description="State codes best first; a nested list is a tie."
+    )
+    source: Text | None = None
+    notes: Text | None = None
+
+
+class DecisionMakerSpec(_Strict):
+    """A decision maker: options (or moves, in an explicit graph) and a preference."""
+
+    name: Text
+    options: list[OptionSpec] = Field(default_factory=list)
+    moves: list[list[StrictInt]] = Field(
+        default_factory=list, description="[from, to] pairs, only in a model with explicit states."
+    )
+    preferences: list[Text] | None = Field(
+        default=None, description="Prioritised statements, most important first."
+    )
+    ranking: list[StrictInt | list[StrictInt]] | None = Field(
+        default=None, description="State codes best first; a nested list is a tie."
+    )
+    alternatives: list[AlternativeSpec] = Field(default_factory=list)
+    source: Text | None = None
+    notes: Text | None = None
+
+
+class Infeasibility(_Strict):
+    """A condition that excludes states: a statement, or a group of options (one key each)."""
+
+    statement: Text | None = Field(
+        default=None, description="A statement such as `a & !b` (a bare string means this)."
+    )
+    exactly_one: list[Text] | None = None
+    at_most_one: list[Text] | None = None
+    mutually_exclusive: list[Text] | None = None
+    at_least_one: list[Text] | None = None
+    requires: list[Text] | None = Field(default=None, description="[option, option it requires].")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_statement(cls, data: object) -> object:
+        return {"statement": data} if isinstance(data, str) else data
+
+
+class StateSpec(_Strict):
+    """A state of an explicit graph."""
+
+    id: StrictInt
+    name: Text | None = None
+
+
+class OutcomeSpec(_Strict):
+    """A named state (a proposal, a deal) that commands accept by its id, e.g. `--state paris`."""
+
+    id: Text
+    title: Text | None = None
+    taken: list[Text] | None = Field(
+        default=None, description="The options taken in it (every other option is not taken)."
+    )
+    state: StrictInt | None = Field(default=None, description="Its id, in an explicit graph.")
+    source: Text | None = None
+    notes: Text | None = None
+
+
+class ConflictFile(_Strict):
+    """A conflict model: decision makers with options and preferences, or an explicit graph."""
+
+    name: Text
+    source: Text | None = None
+    notes: Text | None = None
+    decision_makers: list[DecisionMakerSpec] = Field(min_length=1)
+    infeasible: list[Infeasibility] = Field(
+        default_factory=list, description="A state matching any of these is excluded."
+    )
+    status_quo: StrictInt | Text | None = Field(
+        default=None, description="Y/N string (option 1 first) or decimal code."
+    )
+    coalitions: list[list[Text]] = Field(default_factory=list)
+    outcomes: list[OutcomeSpec] = Field(
+        default_factory=list, description="Named states, e.g. the proposals on the table."
+    )
+    states: list[StrictInt | StateSpec] | None = Field(
+        default=None, description="An explicit graph: the states, with ids and names."
+    )
+
+
+class _Places:
+    """Positions of the values of one file, by their path."""
+
+    def __init__(self, source: Positioned) -> None:
+        self.source = source
+
+    def at(self, *path: str | int) -> Position:
+        return self.source.locate(tuple(path))
+
+    def fail(self, message: str, *path: str | int) -> UserError:
+        return UserError(message, self.at(*path))
 
 
 def read_yaml(path: Path) -> Conflict:
     """Load and validate a conflict from our YAML format."""
-    r = _Reader(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = (
-            Position(str(path), line=mark.line + 1, column=mark.column + 1)
-            if mark
-            else Position(str(path))
-        )
-        raise UserError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where) from None
-    except OSError as exc:
-        raise UserError(f"cannot read the file: {exc.strerror}", Position(str(path))) from None
-    if root is None:
-        raise UserError("the file is empty", Position(str(path)))
-    top = r.mapping(root, TOP_KEYS, "the conflict")
-    for key in ("name", "decision_makers"):
-        if key not in top:
-            raise r.fail(root, f"the conflict needs a {key!r}")
-    name = r.text(top["name"], "name")
-    dm_nodes = r.seq(top["decision_makers"], "decision_makers")
-    if not dm_nodes:
-        raise r.fail(top["decision_makers"], "at least one decision maker is needed")
-    dm_maps = [r.mapping(n, DM_KEYS, "a decision maker") for n in dm_nodes]
-    dm_names: list[str] = []
-    for node, d in zip(dm_nodes, dm_maps, strict=True):
-        if "name" not in d:
-            raise r.fail(node, "a decision maker needs a name")
-        dm_name = r.text(d["name"], "decision maker name")
-        if dm_name in dm_names:
-            raise r.fail(d["name"], f"decision maker {dm_name!r} appears twice")
-        dm_names.append(dm_name)
+    spec, source = load_yaml_model(path, ConflictFile)
+    return build_conflict(spec, _Places(source), str(path))
 
-    explicit = "states" in top
+
+def build_conflict(spec: ConflictFile, places: _Places, file: str) -> Conflict:
+    """The validated conflict of a parsed file (checks that need more than one value)."""
+    dm_names = [d.name for d in spec.decision_makers]
+    if (i := first_repeat(dm_names)) is not None:
+        raise places.fail(
+            f"decision maker {dm_names[i]!r} appears twice", "decision_makers", i, "name"
+        )
+    explicit: ExplicitStates | None = None
     info: OptionInfo | None = None
     resolve: dict[str, int] = {}
-    explicit_states: ExplicitStates | None = None
-    if explicit:
-        explicit_states = _read_graph(r, top["states"], dm_nodes, dm_maps)
+    if spec.states is not None:
+        explicit = _explicit_graph(spec, places)
     else:
-        names: list[str] = []
-        owners: list[int] = []
-        dirs: list[str] = []
-        owner_of: dict[str, str] = {}
-        for i, (node, d) in enumerate(zip(dm_nodes, dm_maps, strict=True)):
-            if "moves" in d:
-                raise r.fail(d["moves"], "moves are given only in a model with explicit 'states'")
-            for on in r.seq(
-                d.get("options", yaml.SequenceNode("tag:yaml.org,2002:seq", [])), "options"
-            ):
-                o = r.mapping(on, OPTION_KEYS, "an option")
-                if "id" not in o:
-                    raise r.fail(on, "an option needs an id")
-                oid = r.text(o["id"], "option id")
-                if oid in owner_of:
-                    raise r.fail(
-                        o["id"],
-                        f"option {oid!r} is owned by two decision makers ({owner_of[oid]} and {dm_names[i]}) or listed twice",
-                    )
-                if oid.isdigit() or oid.lower() in ("and", "or", "not", "if", "iff"):
-                    raise r.fail(o["id"], f"option id {oid!r} cannot be a number or a keyword")
-                owner_of[oid] = dm_names[i]
-                direction = "both"
-                if "direction" in o:
-                    word = r.text(o["direction"], "direction")
-                    if word not in DIRECTION_WORDS:
-                        raise r.fail(
-                            o["direction"],
-                            f"direction {word!r}: use both, forward (irreversible) or backward",
-                        )
-                    direction = DIRECTION_WORDS[word]
-                resolve[oid] = len(names)
-                names.append(oid)
-                owners.append(i)
-                dirs.append(direction)
-            if not any(ow == i for ow in owners):
-                raise r.fail(node, f"decision maker {dm_names[i]} controls no option")
-        if len(names) > MAX_OPTIONS:
-            raise r.fail(root, f"{len(names)} options: at most {MAX_OPTIONS} are supported")
-        for k in range(len(names)):
-            resolve.setdefault(str(k + 1), k)
-        info = OptionInfo(tuple(names), tuple(owners), tuple(dirs))
-
+        info, resolve = _options(spec, places, dm_names)
     infeasible: list[Expr] = []
     infeasible_texts: list[str] = []
-    if "infeasible" in top:
-        if explicit:
-            raise r.fail(
-                top["infeasible"], "a model with explicit 'states' lists only feasible states"
+    if spec.infeasible:
+        if explicit is not None:
+            raise places.fail(
+                "a model with explicit 'states' lists only feasible states", "infeasible"
             )
-        for node in r.seq(top["infeasible"], "infeasible"):
-            expr, text = _read_infeasible(r, node, resolve)
+        for k, item in enumerate(spec.infeasible):
+            expr, text = _infeasible(item, resolve, places, k)
             infeasible.append(expr)
             infeasible_texts.append(text)
-
     dms: list[DecisionMaker] = []
-    for dm_name, d, node in zip(dm_names, dm_maps, dm_nodes, strict=True):
-        pref = _read_preference(r, d, node, resolve, f"decision maker {dm_name}")
+    for i, d in enumerate(spec.decision_makers):
+        where = ("decision_makers", i)
+        pref = _preference(d, resolve, places, where, f"decision maker {d.name}")
         alts: list[tuple[str, Preference]] = []
-        for an in r.seq(d["alternatives"], "alternatives") if "alternatives" in d else []:
-            a = r.mapping(an, ALT_KEYS, "an alternative preference")
-            if "name" not in a:
-                raise r.fail(an, "an alternative preference needs a name")
-            alt_name = r.text(a["name"], "alternative name")
-            if alt_name in dict(alts) or alt_name == "base":
-                raise r.fail(
-                    a["name"],
-                    f"alternative {alt_name!r} repeated (or named 'base', which is reserved)",
+        for k, a in enumerate(d.alternatives):
+            if a.name in dict(alts) or a.name == RESERVED_ALTERNATIVE:
+                raise places.fail(
+                    f"alternative {a.name!r} repeated (or named {RESERVED_ALTERNATIVE!r}, "
+                    "which is reserved)",
+                    *where,
+                    "alternatives",
+                    k,
+                    "name",
                 )
+            what = f"alternative {a.name} of {d.name}"
             alts.append(
-                (
-                    alt_name,
-                    _read_preference(r, a, an, resolve, f"alternative {alt_name} of {dm_name}"),
-                )
+                (a.name, _preference(a, resolve, places, (*where, "alternatives", k), what))
             )
-        dms.append(DecisionMaker(dm_name, pref, tuple(alts)))
-
-    status_quo = None
-    if "status_quo" in top:
-        status_quo = _read_state(r, top["status_quo"], info)
-    coalitions: list[tuple[int, ...]] = []
-    if "coalitions" in top:
-        seen: set[int] = set()
-        for cn in r.seq(top["coalitions"], "coalitions"):
-            members = []
-            for mn in r.seq(cn, "a coalition"):
-                m = r.text(mn, "coalition member")
-                if m not in dm_names:
-                    raise r.fail(mn, f"coalition member {m!r} is not a decision maker")
-                if dm_names.index(m) in seen:
-                    raise r.fail(mn, f"{m} is in two coalitions")
-                seen.add(dm_names.index(m))
-                members.append(dm_names.index(m))
-            coalitions.append(tuple(members))
+        dms.append(DecisionMaker(d.name, pref, tuple(alts)))
     conflict = Conflict(
-        name=name,
+        name=spec.name,
         dms=tuple(dms),
         options=info,
         infeasible=tuple(infeasible),
         infeasible_texts=tuple(infeasible_texts),
-        explicit=explicit_states,
-        status_quo=status_quo,
-        coalitions=tuple(coalitions),
-        source=str(path),
+        explicit=explicit,
+        status_quo=None if spec.status_quo is None else _state(spec.status_quo, info, places),
+        coalitions=_coalitions(spec, places, dm_names),
+        outcomes=_outcomes(spec, info, resolve, places),
+        source=file,
     )
-    if conflict.feasible_codes().size == 0:
-        raise r.fail(
-            top.get("infeasible", root),
+    feasible = conflict.feasible_codes()
+    if feasible.size == 0:
+        raise places.fail(
             "every state is infeasible: the infeasibility conditions exclude all of them",
+            "infeasible",
         )
+    known = set(feasible.tolist())
+    for k, o in enumerate(conflict.outcomes):
+        if o.code not in known:
+            raise places.fail(f"outcome {o.id!r} is not a feasible state", "outcomes", k)
     return conflict
 
 
-def _read_state(r: _Reader, node: yaml.Node, info: OptionInfo | None) -> int:
-    if (
-        info is not None
-        and isinstance(node, yaml.ScalarNode)
-        and set(str(node.value)) <= {"Y", "N"}
-        and node.value
-    ):
+def _options(
+    spec: ConflictFile, places: _Places, dm_names: list[str]
+) -> tuple[OptionInfo, dict[str, int]]:
+    names: list[str] = []
+    owners: list[int] = []
+    dirs: list[Direction] = []
+    owner_of: dict[str, str] = {}
+    for i, d in enumerate(spec.decision_makers):
+        if d.moves:
+            raise places.fail(
+                "moves are given only in a model with explicit 'states'",
+                "decision_makers",
+                i,
+                "moves",
+            )
+        for k, o in enumerate(d.options):
+            here = ("decision_makers", i, "options", k, "id")
+            if o.id in owner_of:
+                raise places.fail(
+                    f"option {o.id!r} is owned by two decision makers ({owner_of[o.id]} and "
+                    f"{dm_names[i]}) or listed twice",
+                    *here,
+                )
+            if o.id.isdigit() or o.id.lower() in KEYWORDS:
+                raise places.fail(f"option id {o.id!r} cannot be a number or a keyword", *here)
+            owner_of[o.id] = dm_names[i]
+            names.append(o.id)
+            owners.append(i)
+            dirs.append(DIRECTION_WORDS[o.direction])
+        if not d.options:
+            raise places.fail(
+                f"decision maker {dm_names[i]} controls no option", "decision_makers", i
+            )
+    if len(names) > MAX_OPTIONS:
+        raise places.fail(f"{len(names)} options: at most {MAX_OPTIONS} are supported")
+    resolve = {n: k for k, n in enumerate(names)}
+    for k in range(len(names)):  # GMCR style: options by number, from 1
+        resolve.setdefault(str(k + 1), k)
+    return OptionInfo(tuple(names), tuple(owners), tuple(dirs)), resolve
+
+
+def _outcomes(
+    spec: ConflictFile, info: OptionInfo | None, resolve: dict[str, int], places: _Places
+) -> tuple[Outcome, ...]:
+    out: list[Outcome] = []
+    for k, o in enumerate(spec.outcomes):
+        here = ("outcomes", k)
+        if o.id in {x.id for x in out}:
+            raise places.fail(f"outcome {o.id!r} appears twice", *here, "id")
+        if o.id.isdigit() or set(o.id) <= {"Y", "N"}:
+            raise places.fail(
+                f"outcome id {o.id!r} reads as a state code; give it a name", *here, "id"
+            )
+        if (o.taken is None) == (o.state is None):
+            raise places.fail("an outcome gives exactly one of 'taken' or 'state'", *here)
+        if o.state is not None:
+            if info is not None:
+                raise places.fail("'state' names a state of an explicit graph; use 'taken'", *here)
+            code = o.state
+        else:
+            if info is None:
+                raise places.fail("'taken' lists options; an explicit graph uses 'state'", *here)
+            code = 0
+            for j, oid in enumerate(o.taken or []):
+                if oid not in info.names:
+                    raise places.fail(f"outcome names unknown option {oid!r}", *here, "taken", j)
+                code |= 1 << resolve[oid]
+        out.append(Outcome(o.id, o.title or o.id, code))
+    return tuple(out)
+
+
+def _state(value: int | str, info: OptionInfo | None, places: _Places) -> int:
+    if isinstance(value, int):
+        return value
+    if info is not None and set(value) <= {"Y", "N"}:
         try:
-            return yn_code(str(node.value), len(info.names))
+            return yn_code(value, len(info.names))
         except ValueError as exc:
-            raise r.fail(node, str(exc)) from None
-    return r.integer(node, "a state (decimal code or Y/N string)")
+            raise places.fail(str(exc), "status_quo") from None
+    raise places.fail(
+        f"status_quo {value!r}: give a decimal state code or a Y/N string", "status_quo"
+    )
 
 
-def _read_infeasible(r: _Reader, node: yaml.Node, resolve: dict[str, int]) -> tuple[Expr, str]:
-    if isinstance(node, yaml.ScalarNode):
-        text = r.text(node, "an infeasibility condition")
+def _coalitions(
+    spec: ConflictFile, places: _Places, dm_names: list[str]
+) -> tuple[tuple[int, ...], ...]:
+    seen: set[int] = set()
+    out = []
+    for j, members in enumerate(spec.coalitions):
+        group = []
+        for k, m in enumerate(members):
+            if m not in dm_names:
+                raise places.fail(
+                    f"coalition member {m!r} is not a decision maker", "coalitions", j, k
+                )
+            d = dm_names.index(m)
+            if d in seen:
+                raise places.fail(f"{m} is in two coalitions", "coalitions", j, k)
+            seen.add(d)
+            group.append(d)
+        out.append(tuple(group))
+    return tuple(out)
+
+
+def _infeasible(
+    item: Infeasibility, resolve: dict[str, int], places: _Places, k: int
+) -> tuple[Expr, str]:
+    given = {key: v for key, v in item.model_dump().items() if v is not None}
+    if len(given) != 1:
+        raise places.fail("give one kind of condition per list item", "infeasible", k)
+    kind, options = next(iter(given.items()))
+    if kind == "statement":
         try:
-            return parse(text, resolve), text
+            return parse(options, resolve), options
         except ConditionError as exc:
-            raise r.fail(node, str(exc)) from None
-    kinds = {"exactly_one", "at_most_one", "mutually_exclusive", "at_least_one", "requires"}
-    m = r.mapping(node, kinds, "an infeasibility condition")
-    if len(m) != 1:
-        raise r.fail(node, "give one kind of condition per list item")
-    kind, value = next(iter(m.items()))
+            raise places.fail(str(exc), "infeasible", k) from None
     ids = []
-    for item in r.seq(value, kind):
-        oid = r.text(item, "option id")
+    for j, oid in enumerate(options):
         if oid not in resolve:
-            raise r.fail(item, f"{kind} names unknown option {oid!r}")
+            raise places.fail(f"{kind} names unknown option {oid!r}", "infeasible", k, kind, j)
         ids.append(resolve[oid])
-    text = f"{kind}: {', '.join(str(r2.value) for r2 in value.value)}"
+    text = f"{kind}: {', '.join(options)}"
     if kind == "requires":
         if len(ids) != 2:
-            raise r.fail(value, "requires takes [option, option it requires]")
+            raise places.fail("requires takes [option, option it requires]", "infeasible", k)
         return conjunction([literal(ids[0]), literal(ids[1], False)]), text
     pairs = [conjunction([literal(a), literal(b)]) for i, a in enumerate(ids) for b in ids[i + 1 :]]
     none = conjunction([literal(a, False) for a in ids])
@@ -292,73 +381,68 @@ def _read_infeasible(r: _Reader, node: yaml.Node, resolve: dict[str, int]) -> tu
         return disjunction(pairs), text
     if kind == "at_least_one":
         return none, text
-    return disjunction([*pairs, none]), text
+    return disjunction([*pairs, none]), text  # exactly_one
 
 
-def _read_preference(
-    r: _Reader, d: dict[str, yaml.Node], node: yaml.Node, resolve: dict[str, int], what: str
+def _preference(
+    d: DecisionMakerSpec | AlternativeSpec,
+    resolve: dict[str, int],
+    places: _Places,
+    where: tuple[str | int, ...],
+    what: str,
 ) -> Preference:
-    has_p, has_r = "preferences" in d, "ranking" in d
-    if has_p == has_r:
-        raise r.fail(
-            node, f"{what} needs exactly one of 'preferences' (prioritised statements) or 'ranking'"
+    if (d.preferences is None) == (d.ranking is None):
+        raise places.fail(
+            f"{what} needs exactly one of 'preferences' (prioritised statements) or 'ranking'",
+            *where,
         )
-    loc = r.loc(d["preferences"] if has_p else d["ranking"])
-    if has_r:
-        tiers: list[tuple[int, ...]] = []
-        for item in r.seq(d["ranking"], "ranking"):
-            if isinstance(item, yaml.SequenceNode):
-                tiers.append(tuple(r.integer(x, "a ranked state") for x in item.value))
-            else:
-                tiers.append((r.integer(item, "a ranked state"),))
-        return Preference(ranking=tuple(tiers), location=loc)
+    if d.ranking is not None:
+        tiers = tuple(tuple(t) if isinstance(t, list) else (t,) for t in d.ranking)
+        return Preference(ranking=tiers, location=places.at(*where, "ranking"))
+    assert d.preferences is not None
     exprs: list[Expr] = []
-    texts: list[str] = []
-    for item in r.seq(d["preferences"], "preferences"):
-        text = r.text(item, "a preference statement")
+    for k, text in enumerate(d.preferences):
         try:
             exprs.append(parse(text, resolve))
         except ConditionError as exc:
-            raise r.fail(item, f"{what}: {exc}") from None
-        texts.append(text)
-    return Preference(statements=tuple(exprs), texts=tuple(texts), location=loc)
+            raise places.fail(f"{what}: {exc}", *where, "preferences", k) from None
+    return Preference(
+        statements=tuple(exprs),
+        texts=tuple(d.preferences),
+        location=places.at(*where, "preferences"),
+    )
 
 
-def _read_graph(
-    r: _Reader,
-    states_node: yaml.Node,
-    dm_nodes: list[yaml.Node],
-    dm_maps: list[dict[str, yaml.Node]],
-) -> ExplicitStates:
+def _explicit_graph(spec: ConflictFile, places: _Places) -> ExplicitStates:
+    assert spec.states is not None
     codes: list[int] = []
     names: list[str] = []
-    for sn in r.seq(states_node, "states"):
-        if isinstance(sn, yaml.ScalarNode):
-            code, label = r.integer(sn, "a state id"), str(sn.value)
-        else:
-            s = r.mapping(sn, STATE_KEYS, "a state")
-            if "id" not in s:
-                raise r.fail(sn, "a state needs an id")
-            code = r.integer(s["id"], "a state id")
-            label = r.text(s["name"], "state name") if "name" in s else str(code)
+    for k, st in enumerate(spec.states):
+        code, label = (st, str(st)) if isinstance(st, int) else (st.id, st.name or str(st.id))
         if code in codes:
-            raise r.fail(sn, f"state {code} listed twice")
+            raise places.fail(f"state {code} listed twice", "states", k)
         codes.append(code)
         names.append(label)
     if not codes:
-        raise r.fail(states_node, "every state is infeasible: no states are listed")
+        raise places.fail("every state is infeasible: no states are listed", "states")
+    known = set(codes)
     moves: list[tuple[tuple[int, int], ...]] = []
-    for d in dm_maps:
-        if "options" in d:
-            raise r.fail(d["options"], "a model with explicit 'states' gives 'moves', not options")
-        edges: list[tuple[int, int]] = []
-        for en in r.seq(d["moves"], "moves") if "moves" in d else []:
-            pair = [r.integer(x, "a state id") for x in r.seq(en, "a move [from, to]")]
+    for i, d in enumerate(spec.decision_makers):
+        if d.options:
+            raise places.fail(
+                "a model with explicit 'states' gives 'moves', not options",
+                "decision_makers",
+                i,
+                "options",
+            )
+        edges: set[tuple[int, int]] = set()
+        for k, pair in enumerate(d.moves):
+            here = ("decision_makers", i, "moves", k)
             if len(pair) != 2 or pair[0] == pair[1]:
-                raise r.fail(en, "a move is [from, to] between two different states")
+                raise places.fail("a move is [from, to] between two different states", *here)
             for x in pair:
-                if x not in codes:
-                    raise r.fail(en, f"move names unknown state {x}")
-            edges.append((pair[0], pair[1]))
-        moves.append(tuple(sorted(set(edges))))
+                if x not in known:
+                    raise places.fail(f"move names unknown state {x}", *here)
+            edges.add((pair[0], pair[1]))
+        moves.append(tuple(sorted(edges)))
     return ExplicitStates(tuple(codes), tuple(names), tuple(moves))

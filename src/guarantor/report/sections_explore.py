@@ -9,14 +9,6 @@ import orjson
 from guarantor.errors import UserError
 from guarantor.report.document import Section, esc, table
 
-CONCEPT_MEANING = {
-    "nash": "no one gains by moving alone",
-    "gmr": "any move can be punished by the others, even at their own cost",
-    "smr": "GMR, and the mover cannot escape the punishment",
-    "seq": "punishment only by moves the punishers prefer (credible)",
-    "sim": "others respond at the same time",
-    "seq+sim": "SEQ and SIM together",
-}
 MAX_LISTED = 12
 
 
@@ -28,6 +20,7 @@ def negotiation_section(model: Path | None) -> Section:
     try:
         from guarantor.negotiate.analysis import analyse
         from guarantor.negotiate.loading import load_conflict
+        from guarantor.negotiate.render import CONCEPT_MEANING
 
         g = load_conflict(model).compile()
         result = analyse(g)
@@ -42,9 +35,9 @@ def negotiation_section(model: Path | None) -> Section:
     for concept in result.tables:
         eq = result.equilibria(concept)
         if eq is None:
-            rows.append([concept, "n/a", CONCEPT_MEANING.get(concept, "")])
+            rows.append([str(concept), "n/a", CONCEPT_MEANING[concept.kind]])
             continue
-        rows.append([concept, str(len(eq)), CONCEPT_MEANING.get(concept, "")])
+        rows.append([str(concept), str(len(eq)), CONCEPT_MEANING[concept.kind]])
         listed.extend(i for i in eq if i not in listed)
     parts.append(table(["concept", "equilibria", "what it assumes"], rows))
     if listed:
@@ -58,7 +51,7 @@ def negotiation_section(model: Path | None) -> Section:
         state_rows = []
         for i in strong[:MAX_LISTED]:
             stable_in = [
-                c for c in result.tables if (e := result.equilibria(c)) is not None and i in e
+                str(c) for c in result.tables if (e := result.equilibria(c)) is not None and i in e
             ]
             label = g.labels[i] if g.labels else str(int(g.codes[i]))
             state_rows.append([str(int(g.codes[i])), str(label), ", ".join(stable_in)])

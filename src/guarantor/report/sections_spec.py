@@ -12,7 +12,7 @@ from guarantor.report.document import Section, esc, table
 
 def agreement_section(path: Path) -> tuple[Section, Agreement | None]:
     """The agreement rendered as text with its lint findings; None when it cannot be loaded."""
-    from guarantor.spec.check import check_file
+    from guarantor.spec.check import by_views, check_file
     from guarantor.spec.load import load_agreement
     from guarantor.spec.render import render_html
 
@@ -32,17 +32,19 @@ def agreement_section(path: Path) -> tuple[Section, Agreement | None]:
     # Demote the treaty's own headings so that they sit under this section's heading.
     text = re.sub(r"<(/?)h([1-4])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", text)
     counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
+    for row in by_views(findings):
+        counts[row.finding.severity.value] = counts.get(row.finding.severity.value, 0) + 1
     summary = ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items())) or "no findings"
     rows = [
-        [f.code, f.severity.value, str(f.line or ""), f.message, f.explanation] for f in findings
+        [f.code, f.severity.value, row.label, str(f.line or ""), f.message, f.explanation]
+        for row in by_views(findings)
+        for f in [row.finding]
     ]
     parts = [
         f"<p><strong>{esc(agreement.title)}</strong> (id <code>{esc(agreement.id)}</code>, "
         f"version {esc(agreement.version)}). Source file: {esc(path.name)}.</p>",
         f"<h3>Lint findings: {esc(summary)}</h3>",
-        table(["code", "severity", "line", "finding", "why it matters"], rows)
+        table(["code", "severity", "view", "line", "finding", "why it matters"], rows)
         if rows
         else "<p>The linter found nothing to report.</p>",
         "<h3>Readable text</h3>",

@@ -11,8 +11,6 @@ from rich.table import Table
 
 from guarantor.jsonout import Format, emit
 from guarantor.respond.catalogue import load_catalogue
-from guarantor.respond.compare import Variant, compare, comparison_json, parse_variant
-from guarantor.respond.render import comparison_table, plan_csv, plan_tables
 from guarantor.respond.scenario import load_scenario
 from guarantor.sources.locate import locate_data
 from guarantor.spec.load import load_spec
@@ -53,6 +51,9 @@ def respond_command(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
 ) -> None:
     """Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares."""
+    from guarantor.respond.compare import Variant, compare, comparison_json, parse_variant
+    from guarantor.respond.render import comparison_table, plan_csv, plan_tables
+
     loaded = load_spec(agreement)
     cat = load_catalogue(catalogue)
     sc = load_scenario(scenario)

@@ -31,6 +31,8 @@ class GradedPart:
 def _section_path(a: Agreement, section: str, index: int) -> YamlPath:
     if section == "lifecycle":
         return ("lifecycle",)
+    if section == "agreed_line":
+        return ("agreed_line",)
     if section == "ladder":
         return ("ladder", "steps", index)
     return (section, index)
@@ -130,6 +132,11 @@ def as_written(a: Agreement) -> Agreement:
     for o in data["obligations"]:
         if o.get("deadline") is not None and _assumed(o["deadline"].get("source")):
             o["deadline"] = None
+    line = data.get("agreed_line")
+    if line is not None:
+        data["agreed_line"] = (
+            None if _assumed(line.get("source")) else _without_assumed_fields(line)
+        )
     lc = data["lifecycle"]
     for key in ("entry_into_force", "term"):
         if lc.get(key) is not None:

@@ -12,22 +12,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from guarantor.fileio import write_atomic
-from guarantor.jsonout import TableOrJson, emit
+from guarantor.jsonout import TableOrJson, dumps, emit
 from guarantor.model import Agreement
-from guarantor.spec.check import check_files
+from guarantor.spec.check import CheckResult, check_files
 from guarantor.spec.diff import diff_agreements, word_diff
-from guarantor.spec.findings import Severity
+from guarantor.spec.findings import Severity, View
 from guarantor.spec.load import load_agreement
-from guarantor.spec.render import render_html, render_markdown
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class TextFormat(StrEnum):
-    """Rendering formats."""
+    """Rendering formats: treaty text (Markdown, HTML) or the clauses as data (JSON)."""
 
     md = "md"
     html = "html"
+    json = "json"
 
 
 def schema_command() -> None:
@@ -42,50 +42,89 @@ def check_command(
     files: list[Path] = typer.Argument(..., help="Agreement YAML files."),
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
-    """Lint agreements: exit 0 clean, 1 error findings, 2 unusable input."""
+    """Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable input."""
     result = check_files(files)
     if fmt is TableOrJson.json:
-        emit([f.as_dict() for f in result.findings])
-    else:
-        console = Console(highlight=False)
-        if result.findings:
-            table = Table(show_lines=False, pad_edge=False)
-            for col in ("code", "severity", "where", "finding"):
-                table.add_column(col, overflow="fold")
-            colours = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
-            for f in result.findings:
-                table.add_row(
-                    f.code,
-                    f"[{colours[f.severity]}]{f.severity.value}[/]",
-                    f"{Path(f.file).name}:{f.line}:{f.column}",
-                    f.message,
-                )
-            console.print(table)
-        counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
-        _err.print(
-            f"{len(files)} file(s): {counts[Severity.error]} error(s), "
-            f"{counts[Severity.warning]} warning(s), {counts[Severity.info]} info"
+        emit(
+            {
+                "findings": [f.as_dict() for f in result.findings],
+                "provenance": result.provenance,
+                "files": [{"file": fc.file, "provenance": fc.provenance} for fc in result.files],
+                "unusable": [
+                    {
+                        "file": err.location.file if err.location else "",
+                        "line": err.location.line if err.location else None,
+                        "column": err.location.column if err.location else None,
+                        "message": err.message,
+                    }
+                    for err in result.unusable
+                ],
+            }
         )
+    else:
+        _print_check(result)
     for err in result.unusable:
         _err.print(f"[bold red]error:[/] {escape(str(err))}")
     raise typer.Exit(result.exit_code)
 
 
+_COLOURS = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
+
+
+def _print_check(result: CheckResult) -> None:
+    """The findings as a table (a finding of both views once, marked 'both'), then the grades."""
+    from guarantor.spec.check import by_views
+
+    console = Console(highlight=False, emoji=False)
+    rows = by_views(result.findings)
+    if rows:
+        table = Table(show_lines=False, pad_edge=False)
+        for col in ("code", "severity", "view", "where", "finding"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            f = row.finding
+            table.add_row(
+                f.code,
+                f"[{_COLOURS[f.severity]}]{f.severity.value}[/]",
+                row.label,
+                escape(f"{Path(f.file).name}:{f.line}:{f.column}"),
+                escape(f.message),
+            )
+        console.print(table)
+    for fc in result.files:
+        grades = ", ".join(f"{n} {grade}" for grade, n in fc.provenance.items())
+        console.print(f"{Path(fc.file).name}: provenance of clauses and graded parts: {grades}")
+    for view in View:
+        counts = {
+            sev: sum(1 for f in result.findings if f.severity is sev and f.view is view)
+            for sev in Severity
+        }
+        _err.print(
+            f"{len(result.files)} file(s) {view.value.replace('_', ' ')}: "
+            f"{counts[Severity.error]} error(s), {counts[Severity.warning]} warning(s), "
+            f"{counts[Severity.info]} info"
+        )
+
+
 def render_command(
     file: Path = typer.Argument(..., help="Agreement YAML file."),
-    fmt: TextFormat = typer.Option(TextFormat.md, "--format", help="md or html"),
+    fmt: TextFormat = typer.Option(TextFormat.md, "--format", help="md, html or json"),
     side_by_side: bool = typer.Option(
         False, "--side-by-side", help="Text beside the machine rule."
     ),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file instead of stdout."),
 ) -> None:
-    """Render an agreement as numbered treaty text with source references."""
+    """Render an agreement as numbered treaty text with each clause's provenance grade."""
+    from guarantor.spec.export import agreement_json  # the renderer imports markdown_it
+    from guarantor.spec.render import render_html, render_markdown
+
     agreement = load_agreement(file)
-    text = (
-        render_markdown(agreement, side_by_side=side_by_side)
-        if fmt is TextFormat.md
-        else render_html(agreement, side_by_side=side_by_side)
-    )
+    if fmt is TextFormat.json:
+        text = dumps(agreement_json(agreement))
+    elif fmt is TextFormat.md:
+        text = render_markdown(agreement, side_by_side=side_by_side)
+    else:
+        text = render_html(agreement, side_by_side=side_by_side)
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -103,7 +142,7 @@ def diff_command(
     if fmt is TableOrJson.json:
         emit({"old": str(old), "new": str(new), "changes": [c.as_dict() for c in changes]})
         return
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     if not changes:
         console.print("no differences")
         return

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from guarantor.fileio import write_atomic
-from guarantor.spec.check import check_file
+from guarantor.spec.check import check_loaded
 from guarantor.spec.diff import diff_agreements, word_diff
-from guarantor.spec.findings import Severity
-from guarantor.spec.load import load_agreement
+from guarantor.spec.findings import Severity, View
+from guarantor.spec.load import load_agreement, load_spec
 from guarantor.spec.render import render_html, render_markdown
 
 if TYPE_CHECKING:
@@ -27,30 +28,54 @@ def run(ctx: DemoContext) -> None:
     files = sorted(folder.glob("*.yaml"))
     console.rule("[bold]1. Guarantees as code: the encoded instruments")
     table = Table(show_edge=False)
-    for col in ("agreement", "nature", "trig.", "pledges", "err", "warn", "info"):
+    cols = (
+        "agreement",
+        "nature",
+        "trig.",
+        "pledges",
+        "err written",
+        "err encoded",
+        "warn",
+        "graded",
+    )
+    for col in cols:
         table.add_column(col)
     per_file = {}
     for path in files:
         agreement = load_agreement(path)
-        findings = check_file(path)
-        per_file[path.name] = findings
-        count = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+        checked = check_loaded(load_spec(path, strict=False))
+        per_file[path.name] = checked.findings
+        errors = {
+            v: sum(1 for f in checked.findings if f.severity is Severity.error and f.view is v)
+            for v in View
+        }
+        warnings = sum(
+            1
+            for f in checked.findings
+            if f.severity is Severity.warning and f.view is View.as_written
+        )
+        parts = sum(checked.provenance.values())
+        graded = parts - checked.provenance.get("ungraded", 0)
         table.add_row(
             agreement.id,
             agreement.nature.value.replace("_", " "),
             str(len(agreement.triggers)),
             str(len(agreement.pledges)),
-            f"[red]{count[Severity.error]}[/]" if count[Severity.error] else "0",
-            str(count[Severity.warning]),
-            str(count[Severity.info]),
+            f"[red]{errors[View.as_written]}[/]" if errors[View.as_written] else "0",
+            str(errors[View.as_encoded]),
+            str(warnings),
+            f"{graded}/{parts}",
         )
     console.print(table)
     budapest = per_file.get("budapest_1994.yaml", [])
     if budapest:
-        console.print("\n[bold]Why the Budapest Memorandum failed[/] (guarantor check):")
+        console.print(
+            "\n[bold]Why the Budapest Memorandum failed[/] (guarantor check, as written):"
+        )
         for f in budapest:
-            colour = {"error": "red", "warning": "yellow", "info": "cyan"}[f.severity.value]
-            console.print(f"  [{colour}]{f.code}[/] line {f.line}: {f.message}")
+            if f.view is View.as_written:
+                colour = {"error": "red", "warning": "yellow", "info": "cyan"}[f.severity.value]
+                console.print(f"  [{colour}]{f.code}[/] line {f.line}: {escape(f.message)}")
     old, new = folder / "paris_declaration_2026_draft.yaml", folder / "paris_declaration_2026.yaml"
     if old.exists() and new.exists():
         console.print("\n[bold]Paris Declaration, draft → final[/] (guarantor diff):")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,16 +33,7 @@ class LoadedSpec:
     def locate(self, finding: Finding) -> Finding:
         """The finding with file, line and column filled in from the YAML positions."""
         loc = self.source.locate(finding.path)
-        return Finding(
-            finding.code,
-            finding.severity,
-            finding.path,
-            finding.message,
-            finding.explanation,
-            file=loc.file,
-            line=loc.line,
-            column=loc.column,
-        )
+        return replace(finding, file=loc.file, line=loc.line, column=loc.column)
 
 
 def load_spec(path: Path | str, strict: bool = True) -> LoadedSpec:
@@ -137,8 +128,7 @@ def _translate(
             text = f"unknown key {key!r} in {parent}"
             if allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                if close:
-                    text += f"; did you mean {close[0]!r}?"
+                text += f"; did you mean {close[0]!r}?" if close else "."
                 text += " Expected one of: " + ", ".join(sorted(allowed))
         elif etype == "missing":
             text = f"missing required key {str(loc[-1])!r} in {parent}"

@@ -1,21 +1,27 @@
-"""Reference checks: every id points at something, ids are unique, pledge dependencies are acyclic."""
+"""Reference checks: every id points at something, ids are unique, nothing waits on itself."""
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from guarantor.model import Agreement
-from guarantor.model.triggers import leaf, predicate_kind
-from guarantor.spec.findings import Finding, Severity
+from guarantor.model.triggers import Level
+from guarantor.rules import RequestBy, RulePlan, compile_agreement
+from guarantor.rules.provenance import graded_parts
+from guarantor.spec.codes import finding
+from guarantor.spec.findings import Finding
 
 P = tuple[str | int, ...]
 Need = Callable[[str, Iterable[str], P, set[str]], None]
 
+_REQUEST_BY = {r.value for r in RequestBy}
+
 
 def check_references(a: Agreement) -> list[Finding]:
-    """All reference findings for an agreement (GT001 unknown, GT002 duplicate, GT003 cycle, GT004 unused)."""
+    """All reference findings (GT001 unknown, GT002 duplicate, GT003/GT005 cycles, GT004 unused)."""
     out: list[Finding] = []
+    plan = compile_agreement(a)
     parties = a.party_ids()
     procedures = {p.id for p in a.procedures}
     bodies = {b.id for b in a.bodies}
@@ -28,15 +34,7 @@ def check_references(a: Agreement) -> list[Finding]:
 
     def unknown(kind: str, ref: str, path: P, known: set[str]) -> None:
         hint = ", ".join(sorted(known)) if known else f"none are defined; add a '{kind}' entry"
-        out.append(
-            Finding(
-                "GT001",
-                Severity.error,
-                path,
-                f"unknown {kind} {ref!r}",
-                f"Known {kind} ids: {hint}.",
-            )
-        )
+        out.append(finding("GT001", path, f"unknown {kind} {ref!r}", f"Known {kind} ids: {hint}."))
 
     def need(kind: str, refs: Iterable[str], path: P, known: set[str]) -> None:
         for i, ref in enumerate(refs):
@@ -62,9 +60,8 @@ def check_references(a: Agreement) -> list[Finding]:
         if ident in seen:
             first = "/".join(str(x) for x in seen[ident])
             out.append(
-                Finding(
+                finding(
                     "GT002",
-                    Severity.error,
                     path,
                     f"duplicate id {ident!r} (first used at {first})",
                     "Every party and clause needs its own id so that references are unambiguous.",
@@ -95,9 +92,11 @@ def check_references(a: Agreement) -> list[Finding]:
             need("procedure", [b.procedure], ("bodies", i, "procedure"), procedures)
     for i, ps in enumerate(a.lifecycle.parties):
         need("party", [ps.party], ("lifecycle", "parties", i, "party"), parties)
+    for lf in plan.leaves:  # the parties predicates name, from the compiled plan
+        need("party", lf.by, (*lf.path, "by"), parties)
+        if not (len(lf.request_by) == 1 and lf.request_by[0] in _REQUEST_BY):
+            need("party", lf.request_by, (*lf.path, "by"), parties)
     for i, t in enumerate(a.triggers):
-        for j, lvl in enumerate(t.levels):
-            _check_predicate(lvl.when, ("triggers", i, "levels", j, "when"), parties, need)
         if t.determination is not None:
             need(
                 "determination", [t.determination], ("triggers", i, "determination"), determinations
@@ -140,114 +139,111 @@ def check_references(a: Agreement) -> list[Finding]:
         need("ladder step", pl.steps, (*base, "steps"), steps)
     for i, f in enumerate(a.forfeitures):
         need("party", [f.party], ("forfeitures", i, "party"), parties)
-        _check_predicate(f.when, ("forfeitures", i, "when"), parties, need)
     for i, m in enumerate(a.monitoring):
         need("party", m.monitor, ("monitoring", i, "monitor"), parties | bodies)
         need("party", m.reports_to, ("monitoring", i, "reports_to"), parties | bodies)
-    for section, clause in a.clauses():
-        doc = clause.source.doc if clause.source is not None else None
+    for part in graded_parts(a):  # every clause's and graded part's citation
+        doc = part.provenance.doc
         if doc is not None and doc not in documents:
-            path = _clause_path(a, section, clause.id)
-            unknown("document", doc, (*path, "source", "doc"), documents)
+            unknown("document", doc, (*part.path, "doc"), documents)
     if a.source is not None and a.source.doc is not None and a.source.doc not in documents:
         unknown("document", a.source.doc, ("source", "doc"), documents)
 
     out += _pledge_cycles(a)
-    out += _unused_levels(a)
+    out += _waiting_cycles(a, plan)
+    out += _unused_levels(plan)
     return out
 
 
-def _check_predicate(p: Any, path: P, parties: set[str], need: Need) -> None:
-    kind = predicate_kind(p)
-    if kind in ("all", "any"):
-        for i, q in enumerate(getattr(p, kind)):
-            _check_predicate(q, (*path, kind, i), parties, need)
-        return
-    if kind == "not":
-        _check_predicate(p.not_, (*path, "not"), parties, need)
-        return
-    inner = leaf(p)
-    by = getattr(inner, "by", [])
-    if isinstance(by, list):
-        need("party", by, (*path, kind, "by"), parties)
-
-
-def _clause_path(a: Agreement, section: str, clause_id: str) -> P:
-    if section == "lifecycle":
-        if (
-            a.lifecycle.entry_into_force is not None
-            and a.lifecycle.entry_into_force.id == clause_id
-        ):
-            return ("lifecycle", "entry_into_force")
-        return ("lifecycle", "term")
-    items = a.ladder.steps if section == "ladder" else getattr(a, section)
-    for i, item in enumerate(items):
-        if item.id == clause_id:
-            return ("ladder", "steps", i) if section == "ladder" else (section, i)
-    return (section,)
+def cycles(waits_on: dict[str, list[str]]) -> list[list[str]]:
+    """Each cycle of a waits-on graph once, as [a, b, ..., a] where each waits on the next."""
+    graph = {node: [x for x in deps if x in waits_on] for node, deps in waits_on.items()}
+    found: list[list[str]] = []
+    while True:
+        try:
+            graphlib.TopologicalSorter(graph).prepare()
+        except graphlib.CycleError as err:
+            # graphlib lists each node before the one that waits on it; read it the other way
+            cycle = list(reversed(err.args[1]))
+            found.append(cycle)
+            graph[cycle[0]] = [x for x in graph[cycle[0]] if x != cycle[1]]  # break it, go on
+            continue
+        return found
 
 
 def _pledge_cycles(a: Agreement) -> list[Finding]:
-    graph = {p.id: list(p.depends_on) for p in a.pledges}
     index = {p.id: i for i, p in enumerate(a.pledges)}
-    out: list[Finding] = []
-    reported: set[frozenset[str]] = set()
-    state: dict[str, int] = {}
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if nxt not in graph:
-                continue
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
-                    shown = " → ".join([*cycle, nxt])
-                    out.append(
-                        Finding(
-                            "GT003",
-                            Severity.error,
-                            ("pledges", index[cycle[0]], "depends_on"),
-                            f"pledge dependency cycle: {shown}",
-                            "No pledge in a cycle can ever stand; break the cycle.",
-                        )
-                    )
-            elif state.get(nxt) is None:
-                visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
-    for pid in graph:
-        if state.get(pid) is None:
-            visit(pid, [])
+    out = []
+    for cycle in cycles({p.id: list(p.depends_on) for p in a.pledges}):
+        out.append(
+            finding(
+                "GT003",
+                ("pledges", index[cycle[0]], "depends_on"),
+                f"pledge dependency cycle: {' → '.join(cycle)}",
+                "No pledge in a cycle can ever stand; break the cycle.",
+            )
+        )
     return out
 
 
-def _unused_levels(a: Agreement) -> list[Finding]:
+def _waiting_cycles(a: Agreement, plan: RulePlan) -> list[Finding]:
+    """GT005: a step, obligation, trigger or determination that waits, through others, on itself.
+
+    A ladder step waits on its preconditions and its triggers; an obligation on the trigger that
+    opens it (and on that trigger's determination when it opens upon determination); a clause
+    named in an obligation's `hence` or `lest` waits on that obligation; a trigger waits on the
+    determination that settles it. A determination waits on nothing of the agreement's.
+    """
+    waits: dict[str, list[str]] = {}
+    where: dict[str, P] = {}
+    resolvers = {t.id: t.resolver for t in plan.triggers}
+    for t in plan.triggers:
+        waits[t.id] = [t.resolver.determination] if t.resolver is not None else []
+        where[t.id] = ("triggers", t.index)
+    for i, d in enumerate(a.determinations):
+        waits.setdefault(d.id, [])
+        where.setdefault(d.id, ("determinations", i))
+    for i, s in enumerate(a.ladder.steps):
+        waits.setdefault(s.id, []).extend([*s.preconditions, *s.triggers])
+        where.setdefault(s.id, ("ladder", "steps", i, "preconditions"))
+    for i, o in enumerate(a.obligations):
+        deps = waits.setdefault(o.id, [])
+        where.setdefault(o.id, ("obligations", i))
+        if o.opened_by.trigger is not None:
+            deps.append(o.opened_by.trigger)
+            resolver = resolvers.get(o.opened_by.trigger)
+            if o.opened_by.upon == "determination" and resolver is not None:
+                deps.append(resolver.determination)
+    for o in a.obligations:
+        for follower in [*o.hence, *o.lest]:
+            waits.setdefault(follower, []).append(o.id)
+    out = []
+    for cycle in cycles(waits):
+        out.append(
+            finding(
+                "GT005",
+                where.get(cycle[0], ()),
+                f"{cycle[0]!r} waits on itself: {' waits on '.join(cycle)}",
+            )
+        )
+    return out
+
+
+def _unused_levels(plan: RulePlan) -> list[Finding]:
     out: list[Finding] = []
-    for i, t in enumerate(a.triggers):
-        for j, lvl in enumerate(t.levels):
-            used = any(
-                o.opened_by.trigger == t.id and o.opened_by.level in (None, lvl.level)
-                for o in a.obligations
-            )
-            used = used or any(
-                (t.id in s.triggers and s.at_level in (None, lvl.level))
-                or (not s.triggers and s.at_level == lvl.level)
-                for s in a.ladder.steps
-            )
-            used = used or (lvl.level.value == "watch")  # watch levels inform; nothing must follow
+    for t in plan.triggers:
+        for lv in t.levels:
+            used = any(link.level in (None, lv.level) for link in t.links)
+            used = used or lv.level is Level.watch  # watch levels inform; nothing must follow
             if not used:
                 out.append(
-                    Finding(
+                    finding(
                         "GT004",
-                        Severity.warning,
-                        ("triggers", i, "levels", j, "level"),
-                        f"trigger {t.id!r} level {lvl.level.value!r} opens no obligation and no ladder step",
-                        "A trigger level that nothing responds to is a promise without a consequence.",
+                        (*lv.path, "level"),
+                        f"trigger {t.id!r} level {lv.level.value!r} opens no obligation and no "
+                        "ladder step",
+                        "A trigger level that nothing responds to is a promise without a "
+                        "consequence.",
                     )
                 )
     return out

@@ -11,6 +11,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from guarantor.model import Agreement, Clause
+from guarantor.model.common import Grade
 from guarantor.model.decisions import (
     Consensus,
     EachParty,
@@ -18,18 +19,23 @@ from guarantor.model.decisions import (
     Silence,
     UnilateralAfterConsultation,
 )
+from guarantor.model.pledges import PledgeStatus
+from guarantor.rules import Provenance, compile_agreement
+from guarantor.rules.compile import clause_provenance
+from guarantor.rules.provenance import GradedPart, graded_parts
 from guarantor.spec import words as w
 from guarantor.spec.findings import Finding
 
 
 @dataclass
 class Paragraph:
-    """One numbered paragraph of treaty text and the clause it renders."""
+    """One numbered paragraph of treaty text, the clause it renders and its provenance."""
 
     text: str
     clause: Clause | None = None
-    source: str = ""
+    source: str = ""  # the clause's grade and citation
     note: str = ""
+    parts: list[str] = field(default_factory=list)  # graded parts: their own grade and citation
 
 
 @dataclass
@@ -40,29 +46,51 @@ class Article:
     paragraphs: list[Paragraph] = field(default_factory=list)
 
 
-def _source(a: Agreement, c: Clause | None) -> str:
-    if c is None or c.source is None:
-        return ""
-    doc = a.documents.get(c.source.doc) if c.source.doc else None
-    parts = [doc.title if doc else (c.source.doc or "")]
-    if c.source.article:
-        art = c.source.article
-        parts.append(f"Art. {art}" if art[:1].isdigit() else art)
+def _citation(a: Agreement, prov: Provenance, article: str | None = None) -> str:
+    """'[grade] document, Art. x, date, url — “quote”', or the reason of an assumption."""
+    grade = prov.grade.value if prov.grade is not None else "ungraded"
+    doc = a.documents.get(prov.doc) if prov.doc else None
+    parts = []
+    if prov.doc:
+        parts.append(doc.title if doc else prov.doc)
+    if article:
+        parts.append(f"Art. {article}" if article[:1].isdigit() else article)
     if doc and doc.date:
         parts.append(doc.date.isoformat())
     if doc and doc.url:
         parts.append(doc.url)
     text = ", ".join(parts)
-    if c.source.quote:
-        text += f" — “{c.source.quote}”"
-    return f"{text} (clause {c.id}, version {c.version})"
+    if prov.quote:
+        text += f" — “{prov.quote}”"
+    if prov.reason:
+        text += ("; " if text else "") + f"assumed by this encoding: {prov.reason}"
+    return f"[{grade}] " + (text or "no source cited")
+
+
+def _source(a: Agreement, c: Clause | None) -> str:
+    if c is None:
+        return ""
+    article = c.source.article if c.source is not None else None
+    return f"{_citation(a, clause_provenance(c), article)} (clause {c.id}, version {c.version})"
+
+
+def _parts(a: Agreement, c: Clause | None) -> list[str]:
+    if c is None:
+        return []
+    return [f"{p.provenance.part}: {_citation(a, p.provenance)}" for p in _graded_parts_of(a, c)]
+
+
+def _graded_parts_of(a: Agreement, c: Clause) -> list[GradedPart]:
+    """The parts of a clause that carry their own grade (not the clause as a whole)."""
+    return [p for p in graded_parts(a) if p.provenance.clause == c.id and p.provenance.part != ""]
 
 
 def _para(a: Agreement, text: str, c: Clause | None) -> Paragraph:
     body = text
     if c is not None and c.text and c.text.strip() not in text:
         body += f" Text: “{c.text.strip()}”"
-    return Paragraph(body, c, _source(a, c), (c.fact_note or "").strip() if c else "")
+    note = (c.fact_note or "").strip() if c else ""
+    return Paragraph(body, c, _source(a, c), note, _parts(a, c))
 
 
 def _body_name(a: Agreement, body_id: str) -> str:
@@ -187,15 +215,33 @@ def _bodies_article(a: Agreement) -> Article | None:
     return art
 
 
+def _agreed_line_article(a: Agreement) -> Article | None:
+    """Article: the agreed line (None when the agreement defines none)."""
+    line = a.agreed_line
+    if line is None:
+        return None
+    text = f"The agreed line is {line.drawn}"
+    if line.as_of is not None:
+        text += f", as of {line.as_of.isoformat()}"
+    if line.map:
+        text += f". Its course is published at {line.map}."
+    elif line.published:
+        text += ". Its course is published."
+    else:
+        text += ". Its course is not published."
+    return Article("The agreed line", [_para(a, text, line)])
+
+
 def _triggers_article(a: Agreement) -> Article | None:
-    """Article: triggers (None when there are none)."""
+    """Article: triggers, phrased from the compiled plan (None when there are none)."""
     if not (a.triggers):
         return None
     art = Article("Triggers")
+    plan = compile_agreement(a)
     for trig in a.triggers:
         text = f"{trig.title or trig.id}."
-        for lvl in trig.levels:
-            text += f" It reaches the level “{lvl.level.value}” on {w.predicate(lvl.when, a)}."
+        for lvl in plan.trigger(trig.id).levels:
+            text += f" It reaches the level “{lvl.level.value}” on {w.tree(plan, lvl.tree, a)}."
         if trig.determination:
             text += f" It is confirmed by determination {trig.determination}."
         art.paragraphs.append(_para(a, text, trig))
@@ -278,7 +324,7 @@ def _ladder_article(a: Agreement) -> Article:
         if s.within is not None:
             text += f" To be taken within {w.duration(s.within)}."
         for n in s.needs:
-            qty = f"{n.quantity:g}" if n.quantity is not None else f"[{n.formula}]"
+            qty = w.quantity(n.quantity) if n.quantity is not None else f"[{n.formula}]"
             text += (
                 f" Needs {qty} × {n.capability} ({n.where.value.replace('_', ' ')}"
                 f", within {w.duration(n.needed_within)}, priority {n.priority})."
@@ -287,19 +333,32 @@ def _ladder_article(a: Agreement) -> Article:
     return art
 
 
+_PLEDGE_VERBS = {
+    PledgeStatus.committed: "pledges",
+    PledgeStatus.proposed: "proposes",
+    PledgeStatus.conditional: "pledges, on conditions,",
+    PledgeStatus.withdrawn: "has withdrawn its pledge of",
+    PledgeStatus.assumed: "is assumed by this encoding to pledge",
+}
+
+
 def _contributions_article(a: Agreement) -> Article:
     """Article: contributions."""
     art = Article("Contributions")
     if not a.pledges:
         art.paragraphs.append(Paragraph("No contributions are pledged."))
     for p in a.pledges:
+        grade = clause_provenance(p).grade
+        verb = _PLEDGE_VERBS[p.status]
+        if grade is Grade.assumed or p.status is PledgeStatus.assumed:
+            verb = "is assumed by this encoding to pledge"
         text = (
-            f"{w.parties(a, [p.party])} pledges {p.quantity:g} × {p.capability}"
+            f"{w.parties(a, [p.party])} {verb} {w.quantity(p.quantity)} × {p.capability}"
             f"{' (' + p.unit + ')' if p.unit else ''}, located {p.location.value.replace('_', ' ')}"
         )
         if p.readiness is not None:
             text += f", ready within {w.duration(p.readiness)}"
-        text += f" [{p.status}]."
+        text += f" [status: {p.status.value}; grade: {grade.value if grade else 'ungraded'}]."
         for c in p.caveats:
             where = ", ".join(x.value.replace("_", " ") for x in c.where)
             cav = {
@@ -323,8 +382,9 @@ def _forfeiture_article(a: Agreement) -> Article | None:
     if not (a.forfeitures):
         return None
     art = Article("Forfeiture")
-    for f in a.forfeitures:
-        text = f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.predicate(f.when, a)}."
+    plan = compile_agreement(a)
+    for f, (_, tree) in zip(a.forfeitures, plan.forfeitures, strict=True):
+        text = f"{w.parties(a, [f.party])} loses {', '.join(f.loses)} on {w.tree(plan, tree, a)}."
         art.paragraphs.append(_para(a, text, f))
     return art
 
@@ -352,6 +412,7 @@ _ARTICLES: tuple[Callable[[Agreement], Article | None], ...] = (
     _parties_article,
     _lifecycle_article,
     _bodies_article,
+    _agreed_line_article,
     _triggers_article,
     _determinations_article,
     _obligations_article,
@@ -372,7 +433,7 @@ def _rule_yaml(c: Clause | None) -> str:
     if c is None:
         return ""
     data = c.model_dump(
-        mode="json", by_alias=True, exclude_defaults=True, exclude={"text", "source", "fact_note"}
+        mode="json", by_alias=True, exclude_unset=True, exclude={"text", "source", "fact_note"}
     )
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88).strip()
 
@@ -398,6 +459,8 @@ def render_markdown(
             out.append(f"{i}.{j}. {p.text}")
             if p.source:
                 out += ["", f"   *Source:* {p.source}"]
+            for part in p.parts:
+                out += ["", f"   *Part* {part}"]
             if p.note:
                 out += ["", f"   *Note:* {p.note}"]
             if side_by_side and p.clause is not None:
@@ -455,6 +518,7 @@ def render_html(
             parts.append(f'<h2>Article {i}. {e(art.title)}</h2><table class="sbs">')
             for j, p in enumerate(art.paragraphs, start=1):
                 src = f'<div class="src">Source: {e(p.source)}</div>' if p.source else ""
+                src += "".join(f'<div class="src">Part {e(x)}</div>' for x in p.parts)
                 note = f'<div class="note">Note: {e(p.note)}</div>' if p.note else ""
                 rule = f"<pre>{e(_rule_yaml(p.clause))}</pre>" if p.clause is not None else ""
                 parts.append(

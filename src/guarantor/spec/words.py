@@ -1,12 +1,17 @@
-"""Plain-language phrases for model objects (predicates, durations, deadlines, parties)."""
+"""Plain-language phrases: compiled predicates (from the rule plan), durations, deadlines, parties.
+
+Predicates are phrased from the compiled `RulePlan` (the one reading of the trigger language),
+never from the YAML tree. A threshold left at its default is not phrased as if the text set it:
+the default attribution (any), persistence (none) and sustained period (one day) are left out,
+and the default one-day window is said to be the default.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from guarantor.model import Agreement, Duration
 from guarantor.model.obligations import Deadline
-from guarantor.model.triggers import Location, leaf, predicate_kind
+from guarantor.rules import Attribute, Beyond, Leaf, LeafKind, Node, NodeKind, Place, RulePlan
+from guarantor.rules.plan import RequestBy
 
 _FROM_WORDS = {
     "request": "of a request",
@@ -24,6 +29,33 @@ _INSIDE_WORDS = {
     "anywhere": "anywhere",
 }
 
+_HEADS = {
+    LeafKind.armed_attack: "an armed attack",
+    LeafKind.threat: "a threat of armed attack",
+    LeafKind.airspace_violation: "a violation of airspace",
+    LeafKind.territorial_seizure: "a seizure of territory",
+}
+
+_REQUIRES_WORDS = {
+    Attribute.nuclear_weapons: "with nuclear weapons",
+    Attribute.conventional_weapons: "with conventional weapons",
+    Attribute.deliberate: "determined to be deliberate",
+    Attribute.nuclear_threat: "involving nuclear weapons",
+}
+
+_WEAPONS = frozenset(
+    {Attribute.nuclear_weapons, Attribute.conventional_weapons, Attribute.nuclear_threat}
+)
+
+_REQUEST_BY_WORDS = {
+    RequestBy.any_party: "any Party",
+    RequestBy.beneficiary: "the beneficiary",
+    RequestBy.any_guarantor: "any guarantor",
+}
+
+# A leaf with every optional threshold at its default: what "the text set nothing" compiles to.
+_DEFAULT = Leaf(LeafKind.armed_attack, ())
+
 
 def duration(d: Duration | None) -> str:
     """'24 hours', or a marked unit-less number."""
@@ -36,6 +68,16 @@ def duration(d: Duration | None) -> str:
     if d.value == 1:
         unit = unit.rstrip("s")
     return f"{value} {unit}"
+
+
+def quantity(x: float) -> str:
+    """'2', '0.5', '20,000,000,000' (whole numbers with thousands separators, never 2e+10)."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def days(n: int) -> str:
+    """'1 day', '7 days'."""
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def deadline(dl: Deadline | None) -> str:
@@ -51,14 +93,8 @@ def deadline(dl: Deadline | None) -> str:
     return f"{soft}within {duration(dl.within)} {_FROM_WORDS[dl.from_]} ({clock})"
 
 
-def parties(a: Agreement, ids: list[str] | str) -> str:
-    """Party names joined in words."""
-    if isinstance(ids, str):
-        return {
-            "any_party": "any Party",
-            "beneficiary": "the beneficiary",
-            "any_guarantor": "any guarantor",
-        }.get(ids, ids)
+def parties(a: Agreement, ids: list[str] | tuple[str, ...]) -> str:
+    """Party names joined in words (ids the agreement does not define are shown as they are)."""
     names = []
     for pid in ids:
         try:
@@ -72,74 +108,82 @@ def parties(a: Agreement, ids: list[str] | str) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def location(loc: Location | None) -> str:
-    """Where an observation must be."""
-    if loc is None:
-        return ""
-    parts = [_INSIDE_WORDS[loc.inside]]
-    if loc.beyond_agreed_line_km is not None:
-        parts.append(f"at least {loc.beyond_agreed_line_km:g} km beyond the agreed line")
-    if loc.zone:
-        parts.append(f"inside zone {loc.zone!r}")
+def place(p: Place) -> str:
+    """Where an observation must lie ('' when anywhere will do)."""
+    parts = []
+    if p.inside is not None:
+        parts.append(_INSIDE_WORDS[p.inside.value])
+    if p.beyond_agreed_line_km is not None:
+        parts.append(f"at least {p.beyond_agreed_line_km:g} km beyond the agreed line")
+    if p.zone:
+        parts.append(f"inside zone {p.zone!r}")
     return ", ".join(parts)
 
 
-def predicate(p: Any, a: Agreement) -> str:
-    """A predicate in words."""
-    kind = predicate_kind(p)
-    if kind == "all":
-        return "all of: (" + "; ".join(predicate(q, a) for q in p.all) + ")"
-    if kind == "any":
-        return "any of: (" + "; ".join(predicate(q, a) for q in p.any) + ")"
-    if kind == "not":
-        return "not (" + predicate(p.not_, a) + ")"
-    x = leaf(p)
-    if kind == "narrative":
-        return f"in words only: “{x.text}”"
-    if kind == "request":
-        return f"a request for {x.action} by {parties(a, x.by)}"
-    head = {
-        "armed_attack": "an armed attack",
-        "threat": "a threat of armed attack",
-        "airspace_violation": "a violation of airspace",
-        "territorial_seizure": "a seizure of territory",
-    }[kind]
-    bits = [head]
-    if kind == "armed_attack" and x.weapons != "any":
-        bits.append(f"with {x.weapons} weapons")
-    if kind == "threat" and x.nuclear:
-        bits.append("involving nuclear weapons")
-    if kind == "territorial_seizure":
-        bits.append("beyond the agreed line" if x.beyond == "agreed_line" else "across the border")
-        if x.min_area_km2 is not None:
-            bits.append(f"of at least {x.min_area_km2:g} km²")
-        if x.min_depth_km is not None:
-            bits.append(f"at least {x.min_depth_km:g} km deep")
-        if x.persisted is not None:
-            bits.append(f"persisting {duration(x.persisted)}")
-    if kind == "airspace_violation" and x.min_incursions is not None:
-        bits.append(f"({x.min_incursions} or more incursions)")
-    if x.by:
-        bits.append(f"attributed to {parties(a, x.by)}")
-    if x.min_attribution is not None:
-        bits.append(f"with attribution confidence of at least {x.min_attribution:g}")
-    if getattr(x, "deliberate", None):
-        bits.append("determined to be deliberate")
-    where = location(x.location)
+def _requesters(a: Agreement, by: tuple[str, ...]) -> str:
+    values = {r.value for r in RequestBy}
+    if len(by) == 1 and by[0] in values:
+        return _REQUEST_BY_WORDS[RequestBy(by[0])]
+    return parties(a, by)
+
+
+def leaf(lf: Leaf, a: Agreement) -> str:
+    """One compiled leaf in words."""
+    if lf.kind is LeafKind.narrative:
+        text = next((r.text for r in lf.requires if r.attribute is Attribute.words), "")
+        return f"in words only: “{text}”"
+    if lf.kind is LeafKind.request:
+        return f"a request for {lf.request_action} by {_requesters(a, lf.request_by)}"
+    bits = [_HEADS[lf.kind]]
+    bits += [_REQUIRES_WORDS[r.attribute] for r in lf.requires if r.attribute in _WEAPONS]
+    if lf.kind is LeafKind.territorial_seizure:
+        bits.append(
+            "beyond the agreed line" if lf.beyond is Beyond.agreed_line else "across the border"
+        )
+        if lf.min_area_km2 is not None:
+            bits.append(f"of at least {lf.min_area_km2:g} km²")
+        if lf.min_depth_km is not None:
+            bits.append(f"at least {lf.min_depth_km:g} km deep")
+        if lf.persisted_days != _DEFAULT.persisted_days:
+            bits.append(f"persisting {days(lf.persisted_days)}")
+    if lf.by:
+        bits.append(f"attributed to {parties(a, lf.by)}")
+    if lf.min_attribution != _DEFAULT.min_attribution:
+        bits.append(f"with attribution confidence of at least {lf.min_attribution:g}")
+    bits += [
+        _REQUIRES_WORDS[r.attribute] for r in lf.requires if r.attribute is Attribute.deliberate
+    ]
+    where = place(lf.place)
     if where:
         bits.append(where)
-    if x.intensity is not None:
-        i = x.intensity
-        agg = []
-        if i.min_events is not None:
-            agg.append(f"{i.min_events} or more events")
-        if i.min_fatalities is not None:
-            agg.append(f"{i.min_fatalities} or more deaths")
-        if i.min_distinct_days is not None:
-            agg.append(f"on {i.min_distinct_days} or more distinct days")
-        window = f" within {duration(i.window)}" if i.window is not None else ""
-        if agg:
-            bits.append("with " + ", ".join(agg) + window)
-    if x.sustained is not None:
-        bits.append(f"sustained for {duration(x.sustained)}")
-    return " ".join(bits[:1]) + (", " + ", ".join(bits[1:]) if len(bits) > 1 else "")
+    counts = _counts(lf)
+    if counts:
+        window = f"within {days(lf.window_days)}"
+        if lf.window_days == _DEFAULT.window_days:
+            window += " (the default window)"
+        bits.append("with " + ", ".join(counts) + " " + window)
+    if lf.sustained_days != _DEFAULT.sustained_days:
+        bits.append(f"sustained for {days(lf.sustained_days)}")
+    return bits[0] + (", " + ", ".join(bits[1:]) if len(bits) > 1 else "")
+
+
+def _counts(lf: Leaf) -> list[str]:
+    out = []
+    if lf.min_events is not None:
+        noun = "incursions" if lf.kind is LeafKind.airspace_violation else "events"
+        out.append(f"{lf.min_events} or more {noun}")
+    if lf.min_fatalities is not None:
+        out.append(f"{lf.min_fatalities} or more deaths")
+    if lf.min_distinct_days is not None:
+        out.append(f"on {lf.min_distinct_days} or more distinct days")
+    return out
+
+
+def tree(plan: RulePlan, node: Node, a: Agreement) -> str:
+    """A compiled predicate tree in words."""
+    if node.kind is NodeKind.leaf:
+        return leaf(plan.leaves[node.leaf], a)
+    if node.kind is NodeKind.not_:
+        return "not (" + tree(plan, node.children[0], a) + ")"
+    head = "all of" if node.kind is NodeKind.all else "any of"
+    return head + ": (" + "; ".join(tree(plan, c, a) for c in node.children) + ")"
