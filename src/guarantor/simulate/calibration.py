@@ -170,6 +170,25 @@ def _lognormal(values: F64) -> tuple[float, float]:
     return float(np.exp(np.median(logs))), sd
 
 
+def _median_check(
+    train: F64, test: F64, rng: np.random.Generator, fitted_on: str, checked_on: str, measure: str
+) -> HeldOutCheck | None:
+    """The median of the later values against the medians a log-normal fitted on the earlier
+    ones predicts for as many values (None when either side has fewer than five)."""
+    if len(train) < 5 or len(test) < 5:
+        return None
+    med, sd = _lognormal(train)
+    sims = np.median(rng.lognormal(math.log(med), max(sd, 1e-9), (5_000, len(test))), axis=1)
+    return HeldOutCheck(
+        fitted_on,
+        checked_on,
+        measure,
+        float(np.median(test)),
+        float(np.quantile(sims, 0.05)),
+        float(np.quantile(sims, 0.95)),
+    )
+
+
 def _ks(values: F64) -> str:
     """Kolmogorov-Smirnov of log values against the fitted normal, in words."""
     from scipy import stats
@@ -294,18 +313,14 @@ def long_range_strikes(events: Sequence[_UcdpEvent], name: str) -> dict[str, Cal
     point = _strike_fit([by_day[d] for d in days])
     train = [by_day[d] for d in days if d < STRIKES_SPLIT.date()]
     test = [f for d in days if d >= STRIKES_SPLIT.date() for f in by_day[d]]
-    check = None
-    if len(train) >= 5 and len(test) >= 5:
-        med, sd = _lognormal(np.array([f for day in train for f in day], dtype=float))
-        sims = np.median(rng.lognormal(math.log(med), max(sd, 1e-9), (5_000, len(test))), axis=1)
-        check = HeldOutCheck(
-            f"{days[0]}..{STRIKES_SPLIT.date() - dt.timedelta(days=1)}",
-            f"{STRIKES_SPLIT.date()}..{days[-1]}",
-            "median fatalities per strike",
-            float(np.median(test)),
-            float(np.quantile(sims, 0.05)),
-            float(np.quantile(sims, 0.95)),
-        )
+    check = _median_check(
+        np.array([f for day in train for f in day], dtype=float),
+        np.array(test, dtype=float),
+        rng,
+        f"{days[0]}..{STRIKES_SPLIT.date() - dt.timedelta(days=1)}",
+        f"{STRIKES_SPLIT.date()}..{days[-1]}",
+        "median fatalities per strike",
+    )
     data = (
         f"{name}: UCDP GED events west of {STRIKE_MAX_LONGITUDE:g}°E from {STRIKES_FROM.date()} "
         f"({len(deep)} fatal events on {len(days)} days; the candidate release covers few months)"
@@ -365,18 +380,14 @@ def weekly_gains(path: Path) -> dict[str, Calibration]:
     med, sd = _lognormal(gains)
     train = np.array([g for d, g in weeks if g > 1.0 and d < AREA_SPLIT])
     test = np.array([g for d, g in weeks if g > 1.0 and d >= AREA_SPLIT])
-    check = None
-    if len(train) >= 5 and len(test) >= 5:
-        t_med, t_sd = _lognormal(train)
-        sims = np.median(rng.lognormal(math.log(t_med), t_sd, (5_000, len(test))), axis=1)
-        check = HeldOutCheck(
-            f"{days[0]}..{AREA_SPLIT - dt.timedelta(days=1)}",
-            f"{AREA_SPLIT}..{days[-1]}",
-            "median weekly gain (km²)",
-            float(np.median(test)),
-            float(np.quantile(sims, 0.05)),
-            float(np.quantile(sims, 0.95)),
-        )
+    check = _median_check(
+        train,
+        test,
+        rng,
+        f"{days[0]}..{AREA_SPLIT - dt.timedelta(days=1)}",
+        f"{AREA_SPLIT}..{days[-1]}",
+        "median weekly gain (km²)",
+    )
     data = f"{path.name}: {len(gains)} weeks with a net gain of the occupied area, {days[0]}..{days[-1]}"
     method = f"bootstrap over {len(gains)} weeks ({REPLICATES} replicates)"
     fit = _ks(gains)

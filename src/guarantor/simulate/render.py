@@ -186,14 +186,20 @@ CALIBRATION_COLUMNS = (
 )  # fmt: skip
 
 
-def _held_out(r: dict[str, Any]) -> str:
+def _held_out(r: dict[str, Any], short: bool = False) -> str:
+    """The held-out check in words (short: the checked period only, for the table)."""
     h = r.get("held_out")
     if not h:
         return ""
     verdict = "inside" if h["passed"] else "OUTSIDE"
+    where = (
+        h["checked_on"]
+        if short
+        else (f"fit {h['fitted_on']}, check {h['checked_on']}: {h['measure']}")
+    )
     return (
-        f"fit {h['fitted_on']}, check {h['checked_on']}: {h['measure']} {h['observed']:.4g} "
-        f"{verdict} [{h['predicted_p05']:.4g}, {h['predicted_p95']:.4g}]"
+        f"{where} {h['observed']:.4g} {verdict} "
+        f"[{h['predicted_p05']:.4g}, {h['predicted_p95']:.4g}]"
     )
 
 
@@ -229,21 +235,9 @@ def calibration_table(records: list[CalibrationRecord]) -> Table:
             f"{r['estimate']:.4g} [{r['p05']:.4g}, {r['p95']:.4g}]",
             str(r["n"]),
             r["goodness_of_fit"],
-            _checked(r),
+            _held_out(r, short=True),
         )
     return table
-
-
-def _checked(r: dict[str, Any]) -> str:
-    """The held-out check in a few words (the fit period is in the JSON and CSV)."""
-    h = r.get("held_out")
-    if not h:
-        return ""
-    verdict = "inside" if h["passed"] else "OUTSIDE"
-    return (
-        f"{h['checked_on']}: {h['observed']:.4g} {verdict} "
-        f"[{h['predicted_p05']:.4g}, {h['predicted_p95']:.4g}]"
-    )
 
 
 def calibration_csv(records: list[CalibrationRecord]) -> str:
