@@ -45,7 +45,13 @@ def run(ctx: DemoContext) -> None:
     console.print(ranking_table(result))
     console.print(metrics_table(result))
     name = next(n for n in result.names if n.startswith(IMPORTANCE_DESIGN))
-    console.print(importance_table(result, name, 6))
+    if result.importance:
+        console.print(importance_table(result, name, 6))
+    else:
+        console.print(
+            f"[dim]importance (Sobol indices) needs more draws than this small run's "
+            f"{DEMO_DRAWS}: see `guarantor simulate sensitivity` and docs/simulate.md[/]"
+        )
     if result.flips:
         console.print(flips_table(result))
     for note in design_notes(result)[:8]:
@@ -53,10 +59,9 @@ def run(ctx: DemoContext) -> None:
     out = ctx.out / "simulate"
     doc = result.to_json()
     write_atomic(out / "simulate.json", dumps(doc))
-    plots = [
-        intervals_plot(result, out / "simulate_intervals.png"),
-        importance_plot(result, name, out / "simulate_importance.png"),
-    ]
+    plots = [intervals_plot(result, out / "simulate_intervals.png")]
+    if result.importance:
+        plots.append(importance_plot(result, name, out / "simulate_importance.png"))
     console.print(
         "deterrence index = mean over violations of coverage x exp(-days to first response / 30) "
         "for answered violations, 0 otherwise; intervals over parameter draws (docs/simulate.md)"

@@ -26,7 +26,7 @@ from guarantor.simulate.metrics import METRICS, PRIMARY, Metric
 
 F64 = NDArray[np.float64]
 ROBUST = 0.9  # robust: one design better in at least 90% of the draws
-MIN_DRAWS_FOR_IMPORTANCE = 30  # fewer draws: first-order indices are noise
+MIN_DRAWS_FOR_IMPORTANCE = 100  # fewer draws: given-data first-order indices are mostly bias
 IMPORTANCE_RESAMPLES = 20
 FLIP_BINS = 10
 
@@ -189,8 +189,11 @@ def first_order(x: F64, y: F64, seed: int) -> tuple[F64, F64]:
 def importance(
     designs: list[CompiledDesign], draws: ParameterDraws, values: F64, seed: int
 ) -> list[Importance]:
-    """First-order indices of every varying parameter a design reads, for each of its metrics."""
+    """First-order indices of every varying parameter a design reads, for each of its metrics
+    (none below MIN_DRAWS_FOR_IMPORTANCE draws)."""
     out: list[Importance] = []
+    if draws.count < MIN_DRAWS_FOR_IMPORTANCE:
+        return out
     for j, design in enumerate(designs):
         used = [k for k, name in enumerate(draws.names) if design.uses(name)]
         x = draws.matrices[j][:, used]

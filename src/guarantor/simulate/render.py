@@ -14,7 +14,7 @@ from rich.table import Table
 
 from guarantor.simulate.calibrate import CalibrationRecord
 from guarantor.simulate.metrics import METRICS, PRIMARY, Metric
-from guarantor.simulate.ranking import ROBUST
+from guarantor.simulate.ranking import MIN_DRAWS_FOR_IMPORTANCE, ROBUST
 from guarantor.simulate.run import SimulationResult
 
 SHORT = {
@@ -102,7 +102,8 @@ def _csv(x: float | None) -> str:
 
 
 def importance_table(result: SimulationResult, design: str, top: int) -> Table:
-    """The parameters that move a design's primary metric most (first-order Sobol indices)."""
+    """The parameters that move a design's primary metric most (first-order Sobol indices);
+    empty, and saying why, below the draws they need."""
     rows = sorted(
         (i for i in result.importance if i.design == design and i.metric is PRIMARY),
         key=lambda i: (-i.index, i.parameter),
@@ -111,6 +112,10 @@ def importance_table(result: SimulationResult, design: str, top: int) -> Table:
         title=f"{design}: what moves {PRIMARY.value} (Sobol first-order index over "
         f"{result.draws:,} draws; ± 95% half-width; below it, indistinguishable from noise)",
         title_justify="left",
+        caption=""
+        if result.importance
+        else f"no indices: they need at least {MIN_DRAWS_FOR_IMPORTANCE} parameter draws",
+        caption_justify="left",
     )
     for h in ("parameter", "grade", "index", "±"):
         table.add_column(h, justify="left" if h in ("parameter", "grade") else "right")
