@@ -54,6 +54,7 @@ class Case:
     args: tuple[str, ...]
     goal_s: float
     code: int = 0  # the exit code that says the command did its work
+    previous_args: tuple[str, ...] | None = None  # where the previous release spelled it otherwise
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,13 @@ def main() -> int:
     archive = args.data / ARCHIVE
     if archive.exists():
         cases.append(
-            Case(f"territory area --on {ON}", ("territory", "area", str(archive), "--on", ON), 1.0)
+            Case(
+                f"territory area --on {ON}",
+                ("territory", "area", "--territory", str(archive), "--on", ON),
+                1.0,
+                # before the CLI vocabulary (issue 19) the source was positional
+                previous_args=("territory", "area", str(archive), "--on", ON),
+            )
         )
     else:
         print(f"note: {archive} is absent: territory area is not measured")
@@ -182,7 +189,8 @@ def main() -> int:
     ]
     for case in cases:
         for v in variants:
-            argv = [sys.executable, "-c", LAUNCHER, *case.args]
+            args = case.previous_args if v.label == PREVIOUS and case.previous_args else case.args
+            argv = [sys.executable, "-c", LAUNCHER, *args]
             runs.append(Run(f"{case.label}|{v.label}", argv, _env(v.src), v.root, case.code))
 
     load_before = os.getloadavg()

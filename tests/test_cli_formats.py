@@ -61,7 +61,7 @@ TABLE_OR_JSON = {
     ],
     "check": ["check", str(AGREEMENT)],
     "diff": ["diff", str(AGREEMENT), str(AGREEMENT)],
-    "territory map": ["territory", "map", "{tmp}/none", "--out", "{tmp}/map.png"],
+    "territory map": ["territory", "map", "--territory", "{tmp}/none", "--plot", "{tmp}/map.png"],
     "territory fetch": [
         "territory",
         "fetch",

@@ -43,7 +43,14 @@ def _json(cli: typer.Typer, *args: str) -> dict[str, object]:
 
 def test_area_on_a_date(cli, scenario) -> None:  # type: ignore[no-untyped-def]
     doc = _json(
-        cli, "area", str(scenario.snapshots), "--on", "2030-01-06", "--border", str(scenario.border)
+        cli,
+        "area",
+        "--territory",
+        str(scenario.snapshots),
+        "--on",
+        "2030-01-06",
+        "--border",
+        str(scenario.border),
     )
     assert doc["date"] == "2030-01-06"
     assert set(doc) >= {"date", "snapshot", "area_km2", "share_pct"}
@@ -51,49 +58,47 @@ def test_area_on_a_date(cli, scenario) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_area_nearest_earlier_snapshot(cli, scenario) -> None:  # type: ignore[no-untyped-def]
-    doc = _json(cli, "area", str(scenario.snapshots), "--on", "2031-05-01")
+    doc = _json(cli, "area", "--territory", str(scenario.snapshots), "--on", "2031-05-01")
     assert doc["date"] == "2030-01-26"
 
 
-def test_changes_total_and_by_month_and_day(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    total = _json(
-        cli, "changes", str(scenario.snapshots), "--from", "2030-01-06", "--to", "2030-01-25"
-    )
+def test_changes_total_and_per_month_and_day(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+    src = ("--territory", str(scenario.snapshots))
+    span = ("--from", "2030-01-06", "--to", "2030-01-25")
+    total = _json(cli, "changes", *src, *span)
     assert set(total) >= {"gained_km2", "lost_km2", "net_km2"}
     assert total["gained_km2"] > 100  # type: ignore[operator]
-    months = _json(
-        cli,
-        "changes",
-        str(scenario.snapshots),
-        "--from",
-        "2030-01-06",
-        "--to",
-        "2030-01-25",
-        "--by",
-        "month",
-    )
-    assert [m["month"] for m in months["months"]] == ["2030-01"]  # type: ignore[index,union-attr]
-    days = _json(
-        cli,
-        "changes",
-        str(scenario.snapshots),
-        "--from",
-        "2030-01-06",
-        "--to",
-        "2030-01-25",
-        "--by",
-        "day",
-        "--cache",
-        str(tmp_path / "c.sqlite"),
-    )
-    assert len(days["days"]) == 19  # type: ignore[arg-type]
+    months = _json(cli, "changes", *src, *span, "--per", "month")
+    assert [m["period"] for m in months["periods"]] == ["2030-01"]  # type: ignore[index,union-attr]
+    days = _json(cli, "changes", *src, *span, "--per", "day")
+    assert len(days["periods"]) == 19  # type: ignore[arg-type]
     # daily gross sums count the beneficiary push and its reversal, the total does not
-    assert days["daily_gained_sum_km2"] > total["gained_km2"]  # type: ignore[operator]
+    daily_gained = sum(d["gained_km2"] for d in days["periods"])  # type: ignore[union-attr,index]
+    assert daily_gained > total["gained_km2"]  # type: ignore[operator]
+
+
+def test_history_per_period_and_unit(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = ("--territory", str(scenario.snapshots), "--cache", str(tmp_path / "c.sqlite"))
+    doc = _json(cli, "history", *src, "--per", "week")
+    weeks = doc["periods"]
+    assert [w["period"] for w in weeks][:2] == ["2029-W53", "2030-W01"] or weeks  # type: ignore[index]
+    assert sum(w["days_covered"] for w in weeks) == doc["days_with_snapshots"] == 26  # type: ignore[union-attr,index]
+    days = _json(cli, "history", *src, "--per", "day", "--from", "2030-01-07", "--to", "2030-01-25")
+    assert len(days["periods"]) == 19  # type: ignore[arg-type]
+    assert all(d["coverage_pct"] == 100.0 for d in days["periods"])  # type: ignore[union-attr,index]
+    units = _json(
+        cli, "history", *src, "--per", "month", "--by", "unit", "--boundaries", str(scenario.units)
+    )
+    by_code = {u["code"]: u for u in units["units"]}  # type: ignore[union-attr,index]
+    assert set(by_code) == {"SY-C", "SY-E", "SY-W"}
+    total_net = sum(u["net_km2"] for u in units["units"])  # type: ignore[union-attr,index]
+    assert abs(total_net - units["periods"][0]["net_km2"]) < 1.0  # type: ignore[index]
 
 
 def test_by_unit_json_and_csv(cli, scenario) -> None:  # type: ignore[no-untyped-def]
     args = (
         "by-unit",
+        "--territory",
         str(scenario.snapshots),
         "--on",
         "2030-01-10",
@@ -114,6 +119,7 @@ def test_violations_json_and_map(cli, scenario, tmp_path: Path) -> None:  # type
     doc = _json(
         cli,
         "violations",
+        "--territory",
         str(scenario.snapshots),
         "--agreed-at",
         "2030-01-06",
@@ -121,7 +127,7 @@ def test_violations_json_and_map(cli, scenario, tmp_path: Path) -> None:  # type
         str(scenario.units),
         "--border",
         str(scenario.border),
-        "--map",
+        "--plot",
         str(png),
     )
     assert doc["status"] == "breached"
@@ -135,7 +141,7 @@ def test_swap_json(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-un
         cli,
         "swap",
         str(scenario.proposal),
-        "--source",
+        "--territory",
         str(scenario.snapshots),
         "--boundaries",
         str(scenario.units),
@@ -145,7 +151,7 @@ def test_swap_json(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-un
         str(scenario.places),
         "--troops-per-km",
         "100",
-        "--map",
+        "--plot",
         str(tmp_path / "s.png"),
     )
     assert doc["force_to_hold"]["troops_per_km"] == 100.0  # type: ignore[index]
@@ -156,6 +162,7 @@ def test_swap_json(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-un
 def test_output_is_deterministic(cli, scenario) -> None:  # type: ignore[no-untyped-def]
     args = (
         "violations",
+        "--territory",
         str(scenario.snapshots),
         "--agreed-at",
         "2030-01-06",
@@ -169,13 +176,22 @@ def test_output_is_deterministic(cli, scenario) -> None:  # type: ignore[no-unty
 
 def test_user_errors_are_user_errors(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserError, match="is before"):
-        _run(cli, "changes", str(scenario.snapshots), "--from", "2030-01-20", "--to", "2030-01-10")
+        _run(
+            cli,
+            "changes",
+            "--territory",
+            str(scenario.snapshots),
+            "--from",
+            "2030-01-20",
+            "--to",
+            "2030-01-10",
+        )
     with pytest.raises(UserError, match="not a date"):
-        _run(cli, "area", str(scenario.snapshots), "--on", "yesterday")
+        _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "yesterday")
     with pytest.raises(UserError, match="no snapshot at or before"):
-        _run(cli, "area", str(scenario.snapshots), "--on", "2020-01-01")
+        _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "2020-01-01")
     with pytest.raises(UserError, match="does not exist"):
-        _run(cli, "area", str(tmp_path / "nothing.tar.xz"))
+        _run(cli, "area", "--territory", str(tmp_path / "nothing.tar.xz"))
 
 
 def test_map_writes_a_png(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -183,10 +199,11 @@ def test_map_writes_a_png(cli, scenario, tmp_path: Path) -> None:  # type: ignor
     doc = _json(
         cli,
         "map",
+        "--territory",
         str(scenario.snapshots),
         "--on",
         "2030-01-20",
-        "--out",
+        "--plot",
         str(out),
         "--boundaries",
         str(scenario.units),

@@ -171,3 +171,27 @@ def test_august_2025_swap(
     assert {"Kramatorsk", "Slovyansk"} <= {p["name"] for p in donetsk["largest_places"]}
     assert doc["contact_line_km"]["after"] < doc["contact_line_km"]["before"]
     assert 1_000 < doc["contact_line_km"]["before"] < 1_600
+
+
+def _raw(shared_data: Path) -> Path:
+    return sorted((shared_data / "frontline").glob("deepstate_danielrose_raw_*.tar.xz"))[-1]
+
+
+def test_one_date_of_the_raw_dumps_is_read_alone_and_agrees_with_liveuamap(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    from guarantor.territory.query import snapshot_on
+    from guarantor.territory.timeline import territory_sources
+
+    border = load_border(shared_data / "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
+    sources = territory_sources([_raw(shared_data)], ReadOptions(border=border))
+    answer = snapshot_on(sources, parse_day("2022-06-01"), tmp_path / "stores")
+    assert not answer.from_store  # no store was built for one date
+    assert not (tmp_path / "stores").exists()
+    with (shared_data / "frontline/liveuamap_territory_daily_km2.csv").open() as handle:
+        liveuamap = {r["date"][:10]: float(r["area"]) for r in csv.DictReader(handle)}
+    assert answer.entry.taken_at.date().isoformat() == "2022-06-01"
+    assert abs(answer.area_km2 / liveuamap["2022-06-01"] - 1) < 0.01
+    # the last raw dump before the first cyterat file draws the same union
+    before = snapshot_on(sources, datetime(2024, 7, 8, 3, tzinfo=UTC), tmp_path / "stores")
+    assert before.area_km2 == pytest.approx(109_360.9, abs=2.0)

@@ -15,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 KIEL_FILE = "aid_kiel_ust/data_explorer.csv"
 UCDP_FILE = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
 DEEPSTATE_FILE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
+BORDER_FILE = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
 
 
 def examples_dir() -> Path:

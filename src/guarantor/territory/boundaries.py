@@ -13,12 +13,12 @@ from numpy.typing import NDArray
 
 from guarantor.errors import Position, UserError
 from guarantor.sources.geojson_snapshot import UKRAINE_BBOX, check_axis_order, polygonal_part
-from guarantor.sources.locate import DataFolder
+from guarantor.sources.locate import BORDER_FILE, DataFolder
 from guarantor.territory.geodesy import geodesic_area_km2, to_plane
 
 UNITS_DEFAULT = "boundaries/derived_geoBoundaries-UKR-ADM1_clipped_to_NE_land.geojson"
 UNITS_FALLBACK = "boundaries/geoBoundaries-UKR-ADM1_simplified.geojson"
-BORDER_DEFAULT = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
+BORDER_DEFAULT = BORDER_FILE
 CODE_FIELDS = ("shapeISO", "iso_3166_2", "ISO_3166_2", "iso", "code", "id", "shapeID")
 NAME_FIELDS = ("shapeName", "name", "NAME", "name_en", "NAME_1")
 

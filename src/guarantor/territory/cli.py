@@ -13,28 +13,24 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from guarantor.errors import Position, UserError
 from guarantor.jsonout import Format, TableOrJson, emit
+from guarantor.territory.periods import TimeStep
 
 app = typer.Typer(
     help="Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
     no_args_is_help=True,
 )
 
-SOURCE_HELP = (
-    "Snapshots: a cyterat .tar.xz (read in place), a folder of daily files, one GeoJSON, or raw "
-    "DeepState dumps. Default: the cyterat archive in the data folder."
+TERRITORY_HELP = (
+    "Snapshots (repeatable, preferred first): a cyterat .tar.xz (read in place), the raw DeepState "
+    "dumps (.tar.xz), a folder of daily files, one GeoJSON, a YAML list of sources with priorities, "
+    "or (compare) an area series CSV/JSON. Default: every DeepState source in the data folder."
 )
-
-
-class TimeStep(StrEnum):
-    """Breakdown of changes."""
-
-    total = "total"
-    month = "month"
-    day = "day"
 
 
 def _err() -> Console:
@@ -61,31 +57,88 @@ def _progress(label: str) -> Iterator[Any]:
         yield step
 
 
-def _options(layers: str | None, border: Path | None, at: str | None) -> Any:
-    from guarantor.sources.geojson_snapshot import DEFAULT_LAYERS
-    from guarantor.sources.snapshots import ReadOptions, parse_day
-    from guarantor.territory.inputs import resolve_border
+def _options(
+    layers: str | None,
+    border: Path | None,
+    at: str | None,
+    data: Path | None = None,
+    max_file_mb: float = 64.0,
+) -> Any:
+    from guarantor.sources.archive import MIB, ReadLimits
+    from guarantor.sources.locate import locate_data
+    from guarantor.sources.snapshots import DEFAULT_LAYERS, ReadOptions, parse_day
+    from guarantor.territory.inputs import resolve_border_file
 
+    if max_file_mb <= 0:
+        raise UserError("--max-file-mb must be positive")
     chosen = tuple(x.strip() for x in layers.split(",")) if layers else DEFAULT_LAYERS
     return ReadOptions(
         layers=chosen,
-        border=resolve_border(border),
+        border_file=resolve_border_file(border, locate_data(data)),
+        border_loader=_load_border,
         at=parse_day(at, "--at") if at else None,
+        limits=ReadLimits(max_file_bytes=int(max_file_mb * MIB)),
     )
 
 
-def _series(source: Path | None, options: Any) -> Any:
-    from guarantor.sources.snapshots import scan_snapshots
-    from guarantor.territory.inputs import resolve_source
+def _load_border(path: Path) -> Any:
+    from guarantor.territory.boundaries import load_border
 
-    path = resolve_source(source)
-    with _progress(f"reading {path.name}") as step:
-        series = scan_snapshots(path, options, step)
-    if series.duplicates:
-        _err().print(
+    return load_border(path)
+
+
+def _sources(territory: list[Path] | None, data: Path | None, options: Any) -> list[Any]:
+    from guarantor.sources.locate import locate_data
+    from guarantor.territory.inputs import resolve_sources
+    from guarantor.territory.timeline import territory_sources
+
+    return territory_sources(resolve_sources(territory, locate_data(data)), options)
+
+
+def _print_notes(series: Any) -> None:
+    err = _err()
+    for note in getattr(series, "notes", []):
+        err.print(f"[yellow]store:[/] {escape(note)}")
+    if getattr(series, "duplicates", None):
+        err.print(
             f"[yellow]note:[/] {len(series.duplicates)} identical duplicate snapshot(s) skipped"
         )
-    return series
+    rejected = getattr(series, "rejected", [])
+    for message in rejected[:5]:
+        err.print(f"[red]rejected:[/] {escape(message)}")
+    if len(rejected) > 5:
+        err.print(f"[red]rejected:[/] ... {len(rejected) - 5} more (--format json lists them)")
+    quarantined = getattr(series, "quarantined", [])
+    if quarantined:
+        err.print(f"[yellow]note:[/] {len(quarantined)} row(s) left out of {series.label}")
+
+
+def _timeline(sources: list[Any], store: Path | None) -> Any:
+    """Open every source (building its store on the first read) and choose each day's snapshot."""
+    from guarantor.territory.timeline import open_timeline
+
+    with _progress("reading " + ", ".join(s.label for s in sources)) as step:
+        timeline = open_timeline(sources, store, step)
+    for series in timeline.series:
+        _print_notes(series)
+    for note in timeline.notes[:10]:
+        _err().print(f"[yellow]layers:[/] {escape(note)}")
+    if len(timeline.notes) > 10:
+        _err().print(f"[yellow]layers:[/] ... {len(timeline.notes) - 10} more such snapshots")
+    return timeline
+
+
+def _one_date(sources: list[Any], on: str | None, store: Path | None) -> Any:
+    from guarantor.sources.snapshots import parse_day
+    from guarantor.territory.query import snapshot_on
+
+    when = parse_day(on, "--on") if on else None
+    with _progress("finding the snapshot") as step:
+        step(0, None)
+        answer = snapshot_on(sources, when, store)
+    for message in answer.rejected_that_day:
+        _err().print(f"[red]rejected (newer than the answer):[/] {escape(message)}")
+    return answer, when
 
 
 def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -133,6 +186,18 @@ def _emit(
 
 FormatOpt = typer.Option(Format.table, "--format", help="table, json or csv.")
 TableOrJsonOpt = typer.Option(TableOrJson.table, "--format", help="table or json.")
+TerritoryOpt = typer.Option(None, "--territory", help=TERRITORY_HELP)
+DataOpt = typer.Option(
+    None, "--data", envvar="GUARANTOR_DATA", help="Shared data folder (default ../shared/data)."
+)
+StoreOpt = typer.Option(
+    None,
+    "--store",
+    help="Folder of the snapshot stores (default ~/.cache/guarantor/snapshots; never the checkout).",
+)
+MaxFileOpt = typer.Option(
+    64.0, "--max-file-mb", help="Largest snapshot file or archive member read (MiB)."
+)
 LayersOpt = typer.Option(
     None, "--layers", help="Raw DeepState dumps: English layer names to keep, comma-separated."
 )
@@ -143,11 +208,14 @@ BorderOpt = typer.Option(
 )
 AtOpt = typer.Option(None, "--at", help="Time of a single GeoJSON whose name carries no date.")
 BoundariesOpt = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder).")
+CacheOpt = typer.Option(
+    None, "--cache", help="Cache of daily changes (default ~/.cache/guarantor/territory.sqlite)."
+)
 
 
 @app.command("area")
 def area_command(
-    source: Path | None = typer.Argument(None, help=SOURCE_HELP),
+    territory: list[Path] | None = TerritoryOpt,
     on: str | None = typer.Option(
         None, "--on", help="Date: the snapshot of that day or the nearest earlier one."
     ),
@@ -155,60 +223,59 @@ def area_command(
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
     at: str | None = AtOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
 ) -> None:
-    """Controlled area (km², share of Ukraine's 603,628 km²), geodesic on WGS84."""
-    from guarantor.sources.snapshots import parse_day
-    from guarantor.territory.inputs import measure_on
+    """Controlled area on a date (km², share of Ukraine's 603,628 km²), geodesic on WGS84.
 
-    options = _options(layers, border, at)
-    series = _series(source, options)
-    when = parse_day(on, "--on") if on else series.entries[-1].taken_at
-    measured = measure_on(series, when, options)
-    doc = measured.to_dict(when if on else None)
+    Answered from the source's store when it has one; otherwise only that date's snapshot is read.
+    """
+    options = _options(layers, border, at, data, max_file_mb)
+    answer, when = _one_date(_sources(territory, data, options), on, store)
+    doc = answer.to_dict(when)
     _emit(fmt, doc, [doc], ["date", "snapshot", "area_km2", "share_pct"], "Controlled area")
 
 
 @app.command("changes")
 def changes_command(
-    source: Path | None = typer.Argument(None, help=SOURCE_HELP),
+    territory: list[Path] | None = TerritoryOpt,
     start: str = typer.Option(
         ..., "--from", help="Start date (its snapshot or the nearest earlier)."
     ),
     end: str = typer.Option(..., "--to", help="End date."),
-    by: TimeStep = typer.Option(TimeStep.total, "--by", help="total, month or day."),
+    per: TimeStep | None = typer.Option(
+        None,
+        "--per",
+        help="Also per day, week, month, quarter or year: between the periods' last snapshots.",
+    ),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
-    cache: Path | None = typer.Option(
-        None, "--cache", help="Processed-history cache (for --by day)."
-    ),
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
 ) -> None:
-    """Gross area gained and lost (not only the net) between two dates, per month or per day."""
+    """Gross area gained and lost (not only the net) between the snapshots of two dates."""
     from guarantor.sources.snapshots import parse_day
     from guarantor.territory.reports import changes_report
 
-    options = _options(layers, border, None)
-    series = _series(source, options)
+    options = _options(layers, border, None, data, max_file_mb)
+    timeline = _timeline(_sources(territory, data, options), store)
     doc, rows = changes_report(
-        series, parse_day(start, "--from"), parse_day(end, "--to"), by.value, options, cache
+        timeline.as_series(), parse_day(start, "--from"), parse_day(end, "--to"), per, options
     )
-    columns = [
-        "month" if by is TimeStep.month else "date",
-        "from_snapshot",
-        "to_snapshot",
-        "gained_km2",
-        "lost_km2",
-        "net_km2",
-    ]
-    if by is TimeStep.total:
+    if per is None:
         rows = [doc]
         columns = ["from_snapshot", "to_snapshot", "gained_km2", "lost_km2", "net_km2"]
+    else:
+        columns = ["period", "from_snapshot", "to_snapshot", "gained_km2", "lost_km2", "net_km2"]
     _emit(fmt, doc, rows, columns, f"Gross changes {start} .. {end}")
 
 
 @app.command("by-unit")
 def by_unit_command(
-    source: Path | None = typer.Argument(None, help=SOURCE_HELP),
+    territory: list[Path] | None = TerritoryOpt,
     on: str = typer.Option(..., "--on", help="Date."),
     boundaries: Path | None = typer.Option(
         None,
@@ -218,16 +285,19 @@ def by_unit_command(
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
 ) -> None:
-    """Control inside each admin-1 unit on a date."""
-    from guarantor.sources.snapshots import parse_day
-    from guarantor.territory.inputs import by_unit_on, resolve_units
+    """Control inside each admin-1 unit (or any units given) on a date."""
+    from guarantor.sources.locate import locate_data
+    from guarantor.territory.inputs import by_unit_of, resolve_units
 
-    units = resolve_units(boundaries)
+    units = resolve_units(boundaries, locate_data(data))
     assert units is not None
-    options = _options(layers, border, None)
-    series = _series(source, options)
-    entry, rows = by_unit_on(series, parse_day(on, "--on"), units, options)
+    options = _options(layers, border, None, data, max_file_mb)
+    answer, _ = _one_date(_sources(territory, data, options), on, store)
+    entry, rows = by_unit_of(answer.entry, units, answer.source.options)
     doc = {
         "date": entry.taken_at.date().isoformat(),
         "snapshot": entry.label,
@@ -243,62 +313,246 @@ def by_unit_command(
     )
 
 
+class Grouping(StrEnum):
+    """What `history` reports per period."""
+
+    total = "total"
+    unit = "unit"
+
+
 @app.command("history")
 def history_command(
-    source: Path | None = typer.Argument(None, help=SOURCE_HELP),
-    boundaries: Path | None = BoundariesOpt,
-    cache: Path | None = typer.Option(
-        None, "--cache", help="Cache file (default ~/.cache/guarantor/territory.sqlite)."
+    territory: list[Path] | None = TerritoryOpt,
+    start: str | None = typer.Option(None, "--from", help="First day (default: the first)."),
+    end: str | None = typer.Option(None, "--to", help="Last day (default: the last)."),
+    per: TimeStep = typer.Option(TimeStep.year, "--per", help="day, week, month, quarter or year."),
+    by: Grouping = typer.Option(
+        Grouping.total, "--by", help="total, or unit (oblast, or the units of --boundaries)."
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Compute everything afresh."),
+    boundaries: Path | None = BoundariesOpt,
+    cache: Path | None = CacheOpt,
+    no_cache: bool = typer.Option(False, "--no-cache", help="Compute every change afresh."),
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
 ) -> None:
-    """Process the whole series (area, daily gross gain and loss, per unit) into the cache; yearly summary."""
+    """Gross gains and losses per period from several sources in one daily history, with the
+    sources used and the days covered (sums of daily gross changes)."""
+    from guarantor.sources.locate import locate_data
+    from guarantor.sources.snapshots import parse_day
+    from guarantor.territory.inputs import resolve_units
     from guarantor.territory.reports import history_report
 
-    options = _options(layers, border, None)
-    series = _series(source, options)
-    units = _units_or_none(boundaries)
-    with _progress("measuring") as step:
-        doc = history_report(series, options, units, None if no_cache else cache, no_cache, step)
-    _err().print(f"computed {doc['computed']}, from cache {doc['from_cache']}")
-    _emit(
-        fmt,
-        doc,
-        doc["years"],
-        [
-            "year",
-            "first",
-            "last",
-            "area_start_km2",
-            "area_end_km2",
+    options = _options(layers, border, None, data, max_file_mb)
+    timeline = _timeline(_sources(territory, data, options), store)
+    units = resolve_units(boundaries, locate_data(data), required=by is Grouping.unit)
+    with _progress("measuring daily changes") as step:
+        doc = history_report(
+            timeline,
+            options,
+            units if by is Grouping.unit else None,
+            cache,
+            no_cache,
+            per,
+            parse_day(start, "--from") if start else None,
+            parse_day(end, "--to") if end else None,
+            step,
+        )
+    _err().print(
+        f"{doc['days_with_snapshots']} days with snapshots "
+        f"({', '.join(f'{k}: {v}' for k, v in doc['days_by_source'].items())}); "
+        f"changes computed {doc['computed']}, from cache {doc['from_cache']}; "
+        f"{doc['other_snapshots_not_used']} other snapshot(s) on {doc['days_with_other_snapshots']} "
+        "of those days not used (the last of the day from the preferred source is)"
+    )
+    if by is Grouping.unit:
+        columns = [
+            "period",
+            "code",
+            "name",
             "gained_km2",
             "lost_km2",
             "net_km2",
-        ],
-        "History by year (sums of daily gross changes)",
+            "controlled_end_km2",
+            "share_end_pct",
+            "coverage_pct",
+        ]
+        _emit(fmt, doc, doc["units"], columns, f"Gross changes per {per.value} and unit")
+        return
+    columns = [
+        per.value,
+        "days_covered",
+        "coverage_pct",
+        "sources",
+        "area_end_km2",
+        "gained_km2",
+        "lost_km2",
+        "net_km2",
+    ]
+    rows = [{per.value: r["period"], **r} for r in doc["periods"]]
+    if fmt is Format.csv:
+        columns = list(doc["periods"][0]) if doc["periods"] else columns
+        rows = doc["periods"]
+    _emit(fmt, doc, rows, columns, f"Gross changes per {per.value} (sums of daily changes)")
+
+
+@app.command("compare")
+def compare_command(
+    territory: list[Path] | None = TerritoryOpt,
+    threshold_km2: float = typer.Option(
+        100.0, "--threshold-km2", help="Days whose sources disagree by more than this are listed."
+    ),
+    max_lag_hours: float = typer.Option(
+        24.0, "--max-lag-hours", help="Oldest B snapshot paired with an A snapshot (hours)."
+    ),
+    start: str | None = typer.Option(None, "--from", help="First day compared."),
+    end: str | None = typer.Option(None, "--to", help="Last day compared."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the disagreeing polygons (days over the threshold) as .geojson."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    cache: Path | None = CacheOpt,
+    fmt: Format = FormatOpt,
+    layers: str | None = LayersOpt,
+    border: Path | None = BorderOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
+) -> None:
+    """Do two sources agree? Area differences per day where they overlap, their distribution,
+    and the days where they disagree by more than a threshold (polygons exportable)."""
+    from guarantor.fileio import write_atomic
+    from guarantor.jsonout import dumps
+    from guarantor.sources.snapshots import parse_day
+    from guarantor.territory.cache import HistoryCache, default_cache_path
+    from guarantor.territory.compare import compare_sources, disagreement_features
+    from guarantor.territory.reports import compare_report
+    from guarantor.territory.timeline import open_source
+
+    options = _options(layers, border, None, data, max_file_mb)
+    sources = _sources(territory, data, options)
+    if len(sources) != 2:
+        raise UserError(
+            f"compare needs two sources (--territory A --territory B), got {len(sources)}"
+        )
+    if out is not None and not out.name.endswith(".geojson"):
+        raise UserError("--out must be a .geojson file", Position(str(out)))
+    if out is not None and out.exists() and not force:
+        raise UserError("exists: pass --force to overwrite", Position(str(out)))
+    opened = []
+    for source in sources:
+        with _progress(f"reading {source.label}") as step:
+            opened.append(open_source(source, step, store))
+        _print_notes(opened[-1])
+    a, b = sources
+    with HistoryCache(cache or default_cache_path()) as pairs, _progress("comparing") as step:
+        comparison = compare_sources(
+            opened[0],
+            opened[1],
+            a.label,
+            b.label,
+            a.options,
+            b.options,
+            threshold_km2,
+            max_lag_hours,
+            parse_day(start, "--from") if start else None,
+            parse_day(end, "--to") if end else None,
+            pairs,
+            step,
+        )
+    if not comparison.days:
+        raise UserError(f"{a.label} and {b.label} have no day in common to compare")
+    doc, rows = compare_report(comparison)
+    if out is not None:
+        if not comparison.geometry:
+            raise UserError("--out needs two polygon sources (an area series has no polygons)")
+        features = disagreement_features(comparison, opened[0], opened[1], a.options, b.options)
+        write_atomic(out, dumps({"type": "FeatureCollection", "features": features}))
+        doc["out"] = str(out)
+        _err().print(f"{len(features)} disagreeing polygon(s) written to {out}")
+    dist = doc["distribution"]["diff_km2"]
+    _err().print(
+        f"{doc['days_compared']} days compared ({doc['first']} .. {doc['last']}); B - A: median "
+        f"{dist['p50']:,.1f} km², p1 {dist['p1']:,.1f}, p99 {dist['p99']:,.1f}; "
+        f"{doc['days_over_threshold']} day(s) over {threshold_km2:g} km²"
+    )
+    columns = [
+        "date",
+        "lag_hours",
+        "a_km2",
+        "b_km2",
+        "diff_km2",
+        "diff_pct",
+        "only_a_km2",
+        "only_b_km2",
+    ]
+    if fmt is Format.table:
+        rows = doc["largest_disagreements"]
+    _emit(
+        fmt,
+        doc,
+        rows,
+        columns + (["a_snapshot", "b_snapshot"] if fmt is Format.csv else []),
+        f"{a.label} (A) vs {b.label} (B): largest disagreements",
     )
 
 
-def _units_or_none(boundaries: Path | None) -> Any:
+@app.command("store")
+def store_command(
+    territory: list[Path] | None = TerritoryOpt,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Build the store again from the source."),
+    fmt: TableOrJson = TableOrJsonOpt,
+    layers: str | None = LayersOpt,
+    border: Path | None = BorderOpt,
+    at: str | None = AtOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
+) -> None:
+    """Build (on the first read) or check each source's snapshot store and say what it holds."""
+    from guarantor.territory.store import open_series, store_summary
+    from guarantor.territory.timeline import SourceKind
+
+    options = _options(layers, border, at, data, max_file_mb)
+    docs = []
+    for source in _sources(territory, data, options):
+        if source.kind is not SourceKind.snapshots:
+            raise UserError("an area series has no store", Position(str(source.path)))
+        with _progress(f"reading {source.label}") as step:
+            series = open_series(source.path, source.options, step, store, rebuild)
+        _print_notes(series)
+        docs.append(store_summary(series))
+    if fmt is TableOrJson.json:
+        emit({"stores": docs})
+        return
+    _table(
+        "Snapshot stores",
+        docs,
+        ["source", "snapshots", "first", "last", "distinct_geometries", "store_mb", "store"],
+    )
+
+
+def _units_or_none(boundaries: Path | None, data: Path | None = None) -> Any:
+    from guarantor.sources.locate import locate_data
     from guarantor.territory.inputs import resolve_units
 
-    return resolve_units(boundaries, required=False)
+    return resolve_units(boundaries, locate_data(data), required=False)
 
 
 @app.command("violations")
 def violations_command(
-    source: Path | None = typer.Argument(None, help=SOURCE_HELP),
+    territory: list[Path] | None = TerritoryOpt,
     agreed_at: str | None = typer.Option(
         None, "--agreed-at", help="Date of the agreed line (its snapshot)."
     ),
     agreed_line: Path | None = typer.Option(
         None, "--agreed-line", help="GeoJSON of the area the obligor holds under the agreement."
     ),
-    until: str | None = typer.Option(
-        None, "--until", help="Last date to examine (default: last snapshot)."
+    end: str | None = typer.Option(
+        None, "--to", help="Last date to examine (default: last snapshot)."
     ),
     min_area: float = typer.Option(
         1.0, "--min-area-km2", help="Smallest incident that counts (km²)."
@@ -312,37 +566,40 @@ def violations_command(
     all_incidents: bool = typer.Option(
         False, "--all", help="Also list unconfirmed (transient) incidents."
     ),
-    map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the incidents."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG map of the incidents."),
     boundaries: Path | None = BoundariesOpt,
     fmt: Format = FormatOpt,
     layers: str | None = LayersOpt,
     border: Path | None = BorderOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
+    max_file_mb: float = MaxFileOpt,
 ) -> None:
     """Advances beyond the agreed line as incidents, both sides; and the no-additional-territory verdict."""
     from guarantor.territory.reports import violations_report
 
-    options = _options(layers, border, None)
-    series = _series(source, options)
-    units = _units_or_none(boundaries)
+    options = _options(layers, border, None, data, max_file_mb)
+    timeline = _timeline(_sources(territory, data, options), store)
+    units = _units_or_none(boundaries, data)
     with _progress("following the line") as step:
         doc, result = violations_report(
-            series,
+            timeline.as_series(),
             options,
             units,
             agreed_at,
             agreed_line,
-            until,
+            end,
             min_area,
             min_days,
             buffer_km,
             all_incidents,
             step,
         )
-    if map_png is not None:
+    if plot is not None:
         from guarantor.territory.reports import violations_map
 
-        violations_map(result, map_png)
-        _err().print(f"map written to {map_png}")
+        violations_map(result, plot)
+        _err().print(f"map written to {plot}")
     err = _err()
     err.print(
         f"no additional territory: [bold]{doc['status']}[/]"
@@ -399,10 +656,10 @@ def violations_command(
 @app.command("swap")
 def swap_command(
     proposal: Path = typer.Argument(..., help="Land-swap proposal YAML (see examples/swaps/)."),
-    at: str | None = typer.Option(
-        None, "--at", help="Date of the map to apply it to (default: the proposal's 'at')."
+    on: str | None = typer.Option(
+        None, "--on", help="Date of the map to apply it to (default: the proposal's 'at')."
     ),
-    source: Path | None = typer.Option(None, "--source", help=SOURCE_HELP),
+    territory: list[Path] | None = TerritoryOpt,
     troops_per_km: float | None = typer.Option(
         None, "--troops-per-km", help="Force needed per km of contact line."
     ),
@@ -411,19 +668,35 @@ def swap_command(
         None, "--places", help="CSV of places (name, latitude, longitude, population)."
     ),
     border: Path | None = BorderOpt,
-    map_png: Path | None = typer.Option(None, "--map", help="Write a PNG map of the swap."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG map of the swap."),
     fmt: Format = FormatOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
 ) -> None:
     """What a land swap gives and takes: area, people, contact-line length and the force to hold it."""
     from guarantor.territory.reports import swap_report
+    from guarantor.territory.swaps import load_proposal
 
-    options = _options(None, border, None)
-    doc, result = swap_report(proposal, at, source, troops_per_km, boundaries, options, places)
-    if map_png is not None:
+    options = _options(None, border, None, data)
+    when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
+    if when is None:
+        raise UserError("give --on DATE (the proposal has no 'at')", Position(str(proposal)))
+    answer, _ = _one_date(_sources(territory, data, options), when, store)
+    doc, result = swap_report(
+        proposal,
+        when,
+        None,
+        troops_per_km,
+        boundaries,
+        answer.source.options,
+        places,
+        answer.entry,
+    )
+    if plot is not None:
         from guarantor.territory.reports import swap_map
 
-        swap_map(result, map_png, result.units, result.land)
-        _err().print(f"map written to {map_png}")
+        swap_map(result, plot, result.units, result.land)
+        _err().print(f"map written to {plot}")
     rows = [
         {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
         for t in doc["transfers"]
@@ -444,23 +717,31 @@ def swap_command(
 
 @app.command("map")
 def map_command(
-    source: Path | None = typer.Argument(None, help=SOURCE_HELP),
+    territory: list[Path] | None = TerritoryOpt,
     on: str | None = typer.Option(None, "--on", help="Date of the control map (default: last)."),
-    out: Path = typer.Option(Path("territory.png"), "--out", help="PNG to write."),
+    plot: Path = typer.Option(Path("territory.png"), "--plot", help="PNG to write."),
     boundaries: Path | None = BoundariesOpt,
     border: Path | None = BorderOpt,
     fmt: TableOrJson = TableOrJsonOpt,
+    data: Path | None = DataOpt,
+    store: Path | None = StoreOpt,
 ) -> None:
     """A PNG map of control on a date, with borders, units and a scale."""
     from guarantor.territory.reports import control_map
 
-    options = _options(None, border, None)
-    series = _series(source, options)
-    doc = control_map(series, on, options, out, _units_or_none(boundaries))
+    options = _options(None, border, None, data)
+    answer, _ = _one_date(_sources(territory, data, options), on, store)
+    doc = control_map(
+        answer.entry,
+        answer.source.options,
+        plot,
+        _units_or_none(boundaries, data),
+        options.border_geometry,
+    )
     if fmt is TableOrJson.json:
         emit(doc)
     else:
-        _err().print(f"map of {doc['date']} written to {out}")
+        _err().print(f"map of {doc['date']} written to {plot}")
 
 
 @app.command("fetch")

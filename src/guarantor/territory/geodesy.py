@@ -9,6 +9,8 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Geod, Transformer
 
+from guarantor.sources.snapshots import UKRAINE_AREA_KM2 as UKRAINE_OFFICIAL_KM2
+
 GEOD = Geod(ellps="WGS84")
 # Lambert azimuthal equal-area on the WGS84 ellipsoid, centred on Ukraine. It preserves area
 # exactly (authalic latitude), so planar areas of projected polygons equal ellipsoidal areas up
@@ -16,7 +18,6 @@ GEOD = Geod(ellps="WGS84")
 # relative on the DeepState polygons (docs/territory.md). Distances are off by < 0.5 % within
 # 800 km of the centre, which is all of Ukraine.
 LAEA_UKRAINE = "+proj=laea +lat_0=48.5 +lon_0=31.5 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-UKRAINE_OFFICIAL_KM2 = 603_628.0
 
 
 @lru_cache(maxsize=2)
@@ -59,11 +60,17 @@ def plane_area_km2(geom: shapely.Geometry) -> float:
 
 def geodesic_area_km2(geom: shapely.Geometry) -> float:
     """Area in km² of a lon/lat geometry on the WGS84 ellipsoid (edges as geodesics)."""
+    polygons = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
+    if not polygons:
+        return 0.0
+    # Oriented (exteriors counter-clockwise, holes clockwise), every ring's signed area sums to
+    # the polygons' area; the rings go to pyproj as arrays, not through shapely objects.
+    oriented = shapely.orient_polygons(np.array(polygons, dtype=object))
+    rings = [r for p in oriented for r in (p.exterior, *p.interiors)]
+    coords, index = shapely.get_coordinates(np.array(rings, dtype=object), return_index=True)
     total = 0.0
-    for part in shapely.get_parts(geom):
-        if part.geom_type != "Polygon":
-            continue
-        area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(part))
+    for ring in np.split(coords, np.flatnonzero(np.diff(index)) + 1):
+        area, _ = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
         total += area
     return abs(total) / 1e6
 

@@ -15,6 +15,7 @@ from guarantor.territory.boundaries import Units
 from guarantor.territory.cache import HistoryCache
 from guarantor.territory.changes import areas_by_unit, gross_change
 from guarantor.territory.geodesy import plane_area_km2, to_plane
+from guarantor.territory.store import stored_row
 
 StepFn = Callable[[int, int], None]
 
@@ -31,6 +32,8 @@ class DayRecord:
     lost_km2: float
     repaired: int
     quarantined: int
+    source: str = ""  # where the snapshot came from (a file, or archive:member's archive)
+    since: datetime | None = None  # the previous snapshot's time: the change spans since..taken_at
 
 
 @dataclass
@@ -41,6 +44,7 @@ class HistoryStats:
     areas_computed: int = 0
     pairs_computed: int = 0
     from_cache: int = 0
+    unchanged: int = 0  # consecutive snapshots with identical geometry (nothing to compute)
 
 
 @dataclass
@@ -75,6 +79,113 @@ class _Geometries:
         return self.kept[i]
 
 
+@dataclass(frozen=True)
+class _Pair:
+    """One day's gross change, in total and per unit (km²)."""
+
+    gained_km2: float
+    lost_km2: float
+    unit_gained: NDArray[np.float64] | None = None
+    unit_lost: NDArray[np.float64] | None = None
+
+
+def _pair(
+    before: shapely.Geometry,
+    after: shapely.Geometry,
+    units: Units | None,
+    tree: shapely.STRtree | None,
+) -> _Pair:
+    change = gross_change(before, after)
+    if units is None or tree is None:
+        return _Pair(change.gained_km2, change.lost_km2)
+    return _Pair(
+        change.gained_km2,
+        change.lost_km2,
+        areas_by_unit(change.gained, units, tree),
+        areas_by_unit(change.lost, units, tree),
+    )
+
+
+@dataclass
+class _Done:
+    """Areas and changes computed ahead in worker processes, by snapshot index."""
+
+    areas: dict[int, float] = field(default_factory=dict)
+    pairs: dict[int, _Pair] = field(default_factory=dict)
+
+
+# What forked workers read (set just before the pool starts; fork shares it without pickling).
+_JOB: tuple[list[SnapshotEntry], ReadOptions, Units | None] | None = None
+PARALLEL_FROM = 64  # fewer changes than this are computed here: starting workers costs more
+
+
+def _in_workers(
+    entries: list[SnapshotEntry],
+    options: ReadOptions,
+    units: Units | None,
+    need_area: list[int],
+    need_pair: list[int],
+    stats: HistoryStats,
+) -> _Done:
+    """Compute the missing areas and changes in worker processes, in contiguous chunks (each
+    snapshot is read and projected once per chunk); nothing when there are few or one core."""
+    import multiprocessing
+
+    from guarantor.territory.store import worker_count
+
+    done = _Done()
+    workers = worker_count()
+    if (
+        workers < 2
+        or len(need_pair) < PARALLEL_FROM
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return done
+    global _JOB
+    todo = sorted(set(need_area) | set(need_pair))
+    size = max(8, -(-len(todo) // (4 * workers)))
+    chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
+    pair_set, area_set = set(need_pair), set(need_area)
+    jobs = [([i for i in c if i in area_set], [i for i in c if i in pair_set]) for c in chunks]
+    _JOB = (entries, options, units)
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for areas, pairs, parsed in pool.map(_work, jobs):
+                done.areas.update(areas)
+                done.pairs.update(pairs)
+                stats.parsed += parsed
+    finally:
+        _JOB = None
+    return done
+
+
+def _work(job: tuple[list[int], list[int]]) -> tuple[dict[int, float], dict[int, _Pair], int]:
+    """In a worker: the plane areas and the changes of one chunk of snapshots."""
+    from guarantor.territory.store import reopen_stores
+
+    assert _JOB is not None
+    entries, options, units = _JOB
+    reopen_stores(entries)
+    stats = HistoryStats()
+    geometry = _Geometries(entries, options, stats)
+    tree = units.tree() if units is not None else None
+    areas = {i: plane_area_km2(geometry(i)) for i in job[0]}
+    pairs = {}
+    for i in job[1]:
+        pairs[i] = _pair(geometry(i - 1), geometry(i), units, tree)
+    return areas, pairs, stats.parsed
+
+
+def _key(entry: SnapshotEntry, options: ReadOptions) -> str:
+    """A snapshot's key in the cache: its geometry's digest when stored (equal geometry, equal key,
+    whatever the source), else the digest of its file and reading options."""
+    row = stored_row(entry)
+    return f"g:{row.geometry}" if row is not None and row.geometry else entry.digest(options)
+
+
 def build_history(
     series: SnapshotSeries,
     options: ReadOptions | None = None,
@@ -90,10 +201,10 @@ def build_history(
     for entry in entries:
         if entry.stat_key and entry.stat_key in known_stats:
             entry.set_digest(known_stats[entry.stat_key])
-    digests = [e.digest(options) for e in entries]
+    digests = [_key(e, options) for e in entries]
     if cache:
         for entry, digest in zip(entries, digests, strict=True):
-            if entry.stat_key and entry.stat_key not in known_stats:
+            if entry.stat_key and entry.stat_key not in known_stats and stored_row(entry) is None:
                 cache.put_stat(entry.stat_key, digest)
     snaps = cache.snapshots() if cache else {}
     pairs = cache.pairs() if cache else {}
@@ -113,18 +224,35 @@ def build_history(
     records: list[DayRecord] = []
     ugained = np.zeros((n, len(units.codes))) if units else None
     ulost = np.zeros((n, len(units.codes))) if units else None
+    need_area = [i for i, d in enumerate(digests) if d not in snaps]
+    need_pair = [
+        i
+        for i in range(1, n)
+        if digests[i - 1] != digests[i]
+        and (
+            (digests[i - 1], digests[i]) not in pairs
+            or (units is not None and (digests[i - 1], digests[i]) not in upairs)
+        )
+    ]
+    done = _in_workers(entries, options, units, need_area, need_pair, stats)
     for i, (entry, digest) in enumerate(zip(entries, digests, strict=True)):
         if digest in snaps:
             area, repaired, quarantined = snaps[digest]
         else:
-            area = plane_area_km2(geometry(i))
-            parsed = entry.parsed(options)
-            repaired, quarantined = parsed.repaired, len(parsed.quarantined)
+            area = done.areas[i] if i in done.areas else plane_area_km2(geometry(i))
+            row = stored_row(entry)
+            if row is not None and row.parsed:
+                repaired, quarantined = row.repaired, len(row.notes) - row.outside
+            else:
+                parsed = entry.parsed(options)
+                repaired, quarantined = parsed.repaired, len(parsed.quarantined)
             stats.areas_computed += 1
             if cache:
                 cache.put_snapshot(digest, area, repaired, quarantined)
         gained = lost = 0.0
-        if i > 0:
+        if i > 0 and digests[i - 1] == digest:
+            stats.unchanged += 1
+        elif i > 0:
             key = (digests[i - 1], digest)
             cached_pair = pairs.get(key)
             cached_units = upairs.get(key) if units else None
@@ -134,14 +262,14 @@ def build_history(
                     ugained[i], ulost[i] = cached_units
                 stats.from_cache += 1
             else:
-                change = gross_change(geometry(i - 1), geometry(i))
-                gained, lost = change.gained_km2, change.lost_km2
+                pair = done.pairs.get(i) or _pair(geometry(i - 1), geometry(i), units, tree)
+                gained, lost = pair.gained_km2, pair.lost_km2
                 stats.pairs_computed += 1
                 if cache:
                     cache.put_pair(key[0], key[1], gained, lost)
-                if units and tree is not None and ugained is not None and ulost is not None:
-                    ugained[i] = areas_by_unit(change.gained, units, tree)
-                    ulost[i] = areas_by_unit(change.lost, units, tree)
+                if pair.unit_gained is not None and ugained is not None and ulost is not None:
+                    assert pair.unit_lost is not None
+                    ugained[i], ulost[i] = pair.unit_gained, pair.unit_lost
                     if cache:
                         cache.put_unit_pair(key[0], key[1], ukey, ugained[i], ulost[i])
         records.append(
@@ -154,6 +282,8 @@ def build_history(
                 lost_km2=lost,
                 repaired=repaired,
                 quarantined=quarantined,
+                source=entry.origin,
+                since=entries[i - 1].taken_at if i > 0 else None,
             )
         )
         if step:

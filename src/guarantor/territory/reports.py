@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,25 @@ import shapely
 
 from guarantor.errors import Position, UserError
 from guarantor.sources.locate import locate_data
-from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, parse_day, scan_snapshots
+from guarantor.sources.snapshots import (
+    ReadOptions,
+    SnapshotEntry,
+    SnapshotSeries,
+    parse_day,
+    scan_snapshots,
+)
 from guarantor.territory.boundaries import Units, load_border
 from guarantor.territory.cache import HistoryCache, default_cache_path
 from guarantor.territory.changes import gross_change
-from guarantor.territory.geodesy import share_pct, to_lonlat, to_plane
+from guarantor.territory.compare import Comparison
+from guarantor.territory.geodesy import to_lonlat, to_plane
 from guarantor.territory.history import build_history
 from guarantor.territory.incident import Incident
 from guarantor.territory.inputs import PLACES, resolve_border, resolve_source, resolve_units
 from guarantor.territory.maps import MapLayers, render_map
+from guarantor.territory.periods import PeriodSummary, TimeStep, period_of, summarize
 from guarantor.territory.swaps import SwapResult, evaluate_swap, load_places, load_proposal
+from guarantor.territory.timeline import Timeline, day_end
 from guarantor.territory.violations import ViolationParams, find_incidents
 
 StepFn = Callable[[int, object], None]
@@ -36,11 +46,12 @@ def changes_report(
     series: SnapshotSeries,
     start: datetime,
     end: datetime,
-    by: str,
+    per: TimeStep | None,
     options: ReadOptions,
     cache: Path | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Gross gained/lost between two dates, and per month (between month-end snapshots) or per day."""
+    """Gross gained/lost between the snapshots of two dates, and per period between the last
+    snapshots of consecutive periods (not sums of daily changes: churn inside a period cancels)."""
     if end < start:
         raise UserError(f"--to {end.date()} is before --from {start.date()}")
     a, b = series.at_or_before(start), series.at_or_before(end)
@@ -56,58 +67,35 @@ def changes_report(
         "method": "equal-area (LAEA on WGS84); gained = area held at --to and not at --from",
     }
     rows: list[dict[str, Any]] = []
-    if by == "month":
-        bounds = _month_ends(start, end)
-        previous = a
-        for month, month_end in bounds:
-            current = series.at_or_before(min(month_end, b.taken_at))
-            if not rows and current is previous and month_end < b.taken_at:
-                continue  # --from falls after the month's last snapshot: nothing of it is covered
-            change = gross_change(
-                to_plane(previous.parsed(options).geometry),
-                to_plane(current.parsed(options).geometry),
-            )
-            rows.append(
-                {
-                    "month": month,
-                    "from_snapshot": previous.taken_at.date().isoformat(),
-                    "to_snapshot": current.taken_at.date().isoformat(),
-                    "gained_km2": _r(change.gained_km2),
-                    "lost_km2": _r(change.lost_km2),
-                    "net_km2": _r(change.net_km2),
-                }
-            )
-            previous = current
-        doc["months"] = rows
-    elif by == "day":
-        history = _history(series, options, None, cache, False, None)
-        for record in history.records:
-            if a.taken_at < record.taken_at <= b.taken_at:
-                rows.append(
-                    {
-                        "date": record.taken_at.date().isoformat(),
-                        "from_snapshot": "",
-                        "to_snapshot": record.name,
-                        "gained_km2": round(record.gained_km2, 3),
-                        "lost_km2": round(record.lost_km2, 3),
-                        "net_km2": round(record.gained_km2 - record.lost_km2, 3),
-                    }
-                )
-        doc["days"] = rows
-        doc["daily_gained_sum_km2"] = _r(sum(r["gained_km2"] for r in rows))
-        doc["daily_lost_sum_km2"] = _r(sum(r["lost_km2"] for r in rows))
+    if per is None:
+        return doc, rows
+    previous = a
+    day = start.date()
+    while day <= end.date():
+        label, _, last_day = period_of(day, per)
+        period_end = min(day_end(last_day), b.taken_at)
+        current = series.at_or_before(period_end)
+        day = last_day + timedelta(days=1)
+        if current is previous:
+            continue  # no snapshot inside this period after the previous one
+        change = gross_change(
+            to_plane(previous.parsed(options).geometry),
+            to_plane(current.parsed(options).geometry),
+        )
+        rows.append(
+            {
+                "period": label,
+                "from_snapshot": previous.taken_at.date().isoformat(),
+                "to_snapshot": current.taken_at.date().isoformat(),
+                "gained_km2": _r(change.gained_km2),
+                "lost_km2": _r(change.lost_km2),
+                "net_km2": _r(change.net_km2),
+            }
+        )
+        previous = current
+    doc["periods"] = rows
+    doc["per"] = per.value
     return doc, rows
-
-
-def _month_ends(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
-    """(YYYY-MM, last instant of the month) for each month from first to last."""
-    out = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        nxt = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
-        out.append((f"{year:04d}-{month:02d}", nxt - timedelta(microseconds=1)))
-        year, month = nxt.year, nxt.month
-    return out
 
 
 def _history(
@@ -125,77 +113,151 @@ def _history(
 
 
 def history_report(
-    series: SnapshotSeries,
+    timeline: Timeline,
     options: ReadOptions,
     units: Units | None,
     cache: Path | None,
     no_cache: bool,
+    per: TimeStep = TimeStep.year,
+    start: datetime | None = None,
+    end: datetime | None = None,
     step: StepFn | None = None,
 ) -> dict[str, Any]:
-    """Yearly and monthly sums of daily gross changes, first/last areas, per-unit shares at the end."""
+    """Sums of daily gross changes per period, with the sources used and the days covered; per unit
+    when units are given."""
+    series = timeline.as_series()
+    if not series.entries:
+        raise UserError("no snapshots to measure")
     history = _history(series, options, units, cache, no_cache, step)
+    labels = [timeline.label_of(p) for p in timeline.picks]
+    first, last = (start.date() if start else None), (end.date() if end else None)
+    periods = summarize(history, labels, per, first, last)
     records = history.records
-    years: dict[Any, dict[str, Any]] = {}
-    months: dict[Any, dict[str, Any]] = {}
-    for r in records:
-        for key, table in ((r.taken_at.year, years), (r.taken_at.strftime("%Y-%m"), months)):
-            row = table.setdefault(
-                key,
-                {
-                    "first": r.taken_at.date().isoformat(),
-                    "area_start_km2": r.area_km2 - r.gained_km2 + r.lost_km2,
-                    "gained_km2": 0.0,
-                    "lost_km2": 0.0,
-                },
-            )
-            row["last"] = r.taken_at.date().isoformat()
-            row["area_end_km2"] = r.area_km2
-            row["gained_km2"] += r.gained_km2
-            row["lost_km2"] += r.lost_km2
-
-    def rows(table: dict[Any, dict[str, Any]], name: str) -> list[dict[str, Any]]:
-        return [
-            {
-                name: str(k),
-                "first": v["first"],
-                "last": v["last"],
-                "area_start_km2": _r(v["area_start_km2"]),
-                "area_end_km2": _r(v["area_end_km2"]),
-                "gained_km2": _r(v["gained_km2"]),
-                "lost_km2": _r(v["lost_km2"]),
-                "net_km2": _r(v["gained_km2"] - v["lost_km2"]),
-            }
-            for k, v in sorted(table.items())
-        ]
-
+    rows = [_period_row(p) for p in periods]
     doc: dict[str, Any] = {
-        "source": history.source,
-        "snapshots": len(records),
-        "first": records[0].taken_at.isoformat(),
-        "last": records[-1].taken_at.isoformat(),
-        "area_first_km2": _r(records[0].area_km2),
-        "area_last_km2": _r(records[-1].area_km2),
-        "share_last_pct": round(share_pct(records[-1].area_km2), 3),
+        "sources": [
+            {"source": s.label, "path": str(s.path), "priority": s.priority, "kind": s.kind.value}
+            for s in timeline.sources
+        ],
+        "per": per.value,
+        "from": (first or records[0].taken_at.date()).isoformat(),
+        "to": (last or records[-1].taken_at.date()).isoformat(),
+        "days_with_snapshots": len(records),
+        "first_snapshot": records[0].taken_at.isoformat(),
+        "last_snapshot": records[-1].taken_at.isoformat(),
         "repaired_geometries": sum(r.repaired for r in records),
         "quarantined_features": sum(r.quarantined for r in records),
-        "years": rows(years, "year"),
-        "months": rows(months, "month"),
+        "days_by_source": _count(labels),
+        # other snapshots of a chosen day (earlier dumps of the day, the other source's): counted,
+        # never mixed in; the day's last snapshot of the preferred source is the one used
+        "days_with_other_snapshots": sum(1 for p in timeline.picks if p.others),
+        "other_snapshots_not_used": sum(p.others for p in timeline.picks),
+        "periods": rows,
         "computed": history.stats.pairs_computed,
         "from_cache": history.stats.from_cache,
-        "method": "equal-area (LAEA on WGS84); yearly/monthly = sums of daily gross changes",
+        "notes": timeline.notes,
+        "method": "equal-area (LAEA on WGS84); per period = sums of daily gross changes "
+        "(a change counts in the period of its later snapshot)",
     }
-    if history.units is not None and history.unit_controlled is not None:
-        last = history.unit_controlled[-1]
-        doc["units_last"] = [
-            {
-                "code": code,
-                "name": history.units.names[i],
-                "controlled_km2": _r(float(last[i])),
-                "share_pct": round(100 * float(last[i]) / float(history.units.area_km2[i]), 2),
-            }
-            for i, code in sorted(enumerate(history.units.codes), key=lambda x: x[1])
+    if history.units is not None:
+        doc["boundaries"] = history.units.source
+        doc["units"] = [
+            _unit_row(p, history.units, i)
+            for p in periods
+            if p.unit_gained is not None
+            for i in range(len(history.units.codes))
         ]
     return doc
+
+
+def _count(labels: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for label in labels:
+        out[label] = out.get(label, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _period_row(p: PeriodSummary) -> dict[str, Any]:
+    def area(x: float) -> float | None:
+        return None if math.isnan(x) else _r(x)
+
+    return {
+        "period": p.period,
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "days": p.days,
+        "days_covered": p.covered,
+        "coverage_pct": round(p.coverage_pct, 1),
+        "longest_gap_days": p.longest_gap_days,
+        "sources": ", ".join(f"{k} ({v})" for k, v in sorted(p.sources.items())),
+        "area_start_km2": area(p.area_start_km2),
+        "area_end_km2": area(p.area_end_km2),
+        "gained_km2": _r(p.gained_km2),
+        "lost_km2": _r(p.lost_km2),
+        "net_km2": _r(p.net_km2),
+    }
+
+
+def _unit_row(p: PeriodSummary, units: Units, i: int) -> dict[str, Any]:
+    assert p.unit_gained is not None and p.unit_lost is not None
+    end = float(p.unit_end[i]) if p.unit_end is not None else float("nan")
+    return {
+        "period": p.period,
+        "code": units.codes[i],
+        "name": units.names[i],
+        "gained_km2": round(float(p.unit_gained[i]), 2),
+        "lost_km2": round(float(p.unit_lost[i]), 2),
+        "net_km2": round(float(p.unit_gained[i] - p.unit_lost[i]), 2),
+        "controlled_end_km2": None if math.isnan(end) else _r(end),
+        "share_end_pct": None
+        if math.isnan(end)
+        else round(100 * end / float(units.area_km2[i]), 2),
+        "days_covered": p.covered,
+        "coverage_pct": round(p.coverage_pct, 1),
+    }
+
+
+def compare_report(
+    comparison: Comparison, top: int = 20
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The consistency report: per-day rows, the distribution, and the days over the threshold."""
+    rows: list[dict[str, Any]] = [
+        {
+            "date": d.day.isoformat(),
+            "a_snapshot": d.a_snapshot,
+            "b_snapshot": d.b_snapshot,
+            "lag_hours": d.lag_hours,
+            "a_km2": _r(d.a_km2),
+            "b_km2": _r(d.b_km2),
+            "diff_km2": _r(d.diff_km2),
+            "diff_pct": round(d.diff_pct, 3),
+            "only_a_km2": None if d.only_a_km2 is None else round(d.only_a_km2, 2),
+            "only_b_km2": None if d.only_b_km2 is None else round(d.only_b_km2, 2),
+            "disagreement_km2": round(d.disagreement_km2, 2),
+        }
+        for d in comparison.days
+    ]
+    over = comparison.over_threshold()
+    doc: dict[str, Any] = {
+        "a": comparison.a,
+        "b": comparison.b,
+        "compared": "polygons and areas" if comparison.geometry else "areas",
+        "days_compared": len(comparison.days),
+        "first": rows[0]["date"] if rows else None,
+        "last": rows[-1]["date"] if rows else None,
+        "unpaired_days": comparison.unpaired,
+        "max_lag_hours": comparison.max_lag_hours,
+        "threshold_km2": comparison.threshold_km2,
+        "days_over_threshold": len(over),
+        "largest_disagreements": [
+            r for r in sorted(rows, key=lambda r: -r["disagreement_km2"])[:top]
+        ],
+        "distribution": comparison.distribution(),
+        "days": rows,
+        "method": "B's snapshot in effect at A's time (no older than max_lag_hours); areas "
+        "geodesic; only_a/only_b = equal-area overlay of the two polygons",
+    }
+    return doc, rows
 
 
 @dataclass
@@ -309,8 +371,9 @@ def swap_report(
     boundaries: Path | None,
     options: ReadOptions,
     places_file: Path | None = None,
+    entry: SnapshotEntry | None = None,
 ) -> tuple[dict[str, Any], SwapResult]:
-    """Evaluate a land-swap proposal on the map of a date."""
+    """Evaluate a land-swap proposal on the map of a date (or on a snapshot already chosen)."""
     from dataclasses import replace
 
     proposal = load_proposal(proposal_path)
@@ -321,7 +384,7 @@ def swap_report(
     data = locate_data()
     when_text = at or (proposal.at.isoformat() if proposal.at else None)
     if when_text is None:
-        raise UserError("give --at DATE (the proposal has no 'at')", Position(str(proposal_path)))
+        raise UserError("give --on DATE (the proposal has no 'at')", Position(str(proposal_path)))
     units = resolve_units(boundaries, data)
     assert units is not None
     land = options.border if options.border is not None else resolve_border(None, data)
@@ -331,8 +394,9 @@ def swap_report(
         )
     places_path = places_file or data.file(PLACES)
     places = load_places(places_path) if places_path else None
-    series = scan_snapshots(resolve_source(source, data), options)
-    entry = series.at_or_before(parse_day(when_text, "--at"))
+    if entry is None:
+        series = scan_snapshots(resolve_source(source, data), options)
+        entry = series.at_or_before(parse_day(when_text, "--on"))
     result = evaluate_swap(
         proposal, entry.parsed(options).geometry, entry.taken_at, entry.label, units, land, places
     )
@@ -376,22 +440,19 @@ def swap_map(
 
 
 def control_map(
-    series: SnapshotSeries,
-    on: str | None,
+    entry: SnapshotEntry,
     options: ReadOptions,
     out: Path,
     units: Units | None = None,
+    border: shapely.Geometry | None = None,
 ) -> dict[str, Any]:
-    """A PNG of control on a date."""
-    data = locate_data()
-    when = parse_day(on, "--on") if on else series.entries[-1].taken_at
-    entry = series.at_or_before(when)
+    """A PNG of control at a snapshot."""
     layers = MapLayers(
         title=f"Territorial control, {entry.taken_at.date()}",
         data_note=f"Control: {SOURCE_NOTE}, snapshot {entry.taken_at:%Y-%m-%d %H:%M} UTC ({entry.name}). "
         "Borders: Natural Earth 10m; units: geoBoundaries ADM1.",
         held=entry.parsed(options).geometry,
-        land=options.border if options.border is not None else resolve_border(None, data),
+        land=border if border is not None else resolve_border(None, locate_data()),
         units=units,
     )
     render_map(layers, out)
