@@ -79,7 +79,7 @@ class ExpectedUndetermined(_Strict):
 class ExpectedDuty(_Strict):
     source: str
     party: str
-    status: Literal["waiting", "open", "met", "overdue", "breached"]
+    status: Literal["waiting", "open", "met", "overdue", "breached", "unverified", "unrecorded"]
     due: dt.datetime | None = None
     opened: dt.datetime | None = None
     assumed: list[str] | None = None

@@ -302,7 +302,9 @@ def test_replay_json_shape_and_plot(tmp_path: Path) -> None:
     events.write_text("".join(json.dumps(x) + "\n" for x in lines))
     acts = tmp_path / "acts.yaml"
     acts.write_text(
-        "schema: guarantor/acts@1\nacts:\n  - {kind: consultation_held, party: US, time: '2025-09-04T09:00:00Z', ref: consult}\n"
+        "schema: guarantor/acts@1\n"
+        "coverage: [{parties: [US, UA], from: 2025-09-01, to: 2025-09-10}]\n"
+        "acts:\n  - {kind: consultation_held, party: US, time: '2025-09-04T09:00:00Z', ref: consult}\n"
     )
     png = tmp_path / "t.png"
     out = cli(

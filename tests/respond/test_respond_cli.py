@@ -33,7 +33,7 @@ def _json(*args: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("file", "step"),
     [
-        ("paris_declaration_2026.yaml", "mnf-deterrence"),
+        ("paris_declaration_2026.yaml", "mnf-presence"),
         ("aug2025_article5_like.yaml", "military-response"),
     ],
 )
@@ -53,17 +53,15 @@ def test_examples_with_and_without_the_us_show_the_uk_french_cascade(
 
 def test_json_compare_and_csv(examples_dir: Path) -> None:
     paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
-    plan = _json(
-        "respond", paris, "--step", "mnf-deterrence", "--format", "json", "--without", "US"
-    )
+    plan = _json("respond", paris, "--step", "mnf-presence", "--format", "json", "--without", "US")
     assert set(plan) == {"coverage_pct", "tasking", "gaps", "fair_share", "unavailable_pledges"}
-    both = _json("respond", paris, "--step", "3", "--compare-without", "US", "--format", "json")
+    both = _json(
+        "respond", paris, "--step", "mnf-presence", "--compare-without", "US", "--format", "json"
+    )
     labels = [v["label"] for v in both["variants"]]  # type: ignore[index]
     assert labels == ["all parties", "without US"]
     assert both["variants"][1]["plan"] == plan  # type: ignore[index]
-    csv_out = runner.invoke(
-        _app(), ["respond", paris, "--step", "mnf-deterrence", "--format", "csv"]
-    )
+    csv_out = runner.invoke(_app(), ["respond", paris, "--step", "mnf-presence", "--format", "csv"])
     assert csv_out.exit_code == 0
     assert csv_out.stdout.splitlines()[0] == "kind,party,capability,quantity,where,by,pledge,reason"
     assert any(line.startswith("task,UK,ground_brigade,1,") for line in csv_out.stdout.splitlines())
@@ -73,7 +71,7 @@ def test_scenario_formulas_size_the_force(examples_dir: Path) -> None:
     paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     scenario = str(examples_dir / "scenarios" / "paris_reassurance_2026.yaml")
     plan = _json(
-        "respond", paris, "--step", "mnf-deterrence", "--scenario", scenario, "--format", "json"
+        "respond", paris, "--step", "mnf-presence", "--scenario", scenario, "--format", "json"
     )
     tasks = plan["tasking"]
     assert isinstance(tasks, list)
@@ -104,7 +102,7 @@ def test_user_errors_exit_2_with_location(tmp_path: Path, examples_dir: Path) ->
             "respond",
             paris,
             "--step",
-            "mnf-deterrence",
+            "mnf-presence",
             "--scenario",
             str(bad),
             "--format",

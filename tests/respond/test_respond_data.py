@@ -22,6 +22,11 @@ from guarantor.respond.plan import plan_step
 from guarantor.respond.scenario import load_scenario
 
 BRIEF_KINDS = {
+    "isr_intelligence",
+    "air_defence_interceptors",
+    "airlift_tanker",
+    "command_and_control",
+    "deterrence_statement",
     "air_defence_long_range",
     "air_defence_medium_range",
     "air_defence_short_range",
@@ -150,7 +155,7 @@ def test_real_kiel_file_covers_the_paris_coalition(shared_data: Path, examples_d
     from guarantor.spec.load import load_agreement
 
     agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
-    plan = plan_step(agreement, "mnf-deterrence", data_dir=shared_data)
+    plan = plan_step(agreement, "mnf-presence", data_dir=shared_data)
     assert plan.gdp_source.startswith("Kiel Institute Ukraine Support Tracker")
     us = next(f for f in plan.fair if f.party == "US")
     assert 0.3 < us.gdp_share < 0.8  # the US economy is roughly half of this coalition's
@@ -232,7 +237,7 @@ def test_situation_from_needs_the_data(examples_dir: Path) -> None:
     agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     scenario = load_scenario(examples_dir / "scenarios" / "paris_reassurance_measured.yaml")
     with pytest.raises(UserError, match=r"paris_reassurance_measured.yaml:9:\d+: .*pass --data"):
-        plan_step(agreement, "mnf-deterrence", scenario=scenario, data_dir=None)
+        plan_step(agreement, "mnf-presence", scenario=scenario, data_dir=None)
 
 
 @pytest.mark.data
@@ -243,7 +248,7 @@ def test_contact_line_measured_by_the_territory_room_sizes_the_force(
 
     agreement = load_agreement(examples_dir / "agreements" / "paris_declaration_2026.yaml")
     scenario = load_scenario(examples_dir / "scenarios" / "paris_reassurance_measured.yaml")
-    plan = plan_step(agreement, "mnf-deterrence", scenario=scenario, data_dir=shared_data)
+    plan = plan_step(agreement, "mnf-presence", scenario=scenario, data_dir=shared_data)
     note = next(n for n in plan.notes if n.startswith("contact_line_km = "))
     km = float(note.split("=")[1].split("km")[0].replace(",", ""))
     assert 900 < km < 1600  # the active front is commonly put at about 1,000-1,300 km

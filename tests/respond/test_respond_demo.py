@@ -28,7 +28,7 @@ def test_demo_section_compares_with_and_without_the_us(tmp_path: Path, examples_
     written = sorted(p.name for p in (tmp_path / "respond").glob("*.json"))
     assert written == [
         "aug2025-article5-like.military-response.compare.json",
-        "paris-declaration-2026.mnf-deterrence.compare.json",
+        "paris-declaration-2026.mnf-presence.compare.json",
     ]
     paris = json.loads((tmp_path / "respond" / written[1]).read_text(encoding="utf-8"))
     with_us, without = (v["plan"] for v in paris["variants"])

@@ -74,7 +74,9 @@ def test_check_exit_codes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clean = examples_dir / "agreements" / "nato_arts_4_6.yaml"
-    assert run_cli(capsys, monkeypatch, "check", str(clean)).code == 1  # ungraded: GT201 errors
+    assert run_cli(capsys, monkeypatch, "check", str(clean)).code == 0  # graded, no error finding
+    budapest = examples_dir / "agreements" / "budapest_1994.yaml"
+    assert run_cli(capsys, monkeypatch, "check", str(budapest)).code == 1
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [\n", encoding="utf-8")
     result = run_cli(capsys, monkeypatch, "check", "--format", "json", str(bad))

@@ -2,6 +2,7 @@
 
 from guarantor.model.agreement import SCHEMA_VERSION, Agreement
 from guarantor.model.common import Clause, Clock, Document, Duration, SourceRef, TimeUnit
+from guarantor.model.deadline import Deadline
 from guarantor.model.decisions import (
     ApprovalGate,
     Consensus,
@@ -12,20 +13,42 @@ from guarantor.model.decisions import (
     UnilateralAfterConsultation,
 )
 from guarantor.model.determination import Determination
+from guarantor.model.enactment import Enactment, EnactmentKind, EnactmentStep
 from guarantor.model.forfeiture import Forfeiture
 from guarantor.model.lifecycle import BindingNature, EntryIntoForce, Lifecycle, Status, Term
 from guarantor.model.line import AgreedLine
+from guarantor.model.milestones import Milestone, MilestoneStatus
 from guarantor.model.monitoring import MonitoringArrangement
-from guarantor.model.obligations import ActionKind, Deadline, Modality, Obligation, Opening
+from guarantor.model.obligations import ActionKind, Modality, Obligation, Opening
 from guarantor.model.parties import Body, Party, PartyKind, Role, RoleKind
 from guarantor.model.pledges import Caveat, Pledge
-from guarantor.model.response import CapabilityNeed, LadderStep, ResponseLadder, Where
+from guarantor.model.response import (
+    CapabilityNeed,
+    LadderStep,
+    ResponseLadder,
+    Sanctions,
+    SanctionsMode,
+    Where,
+)
+from guarantor.model.standing import (
+    Ceiling,
+    FinancingInstrument,
+    Funding,
+    Presence,
+    Reporting,
+    StandingKind,
+    StandingObligation,
+    Start,
+    StartKind,
+)
 from guarantor.model.triggers import (
+    ActObserved,
     AirspaceViolation,
     ArmedAttack,
     Intensity,
     Level,
     Location,
+    NotEnacted,
     Predicate,
     TerritorialSeizure,
     Threat,
@@ -35,6 +58,7 @@ from guarantor.model.triggers import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ActObserved",
     "ActionKind",
     "AgreedLine",
     "Agreement",
@@ -45,6 +69,7 @@ __all__ = [
     "Body",
     "CapabilityNeed",
     "Caveat",
+    "Ceiling",
     "Clause",
     "Clock",
     "Consensus",
@@ -54,27 +79,43 @@ __all__ = [
     "Document",
     "Duration",
     "EachParty",
+    "Enactment",
+    "EnactmentKind",
+    "EnactmentStep",
     "EntryIntoForce",
+    "FinancingInstrument",
     "Forfeiture",
+    "Funding",
     "Intensity",
     "LadderStep",
     "Level",
     "Lifecycle",
     "Location",
+    "Milestone",
+    "MilestoneStatus",
     "Modality",
     "MonitoringArrangement",
+    "NotEnacted",
     "Obligation",
     "Opening",
     "Party",
     "PartyKind",
     "Pledge",
     "Predicate",
+    "Presence",
     "QualifiedMajority",
+    "Reporting",
     "ResponseLadder",
     "Role",
     "RoleKind",
+    "Sanctions",
+    "SanctionsMode",
     "Silence",
     "SourceRef",
+    "StandingKind",
+    "StandingObligation",
+    "Start",
+    "StartKind",
     "Status",
     "Term",
     "TerritorialSeizure",

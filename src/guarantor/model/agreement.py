@@ -13,11 +13,13 @@ from guarantor.model.determination import Determination
 from guarantor.model.forfeiture import Forfeiture
 from guarantor.model.lifecycle import BindingNature, Lifecycle
 from guarantor.model.line import AgreedLine
+from guarantor.model.milestones import Milestone
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import Obligation
 from guarantor.model.parties import Body, Party, Role, RoleKind
 from guarantor.model.pledges import Pledge
 from guarantor.model.response import ResponseLadder
+from guarantor.model.standing import StandingObligation
 from guarantor.model.triggers import Trigger
 
 SCHEMA_VERSION = "guarantor/agreement@1"
@@ -53,6 +55,17 @@ class Agreement(Strict):
     triggers: list[Trigger] = Field(default_factory=list)
     determinations: list[Determination] = Field(default_factory=list)
     obligations: list[Obligation] = Field(default_factory=list)
+    standing: list[StandingObligation] = Field(
+        default_factory=list,
+        description=(
+            "Duties owed from entry into force (or a date or milestone) for the life of the "
+            "agreement: presence, training, financing, caps, reporting; not opened by a trigger."
+        ),
+    )
+    milestones: list[Milestone] = Field(
+        default_factory=list,
+        description="Dated steps of a track outside the agreement (EU accession) it ties duties to.",
+    )
     ladder: ResponseLadder = Field(default_factory=ResponseLadder)
     pledges: list[Pledge] = Field(default_factory=list)
     forfeitures: list[Forfeiture] = Field(default_factory=list)
@@ -95,6 +108,13 @@ class Agreement(Strict):
                 out.append(r.party)
         return out
 
+    def standing_obligation(self, standing_id: str) -> StandingObligation:
+        """The standing obligation with this id."""
+        for s in self.standing:
+            if s.id == standing_id:
+                return s
+        raise KeyError(standing_id)
+
     def procedure(self, proc_id: str) -> DecisionProcedure:
         """The decision procedure with this id."""
         for p in self.procedures:
@@ -124,6 +144,8 @@ class Agreement(Strict):
             ("triggers", self.triggers),
             ("determinations", self.determinations),
             ("obligations", self.obligations),
+            ("standing", self.standing),
+            ("milestones", self.milestones),
             ("ladder", self.ladder.steps),
             ("pledges", self.pledges),
             ("forfeitures", self.forfeitures),

@@ -41,6 +41,14 @@ class Consensus(ProcedureBase):
     reservations_allowed: bool = Field(
         default=False, description="Members may join consensus with explicit reservations."
     )
+    unanimity: bool = Field(
+        default=False,
+        description=(
+            "A formal vote in which every member must agree (EU Council unanimity, e.g. CFSP "
+            "sanctions): any member's vote against blocks it, while an abstention does not "
+            "(Art. 31(1) TEU). False: consensus without votes (NATO)."
+        ),
+    )
 
 
 class Silence(ProcedureBase):

@@ -7,7 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from guarantor.model.common import Clause, Clock, Duration, Id, SourceRef, Strict
+from guarantor.model.common import Clause, Id, Strict
+from guarantor.model.deadline import Deadline
+from guarantor.model.enactment import Enactment
+from guarantor.model.pledges import Caveat
 from guarantor.model.triggers import Level
 
 
@@ -38,23 +41,6 @@ class ActionKind(StrEnum):
     other = "other"
 
 
-class Deadline(Strict):
-    """`within` this long `from` an event, counted on a clock."""
-
-    within: Duration
-    from_: Literal["request", "determination", "trigger", "entry_into_force", "notice"] = Field(
-        default="trigger", alias="from"
-    )
-    clock: Clock = Clock.elapsed
-    where_possible: bool = Field(
-        default=False,
-        description="The text softens the deadline ('where possible within 24 hours').",
-    )
-    source: SourceRef | None = Field(
-        default=None, description="Provenance of the time limit; the obligation's own when absent."
-    )
-
-
 class Opening(Strict):
     """What opens an obligation: a trigger at a level, a request, entry into force, or always."""
 
@@ -80,3 +66,17 @@ class Obligation(Clause):
     hence: list[Id] = Field(default_factory=list, description="Clauses that follow on compliance.")
     lest: list[Id] = Field(default_factory=list, description="Clauses that follow on breach.")
     on_breach: str | None = None
+    caveats: list[Caveat] = Field(
+        default_factory=list,
+        description=(
+            "Reservations of some of the parties bound (e.g. Art. 42(7) TEU: 'shall not prejudice "
+            "the specific character of the security and defence policy of certain Member States')."
+        ),
+    )
+    enactment: Enactment | None = Field(
+        default=None,
+        description="The steps by which the party writes the commitment into its own law.",
+    )
+
+
+__all__ = ["ActionKind", "Deadline", "Modality", "Obligation", "Opening"]

@@ -36,6 +36,13 @@ class Caveat(Strict):
         default_factory=list, description="For no_deployment_in / only_from: the places."
     )
     gate: str | None = Field(default=None, description="For subject_to_vote: the body.")
+    parties: list[Id] = Field(
+        default_factory=list,
+        description=(
+            "Whose caveat it is, on a clause that binds several parties (an obligation's "
+            "neutrality reservation); on a pledge, the pledging party's own when empty."
+        ),
+    )
     expected_delay: Duration | None = None
     text: str | None = None
     source_note: str | None = None

@@ -37,6 +37,40 @@ class CapabilityNeed(Strict):
     )
 
 
+class SanctionsMode(StrEnum):
+    """What a sanctions step does."""
+
+    impose = "impose"  # new measures
+    tighten = "tighten"  # more of the same regime
+    snapback = "snapback"  # measures lifted under the deal come back
+    maintain = "maintain"  # measures in force are kept (renewed)
+
+
+class Sanctions(Strict):
+    """Sanctions as an instrument of a ladder step: which regime, decided how, with what snapback."""
+
+    mode: SanctionsMode
+    regime: str = Field(description="e.g. 'EU restrictive measures against Russia'.")
+    decided_by: Id | None = Field(
+        default=None,
+        description="The decision procedure (e.g. EU Council unanimity); none = by each party.",
+    )
+    automatic: bool = Field(
+        default=False,
+        description=(
+            "The measures return without a new decision (a true snapback). False: a new "
+            "decision under `decided_by` is needed, and whoever can block it can block the snapback."
+        ),
+    )
+    renewal: Duration | None = Field(
+        default=None,
+        description="The measures lapse unless renewed this often (EU sectoral sanctions: 6 months).",
+    )
+    relief: str | None = Field(
+        default=None, description="The relief the deal grants that a snapback reverses."
+    )
+
+
 class LadderStep(Clause):
     """One rung of the response ladder."""
 
@@ -53,6 +87,9 @@ class LadderStep(Clause):
     procedure: Id | None = None
     within: Duration | None = None
     needs: list[CapabilityNeed] = Field(default_factory=list)
+    sanctions: Sanctions | None = Field(
+        default=None, description="For a sanctions step: the regime, procedure and snapback."
+    )
 
 
 class ResponseLadder(Strict):

@@ -132,6 +132,24 @@ class Request(Strict):
     action: str = "consultations"
 
 
+class ActObserved(Strict):
+    """An act recorded against the agreement: a repeal of an enacted commitment, an enactment step."""
+
+    kind: Literal["repeal", "enactment_step", "breach"] = Field(
+        description="The kind of act (as recorded in an acts file)."
+    )
+    by: list[Id] = Field(default_factory=list, description="Done by one of these (any when empty).")
+    ref: Id | None = Field(
+        default=None, description="About this obligation or enactment step (any when empty)."
+    )
+
+
+class NotEnacted(Strict):
+    """An obligation's enactment is overdue: a step's deadline passed without its act."""
+
+    obligation: Id = Field(description="The obligation whose `enactment` steps are watched.")
+
+
 class Narrative(Strict):
     """A condition stated only in words; nothing here can be measured (lint flags it)."""
 
@@ -186,6 +204,18 @@ class RequestP(Strict):
     request: Request
 
 
+class ActP(Strict):
+    """Wrapper: `act: {...}`."""
+
+    act: ActObserved
+
+
+class NotEnactedP(Strict):
+    """Wrapper: `not_enacted: {...}`."""
+
+    not_enacted: NotEnacted
+
+
 class NarrativeP(Strict):
     """Wrapper: `narrative: {...}`."""
 
@@ -198,6 +228,8 @@ PREDICATE_KINDS: tuple[str, ...] = (
     "airspace_violation",
     "territorial_seizure",
     "request",
+    "act",
+    "not_enacted",
     "narrative",
     "all",
     "any",
@@ -221,6 +253,8 @@ Predicate = Annotated[
     | Annotated[AirspaceViolationP, Tag("airspace_violation")]
     | Annotated[TerritorialSeizureP, Tag("territorial_seizure")]
     | Annotated[RequestP, Tag("request")]
+    | Annotated[ActP, Tag("act")]
+    | Annotated[NotEnactedP, Tag("not_enacted")]
     | Annotated[NarrativeP, Tag("narrative")]
     | Annotated[AllOf, Tag("all")]
     | Annotated[AnyOf, Tag("any")]
@@ -240,6 +274,8 @@ _KIND_CLASSES: dict[str, type[Strict]] = {
     "airspace_violation": AirspaceViolationP,
     "territorial_seizure": TerritorialSeizureP,
     "request": RequestP,
+    "act": ActP,
+    "not_enacted": NotEnactedP,
     "narrative": NarrativeP,
     "all": AllOf,
     "any": AnyOf,

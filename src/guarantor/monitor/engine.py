@@ -27,7 +27,8 @@ from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic as atomic_write
 from guarantor.model import Agreement, RoleKind
 from guarantor.monitor.actors import ActorMap
-from guarantor.monitor.columns import EventColumns, day_number
+from guarantor.monitor.columns import EventColumns, day_number, day_start
+from guarantor.monitor.enactment import enactment_schedule, in_force_from
 from guarantor.monitor.geography import Geography
 from guarantor.monitor.result import MonitorResult, Resolution
 from guarantor.rules import Leaf, LeafKind, RequestBy, RulePlan, compile_agreement
@@ -61,10 +62,11 @@ class LeafState:
 
 @dataclass(frozen=True)
 class Request:
-    """A formal request by a party at a time (for `request` leaves)."""
+    """A formal request by a party at a time (for `request` leaves), about what it names."""
 
     party: str
     time: datetime
+    ref: str | None = None  # a trigger, or an obligation a trigger opens; None: unspecified
 
 
 class Evaluator:
@@ -342,6 +344,7 @@ class Evaluator:
     def feed_requests(self, requests: Iterable[Request]) -> None:
         """Add formal requests for `request` leaves."""
         a = self.agreement
+        members = set(a.expand(sorted(a.party_ids())))  # "any party": a party of this agreement
         guarantors = set(a.expand(a.with_role(RoleKind.guarantor)))
         beneficiaries = set(a.expand(a.with_role(RoleKind.beneficiary)))
         items = list(requests)
@@ -350,9 +353,13 @@ class Evaluator:
                 continue
             by = leaf.request_by
             named = a.expand([b for b in by if b not in set(RequestBy)])
+            # a request naming another trigger or obligation is not one for this trigger
+            about = {leaf.trigger} | {k.target for k in self.plan.trigger(leaf.trigger).links}
             for req in items:
+                if req.ref is not None and req.ref not in about:
+                    continue
                 ok = (
-                    RequestBy.any_party in by
+                    (RequestBy.any_party in by and req.party in members)
                     or (RequestBy.beneficiary in by and req.party in beneficiaries)
                     or (RequestBy.any_guarantor in by and req.party in guarantors)
                     or req.party in named
@@ -367,11 +374,56 @@ class Evaluator:
                     )
 
     def feed_acts(self, acts: ActLog) -> list[Resolution]:
-        """Add the requests of an act log; return the determinations it records as resolutions."""
+        """Add the requests and recorded acts of an act log; return its determinations as resolutions."""
         self.feed_requests(
-            Request(act.party, act.time) for act in acts.acts if act.kind is ActKind.request
+            Request(act.party, act.time, act.ref)
+            for act in acts.acts
+            if act.kind is ActKind.request
         )
+        for leaf, state in zip(self.selections, self.states, strict=True):
+            if leaf.kind is LeafKind.act:
+                self._count_acts(leaf, state, acts)
+            elif leaf.kind is LeafKind.not_enacted:
+                self._mark_overdue(leaf, state, acts)
         return resolutions_from_acts(self.plan, acts)
+
+    def _mark(self, state: LeafState, lo: datetime, hi: datetime | None, label: str) -> None:
+        """Count one observation on each day from `lo` up to (not including) `hi` (or the end)."""
+        d0 = max(0, day_number(lo) - self.first)
+        d1 = self.days if hi is None else min(self.days, day_number(hi) - self.first)
+        if d0 >= d1:
+            return
+        state.count[d0:d1] += 1
+        state.typed += 1
+        state.typed_placed += 1
+        state.evidence.setdefault(d0, []).append(label)
+
+    def _mark_overdue(self, leaf: Leaf, state: LeafState, acts: ActLog) -> None:
+        """Mark the days a step of enacting the leaf's obligation is overdue."""
+        in_force = in_force_from(self.agreement, self.start)
+        for s in enactment_schedule(self.agreement, leaf.obligation, acts, in_force):
+            since = s.overdue_from
+            if since is not None:
+                self._mark(state, since, s.done, f"overdue:{s.step.id}@{since.date().isoformat()}")
+
+    def _count_acts(self, leaf: Leaf, state: LeafState, acts: ActLog) -> None:
+        """Count the recorded acts an `act` leaf watches (its kind, by its parties, about its ref)."""
+        wanted = set(leaf.parties)
+        for act in acts.acts:
+            if act.kind.value != leaf.act_kind:
+                continue
+            if wanted and not act.involves(wanted):
+                continue
+            if leaf.act_ref is not None and act.ref != leaf.act_ref:
+                continue
+            d = day_number(act.time) - self.first
+            if 0 <= d < self.days:
+                self._mark(
+                    state,
+                    act.time,
+                    day_start(day_number(act.time) + 1),
+                    f"{act.kind.value}:{act.party}@{act.time.isoformat()}",
+                )
 
     # ---- reading -------------------------------------------------------------------------
 

@@ -285,6 +285,8 @@ class _Reader:
             out.append(
                 Comparison(Measure.requests, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1))
             )
+        elif leaf.kind in (LeafKind.act, LeafKind.not_enacted):
+            out.append(Comparison(Measure.acts, float(ld.events[t]), 1.0, _cmp(ld.events[t], 1)))
         else:
             need = leaf.min_events or 1
             out.append(

@@ -16,6 +16,7 @@ _MEASURE_WORDS = {
     Measure.persisted_days: "day(s) persisted",
     Measure.attribution: "attribution",
     Measure.requests: "request(s)",
+    Measure.acts: "act(s) recorded",
 }
 
 _KIND_WORDS = {
@@ -24,6 +25,8 @@ _KIND_WORDS = {
     LeafKind.airspace_violation: "airspace violation",
     LeafKind.territorial_seizure: "seizure of territory",
     LeafKind.request: "request",
+    LeafKind.act: "act recorded",
+    LeafKind.not_enacted: "enactment overdue",
     LeafKind.narrative: "condition in words",
 }
 

@@ -118,6 +118,7 @@ def _report(
     why_not: bool,
     err: Console,
 ) -> None:
+    from guarantor.obligations.render import record_text
     from guarantor.obligations.replay import plot
 
     for source in result.sources:
@@ -126,6 +127,9 @@ def _report(
         err.print(
             "no acts recorded (--acts): statuses show what would be overdue or breached if nobody acted"
         )
+    for record in result.record:
+        if record.missing():
+            err.print(f"{record_text(record)}: {record.unrecorded} duty(ies) unrecorded")
     if plot_path is not None:
         plot(result, plot_path)
         err.print(f"plot written to {plot_path}")

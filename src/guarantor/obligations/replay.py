@@ -15,7 +15,9 @@ from guarantor.monitor.columns import EventColumns, day_start
 from guarantor.monitor.engine import Evaluator
 from guarantor.monitor.geography import Geography
 from guarantor.monitor.result import MonitorResult
+from guarantor.obligations.coverage import PartyRecord, judge_by_record
 from guarantor.obligations.settle import settle_undetermined
+from guarantor.obligations.standing import duties_from_entry_into_force
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.acts import ActLog
 from guarantor.sources.events_read import read_events
@@ -40,6 +42,7 @@ class ReplayResult:
     sources: list[str] = field(default_factory=list)
     read: ReadResult | None = None
     incidents: list[Incident] = field(default_factory=list)
+    record: list[PartyRecord] = field(default_factory=list)  # what the acts cover, per party
 
     def to_json(self) -> dict[str, Any]:
         """The replay JSON document: activations, obligations, and context."""
@@ -65,6 +68,7 @@ class ReplayResult:
                 for det, trig, d in self.timeline.decisions
             ],
             "sources": self.sources,
+            "acts_record": [r.to_json() for r in self.record],
         }
 
 
@@ -185,10 +189,11 @@ def replay(
                 f"events: {len(derived)} attack(s) DERIVED from territorial incidents "
                 "(one per advance, at its centroid, fatalities unknown)"
             )
-    result, timeline = run_history(
-        agreement, start, end, events, incidents, acts or ActLog(), actors, geography
-    )
-    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents)
+    log = acts or ActLog()
+    result, timeline = run_history(agreement, start, end, events, incidents, log, actors, geography)
+    venues = {o.id: o.venue for o in agreement.obligations if o.venue}
+    record = judge_by_record(timeline.owed, log, venues) if acts is not None else []
+    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents, record)
 
 
 def run_history(
@@ -220,6 +225,11 @@ def run_history(
     timeline = build_timeline(
         agreement, result.activations, acts, as_of, assume_votes=assume_votes, plan=ev.plan
     )
+    # standing duties and enactment steps are owed from entry into force, not opened by a level
+    timeline.owed += duties_from_entry_into_force(agreement, acts, start, timeline.as_of)
+    timeline.owed.sort(
+        key=lambda o: (o.opened or timeline.as_of, o.due or timeline.as_of, o.source, o.party)
+    )
     return result, timeline
 
 
@@ -250,6 +260,8 @@ def plot(result: ReplayResult, path: Path) -> None:
     ax.legend(loc="upper right", fontsize=8)
     ax2 = axes[1]
     colours = {
+        "unverified": "tab:purple",
+        "unrecorded": "tab:olive",
         "met": "tab:green",
         "open": "tab:blue",
         "overdue": "tab:orange",

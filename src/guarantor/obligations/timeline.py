@@ -23,7 +23,7 @@ from guarantor.rules.compile import part_provenance
 from guarantor.sources.acts import ActKind, ActLog
 
 # The act that discharges an obligation of each action kind.
-DISCHARGING_ACT: dict[str, ActKind] = {"consult": ActKind.consultation_held, "meet": ActKind.consultation_held, "determine": ActKind.determination_made, "attribute": ActKind.attribution_established}  # fmt: skip
+DISCHARGING_ACT: dict[str, ActKind] = {"consult": ActKind.consultation_held, "meet": ActKind.consultation_held, "determine": ActKind.determination_made, "attribute": ActKind.attribution_established, "sanction": ActKind.sanctions_adopted, "assist": ActKind.aid_decided, "deliver": ActKind.aid_decided, "legislate": ActKind.enactment_step}  # fmt: skip
 
 
 class OwedStatus(StrEnum):
@@ -34,6 +34,8 @@ class OwedStatus(StrEnum):
     met = "met"
     overdue = "overdue"  # late, curable
     breached = "breached"
+    unverified = "unverified"  # a standing duty that no recorded act confirms (nobody checked)
+    unrecorded = "unrecorded"  # outside the record of acts: a missing act says nothing
 
 
 class DutyKind(StrEnum):
@@ -42,6 +44,8 @@ class DutyKind(StrEnum):
     obligation = "obligation"
     determination = "determination"
     step = "step"
+    standing = "standing"  # owed from entry into force, not opened by an activation
+    enactment = "enactment"  # a step of writing a commitment into law
 
 
 class Assumption(StrEnum):
@@ -68,6 +72,16 @@ class NoteKind(StrEnum):
     soft_deadline = "soft_deadline"
     gate = "gate"
     gate_beyond_deadline = "gate_beyond_deadline"
+    owed_from = "owed_from"  # a standing duty's start (body: what it runs from)
+    waits_for_milestone = "waits_for_milestone"  # body: the milestone
+    confirmed = "confirmed"  # the last confirming act
+    unconfirmed = "unconfirmed"  # no confirming act, or only one older than the cadence (days)
+    no_breach_recorded = "no_breach_recorded"
+    breach_recorded = "breach_recorded"
+    enactment_step = "enactment_step"  # body: the step and the body that takes it
+    no_deadline = "no_deadline"
+    repealed = "repealed"
+    unrecorded = "unrecorded"  # body: the act that would settle it; party, time: whose, when
 
 
 @dataclass(frozen=True)
@@ -96,13 +110,14 @@ class Owed:
     action: str
     what: str
     trigger: str
-    level: Level
+    level: Level | None  # None: a standing or enactment duty, which no trigger level opened
     opened: datetime | None
     due: datetime | None
     status: OwedStatus
     earliest: datetime | None = None  # when the party can act at all (approval gates)
     notes: tuple[Note, ...] = ()
     assumed: tuple[Assumption, ...] = ()
+    recorded: bool = False  # the status rests on a recorded act (a breach, a repeal)
 
     def to_json(self) -> dict[str, Any]:
         """The replay JSON shape (plus context fields)."""
@@ -120,7 +135,7 @@ class Owed:
             "kind": self.kind.value,
             "what": self.what,
             "trigger": self.trigger,
-            "level": self.level.value,
+            "level": None if self.level is None else self.level.value,
             "opened": iso(self.opened),
             "earliest": iso(self.earliest),
             "assumed": [a.value for a in self.assumed],
@@ -310,7 +325,7 @@ class _Builder:
         requests = self.acts.find(
             {ActKind.request},
             set(self.a.expand(ob.at_request_of)) if ob.at_request_of else None,
-            {ob.id},
+            {ob.id, act.trigger},  # a request for the obligation, or for its trigger
             act.time - timedelta(days=1),  # from the start of the activation's evidence day
             self.as_of,
         )
@@ -397,11 +412,8 @@ class _Builder:
             extra = list(gate_notes)
             if earliest is not None and due is not None and earliest > due:
                 extra.append(Note(NoteKind.gate_beyond_deadline, days=(earliest - due).days))
-            done = (
-                self.acts.find({ActKind.done}, {party}, {step.id}, opened, self.as_of)
-                if opened
-                else []
-            )
+            kinds = {ActKind.done} | ({ActKind.sanctions_adopted} if step.sanctions else set())
+            done = self.acts.find(kinds, {party}, {step.id}, opened, self.as_of) if opened else []
             self.add(
                 Owed(
                     step.id,

@@ -66,6 +66,9 @@ def report_command(
         None, "--border", help="Beneficiary border GeoJSON (default: from the data folder)."
     ),
     actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
+    acts: Path | None = typer.Option(
+        None, "--acts", help="Recorded acts (YAML file or folder, e.g. examples/acts)."
+    ),
     ledger: str | None = typer.Option(
         None, "--ledger", help="Ledger database (SQLite file or URL)."
     ),
@@ -114,6 +117,7 @@ def report_command(
         end=_date(end, "--to"),
         border=border,
         actors=actors,
+        acts=acts,
         ledger=ledger,
         kiel=kiel,
         negotiation=negotiation,

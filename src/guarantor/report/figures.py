@@ -38,6 +38,8 @@ STATUS_COLOURS = {
     "overdue": "#E69F00",
     "breached": "#D55E00",
     "waived": "#999999",
+    "unverified": "#CC79A7",
+    "unrecorded": "#BBBBBB",
 }
 
 

@@ -18,6 +18,7 @@ class ReportRequest:
     end: date | None = None
     border: Path | None = None
     actors: Path | None = None
+    acts: Path | None = None  # a record of acts (file or folder) the obligations are judged against
     ledger: str | None = None  # a ledger database (SQLite file or URL)
     kiel: Path | None = None  # or the Kiel tracker CSV, imported into a temporary ledger
     negotiation: Path | None = None
@@ -40,6 +41,8 @@ class ReportRequest:
             lines.append(f"events: {p.name}")
         if self.border:
             lines.append(f"border: {self.border.name}")
+        if self.acts:
+            lines.append(f"acts: {self.acts.name}")
         if self.ledger:
             lines.append(f"ledger: {Path(self.ledger).name}")
         if self.kiel:

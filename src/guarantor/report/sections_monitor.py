@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 from guarantor.errors import UserError
 from guarantor.model import Agreement
 from guarantor.monitor.render import explain, resolver, what, why_not
-from guarantor.obligations.render import assumption_text, note_text
+from guarantor.obligations.render import assumption_text, note_text, record_text
 from guarantor.report.document import Section, esc, figure, table
 from guarantor.report.figures import (
     PALETTE,
@@ -77,6 +77,7 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
     from guarantor.monitor.actors import ActorMap, load_actor_map
     from guarantor.monitor.geography import Geography, read_geojson_geometry
     from guarantor.obligations.replay import replay
+    from guarantor.sources.acts import load_acts
 
     start, end = _period(req, agreement)
     series, unusable = _scan(req.territory)
@@ -84,7 +85,9 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
         last = series.entries[-1].taken_at.date()
         end = last if last >= start else end
     m = Monitored(start, end)
-    m.paths = [p for p in (req.territory, req.border, req.actors, *req.events) if p is not None]
+    m.paths = [
+        p for p in (req.territory, req.border, req.actors, req.acts, *req.events) if p is not None
+    ]
     if req.border is not None:
         try:
             m.border = read_geojson_geometry(req.border)
@@ -107,6 +110,12 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
     except UserError as err:
         m.problem("events", f"actor map unreadable: {err}")
         actors = ActorMap()
+    log = None
+    if req.acts is not None:
+        try:
+            log = load_acts(req.acts)
+        except UserError as err:
+            m.problem("obligations", m.plain(f"acts unreadable: {err}"))
     for attempt in ("full", "events only", "territory only"):
         files = events if attempt != "territory only" else []
         # the series already scanned when it is usable: an archive is decompressed on every scan
@@ -123,6 +132,7 @@ def monitor(req: ReportRequest, agreement: Agreement) -> Monitored:
                 actors,
                 Geography(border=m.border),
                 terr,
+                acts=log,
             )
             break
         except UserError as err:
@@ -485,10 +495,21 @@ def obligations_section(m: Monitored) -> Section:
         s.partial(
             "no events and no territory snapshots were usable: nothing could activate a trigger"
         )
-    parts = [
-        f"<p>Status as of {r.timeline.as_of:%Y-%m-%d %H:%M} UTC. No acts were recorded, so statuses show "
-        "what would be overdue or breached if nobody acted.</p>"
-    ]
+    if not r.record and "obligations" not in m.problems:
+        head = (
+            "No acts were recorded, so statuses show what would be overdue or breached if nobody "
+            "acted."
+        )
+    else:
+        head = "Statuses are judged against the recorded acts."
+    parts = [f"<p>Status as of {r.timeline.as_of:%Y-%m-%d %H:%M} UTC. {head}</p>"]
+    missing = [record_text(rec) for rec in r.record if rec.missing()]
+    if missing:
+        items = "".join(f"<li>{esc(m.plain(text or ''))}</li>" for text in missing)
+        parts.append(
+            f"<p>Where acts are missing (those duties are <em>unrecorded</em>):</p><ul>{items}</ul>"
+        )
+        s.partial(f"the record of acts does not cover {len(missing)} part(ies)")
     if owed:
         ordered = sorted(
             owed, key=lambda o: (o.opened or datetime.min.replace(tzinfo=UTC), o.party, o.action)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 CASES: tuple[tuple[str, str, str], ...] = (
     ("aug2025_article5_like.yaml", "military-response", "August 2025 'Article 5-like' proposal"),
-    ("paris_declaration_2026.yaml", "mnf-deterrence", "Paris Declaration 2026"),
+    ("paris_declaration_2026.yaml", "mnf-presence", "Paris Declaration 2026"),
 )
 
 

@@ -38,7 +38,12 @@ def find_step(agreement: Agreement, step: str) -> tuple[int, LadderStep]:
     for index, candidate in enumerate(agreement.ladder.steps):
         if candidate.id == step or str(candidate.order) == step:
             return index, candidate
-    known = ", ".join(f"{s.id} ({s.order})" for s in agreement.ladder.steps) or "none"
+    for standing in agreement.standing:  # a standing duty with needs is planned like a step
+        if standing.id == step and standing.needs:
+            return -1, standing.as_step(len(agreement.ladder.steps) + 1)
+    plannable = [f"{s.id} ({s.order})" for s in agreement.ladder.steps]
+    plannable += [f"{s.id} (standing)" for s in agreement.standing if s.needs]
+    known = ", ".join(plannable) or "none"
     raise UserError(f"agreement {agreement.id!r} has no ladder step {step!r}; steps: {known}")
 
 

@@ -26,6 +26,7 @@ from guarantor.rules.plan import (
     Requirement,
     Resolver,
     RulePlan,
+    StandingLink,
 )
 from guarantor.rules.trace import (
     TRACE_VERSION,
@@ -61,6 +62,7 @@ __all__ = [
     "Requirement",
     "Resolver",
     "RulePlan",
+    "StandingLink",
     "TraceKind",
     "Truth",
     "Unknown",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from guarantor.model import Agreement
 from guarantor.model.common import Clause, Duration, SourceRef
 from guarantor.model.triggers import (
+    ActP,
     AirspaceViolation,
     AirspaceViolationP,
     AllOf,
@@ -16,6 +18,7 @@ from guarantor.model.triggers import (
     ArmedAttackP,
     Intensity,
     NarrativeP,
+    NotEnactedP,
     NotP,
     RequestP,
     TerritorialSeizure,
@@ -42,6 +45,7 @@ from guarantor.rules.plan import (
     Requirement,
     Resolver,
     RulePlan,
+    StandingLink,
     YamlPath,
 )
 
@@ -90,6 +94,7 @@ class _Compiler:
     def __init__(self, agreement: Agreement) -> None:
         self.a = agreement
         self.leaves: list[Leaf] = []
+        self.trigger = ""  # the trigger whose levels are being compiled
 
     def tree(self, p: Any, path: YamlPath, prov: Provenance) -> Node:
         """The compiled node of one predicate."""
@@ -101,7 +106,7 @@ class _Compiler:
             return Node(NodeKind.any, children=kids)
         if isinstance(p, NotP):
             return Node(NodeKind.not_, children=(self.tree(p.not_, (*path, "not"), prov),))
-        self.leaves.append(self.leaf(p, path, prov))
+        self.leaves.append(replace(self.leaf(p, path, prov), trigger=self.trigger))
         return Node(NodeKind.leaf, leaf=len(self.leaves) - 1)
 
     def leaf(self, p: Any, path: YamlPath, prov: Provenance) -> Leaf:
@@ -121,6 +126,24 @@ class _Compiler:
                 (*path, "request"),
                 request_by=by,
                 request_action=r.action,
+                provenance=prov,
+            )
+        if isinstance(p, ActP):
+            act = p.act
+            return Leaf(
+                LeafKind.act,
+                (*path, "act"),
+                by=tuple(act.by),
+                parties=tuple(sorted(self.a.expand(act.by))) if act.by else (),
+                act_kind=act.kind,
+                act_ref=act.ref,
+                provenance=prov,
+            )
+        if isinstance(p, NotEnactedP):
+            return Leaf(
+                LeafKind.not_enacted,
+                (*path, "not_enacted"),
+                obligation=p.not_enacted.obligation,
                 provenance=prov,
             )
         inner: ArmedAttack | Threat | AirspaceViolation | TerritorialSeizure
@@ -219,6 +242,7 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
     c = _Compiler(agreement)
     triggers: list[CompiledTrigger] = []
     for ti, t in enumerate(agreement.triggers):
+        c.trigger = t.id
         levels = []
         for li, lv in enumerate(t.levels):
             prov = _level_provenance(t, li, lv)
@@ -237,9 +261,21 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
                 provenance=clause_provenance(t),
             )
         )
+    c.trigger = ""
     forfeitures = tuple(
         (f.id, c.tree(f.when, ("forfeitures", i, "when"), clause_provenance(f)))
         for i, f in enumerate(agreement.forfeitures)
+    )
+    standing = tuple(
+        StandingLink(
+            s.id,
+            s.start.upon,
+            s.start.day,
+            s.start.milestone,
+            s.monitored_by,
+            clause_provenance(s),
+        )
+        for s in agreement.standing
     )
     return RulePlan(
         agreement=agreement.id,
@@ -247,4 +283,5 @@ def compile_agreement(agreement: Agreement) -> RulePlan:
         leaves=tuple(c.leaves),
         triggers=tuple(triggers),
         forfeitures=forfeitures,
+        standing=standing,
     )

@@ -8,10 +8,12 @@ Nothing else walks the YAML predicate tree.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from guarantor.model.common import Grade
+from guarantor.model.standing import StartKind
 from guarantor.model.triggers import Level
 
 YamlPath = tuple[str | int, ...]
@@ -25,6 +27,8 @@ class LeafKind(StrEnum):
     airspace_violation = "airspace_violation"
     territorial_seizure = "territorial_seizure"
     request = "request"
+    act = "act"  # an act recorded against the agreement (a repeal, an enactment step)
+    not_enacted = "not_enacted"  # an enactment step's deadline passed without its act
     narrative = "narrative"
 
 
@@ -99,6 +103,7 @@ class Measure(StrEnum):
     persisted_days = "persisted_days"
     attribution = "attribution"
     requests = "requests"
+    acts = "acts"
 
 
 class RequestBy(StrEnum):
@@ -149,6 +154,7 @@ class Leaf:
 
     kind: LeafKind
     path: YamlPath  # where it is written, for located messages
+    trigger: str = ""  # the trigger whose level reads it ("" for a forfeiture's)
     event_types: tuple[EventType, ...] = ()
     by: tuple[str, ...] = ()  # the party ids as written (groups not expanded)
     parties: tuple[str, ...] = ()  # attributed to one of these (groups expanded); () = anyone
@@ -165,6 +171,9 @@ class Leaf:
     persisted_days: int = 0
     request_by: tuple[str, ...] = ()  # party ids and RequestBy values
     request_action: str = ""
+    act_kind: str = ""  # act leaves: the kind of act counted (repeal, enactment_step, breach)
+    act_ref: str | None = None  # act leaves: about this clause or step (None: any)
+    obligation: str = ""  # not_enacted leaves: the obligation whose enactment steps are watched
     requires: tuple[Requirement, ...] = ()
     provenance: Provenance = field(default_factory=lambda: Provenance(None))
 
@@ -187,6 +196,10 @@ class Leaf:
             min_depth_km=self.min_depth_km,
             persisted_days=self.persisted_days,
             request_by=self.request_by,
+            trigger=self.trigger if self.kind is LeafKind.request else "",
+            act_kind=self.act_kind,
+            act_ref=self.act_ref,
+            obligation=self.obligation,
         )
 
 
@@ -241,6 +254,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class StandingLink:
+    """A standing obligation: owed from its start (not opened by a trigger), and who checks it."""
+
+    target: str
+    start: StartKind
+    day: dt.date | None  # for a dated start
+    milestone: str | None  # for a start at a milestone
+    monitored_by: str | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class CompiledLevel:
     """One level of a trigger: its tree and the provenance of its thresholds."""
 
@@ -285,6 +310,7 @@ class RulePlan:
     leaves: tuple[Leaf, ...]
     triggers: tuple[CompiledTrigger, ...]
     forfeitures: tuple[tuple[str, Node], ...]
+    standing: tuple[StandingLink, ...] = ()
 
     def trigger(self, trigger_id: str) -> CompiledTrigger:
         """The compiled trigger with this id."""

@@ -59,6 +59,7 @@ def graded_parts(a: Agreement) -> Iterator[GradedPart]:
 def _own_parts(clause: Clause, base: YamlPath) -> Iterator[GradedPart]:
     from guarantor.model.obligations import Obligation
     from guarantor.model.response import LadderStep
+    from guarantor.model.standing import StandingObligation
     from guarantor.model.triggers import Trigger
 
     if isinstance(clause, Trigger):
@@ -66,11 +67,21 @@ def _own_parts(clause: Clause, base: YamlPath) -> Iterator[GradedPart]:
             if lv.source is not None:
                 prov = part_provenance(clause, "levels", lv.source, i)
                 yield GradedPart((*base, "levels", i, "source"), prov, True)
-    elif isinstance(clause, Obligation) and clause.deadline is not None:
-        if clause.deadline.source is not None:
+    elif isinstance(clause, Obligation):
+        if clause.deadline is not None and clause.deadline.source is not None:
             prov = part_provenance(clause, "deadline", clause.deadline.source)
             yield GradedPart((*base, "deadline", "source"), prov, True)
-    elif isinstance(clause, LadderStep):
+        steps = clause.enactment.steps if clause.enactment is not None else []
+        for i, step in enumerate(steps):
+            at: YamlPath = (*base, "enactment", "steps", i)
+            if step.source is not None:
+                prov = part_provenance(clause, f"enactment.steps[{i}]", step.source)
+                yield GradedPart((*at, "source"), prov, True)
+            if step.deadline is not None and step.deadline.source is not None:
+                part = f"enactment.steps[{i}].deadline"
+                prov = part_provenance(clause, part, step.deadline.source)
+                yield GradedPart((*at, "deadline", "source"), prov, True)
+    elif isinstance(clause, LadderStep | StandingObligation):
         for i, need in enumerate(clause.needs):
             if need.source is not None:
                 prov = part_provenance(clause, "needs", need.source, i)
@@ -102,7 +113,7 @@ def as_written(a: Agreement) -> Agreement:
     data: dict[str, Any] = a.model_dump(mode="python", by_alias=True)
     removed: set[str] = set()
     for section in ("procedures", "bodies", "triggers", "determinations", "obligations",
-                    "pledges", "forfeitures", "monitoring"):  # fmt: skip
+                    "standing", "milestones", "pledges", "forfeitures", "monitoring"):  # fmt: skip
         keep = []
         for item in data[section]:
             pledge_assumed = section == "pledges" and item["status"] == PledgeStatus.assumed
@@ -132,6 +143,14 @@ def as_written(a: Agreement) -> Agreement:
     for o in data["obligations"]:
         if o.get("deadline") is not None and _assumed(o["deadline"].get("source")):
             o["deadline"] = None
+        if o.get("enactment") is not None:
+            steps = [s for s in o["enactment"]["steps"] if not _assumed(s.get("source"))]
+            for s in steps:
+                if s.get("deadline") is not None and _assumed(s["deadline"].get("source")):
+                    s["deadline"] = None
+            o["enactment"] = {**o["enactment"], "steps": steps} if steps else None
+    for s in data["standing"]:
+        s["needs"] = [n for n in s["needs"] if not _assumed(n.get("source"))]
     line = data.get("agreed_line")
     if line is not None:
         data["agreed_line"] = (
@@ -170,6 +189,15 @@ def _prune(data: dict[str, Any], removed: set[str]) -> None:
         o["lest"] = [x for x in o["lest"] if x not in removed]
         if o.get("monitored_by") in removed:
             o["monitored_by"] = None
+        enactment = o.get("enactment")
+        if enactment is not None and enactment.get("verified_by") in removed:
+            enactment["verified_by"] = None
+    for s in data["standing"]:
+        if s.get("monitored_by") in removed:
+            s["monitored_by"] = None
+        start = s.get("start") or {}
+        if start.get("milestone") in removed:
+            s["start"] = {**start, "upon": "entry_into_force", "milestone": None}
     for s in data["ladder"]["steps"]:
         s["triggers"] = [x for x in s["triggers"] if x not in removed]
         s["preconditions"] = [x for x in s["preconditions"] if x not in removed]

@@ -45,6 +45,15 @@ CODES: dict[str, LintCode] = {
             BOTH,
         ),
         LintCode(
+            "GT006",
+            _E,
+            "standing obligation that names no monitoring arrangement",
+            "A standing duty (a force present, an army under its cap, money paid) is only worth "
+            "what checks it: name the monitoring arrangement that does, or encode one graded "
+            "`assumed` with the reason when the text names none.",
+            ENCODED,
+        ),
+        LintCode(
             "GT101",
             _E,
             "trigger level with no measurable predicate",

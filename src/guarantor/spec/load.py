@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from guarantor.errors import Position, UserError
 from guarantor.model import Agreement
 from guarantor.spec.findings import Finding, Severity
-from guarantor.spec.references import check_references
+from guarantor.spec.references import check_references, unmonitored_standing
 from guarantor.spec.yamlpos import Positioned, parse_text, read_text
 
 MAX_REPORTED_ERRORS = 8
@@ -49,7 +49,11 @@ def load_spec_text(text: str, file: str, strict: bool = True) -> LoadedSpec:
     agreement = validate_positioned(source, Agreement)
     loaded = LoadedSpec(agreement, source)
     loaded.findings = sorted(
-        (loaded.locate(f) for f in check_references(agreement)), key=lambda f: f.sort_key()
+        (
+            loaded.locate(f)
+            for f in [*check_references(agreement), *unmonitored_standing(agreement)]
+        ),
+        key=lambda f: f.sort_key(),
     )
     if strict:
         errors = [f for f in loaded.findings if f.severity is Severity.error]

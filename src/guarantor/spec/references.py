@@ -1,4 +1,7 @@
-"""Reference checks: every id points at something, ids are unique, nothing waits on itself."""
+"""Reference checks: every id points at something, ids are unique, nothing waits on itself.
+
+GT006: a standing obligation must name the monitoring arrangement that checks it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from guarantor.model import Agreement
 from guarantor.model.triggers import Level
-from guarantor.rules import RequestBy, RulePlan, compile_agreement
+from guarantor.rules import LeafKind, RequestBy, RulePlan, compile_agreement
 from guarantor.rules.provenance import graded_parts
 from guarantor.spec.codes import finding
 from guarantor.spec.findings import Finding
@@ -30,6 +33,7 @@ def check_references(a: Agreement) -> list[Finding]:
     steps = {s.id for s in a.ladder.steps}
     pledges = {p.id for p in a.pledges}
     monitoring = {m.id for m in a.monitoring}
+    milestones = {m.id for m in a.milestones}
     documents = set(a.documents)
 
     def unknown(kind: str, ref: str, path: P, known: set[str]) -> None:
@@ -50,6 +54,8 @@ def check_references(a: Agreement) -> list[Finding]:
         ("triggers", a.triggers),
         ("determinations", a.determinations),
         ("obligations", a.obligations),
+        ("standing", a.standing),
+        ("milestones", a.milestones),
         ("pledges", a.pledges),
         ("forfeitures", a.forfeitures),
         ("monitoring", a.monitoring),
@@ -107,6 +113,25 @@ def check_references(a: Agreement) -> list[Finding]:
             need("procedure", [d.procedure], ("determinations", i, "procedure"), procedures)
         need("trigger", d.triggers, ("determinations", i, "triggers"), triggers)
     clause_ids = set(seen)
+    enactment_steps = {
+        s.id for o in a.obligations if o.enactment is not None for s in o.enactment.steps
+    }
+    enacted = {o.id for o in a.obligations if o.enactment is not None}
+    for lf in plan.leaves:  # what `act` and `not_enacted` predicates name
+        if lf.kind is LeafKind.act and lf.act_ref is not None:
+            need(
+                "clause or enactment step",
+                [lf.act_ref],
+                (*lf.path, "ref"),
+                clause_ids | enactment_steps,
+            )
+        elif lf.kind is LeafKind.not_enacted:
+            need(
+                "obligation with enactment steps",
+                [lf.obligation],
+                (*lf.path, "obligation"),
+                enacted,
+            )
     for i, o in enumerate(a.obligations):
         base = ("obligations", i)
         need("party", o.party, (*base, "party"), parties)
@@ -117,6 +142,26 @@ def check_references(a: Agreement) -> list[Finding]:
             need("monitoring arrangement", [o.monitored_by], (*base, "monitored_by"), monitoring)
         need("clause", o.hence, (*base, "hence"), clause_ids)
         need("clause", o.lest, (*base, "lest"), clause_ids)
+        for j, c in enumerate(o.caveats):
+            need("party", c.parties, (*base, "caveats", j, "parties"), parties)
+        if o.enactment is not None:
+            for j, step in enumerate(o.enactment.steps):
+                if step.party is not None:
+                    at: P = (*base, "enactment", "steps", j, "party")
+                    need("party", [step.party], at, parties)
+            if o.enactment.verified_by is not None:
+                at = (*base, "enactment", "verified_by")
+                need(
+                    "monitoring arrangement or body",
+                    [o.enactment.verified_by],
+                    at,
+                    monitoring | bodies,
+                )
+    _standing_references(a, parties, procedures, monitoring, milestones, need)
+    for i, ms in enumerate(a.milestones):
+        need("party", ms.party, ("milestones", i, "party"), parties)
+        if ms.procedure is not None:
+            need("procedure", [ms.procedure], ("milestones", i, "procedure"), procedures)
     for i, s in enumerate(a.ladder.steps):
         base = ("ladder", "steps", i)
         need("party", s.must, (*base, "must"), parties)
@@ -132,6 +177,9 @@ def check_references(a: Agreement) -> list[Finding]:
             need("body", [s.through_body], (*base, "through_body"), bodies)
         if s.procedure is not None:
             need("procedure", [s.procedure], (*base, "procedure"), procedures)
+        if s.sanctions is not None and s.sanctions.decided_by is not None:
+            at = (*base, "sanctions", "decided_by")
+            need("procedure", [s.sanctions.decided_by], at, procedures)
     for i, pl in enumerate(a.pledges):
         base = ("pledges", i)
         need("party", [pl.party], (*base, "party"), parties)
@@ -153,6 +201,53 @@ def check_references(a: Agreement) -> list[Finding]:
     out += _waiting_cycles(a, plan)
     out += _unused_levels(plan)
     return out
+
+
+def _standing_references(
+    a: Agreement,
+    parties: set[str],
+    procedures: set[str],
+    monitoring: set[str],
+    milestones: set[str],
+    need: Need,
+) -> None:
+    """References of standing obligations (their parties, start, funding, reports, monitoring)."""
+    for i, s in enumerate(a.standing):
+        base: P = ("standing", i)
+        need("party", s.party, (*base, "party"), parties)
+        if s.start.milestone is not None:
+            need("milestone", [s.start.milestone], (*base, "start", "milestone"), milestones)
+        for j, f in enumerate(s.funding):
+            if f.procedure is not None:
+                need("procedure", [f.procedure], (*base, "funding", j, "procedure"), procedures)
+        if s.reporting is not None:
+            need(
+                "party",
+                s.reporting.to,
+                (*base, "reporting", "to"),
+                parties | {b.id for b in a.bodies},
+            )
+        for j, c in enumerate(s.caveats):
+            need("party", c.parties, (*base, "caveats", j, "parties"), parties)
+        if s.monitored_by is not None:
+            need("monitoring arrangement", [s.monitored_by], (*base, "monitored_by"), monitoring)
+
+
+def unmonitored_standing(a: Agreement) -> list[Finding]:
+    """GT006: a standing obligation of the file that names no monitoring arrangement.
+
+    Checked on the file as encoded (where an assumed arrangement, with its reason, is enough); as
+    written, a text that names no checker is a finding of its own, not a broken reference.
+    """
+    return [
+        finding(
+            "GT006",
+            ("standing", i, "id"),
+            f"standing obligation {s.id!r} names no monitoring arrangement (monitored_by)",
+        )
+        for i, s in enumerate(a.standing)
+        if s.monitored_by is None
+    ]
 
 
 def cycles(waits_on: dict[str, list[str]]) -> list[list[str]]:

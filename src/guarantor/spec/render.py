@@ -103,7 +103,12 @@ def _body_name(a: Agreement, body_id: str) -> str:
 
 def _procedure_words(a: Agreement, proc: Any) -> str:
     members = w.parties(a, proc.members) if proc.members else "the body's members"
-    if isinstance(proc, Consensus):
+    if isinstance(proc, Consensus) and proc.unanimity:
+        text = (
+            f"by unanimity of {members}; any member voting against blocks a decision "
+            "(an abstention does not)"
+        )
+    elif isinstance(proc, Consensus):
         text = f"by consensus of {members}; every member can block a decision"
         if proc.reservations_allowed:
             text += "; members may join consensus with reservations"
@@ -296,7 +301,129 @@ def _obligations_article(a: Agreement) -> Article | None:
             text += f" On breach: {', '.join(o.lest)}."
         if o.on_breach:
             text += f" On breach: {o.on_breach}."
+        text += _caveats_words(a, o.caveats)
+        if o.enactment is not None:
+            text += " " + _enactment_words(a, o.enactment)
         art.paragraphs.append(_para(a, text, o))
+    return art
+
+
+def _caveats_words(a: Agreement, caveats: list[Any]) -> str:
+    """' Caveat of Austria and Ireland: ...' for each caveat of a clause binding several parties."""
+    out = ""
+    for c in caveats:
+        whose = f" of {w.parties(a, c.parties)}" if c.parties else ""
+        out += f" Caveat{whose}: {c.text or c.kind.replace('_', ' ')}."
+    return out
+
+
+def _enactment_words(a: Agreement, enactment: Any) -> str:
+    """The steps that enact an obligation into law, each with its body and deadline."""
+    steps = []
+    for s in enactment.steps:
+        text = f"{s.id}: {s.step.value.replace('_', ' ')} by the {s.body}"
+        if s.party:
+            text += f" ({w.parties(a, [s.party])})"
+        text += f", {w.deadline(s.deadline)}"
+        steps.append(text)
+    out = "It is enacted in steps: " + "; ".join(steps) + "."
+    if enactment.verification:
+        out += f" Verification: {'; '.join(enactment.verification)}"
+        if enactment.verified_by:
+            out += f", by {enactment.verified_by}"
+        out += "."
+    return out
+
+
+_START_WORDS = {
+    "entry_into_force": "from entry into force",
+    "signature": "from signature",
+    "always": "at all times",
+}
+
+
+def _posture_words(s: Any) -> str:
+    """A standing obligation's posture, ceiling and funding in words ('' when it has none)."""
+    text = ""
+    if s.presence is not None:
+        p = s.presence
+        text += f" Posture: {p.where.value.replace('_', ' ')}"
+        if p.area:
+            text += f", {p.area}"
+        if p.personnel is not None:
+            text += f", {p.personnel:,} personnel"
+        if p.rotation is not None:
+            text += f", units rotating every {w.duration(p.rotation)}"
+        text += "."
+    if s.ceiling is not None:
+        c = s.ceiling
+        text += f" Ceiling: {c.measure} at most {c.limit:,.0f} {c.unit}."
+    for f in s.funding:
+        amount = f"{f.amount:,.0f} {f.currency}" + (" a year" if f.per_year else "")
+        text += f" Funding: {amount} as {f.instrument.value.replace('_', ' ')}"
+        if f.years:
+            text += f" ({', '.join(str(y) for y in f.years)})"
+        if f.repaid_from:
+            text += f", repaid from {f.repaid_from}"
+        if f.procedure:
+            text += f", released under procedure {f.procedure}"
+        text += "."
+    return text
+
+
+def _standing_article(a: Agreement) -> Article | None:
+    """Article: standing obligations, owed from entry into force (None when there are none)."""
+    if not a.standing:
+        return None
+    art = Article("Standing obligations")
+    for s in a.standing:
+        verb = {"must": "shall", "may": "may", "must_not": "shall not"}[s.modality.value]
+        start = s.start
+        if start.upon.value == "date":
+            when = f"from {start.day}"
+        elif start.upon.value == "milestone":
+            when = f"from milestone {start.milestone}"
+        else:
+            when = _START_WORDS[start.upon.value]
+        text = f"{w.parties(a, s.party)} {verb} {s.what} ({s.kind.value}), {when}"
+        if start.within is not None:
+            text += f", in place within {w.duration(start.within)}"
+        if s.lasts is not None:
+            text += f", for {w.duration(s.lasts)}"
+        text += "."
+        text += _posture_words(s)
+        if s.reporting is not None:
+            text += (
+                f" Reports every {w.duration(s.reporting.every)} to {w.parties(a, s.reporting.to)}."
+            )
+        for n in s.needs:
+            qty = f"{n.quantity:g}" if n.quantity is not None else f"[{n.formula}]"
+            text += f" Needs {qty} × {n.capability} ({n.where.value.replace('_', ' ')})."
+        text += _caveats_words(a, s.caveats)
+        if s.monitored_by:
+            text += f" Checked under {s.monitored_by}."
+        art.paragraphs.append(_para(a, text, s))
+    return art
+
+
+def _milestones_article(a: Agreement) -> Article | None:
+    """Article: milestones of tracks the agreement ties duties to (None when there are none)."""
+    if not a.milestones:
+        return None
+    art = Article("Milestones")
+    for m in a.milestones:
+        text = f"{m.track}: {m.what}"
+        if m.party:
+            text += f" ({w.parties(a, m.party)})"
+        if m.status.value == "reached":
+            text += f", reached on {m.reached_on}"
+        elif m.target is not None:
+            text += f", {m.status.value}, target {m.target}"
+        else:
+            text += f", {m.status.value}, no target date"
+        if m.procedure:
+            text += f"; decided under procedure {m.procedure}"
+        art.paragraphs.append(_para(a, text + ".", m))
     return art
 
 
@@ -329,8 +456,24 @@ def _ladder_article(a: Agreement) -> Article:
                 f" Needs {qty} × {n.capability} ({n.where.value.replace('_', ' ')}"
                 f", within {w.duration(n.needed_within)}, priority {n.priority})."
             )
+        if s.sanctions is not None:
+            text += " " + _sanctions_words(s.sanctions)
         art.paragraphs.append(_para(a, text, s))
     return art
+
+
+def _sanctions_words(s: Any) -> str:
+    """A sanctions step's regime, decision and snapback in words."""
+    text = f"Sanctions ({s.mode.value}): {s.regime}"
+    if s.relief:
+        text += f"; reverses {s.relief}"
+    if s.automatic:
+        text += "; they return automatically, without a new decision"
+    elif s.decided_by:
+        text += f"; a new decision under procedure {s.decided_by} is needed"
+    if s.renewal is not None:
+        text += f"; they lapse unless renewed every {w.duration(s.renewal)}"
+    return text + "."
 
 
 _PLEDGE_VERBS = {
@@ -416,6 +559,8 @@ _ARTICLES: tuple[Callable[[Agreement], Article | None], ...] = (
     _triggers_article,
     _determinations_article,
     _obligations_article,
+    _standing_article,
+    _milestones_article,
     _ladder_article,
     _contributions_article,
     _forfeiture_article,

@@ -18,6 +18,8 @@ _FROM_WORDS = {
     "determination": "of the determination",
     "trigger": "of the triggering event",
     "entry_into_force": "of entry into force",
+    "signature": "of signature",
+    "previous_step": "of the previous step",
     "notice": "of notice",
 }
 
@@ -134,6 +136,16 @@ def leaf(lf: Leaf, a: Agreement) -> str:
         return f"in words only: “{text}”"
     if lf.kind is LeafKind.request:
         return f"a request for {lf.request_action} by {_requesters(a, lf.request_by)}"
+    if lf.kind is LeafKind.act:
+        what = {"repeal": "a repeal", "enactment_step": "an enactment step", "breach": "a breach"}
+        text = f"{what.get(lf.act_kind, lf.act_kind)} recorded"
+        if lf.by:
+            text += f", by {parties(a, lf.by)}"
+        if lf.act_ref:
+            text += f", of {lf.act_ref}"
+        return text
+    if lf.kind is LeafKind.not_enacted:
+        return f"a step of enacting {lf.obligation} overdue (its deadline passed without it)"
     bits = [_HEADS[lf.kind]]
     bits += [_REQUIRES_WORDS[r.attribute] for r in lf.requires if r.attribute in _WEAPONS]
     if lf.kind is LeafKind.territorial_seizure:
