@@ -112,7 +112,7 @@ def _design(tmp_path: Path, extra: str) -> Path:
     path = tmp_path / "design.yaml"
     path.write_text(
         "schema: guarantor/simulate-design@1\nname: x\n"
-        f"agreement: {agreement}\nresponse_step: mnf-deterrence\n" + extra,
+        f"agreement: {agreement}\nresponse_step: support-on-attack\n" + extra,
         encoding="utf-8",
     )
     return path

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from guarantor.rules import compile_agreement
 from guarantor.simulate.baseline import run_loop
 from guarantor.simulate.calibrate import calibrate
 from guarantor.simulate.compile import StageKind, compile_design
@@ -38,69 +39,91 @@ def _stats(
 
 
 def test_compiled_designs_read_the_agreements(params: Parameters) -> None:
+    # the August 2025 statements named no determining body: each guarantor decides for itself
     aug = compile_design(load_design("aug2025"), params)
-    assert aug.stage1.kind is StageKind.consensus and aug.stage1.members == ("FR", "UA", "UK", "US")
-    assert aug.stage1.deadline_hours == 72.0
-    assert aug.stage2 is not None and aug.stage2.kind is StageKind.unilateral
-    assert aug.stage2.members[aug.stage2.decider] == "US"
-    assert aug.rules.required_attribution == 0.9
-    assert aug.cadence_hours == 24.0 and aug.on_request_hours == 48.0 and aug.sensors == 3
+    assert aug.stage1.kind is StageKind.each_party and "US" in aug.stage1.members
+    assert aug.stage2 is None and aug.rules.required_attribution == 0.9
+    assert aug.cadence_hours == 24.0 and math.isnan(aug.on_request_hours) and aug.sensors == 3
     assert len(aug.coverage) == 1 << len(aug.parties)
     assert aug.coverage[-1] == max(aug.coverage) > 0 and aug.coverage[0] == 0.0
-    # the trigger's levels come from the one compiled plan: window default, thresholds
-    (level,) = aug.rules.levels
-    leaf = aug.rules.leaves[level.tree.leaf]
+    # the trigger levels come from the one compiled plan, every default made explicit
+    plan = compile_agreement(load_design("aug2025").agreement)
+    assert aug.rules.leaves == plan.leaves
+    attack = next(lv for lv in aug.rules.levels if lv.trigger == "armed-attack")
+    leaf = aug.rules.leaves[attack.tree.leaf]
     assert (leaf.window_days, leaf.min_events, leaf.min_fatalities, leaf.sustained_days) == (
         7,
         20,
         10,
         3,
     )
+    paris = compile_design(load_design("paris2026"), params)
+    assert paris.stage1.kind is StageKind.consensus and paris.stage1.deadline_hours == 72.0
+    assert paris.stage2 is not None and paris.stage2.kind is StageKind.each_party
     silence = compile_design(load_design("paris2026_silence"), params)
     assert silence.stage1.kind is StageKind.silence and silence.stage1.window_hours == 48.0
-    assert math.isnan(silence.on_request_hours)
     floor = compile_design(load_design("budapest1994"), params)
     assert floor.stage1.kind is StageKind.majority and not floor.monitored
     assert "RU" in floor.stage1.members and floor.stage1.veto[floor.stage1.members.index("RU")]
 
 
-def test_deliberate_attack_is_undetermined_and_answered_only_through_the_determination(
-    params: Parameters, central: dict[str, float]
-) -> None:
-    aug = compile_design(load_design("aug2025"), params)
-    # 'deliberate: true' is a fact no observation establishes: at best undetermined
-    assert aug.reach[FORMS.index(Form.flare_up)] is Reach.undetermined
-    assert aug.reach[FORMS.index(Form.airspace)] is Reach.never
-    assert any(
-        "answered only through the determination attack-determination" in n for n in aug.notes
+def _with_deliberate(tmp_path: Path, agreement: str, old: str, step: str) -> Any:
+    """A design of an example agreement whose attack leaf also needs 'deliberate: true'."""
+    text = (EXAMPLES / "agreements" / agreement).read_text(encoding="utf-8")
+    assert old in text
+    ag = tmp_path / agreement
+    indent = " " * (len(old.split("\n")[-1]) - len(old.split("\n")[-1].lstrip()))
+    needs = "by: [RU], deliberate: true" if "{" in old else f"by: [RU]\n{indent}deliberate: true"
+    ag.write_text(text.replace(old, old.replace("by: [RU]", needs), 1))
+    design = tmp_path / f"d_{agreement}"
+    design.write_text(
+        f"schema: guarantor/simulate-design@1\nname: deliberate\nagreement: {ag}\n"
+        f"response_step: {step}\n",
+        encoding="utf-8",
     )
-    s = _stats(aug, central, 3_000, 1)
-    assert s.reached > 0 and s.settled == s.reached  # every reach goes through the body
-    paris = compile_design(load_design("paris2026"), params)
-    assert paris.reach[FORMS.index(Form.flare_up)] is Reach.established
-    assert _stats(paris, central, 3_000, 1).settled == 0
+    return load_design(str(design))
+
+
+def test_deliberate_attack_is_undetermined_and_answered_only_through_the_determination(
+    tmp_path: Path, params: Parameters, central: dict[str, float]
+) -> None:
+    design = _with_deliberate(
+        tmp_path,
+        "paris_declaration_2026.yaml",
+        "armed_attack: {by: [RU], location: {inside: beneficiary}}\n        note: No threshold",
+        "support-on-attack",
+    )
+    paris = compile_design(design, params)
+    # 'deliberate: true' is a fact no observation establishes: at best undetermined
+    assert paris.reach[FORMS.index(Form.flare_up)] is Reach.undetermined
+    assert paris.reach[FORMS.index(Form.airspace)] is Reach.never
+    assert any(
+        "answered only through the determination commission-attribution" in n for n in paris.notes
+    )
+    s = _stats(paris, central, 3_000, 1)
+    assert s.reached > 0 and s.settled == s.reached  # every reach goes through the commission
+    plain = compile_design(load_design("paris2026"), params)
+    assert plain.reach[FORMS.index(Form.flare_up)] is Reach.established
+    assert _stats(plain, central, 3_000, 1).settled == 0
 
 
 def test_an_undetermined_level_with_no_determining_body_is_never_answered(
     tmp_path: Path, params: Parameters, central: dict[str, float]
 ) -> None:
-    text = (EXAMPLES / "agreements" / "aug2025_article5_like.yaml").read_text(encoding="utf-8")
-    text = text.replace("    determination: attack-determination\n", "")
-    text = text.replace(
-        "    triggers: [sustained-attack, additional-territory]\n", "    triggers: []\n"
+    # the August 2025 statements name no determining body: a 'deliberate' level is never settled
+    design = _with_deliberate(
+        tmp_path,
+        "aug2025_article5_like.yaml",
+        "armed_attack:\n            by: [RU]",
+        "military-response",
     )
-    ag = tmp_path / "no_determination.yaml"
-    ag.write_text(text, encoding="utf-8")
-    design = tmp_path / "d.yaml"
-    design.write_text(
-        f"schema: guarantor/simulate-design@1\nname: nobody-decides\nagreement: {ag}\n"
-        "response_step: military-response\n",
-        encoding="utf-8",
-    )
-    compiled = compile_design(load_design(str(design)), params)
-    assert compiled.rules.levels and all(lv.resolver is None for lv in compiled.rules.levels)
+    compiled = compile_design(design, params)
+    attack = next(lv for lv in compiled.rules.levels if lv.trigger == "armed-attack")
+    assert attack.resolver is None
     assert any("no body determines it, so it is never answered" in n for n in compiled.notes)
-    s = _stats(compiled, central, 2_000, 3)
+    v = dict(central)
+    v["adversary.advance.rate_per_year"] = 0.0  # seizures would reach the other trigger
+    s = _stats(compiled, v, 2_000, 3)
     assert s.violations > 0 and s.reached == 0 and s.answered == 0
 
 
@@ -163,26 +186,15 @@ def test_each_form_meets_the_thresholds_of_its_own_leaves(
     assert reached[FORMS.index(Form.flare_up)] > 0.0 and reached[FORMS.index(Form.advance)] > 0.0
 
 
-def test_assumed_clauses_are_named(tmp_path: Path, params: Parameters) -> None:
-    text = (EXAMPLES / "agreements" / "paris_declaration_2026.yaml").read_text(encoding="utf-8")
-    old = "            sustained: 3 days\ndeterminations:"
-    assert old in text
-    text = text.replace(
-        old,
-        "            sustained: 3 days\n        source: {grade: assumed, reason: thresholds of the "
-        "2025 proposals carried over}\ndeterminations:",
-    )
-    ag = tmp_path / "paris_assumed.yaml"
-    ag.write_text(text, encoding="utf-8")
-    design = tmp_path / "d.yaml"
-    design.write_text(
-        f"schema: guarantor/simulate-design@1\nname: paris-assumed\nagreement: {ag}\n"
-        "response_step: mnf-deterrence\n",
-        encoding="utf-8",
-    )
-    compiled = compile_design(load_design(str(design)), params)
-    parts = {(a.clause, a.part) for a in compiled.assumed}
-    assert ("future-armed-attack", "levels[0]") in parts
+def test_assumed_clauses_are_named(params: Parameters) -> None:
+    paris = compile_design(load_design("paris2026"), params)
+    parts = {(a.clause, a.part) for a in paris.assumed}
+    # the 72 hours and the 0.9 attribution are the encoding's, and the results say so
+    assert ("commission-attribution", "within") in parts
+    assert ("commission-attribution", "min_attribution") in parts
+    assert all(a.reason for a in paris.assumed)
+    floor = compile_design(load_design("budapest1994"), params)
+    assert floor.assumed == ()
 
 
 def test_calibrated_parameters_without_data_are_reported_as_assumed(params: Parameters) -> None:
