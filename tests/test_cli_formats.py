@@ -48,7 +48,6 @@ TABLE_OR_JSON = {
         "--vary",
         "D1",
     ],
-    "simulate-sensitivity": ["simulate-sensitivity", "budapest1994", "--trials", "10"],
     "ledger append": [
         "ledger",
         "append",

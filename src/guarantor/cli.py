@@ -66,12 +66,7 @@ COMMANDS: tuple[RoomCommand, ...] = (
     RoomCommand(
         "simulate",
         "simulate",
-        "Compare guarantee designs over many simulated futures (Monte Carlo, optionally on Dask).",
-    ),
-    RoomCommand(
-        "simulate-sensitivity",
-        "simulate",
-        "Tornado: how far each uncertain parameter moves a design's deterrence index.",
+        "Compare guarantee designs under uncertainty (DESIGNS... alone means `run`).",
     ),
     RoomCommand(
         "report",

@@ -1,4 +1,5 @@
-"""Bad input: out-of-range parameters, unknown keys, parties without parameters, dead schedulers."""
+"""Bad input: impossible priors, unknown parameters and keys, parties without parameters, a draw
+count of 0, dead schedulers: each a located error before any work starts."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guarantor.errors import UserError
 from guarantor.simulate.designs import load_design
 from guarantor.simulate.params import default_parameters_path, load_parameters, parse_parameters
-from guarantor.simulate.run import prepare
+from guarantor.simulate.run import prepare, simulate
 
 DEFAULT = default_parameters_path().read_text(encoding="utf-8")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -24,46 +28,72 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        (
-            "    agree: {value: 0.75,",
-            "    agree: {value: 1.5,",
-            "probability: it must lie in [0, 1]",
+        (  # a probability with a prior that can exceed 1
+            "    agree: {prior: {kind: triangular, low: 0.5, mode: 0.75, high: 0.9}",
+            "    agree: {prior: {kind: lognormal, median: 0.75, sigma: 0.2}",
+            "impossible here: the parameter is a probability in [0, 1]",
         ),
-        ("    available: {value: 0.97,", "    available: {value: -0.2,", "probability"),
-        ("    value: 7.72\n", "    value: -3\n", "must not be negative"),
-        ("    value: 24\n    low: 12", "    value: -24\n    low: -30", "must not be negative"),
-        ("  horizon_days: {value: 365,", "  horizon_days: {value: 36.5,", "whole number"),
-        ("    value: 0.7\n    low: 0.4", "    value: 0.3\n    low: 0.4", "low <= value <= high"),
+        (  # a probability outside [0, 1]
+            "    agree: {prior: {kind: triangular, low: 0.5, mode: 0.75, high: 0.9}",
+            "    agree: {prior: {kind: uniform, low: 0.5, high: 1.2}",
+            "a probability in [0, 1]",
+        ),
+        (  # a negative rate
+            "      prior: {kind: triangular, low: 0.5, mode: 1.9, high: 4}",
+            "      prior: {kind: uniform, low: -1, high: 4}",
+            "is impossible here: the parameter is 0 or more",
+        ),
+        (  # a median that must be positive
+            "      prior: {kind: lognormal, median: 7, sigma: 0.09}",
+            "      prior: {kind: uniform, low: 0, high: 9}",
+            "greater than 0",
+        ),
+        (  # a count that is not fixed
+            "    prior: {kind: fixed, value: 365}",
+            "    prior: {kind: uniform, low: 300, high: 400}",
+            "a fixed whole number",
+        ),
+        (  # a prior in the wrong order
+            "    prior: {kind: triangular, low: 0.2, mode: 0.7, high: 0.95}",
+            "    prior: {kind: triangular, low: 0.8, mode: 0.7, high: 0.95}",
+            "expected low <= mode <= high",
+        ),
+        (  # a calibrated parameter without its fit
+            "      grade: calibrated\n      calibrate: ucdp_minsk2\n      source: >-\n        flare-ups",
+            "      grade: calibrated\n      source: >-\n        flare-ups",
+            "names its fit in 'calibrate'",
+        ),
     ],
 )
-def test_out_of_range_values_name_file_and_line(old: str, new: str, message: str) -> None:
+def test_impossible_priors_name_file_and_line(old: str, new: str, message: str) -> None:
     assert old in DEFAULT
     text = DEFAULT.replace(old, new, 1)
     with pytest.raises(UserError) as err:
         parse_parameters(text, "bad.yaml")
-    assert message in err.value.message
+    assert message in str(err.value)
     loc = err.value.location
-    assert loc is not None and loc.file == "bad.yaml"
-    assert loc.line == _line_of(text, new.strip().splitlines()[0].strip()[:20])
+    assert loc is not None and loc.file == "bad.yaml" and loc.line is not None
+    first = new.strip().splitlines()[0].strip()
+    assert abs(loc.line - _line_of(text, first)) <= 3
 
 
-def test_unknown_parameter_missing_source_and_missing_party_key() -> None:
-    text = DEFAULT.replace("  seizure_share:", "  seizure_shares:", 1)
-    with pytest.raises(UserError, match=r"unknown parameter adversary\.seizure_shares"):
+def test_unknown_keys_say_what_is_expected() -> None:
+    text = DEFAULT.replace("  deterrence_elasticity:", "  deterrence_elasticty:", 1)
+    with pytest.raises(UserError, match="did you mean 'deterrence_elasticity'") as err:
+        parse_parameters(text, "p.yaml")
+    assert err.value.location is not None
+    assert err.value.location.line == _line_of(text, "deterrence_elasticty")
+    text = DEFAULT.replace(
+        "    source: one year of a ceasefire per trial; designs are compared per year\n", "", 1
+    )
+    with pytest.raises(UserError, match="missing required key 'source'"):
         parse_parameters(text, "p.yaml")
     text = DEFAULT.replace(
-        '  horizon_days: {value: 365, source: "one year of a ceasefire per trial; designs are compared per year"}',
-        "  horizon_days: {value: 365}",
+        'grade: assumed, source: "the beneficiary asks',
+        'grade: guessed, source: "the beneficiary asks',
+        1,
     )
-    with pytest.raises(UserError, match="needs a 'source'"):
-        parse_parameters(text, "p.yaml")
-    cut = DEFAULT.index("  UA:\n")
-    block_end = DEFAULT.index("  RU:\n")
-    ua = DEFAULT[cut:block_end]
-    text = DEFAULT.replace(
-        ua, "\n".join(ln for ln in ua.splitlines() if "gate_pass" not in ln) + "\n"
-    )
-    with pytest.raises(UserError, match=r"parties\.UA has no 'gate_pass'"):
+    with pytest.raises(UserError, match="grade"):
         parse_parameters(text, "p.yaml")
 
 
@@ -77,34 +107,74 @@ def test_a_design_with_a_party_without_parameters_is_refused(tmp_path: Path) -> 
     assert err.value.location is not None and "budapest1994.yaml" in err.value.location.file
 
 
-def test_design_overlay_errors_point_into_the_design_file(
-    tmp_path: Path, examples_dir: Path
-) -> None:
-    agreement = examples_dir / "agreements" / "paris_declaration_2026.yaml"
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(
+def _design(tmp_path: Path, extra: str) -> Path:
+    agreement = EXAMPLES / "agreements" / "paris_declaration_2026.yaml"
+    path = tmp_path / "design.yaml"
+    path.write_text(
         "schema: guarantor/simulate-design@1\nname: x\n"
-        f"agreement: {agreement}\nresponse_step: support-on-attack\n"
-        "procedure_override: {procedure: nope, kind: silence, objection_window: 2 days}\n",
+        f"agreement: {agreement}\nresponse_step: support-on-attack\n" + extra,
         encoding="utf-8",
+    )
+    return path
+
+
+def test_a_design_naming_a_parameter_that_does_not_exist(tmp_path: Path) -> None:
+    path = _design(
+        tmp_path,
+        "parameters:\n  detection.per_sensor_pass_probabilty:\n"
+        "    prior: {kind: beta, mean: 0.8, concentration: 20}\n    grade: assumed\n"
+        "    source: better sensors\n",
+    )
+    with pytest.raises(UserError) as err:
+        prepare([str(path)], None, None)
+    assert "does not exist" in err.value.message
+    assert "did you mean 'detection.per_sensor_pass_probability'" in err.value.message
+    assert err.value.location is not None and err.value.location.line == 6
+    # an existing parameter with an impossible prior for it
+    path = _design(
+        tmp_path,
+        "parameters:\n  detection.per_sensor_pass_probability:\n"
+        "    prior: {kind: lognormal, median: 0.8, sigma: 0.5}\n    grade: assumed\n"
+        "    source: better sensors\n",
+    )
+    with pytest.raises(UserError, match="probability in") as err:
+        prepare([str(path)], None, None)
+    assert err.value.location is not None and err.value.location.line == 6
+
+
+def test_design_overlay_errors_point_into_the_design_file(tmp_path: Path) -> None:
+    path = _design(
+        tmp_path, "procedure_override: {procedure: nope, kind: silence, objection_window: 2 days}\n"
     )
     with pytest.raises(UserError, match="not a decision procedure") as err:
-        load_design(str(bad))
+        load_design(str(path))
     assert err.value.location is not None and err.value.location.line == 5
-    bad.write_text(
-        "schema: guarantor/simulate-design@1\nname: x\n"
-        f"agreement: {agreement}\nresponse_step: support-on-attack\nwithout: [XX]\n",
-        encoding="utf-8",
-    )
+    path = _design(tmp_path, "without: [XX]\n")
     with pytest.raises(UserError, match="not a party"):
-        load_design(str(bad))
-    bad.write_text(
-        "schema: guarantor/simulate-design@1\nname: x\nagreement: a.yaml\nresponse_step: s\n"
-        "colour: red\n",
-        encoding="utf-8",
-    )
+        load_design(str(path))
+    path = _design(tmp_path, "colour: red\n")
     with pytest.raises(UserError, match="unknown key 'colour'"):
-        load_design(str(bad))
+        load_design(str(path))
+
+
+@settings(max_examples=25, deadline=None)
+@given(draws=st.integers(max_value=0), trials=st.integers(1, 10), seed=st.integers(0, 5))
+def test_a_draw_count_of_zero_or_less_is_refused_before_any_work(
+    draws: int, trials: int, seed: int
+) -> None:
+    with pytest.raises(UserError, match="--draws must be at least 1"):
+        simulate(["no-such-design-is-read"], draws, trials, seed)
+
+
+def test_bad_trials_seed_and_names_are_refused_before_any_work() -> None:
+    with pytest.raises(UserError, match="--trials"):
+        simulate(["no-such-design"], 1, 0, 0)
+    with pytest.raises(UserError, match="--seed"):
+        simulate(["no-such-design"], 1, 1, -1)
+    with pytest.raises(UserError, match="name at least one design"):
+        simulate([], 1, 1, 0)
+    with pytest.raises(UserError, match="did you mean 'paris2026'"):
+        simulate(["paris2062"], 1, 1, 0)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -112,7 +182,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "guarantor.cli", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         env={**os.environ, "COLUMNS": "120"},
     )
 
@@ -122,18 +192,10 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_writes_nothing(
 ) -> None:
     out = tmp_path / "results.json"
     run = _cli(
-        "simulate",
-        "budapest1994",
-        "--trials",
-        "100",
-        "--scheduler",
-        "tcp://127.0.0.1:9",
-        "--out",
-        str(out),
-        "--format",
-        "json",
+        "simulate", "budapest1994", "--draws", "2", "--trials", "100",
+        "--scheduler", "tcp://127.0.0.1:9", "--out", str(out), "--format", "json",
         "--no-calibration",
-    )
+    )  # fmt: skip
     assert run.returncode == 2
     assert "cannot reach a Dask scheduler at tcp://127.0.0.1:9" in run.stderr
     assert "Traceback" not in run.stderr
@@ -141,62 +203,44 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_writes_nothing(
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_bad_parameter_file_through_the_command_writes_nothing(tmp_path: Path) -> None:
-    from guarantor.jsonout import Format
-    from guarantor.simulate.cli import simulate_command
+def test_a_draw_count_of_zero_on_the_command_line() -> None:
+    run = _cli("simulate", "run", "paris2026", "--draws", "0", "--format", "json")
+    assert run.returncode == 2 and "--draws" in run.stderr and run.stdout == ""
 
+
+def test_bad_parameter_file_through_the_command_writes_nothing(tmp_path: Path) -> None:
     params = tmp_path / "p.yaml"
     params.write_text(
-        DEFAULT.replace("    agree: {value: 0.1, low: 0.0,", "    agree: {value: 9, low: 0.0,", 1)
+        DEFAULT.replace(
+            "    agree: {prior: {kind: triangular, low: 0.0, mode: 0.1, high: 0.3}",
+            "    agree: {prior: {kind: triangular, low: 0.0, mode: 0.1, high: 9}",
+            1,
+        )
     )
     out = tmp_path / "r.json"
-    with pytest.raises(UserError) as err:
-        simulate_command(
-            designs=["budapest1994"],
-            trials=100,
-            seed=0,
-            scheduler=None,
-            workers=2,
-            in_process=True,
-            params=params,
-            data=None,
-            no_calibration=True,
-            out=out,
-            plots=tmp_path / "plots",
-            fmt=Format.json,
-        )
-    assert f"{params}:" in str(err.value) and "must lie in [0, 1]" in str(err.value)
-    assert err.value.location is not None and err.value.location.line == _line_of(
-        params.read_text(), "agree: {value: 9"
-    )
+    run = _cli(
+        "simulate", "run", "budapest1994", "--draws", "2", "--trials", "100", "--in-process",
+        "--params", str(params), "--no-calibration", "--out", str(out),
+        "--plot", str(tmp_path / "p.png"), "--format", "json",
+    )  # fmt: skip
+    assert run.returncode == 2
+    line = _line_of(params.read_text(), "high: 9}")
+    assert f"{params}:{line}:" in run.stderr and "probability in [0, 1]" in run.stderr
     assert sorted(tmp_path.iterdir()) == [params]
 
 
-def test_json_is_one_document_on_stdout() -> None:
-    import orjson
-
-    run = _cli(
-        "simulate",
-        "aug2025_no_us_backstop",
-        "budapest1994",
-        "--trials",
-        "500",
-        "--seed",
-        "4",
-        "--format",
-        "json",
-        "--no-calibration",
-    )
-    assert run.returncode == 0, run.stderr
-    doc = orjson.loads(run.stdout)
-    assert doc["seed"] == 4 and doc["trials"] == 500
-    assert [d["name"] for d in doc["designs"]] == ["aug2025-no-us-backstop", "budapest1994"]
-    floor = doc["designs"][1]
-    assert floor["deterrence_index"] == 0.0 and floor["unanswered_share"] == 1.0
-    assert floor["response_time_days"] == {"p50": None, "p90": None}
+def test_out_and_plot_are_checked_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text("{}")
+    run = _cli("simulate", "run", "budapest1994", "--out", str(tmp_path / "r.json"))
+    assert run.returncode == 2 and "--force" in run.stderr
+    run = _cli("simulate", "run", "budapest1994", "--plot", str(tmp_path / "p.gif"))
+    assert run.returncode == 2 and ".png" in run.stderr
 
 
 def test_the_shipped_parameters_load() -> None:
     p = load_parameters()
     assert p["general.horizon_days"] == 365
     assert {"US", "UK", "FR", "DE", "RU", "CN", "UA", "EU"} <= set(p.parties)
+    assert all(q.spec.source for q in p.params.values())
+    varying = [q for q in p.params.values() if q.varies]
+    assert len(varying) > 40

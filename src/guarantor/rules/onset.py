@@ -10,7 +10,9 @@ drawn violation at once (NumPy arrays) and a property test holds to the monitor'
 - the leaf holds on days k-1 .. fighting_days + window - 1 - k (when k <= window and
   k <= fighting_days), a run of fighting_days + window - 2k + 1 days;
 - with `sustained_days` s it first holds at the end of day k + s - 2, that is k + s - 1 days
-  after the violation began, if the run is at least s days long.
+  after the violation began, if the run is at least s days long, and holds until the end of day
+  fighting_days + window - 1 - k: it is false again fighting_days + window - k + 1 days after
+  the violation began (`attack_end_days`).
 
 A seizure counts from `persisted_days` after it is first seen; with `sustained_days` s it first
 holds p + s days after it was first seen.
@@ -43,10 +45,8 @@ def requirements_truth(leaf: Leaf, established: Mapping[Attribute, bool]) -> Tru
     return min((requirement_truth(r, established) for r in leaf.requires), default=Truth.true)
 
 
-def attack_onset_days(
-    leaf: Leaf, events_per_day: F64, fatalities_per_day: F64, fighting_days: F64
-) -> F64:
-    """Days from a violation's start until an event leaf's thresholds hold (inf: never)."""
+def fighting_days_needed(leaf: Leaf, events_per_day: F64, fatalities_per_day: F64) -> F64:
+    """Days of steady fighting one window needs to meet an event leaf's counts (inf: never)."""
     import numpy as np
 
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -57,11 +57,35 @@ def attack_onset_days(
             k = np.maximum(k, np.ceil(leaf.min_fatalities / fatalities_per_day))
         if leaf.min_distinct_days is not None:
             k = np.maximum(k, float(leaf.min_distinct_days))
-        k = np.where(events_per_day > 0, k, np.inf)
+    out: F64 = np.where(events_per_day > 0, k, np.inf)
+    return out
+
+
+def attack_onset_days(
+    leaf: Leaf, events_per_day: F64, fatalities_per_day: F64, fighting_days: F64
+) -> F64:
+    """Days from a violation's start until an event leaf's thresholds hold (inf: never)."""
+    import numpy as np
+
+    k = fighting_days_needed(leaf, events_per_day, fatalities_per_day)
+    with np.errstate(invalid="ignore"):
         days = np.ceil(fighting_days)
         run = days + leaf.window_days - 2 * k + 1
         ok = (k <= leaf.window_days) & (k <= days) & (run >= leaf.sustained_days)
     out: F64 = np.where(ok, k + leaf.sustained_days - 1, np.inf)
+    return out
+
+
+def attack_end_days(
+    leaf: Leaf, events_per_day: F64, fatalities_per_day: F64, fighting_days: F64
+) -> F64:
+    """Days from a violation's start until an event leaf no longer holds (its window has passed)."""
+    import numpy as np
+
+    k = fighting_days_needed(leaf, events_per_day, fatalities_per_day)
+    with np.errstate(invalid="ignore"):
+        end = np.ceil(fighting_days) + leaf.window_days - k + 1
+    out: F64 = np.where(np.isfinite(k), end, np.inf)
     return out
 
 
@@ -96,32 +120,43 @@ def leaf_times(
     return measured_onset, measured_onset
 
 
-def level_times(tree: Node, times: Sequence[tuple[F64, F64]]) -> tuple[F64, F64]:
+def level_times(
+    tree: Node, times: Sequence[tuple[F64, F64]], ends: Sequence[F64 | None] | None = None
+) -> tuple[F64, F64]:
     """When a level is first at least undetermined and first established (inf: never).
 
-    Each leaf is false before its first time, unknown from it, true from its second: the tree
-    can change only at those times (and is evaluated at 0 for trees with `not`).
+    Each leaf is false before its first time, unknown from it, true from its second, and false
+    again from its end (`ends[i]`, None or inf: it never stops holding): the tree can change only
+    at those times. Evaluation is by UTC day, so the first instant evaluated is the end of the
+    violation's first day (1): a tree with `not` may hold from then on, and no time is earlier.
     """
     import numpy as np
 
-    used = tree.leaves()
+    used = sorted(set(tree.leaves()))
     if not used:
         n = times[0][0].shape[0] if times else 0
         return np.full(n, np.inf), np.full(n, np.inf)
     n = times[used[0]][0].shape[0]
-    candidates = [np.zeros(n)] + [t for i in set(used) for t in times[i]]
+    end_of = {i: (ends[i] if ends is not None else None) for i in used}
+    candidates = [np.ones(n)]
+    for i in used:
+        candidates.extend(np.maximum(t, 1.0) for t in times[i])
+        end = end_of[i]
+        if end is not None:
+            candidates.append(np.maximum(end, 1.0))
     first_u = np.full(n, np.inf)
     first_t = np.full(n, np.inf)
+    never = np.full(n, Truth.false, dtype=np.int8)
     for c in candidates:
         finite = np.isfinite(c)
-        truths: list[NDArray[np.int8]] = []
-        for i in range(len(times)):
+        truths: list[NDArray[np.int8]] = [never] * len(times)
+        for i in used:
             tu, tt = times[i]
-            truths.append(
-                np.where(c >= tt, Truth.true, np.where(c >= tu, Truth.unknown, Truth.false)).astype(
-                    np.int8
-                )
-            )
+            value = np.where(c >= tt, Truth.true, np.where(c >= tu, Truth.unknown, Truth.false))
+            end = end_of[i]
+            if end is not None:
+                value = np.where(c >= end, Truth.false, value)
+            truths[i] = value.astype(np.int8)
         value = evaluate_arrays(tree, truths)
         first_t = np.where(finite & (value == Truth.true), np.minimum(first_t, c), first_t)
         first_u = np.where(finite & (value >= Truth.unknown), np.minimum(first_u, c), first_u)

@@ -1,8 +1,9 @@
 """The same scenario model as a plain per-trial Python loop: the benchmark's baseline and a test oracle.
 
-Written by hand on purpose: it is the naive way an analyst would code the model, and it shares
-nothing with the vectorised engine but the compiled design, so agreement between the two (in
-distribution; the random streams differ) checks the engine.
+Written by hand on purpose: it is the naive way an analyst would code the model, one violation
+at a time, and it shares nothing with the vectorised engine but the compiled design and the
+rules (each violation is read through `forms.level_onsets`, one element at a time). Agreement
+between the two (in distribution; the random streams differ) checks the engine.
 """
 
 from __future__ import annotations
@@ -10,17 +11,11 @@ from __future__ import annotations
 import math
 import random
 
-from guarantor.simulate.compile import (
-    AUTOMATIC,
-    CONSENSUS,
-    EACH,
-    MAJORITY,
-    SILENCE,
-    UNILATERAL,
-    CompiledDesign,
-    DecisionStage,
-)
-from guarantor.simulate.engine import violation_rate
+import numpy as np
+
+from guarantor.simulate.compile import SIMULATED_ESTABLISH, CompiledDesign, DecisionStage, StageKind
+from guarantor.simulate.engine import violation_rates
+from guarantor.simulate.forms import FORMS, Drawn, Form, level_onsets
 
 Values = dict[str, float]
 
@@ -40,39 +35,65 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def _decide(rng: random.Random, s: DecisionStage, v: Values) -> tuple[bool, float]:
-    if s.kind == AUTOMATIC:
+    if s.kind is StageKind.automatic:
         return True, 0.0
-    agree = [rng.random() < a for a in s.agree]
+    p_agree, p_object = s.probabilities(v)
+    agree = [rng.random() < a for a in p_agree]
     pos = [
         _ln(rng, v["decisions.position_hours_median"], v["decisions.position_hours_sigma"])
         for _ in s.members
     ]
-    if s.kind == SILENCE:
-        return not any(rng.random() < o for o in s.object), s.window_hours
-    if s.kind == UNILATERAL:
+    if s.kind is StageKind.silence:
+        return not any(rng.random() < o for o in p_object), s.window_hours
+    if s.kind is StageKind.unilateral:
         return agree[s.decider], s.window_hours + pos[s.decider]
-    if s.kind == MAJORITY:
+    if s.kind is StageKind.majority:
         share = sum(w for w, a in zip(s.weights, agree, strict=True) if a) / sum(s.weights)
         vetoed = any(not a for a, x in zip(agree, s.veto, strict=True) if x)
         return share >= s.threshold and not vetoed, max(pos)
-    if s.kind == EACH:
+    if s.kind is StageKind.each_party:
         times = [t for t, a in zip(pos, agree, strict=True) if a]
         return bool(times), min(times) if times else math.inf
-    assert s.kind == CONSENSUS
     return all(agree), max(pos)
 
 
+def _violation(rng: random.Random, form: Form, v: Values) -> Drawn:
+    fu, st, air = "adversary.flare_up.", "adversary.strike.", "adversary.airspace."
+    area = 0.0
+    if form is Form.strike:
+        events = _ln(rng, v[st + "strikes_per_day_median"], v[st + "strikes_per_day_sigma"])
+        deaths = events * _ln(
+            rng, v[st + "fatalities_per_strike_median"], v[st + "fatalities_per_strike_sigma"]
+        )
+        days = _ln(rng, v[st + "duration_days_median"], v[st + "duration_days_sigma"])
+    elif form is Form.airspace:
+        events = _ln(rng, v[air + "incursions_per_day_median"], v[air + "incursions_per_day_sigma"])
+        deaths, days = 0.0, v[air + "duration_days_median"]
+    else:
+        weekly = _ln(
+            rng, v[fu + "fatal_events_per_week_median"], v[fu + "fatal_events_per_week_sigma"]
+        )
+        events = weekly * v[fu + "events_per_fatal_event"] / 7.0
+        deaths = (
+            _ln(rng, v[fu + "fatalities_per_week_median"], v[fu + "fatalities_per_week_sigma"])
+            / 7.0
+        )
+        days = _ln(rng, v[fu + "duration_days_median"], v[fu + "duration_days_sigma"])
+        if form is Form.advance:
+            area = _ln(
+                rng, v["adversary.advance.area_km2_median"], v["adversary.advance.area_km2_sigma"]
+            )
+    one = np.array
+    return Drawn(
+        one([FORMS.index(form)], np.int8), one([events]), one([deaths]), one([days]), one([area])
+    )
+
+
 def one_violation(
-    rng: random.Random, d: CompiledDesign, v: Values
+    rng: random.Random, form: Form, d: CompiledDesign, v: Values
 ) -> tuple[bool, bool, bool, float]:
     """(detected within 24 h, decided in time, answered, response value) of one violation."""
-    seizure = rng.random() < v["adversary.seizure_share"]
-    km2 = _ln(rng, v["adversary.seizure_km2_median"], v["adversary.seizure_km2_sigma"])
-    events = _ln(rng, v["adversary.events_per_week_median"], v["adversary.events_per_week_sigma"])
-    deaths = _ln(
-        rng, v["adversary.fatalities_per_week_median"], v["adversary.fatalities_per_week_sigma"]
-    )
-    duration = _ln(rng, v["adversary.duration_days_median"], v["adversary.duration_days_sigma"])
+    drawn = _violation(rng, form, v)
     if d.monitored:
         p_pass = 1.0 - (1.0 - v["detection.per_sensor_pass_probability"]) ** d.sensors
         detect = rng.random() * d.cadence_hours
@@ -89,6 +110,10 @@ def one_violation(
             v["detection.unmonitored_detection_days_median"],
             v["detection.unmonitored_detection_days_sigma"],
         )
+    established, settled = level_onsets(d.rules, drawn, SIMULATED_ESTABLISH)
+    trigger = min(float(established[0]), float(settled[0]))
+    if not math.isfinite(trigger):
+        return detect <= 24.0, False, False, 0.0
     mean = v["detection.attribution_confidence_mean"]
     conc = v["detection.attribution_confidence_concentration"]
     confidence = rng.betavariate(max(mean * conc, 1e-6), max((1 - mean) * conc, 1e-6))
@@ -100,33 +125,18 @@ def one_violation(
             at += rng.expovariate(1.0 / (24.0 * v["detection.unrequested_verification_days"]))
         else:
             at += rng.random() * d.on_request_hours
-    trigger = math.inf
-    r = d.rules
-    for i in range(len(r.min_events)):
-        rate_e = events * v["adversary.events_per_fatal_event"] / 7.0
-        rate_f = deaths / 7.0
-        need = max(r.min_days[i], r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f)
-        ok = need <= duration
-        if r.min_events[i] > 0 or r.min_fatalities[i] > 0:
-            ok = (
-                ok
-                and max(r.min_events[i] / rate_e, r.min_fatalities[i] / rate_f) <= r.window_days[i]
-            )
-        if r.needs_seizure[i]:
-            ok = ok and seizure and km2 >= r.min_km2[i]
-        if ok:
-            trigger = min(trigger, need)
-    reached = math.isfinite(trigger)
-    seized = max(at, trigger * 24.0 if reached else 0.0)
+    if not attributed:
+        return detect <= 24.0, False, False, 0.0
+    seized = max(at, trigger * 24.0)
     ok1, h1 = _decide(rng, d.stage1, v)
     ok2, h2 = _decide(rng, d.stage2, v) if d.stage2 is not None else (True, 0.0)
     deadline = d.stage1.deadline_hours
     if math.isnan(deadline):
         deadline = 24.0 * v["general.reference_deadline_days"]
-    go = reached and attributed
-    in_time = go and ok1 and h1 <= deadline
-    decided = go and ok1 and ok2
-    index = sum(1 << i for i, p in enumerate(d.p_available) if rng.random() < p)
+    in_time = ok1 and h1 <= deadline
+    decided = ok1 and ok2
+    available = d.available(v)
+    index = sum(1 << i for i, p in enumerate(available) if rng.random() < p)
     if not d.parties:
         index = len(d.coverage) - 1
     coverage = float(d.coverage[index])
@@ -147,17 +157,18 @@ def run_loop(
 ) -> dict[str, float]:
     """Trials one by one; the same summary measures as the engine (without the histograms)."""
     rng = random.Random(seed)
-    lam = violation_rate(d, v, credibility)
+    rates = violation_rates(v, credibility)
     n = det = timely = answered = 0
     value = 0.0
     for _ in range(trials):
-        for _ in range(_poisson(rng, lam)):
-            a, b, c, x = one_violation(rng, d, v)
-            n += 1
-            det += a
-            timely += b
-            answered += c
-            value += x
+        for k, form in enumerate(FORMS):
+            for _ in range(_poisson(rng, float(rates[k]))):
+                a, b, c, x = one_violation(rng, form, d, v)
+                n += 1
+                det += a
+                timely += b
+                answered += c
+                value += x
     n = max(n, 1)
     return {
         "violations": float(n),

@@ -1,17 +1,23 @@
-"""Turn a design and the parameters into plain arrays the vectorised engine draws from."""
+"""Turn a design into what the vectorised engine needs: compiled rules, stages, plans, notes.
+
+A design's response step reads its triggers' levels from `rules.compile_agreement` (the one
+meaning of the agreement); the engine evaluates each drawn violation through `rules.onset`.
+Everything here is structure: the numbers (probabilities, rates) are read from each parameter
+draw at run time, so one compiled design serves every draw.
+"""
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from guarantor.errors import UserError
-from guarantor.model import Agreement
+from guarantor.model import Agreement, RoleKind
 from guarantor.model.decisions import (
     Consensus,
     DecisionProcedure,
@@ -21,37 +27,43 @@ from guarantor.model.decisions import (
     UnilateralAfterConsultation,
 )
 from guarantor.model.determination import Determination
-from guarantor.model.triggers import (
-    AllOf,
-    AnyOf,
-    ArmedAttackP,
-    NotP,
-    TerritorialSeizureP,
-)
+from guarantor.model.pledges import PledgeStatus
+from guarantor.model.triggers import Level
 from guarantor.respond.plan import plan_step
+from guarantor.rules import Attribute, Leaf, Node, Resolver, RulePlan, compile_agreement
+from guarantor.rules.provenance import assumed_parts
 from guarantor.simulate.designs import Design
+from guarantor.simulate.forms import FORMS, Reach, level_reach
 from guarantor.simulate.params import Parameters
 
-AUTOMATIC, CONSENSUS, SILENCE, UNILATERAL, MAJORITY, EACH = range(6)
-KIND_NAMES = {
-    AUTOMATIC: "automatic",
-    CONSENSUS: "consensus",
-    SILENCE: "silence",
-    UNILATERAL: "unilateral_after_consultation",
-    MAJORITY: "qualified_majority",
-    EACH: "each_party",
+if TYPE_CHECKING:
+    from guarantor.errors import Position
+
+# What a simulated violation establishes beyond counts: its weapons are conventional.
+SIMULATED_ESTABLISH: dict[Attribute, bool] = {
+    Attribute.conventional_weapons: True,
+    Attribute.nuclear_weapons: False,
 }
+
+
+class StageKind(StrEnum):
+    """How a decision stage decides."""
+
+    automatic = "automatic"
+    consensus = "consensus"
+    silence = "silence"
+    unilateral = "unilateral_after_consultation"
+    majority = "qualified_majority"
+    each_party = "each_party"
 
 
 @dataclass(frozen=True)
 class DecisionStage:
-    """One decision stage: who takes part, with what probabilities, how long, by when."""
+    """One decision stage: who takes part, how they decide, how long, by when."""
 
     label: str
-    kind: int
+    kind: StageKind
     members: tuple[str, ...]
-    agree: NDArray[np.float64]
-    object: NDArray[np.float64]
     weights: NDArray[np.float64]
     veto: NDArray[np.bool_]
     threshold: float
@@ -59,31 +71,57 @@ class DecisionStage:
     window_hours: float
     deadline_hours: float  # NaN when the text sets none
 
+    def probabilities(self, v: dict[str, float]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Each member's probability to agree and to object, in this draw."""
+        agree = np.array([v[f"parties.{m}.agree"] for m in self.members])
+        objects = np.array([v[f"parties.{m}.object"] for m in self.members])
+        return agree, objects
+
 
 @dataclass(frozen=True)
-class Rules:
-    """The ways a violation reaches the response step's trigger level, one row per alternative.
+class StepLevel:
+    """One trigger level that opens the response step, as compiled rules."""
 
-    Each row is a conjunction: a seizure of at least `min_km2` (if `needs_seizure`), at least
-    `min_events` events and `min_fatalities` deaths within `window_days`, lasting `min_days`.
-    """
+    trigger: str
+    level: Level
+    tree: Node
+    resolver: Resolver | None  # settles the level when it is undetermined (the decision stage)
 
-    needs_seizure: NDArray[np.bool_]
-    min_km2: NDArray[np.float64]
-    min_events: NDArray[np.float64]
-    min_fatalities: NDArray[np.float64]
-    window_days: NDArray[np.float64]
-    min_days: NDArray[np.float64]
+
+@dataclass(frozen=True)
+class StepRules:
+    """The response step's trigger levels and the leaves they read (from the rule plan)."""
+
+    leaves: tuple[Leaf, ...]
+    levels: tuple[StepLevel, ...]
+    violator: tuple[str, ...]  # the parties a simulated violation is attributed to
     required_attribution: float
+
+    def counts(self, leaf: Leaf) -> bool:
+        """True when a leaf counts the violator's acts (its `by` names the violator, or anyone)."""
+        return not leaf.parties or not self.violator or bool(set(leaf.parties) & set(self.violator))
+
+
+@dataclass(frozen=True)
+class AssumedInput:
+    """A clause (or part of one) the design's results rest on that the encoding assumed."""
+
+    clause: str
+    part: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """As JSON-ready data."""
+        return {"clause": self.clause, "part": self.part or "clause", "reason": self.reason}
 
 
 @dataclass(frozen=True)
 class CompiledDesign:
-    """Everything the engine needs about one design, as numbers (picklable, no model objects)."""
+    """Everything the engine needs about one design (picklable, no model objects)."""
 
     name: str
     title: str
-    rules: Rules
+    rules: StepRules
     monitored: bool
     cadence_hours: float
     sensors: int
@@ -91,22 +129,45 @@ class CompiledDesign:
     stage1: DecisionStage
     stage2: DecisionStage | None
     parties: tuple[str, ...]  # parties whose availability is uncertain, bit i of a subset
-    p_available: NDArray[np.float64]
+    gated: tuple[bool, ...]  # per party: an approval gate stands between call and delivery
     coverage: NDArray[np.float64]  # by subset of available parties (bit mask)
     first_days: NDArray[np.float64]  # first arrival after the decision, inf when nothing comes
     gate_days: NDArray[np.float64]  # the part of first_days that is an approval gate's delay
     has_needs: bool
+    assumed: tuple[AssumedInput, ...] = ()
+    reach: tuple[Reach, ...] = ()  # per form: how far it can take the step's levels, at best
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def uses(self, parameter: str) -> bool:
+        """True when the design reads the parameter (a party's values only if it decides or
+        contributes)."""
+        if not parameter.startswith("parties."):
+            return True
+        party = parameter.split(".")[1]
+        members = set(self.stage1.members) | set(self.parties)
+        if self.stage2 is not None:
+            members |= set(self.stage2.members)
+        return party in members
+
+    def available(self, v: dict[str, float]) -> NDArray[np.float64]:
+        """Each contributing party's probability to be there, gates included, in this draw."""
+        return np.array(
+            [
+                v[f"parties.{p}.available"] * (v[f"parties.{p}.gate_pass"] if g else 1.0)
+                for p, g in zip(self.parties, self.gated, strict=True)
+            ]
+        )
 
 
 def compile_design(design: Design, params: Parameters) -> CompiledDesign:
     """Compile one design: trigger rules, monitoring, decision stages and precomputed plans."""
     ag = design.agreement
+    where = design.location
     step = next(s for s in ag.ladder.steps if s.id == design.response_step)
     notes: list[str] = []
-    rules = _rules(ag, step.triggers, str(step.at_level or "invoke"), notes)
+    plan = compile_agreement(ag)
     determination = _determination(ag, step.preconditions, step.triggers)
-    stage1: DecisionStage
+    rules = _rules(ag, plan, step.triggers, step.at_level or Level.invoke, determination)
     stage2: DecisionStage | None = None
     step_members = sorted(ag.expand(list(step.must) + list(step.may)))
     if determination is not None:
@@ -114,40 +175,36 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
         proc_id = determination.procedure or body.procedure
         deadline = determination.within.hours() if determination.within else math.nan
         if proc_id is None:
-            stage1 = _stage(
-                ag, design, params, f"{body.id} (consensus assumed)", None, body.members, deadline
-            )
+            label = f"{body.id} (consensus assumed)"
+            stage1 = _stage(ag, params, where, label, None, body.members, deadline)
         else:
             proc = ag.procedure(proc_id)
             if math.isnan(deadline) and proc.decides_within is not None:
                 deadline = proc.decides_within.hours()
-            stage1 = _stage(
-                ag, design, params, f"{body.id}: {proc.id}", proc, body.members, deadline
-            )
-        required = determination.min_attribution
-        if required is not None:
-            rules = _with_attribution(rules, required)
+            label = f"{body.id}: {proc.id}"
+            stage1 = _stage(ag, params, where, label, proc, body.members, deadline)
     elif step.through_body is not None:
         body = ag.body(step.through_body)
         body_proc = ag.procedure(body.procedure) if body.procedure else None
         deadline = (
             body_proc.decides_within.hours() if body_proc and body_proc.decides_within else math.nan
         )
-        stage1 = _stage(ag, design, params, body.id, body_proc, body.members, deadline)
+        stage1 = _stage(ag, params, where, body.id, body_proc, body.members, deadline)
     else:
         stage1 = _automatic()
     if step.procedure is not None:
         step_proc = ag.procedure(step.procedure)
         within = step_proc.decides_within.hours() if step_proc.decides_within else math.nan
-        if stage1.kind == AUTOMATIC:  # the step's own procedure is the decision
-            stage1 = _stage(ag, design, params, step_proc.id, step_proc, step_members, within)
+        if stage1.kind is StageKind.automatic:  # the step's own procedure is the decision
+            stage1 = _stage(ag, params, where, step_proc.id, step_proc, step_members, within)
         elif not stage1.label.endswith(step_proc.id):
-            stage2 = _stage(ag, design, params, step_proc.id, step_proc, step_members, within)
-    if math.isnan(stage1.deadline_hours) and stage1.kind != AUTOMATIC:
+            stage2 = _stage(ag, params, where, step_proc.id, step_proc, step_members, within)
+    if math.isnan(stage1.deadline_hours) and stage1.kind is not StageKind.automatic:
         notes.append(
             "the agreement sets no time limit for the decision: 'in time' means within "
             f"{params['general.reference_deadline_days']:g} days (general.reference_deadline_days)"
         )
+    reach = _reach_notes(rules, notes)
     monitored = bool(ag.monitoring)
     cadence = min(
         (m.cadence.hours() for m in ag.monitoring if m.cadence is not None), default=24.0 * 7
@@ -161,12 +218,8 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
         notes.append("no monitoring arrangement: detection by open sources and national means")
     table = plan_table(design)
     gates = _gate_delays(ag, step.procedure)
-    parties = table.parties
-    for party in parties:
-        _require(params, party, design, "its pledges serve the response step")
-    p_available = np.array(
-        [params.party(p, "available") * _gate_pass(params, p, gates) for p in parties]
-    )
+    for party in table.parties:
+        params.check_party(party, "its pledges serve the response step", where)
     gate_days = np.array(
         [
             min(gates.get(first, 0.0), fd) if math.isfinite(fd) else 0.0
@@ -183,14 +236,122 @@ def compile_design(design: Design, params: Parameters) -> CompiledDesign:
         on_request_hours=on_request,
         stage1=stage1,
         stage2=stage2,
-        parties=parties,
-        p_available=p_available,
+        parties=table.parties,
+        gated=tuple(p in gates for p in table.parties),
         coverage=np.array(table.coverage),
         first_days=np.array(table.first_days),
         gate_days=gate_days,
         has_needs=table.has_needs,
+        assumed=_assumed_inputs(ag, step.id, step.triggers, determination, table.parties, rules),
+        reach=reach,
         notes=tuple(notes + list(table.notes)),
     )
+
+
+# ---- trigger rules, from the compiled plan ------------------------------------------------------
+
+
+def _violator(ag: Agreement) -> tuple[str, ...]:
+    """The parties a simulated violation is attributed to: the agreement's adversary."""
+    return tuple(sorted({r.party for r in ag.roles if r.role is RoleKind.adversary}))
+
+
+def _rules(
+    ag: Agreement,
+    plan: RulePlan,
+    triggers: list[str],
+    level: Level,
+    determination: Determination | None,
+) -> StepRules:
+    levels: list[StepLevel] = []
+    for trig in plan.triggers:
+        if triggers and trig.id not in triggers:
+            continue
+        compiled = trig.level(level)
+        if compiled is None:
+            continue
+        # an undetermined level is settled only by a determination the design's decision runs
+        resolver = trig.resolver if determination is not None else None
+        levels.append(StepLevel(trig.id, level, compiled.tree, resolver))
+    attribution = max(
+        (plan.leaves[i].min_attribution for lv in levels for i in lv.tree.positive_leaves()),
+        default=0.0,
+    )
+    if determination is not None and determination.min_attribution is not None:
+        attribution = max(attribution, determination.min_attribution)
+    return StepRules(plan.leaves, tuple(levels), _violator(ag), attribution)
+
+
+def _reach_notes(rules: StepRules, notes: list[str]) -> tuple[Reach, ...]:
+    """How far each form of violation can take the step's levels, said in the notes."""
+    reach: list[Reach] = []
+    levels = ", ".join(f"{lv.trigger}/{lv.level.value}" for lv in rules.levels) or "none"
+    if not rules.levels:
+        notes.append(
+            "the response step has no trigger level to reach: every violation goes unanswered"
+        )
+    for form in FORMS:
+        best = level_reach(rules, form, SIMULATED_ESTABLISH)
+        reach.append(best)
+        if best is Reach.undetermined:
+            resolvers = sorted({f"{lv.resolver.determination} (body {lv.resolver.body})"
+                                for lv in rules.levels if lv.resolver is not None})  # fmt: skip
+            how = (
+                "answered only through the determination " + ", ".join(resolvers)
+                if resolvers
+                else "no body determines it, so it is never answered"
+            )
+            notes.append(
+                f"{form.value}: the step's level ({levels}) is at best undetermined for this "
+                f"form of violation ({form.label}): it needs a fact no observation establishes; "
+                f"{how}"
+            )
+        elif best is Reach.never:
+            notes.append(
+                f"{form.value}: no trigger level of the response step ({levels}) can be met by "
+                f"this form of violation ({form.label}): such violations go unanswered"
+            )
+    return tuple(reach)
+
+
+def _assumed_inputs(
+    ag: Agreement,
+    step: str,
+    triggers: list[str],
+    determination: Determination | None,
+    parties: tuple[str, ...],
+    rules: StepRules,
+) -> tuple[AssumedInput, ...]:
+    """The assumed clauses among those the design's results rest on."""
+    relevant = {step, *(lv.trigger for lv in rules.levels), *triggers}
+    if determination is not None:
+        relevant |= {determination.id, determination.body}
+        body = ag.body(determination.body)
+        for proc in (determination.procedure, body.procedure):
+            if proc:
+                relevant.add(proc)
+    ladder_step = next(s for s in ag.ladder.steps if s.id == step)
+    for proc in (ladder_step.procedure,):
+        if proc:
+            relevant.add(proc)
+    if ladder_step.through_body:
+        relevant.add(ladder_step.through_body)
+    serving = [p for p in ag.pledges if step in p.steps or p.party in parties]
+    relevant |= {p.id for p in serving}
+    out = [
+        AssumedInput(p.clause, p.part, p.reason or "")
+        for p in assumed_parts(ag)
+        if p.clause in relevant
+    ]
+    out += [
+        AssumedInput(p.id, "status", "the pledge is the encoding's placeholder (status: assumed)")
+        for p in serving
+        if p.status is PledgeStatus.assumed
+    ]
+    return tuple(sorted(set(out), key=lambda a: (a.clause, a.part)))
+
+
+# ---- plans for each set of available parties ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -217,10 +378,6 @@ def plan_table(design: Design) -> PlanTable:
 @lru_cache(maxsize=64)
 def _plan_table(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTable:
     # respond.optimise keeps HiGHS's banner off stdout, so JSON output stays one document
-    return _plans(agreement_json, step, without)
-
-
-def _plans(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTable:
     ag = Agreement.model_validate_json(agreement_json)
     full = plan_step(ag, step, without=list(without))
     if not full.requirements:
@@ -247,27 +404,19 @@ def _plans(agreement_json: str, step: str, without: tuple[str, ...]) -> PlanTabl
     return PlanTable(parties, tuple(coverage), tuple(first), tuple(first_party), True, notes)
 
 
+# ---- decision stages ------------------------------------------------------------------------------
+
+
 def _automatic() -> DecisionStage:
-    empty = np.zeros(0)
     return DecisionStage(
-        "automatic", AUTOMATIC, (), empty, empty, empty, np.zeros(0, bool), 0.0, 0, 0.0, 0.0
+        "automatic", StageKind.automatic, (), np.zeros(0), np.zeros(0, bool), 0.0, 0, 0.0, 0.0
     )
-
-
-def _require(params: Parameters, party: str, design: Design, why: str) -> None:
-    if party not in params.parties:
-        raise UserError(
-            f"design {design.name} needs parameters for party {party} ({why}), but the parameter "
-            f"file {params.file} has none; add parties.{party} with agree, object, gate_pass, "
-            "available",
-            design.location,
-        )
 
 
 def _stage(
     ag: Agreement,
-    design: Design,
     params: Parameters,
+    where: Position | None,
     label: str,
     proc: DecisionProcedure | None,
     body_members: list[str],
@@ -275,43 +424,37 @@ def _stage(
 ) -> DecisionStage:
     members = tuple(sorted(ag.expand(list((proc.members if proc else []) or body_members))))
     for m in members:
-        _require(params, m, design, f"member of {label}")
-    agree = np.array([params.party(m, "agree") for m in members])
-    objects = np.array([params.party(m, "object") for m in members])
+        params.check_party(m, f"member of {label}", where)
     weights = np.ones(len(members))
     veto = np.zeros(len(members), dtype=bool)
     threshold = 1.0
     decider = 0
     window = 0.0
-    kind = CONSENSUS
+    kind = StageKind.consensus
     if isinstance(proc, Silence):
-        kind = SILENCE
+        kind = StageKind.silence
         window = proc.objection_window.hours()
     elif isinstance(proc, UnilateralAfterConsultation):
-        kind = UNILATERAL
-        _require(params, proc.decider, design, f"decider of {label}")
+        kind = StageKind.unilateral
+        params.check_party(proc.decider, f"decider of {label}", where)
         if proc.decider not in members:
             members = (*members, proc.decider)
-            agree = np.append(agree, params.party(proc.decider, "agree"))
-            objects = np.append(objects, params.party(proc.decider, "object"))
             weights = np.append(weights, 1.0)
             veto = np.append(veto, False)
         decider = members.index(proc.decider)
         window = proc.consultation_window.hours() if proc.consultation_window else 0.0
     elif isinstance(proc, QualifiedMajority):
-        kind = MAJORITY
+        kind = StageKind.majority
         weights = np.array([proc.weights.get(m, 1.0) for m in members])
         veto = np.array([m in proc.veto for m in members])
         threshold = proc.threshold
     elif isinstance(proc, EachParty):
-        kind = EACH
+        kind = StageKind.each_party
     elif isinstance(proc, Consensus) or proc is None:
-        kind = CONSENSUS
+        kind = StageKind.consensus
     if not members:
-        kind = AUTOMATIC
-    return DecisionStage(
-        label, kind, members, agree, objects, weights, veto, threshold, decider, window, deadline
-    )
+        kind = StageKind.automatic
+    return DecisionStage(label, kind, members, weights, veto, threshold, decider, window, deadline)
 
 
 def _determination(
@@ -338,106 +481,4 @@ def _gate_delays(ag: Agreement, step_proc: str | None) -> dict[str, float]:
         for cav in pledge.caveats:
             if cav.kind == "subject_to_vote" and cav.expected_delay is not None:
                 out[pledge.party] = max(out.get(pledge.party, 0.0), cav.expected_delay.days())
-    return out
-
-
-def _gate_pass(params: Parameters, party: str, gates: dict[str, float]) -> float:
-    return params.party(party, "gate_pass") if party in gates else 1.0
-
-
-# ---- trigger rules -------------------------------------------------------------------------
-
-Conj = dict[str, float]  # keys: seizure_km2, events, fatalities, window, days
-
-
-def _rules(ag: Agreement, triggers: list[str], level: str, notes: list[str]) -> Rules:
-    alternatives: list[Conj] = []
-    attribution = 0.0
-    for trig in ag.triggers:
-        if triggers and trig.id not in triggers:
-            continue
-        for lv in trig.levels:
-            if str(lv.level) != level:
-                continue
-            for conj in _dnf(lv.when, notes):
-                if conj is not None:
-                    alternatives.append(conj)
-                    attribution = max(attribution, conj.get("attribution", 0.0))
-    if not alternatives:
-        notes.append(
-            f"no trigger of the response step can be met by a conventional attack or a seizure "
-            f"of territory at level '{level}': every violation goes unanswered"
-        )
-    rows = alternatives or [{"impossible": 1.0}]
-    inf = math.inf
-    return Rules(
-        needs_seizure=np.array([r.get("seizure_km2") is not None for r in rows]),
-        min_km2=np.array([r.get("seizure_km2", 0.0) for r in rows]),
-        min_events=np.array([inf if "impossible" in r else r.get("events", 0.0) for r in rows]),
-        min_fatalities=np.array([r.get("fatalities", 0.0) for r in rows]),
-        window_days=np.array([r.get("window", 7.0) for r in rows]),
-        min_days=np.array([r.get("days", 0.0) for r in rows]),
-        required_attribution=attribution,
-    )
-
-
-def _with_attribution(rules: Rules, required: float) -> Rules:
-    return Rules(
-        rules.needs_seizure,
-        rules.min_km2,
-        rules.min_events,
-        rules.min_fatalities,
-        rules.window_days,
-        rules.min_days,
-        max(rules.required_attribution, required),
-    )
-
-
-def _dnf(pred: object, notes: list[str]) -> list[Conj | None]:
-    """Disjunctive normal form of a predicate over the two violation kinds the model draws."""
-    if isinstance(pred, AnyOf):
-        return [c for p in pred.any for c in _dnf(p, notes)]
-    if isinstance(pred, AllOf):
-        out: list[Conj | None] = [{}]
-        for p in pred.all:
-            parts = _dnf(p, notes)
-            out = [_merge(a, b) for a, b in itertools.product(out, parts)]
-        return out
-    if isinstance(pred, NotP):
-        notes.append("a 'not' condition in a trigger is treated as always true")
-        return [{}]
-    if isinstance(pred, ArmedAttackP):
-        a = pred.armed_attack
-        if a.weapons == "nuclear":
-            return [None]
-        conj: Conj = {}
-        if a.intensity is not None:
-            if a.intensity.window is not None:
-                conj["window"] = a.intensity.window.days()
-            if a.intensity.min_events is not None:
-                conj["events"] = float(a.intensity.min_events)
-            if a.intensity.min_fatalities is not None:
-                conj["fatalities"] = float(a.intensity.min_fatalities)
-        if a.sustained is not None:
-            conj["days"] = a.sustained.days()
-        if a.min_attribution is not None:
-            conj["attribution"] = a.min_attribution
-        return [conj]
-    if isinstance(pred, TerritorialSeizureP):
-        s = pred.territorial_seizure
-        conj = {"seizure_km2": float(s.min_area_km2 or 0.0)}
-        if s.persisted is not None:
-            conj["days"] = s.persisted.days()
-        if s.min_attribution is not None:
-            conj["attribution"] = s.min_attribution
-        return [conj]
-    return [None]  # threats, airspace, requests, narratives: not drawn by this model
-
-
-def _merge(a: Conj | None, b: Conj | None) -> Conj | None:
-    if a is None or b is None:
-        return None
-    out = dict(a)
-    for key, value in b.items():
-        out[key] = max(out.get(key, 0.0), value)
     return out

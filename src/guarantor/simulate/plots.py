@@ -1,92 +1,88 @@
-"""PNG plots of a comparison: distributions per design and the tornado of a sensitivity run."""
+"""Figures of a sensitivity analysis: every metric's interval per design, and what moves it."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.figure import Figure
-
 from guarantor.fileio import write_atomic
-from guarantor.simulate.engine import KM2_EDGES, MAX_COUNT, TIME_BIN_DAYS
-from guarantor.simulate.sensitivity import Bar
-from guarantor.simulate.sweep import SweepResult
+from guarantor.simulate.metrics import METRICS, PRIMARY
+from guarantor.simulate.run import SimulationResult
 
-# Fixed metadata so that the same results give byte-identical PNG files.
-_META = {"Software": None}
+# Fixed metadata so that the same results give byte-identical files.
+_META = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+FORMATS = ("png", "svg", "pdf")
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def _save(fig: object, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fmt = path.suffix.lstrip(".").lower()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata=_META)
-    plt.close(fig)
+    fig.savefig(buf, format=fmt, dpi=110, metadata=_META.get(fmt, {}))  # type: ignore[attr-defined]
+    plt.close(fig)  # type: ignore[arg-type]
     write_atomic(path, buf.getvalue())
     return path
 
 
-def distributions(result: SweepResult, out: Path) -> list[Path]:
-    """Three figures: response time, violations per trial, unanswered km² per trial."""
-    out.mkdir(parents=True, exist_ok=True)
-    label = f"seed {result.seed}, {result.trials:,} trials, params {result.params.digest[:12]}"
-    paths: list[Path] = []
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for r in result.results:
-        h = r.stats.response_hist[:-1].reshape(-1, 20).sum(axis=1)  # 1-day bins
-        if h.sum() == 0:
-            ax.plot([], [], label=f"{r.design.name} (never answered)")
-            continue
-        days = np.arange(len(h)) * TIME_BIN_DAYS * 20
-        cut = int(np.searchsorted(np.cumsum(h), 0.995 * h.sum())) + 2
-        ax.step(days[:cut], h[:cut] / r.stats.violations, where="post", label=r.design.name)
-    ax.set_xlabel("days from violation to first contribution (answered violations)")
-    ax.set_ylabel("share of all violations per day")
-    ax.set_title(f"Time to first response ({label})", fontsize=9)
-    ax.legend(fontsize=8)
-    paths.append(_save(fig, out / "simulate_response_time.png"))
+def intervals_plot(result: SimulationResult, path: Path) -> Path:
+    """One panel per metric: each design's median and 90% interval over the parameter draws."""
+    import matplotlib
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    width = 0.8 / max(len(result.results), 1)
-    for i, r in enumerate(result.results):
-        h = r.stats.count_hist / max(r.stats.trials, 1)
-        ax.bar(np.arange(MAX_COUNT + 1) + i * width, h, width=width, label=r.design.name)
-    ax.set_xlim(-0.5, 25)
-    ax.set_xlabel("violations per trial (one year)")
-    ax.set_ylabel("share of trials")
-    ax.set_title(f"Deterrence: violations per year ({label})", fontsize=9)
-    ax.legend(fontsize=8)
-    paths.append(_save(fig, out / "simulate_violations_per_year.png"))
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for r in result.results:
-        h = r.stats.unanswered_km2_hist
-        cdf = np.cumsum(h) / max(h.sum(), 1)
-        ax.step(np.maximum(KM2_EDGES[1:], 0.5), cdf, where="post", label=r.design.name)
-    ax.set_xscale("log")
-    ax.set_xlabel("km² seized in unanswered violations per trial (one year)")
-    ax.set_ylabel("share of trials at or below")
-    ax.set_title(f"Territory lost without an answer ({label})", fontsize=9)
-    ax.legend(fontsize=8)
-    paths.append(_save(fig, out / "simulate_unanswered_km2.png"))
-    return paths
-
-
-def tornado_plot(design: str, base: float, bars: list[Bar], path: Path, top: int = 12) -> Path:
-    """A tornado: the deterrence index at each parameter's low and high end, largest swing on top."""
-    shown = bars[:top][::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.4 * len(shown) + 1.5))
-    y = np.arange(len(shown))
-    for yi, b in zip(y, shown, strict=True):
-        ax.barh(yi, b.at_low - base, left=base, color="#4477aa", height=0.6)
-        ax.barh(yi, b.at_high - base, left=base, color="#ee6677", height=0.6)
-    ax.axvline(base, color="black", linewidth=0.8)
-    ax.set_yticks(y, [f"{b.name} [{b.low:.3g}, {b.high:.3g}]" for b in shown], fontsize=7)
-    ax.set_xlabel("deterrence index (blue: parameter at low end, red: at high end)")
-    ax.set_title(f"Sensitivity of {design}", fontsize=9)
+    names = result.names
+    fig, axes = plt.subplots(
+        len(METRICS), 1, figsize=(8, 1.1 * len(METRICS) * max(len(names), 2) / 2 + 1)
+    )
+    y = np.arange(len(names))
+    for ax, metric in zip(axes, METRICS, strict=True):
+        for j in range(len(names)):
+            s = result.summary(j, metric)
+            if s["median"] is None:
+                ax.text(
+                    0.0, j, " never", va="center", fontsize=7, transform=ax.get_yaxis_transform()
+                )
+                continue
+            lo = s["p05"] if s["p05"] is not None else s["median"]
+            hi = s["p95"] if s["p95"] is not None else s["median"]
+            ax.plot([lo, hi], [j, j], color="#4477aa", linewidth=2)
+            ax.plot([s["median"]], [j], "o", color="black", markersize=4)
+        ax.set_yticks(y, names, fontsize=7)
+        ax.set_title(
+            metric.value
+            + (" (higher is better)" if metric.higher_is_better else " (lower is better)"),
+            fontsize=8,
+        )
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle(
+        f"Median and 90% interval over {result.draws:,} parameter draws "
+        f"({result.trials:,} trials each, seed {result.seed})",
+        fontsize=9,
+    )
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return _save(fig, path)
+
+
+def importance_plot(result: SimulationResult, design: str, path: Path, top: int = 12) -> Path:
+    """The first-order indices of the parameters that move a design's primary metric most."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = sorted(
+        (i for i in result.importance if i.design == design and i.metric is PRIMARY),
+        key=lambda i: (-i.index, i.parameter),
+    )[:top][::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(rows), 1) + 1.5))
+    y = np.arange(len(rows))
+    ax.barh(y, [i.index for i in rows], xerr=[i.conf for i in rows], color="#ee6677", height=0.6)
+    ax.set_yticks(y, [i.parameter for i in rows], fontsize=7)
+    ax.set_xlabel(f"Sobol first-order index of {PRIMARY.value} (± 95% half-width)")
+    ax.set_title(f"{design}: what moves {PRIMARY.value} ({result.draws:,} draws)", fontsize=9)
+    fig.tight_layout()
     return _save(fig, path)
