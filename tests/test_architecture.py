@@ -96,3 +96,15 @@ def test_the_checker_sees_lazy_and_type_only_imports(tmp_path: Path) -> None:
         "    from guarantor.api.app import create_app\n"
     )
     assert _imports(probe) == [(2, "model", False), (4, "demo", True), (6, "api", False)]
+
+
+def test_no_two_classes_share_a_name() -> None:
+    """A class name says what a value is: one name, one class, across the whole package."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, []).append(str(path.relative_to(SRC)))
+    shared = {name: where for name, where in seen.items() if len(where) > 1}
+    assert shared == {}

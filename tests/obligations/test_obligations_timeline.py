@@ -415,7 +415,7 @@ def cli(*args: str) -> str:
 
 
 def test_a_request_act_fires_a_request_trigger_and_opens_the_consultation() -> None:
-    from guarantor.monitor.engine import Request, evaluate
+    from guarantor.monitor.engine import RecordedRequest, evaluate
 
     a = Agreement.model_validate(
         {
@@ -454,7 +454,7 @@ def test_a_request_act_fires_a_request_trigger_and_opens_the_consultation() -> N
         None,
         date(2025, 9, 1),
         date(2025, 9, 30),
-        requests=[Request("UA", request_time), Request("US", request_time)],
+        requests=[RecordedRequest("UA", request_time), RecordedRequest("US", request_time)],
     )
     assert [(x.trigger, x.time.date().isoformat()) for x in result.activations] == [
         ("art4", "2025-09-04")

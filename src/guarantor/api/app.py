@@ -23,18 +23,18 @@ from guarantor.api.bodies import install_error_handlers
 from guarantor.api.limits import BodySizeLimit
 from guarantor.api.metrics import Metrics, MetricsMiddleware
 from guarantor.api.state import State
-from guarantor.ledger.scopes import RESTRICTED_KINDS, VIEWS, View, Visibility
+from guarantor.ledger.scopes import RESTRICTED_KINDS, VIEWS, ScopeView, Visibility
 
 MAX_BODY_BYTES = 1 << 20
 
 __all__ = ["MAX_BODY_BYTES", "WRITERS", "create_app"]
 
 # What the public views are, in words; the scope table in guarantor.ledger.scopes decides which.
-PUBLIC_ROUTES: dict[View, str] = {
-    View.health: "`/health`",
-    View.api_description: "`/openapi.json` and `/docs`",
-    View.dashboard_app: "the dashboard's page `/` and `/assets`",
-    View.dashboard_map: "the dashboard's map layers (`/v1/dashboard/status`, `config`, "
+PUBLIC_ROUTES: dict[ScopeView, str] = {
+    ScopeView.health: "`/health`",
+    ScopeView.api_description: "`/openapi.json` and `/docs`",
+    ScopeView.dashboard_app: "the dashboard's page `/` and `/assets`",
+    ScopeView.dashboard_map: "the dashboard's map layers (`/v1/dashboard/status`, `config`, "
     "`snapshots/{index}`, `border`, `evidence`, `evidence/{id}`), drawn from open sources",
 }
 assert set(PUBLIC_ROUTES) == {v for v, level in VIEWS.items() if level == Visibility.public}

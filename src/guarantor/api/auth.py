@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from guarantor.api.state import State
 from guarantor.ledger.access import Principal, TokenRole
 from guarantor.ledger.records import Kind
-from guarantor.ledger.scopes import View, Visibility, view_visibility
+from guarantor.ledger.scopes import ScopeView, Visibility, view_visibility
 
 # Which roles may write which kinds of record (always as their own party).
 WRITERS: dict[str, frozenset[TokenRole]] = {
@@ -69,7 +69,7 @@ async def caller(
 Member = Annotated[Caller, Depends(caller)]
 
 
-def members(view: View) -> Any:
+def members(view: ScopeView) -> Any:
     """The dependency of a view that any token may open: the caller (401 without a valid token).
 
     Which views those are is the scope table's to say (guarantor.ledger.scopes); a route that
@@ -80,7 +80,7 @@ def members(view: View) -> Any:
     return Depends(caller)
 
 
-def public(view: View) -> None:
+def public(view: ScopeView) -> None:
     """Declare a view open to anyone (checked against the scope table)."""
     if view_visibility(view) != Visibility.public:
         raise AssertionError(f"view {view} is not public in guarantor.ledger.scopes")

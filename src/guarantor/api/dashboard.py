@@ -33,7 +33,7 @@ from guarantor.errors import UserError
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal
 from guarantor.ledger.records import Kind
-from guarantor.ledger.scopes import View, may_read, may_read_owned, sees_everything
+from guarantor.ledger.scopes import ScopeView, may_read, may_read_owned, sees_everything
 from guarantor.model import Agreement
 from guarantor.sources.snapshots import SnapshotSeries
 
@@ -82,7 +82,7 @@ def default_config(**changes: Any) -> DashboardConfig:
 
 
 @dataclass
-class Prepared:
+class PreparedDashboard:
     """Everything precomputed for the browser; filled in by `DashboardData.prepare`."""
 
     snapshots: list[dict[str, Any]] = field(default_factory=list)
@@ -105,7 +105,7 @@ class DashboardData:
 
     def __init__(self, config: DashboardConfig) -> None:
         self.config = config
-        self.prepared = Prepared()
+        self.prepared = PreparedDashboard()
         self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
         self.agreement: Agreement | None = None  # loaded once, planned by every what-if
         self.series: SnapshotSeries | None = None  # scanned once, read by the map and the replay
@@ -391,7 +391,7 @@ async def get_dashboard(request: Request) -> DashboardData:
 Dashboard = Annotated[DashboardData, Depends(get_dashboard)]
 
 
-async def ready(data: Dashboard) -> Prepared:
+async def ready(data: Dashboard) -> PreparedDashboard:
     """The prepared data, or a readable 503 while they are being prepared."""
     if not data.ready.is_set():
         status = dict(data.status)
@@ -404,10 +404,10 @@ async def ready(data: Dashboard) -> Prepared:
     return data.prepared
 
 
-Ready = Annotated[Prepared, Depends(ready)]
+Ready = Annotated[PreparedDashboard, Depends(ready)]
 
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=StrictJSONRoute)
-public(View.dashboard_map)  # status, config, snapshots, border, evidence: open-source layers
+public(ScopeView.dashboard_map)  # status, config, snapshots, border, evidence: open-source layers
 
 
 @router.get("/status")
@@ -483,14 +483,14 @@ def evidence_item(p: Ready, item_id: Annotated[str, PathParam(max_length=300)]) 
 
 
 @router.get("/me")
-def me(c: Caller = members(View.me)) -> Response:
+def me(c: Caller = members(ScopeView.me)) -> Response:
     """The logged-in party, its role, and whether it sees every party's duties."""
     who = c.who
     return _json({"party": who.party, "role": who.role.value, "sees_all": sees_everything(who)})
 
 
 @router.get("/duties")
-def duties(p: Ready, c: Caller = members(View.dashboard_duties)) -> Response:
+def duties(p: Ready, c: Caller = members(ScopeView.dashboard_duties)) -> Response:
     """Activations and the obligations the token may read (guarantor.ledger.scopes)."""
     who = c.who
     owed = [o for o in p.obligations if may_read_owned(who, Kind.obligation, str(o["party"]))]
@@ -514,7 +514,7 @@ def whatif(
         list[Annotated[str, Field(max_length=128)]], Body(embed=True, max_length=20)
     ],
     step: Annotated[str | None, Body(embed=True, max_length=64)] = None,
-    c: Caller = members(View.dashboard_whatif),
+    c: Caller = members(ScopeView.dashboard_whatif),
 ) -> Response:
     """The planner's what-if: the step planned with all parties and without the given ones; the
     tasking shown is what the token may read of a plan."""
@@ -558,7 +558,7 @@ async def live(
     request: Request,
     data: Dashboard,
     after: Annotated[int, Query(ge=0, le=2**53)] = 0,
-    c: Caller = members(View.live_feed),
+    c: Caller = members(ScopeView.live_feed),
 ) -> StreamingResponse:
     """Server-sent events: ledger records (events, activations, obligations…) as they are
     ingested, those the token may read."""
@@ -603,7 +603,7 @@ def include_dashboard(
     mount(app, router)
     static = config_static_dir()
     if (static / "index.html").exists():
-        public(View.dashboard_app)
+        public(ScopeView.dashboard_app)
         app.mount("/assets", StaticFiles(directory=static / "assets"), name="dashboard-assets")
 
         @app.get("/", include_in_schema=False)

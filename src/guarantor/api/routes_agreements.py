@@ -14,7 +14,7 @@ from guarantor.api.state import State
 from guarantor.api.writes import new_record, write
 from guarantor.ledger import chain
 from guarantor.ledger.records import Kind
-from guarantor.ledger.scopes import View
+from guarantor.ledger.scopes import ScopeView
 
 router = APIRouter(tags=["agreements"], route_class=StrictJSONRoute)
 
@@ -29,7 +29,7 @@ def _versions(state: State) -> list[tuple[chain.StoredRecord, dict[str, Any]]]:
 
 
 @router.get("/v1/agreements")
-def agreements(c: Caller = members(View.agreements)) -> dict[str, Any]:
+def agreements(c: Caller = members(ScopeView.agreements)) -> dict[str, Any]:
     """Agreements and their versions."""
     found: dict[str, list[dict[str, Any]]] = {}
     for rec, data in _versions(c.state):
@@ -48,7 +48,7 @@ def agreements(c: Caller = members(View.agreements)) -> dict[str, Any]:
 def agreement_version(
     agreement_id: Annotated[str, Path(max_length=128)],
     version: Annotated[str, Path(max_length=64)],
-    c: Caller = members(View.agreements),
+    c: Caller = members(ScopeView.agreements),
 ) -> dict[str, Any]:
     """One version of an agreement, with its YAML text."""
     for rec, data in reversed(_versions(c.state)):

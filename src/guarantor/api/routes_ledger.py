@@ -15,7 +15,7 @@ from guarantor.ledger import chain
 from guarantor.ledger.chain import MAX_SEQ
 from guarantor.ledger.scopes import (
     SUMMARY_KINDS,
-    View,
+    ScopeView,
     readable_record,
     sees_everything,
     visible_records,
@@ -37,7 +37,7 @@ def _json(obj: Any) -> Response:
 
 @router.get("/v1/records", response_model=Page)
 def records(
-    c: Caller = members(View.records),
+    c: Caller = members(ScopeView.records),
     kind: QueryText = None,
     party: QueryText = None,
     after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
@@ -52,7 +52,7 @@ def records(
 
 
 @router.get("/v1/records/{seq}", response_model=RecordOut)
-def record(seq: SeqPath, c: Caller = members(View.record)) -> Response:
+def record(seq: SeqPath, c: Caller = members(ScopeView.record)) -> Response:
     """One record (404 when there is none or it is not the token's to read)."""
     rec = readable_record(c.state.engine, c.who, seq)
     if rec is None:
@@ -61,14 +61,14 @@ def record(seq: SeqPath, c: Caller = members(View.record)) -> Response:
 
 
 @router.get("/v1/head")
-def head(c: Caller = members(View.head)) -> dict[str, Any]:
+def head(c: Caller = members(ScopeView.head)) -> dict[str, Any]:
     """The chain head (publish it to anchor the ledger)."""
     seq, digest = chain.head(c.state.engine)
     return {"seq": seq, "hash": digest}
 
 
 @router.get("/v1/verify")
-def verify(c: Caller = members(View.verify)) -> Response:
+def verify(c: Caller = members(ScopeView.verify)) -> Response:
     """Walk the whole chain: hashes, links, signatures; names the first bad record (records the
     token may not read are named by seq only)."""
     report = chain.verify(c.state.engine).as_dict()
@@ -84,7 +84,7 @@ def verify(c: Caller = members(View.verify)) -> Response:
 
 @router.get("/v1/summary")
 async def summary(
-    c: Caller = members(View.summary),
+    c: Caller = members(ScopeView.summary),
     by: Literal["donor", "group"] = "donor",
     period_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
     period_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
@@ -120,7 +120,7 @@ async def summary(
 
 @router.get("/v1/split")
 async def split_view(
-    c: Caller = members(View.us_europe_split),
+    c: Caller = members(ScopeView.us_europe_split),
     period: Literal["month", "quarter", "year"] = "year",
 ) -> Response:
     """US vs Europe allocations per period (EUR bn)."""

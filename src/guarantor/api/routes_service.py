@@ -14,11 +14,11 @@ from guarantor.api.bodies import StrictJSONRoute
 from guarantor.api.metrics import Metrics
 from guarantor.api.state import AppState
 from guarantor.ledger import chain
-from guarantor.ledger.scopes import View
+from guarantor.ledger.scopes import ScopeView
 
 router = APIRouter(tags=["service"], route_class=StrictJSONRoute)
 
-public(View.health)
+public(ScopeView.health)
 
 
 @router.get("/health")
@@ -29,7 +29,7 @@ def health(state: AppState) -> dict[str, Any]:
 
 
 @router.get("/v1/me")
-def me(c: Caller = members(View.me)) -> dict[str, str]:
+def me(c: Caller = members(ScopeView.me)) -> dict[str, str]:
     """The party and role of the calling token."""
     return {"party": c.who.party, "role": c.who.role.value}
 
@@ -39,7 +39,7 @@ def me(c: Caller = members(View.me)) -> dict[str, str]:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
-async def metrics(request: Request, _c: Caller = members(View.metrics)) -> Response:
+async def metrics(request: Request, _c: Caller = members(ScopeView.metrics)) -> Response:
     """Request counts, latencies and errors per route (Prometheus text format; any token)."""
     collected: Metrics = request.app.state.metrics
     body = await run_in_threadpool(collected.text)

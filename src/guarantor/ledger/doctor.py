@@ -19,7 +19,7 @@ from guarantor.ledger.payload import (
 
 
 @dataclass(frozen=True)
-class Finding:
+class DoctorFinding:
     """One stored record that breaks a rule: which record, which part, why."""
 
     seq: int
@@ -51,12 +51,12 @@ def _refs_problem(refs: str, seq: int) -> str | None:
     return None
 
 
-def examine(rec: StoredRecord) -> list[Finding]:
+def examine(rec: StoredRecord) -> list[DoctorFinding]:
     """The rules one stored record breaks."""
-    found: list[Finding] = []
+    found: list[DoctorFinding] = []
 
     def add(part: str, problem: str) -> None:
-        found.append(Finding(rec.seq, rec.kind, rec.party, part, problem))
+        found.append(DoctorFinding(rec.seq, rec.kind, rec.party, part, problem))
 
     try:
         check_kind(rec.kind)
@@ -80,10 +80,10 @@ def examine(rec: StoredRecord) -> list[Finding]:
     return found
 
 
-def diagnose(records: Iterable[StoredRecord]) -> tuple[int, list[Finding]]:
+def diagnose(records: Iterable[StoredRecord]) -> tuple[int, list[DoctorFinding]]:
     """How many records were examined, and every rule they break, in chain order."""
     count = 0
-    findings: list[Finding] = []
+    findings: list[DoctorFinding] = []
     for rec in records:
         count += 1
         findings.extend(examine(rec))

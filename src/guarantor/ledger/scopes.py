@@ -39,7 +39,7 @@ class Visibility(StrEnum):
     concerned = "concerned"
 
 
-class View(StrEnum):
+class ScopeView(StrEnum):
     """Every read view the service and the CLI offer."""
 
     health = "health"
@@ -60,23 +60,23 @@ class View(StrEnum):
     dashboard_whatif = "dashboard_whatif"
 
 
-VIEWS: dict[View, Visibility] = {
-    View.health: Visibility.public,
-    View.api_description: Visibility.public,
-    View.dashboard_app: Visibility.public,
-    View.dashboard_map: Visibility.public,
-    View.records: Visibility.members,
-    View.record: Visibility.members,
-    View.head: Visibility.members,
-    View.verify: Visibility.members,
-    View.summary: Visibility.members,
-    View.us_europe_split: Visibility.members,
-    View.agreements: Visibility.members,
-    View.me: Visibility.members,
-    View.metrics: Visibility.members,
-    View.live_feed: Visibility.members,
-    View.dashboard_duties: Visibility.members,
-    View.dashboard_whatif: Visibility.members,
+VIEWS: dict[ScopeView, Visibility] = {
+    ScopeView.health: Visibility.public,
+    ScopeView.api_description: Visibility.public,
+    ScopeView.dashboard_app: Visibility.public,
+    ScopeView.dashboard_map: Visibility.public,
+    ScopeView.records: Visibility.members,
+    ScopeView.record: Visibility.members,
+    ScopeView.head: Visibility.members,
+    ScopeView.verify: Visibility.members,
+    ScopeView.summary: Visibility.members,
+    ScopeView.us_europe_split: Visibility.members,
+    ScopeView.agreements: Visibility.members,
+    ScopeView.me: Visibility.members,
+    ScopeView.metrics: Visibility.members,
+    ScopeView.live_feed: Visibility.members,
+    ScopeView.dashboard_duties: Visibility.members,
+    ScopeView.dashboard_whatif: Visibility.members,
 }
 
 RESTRICTED_KINDS: frozenset[str] = frozenset({Kind.obligation.value, Kind.plan.value})
@@ -99,7 +99,7 @@ OPERATOR = Operator()
 Reader = Principal | Operator
 
 
-def view_visibility(view: View) -> Visibility:
+def view_visibility(view: ScopeView) -> Visibility:
     """Who may open a view."""
     return VIEWS[view]
 

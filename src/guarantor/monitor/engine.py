@@ -61,7 +61,7 @@ class LeafState:
 
 
 @dataclass(frozen=True)
-class Request:
+class RecordedRequest:
     """A formal request by a party at a time (for `request` leaves), about what it names."""
 
     party: str
@@ -341,7 +341,7 @@ class Evaluator:
                 state.max_conf[lo:hi] = np.maximum(state.max_conf[lo:hi], conf)
                 state.evidence.setdefault(lo, []).append(inc.id)
 
-    def feed_requests(self, requests: Iterable[Request]) -> None:
+    def feed_requests(self, requests: Iterable[RecordedRequest]) -> None:
         """Add formal requests for `request` leaves."""
         a = self.agreement
         members = set(a.expand(sorted(a.party_ids())))  # "any party": a party of this agreement
@@ -376,7 +376,7 @@ class Evaluator:
     def feed_acts(self, acts: ActLog) -> list[Resolution]:
         """Add the requests and recorded acts of an act log; return its determinations as resolutions."""
         self.feed_requests(
-            Request(act.party, act.time, act.ref)
+            RecordedRequest(act.party, act.time, act.ref)
             for act in acts.acts
             if act.kind is ActKind.request
         )
@@ -525,7 +525,7 @@ def evaluate(
     actors: ActorMap | None = None,
     geography: Geography | None = None,
     incidents: Iterable[Incident] = (),
-    requests: Iterable[Request] = (),
+    requests: Iterable[RecordedRequest] = (),
     resolutions: Sequence[Resolution] = (),
 ) -> MonitorResult:
     """Batch evaluation of every trigger of `agreement` over [start, end]."""

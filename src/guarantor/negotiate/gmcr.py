@@ -120,7 +120,7 @@ class GmcrFile(_Json):
         )
 
 
-class _Places:
+class _GmcrPlaces:
     """Positions of the values of one file, found only when an error needs one (a save file of a
     large model holds hundreds of thousands of values); messages start with the JSON path."""
 
@@ -157,7 +157,7 @@ def read_gmcr(path: Path) -> Conflict:
         raise UserError(
             f"not valid JSON: {exc.msg}", Position(str(path), line=exc.lineno, column=exc.colno)
         ) from None
-    places = _Places(path, text, data)
+    places = _GmcrPlaces(path, text, data)
     try:
         doc = GmcrFile.model_validate(data)
     except ValidationError:  # the same validation again, now with positions for the message
@@ -165,7 +165,7 @@ def read_gmcr(path: Path) -> Conflict:
     return build_conflict(doc, places, path)
 
 
-def build_conflict(doc: GmcrFile, places: _Places, path: Path) -> Conflict:
+def build_conflict(doc: GmcrFile, places: _GmcrPlaces, path: Path) -> Conflict:
     """The validated conflict of a parsed save file."""
     names = [o.name for o in doc.options]
     m = len(names)
@@ -256,7 +256,7 @@ def build_conflict(doc: GmcrFile, places: _Places, path: Path) -> Conflict:
 
 
 def _manual_ranking(
-    dm: GmcrDecisionMaker, feasible: IntArray, places: _Places, here: tuple[str | int, ...]
+    dm: GmcrDecisionMaker, feasible: IntArray, places: _GmcrPlaces, here: tuple[str | int, ...]
 ) -> Preference:
     """A manual ranking of ordered state numbers as tiers of decimal codes, checked complete."""
     ranking = dm.ranking

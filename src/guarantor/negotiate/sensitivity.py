@@ -28,7 +28,7 @@ class Axis:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class PreferenceScenario:
     """One combination: an alternative preference per DM (where not base) and reversed options."""
 
     alternatives: tuple[tuple[str, str], ...]  # (decision maker, alternative)
@@ -46,7 +46,7 @@ class Scenario:
 class Run:
     """The equilibria (decimal codes) of one scenario, per concept."""
 
-    scenario: Scenario
+    scenario: PreferenceScenario
     equilibria: dict[Concept, tuple[int, ...]]
 
 
@@ -82,7 +82,7 @@ class Sensitivity:
         return sorted(self.states, key=lambda r: ([-r.counts[c] for c in self.concepts], r.state))
 
     def to_json(self) -> dict[str, Any]:
-        """Scenario count, each run's equilibria, and the counts per state."""
+        """PreferenceScenario count, each run's equilibria, and the counts per state."""
         return {
             "scenarios": len(self.runs),
             "runs": [
@@ -106,7 +106,9 @@ class Sensitivity:
         }
 
 
-def scenarios(conflict: Conflict, flip: list[str]) -> tuple[tuple[Axis, ...], list[Scenario]]:
+def scenarios(
+    conflict: Conflict, flip: list[str]
+) -> tuple[tuple[Axis, ...], list[PreferenceScenario]]:
     """Every combination of preference alternatives and direction assumptions."""
     if flip and conflict.options is None:
         raise UserError("--flip needs a model written with options")
@@ -128,7 +130,7 @@ def scenarios(conflict: Conflict, flip: list[str]) -> tuple[tuple[Axis, ...], li
     for pref_combo in itertools.product(*choices):
         for flips in itertools.product([False, True], repeat=len(flip)):
             out.append(
-                Scenario(
+                PreferenceScenario(
                     tuple(
                         (dm.name, alt)
                         for dm, alt in zip(conflict.dms, pref_combo, strict=True)

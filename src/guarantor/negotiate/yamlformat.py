@@ -159,7 +159,7 @@ class ConflictFile(_Strict):
     )
 
 
-class _Places:
+class _YamlPlaces:
     """Positions of the values of one file, by their path."""
 
     def __init__(self, source: Positioned) -> None:
@@ -175,10 +175,10 @@ class _Places:
 def read_yaml(path: Path) -> Conflict:
     """Load and validate a conflict from our YAML format."""
     spec, source = load_yaml_model(path, ConflictFile)
-    return build_conflict(spec, _Places(source), str(path))
+    return build_conflict(spec, _YamlPlaces(source), str(path))
 
 
-def build_conflict(spec: ConflictFile, places: _Places, file: str) -> Conflict:
+def build_conflict(spec: ConflictFile, places: _YamlPlaces, file: str) -> Conflict:
     """The validated conflict of a parsed file (checks that need more than one value)."""
     dm_names = [d.name for d in spec.decision_makers]
     if (i := first_repeat(dm_names)) is not None:
@@ -249,7 +249,7 @@ def build_conflict(spec: ConflictFile, places: _Places, file: str) -> Conflict:
 
 
 def _options(
-    spec: ConflictFile, places: _Places, dm_names: list[str]
+    spec: ConflictFile, places: _YamlPlaces, dm_names: list[str]
 ) -> tuple[OptionInfo, dict[str, int]]:
     names: list[str] = []
     owners: list[int] = []
@@ -290,7 +290,7 @@ def _options(
 
 
 def _outcomes(
-    spec: ConflictFile, info: OptionInfo | None, resolve: dict[str, int], places: _Places
+    spec: ConflictFile, info: OptionInfo | None, resolve: dict[str, int], places: _YamlPlaces
 ) -> tuple[Outcome, ...]:
     out: list[Outcome] = []
     for k, o in enumerate(spec.outcomes):
@@ -319,7 +319,7 @@ def _outcomes(
     return tuple(out)
 
 
-def _state(value: int | str, info: OptionInfo | None, places: _Places) -> int:
+def _state(value: int | str, info: OptionInfo | None, places: _YamlPlaces) -> int:
     if isinstance(value, int):
         return value
     if info is not None and set(value) <= {"Y", "N"}:
@@ -333,7 +333,7 @@ def _state(value: int | str, info: OptionInfo | None, places: _Places) -> int:
 
 
 def _coalitions(
-    spec: ConflictFile, places: _Places, dm_names: list[str]
+    spec: ConflictFile, places: _YamlPlaces, dm_names: list[str]
 ) -> tuple[tuple[int, ...], ...]:
     seen: set[int] = set()
     out = []
@@ -354,7 +354,7 @@ def _coalitions(
 
 
 def _infeasible(
-    item: Infeasibility, resolve: dict[str, int], places: _Places, k: int
+    item: Infeasibility, resolve: dict[str, int], places: _YamlPlaces, k: int
 ) -> tuple[Expr, str]:
     given = {key: v for key, v in item.model_dump().items() if v is not None}
     if len(given) != 1:
@@ -387,7 +387,7 @@ def _infeasible(
 def _preference(
     d: DecisionMakerSpec | AlternativeSpec,
     resolve: dict[str, int],
-    places: _Places,
+    places: _YamlPlaces,
     where: tuple[str | int, ...],
     what: str,
 ) -> Preference:
@@ -413,7 +413,7 @@ def _preference(
     )
 
 
-def _explicit_graph(spec: ConflictFile, places: _Places) -> ExplicitStates:
+def _explicit_graph(spec: ConflictFile, places: _YamlPlaces) -> ExplicitStates:
     assert spec.states is not None
     codes: list[int] = []
     names: list[str] = []

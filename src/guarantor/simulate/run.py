@@ -39,7 +39,7 @@ __all__ = ["DEFAULT_DESIGNS", "SimulationResult", "prepare", "simulate"]
 
 
 @dataclass
-class Prepared:
+class PreparedRun:
     """Designs loaded and compiled, with the (calibrated) parameters each one runs on."""
 
     designs: list[Design]
@@ -62,7 +62,7 @@ def check_request(names: Sequence[str], draws: int, trials: int, seed: int) -> N
         raise UserError(f"--seed must be >= 0, got {seed}")
 
 
-def prepare(names: Sequence[str], params_file: Path | None, data: Path | None) -> Prepared:
+def prepare(names: Sequence[str], params_file: Path | None, data: Path | None) -> PreparedRun:
     """Designs loaded and compiled against the (calibrated) parameters; every error is located."""
     if not names:
         raise UserError(
@@ -80,7 +80,7 @@ def prepare(names: Sequence[str], params_file: Path | None, data: Path | None) -
     params, record = calibrate(params, data)
     sets = [d.parameters(params) for d in designs]
     compiled = [compile_design(d, p) for d, p in zip(designs, sets, strict=True)]
-    return Prepared(designs, compiled, params, sets, record)
+    return PreparedRun(designs, compiled, params, sets, record)
 
 
 @dataclass
@@ -90,7 +90,7 @@ class SimulationResult:
     seed: int
     draws: int
     trials: int
-    prepared: Prepared
+    prepared: PreparedRun
     parameter_draws: ParameterDraws
     outcomes: list[list[DrawOutcome]]  # [design][draw]
     executor: str

@@ -43,7 +43,9 @@ class HistoryCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=120)  # other processes may be writing the same cache
+        self.db = sqlite3.connect(
+            path, timeout=120
+        )  # other processes may be writing the same cache
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)

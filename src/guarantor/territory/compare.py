@@ -52,7 +52,7 @@ class ComparedDay:
 
 
 @dataclass
-class Comparison:
+class SourceComparison:
     """Two sources compared on the days they overlap."""
 
     a: str
@@ -132,11 +132,11 @@ def compare_sources(
     end: datetime | None = None,
     cache: HistoryCache | None = None,
     step: StepFn | None = None,
-) -> Comparison:
+) -> SourceComparison:
     """For each day of A in the overlap, B's snapshot in effect at A's time (no older than
     max_lag_hours): their areas, and where both are polygons, what each holds that the other does not."""
     days_a, days_b = _daily(a), _daily(b)
-    result = Comparison(a_label, b_label, threshold_km2, max_lag_hours)
+    result = SourceComparison(a_label, b_label, threshold_km2, max_lag_hours)
     if not days_a or not days_b:
         return result
     lo = max(days_a[0][0], days_b[0][0] - timedelta(hours=max_lag_hours))
@@ -208,7 +208,7 @@ def _polygon_difference(
 
 
 def disagreement_features(
-    comparison: Comparison,
+    comparison: SourceComparison,
     a: _Series,
     b: _Series,
     options_a: ReadOptions,

@@ -23,7 +23,7 @@ from guarantor.sources.snapshots import (
 from guarantor.territory.boundaries import Units, load_border
 from guarantor.territory.cache import HistoryCache, default_cache_path
 from guarantor.territory.changes import gross_change
-from guarantor.territory.compare import Comparison
+from guarantor.territory.compare import SourceComparison
 from guarantor.territory.geodesy import to_lonlat, to_plane
 from guarantor.territory.history import build_history
 from guarantor.territory.incident import Incident
@@ -31,7 +31,7 @@ from guarantor.territory.inputs import PLACES, resolve_border, resolve_source, r
 from guarantor.territory.maps import MapLayers, render_map
 from guarantor.territory.periods import PeriodSummary, TimeStep, period_of, summarize
 from guarantor.territory.swaps import SwapResult, evaluate_swap, load_places, load_proposal
-from guarantor.territory.timeline import Timeline, day_end
+from guarantor.territory.timeline import SnapshotTimeline, day_end
 from guarantor.territory.violations import ViolationParams, find_incidents
 
 StepFn = Callable[[int, object], None]
@@ -113,7 +113,7 @@ def _history(
 
 
 def history_report(
-    timeline: Timeline,
+    timeline: SnapshotTimeline,
     options: ReadOptions,
     units: Units | None,
     cache: Path | None,
@@ -218,7 +218,7 @@ def _unit_row(p: PeriodSummary, units: Units, i: int) -> dict[str, Any]:
 
 
 def compare_report(
-    comparison: Comparison, top: int = 20
+    comparison: SourceComparison, top: int = 20
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The consistency report: per-day rows, the distribution, and the days over the threshold."""
     rows: list[dict[str, Any]] = [

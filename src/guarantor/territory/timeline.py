@@ -111,7 +111,7 @@ class DayPick:
 
 
 @dataclass
-class Timeline:
+class SnapshotTimeline:
     """Per UTC day the last snapshot of the preferred source that has one that day."""
 
     sources: list[TerritorySource]
@@ -145,7 +145,9 @@ class Timeline:
         return best
 
 
-def build_timeline(sources: list[TerritorySource], series: list[SnapshotSeries]) -> Timeline:
+def build_timeline(
+    sources: list[TerritorySource], series: list[SnapshotSeries]
+) -> SnapshotTimeline:
     """Choose each day's snapshot: the last one that day of the first source (in preference order)
     that has one; the other snapshots of the day are counted, never mixed in."""
     by_day: list[dict[date, list[SnapshotEntry]]] = []
@@ -162,13 +164,13 @@ def build_timeline(sources: list[TerritorySource], series: list[SnapshotSeries])
             if day in days:
                 picks.append(DayPick(day, days[day][-1], index, total - 1))
                 break
-    timeline = Timeline(sources, series, picks)
+    timeline = SnapshotTimeline(sources, series, picks)
     timeline.notes.extend(_layer_notes(timeline))
     timeline.notes.extend(_unselected_notes(timeline))
     return timeline
 
 
-def _unselected_notes(timeline: Timeline) -> list[str]:
+def _unselected_notes(timeline: SnapshotTimeline) -> list[str]:
     """Per source: days whose snapshot has occupation-like layers that are not read."""
     found: dict[int, list[tuple[date, str]]] = {}
     for pick in timeline.picks:
@@ -188,7 +190,7 @@ def _unselected_notes(timeline: Timeline) -> list[str]:
     return notes
 
 
-def _layer_notes(timeline: Timeline) -> list[str]:
+def _layer_notes(timeline: SnapshotTimeline) -> list[str]:
     """Snapshots whose selected layers differ from the previous one of the same source: a layer
     renamed or dropped by the publisher shows up as a sudden change of area, never silently."""
     notes = []
@@ -216,7 +218,7 @@ def _layer_notes(timeline: Timeline) -> list[str]:
 
 def open_timeline(
     sources: list[TerritorySource], store: Path | None = None, progress: ProgressFn | None = None
-) -> Timeline:
+) -> SnapshotTimeline:
     """Open the polygon sources and choose each day's snapshot, parsing into the stores only the
     snapshots chosen (a store indexes its whole source; the rest is parsed when first asked for)."""
     polygons = [s for s in sources if s.kind is SourceKind.snapshots]
