@@ -74,7 +74,9 @@ def test_swap_areas_people_and_line(scenario) -> None:  # type: ignore[no-untype
             "name: x\ntransfers:\n  - from: obligor\n    to: beneficiary\n    area: {part_of_unit: {unit: SY-C}}\n",
             "held_by",
         ),
-        ("name: [x\n", "invalid YAML"),
+        ("name: [x\n", "YAML syntax error"),
+        ("name: x\ntransfer: []\n", "unknown key 'transfer'.*did you mean 'transfers'"),
+        ("name: x\ntroops_per_km: -3\ntransfers: []\n", ":2:"),
     ],
 )
 def test_bad_proposals_say_where(tmp_path: Path, text: str, message: str) -> None:

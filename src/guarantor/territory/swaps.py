@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 import shapely
-import yaml
 from numpy.typing import NDArray
 
 from guarantor.errors import Position, UserError
+from guarantor.spec.load import load_yaml_model
+from guarantor.spec.yamlpos import Positioned
 from guarantor.territory.boundaries import Units
 from guarantor.territory.geodesy import geodesic_length_km, plane_area_km2, to_lonlat, to_plane
+from guarantor.territory.swap_file import DEFAULT_TROOPS_PER_KM, AreaNode, ProposalFile
 
 SIDES = ("obligor", "beneficiary")
 # Front-line segments closer than this to the national border or the coast are the border or
@@ -25,9 +27,6 @@ BORDER_TOLERANCE_KM = 2.0
 # Pieces of a transfer smaller than this (km²) are slivers between the control polygons and the
 # unit boundaries (different coastlines and borders), not territory anyone would hand over.
 MIN_PART_KM2 = 1.0
-# A planning assumption, not a fact: roughly a brigade (3,000-5,000) per 12-20 km of defended
-# front. Every proposal or command line can set its own.
-DEFAULT_TROOPS_PER_KM = 250.0
 
 
 @dataclass(frozen=True)
@@ -74,155 +73,55 @@ class SwapProposal:
     troops_per_km: float = DEFAULT_TROOPS_PER_KM
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping (for messages)."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = {
-        str(k): v for k, v in loader.construct_mapping(node, deep=True).items()
-    }
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-_TOP_KEYS = {"name", "source", "sides", "at", "troops_per_km", "transfers", "frozen", "notes"}
-_TRANSFER_KEYS = {"id", "description", "from", "to", "area"}
-_AREA_KEYS = {"unit", "units", "part_of_unit", "polygon"}
-
-
-def _where(file: str, node: Any) -> Position:
-    return Position(file, line=node.get("__line__") if isinstance(node, dict) else None)
-
-
-def _check_keys(node: dict[str, Any], allowed: set[str], file: str, what: str) -> None:
-    unknown = sorted(k for k in node if k != "__line__" and k not in allowed)
-    if unknown:
-        raise UserError(
-            f"unknown key(s) in {what}: {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})",
-            _where(file, node),
-        )
-
-
-def _units_of(node: dict[str, Any], file: str) -> tuple[str, ...]:
-    raw = node.get("units", node.get("unit"))
-    if isinstance(raw, str):
-        return (raw,)
-    if isinstance(raw, list) and raw and all(isinstance(u, str) for u in raw):
-        return tuple(raw)
-    raise UserError("expected 'unit: CODE' or 'units: [CODE, ...]'", _where(file, node))
-
-
-def _area_of(node: Any, file: str, base: Path) -> AreaSpec:
-    if not isinstance(node, dict):
-        raise UserError("'area' must be a mapping", Position(file))
-    _check_keys(node, _AREA_KEYS, file, "area")
-    if "part_of_unit" in node:
-        part = node["part_of_unit"]
-        if not isinstance(part, dict) or part.get("held_by") not in SIDES:
-            raise UserError(
-                "part_of_unit needs 'unit(s)' and 'held_by: obligor|beneficiary'",
-                _where(file, node),
-            )
-        return AreaSpec(units=_units_of(part, file), held_by=part["held_by"])
-    if "polygon" in node:
-        poly = node["polygon"]
-        if isinstance(poly, dict) and "file" in poly:
-            path = (base / str(poly["file"])).resolve()
-            try:
-                geom = shapely.from_geojson(path.read_bytes())
-            except (OSError, shapely.errors.GEOSException) as exc:
-                raise UserError(
-                    f"cannot read polygon file {path}: {exc}", _where(file, node)
-                ) from None
-        elif isinstance(poly, dict) and "coordinates" in poly:
-            try:
-                geom = shapely.Polygon(poly["coordinates"])
-            except (ValueError, TypeError) as exc:
-                raise UserError(f"bad polygon coordinates: {exc}", _where(file, node)) from None
-        else:
-            raise UserError("polygon needs 'file' or 'coordinates'", _where(file, node))
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        return AreaSpec(polygon=geom)
-    return AreaSpec(units=_units_of(node, file))
-
-
-def _line_of(node: dict[str, Any]) -> int:
-    """The line of a transfer's area (or of the transfer) for messages."""
-    area = node.get("area")
-    line = area.get("__line__") if isinstance(area, dict) else node.get("__line__")
-    return int(line) if isinstance(line, int) else 0
+def _area_of(node: AreaNode, source: Positioned, at: tuple[str | int, ...], base: Path) -> AreaSpec:
+    if node.part_of_unit is not None:
+        return AreaSpec(units=node.part_of_unit.codes(), held_by=node.part_of_unit.held_by.value)
+    if node.polygon is None:
+        return AreaSpec(units=(node.unit,) if node.unit else tuple(node.units or ()))
+    where = source.locate((*at, "polygon"))
+    if node.polygon.file is not None:
+        path = (base / node.polygon.file).resolve()
+        try:
+            geom = shapely.from_geojson(path.read_bytes())
+        except (OSError, shapely.errors.GEOSException) as exc:
+            raise UserError(f"cannot read polygon file {path}: {exc}", where) from None
+    else:
+        try:
+            geom = shapely.Polygon(node.polygon.coordinates)
+        except (ValueError, TypeError) as exc:
+            raise UserError(f"bad polygon coordinates: {exc}", where) from None
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    return AreaSpec(polygon=geom)
 
 
 def load_proposal(path: Path) -> SwapProposal:
     """Read and check a land-swap proposal YAML file."""
-    file = str(path)
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except OSError as exc:
-        raise UserError(f"cannot read proposal: {exc}", Position(file)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Position(file, line=mark.line + 1, column=mark.column + 1) if mark else Position(file)
-        raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
-    if not isinstance(doc, dict):
-        raise UserError("a proposal is a YAML mapping with 'name' and 'transfers'", Position(file))
-    _check_keys(doc, _TOP_KEYS, file, "the proposal")
-    sides = doc.get("sides") or {"obligor": "obligor", "beneficiary": "beneficiary"}
-    if not isinstance(sides, dict) or set(k for k in sides if k != "__line__") != set(SIDES):
-        raise UserError("'sides' must name the obligor and the beneficiary", _where(file, doc))
-    transfers: list[Transfer] = []
-    for node in doc.get("transfers") or []:
-        if not isinstance(node, dict):
-            raise UserError("each transfer is a mapping", _where(file, doc))
-        _check_keys(node, _TRANSFER_KEYS, file, "a transfer")
-        giver, receiver = node.get("from"), node.get("to")
-        if giver not in SIDES or receiver not in SIDES or giver == receiver:
-            raise UserError(
-                "a transfer goes 'from' one side 'to' the other (obligor, beneficiary)",
-                _where(file, node),
-            )
-        transfers.append(
-            Transfer(
-                id=str(node.get("id") or f"transfer-{len(transfers) + 1}"),
-                description=str(node.get("description", "")),
-                giver=giver,
-                receiver=receiver,
-                area=_area_of(node.get("area"), file, path.parent),
-                line=_line_of(node),
-            )
+    doc, source = load_yaml_model(path, ProposalFile)
+    transfers = tuple(
+        Transfer(
+            id=node.id or f"transfer-{i + 1}",
+            description=node.description,
+            giver=node.giver.value,
+            receiver=node.receiver.value,
+            area=_area_of(node.area, source, ("transfers", i, "area"), path.parent),
+            line=source.locate(("transfers", i, "area")).line or 0,
         )
-    if not transfers:
-        raise UserError("the proposal has no transfers", _where(file, doc))
-    frozen: list[Frozen] = []
-    for node in doc.get("frozen") or []:
-        if not isinstance(node, dict):
-            raise UserError("each 'frozen' entry is a mapping with 'units'", _where(file, doc))
-        frozen.append(
-            Frozen(
-                id=str(node.get("id") or f"frozen-{len(frozen) + 1}"),
-                description=str(node.get("description", "")),
-                units=_units_of(node, file),
-            )
-        )
-    at = doc.get("at")
-    if at is not None and not isinstance(at, date):
-        raise UserError("'at' must be a date (YYYY-MM-DD)", _where(file, doc))
-    troops = doc.get("troops_per_km", DEFAULT_TROOPS_PER_KM)
-    if not isinstance(troops, int | float) or troops < 0:
-        raise UserError("'troops_per_km' must be a non-negative number", _where(file, doc))
+        for i, node in enumerate(doc.transfers)
+    )
+    frozen = tuple(
+        Frozen(id=node.id or f"frozen-{i + 1}", description=node.description, units=node.codes())
+        for i, node in enumerate(doc.frozen)
+    )
     return SwapProposal(
-        name=str(doc.get("name", path.stem)),
-        source=str(doc.get("source", "")),
-        file=file,
-        sides={k: str(v) for k, v in sides.items() if k != "__line__"},
-        transfers=tuple(transfers),
-        frozen=tuple(frozen),
-        at=at if isinstance(at, date) and not isinstance(at, datetime) else None,
-        troops_per_km=float(troops),
+        name=doc.name or path.stem,
+        source=doc.source,
+        file=str(path),
+        sides={"obligor": doc.sides.obligor, "beneficiary": doc.sides.beneficiary},
+        transfers=transfers,
+        frozen=frozen,
+        at=doc.at,
+        troops_per_km=doc.troops_per_km,
     )
 
 
