@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from guarantor.errors import UserError
-from guarantor.report.document import Section, figure, table
+from guarantor.report.document import Section, figure, join, table
 from guarantor.report.figures import PALETTE, new_figure, to_svg
 
 TOP_DONORS = 15
@@ -147,5 +147,5 @@ def ledger_section(ledger: str | None, kiel: Path | None) -> Section:
                 ],
             )
         )
-    s.body = "\n".join(parts)
+    s.body = join(parts)
     return s
