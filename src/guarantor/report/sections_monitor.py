@@ -194,7 +194,11 @@ def _reference_layers(m: Monitored, data: Path) -> None:
         m.problem("territory", f"places {places.name} unreadable: {err}")
         return
     rows.sort(key=lambda r: (-r[0], r[1]))
-    m.places = [(name, lon, lat) for _, name, lon, lat in rows[:MAIN_CITIES]]
+    for _, name, lon, lat in rows:  # a city's own districts (GeoNames lists some) are skipped
+        if all(abs(lat - b) > 0.3 or abs(lon - a) > 0.45 for _, a, b in m.places):
+            m.places.append((name, lon, lat))
+        if len(m.places) == MAIN_CITIES:
+            break
     m.units_note += f"Cities: the {len(m.places)} most populous in {places.name} (GeoNames). "
 
 
@@ -308,7 +312,7 @@ def territory_section(m: Monitored) -> Section:
         )
         parts.append(
             table(
-                ["", "date", "occupied km²"],
+                ["snapshot", "date", "occupied km²"],
                 [
                     ["first", f"{first.taken_at:%Y-%m-%d}", f"{first.area_km2:,.1f}"],
                     ["last", f"{last.taken_at:%Y-%m-%d}", f"{last.area_km2:,.1f}"],
@@ -466,7 +470,9 @@ def events_section(m: Monitored) -> Section:
         )
     parts.append(
         table(
-            ["", "time (UTC)", "trigger", "level", "attribution", "evidence", "why"], rows, raw=True
+            ["no.", "time (UTC)", "trigger", "level", "attribution", "evidence", "why"],
+            rows,
+            raw=True,
         )
         if rows
         else para("No trigger was activated in the period.")

@@ -51,7 +51,9 @@ def agreement_section(path: Path) -> tuple[Section, Agreement | None]:
         if rows
         else para("The linter found nothing to report."),
         heading("Readable text"),
-        markup('<div class="treaty">{}</div>').format(markup(text)),  # the spec room's HTML
+        markup('<div class="treaty" tabindex="0">{}</div>').format(
+            markup(text)
+        ),  # the spec room's HTML
     ]
     section.body = join(parts)
     return section, agreement
