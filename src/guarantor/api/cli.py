@@ -74,7 +74,7 @@ def _run(
         from guarantor.api.dashboard import include_dashboard
         from guarantor.sources.locate import locate_data
 
-        include_dashboard(api, config)
+        include_dashboard(api, config, progress=lambda line: err.print(f"dashboard: {line}"))
         note = (
             "it prepares its data in the background"
             if announce_api
