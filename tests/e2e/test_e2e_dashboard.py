@@ -65,19 +65,37 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from guarantor.api.dashboard import DashboardConfig, include_dashboard
     from guarantor.ledger.access import add_party, issue_token
     from guarantor.ledger.database import open_engine
+    from guarantor.ledger.kiel import import_kiel
+    from guarantor.territory.boundaries import UNITS_DEFAULT
+    from guarantor.territory.inputs import PLACES
     from guarantor.report.build import write_report
     from guarantor.report.request import ReportRequest
     from guarantor.territory.synthetic import START, write_synthetic
 
     tmp = tmp_path_factory.mktemp("e2e")
     scenario = write_synthetic(tmp / "synthetic", days=30)
+    basemap = tmp / "basemap"  # a data folder's boundaries and places, over Synthland
+    (basemap / "boundaries").mkdir(parents=True)
+    (basemap / "population").mkdir()
+    shutil.copy(scenario.units, basemap / "boundaries" / UNITS_DEFAULT.split("/")[-1])
+    shutil.copy(scenario.places, basemap / PLACES)
     engine = open_engine(str(tmp / "ledger.sqlite"))
-    for party in ("EU", "FR", "MON"):
+    for party in ("EU", "FR", "MON", "France", "Atlantis"):
         add_party(engine, party)
+    kiel = tmp / "data_explorer.csv"  # SYNTHETIC figures in the Kiel tracker's columns
+    kiel.write_text(
+        '"country","iso","year","month","total","financial","humanitarian","military","commitments","to_be_allocated","gdp","pct_gdp"\n'
+        '"United States","USA",2029,1,4.5,1,0.5,3,6,1.5,100,1.5\n'
+        '"Germany","DEU",2029,2,2.5,1,0.5,1,3,0.5,100,1\n'
+        '"France","FRA",2030,1,1.5,1,0,0.5,2,0.5,100,1\n'
+    )
+    import_kiel(engine, kiel)
     tokens = {
         "TOKEN_COMMISSION": issue_token(engine, "EU", "commission"),
         "TOKEN_GUARANTOR": issue_token(engine, "FR", "guarantor"),
         "TOKEN_MONITOR": issue_token(engine, "MON", "monitor"),
+        "TOKEN_FRANCE": issue_token(engine, "France", "guarantor"),
+        "TOKEN_UNKNOWN": issue_token(engine, "Atlantis", "guarantor"),
     }
     app = create_app(engine=engine)
     include_dashboard(
@@ -90,6 +108,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             border=scenario.border,
             cache=tmp / "layers.sqlite",
             poll_seconds=0.2,
+            basemap_dir=basemap,
         ),
         background=False,
     )

@@ -56,6 +56,7 @@ class DashboardConfig:
     border: Path | None = None
     data_dir: Path | None = None
     tile_url: str | None = None  # optional background tiles; none by default (works offline)
+    basemap_dir: Path | None = None  # folder with boundaries/ and population/ (default: data_dir)
     cache: Path | None = None  # SQLite file for precomputed layers (default: user cache)
     poll_seconds: float = 1.0  # how often the live feed looks at the ledger head
 
@@ -160,10 +161,11 @@ class DashboardData:
 
     def _prepare_basemap(self) -> None:
         """Oblast lines and settlement labels from the data folder (an offline basemap)."""
-        if self.config.data_dir is None:
+        folder = self.config.basemap_dir or self.config.data_dir
+        if folder is None:
             return
         self._phase("reading the basemap")
-        self.prepared.basemap = basemap_layer(self.config.data_dir)
+        self.prepared.basemap = basemap_layer(folder)
 
     def _prepare_border(self) -> None:
         from guarantor.monitor.geography import read_geojson_geometry
@@ -576,6 +578,7 @@ def config_view(data: Dashboard, p: Ready) -> Response:
             "agreement": p.agreement,
             "parties": p.parties,
             "party_names": p.party_names,
+            "party_keys": p.party_keys,
             "has_basemap": p.basemap is not None,
             "sources": p.sources,
             "errors": list(data.status["errors"]),
