@@ -66,10 +66,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from guarantor.ledger.access import add_party, issue_token
     from guarantor.ledger.database import open_engine
     from guarantor.ledger.kiel import import_kiel
-    from guarantor.territory.boundaries import UNITS_DEFAULT
-    from guarantor.territory.inputs import PLACES
     from guarantor.report.build import write_report
     from guarantor.report.request import ReportRequest
+    from guarantor.territory.boundaries import UNITS_DEFAULT
+    from guarantor.territory.inputs import PLACES
     from guarantor.territory.synthetic import START, write_synthetic
 
     tmp = tmp_path_factory.mktemp("e2e")
