@@ -198,6 +198,7 @@ class DashboardData:
         options = ReadOptions()
         cache = _ShapeCache(self.config.cache or _default_cache())
         total = len(series.entries)
+        _read_in_stored_order(series, lambda done: self._phase("reading snapshots", done, total))
         snapshots: list[dict[str, Any]] = []
         shapes: dict[tuple[int, int], bytes] = {}
         try:
@@ -285,6 +286,9 @@ class DashboardData:
         except UserError as err:
             self._error(f"replay: {err}")
             return
+        finally:
+            for entry in self.series.entries if self.series is not None else []:
+                entry.data = None  # the bytes read ahead for the map and the replay
         cited: dict[str, list[str]] = {}
         for a in result.monitor.activations:
             for ev in a.evidence:
@@ -458,6 +462,20 @@ def change_layer(p: PreparedDashboard, a: int, b: int) -> dict[str, Any]:
         "to": p.snapshots[b]["date"],
         "features": features,
     }
+
+
+def _read_in_stored_order(series: SnapshotSeries, progress: Callable[[int], None]) -> None:
+    """Read every archive member's bytes in one forward pass over the compressed stream.
+
+    The series is in time order, the archive in its own: reading members in time order rewound
+    the xz stream (decompressing it again from its start) at every step back, about half the
+    steps of the DeepState archive. The bytes are kept on the entries until parsed.
+    """
+    members = [e for e in series.entries if e.data is None and e.member is not None]
+    for done, entry in enumerate(sorted(members, key=lambda e: e.member.offset)):  # type: ignore[union-attr]
+        entry.data = entry.read()
+        if done % 100 == 0:
+            progress(done)
 
 
 def _iso(t: datetime | None) -> str | None:
