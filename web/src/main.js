@@ -56,6 +56,12 @@ const map = L.map("map", { preferCanvas: true, zoomSnap: 0.5, attributionControl
 state.map = map;
 map.setView([48.6, 33.5], 6);
 const markerRenderer = L.svg({ padding: 0.2 });
+// static layers in canvases of their own: a slider step then redraws only the control layer
+map.createPane("base").style.zIndex = "350";
+map.createPane("line").style.zIndex = "450";
+map.getPane("line").style.pointerEvents = "none";
+const baseRenderer = L.canvas({ pane: "base" });
+const lineRenderer = L.canvas({ pane: "line" });
 const evidenceLayer = L.layerGroup().addTo(map);
 const legend = L.control({ position: "bottomleft" });
 legend.onAdd = () => {
@@ -129,6 +135,8 @@ async function drawLine() {
     if (state.line) map.removeLayer(state.line);
     state.line = L.geoJSON(geom, {
       style: { color: "#000", weight: 1.2, dashArray: "4 4", fill: false },
+      renderer: lineRenderer,
+      pane: "line",
       interactive: false,
     }).addTo(map);
   } catch (err) {
@@ -140,7 +148,7 @@ async function drawBorder() {
   if (!state.config.has_border) return;
   try {
     const geom = await api("/v1/dashboard/border");
-    const layer = L.geoJSON(geom, { style: { color: "#444", weight: 1, fillColor: "#f4f4f0", fillOpacity: 1 }, interactive: false })
+    const layer = L.geoJSON(geom, { style: { color: "#444", weight: 1, fillColor: "#f4f4f0", fillOpacity: 1 }, renderer: baseRenderer, pane: "base", interactive: false })
       .addTo(map)
       .bringToBack();
     map.fitBounds(layer.getBounds(), { animate: false });
@@ -632,12 +640,12 @@ async function drawBasemap() {
   try {
     const fc = await api("/v1/dashboard/basemap");
     const lines = fc.features.filter((f) => f.properties.kind === "oblast");
-    L.geoJSON({ type: "FeatureCollection", features: lines }, { style: { color: "#8a8a8a", weight: 0.7 }, interactive: false }).addTo(map);
+    L.geoJSON({ type: "FeatureCollection", features: lines }, { style: { color: "#8a8a8a", weight: 0.7 }, renderer: baseRenderer, pane: "base", interactive: false }).addTo(map);
     state.places = fc.features
       .filter((f) => f.properties.kind === "place")
       .map((f) => {
         const [lon, lat] = f.geometry.coordinates;
-        const m = L.circleMarker([lat, lon], { radius: 2, color: "#222", weight: 1, fillOpacity: 1, interactive: false });
+        const m = L.circleMarker([lat, lon], { radius: 2, color: "#222", weight: 1, fillOpacity: 1, interactive: false, renderer: lineRenderer, pane: "line" });
         m.bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "place-label", offset: [3, 0] });
         return { rank: f.properties.rank, marker: m };
       });
