@@ -161,7 +161,7 @@ async function drawBorder() {
 async function openEvidence(id) {
   clearError();
   try {
-    const item = await api(`/v1/dashboard/evidence/${encodeURIComponent(id)}`);
+    const item = await whenReady(`/v1/dashboard/evidence/${encodeURIComponent(id)}`);
     renderEvidence(item);
   } catch (err) {
     showError(err);
@@ -241,10 +241,29 @@ function filterMarkers() {
   document.body.dataset.markers = String(shown.length);
 }
 
+// the map is drawn while the server still replays the agreement: these wait for it
+async function whenReady(path, options) {
+  for (;;) {
+    try {
+      return await api(path, options);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 503)) throw err;
+      notice(err.detail);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 async function loadEvidence() {
   let data;
   try {
-    data = await api("/v1/dashboard/evidence");
+    data = await whenReady("/v1/dashboard/evidence");
+    if (!state.config.complete) {
+      const full = await api("/v1/dashboard/config");
+      notice("");
+      if (full.errors.length) showError(new Error(full.errors.join(" · ")));
+      $("sources").textContent = full.sources.length ? `Sources: ${full.sources.join("; ")}` : "";
+    }
   } catch (err) {
     showError(err);
     return;
@@ -357,7 +376,7 @@ function table(headers, rows, caption, id) {
 
 async function loadDuties() {
   try {
-    const d = await api("/v1/dashboard/duties", { token: state.token });
+    const d = await whenReady("/v1/dashboard/duties", { token: state.token });
     const box = $("duties");
     box.replaceChildren();
     const acts = d.activations.map((a) => [

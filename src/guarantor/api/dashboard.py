@@ -119,6 +119,10 @@ class DashboardData:
         self.lock = threading.Lock()
         self.status: dict[str, Any] = {"phase": "waiting", "done": 0, "total": 0, "errors": []}
         self.ready = threading.Event()
+        self.map_ready = (
+            threading.Event()
+        )  # snapshots and agreement loaded; the replay may still run
+        self.started = 0.0
 
     def _phase(self, phase: str, done: int = 0, total: int = 0) -> None:
         with self.lock:
@@ -139,7 +143,7 @@ class DashboardData:
 
     def prepare(self) -> None:
         """Load and precompute everything; problems are recorded as readable errors, never raised."""
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         steps = (
             self._prepare_border,
             self._prepare_basemap,
@@ -155,6 +159,7 @@ class DashboardData:
                 )
         with self.lock:
             self.status.update(phase="ready", seconds=round(time.perf_counter() - started, 2))
+        self.map_ready.set()
         self.ready.set()
         if self.progress is not None:
             self.progress(f"ready in {time.perf_counter() - started:.1f} s")
@@ -273,6 +278,9 @@ class DashboardData:
         before = [s["index"] for s in self.prepared.snapshots if s["date"] <= start.isoformat()]
         self.prepared.line_index = before[-1] if before else None
         self.prepared.period = [start.isoformat(), end.isoformat()]
+        self.map_ready.set()  # the map can be drawn while the agreement is replayed
+        if self.progress is not None:
+            self.progress(f"map ready in {time.perf_counter() - self.started:.1f} s")
         try:
             result = replay(
                 agreement,
@@ -572,6 +580,17 @@ async def ready(data: Dashboard) -> PreparedDashboard:
 
 Ready = Annotated[PreparedDashboard, Depends(ready)]
 
+
+async def map_ready(data: Dashboard) -> PreparedDashboard:
+    """The prepared map layers (snapshots, border, basemap, agreement), or a readable 503; the
+    replay's incidents, activations and obligations may still be on their way."""
+    if not data.map_ready.is_set():
+        await ready(data)
+    return data.prepared
+
+
+MapReady = Annotated[PreparedDashboard, Depends(map_ready)]
+
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=StrictJSONRoute)
 public(ScopeView.dashboard_map)  # status, config, snapshots, border, evidence: open-source layers
 
@@ -586,7 +605,7 @@ def status(data: Dashboard) -> Response:
 
 
 @router.get("/config")
-def config_view(data: Dashboard, p: Ready) -> Response:
+def config_view(data: Dashboard, p: MapReady) -> Response:
     """What the map needs first: snapshot list, levels, agreement, optional tile server (public)."""
     return _json(
         {
@@ -603,13 +622,14 @@ def config_view(data: Dashboard, p: Ready) -> Response:
             "has_border": p.border is not None,
             "line_index": p.line_index,
             "period": p.period,
+            "complete": data.ready.is_set(),  # else incidents and duties are still being replayed
         }
     )
 
 
 @router.get("/snapshots/{index}")
 def snapshot(
-    p: Ready,
+    p: MapReady,
     index: Annotated[int, PathParam(ge=0, le=1_000_000)],
     level: Annotated[int, Query(ge=0, le=len(LEVELS) - 1)] = 0,
 ) -> Response:
@@ -625,7 +645,7 @@ def snapshot(
 
 
 @router.get("/border")
-def border(p: Ready) -> Response:
+def border(p: MapReady) -> Response:
     """The beneficiary's border (simplified GeoJSON geometry; public)."""
     if p.border is None:
         raise HTTPException(404, "no border configured (--border)")
@@ -652,7 +672,7 @@ def evidence_item(p: Ready, item_id: Annotated[str, PathParam(max_length=300)]) 
 
 
 @router.get("/basemap")
-def basemap(p: Ready) -> Response:
+def basemap(p: MapReady) -> Response:
     """Oblast boundaries and settlement labels for an offline basemap (GeoJSON; public)."""
     if p.basemap is None:
         raise HTTPException(404, "no basemap: the data folder has no boundaries or places")
@@ -665,7 +685,7 @@ def basemap(p: Ready) -> Response:
 
 @router.get("/change")
 def change(
-    p: Ready,
+    p: MapReady,
     a: Annotated[int, Query(ge=0, le=1_000_000, alias="from")],
     b: Annotated[int, Query(ge=0, le=1_000_000, alias="to")],
 ) -> Response:
@@ -680,7 +700,7 @@ def change(
 @router.get("/map.png")
 def map_png(
     data: Dashboard,
-    p: Ready,
+    p: MapReady,
     index: Annotated[int, Query(ge=0, le=1_000_000)],
 ) -> Response:
     """The control map of a snapshot as a PNG (the CLI's map: border, oblasts, agreed line; public)."""
