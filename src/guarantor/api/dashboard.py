@@ -480,10 +480,9 @@ def _read_in_stored_order(series: SnapshotSeries, progress: Callable[[int], None
     steps of the DeepState archive. The bytes are kept on the entries until parsed.
     """
     members = [e for e in series.entries if e.data is None and e.member is not None]
-    for done, entry in enumerate(sorted(members, key=lambda e: e.member.offset)):  # type: ignore[union-attr]
+    progress(0)
+    for entry in sorted(members, key=lambda e: e.member.offset):  # type: ignore[union-attr]
         entry.data = entry.read()
-        if done % 100 == 0:
-            progress(done)
 
 
 def _iso(t: datetime | None) -> str | None:
