@@ -298,13 +298,24 @@ test("a link may name the party by name or ISO code; an unknown one is an error"
 test("event filters: type, actor and fatalities narrow the events shown", async (t) => {
   const { page, errors } = await open(t);
   await ready(page);
-  for (const id of ["#f-type", "#f-actor", "#f-fat"]) assert.ok(await page.isVisible(id), `${id} shown`);
-  const all = Number(await page.getAttribute("body", "data-markers"));
-  await page.fill("#f-fat", "1000000");
-  const after = await page.evaluate(() => window.__dashboard.visible.filter((i) => i.kind === "event").length);
-  assert.equal(after, 0, "no event has a million fatalities");
-  const incidents = await page.evaluate(() => window.__dashboard.visible.filter((i) => i.kind === "incident").length);
-  assert.ok(incidents <= all);
+  const events = () => page.evaluate(() => window.__dashboard.visible.filter((i) => i.kind === "event").map((i) => i.id).sort());
+  await page.waitForFunction(() => (window.__dashboard.visible || []).some((i) => i.kind === "event"));
+  assert.deepEqual(await events(), ["e2e:ev0", "e2e:ev1", "e2e:ev2"], "three events in the 30 days up to the last date");
+  assert.equal(await page.locator("path.event-marker").count(), 3);
+  await page.selectOption("#f-type", "remote_violence");
+  assert.deepEqual(await events(), ["e2e:ev1"]);
+  await page.selectOption("#f-type", "");
+  await page.fill("#f-actor", "alpha");
+  assert.deepEqual(await events(), ["e2e:ev0"]);
+  await page.fill("#f-actor", "");
+  await page.fill("#f-fat", "10");
+  assert.deepEqual(await events(), ["e2e:ev2"]);
+  assert.equal(await page.locator("path.event-marker").count(), 1);
+  await page.fill("#f-fat", "0");
+  await page.locator("#date-slider").focus();
+  await page.keyboard.press("Home");
+  await page.waitForFunction(() => document.body.dataset.snapshot === window.__dashboard.config.snapshots[0].date);
+  assert.deepEqual(await events(), [], "no event before its date");
   assert.deepEqual(errors, []);
 });
 

@@ -7,6 +7,7 @@ Screenshots land in tests/_artifacts/e2e/.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -90,6 +91,31 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         '"France","FRA",2030,1,1.5,1,0,0.5,2,0.5,100,1\n'
     )
     import_kiel(engine, kiel)
+    events = tmp / "events.jsonl"  # SYNTHETIC events in Synthland, by actors no trigger names
+    events.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "source": "e2e",
+                    "id": f"ev{k}",
+                    "start": f"2030-01-{day}T06:00:00Z",
+                    "type": kind,
+                    "actors": [actor],
+                    "fatalities": fat,
+                    "lat": 48.0 + k * 0.3,
+                    "lon": 32.0 + k * 0.3,
+                }
+            )
+            + "\n"
+            for k, (day, kind, actor, fat) in enumerate(
+                [
+                    (25, "battle", "Alpha force", 5),
+                    (28, "remote_violence", "Beta group", 0),
+                    (29, "battle", "Beta group", 12),
+                ]
+            )
+        )
+    )
     tokens = {
         "TOKEN_COMMISSION": issue_token(engine, "EU", "commission"),
         "TOKEN_GUARANTOR": issue_token(engine, "FR", "guarantor"),
@@ -109,6 +135,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             cache=tmp / "layers.sqlite",
             poll_seconds=0.2,
             basemap_dir=basemap,
+            events=[events],
         ),
         background=False,
     )
