@@ -30,7 +30,7 @@ def negotiation_section(model: Path | None) -> Section:
     parts: list[str] = [
         para(
             f"Model {model.name}: {len(g.dms)} decision makers ({', '.join(g.dms)}), "
-            f"{g.n} feasible states. Method: graph model for conflict resolution (negotiate room)."
+            f"{g.n:,} feasible states. Method: graph model for conflict resolution (negotiate room)."
         )
     ]
     rows = []
@@ -40,7 +40,7 @@ def negotiation_section(model: Path | None) -> Section:
         if eq is None:
             rows.append([str(concept), "n/a", CONCEPT_MEANING[concept.kind]])
             continue
-        rows.append([str(concept), str(len(eq)), CONCEPT_MEANING[concept.kind]])
+        rows.append([str(concept), f"{len(eq):,}", CONCEPT_MEANING[concept.kind]])
         listed.extend(i for i in eq if i not in listed)
     parts.append(table(["concept", "equilibria", "what it assumes"], rows))
     if listed:
@@ -64,7 +64,7 @@ def negotiation_section(model: Path | None) -> Section:
             table(
                 ["state", "options taken", "stable under"],
                 state_rows,
-                caption=f"Equilibria ({min(len(strong), MAX_LISTED)} of {len(strong)}, most robust first)",
+                caption=f"Equilibria ({min(len(strong), MAX_LISTED)} of {len(strong):,}, most robust first)",
             )
         )
         if g.options is not None:

@@ -71,7 +71,7 @@ def ledger_section(ledger: str | None, kiel: Path | None) -> Section:
         label="delivered (recorded)",
     )
     ax.set_xticks(list(idx))
-    ax.set_xticklabels([r["donor"][:14] for r in top], rotation=45, ha="right", fontsize=7)
+    ax.set_xticklabels([r["donor"][:24] for r in top], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel("EUR bn")
     ax.legend(fontsize=7)
     ax.set_title(f"Top {len(top)} donors by allocations")

@@ -402,7 +402,7 @@ def events_section(m: Monitored) -> Section:
         )
         drew = True
     levels = sorted({a.level for a in r.monitor.activations})
-    tops = (0.98, 0.86, 0.74, 0.62)  # staggered label heights: neighbours never overlap
+    tops = (1.01, 1.08, 1.15, 1.22)  # above the plot, staggered: neighbours never overlap
     last_x: float | None = None
     row = 0
     span = max(1.0, (m.end - m.start).days)
@@ -417,9 +417,10 @@ def events_section(m: Monitored) -> Section:
             (x, tops[row % len(tops)]),
             xycoords=("data", "axes fraction"),
             fontsize=7,
-            va="top",
-            ha="left",
-            xytext=(2, 0),
+            va="bottom",
+            ha="center",
+            xytext=(0, 0),
+            annotation_clip=False,
             textcoords="offset points",
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": colour},
         )
@@ -432,8 +433,8 @@ def events_section(m: Monitored) -> Section:
         date_axis(ax)
         ax.set_ylabel("count")
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="upper left")
-        ax.set_title("Evidence and activations (dashed lines, A1… as in the table below)")
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.5)
+        ax.set_title("Evidence and activations (dashed lines, A1… as in the table below)", pad=30)
         srcs = m.plain("; ".join(r.sources)) or "none"
         parts.append(
             figure(
