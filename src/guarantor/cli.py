@@ -90,6 +90,12 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "territory",
         "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
     ),
+    RoomCommand(
+        "places",
+        "territory",
+        "Gazetteer: a place name to coordinates, population and oblast; or a point to its "
+        "nearest places.",
+    ),
     RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest."),
     RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events."),
     RoomCommand(

@@ -790,6 +790,46 @@ def fetch_command(
         emit(doc)
 
 
+def places_command(
+    name: list[str] | None = typer.Argument(
+        None, help="A place name (accents, case and hyphens ignored; several words are one name)."
+    ),
+    near: str | None = typer.Option(
+        None, "--near", help="LAT,LON: the settlements nearest to this point instead."
+    ),
+    limit: int = typer.Option(10, "--limit", min=1, help="How many places to list."),
+    min_population: int = typer.Option(
+        0, "--min-population", min=0, help="With --near: only places at least this large."
+    ),
+    fmt: Format = FormatOpt,
+    data: Path | None = DataOpt,
+) -> None:
+    """Gazetteer: a place name to coordinates, population and oblast; or a point to its nearest places."""
+    from guarantor.sources.locate import locate_data
+    from guarantor.territory.places import ATTRIBUTION, load_gazetteer, parse_lat_lon
+
+    if bool(name) == (near is not None):
+        raise UserError("give a NAME or --near LAT,LON (one of them)")
+    gazetteer = load_gazetteer(locate_data(data))
+    if near is not None:
+        lat, lon = parse_lat_lon(near)
+        found = gazetteer.near(lat, lon, limit, min_population)
+        query: dict[str, Any] = {"near": [lat, lon]}
+        title = f"Places nearest to {lat:g}, {lon:g}"
+    else:
+        joined = " ".join(name or [])
+        found = gazetteer.lookup(joined, limit)
+        query = {"name": joined}
+        title = f"Places called {joined!r}"
+    rows = [p.to_dict() for p in found]
+    doc = {**query, "source": gazetteer.source, "attribution": ATTRIBUTION, "places": rows}
+    columns = ["name", "population", "unit", "lat", "lon"]
+    if near is not None:
+        columns.append("distance_km")
+    _emit(fmt, doc, rows, columns if fmt is not Format.csv else [*columns, "geonameid"], title)
+
+
 def register(root: typer.Typer) -> None:
-    """Add `guarantor territory` to the root command."""
+    """Add `guarantor territory` and `guarantor places` to the root command."""
     root.add_typer(app, name="territory")
+    root.command("places")(places_command)
