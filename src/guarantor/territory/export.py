@@ -57,7 +57,9 @@ class ExportTable:
 
     def __post_init__(self) -> None:
         if self.geometry is not None and len(self.geometry) != len(self.rows):
-            raise ValueError(f"table {self.name}: {len(self.rows)} rows, {len(self.geometry)} shapes")
+            raise ValueError(
+                f"table {self.name}: {len(self.rows)} rows, {len(self.geometry)} shapes"
+            )
 
     @property
     def spatial(self) -> bool:
@@ -119,7 +121,9 @@ def check_out(path: Path, force: bool = False, tables: Sequence[str] = ()) -> Ex
         raise UserError("--out is a folder; give a file name", Position(str(path)))
     for target in _targets(path, fmt, tables):
         if target.exists() and not force:
-            raise UserError("--out: the file exists; pass --force to overwrite", Position(str(target)))
+            raise UserError(
+                "--out: the file exists; pass --force to overwrite", Position(str(target))
+            )
     parent = path.parent if str(path.parent) else Path(".")
     probe = parent
     while not probe.exists() and probe != probe.parent:
@@ -233,7 +237,9 @@ def _write_csv(tmp: Path, table: ExportTable) -> None:
 
     frame = _frame(table)
     if table.geometry is not None:
-        frame["geometry_wkt"] = [None if g is None else shapely.to_wkt(g, 6) for g in table.geometry]
+        frame["geometry_wkt"] = [
+            None if g is None else shapely.to_wkt(g, 6) for g in table.geometry
+        ]
     frame.to_csv(tmp, index=False, lineterminator="\n")
 
 
@@ -347,7 +353,9 @@ def write_export(
     except OSError as exc:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        raise UserError(f"--out: cannot write: {exc.strerror or exc}", Position(str(path))) from None
+        raise UserError(
+            f"--out: cannot write: {exc.strerror or exc}", Position(str(path))
+        ) from None
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
@@ -362,3 +370,108 @@ def write_export(
         tuple(t for _, t in staged),
         left_out,
     )
+
+
+# The tables of the territory results (lon/lat geometry), for `--out` and the Python API.
+
+
+def rows_table(name: str, rows: Sequence[Mapping[str, Any]]) -> ExportTable:
+    """A table without geometry."""
+    return ExportTable(name, tuple(dict(r) for r in rows))
+
+
+def control_table(
+    name: str, rows: Sequence[Mapping[str, Any]], geometries: Sequence[Any]
+) -> ExportTable:
+    """Control polygons (lon/lat) with their attributes, one row per date or source."""
+    return ExportTable(name, tuple(dict(r) for r in rows), tuple(geometries))
+
+
+def change_table(before: Any, after: Any, attributes: Mapping[str, Any]) -> ExportTable:
+    """The change polygons between two lon/lat control polygons: one row gained, one lost."""
+    from guarantor.territory.changes import gross_change
+    from guarantor.territory.geodesy import to_lonlat, to_plane
+
+    change = gross_change(to_plane(before), to_plane(after))
+    rows = (
+        {**attributes, "change": "gained", "area_km2": round(change.gained_km2, 3)},
+        {**attributes, "change": "lost", "area_km2": round(change.lost_km2, 3)},
+    )
+    return ExportTable("changes", rows, (to_lonlat(change.gained), to_lonlat(change.lost)))
+
+
+def unit_table(units: Any, rows: Sequence[Mapping[str, Any]], name: str = "units") -> ExportTable:
+    """Rows keyed by a unit `code`, with the unit's polygon (lon/lat)."""
+    where = {code: i for i, code in enumerate(units.codes)}
+    return ExportTable(
+        name, tuple(dict(r) for r in rows), tuple(units.lonlat[where[r["code"]]] for r in rows)
+    )
+
+
+def incident_tables(doc: Mapping[str, Any], result: Any) -> list[ExportTable]:
+    """Incident polygons (the union of their extents) with their attributes and places; the agreed
+    line; control at the last date examined."""
+    import shapely
+
+    from guarantor.territory.geodesy import to_lonlat
+
+    shapes = [None if i.footprint is None else to_lonlat(i.footprint) for i in result.incidents]
+    agreed = {
+        "agreed_line": doc.get("agreed_line"),
+        "agreed_at": doc.get("agreed_at"),
+        "status": doc.get("status"),
+    }
+    held = {"date": result.last_date.isoformat(), "status": doc.get("status")}
+    return [
+        ExportTable("incidents", tuple(dict(r) for r in doc["incidents"]), tuple(shapes)),
+        ExportTable("agreed_line", (agreed,), (shapely.make_valid(result.agreed),)),
+        ExportTable("control_last", (held,), (result.last_held,)),
+    ]
+
+
+def swap_tables(doc: Mapping[str, Any], result: Any) -> list[ExportTable]:
+    """The swap areas (what each transfer moves) with their attributes and places; the contact
+    line before and after."""
+    from guarantor.territory.geodesy import to_lonlat
+
+    transfers = [dict(t) for t in doc.get("transfers", [])]
+    shapes = [to_lonlat(result.geometries[t["id"]]) for t in transfers]
+    lines = (
+        {"line": "before", "length_km": round(result.line_before_km, 1)},
+        {"line": "after", "length_km": round(result.line_after_km, 1)},
+    )
+    return [
+        ExportTable("swap_areas", tuple(transfers), tuple(shapes)),
+        ExportTable(
+            "contact_line", lines, (to_lonlat(result.line_before), to_lonlat(result.line_after))
+        ),
+    ]
+
+
+def event_points(events: Sequence[Any], name: str = "events") -> ExportTable:
+    """Conflict events as points (those without coordinates have no geometry)."""
+    import shapely
+
+    rows = []
+    shapes = []
+    for e in events:
+        rows.append(
+            {
+                "source": e.source,
+                "source_id": e.source_id,
+                "start": e.start.isoformat(),
+                "end": e.end.isoformat(),
+                "event_type": e.event_type,
+                "actors": list(e.actors),
+                "fatalities_best": e.fatalities_best,
+                "fatalities_low": e.fatalities_low,
+                "fatalities_high": e.fatalities_high,
+                "civilian_deaths": e.civilian_deaths,
+                "geo_precision": e.geo_precision,
+                "latitude": e.latitude,
+                "longitude": e.longitude,
+            }
+        )
+        has_point = e.latitude is not None and e.longitude is not None
+        shapes.append(shapely.Point(e.longitude, e.latitude) if has_point else None)
+    return ExportTable(name, tuple(rows), tuple(shapes))

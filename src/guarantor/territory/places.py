@@ -121,7 +121,10 @@ class Whereabouts:
         """One line: 'in Myrnohrad (pop. 46,000); near Pokrovsk (pop. 60,127, 4 km); Donetsk (UA-14)'."""
         inside = [p.label() for p in self.places if p.distance_km is None]
         near = [p.label() for p in self.places if p.distance_km is not None]
-        parts = [f"in {', '.join(inside)}" if inside else "", f"near {', '.join(near)}" if near else ""]
+        parts = [
+            f"in {', '.join(inside)}" if inside else "",
+            f"near {', '.join(near)}" if near else "",
+        ]
         return "; ".join(x for x in (*parts, ", ".join(self.units)) if x)
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,7 +221,9 @@ class Gazetteer:
                 if close
                 else ""
             )
-            raise UserError(f"no place called {name!r} in the gazetteer{hint}", Position(self.source))
+            raise UserError(
+                f"no place called {name!r} in the gazetteer{hint}", Position(self.source)
+            )
         return [self.place(i) for i in found]
 
     def near(self, lat: float, lon: float, k: int = 5, min_population: int = 0) -> list[Place]:
@@ -333,7 +338,9 @@ def read_gazetteer(places: Path, admin1: Path | None = None) -> Gazetteer:
     try:
         handle = places.open(newline="", encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"cannot read the gazetteer: {exc.strerror}", Position(str(places))) from None
+        raise UserError(
+            f"cannot read the gazetteer: {exc.strerror}", Position(str(places))
+        ) from None
     with handle:
         reader = csv.DictReader(handle)
         fields = reader.fieldnames or []
