@@ -173,6 +173,7 @@ class Gazetteer:
         self.population = np.array([r[4] for r in rows], dtype=np.int64)
         self.codes = [r[5] for r in rows]
         self.tree = cKDTree(_unit_vectors(self.lat, self.lon))
+        self.trees: dict[int, Any] = {0: self.tree}  # by smallest population kept
         self.by_name: dict[str, list[int]] = {}
         for i, name in enumerate(self.names):
             self.by_name.setdefault(match_key(name), []).append(i)
@@ -314,13 +315,72 @@ def nearest_indices(
     keep = np.flatnonzero(gazetteer.population >= min_population)
     if keep.size == 0 or len(lat) == 0:
         return np.full(len(lat), -1, dtype=np.int64)
-    tree = (
-        gazetteer.tree
-        if keep.size == len(gazetteer)
-        else cKDTree(_unit_vectors(gazetteer.lat[keep], gazetteer.lon[keep]))
-    )
+    tree = gazetteer.trees.get(min_population)
+    if tree is None:
+        tree = cKDTree(_unit_vectors(gazetteer.lat[keep], gazetteer.lon[keep]))
+        gazetteer.trees[min_population] = tree
     _, idx = tree.query(_unit_vectors(np.asarray(lat, float), np.asarray(lon, float)))
     return np.asarray(keep[np.asarray(idx)], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """A town and how many events of a group lie nearer to it than to any other town its size."""
+
+    place: Place
+    events: int
+
+
+@dataclass(frozen=True)
+class EventCluster:
+    """Where a group of events happened: towns by the number of events nearest them, oblasts."""
+
+    towns: tuple[PlaceCount, ...]
+    units: tuple[str, ...]
+    located: int  # events with coordinates
+    total: int
+
+    @property
+    def near(self) -> str:
+        """'Bakhmut (12), Avdiivka (3)'."""
+        return ", ".join(f"{c.place.name} ({c.events})" for c in self.towns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "near": self.near,
+            "units_named": list(self.units),
+            "located_events": self.located,
+            "towns": [{**c.place.to_dict(), "events": c.events} for c in self.towns],
+        }
+
+
+def cluster_events(
+    gazetteer: Gazetteer,
+    lat: Sequence[float],
+    lon: Sequence[float],
+    min_population: int = 10_000,
+    top: int = 3,
+) -> EventCluster:
+    """Events (lat/lon, NaN or None when unknown) by their nearest town of at least
+    min_population inhabitants, the busiest first; and the oblasts of those towns."""
+    import numpy as np
+
+    la = np.array([np.nan if v is None else v for v in lat], dtype=np.float64)
+    lo = np.array([np.nan if v is None else v for v in lon], dtype=np.float64)
+    ok = np.isfinite(la) & np.isfinite(lo)
+    idx = nearest_indices(gazetteer, la[ok].tolist(), lo[ok].tolist(), min_population)
+    idx = idx[idx >= 0]
+    if idx.size == 0:
+        return EventCluster((), (), int(ok.sum()), len(la))
+    values, counts = np.unique(idx, return_counts=True)
+    order = sorted(zip(values.tolist(), counts.tolist(), strict=True), key=lambda x: (-x[1], x[0]))
+    towns = tuple(PlaceCount(gazetteer.place(i), c) for i, c in order[:top])
+    per_unit: dict[str, int] = {}
+    for i, c in order:
+        per_unit[gazetteer.codes[i]] = per_unit.get(gazetteer.codes[i], 0) + c
+    units = tuple(gazetteer.unit(u) for u, _ in sorted(per_unit.items(), key=lambda x: (-x[1], x[0])))
+    return EventCluster(towns, units[:top], int(ok.sum()), len(la))
 
 
 def read_gazetteer(places: Path, admin1: Path | None = None) -> Gazetteer:
