@@ -13,6 +13,9 @@ from rich.table import Table
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 from guarantor.monitor.cli import (
+    ForceOpt,
+    OutOpt,
+    check_out,
     geography,
     load,
     load_actors,
@@ -60,8 +63,11 @@ def replay_command(
         None, "--setup", help="A replay setup (examples/replay/*.yaml); options given win."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Replay history against an agreement: activations, what was owed, by when, and status."""
+    check_out(out, force)
     err = Console(stderr=True, highlight=False)
     every = 1
     if setup is not None:
@@ -107,6 +113,11 @@ def replay_command(
             attacks_from_territory=attacks_from_territory,
             territory_every_days=every,
         )
+    if out is not None:
+        from guarantor.obligations.export import replay_tables
+        from guarantor.territory.export import write_export
+
+        err.print(escape(write_export(out, replay_tables(result), force).line()))
     _report(result, acts, plot_path, fmt, why_not, err)
 
 
