@@ -30,9 +30,7 @@ def replay_tables(result: ReplayResult) -> list[ExportTable]:
                 row.update(describe_incident(gazetteer, incident).to_dict())
             rows.append(row)
         tables.append(
-            ExportTable(
-                "incidents", tuple(rows), tuple(to_lonlat(i.footprint) for i in with_shape)
-            )
+            ExportTable("incidents", tuple(rows), tuple(to_lonlat(i.footprint) for i in with_shape))
         )
     if events:
         tables.append(event_points(events))

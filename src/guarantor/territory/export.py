@@ -95,6 +95,42 @@ class ExportReport:
         }
 
 
+class Exportable:
+    """A typed result with tables: `.tables()`, `.to_frame()` (pandas), `.to_geo()` (a
+    GeoDataFrame in EPSG:4326), `.write(path)` (by extension, as `--out` does)."""
+
+    def tables(self) -> list[ExportTable]:
+        """The result's tables, the main one first."""
+        raise NotImplementedError
+
+    def _table(self, name: str | None, spatial: bool) -> ExportTable:
+        found = self.tables()
+        if name is not None:
+            for table in found:
+                if table.name == name:
+                    return table
+            raise KeyError(f"no table {name!r}; tables: {', '.join(t.name for t in found)}")
+        for table in found:
+            if table.spatial or not spatial:
+                return table
+        raise ValueError(f"{type(self).__name__} has no spatial table")
+
+    def to_frame(self, table: str | None = None) -> Any:
+        """A table (the main one by default) as a pandas DataFrame, without geometry."""
+        return _frame(self._table(table, False))
+
+    def to_geo(self, table: str | None = None) -> Any:
+        """A spatial table (the first by default) as a geopandas GeoDataFrame in EPSG:4326."""
+        chosen = self._table(table, True)
+        if not chosen.spatial:
+            raise ValueError(f"table {chosen.name!r} has no geometry")
+        return _geoframe(chosen)
+
+    def write(self, path: Path | str, force: bool = False) -> ExportReport:
+        """Write every table to `path` by its extension (see `write_export`)."""
+        return write_export(path, self.tables(), force)
+
+
 def export_format(path: Path) -> ExportFormat:
     """The format named by a file's extension, or a clear error listing those known."""
     ext = path.suffix.lower().lstrip(".")
@@ -310,13 +346,18 @@ def _staged(target: Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_export(
-    path: Path | str, tables: Sequence[ExportTable] | Mapping[str, ExportTable], force: bool = False
+    path: Path | str,
+    tables: Exportable | Sequence[ExportTable] | Mapping[str, ExportTable],
+    force: bool = False,
 ) -> ExportReport:
     """Write a result's tables to `path` in the format its extension names, atomically."""
     from guarantor.jsonout import dumps
 
     path = Path(path)
-    chosen = list(tables.values()) if isinstance(tables, Mapping) else list(tables)
+    if isinstance(tables, Exportable):
+        chosen = tables.tables()
+    else:
+        chosen = list(tables.values()) if isinstance(tables, Mapping) else list(tables)
     if not chosen:
         raise UserError("nothing to export", Position(str(path)))
     fmt = check_out(path, force, [t.name for t in chosen])

@@ -379,7 +379,9 @@ def cluster_events(
     per_unit: dict[str, int] = {}
     for i, c in order:
         per_unit[gazetteer.codes[i]] = per_unit.get(gazetteer.codes[i], 0) + c
-    units = tuple(gazetteer.unit(u) for u, _ in sorted(per_unit.items(), key=lambda x: (-x[1], x[0])))
+    units = tuple(
+        gazetteer.unit(u) for u, _ in sorted(per_unit.items(), key=lambda x: (-x[1], x[0]))
+    )
     return EventCluster(towns, units[:top], int(ok.sum()), len(la))
 
 
