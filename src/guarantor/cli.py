@@ -86,15 +86,15 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "live feed).",
     ),
     RoomCommand(
-        "territory",
-        "territory",
-        "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
-    ),
-    RoomCommand(
         "places",
         "territory",
         "Gazetteer: a place name to coordinates, population and oblast; or a point to its "
         "nearest places.",
+    ),
+    RoomCommand(
+        "territory",
+        "territory",
+        "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
     ),
     RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest."),
     RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events."),

@@ -17,16 +17,16 @@ from guarantor.territory.export import Exportable, ExportTable, write_export
 if TYPE_CHECKING:
     from guarantor.sources.locate import DataFolder
     from guarantor.sources.snapshots import ReadOptions, SnapshotSeries
-    from guarantor.territory.places import Gazetteer, Place
+    from guarantor.territory.places import Gazetteer, Settlement
     from guarantor.territory.timeline import SnapshotTimeline
 
 __all__ = [
     "AreaChanges",
+    "AreaHistory",
     "AreaOnDate",
-    "AreaSeries",
+    "LineViolations",
     "PlaceList",
     "Snapshots",
-    "Violations",
     "area_on",
     "area_series",
     "changes_between",
@@ -238,7 +238,7 @@ def changes_between(
 
 
 @dataclass(frozen=True)
-class AreaSeries(Exportable):
+class AreaHistory(Exportable):
     """Controlled area and gross changes per period (per day by default) over a history."""
 
     per: str
@@ -264,7 +264,7 @@ def area_series(
     territory: Territory = None,
     data: PathLike | None = None,
     cache: PathLike | None = None,
-) -> AreaSeries:
+) -> AreaHistory:
     """The daily (or weekly, monthly...) area series of a whole history: sums of daily changes."""
     from guarantor.territory.periods import TimeStep
     from guarantor.territory.reports import history_report
@@ -280,11 +280,11 @@ def area_series(
         _day(start, "start") if start is not None else None,
         _day(end, "end") if end is not None else None,
     )
-    return AreaSeries(per, tuple(doc["periods"]), tuple(s["source"] for s in doc["sources"]))
+    return AreaHistory(per, tuple(doc["periods"]), tuple(s["source"] for s in doc["sources"]))
 
 
 @dataclass(frozen=True)
-class Violations(Exportable):
+class LineViolations(Exportable):
     """Advances beyond the agreed line: the verdict and the incidents with their places."""
 
     status: str
@@ -313,7 +313,7 @@ def violations(
     snapshots: Snapshots | None = None,
     territory: Territory = None,
     data: PathLike | None = None,
-) -> Violations:
+) -> LineViolations:
     """Incidents beyond the line of a date (or a GeoJSON) up to `until`, with the verdict."""
     from guarantor.territory.inputs import resolve_units
     from guarantor.territory.reports import violations_report
@@ -337,7 +337,7 @@ def violations(
         buffer_km,
         all_incidents,
     )
-    return Violations(
+    return LineViolations(
         doc["status"], doc["breached_at"], doc["seized_km2"], tuple(doc["incidents"]), doc, result
     )
 
@@ -346,7 +346,7 @@ def violations(
 class PlaceList(Exportable):
     """Settlements from the gazetteer (GeoNames), with population and oblast."""
 
-    places: tuple[Place, ...]
+    places: tuple[Settlement, ...]
 
     def __iter__(self) -> Any:
         return iter(self.places)
@@ -354,7 +354,7 @@ class PlaceList(Exportable):
     def __len__(self) -> int:
         return len(self.places)
 
-    def __getitem__(self, i: int) -> Place:
+    def __getitem__(self, i: int) -> Settlement:
         return self.places[i]
 
     def tables(self) -> list[ExportTable]:

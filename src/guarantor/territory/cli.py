@@ -794,13 +794,13 @@ def swap_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     out: Path | None = OutOpt,
-    force: bool = ForceOpt,
+    overwrite: bool = ForceOpt,
 ) -> None:
     """What a land swap gives and takes: area, people, contact-line length and the force to hold it."""
     from guarantor.territory.reports import swap_report
     from guarantor.territory.swaps import load_proposal
 
-    _check_out(out, force)
+    _check_out(out, overwrite)
 
     options = _options(None, border, None, data)
     when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
@@ -820,7 +820,7 @@ def swap_command(
     if out is not None:
         from guarantor.territory.export import swap_tables
 
-        _export(out, force, lambda: swap_tables(doc, result))
+        _export(out, overwrite, lambda: swap_tables(doc, result))
     if plot is not None:
         from guarantor.territory.reports import swap_map
 

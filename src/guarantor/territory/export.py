@@ -291,7 +291,7 @@ def _write_xlsx(tmp: Path, tables: Sequence[ExportTable]) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     used: set[str] = set()
     for table in tables:
         title = _sheet_name(table.name, used)
@@ -329,7 +329,7 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return title
 
 
-def _staged(target: Path, write: Callable[[Path], None]) -> Path:
+def _staged(target: Path, write: Callable[[Path], object]) -> Path:
     """Write through `write` to a temporary file beside `target`; return its path."""
     fd, name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"

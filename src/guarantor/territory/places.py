@@ -63,7 +63,7 @@ def unit_label(code: str, name: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Place:
+class Settlement:
     """A settlement: GeoNames id, name, position, population and its oblast."""
 
     geonameid: int
@@ -108,7 +108,7 @@ class Place:
 class Whereabouts:
     """An area or point described by places: its nearest settlements and the oblasts it lies in."""
 
-    places: tuple[Place, ...]
+    places: tuple[Settlement, ...]
     units: tuple[str, ...]  # 'Donetsk (UA-14)'
 
     @property
@@ -183,10 +183,10 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self.names)
 
-    def place(self, i: int, distance_km: float | None = None) -> Place:
+    def place(self, i: int, distance_km: float | None = None) -> Settlement:
         """The i-th settlement."""
         code = self.codes[i]
-        return Place(
+        return Settlement(
             self.ids[i],
             self.names[i],
             float(self.lat[i]),
@@ -201,7 +201,7 @@ class Gazetteer:
         """A unit by name with its code beside it ('Donetsk (UA-14)'); the code if unknown."""
         return unit_label(code, self.unit_names.get(code))
 
-    def lookup(self, name: str, limit: int = 10) -> list[Place]:
+    def lookup(self, name: str, limit: int = 10) -> list[Settlement]:
         """Settlements called `name` (accents, case and hyphens ignored), then those whose name
         starts with it, largest first; an error naming close matches when there is none."""
         key = match_key(name)
@@ -227,7 +227,7 @@ class Gazetteer:
             )
         return [self.place(i) for i in found]
 
-    def near(self, lat: float, lon: float, k: int = 5, min_population: int = 0) -> list[Place]:
+    def near(self, lat: float, lon: float, k: int = 5, min_population: int = 0) -> list[Settlement]:
         """The k settlements nearest to a point (great-circle order), optionally only the larger."""
         import numpy as np
 
@@ -260,7 +260,7 @@ class Gazetteer:
         import numpy as np
         import shapely
 
-        chosen: list[Place] = []
+        chosen: list[Settlement] = []
         inside_codes: list[str] = []
         if area is not None and not shapely.is_empty(area):
             minx, miny, maxx, maxy = shapely.bounds(area).tolist()
@@ -327,7 +327,7 @@ def nearest_indices(
 class PlaceCount:
     """A town and how many events of a group lie nearer to it than to any other town its size."""
 
-    place: Place
+    place: Settlement
     events: int
 
 
@@ -357,8 +357,8 @@ class EventCluster:
 
 def cluster_events(
     gazetteer: Gazetteer,
-    lat: Sequence[float],
-    lon: Sequence[float],
+    lat: Sequence[float | None],
+    lon: Sequence[float | None],
     min_population: int = 10_000,
     top: int = 3,
 ) -> EventCluster:

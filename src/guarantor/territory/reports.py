@@ -318,6 +318,8 @@ def violations_report(
     shown = incidents if all_incidents else [i for i in incidents if i.confirmed]
     breached = min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None)
     last = chosen[-1]
+    incident_rows = [i.to_dict() for i in shown]
+    _describe_incidents(incident_rows, shown)
     doc = {
         "agreed_at": start.isoformat() if start else None,
         "agreed_line": label,
@@ -332,9 +334,8 @@ def violations_report(
         "breached_at": breached.isoformat() if breached else None,
         "seized_km2": round(sum(i.current_area_km2 for i in confirmed_obligor), 1),
         "unconfirmed_incidents": sum(1 for i in incidents if not i.confirmed),
-        "incidents": [i.to_dict() for i in shown],
+        "incidents": incident_rows,
     }
-    _describe_incidents(doc["incidents"], shown)
     result = ViolationsResult(
         shown, agreed, last.parsed(options).geometry, last.taken_at, units, border, label
     )
