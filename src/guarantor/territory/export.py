@@ -152,9 +152,9 @@ def _targets(path: Path, fmt: ExportFormat, names: Sequence[str]) -> list[Path]:
 def check_out(path: Path, force: bool = False, tables: Sequence[str] = ()) -> ExportFormat:
     """Refuse, before any work, an unknown extension, an existing file without force, a folder
     that cannot be written; return the format."""
-    fmt = export_format(path)
     if path.is_dir():
         raise UserError("--out is a folder; give a file name", Position(str(path)))
+    fmt = export_format(path)
     for target in _targets(path, fmt, tables):
         if target.exists() and not force:
             raise UserError(
