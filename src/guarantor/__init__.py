@@ -34,6 +34,7 @@ _PUBLIC: dict[str, str] = {
     "replay": "guarantor.obligations.api",
     "plan_response": "guarantor.respond.api",
     "read_ledger": "guarantor.ledger.api",
+    "import_kiel_tracker": "guarantor.ledger.api",
 }
 
 __all__ = ["FLOW", "__version__", *_PUBLIC]

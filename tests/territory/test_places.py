@@ -94,7 +94,9 @@ def test_an_area_is_described_by_the_places_inside_then_the_nearest(gaz: Gazette
     assert [p.name for p in where.places] == ["Pokrovsk", "Myrnohrad", "Rodynske"]
     assert where.places[0].distance_km is None and where.places[2].distance_km is not None
     assert where.units == ("Donetsk (UA-14)",)
-    assert where.text.startswith("in Pokrovsk (pop. 60,127), Myrnohrad (pop. 46,000); near Rodynske")
+    assert where.text.startswith(
+        "in Pokrovsk (pop. 60,127), Myrnohrad (pop. 46,000); near Rodynske"
+    )
     assert where.to_dict()["near"] == "Pokrovsk, Myrnohrad, Rodynske"
     # a point alone: the nearest, and the oblast of the nearest
     point = gaz.describe(37.62, 49.7)
@@ -138,8 +140,18 @@ def test_places_command_on_the_real_gazetteer(shared_data: Path) -> None:
     first = doc["places"][0]
     assert first["name"] == "Pokrovsk" and first["unit"] == "Donetsk (UA-14)"
     near = CliRunner().invoke(
-        root, ["places", "--near", "48.28,37.18", "--limit", "3", "--format", "csv",
-               "--data", str(shared_data)]
+        root,
+        [
+            "places",
+            "--near",
+            "48.28,37.18",
+            "--limit",
+            "3",
+            "--format",
+            "csv",
+            "--data",
+            str(shared_data),
+        ],
     )
     assert near.exit_code == 0 and near.stdout.splitlines()[1].startswith("Pokrovsk,")
     both = CliRunner().invoke(root, ["places", "Kyiv", "--near", "50,30"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from guarantor.territory.export import Exportable, ExportTable
 
-__all__ = ["Ledger", "read_ledger"]
+__all__ = ["Ledger", "import_kiel_tracker", "read_ledger"]
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,25 @@ def read_ledger(database: str | None = None) -> Ledger:
     finally:
         engine.dispose()
     return Ledger(records, flows)
+
+
+def import_kiel_tracker(path: str | Path, database: str | None = None) -> dict[str, Any]:
+    """Load the Kiel Ukraine Support Tracker's data_explorer.csv into a ledger; what was written."""
+    from guarantor.ledger.database import open_engine
+    from guarantor.ledger.kiel import import_kiel
+
+    engine = open_engine(database)
+    try:
+        report = import_kiel(engine, Path(path))
+    finally:
+        engine.dispose()
+    return {
+        "file": report.file,
+        "release": report.release,
+        "rows": report.rows,
+        "donors": report.donors,
+        "appended": report.appended,
+        "unchanged": report.unchanged,
+        "corrections": report.corrections,
+        "quarantined": len(report.quarantined),
+    }
