@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from guarantor.monitor.result import Activation, Undetermined
     from guarantor.rules import LevelTrace
     from guarantor.sources.events_schema import ReadResult
+    from guarantor.territory.places import EventCluster
 
 events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
@@ -251,8 +252,7 @@ def evaluate_command(
         result = read_events([path])
         _report_read(result, None)
         ev.feed(EventColumns.from_events(result.events))
-        if out is not None:
-            seen.extend(result.events)
+        seen.extend(result.events)
     if ev.skipped:
         _err().print(f"{ev.skipped} event(s) skipped: already evaluated (same source and id)")
     if checkpoint is not None:
@@ -267,12 +267,29 @@ def evaluate_command(
 
         tables = [*monitor_tables(res, seen, find_gazetteer()), event_points(seen)]
         _err().print(escape(write_export(out, tables, force).line()))
+    from guarantor.monitor.where import activations_where, with_places
+
+    where = activations_where(res.activations, seen)
     if fmt is Format.json:
-        emit(res.to_json(why_not=why_not))
+        doc = res.to_json(why_not=why_not)
+        doc["activations"] = with_places(doc["activations"], where)
+        emit(doc)
         return
     if fmt is Format.csv:
-        columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")
-        rows = [{**a.to_json(), "truth": "true"} for a in res.activations]
+        columns = (
+            "time",
+            "trigger",
+            "level",
+            "truth",
+            "evidence_total",
+            "attribution",
+            "evidence",
+            "near",
+        )
+        rows = [
+            {**a, "truth": "true"}
+            for a in with_places([a.to_json() for a in res.activations], where)
+        ]
         rows += [
             {
                 **u.to_json(),
@@ -286,7 +303,7 @@ def evaluate_command(
         rows.sort(key=lambda r: (r["time"], r["trigger"], r["level"]))
         write_csv(columns, rows)
         return
-    print_activations(res.activations)
+    print_activations(res.activations, where=where)
     print_undetermined(res.undetermined)
     if why_not:
         print_not_reached(res.not_reached)
@@ -297,28 +314,39 @@ def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for doc in docs:
-        writer.writerow([" ".join(v) if isinstance(v := doc[c], list) else v for c in columns])
+        writer.writerow(
+            [" ".join(v) if isinstance(v := doc.get(c, ""), list) else v for c in columns]
+        )
 
 
-def print_activations(activations: list[Activation], limit: int = 40) -> None:
-    """A Rich table of established activations (first `limit`)."""
+def print_activations(
+    activations: list[Activation],
+    limit: int = 40,
+    where: Sequence[EventCluster | None] | None = None,
+) -> None:
+    """A Rich table of established activations (first `limit`), with where their evidence lies."""
     from guarantor.monitor.render import brief
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
-    for col in ("time (UTC)", "trigger", "level", "events", "attribution", "why (trace)"):
+    columns = ["time (UTC)", "trigger", "level", "events", "attribution"]
+    near = where is not None and any(c is not None for c in where)
+    for col in [*columns, *(["near (evidence)"] if near else []), "why (trace)"]:
         table.add_column(col, overflow="fold")
-    for a in activations[:limit]:
+    for k, a in enumerate(activations[:limit]):
         why = brief(a.trace)
         if a.resolution is not None:
             assumed = " (ASSUMED decision: no votes recorded)" if a.resolution.assumed else ""
             why = f"settled by {a.resolution.ref} ({a.resolution.by}){assumed}: {why}"
+        cluster = where[k] if where is not None and near else None
+        place = [escape(cluster.near) if cluster is not None else ""] if near else []
         table.add_row(
             a.time.strftime("%Y-%m-%d"),
             a.trigger,
             a.level.value,
             str(a.evidence_total),
             "" if a.attribution is None else f"{a.attribution:.2f}",
+            *place,
             escape(why),
         )
     console.print(table)

@@ -60,3 +60,24 @@ def monitor_tables(
         ),
         rows_table("undetermined", [_row(u.to_json(), None) for u in result.undetermined]),
     ]
+
+
+def with_places(
+    docs: list[dict[str, Any]], clusters: Sequence[EventCluster | None]
+) -> list[dict[str, Any]]:
+    """Activation documents with `near` (towns of their evidence) and `units_named` added."""
+    out = []
+    for doc, cluster in zip(docs, clusters, strict=True):
+        if cluster is not None:
+            doc = {**doc, "near": cluster.near, "units_named": list(cluster.units)}
+        out.append(doc)
+    return out
+
+
+def activations_where(
+    activations: Sequence[Activation], events: Sequence[Event]
+) -> list[EventCluster | None]:
+    """Where each activation's evidence lies, with the data folder's gazetteer (None without)."""
+    from guarantor.territory.places import find_gazetteer
+
+    return activation_places(activations, event_locations(events), find_gazetteer())

@@ -144,14 +144,21 @@ def _report(
     if plot_path is not None:
         plot(result, plot_path)
         err.print(f"plot written to {plot_path}")
+    from guarantor.monitor.where import activations_where, with_places
+
+    where = activations_where(
+        result.monitor.activations, result.read.events if result.read is not None else []
+    )
     if fmt is Format.json:
-        emit(result.to_json())
+        doc = result.to_json()
+        doc["activations"] = with_places(doc["activations"], where)
+        emit(doc)
         return
     if fmt is Format.csv:
         columns = ("party", "action", "due", "status", "source", "trigger", "level", "opened")
         write_csv(columns, (o.to_json() for o in result.timeline.owed))
         return
-    print_activations(result.monitor.activations)
+    print_activations(result.monitor.activations, where=where)
     print_undetermined(result.monitor.undetermined)
     print_obligations(result)
     if why_not:
