@@ -269,7 +269,13 @@ def evaluate_command(
         _err().print(escape(write_export(out, tables, force).line()))
     from guarantor.monitor.where import activations_where, with_places
 
-    where = activations_where(res.activations, seen)
+    # a resumed run has not re-read the earlier events: no places, so that the output stays
+    # byte-identical to one run over every chunk
+    where = (
+        activations_where(res.activations, seen)
+        if checkpoint is None
+        else [None for _ in res.activations]
+    )
     if fmt is Format.json:
         doc = res.to_json(why_not=why_not)
         doc["activations"] = with_places(doc["activations"], where)

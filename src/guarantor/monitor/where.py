@@ -30,11 +30,12 @@ def activation_places(
     out: list[EventCluster | None] = []
     for a in activations:
         points = [located[e] for e in a.evidence if e in located]
-        out.append(
+        cluster = (
             cluster_events(gazetteer, [p[0] for p in points], [p[1] for p in points])
             if points
             else None
         )
+        out.append(cluster if cluster is not None and cluster.towns else None)
     return out
 
 
