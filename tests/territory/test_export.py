@@ -54,7 +54,8 @@ def test_geopackage_has_one_layer_per_table(tmp_path: Path) -> None:
 def test_geojson_holds_the_spatial_tables(tmp_path: Path) -> None:
     out = tmp_path / "r.geojson"
     report = write_export(out, [POLYS, SERIES])
-    assert report.left_out == ("series",) and "series left out" in report.line()
+    assert report.left_out == ("series (no geometry)",)
+    assert "left out: series (no geometry)" in report.line()
     doc = json.loads(out.read_text())
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 2
     assert doc["features"][0]["properties"]["units"] == ["UA-14", "UA-09"]

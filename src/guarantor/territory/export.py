@@ -1,6 +1,7 @@
 """`--out FILE`: results as files analysts' tools open, chosen by the file's extension.
 
-.gpkg (GeoPackage: one layer per table, attribute-only tables too), .geojson (one
+.gpkg (GeoPackage: one layer per table, attribute-only tables too, listed after the spatial
+ones; polygons as MultiPolygons), .geojson (one
 FeatureCollection; several spatial tables share it with a `layer` property), .csv (one table; the
 others beside it as FILE.<table>.csv; geometry as WKT), .parquet (GeoParquet for spatial tables;
 the others beside it as FILE.<table>.parquet), .xlsx (one sheet per table; geometry as the
@@ -75,13 +76,15 @@ class ExportReport:
     format: ExportFormat
     tables: tuple[tuple[str, int], ...]  # (name, rows)
     files: tuple[Path, ...] = field(default=())
-    left_out: tuple[str, ...] = ()  # tables the format cannot hold (no geometry in .geojson)
+    left_out: tuple[
+        str, ...
+    ] = ()  # tables the format cannot hold, with why: "series (no geometry)"
 
     def line(self) -> str:
         """One line for the terminal."""
         what = ", ".join(f"{n} ({r} row{'s' if r != 1 else ''})" for n, r in self.tables)
         extra = f" and {', '.join(str(p) for p in self.files[1:])}" if len(self.files) > 1 else ""
-        skipped = f"; {', '.join(self.left_out)} left out (no geometry)" if self.left_out else ""
+        skipped = f"; left out: {', '.join(self.left_out)}" if self.left_out else ""
         return f"wrote {self.path}{extra}: {what}{skipped}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,12 +217,12 @@ def _write_gpkg(tmp: Path, tables: Sequence[ExportTable]) -> None:
     import pyogrio
 
     for table in tables:  # each a new layer of the same file
+        if not table.spatial and not _columns(table):
+            continue  # an empty table without columns: GeoPackage has no such layer
         frame = _geoframe(table) if table.spatial else _frame(table)
         if table.spatial:
             frame = frame.set_geometry(frame.geometry.apply(_multi))
-        pyogrio.write_dataframe(
-            frame, tmp, layer=table.name, driver="GPKG", promote_to_multi=table.spatial or None
-        )
+        pyogrio.write_dataframe(frame, tmp, layer=table.name, driver="GPKG")
 
 
 def _multi(geom: Any) -> Any:
@@ -369,8 +372,11 @@ def write_export(
                 ".xlsx, .gpkg or .json",
                 Position(str(path)),
             )
-        left_out = tuple(t.name for t in chosen if not t.spatial)
+        left_out = tuple(f"{t.name} (no geometry)" for t in chosen if not t.spatial)
         chosen = [t for t in chosen if t.spatial]
+    elif fmt is ExportFormat.gpkg:
+        left_out = tuple(f"{t.name} (empty)" for t in chosen if not t.spatial and not _columns(t))
+        chosen = [t for t in chosen if t.spatial or _columns(t)]
     path.parent.mkdir(parents=True, exist_ok=True)
     targets = _targets(path, fmt, [t.name for t in chosen])
     staged: list[tuple[Path, Path]] = []
