@@ -234,3 +234,32 @@ def test_bad_out_is_refused_before_any_work(cli, scenario, tmp_path: Path) -> No
     assert isinstance(run.exception, UserError) and "no snapshot" in str(run.exception)  # type: ignore[attr-defined]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "x.gpkg"]
     assert (tmp_path / "x.gpkg").read_text() == "old"
+
+
+def test_history_by_unit_writes_names_beside_codes(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    out = tmp_path / "h.xlsx"
+    run = _invoke(
+        cli,
+        "history",
+        "--territory",
+        str(scenario.snapshots),
+        "--per",
+        "week",
+        "--by",
+        "unit",
+        "--boundaries",
+        str(scenario.units),
+        "--no-cache",
+        "--out",
+        str(out),
+    )
+    assert run.exit_code == 0, run.output  # type: ignore[attr-defined]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["periods", "units"]
+    header = [c.value for c in book["units"][1]]
+    units = {
+        row[header.index("unit")] for row in book["units"].iter_rows(min_row=2, values_only=True)
+    }
+    assert units == {"West Synthland (SY-W)", "Central Synthland (SY-C)", "East Synthland (SY-E)"}
