@@ -84,6 +84,10 @@ def test_results_are_frames_and_shapes_on_a_generated_scenario(tmp_path: Path) -
         series.to_geo()
     report = g.write_export(tmp_path / "a.gpkg", area)
     assert report.tables == (("control", 1),)
+    line = g.violations(scenario.agreed_on, snapshots=snaps)
+    assert line.status in ("breached", "complied")
+    assert [t.name for t in line.tables()] == ["incidents", "agreed_line", "control_last"]
+    assert len(line.to_geo()) == len(line.incidents)
 
 
 @pytest.mark.data
