@@ -332,6 +332,12 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return title
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _staged(target: Path, write: Callable[[Path], object]) -> Path:
     """Write through `write` to a temporary file beside `target`; return its path."""
     fd, name = tempfile.mkstemp(
@@ -407,8 +413,9 @@ def write_export(
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
+    mode = 0o666 & ~_umask()  # an ordinary file, as open() would make it
     for tmp, target in staged:
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     return ExportReport(
         path,
