@@ -263,3 +263,32 @@ def test_history_by_unit_writes_names_beside_codes(cli, scenario, tmp_path: Path
         row[header.index("unit")] for row in book["units"].iter_rows(min_row=2, values_only=True)
     }
     assert units == {"West Synthland (SY-W)", "Central Synthland (SY-C)", "East Synthland (SY-E)"}
+
+
+def test_compare_writes_the_disagreeing_polygons_in_any_format(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyogrio
+
+    a = write_synthetic(tmp_path / "a", days=16).snapshots  # the advance starts on day 10
+    b = tmp_path / "b"
+    b.mkdir()
+    files = sorted(a.iterdir())
+    for i, path in enumerate(files):  # B runs four days ahead of A
+        (b / path.name).write_bytes(files[min(i + 4, len(files) - 1)].read_bytes())
+    out = tmp_path / "d.gpkg"
+    run = _invoke(
+        cli,
+        "compare",
+        "--territory",
+        str(a),
+        "--territory",
+        str(b),
+        "--threshold-km2",
+        "0",
+        "--cache",
+        str(tmp_path / "cache.sqlite"),
+        "--out",
+        str(out),
+    )
+    assert run.exit_code == 0, run.output  # type: ignore[attr-defined]
+    frame = pyogrio.read_dataframe(out, layer="disagreements")
+    assert len(frame) > 0 and {"date", "side"} <= set(frame.columns)

@@ -141,6 +141,18 @@ def _one_date(sources: list[Any], on: str | None, store: Path | None) -> Any:
     return answer, when
 
 
+def _features_table(name: str, features: list[dict[str, Any]]) -> Any:
+    import shapely.geometry
+
+    from guarantor.territory.export import ExportTable
+
+    return ExportTable(
+        name,
+        tuple(f["properties"] for f in features),
+        tuple(shapely.geometry.shape(f["geometry"]) for f in features),
+    )
+
+
 def _control_table(name: str, rows: list[dict[str, Any]], shapes: list[Any]) -> Any:
     from guarantor.territory.export import control_table
 
@@ -514,7 +526,10 @@ def compare_command(
     start: str | None = typer.Option(None, "--from", help="First day compared."),
     end: str | None = typer.Option(None, "--to", help="Last day compared."),
     out: Path | None = typer.Option(
-        None, "--out", help="Write the disagreeing polygons (days over the threshold) as .geojson."
+        None,
+        "--out",
+        help="Write the disagreeing polygons (days over the threshold) by extension: .gpkg "
+        ".geojson .csv .parquet .xlsx .json.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
     cache: Path | None = CacheOpt,
@@ -541,10 +556,7 @@ def compare_command(
         raise UserError(
             f"compare needs two sources (--territory A --territory B), got {len(sources)}"
         )
-    if out is not None and not out.name.endswith(".geojson"):
-        raise UserError("--out must be a .geojson file", Position(str(out)))
-    if out is not None and out.exists() and not force:
-        raise UserError("exists: pass --force to overwrite", Position(str(out)))
+    _check_out(out, force)
     opened = []
     for source in sources:
         with _progress(f"reading {source.label}") as step:
@@ -573,7 +585,10 @@ def compare_command(
         if not comparison.geometry:
             raise UserError("--out needs two polygon sources (an area series has no polygons)")
         features = disagreement_features(comparison, opened[0], opened[1], a.options, b.options)
-        write_atomic(out, dumps({"type": "FeatureCollection", "features": features}))
+        if out.suffix.lower() == ".geojson":  # as before: the features as they are
+            write_atomic(out, dumps({"type": "FeatureCollection", "features": features}))
+        else:
+            _export(out, force, lambda: [_features_table("disagreements", features)])
         doc["out"] = str(out)
         _err().print(f"{len(features)} disagreeing polygon(s) written to {out}")
     dist = doc["distribution"]["diff_km2"]
