@@ -156,3 +156,17 @@ def test_places_command_on_the_real_gazetteer(shared_data: Path) -> None:
     assert near.exit_code == 0 and near.stdout.splitlines()[1].startswith("Pokrovsk,")
     both = CliRunner().invoke(root, ["places", "Kyiv", "--near", "50,30"])
     assert isinstance(both.exception, UserError)
+
+
+def test_places_out_writes_points(shared_data: Path, tmp_path: Path) -> None:
+    import pyogrio
+
+    root = typer.Typer()
+    register(root)
+    out = tmp_path / "p.gpkg"
+    run = CliRunner().invoke(
+        root, ["places", "--near", "48.28,37.18", "--data", str(shared_data), "--out", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    frame = pyogrio.read_dataframe(out)
+    assert frame.geometry.geom_type.unique().tolist() == ["Point"] and len(frame) == 10

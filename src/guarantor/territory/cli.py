@@ -953,11 +953,14 @@ def places_command(
     ),
     fmt: Format = FormatOpt,
     data: Path | None = DataOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Gazetteer: a place name to coordinates, population and oblast; or a point to its nearest places."""
     from guarantor.sources.locate import locate_data
     from guarantor.territory.places import ATTRIBUTION, load_gazetteer, parse_lat_lon
 
+    _check_out(out, force)
     if bool(name) == (near is not None):
         raise UserError("give a NAME or --near LAT,LON (one of them)")
     gazetteer = load_gazetteer(locate_data(data))
@@ -973,6 +976,13 @@ def places_command(
         title = f"Places called {joined!r}"
     rows = [p.to_dict() for p in found]
     doc = {**query, "source": gazetteer.source, "attribution": ATTRIBUTION, "places": rows}
+
+    def tables() -> list[Any]:
+        from guarantor.territory.api import PlaceList
+
+        return PlaceList(tuple(found)).tables()
+
+    _export(out, force, tables)
     columns = ["name", "population", "unit", "lat", "lon"]
     if near is not None:
         columns.append("distance_km")
