@@ -27,7 +27,7 @@ class RoomCommand:
 
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
-ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules", "sources"))
+ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules"))
 
 # What the rooms register, in the order `guarantor --help` lists it (the flow's commands, then its
 # groups), so that the top-level help is printed without importing any room.
@@ -84,6 +84,11 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "api",
         "Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, "
         "live feed).",
+    ),
+    RoomCommand(
+        "data",
+        "sources",
+        "Public data: fetch the sources into the per-user cache, list coverage and licences.",
     ),
     RoomCommand(
         "territory",
