@@ -338,12 +338,19 @@ class IncidentWalk:
             _describe(inc, self.units)
         tracks.sort(key=lambda i: (i.first_seen, i.side, -i.area_km2, i.centroid))
         # ids by side, first-seen date and rank that day: stable for the same inputs and parameters
+        # (the trackers keep their own working ids: the walk may go on after this)
         counters: dict[tuple[str, str], int] = {}
+        out = []
         for inc in tracks:
             key = (inc.side.value, f"{inc.first_seen:%Y%m%d}")
             counters[key] = counters.get(key, 0) + 1
-            inc.id = f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}"
-        return [inc.frozen() for inc in tracks]
+            working, inc.id = (
+                inc.id,
+                f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}",
+            )
+            out.append(inc.frozen())
+            inc.id = working
+        return out
 
 
 def _clean(geom: shapely.Geometry) -> shapely.Geometry:
