@@ -101,6 +101,11 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
     ),
     RoomCommand(
+        "watch",
+        "watch",
+        "Watch agreements: fetch, evaluate new days, record signed ledger entries, notify webhooks.",
+    ),
+    RoomCommand(
         "negotiate",
         "negotiate",
         "Strategic conflict analysis with the Graph Model for Conflict Resolution.",

@@ -105,7 +105,9 @@ def make_handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             if start:
                 part = body[start:]
-                headers = validators | {"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}
+                headers = validators | {
+                    "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"
+                }
                 self._send(206, part, headers)
                 return
             self._send(200, body, validators)

@@ -12,23 +12,28 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.cli_app import cli_app
+from tests.sources_fetch.server import Fault, Server, Site
+from typer.testing import CliRunner
 
-from guarantor.sources.catalogue import DEEPSTATE_DAILY, ContentKind, ContentRule, Reshape, SourceName
+from guarantor.sources.catalogue import (
+    DEEPSTATE_DAILY,
+    ContentKind,
+    ContentRule,
+    Reshape,
+    SourceName,
+)
 from guarantor.sources.datafetch import fetch_sources
 from guarantor.sources.download import (
     DownloadError,
-    Outcome,
-    Request,
+    DownloadOutcome,
+    DownloadRequest,
     RetryPolicy,
     download,
     part_path,
 )
 from guarantor.sources.reshape import reshape
 from guarantor.sources.status import data_status
-from typer.testing import CliRunner
-
-from tests.cli_app import cli_app
-from tests.sources_fetch.server import Fault, Server, Site
 
 NO_WAIT = RetryPolicy(attempts=4, sleep=lambda _s: None)
 FIRST = DEEPSTATE_DAILY.first
@@ -72,7 +77,9 @@ def site() -> Iterator[tuple[Site, Server]]:
 
 
 def _fetch(server: Server, cache: Path, *only: SourceName):  # type: ignore[no-untyped-def]
-    return fetch_sources(list(only), cache, mirror=server.url, today=TODAY, retry=NO_WAIT, timeout=5)
+    return fetch_sources(
+        list(only), cache, mirror=server.url, today=TODAY, retry=NO_WAIT, timeout=5
+    )
 
 
 def test_everything_then_only_what_is_new(site: tuple[Site, Server], tmp_path: Path) -> None:
@@ -103,7 +110,7 @@ def test_a_changed_file_is_fetched_again(site: tuple[Site, Server], tmp_path: Pa
     s.files["aid_kiel_ust/data_explorer.csv"] += b'"B","BBB",2026,5,3\n'
     second = _fetch(server, cache, SourceName.aid)
     assert second.sources[0].downloaded == ["aid_kiel_ust/data_explorer.csv"]
-    assert (cache / "aid_kiel_ust/data_explorer.csv").read_bytes().endswith(b'2026,5,3\n')
+    assert (cache / "aid_kiel_ust/data_explorer.csv").read_bytes().endswith(b"2026,5,3\n")
 
 
 def test_a_dropped_connection_resumes_with_range(site: tuple[Site, Server], tmp_path: Path) -> None:
@@ -150,40 +157,84 @@ def test_wrong_json_and_size_and_checksum(site: tuple[Site, Server], tmp_path: P
     client = httpx.Client(timeout=5)
     rule = ContentRule(ContentKind.geojson)
     with pytest.raises(DownloadError, match="not a GeoJSON FeatureCollection"):
-        download(client, Request("t", f"{server.url}/x.geojson", tmp_path / "x", rule), retry=NO_WAIT)
+        download(
+            client,
+            DownloadRequest("t", f"{server.url}/x.geojson", tmp_path / "x", rule),
+            retry=NO_WAIT,
+        )
     good = "frontline/cyterat_daily/" + f"{FIRST:deepstatemap_data_%Y%m%d.geojson}"
-    req = Request("t", f"{server.url}/{good}", tmp_path / "y", rule, size=5)
+    req = DownloadRequest("t", f"{server.url}/{good}", tmp_path / "y", rule, size=5)
     with pytest.raises(DownloadError, match="were expected"):
         download(client, req, retry=NO_WAIT)
-    req = Request("t", f"{server.url}/{good}", tmp_path / "y", rule, sha256="0" * 64)
+    req = DownloadRequest("t", f"{server.url}/{good}", tmp_path / "y", rule, sha256="0" * 64)
     with pytest.raises(DownloadError, match="sha256"):
         download(client, req, retry=NO_WAIT)
     assert not (tmp_path / "y").exists() and not part_path(tmp_path / "y").exists()
-    assert download(client, Request("t", f"{server.url}/nope", tmp_path / "z", rule)) is Outcome.missing
+    assert (
+        download(client, DownloadRequest("t", f"{server.url}/nope", tmp_path / "z", rule))
+        is DownloadOutcome.missing
+    )
 
 
-def test_offline_fails_with_exit_3_naming_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_fails_with_exit_3_naming_the_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GUARANTOR_CACHE", str(tmp_path / "c"))
-    result = CliRunner().invoke(cli_app(), ["data", "fetch", "--only", "aid", "--mirror", "http://127.0.0.1:9", "--timeout", "1", "--retries", "1"])
+    result = CliRunner().invoke(
+        cli_app(),
+        [
+            "data",
+            "fetch",
+            "--only",
+            "aid",
+            "--mirror",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "1",
+            "--retries",
+            "1",
+        ],
+    )
     assert result.exit_code == 3
     assert "aid: http://127.0.0.1:9/aid_kiel_ust/data_explorer.csv" in result.output
 
 
-def test_cli_fetch_then_status_json(site: tuple[Site, Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_fetch_then_status_json(
+    site: tuple[Site, Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _s, server = site
     monkeypatch.setenv("GUARANTOR_CACHE", str(tmp_path / "c"))
     monkeypatch.delenv("GUARANTOR_DATA", raising=False)
-    result = CliRunner().invoke(cli_app(), ["data", "fetch", "--only", "aid", "--only", "events", "--mirror", server.url, "--format", "json"])
+    result = CliRunner().invoke(
+        cli_app(),
+        [
+            "data",
+            "fetch",
+            "--only",
+            "aid",
+            "--only",
+            "events",
+            "--mirror",
+            server.url,
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     cache = tmp_path / "c" / "data"
-    status = CliRunner().invoke(cli_app(), ["data", "status", "--data", str(cache), "--format", "json"])
+    status = CliRunner().invoke(
+        cli_app(), ["data", "status", "--data", str(cache), "--format", "json"]
+    )
     assert status.exit_code == 0, status.output
     rows = {r["source"]: r for r in json.loads(status.stdout)}
     assert set(rows) == {s.value for s in SourceName}
     assert all(set(r) == {"source", "first", "last", "path", "licence"} for r in rows.values())
     assert rows["events"] | {"licence": ""} == {
-        "source": "events", "first": "2022-02-24", "last": "2023-03-31",
-        "path": str(cache / "events/ucdp_ged_ukraine.csv.gz"), "licence": "",
+        "source": "events",
+        "first": "2022-02-24",
+        "last": "2023-03-31",
+        "path": str(cache / "events/ucdp_ged_ukraine.csv.gz"),
+        "licence": "",
     }
     assert (rows["aid"]["first"], rows["aid"]["last"]) == ("2022-02-01", "2026-04-30")
 
@@ -209,7 +260,10 @@ def test_reshape_upstream_files(tmp_path: Path) -> None:
         {"type": "Feature", "properties": {"ADM0_A3": "POL"}, "geometry": None},
     ]}  # fmt: skip
     (tmp_path / "ne.geojson").write_text(json.dumps(ne))
-    assert reshape(Reshape.natural_earth_ukraine, tmp_path / "ne.geojson", tmp_path / "b.geojson", "b") == 1
+    assert (
+        reshape(Reshape.natural_earth_ukraine, tmp_path / "ne.geojson", tmp_path / "b.geojson", "b")
+        == 1
+    )
     rows = ["703448\tKyiv\tKyiv\t\t50.45\t30.52\tP\tPPLC\tUA\t\t12\t\t\t\t2952301",
             "1\tHamlet\tHamlet\t\t50\t30\tP\tPPL\tUA\t\t12\t\t\t\t20"]  # fmt: skip
     buf = io.BytesIO()
@@ -223,7 +277,9 @@ def test_reshape_upstream_files(tmp_path: Path) -> None:
 def test_a_broken_upstream_is_refused_by_reshape(tmp_path: Path) -> None:
     (tmp_path / "ne.geojson").write_text('{"type": "FeatureCollection", "features": []}')
     with pytest.raises(Exception, match="boundaries: cannot reshape"):
-        reshape(Reshape.natural_earth_ukraine, tmp_path / "ne.geojson", tmp_path / "b", "boundaries")
+        reshape(
+            Reshape.natural_earth_ukraine, tmp_path / "ne.geojson", tmp_path / "b", "boundaries"
+        )
     assert not (tmp_path / "b").exists()
 
 

@@ -31,7 +31,7 @@ class ContentKind(StrEnum):
     zip = "zip"  # a zip archive (every member's CRC checked) holding a member ending so
 
 
-class Delivery(StrEnum):
+class Distribution(StrEnum):
     """How a source reaches a user: fetched into the cache, or may ship with the package."""
 
     fetched = "fetched"  # no open licence found: the user's own download, never redistributed
@@ -57,7 +57,7 @@ class ContentRule:
 
 
 @dataclass(frozen=True)
-class CatalogueFile:
+class SourceFile:
     """One file of a source: its upstream URL, where it lands, what it must be, how it is reshaped.
 
     `size` and `sha256` are checked when known (a pinned release); a source that changes
@@ -92,8 +92,8 @@ class Source:
     title: str
     licence: str
     attribution: str
-    delivery: Delivery
-    files: tuple[CatalogueFile, ...] = ()
+    delivery: Distribution
+    files: tuple[SourceFile, ...] = ()
     daily: DailySeries | None = None
 
 
@@ -116,7 +116,7 @@ CATALOGUE: tuple[Source, ...] = (
         "DeepState occupied area, one GeoJSON a day (cyterat/deepstate-map-data mirror)",
         "none found (DeepState geometry; mirror repository GPL-3.0)",
         "DeepStateMap via github.com/cyterat/deepstate-map-data",
-        Delivery.fetched,
+        Distribution.fetched,
         daily=DEEPSTATE_DAILY,
     ),
     Source(
@@ -124,9 +124,9 @@ CATALOGUE: tuple[Source, ...] = (
         "UCDP Georeferenced Event Dataset (GED), Ukraine rows",
         "CC BY 4.0",
         "UCDP GED: Sundberg & Melander (2013); Davies, Pettersson & Öberg (2024)",
-        Delivery.open,
+        Distribution.open,
         files=(
-            CatalogueFile(
+            SourceFile(
                 "https://ucdp.uu.se/downloads/ged/ged241-csv.zip",
                 "events/ucdp_ged_ukraine.csv.gz",
                 ContentRule(ContentKind.zip, member=".csv"),
@@ -140,9 +140,9 @@ CATALOGUE: tuple[Source, ...] = (
         "Kiel Institute Ukraine Support Tracker (data explorer table)",
         "none found; cite Trebesch et al., The Ukraine Support Tracker",
         "Kiel Institute for the World Economy, Ukraine Support Tracker",
-        Delivery.fetched,
+        Distribution.fetched,
         files=(
-            CatalogueFile(
+            SourceFile(
                 "https://raw.githubusercontent.com/UkraineSupportTrackerWebsite/"
                 "ukraine-support-tracker/main/data/data_explorer.csv",
                 "aid_kiel_ust/data_explorer.csv",
@@ -155,9 +155,9 @@ CATALOGUE: tuple[Source, ...] = (
         "Natural Earth 10m admin-0 (Ukraine) and geoBoundaries UKR ADM1",
         "public domain (Natural Earth); ODbL 1.0 (geoBoundaries, attribution)",
         "Made with Natural Earth; geoBoundaries (Runfola et al. 2020), ODbL 1.0",
-        Delivery.open,
+        Distribution.open,
         files=(
-            CatalogueFile(
+            SourceFile(
                 "https://raw.githubusercontent.com/nvkelso/natural-earth-vector/master/"
                 "geojson/ne_10m_admin_0_countries_deu.geojson",
                 "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson",
@@ -165,7 +165,7 @@ CATALOGUE: tuple[Source, ...] = (
                 Reshape.natural_earth_ukraine,
                 download_as="boundaries/upstream/ne_10m_admin_0_countries_deu.geojson",
             ),
-            CatalogueFile(
+            SourceFile(
                 "https://github.com/wmgeolab/geoBoundaries/raw/main/releaseData/gbOpen/UKR/"
                 "ADM1/geoBoundaries-UKR-ADM1_simplified.geojson",
                 "boundaries/geoBoundaries-UKR-ADM1_simplified.geojson",
@@ -178,9 +178,9 @@ CATALOGUE: tuple[Source, ...] = (
         "GeoNames places in Ukraine with at least 1,000 people",
         "CC BY 4.0",
         "GeoNames (geonames.org), CC BY 4.0",
-        Delivery.open,
+        Distribution.open,
         files=(
-            CatalogueFile(
+            SourceFile(
                 "https://download.geonames.org/export/dump/UA.zip",
                 "population/geonames_ua_cities1000.csv",
                 ContentRule(ContentKind.zip, member="UA.txt"),

@@ -19,7 +19,7 @@ DATA_EXIT = 3
 
 @data_app.command("fetch")
 def fetch_command(
-    only: list[str] = typer.Option(  # noqa: B008
+    only: list[str] = typer.Option(
         [],
         "--only",
         help="Fetch only this source (repeatable): territory, events, aid, boundaries, population.",
@@ -34,7 +34,7 @@ def fetch_command(
     retries: int = typer.Option(
         5, "--retries", min=1, help="Attempts per file (backoff 0.5 s, doubling, capped at 30 s)."
     ),
-    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json."),  # noqa: B008
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json."),
 ) -> None:
     """Download the public sources into the cache; re-running fetches only what is new (exit 3 on failures)."""
     from rich.console import Console
@@ -97,10 +97,10 @@ def fetch_command(
 
 @data_app.command("status")
 def status_command(
-    data: Path | None = typer.Option(  # noqa: B008
+    data: Path | None = typer.Option(
         None, "--data", envvar="GUARANTOR_DATA", help="Data folder to look in first."
     ),
-    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json."),  # noqa: B008
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json."),
 ) -> None:
     """Each source: the dates it covers, where it is (argument, shared, cache) and its licence."""
     from rich.console import Console

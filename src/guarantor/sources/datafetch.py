@@ -13,18 +13,18 @@ from guarantor.errors import UserError
 from guarantor.fileio import write_atomic
 from guarantor.sources.catalogue import (
     CATALOGUE,
-    CatalogueFile,
     ContentKind,
     ContentRule,
     DailySeries,
     Reshape,
     Source,
+    SourceFile,
     SourceName,
 )
 from guarantor.sources.download import (
     DownloadError,
-    Outcome,
-    Request,
+    DownloadOutcome,
+    DownloadRequest,
     RetryPolicy,
     download,
 )
@@ -122,16 +122,16 @@ def _fetch_daily(
                 if mirror
                 else day.strftime(series.url_pattern)
             )
-            req = Request(src.name.value, url, target, series.rule)
+            req = DownloadRequest(src.name.value, url, target, series.rule)
             try:
                 outcome = download(client, req, retry=retry, step=_bytes(step, src, i, len(days)))
             except DownloadError as exc:
                 result.failed.append(str(exc))
                 outcome = None
-            if outcome is Outcome.missing:
+            if outcome is DownloadOutcome.missing:
                 result.missing.append(day.isoformat())
                 gaps.add(day.isoformat())
-            elif outcome is Outcome.downloaded:
+            elif outcome is DownloadOutcome.downloaded:
                 result.downloaded.append(name)
                 gaps.discard(day.isoformat())
         if step:
@@ -149,7 +149,7 @@ def _bytes(step: Step | None, src: Source, done: int, total: int) -> Callable[[i
 def _fetch_file(
     client: httpx.Client,
     src: Source,
-    item: CatalogueFile,
+    item: SourceFile,
     cache: Path,
     result: SourceFetch,
     *,
@@ -160,7 +160,7 @@ def _fetch_file(
     total: int,
 ) -> None:
     if mirror:
-        req = Request(
+        req = DownloadRequest(
             src.name.value,
             f"{mirror.rstrip('/')}/{item.path}",
             cache / item.path,
@@ -169,17 +169,19 @@ def _fetch_file(
         kind = Reshape.none
     else:
         landing = cache / (item.download_as or item.path)
-        req = Request(src.name.value, item.url, landing, item.rule, item.size, item.sha256)
+        req = DownloadRequest(src.name.value, item.url, landing, item.rule, item.size, item.sha256)
         kind = item.reshape
     try:
         outcome = download(client, req, retry=retry, step=_bytes(step, src, done, total))
-        if outcome is Outcome.missing:
+        if outcome is DownloadOutcome.missing:
             result.failed.append(f"{src.name.value}: {req.url}: HTTP 404 (not found)")
             return
         target = cache / item.path
-        if kind is not Reshape.none and (outcome is Outcome.downloaded or not target.exists()):
+        if kind is not Reshape.none and (
+            outcome is DownloadOutcome.downloaded or not target.exists()
+        ):
             reshape(kind, req.target, target, src.name.value)
-        if outcome is Outcome.downloaded:
+        if outcome is DownloadOutcome.downloaded:
             result.downloaded.append(item.path)
         else:
             result.unchanged += 1

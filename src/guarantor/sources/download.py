@@ -39,7 +39,7 @@ class DownloadError(UserError):
     """A download that failed or was refused: names the source and the URL (exit 3)."""
 
 
-class Outcome(StrEnum):
+class DownloadOutcome(StrEnum):
     """What a download did."""
 
     downloaded = "downloaded"
@@ -96,7 +96,7 @@ class Validators:
 
 
 @dataclass(frozen=True)
-class Request:
+class DownloadRequest:
     """One file to fetch: from where, to where, for which source, with what expectations."""
 
     source: str
@@ -125,7 +125,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def fail(req: Request, message: str) -> DownloadError:
+def fail(req: DownloadRequest, message: str) -> DownloadError:
     """A download error naming the source and URL."""
     return DownloadError(f"{req.source}: {req.url}: {message}", exit_code=DATA_EXIT)
 
@@ -179,11 +179,11 @@ def _csv_problem(data: bytes, columns: tuple[str, ...]) -> str | None:
 
 def download(
     client: httpx.Client,
-    req: Request,
+    req: DownloadRequest,
     *,
     retry: RetryPolicy | None = None,
     step: ByteStep | None = None,
-) -> Outcome:
+) -> DownloadOutcome:
     """Fetch `req.url` into `req.target` (see the module docstring); raise DownloadError on failure."""
     import httpx
 
@@ -212,9 +212,9 @@ def download(
             with client.stream("GET", req.url, headers=headers) as response:
                 status = response.status_code
                 if status == 304 and "Range" not in headers:
-                    return Outcome.not_modified
+                    return DownloadOutcome.not_modified
                 if status == 404:
-                    return Outcome.missing
+                    return DownloadOutcome.missing
                 if status in RETRY_STATUS:
                     last_problem = f"HTTP {status}"
                     continue
@@ -223,7 +223,9 @@ def download(
                 append = status == 206 and bool(have)
                 if not append:
                     have = 0
-                    write_atomic(part_meta_file, json.dumps(Validators.of(response.headers).to_json()))
+                    write_atomic(
+                        part_meta_file, json.dumps(Validators.of(response.headers).to_json())
+                    )
                 part.parent.mkdir(parents=True, exist_ok=True)
                 with part.open("ab" if append else "wb") as out:
                     for chunk in response.iter_raw():
@@ -250,7 +252,7 @@ def download(
                 indent=1,
             ),
         )
-        return Outcome.downloaded
+        return DownloadOutcome.downloaded
     raise fail(req, f"gave up after {retry.attempts} attempts ({last_problem})")
 
 
@@ -262,7 +264,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _verify(part: Path, req: Request) -> str | None:
+def _verify(part: Path, req: DownloadRequest) -> str | None:
     size = part.stat().st_size if part.exists() else 0
     if req.size is not None and size != req.size:
         return f"{size:,} bytes where {req.size:,} were expected (truncated or changed)"

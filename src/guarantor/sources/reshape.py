@@ -114,7 +114,9 @@ def _geonames(upstream: Path, target: Path) -> int:
         if population < 1000:
             continue
         code = cols[10]
-        rows.append((cols[0], cols[1], cols[4], cols[5], population, code, GEONAMES_ADMIN1_UA.get(code, "")))
+        rows.append(
+            (cols[0], cols[1], cols[4], cols[5], population, code, GEONAMES_ADMIN1_UA.get(code, ""))
+        )
     if not rows:
         raise ValueError("no populated place with 1,000 people or more")
     rows.sort(key=lambda r: (-int(r[4]), r[0]))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from guarantor.sources.catalogue import CATALOGUE, Delivery, Source, SourceName
+from guarantor.sources.catalogue import CATALOGUE, Distribution, Source, SourceName
 from guarantor.sources.locate import (
     BORDER_FILE,
     DEEPSTATE_FILE,
@@ -49,7 +49,7 @@ class SourceStatus:
     path: Path | None
     origin: str | None  # how the folder holding it was found (argument, shared, cache, ...)
     licence: str
-    delivery: Delivery
+    delivery: Distribution
 
     def to_json(self) -> dict[str, Any]:
         """The `data status --format json` item."""
@@ -165,7 +165,9 @@ def _status(src: Source, places: list[DataFolder]) -> SourceStatus:
                     first, last = aid_span(path)
             except (OSError, ValueError, tarfile.TarError, EOFError):
                 first = last = None
-            return SourceStatus(src.name, first, last, path, place.origin, src.licence, src.delivery)
+            return SourceStatus(
+                src.name, first, last, path, place.origin, src.licence, src.delivery
+            )
     return SourceStatus(src.name, None, None, None, None, src.licence, src.delivery)
 
 
