@@ -30,6 +30,7 @@ class WatchedAgreement(_WatchModel):
     )
     events: list[str] = Field(default_factory=list)
     actors: str | None = None
+    border: str | None = None  # the beneficiary's border (GeoJSON); default: the data folder's
     attacks_from_territory: bool = False
 
     @model_validator(mode="after")

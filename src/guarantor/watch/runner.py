@@ -110,7 +110,10 @@ class AgreementRunner:
             if actors_path is None:
                 raise UserError(f"{spec.name}: actor map {spec.actors} is not there")
             self.actors = load_actor_map(actors_path)
-        self.geography = self._geography(data)
+        border = resolve(spec.border, loaded.file, data) if spec.border else None
+        if spec.border and (border is None or not border.is_file()):
+            raise UserError(f"{spec.name}: border file {spec.border} is not there")
+        self.geography = self._geography(data, border)
         digest = hashlib.sha256(agreement_path.read_bytes())
         digest.update(f"|{spec.from_}|{self.territory}|{spec.attacks_from_territory}".encode())
         self.fingerprint = digest.hexdigest()
@@ -121,11 +124,11 @@ class AgreementRunner:
         self._events_stamp: tuple[tuple[str, int, int], ...] = ()
 
     @staticmethod
-    def _geography(data: DataFolder) -> Geography:
+    def _geography(data: DataFolder, border: Path | None) -> Geography:
         from guarantor.monitor.geography import Geography, read_geojson_geometry
         from guarantor.territory.boundaries import default_border_path
 
-        border = default_border_path(data)
+        border = border or default_border_path(data)
         return Geography(border=read_geojson_geometry(border) if border else None)
 
     # ---- checkpoint -------------------------------------------------------------------------
