@@ -24,10 +24,14 @@ def _keys(db: Path) -> list[str]:
         return [k for (k,) in conn.execute("select key from records where kind like 'watch_%'")]
 
 
-def _wait_for(path: Path, limit: float = 60.0) -> None:
+def _stamp(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+def _wait_for_change(path: Path, before: int, limit: float = 60.0) -> None:
     end = time.monotonic() + limit
-    while not path.exists() and time.monotonic() < end:
-        time.sleep(0.05)
+    while _stamp(path) == before and time.monotonic() < end:
+        time.sleep(0.02)
 
 
 def test_sigkill_mid_run_neither_duplicates_nor_loses(feed: Feed, receiver: Receiver) -> None:
@@ -37,6 +41,7 @@ def test_sigkill_mid_run_neither_duplicates_nor_loses(feed: Feed, receiver: Rece
     chunks = [(0, 8), (8, 13), (13, 19), (19, 24), (24, 30)]
     for i, (first, last) in enumerate(chunks):
         feed.publish(first, last)
+        before = _stamp(checkpoint)
         proc = subprocess.Popen(
             [str(GUARANTOR), "watch", str(config)],
             env=env,
@@ -45,7 +50,7 @@ def test_sigkill_mid_run_neither_duplicates_nor_loses(feed: Feed, receiver: Rece
         )
         try:
             if i % 2 == 0:
-                _wait_for(checkpoint)  # let it work, then kill it somewhere in its loop
+                _wait_for_change(checkpoint, before)  # it took the new days; kill it in its loop
                 time.sleep(0.05 * i)
             else:
                 time.sleep(0.3 * i)  # killed during start-up or its first tick
