@@ -182,10 +182,17 @@ def synthetic_polygon(day: int, rng: np.random.Generator) -> bytes:
     bulge = 0.04 + 0.08 * ((day % 90) / 90)  # grows for 90 days, then falls back
     x -= bulge * np.exp(-(((lats - 48.0 - 0.5 * np.sin(day / 150)) / 0.15) ** 2))
     x += rng.normal(0, 0.0005, len(lats))
-    ring = [[36.0, 46.0], [36.0, 50.0], *[[float(a), float(b)] for a, b in zip(x, lats)][::-1]]
+    ring = [
+        [36.0, 46.0],
+        [36.0, 50.0],
+        *[[float(a), float(b)] for a, b in zip(x, lats, strict=True)][::-1],
+    ]
     ring.append(ring[0])
     geom = {"type": "Polygon", "coordinates": [ring]}
-    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": geom}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": geom}],
+    }
     return orjson.dumps(doc)
 
 
@@ -209,7 +216,9 @@ def part_two(root: Path, sink: Sink, days: int) -> dict[str, Any]:
         assert not report.failures, report.failures
         if d % 100 == 0 or d == 1:
             samples.append((d, rss_mib(), time.process_time() - t0))
-            print(f"  day {d:>5}: RSS {samples[-1][1]:7.1f} MiB, {samples[-1][2]:6.1f} CPU s so far")
+            print(
+                f"  day {d:>5}: RSS {samples[-1][1]:7.1f} MiB, {samples[-1][2]:6.1f} CPU s so far"
+            )
     w.close()
     after = [s for s in samples if s[0] >= 200]
     growth = after[-1][1] - after[0][1] if len(after) > 1 else 0.0

@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.cli_app import cli_app
+from tests.watch.conftest import AGREEMENT, Feed, Receiver, write_config
 from typer.testing import CliRunner
 
 from guarantor.errors import UserError
@@ -19,8 +21,6 @@ from guarantor.obligations.replay import replay
 from guarantor.spec.load import load_agreement
 from guarantor.watch.config import load_config
 from guarantor.watch.service import Watcher, serve_http
-from tests.cli_app import cli_app
-from tests.watch.conftest import AGREEMENT, Feed, Receiver, write_config
 
 
 def _watcher(config: Path) -> Watcher:

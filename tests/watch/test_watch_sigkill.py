@@ -11,10 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from tests.watch.conftest import Feed, Receiver, write_config
+
 from guarantor.ledger.chain import verify
 from guarantor.watch.config import load_config
 from guarantor.watch.service import Watcher
-from tests.watch.conftest import Feed, Receiver, write_config
 
 GUARANTOR = Path(sys.executable).parent / "guarantor"
 

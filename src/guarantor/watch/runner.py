@@ -252,7 +252,7 @@ class AgreementRunner:
             self._events_stamp = stamp
             self._events_changed = True
             if self.territory is None and read.events:
-                last = max(e.time for e in read.events).date()
+                last = max(e.end for e in read.events).date()
                 if self.state.data_through is None or last > self.state.data_through:
                     result.new_days += (last - (self.state.data_through or last)).days or 1
                     self.state.data_through = last
