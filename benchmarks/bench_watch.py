@@ -176,24 +176,25 @@ def part_one(root: Path, sink: Sink) -> dict[str, Any]:
 
 
 def synthetic_polygon(day: int, rng: np.random.Generator) -> bytes:
-    """A SYNTHETIC held area: a front with a slow advance, noise, and a reversal every 90 days."""
+    """A SYNTHETIC held area whose front changes locally, as the real maps do.
+
+    An advance that grows week by week for 90 days and then falls back, its place moving each
+    month, and one day of map noise (a small dent) somewhere on the front every day.
+    """
     lats = np.round(np.arange(46.0, 50.0001, 0.01), 2)
     x = 34.0 + 0.6 * np.sin((lats - 46.0) * 1.7)
-    bulge = 0.04 + 0.08 * ((day % 90) / 90)  # grows for 90 days, then falls back
-    x -= bulge * np.exp(-(((lats - 48.0 - 0.5 * np.sin(day / 150)) / 0.15) ** 2))
-    x += rng.normal(0, 0.0005, len(lats))
-    ring = [
-        [36.0, 46.0],
-        [36.0, 50.0],
-        *[[float(a), float(b)] for a, b in zip(x, lats, strict=True)][::-1],
-    ]
+    bulge = 0.04 + 0.08 * ((day % 90) // 7) / 13
+    centre = 48.0 + 0.5 * np.sin(2 * np.pi * (day // 30) / 12)
+    x -= bulge * np.exp(-(((lats - centre) / 0.15) ** 2))
+    noise_at = rng.uniform(46.2, 49.8)
+    x -= 0.01 * np.exp(-(((lats - noise_at) / 0.03) ** 2))
+    x = np.round(x, 6)
+    pairs = [[float(a), float(b)] for a, b in zip(x, lats, strict=True)]
+    ring = [[36.0, 46.0], [36.0, 50.0], *pairs[::-1]]
     ring.append(ring[0])
     geom = {"type": "Polygon", "coordinates": [ring]}
-    doc = {
-        "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {}, "geometry": geom}],
-    }
-    return orjson.dumps(doc)
+    feature = {"type": "Feature", "properties": {}, "geometry": geom}
+    return orjson.dumps({"type": "FeatureCollection", "features": [feature]})
 
 
 def part_two(root: Path, sink: Sink, days: int) -> dict[str, Any]:

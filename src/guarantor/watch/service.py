@@ -153,6 +153,7 @@ class Watcher:
         self.subscribers = [Subscriber(h, self.state, sleep) for h in cfg.webhooks]
         self.webhook_errors: dict[str, str | None] = {h.name: None for h in cfg.webhooks}
         self.last_tick: datetime | None = None
+        self._client: httpx.Client | None = None
         self.lock = threading.Lock()
         for s in self.subscribers:
             self.metrics.cursor.labels(s.hook.name).set(s.cursor)
@@ -195,29 +196,27 @@ class Watcher:
                     failures.append(f"{name}: {exc}")
                     self.runners.pop(name, None)  # load it again next time (the file may be fixed)
                     self.say(f"[{name}] error: {exc}")
-            own = client is None
-            client = client or httpx.Client()
             deliveries: list[WebhookDelivery] = []
-            try:
-                if self.subscribers:
-                    pending = [
-                        r
-                        for r in self.recorder.since(min(s.cursor for s in self.subscribers))
-                        if r.party == self.recorder.party
-                    ]
-                    for sub in self.subscribers:
-                        d = sub.deliver(client, pending)
-                        deliveries.append(d)
-                        self.metrics.cursor.labels(sub.hook.name).set(d.cursor)
-                        self.metrics.webhook_up.labels(sub.hook.name).set(0 if d.error else 1)
-                        self.webhook_errors[sub.hook.name] = d.error
-                        if d.error:
-                            self.metrics.failures.labels(f"webhook:{sub.hook.name}").inc()
-                            failures.append(f"webhook {sub.hook.name}: {d.error}")
-                            self.say(f"[webhook {sub.hook.name}] error: {d.error}")
-            finally:
-                if own:
-                    client.close()
+            if self.subscribers:
+                if client is None:
+                    if self._client is None:  # one client for the service's life (TLS set-up once)
+                        self._client = httpx.Client()
+                    client = self._client
+                pending = [
+                    r
+                    for r in self.recorder.since(min(s.cursor for s in self.subscribers))
+                    if r.party == self.recorder.party
+                ]
+                for sub in self.subscribers:
+                    d = sub.deliver(client, pending)
+                    deliveries.append(d)
+                    self.metrics.cursor.labels(sub.hook.name).set(d.cursor)
+                    self.metrics.webhook_up.labels(sub.hook.name).set(0 if d.error else 1)
+                    self.webhook_errors[sub.hook.name] = d.error
+                    if d.error:
+                        self.metrics.failures.labels(f"webhook:{sub.hook.name}").inc()
+                        failures.append(f"webhook {sub.hook.name}: {d.error}")
+                        self.say(f"[webhook {sub.hook.name}] error: {d.error}")
             self.last_tick = self.clock()
             self.metrics.ticks.inc()
             self.metrics.last_tick.set(self.last_tick.timestamp())
@@ -230,7 +229,7 @@ class Watcher:
         for p in step.problems:
             self.metrics.problems.labels(name).inc()
             self.say(f"[{name}] {p}")
-        health.problems.extend(step.problems)
+        health.problems = (health.problems + step.problems)[-100:]
         added = self.recorder.record(step.findings) if step.findings else []
         runner.save()  # after the records: a crash in between re-derives them, and keys dedupe
         for rec in added:
@@ -268,7 +267,9 @@ class Watcher:
         return (200 if alive or self.last_tick is None else 503), doc
 
     def close(self) -> None:
-        """Release the ledger."""
+        """Release the ledger and the HTTP client."""
+        if self._client is not None:
+            self._client.close()
         self.recorder.close()
 
 
