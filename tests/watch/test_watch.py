@@ -199,3 +199,32 @@ def test_once_exits_3_on_failures(feed: Feed) -> None:
     result = CliRunner().invoke(cli_app(), ["watch", str(config), "--once"])
     assert result.exit_code == 3
     assert "gone:" in result.output
+
+
+def test_an_event_only_watch_re_evaluates_when_the_file_changes(
+    shared_data: Path, examples_dir: Path, tmp_path: Path
+) -> None:
+    ucdp = shared_data / "events" / "ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
+    events = tmp_path / "events.csv.gz"
+    events.write_bytes(ucdp.read_bytes())
+    config = tmp_path / "w.yaml"
+    config.write_text(
+        f"""schema: guarantor/watch@1
+data: {{folder: {shared_data}}}
+ledger: {{database: ledger.sqlite}}
+agreements:
+  - name: minsk
+    agreement: {examples_dir / "agreements" / "minsk2_era_guarantee.yaml"}
+    from: 2015-02-15
+    events: [{events}]
+    actors: {examples_dir / "actors" / "ucdp_ukraine.yaml"}
+"""
+    )
+    w = _watcher(config)
+    first = w.tick()
+    assert first.failures == [] and first.recorded["minsk"] > 0
+    assert w.health["minsk"].data_through is not None
+    assert w.tick().recorded == {"minsk": 0}
+    events.write_bytes(ucdp.read_bytes())  # rewritten: read again, nothing new to record
+    assert w.tick().recorded == {"minsk": 0}
+    w.close()
