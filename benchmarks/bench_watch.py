@@ -209,11 +209,15 @@ def part_two(root: Path, sink: Sink, days: int) -> dict[str, Any]:
     (live / f"deepstatemap_data_{start:%Y%m%d}.geojson").write_bytes(synthetic_polygon(0, rng))
     w = Watcher(load_config(config(root, live, border, start, sink.url)))
     samples: list[tuple[int, float, float]] = []
+    with_records: list[float] = []  # CPU s of ticks that recorded (and notified) something
+    quiet: list[float] = []
     t0 = time.process_time()
     for d in range(1, days + 1):
         day = start + timedelta(days=d)
         (live / f"deepstatemap_data_{day:%Y%m%d}.geojson").write_bytes(synthetic_polygon(d, rng))
+        c0 = time.process_time()
         report = w.tick()
+        (with_records if sum(report.recorded.values()) else quiet).append(time.process_time() - c0)
         assert not report.failures, report.failures
         if d % 100 == 0 or d == 1:
             samples.append((d, rss_mib(), time.process_time() - t0))
@@ -221,6 +225,12 @@ def part_two(root: Path, sink: Sink, days: int) -> dict[str, Any]:
                 f"  day {d:>5}: RSS {samples[-1][1]:7.1f} MiB, {samples[-1][2]:6.1f} CPU s so far"
             )
     w.close()
+    for label, ticks in (("that recorded and notified", with_records), ("with nothing new", quiet)):
+        if ticks:
+            print(
+                f"ticks {label}: {len(ticks)}, CPU median {np.median(ticks) * 1000:.0f} ms, "
+                f"max {max(ticks) * 1000:.0f} ms"
+            )
     after = [s for s in samples if s[0] >= 200]
     growth = after[-1][1] - after[0][1] if len(after) > 1 else 0.0
     print(
