@@ -228,3 +228,45 @@ agreements:
     events.write_bytes(ucdp.read_bytes())  # rewritten: read again, nothing new to record
     assert w.tick().recorded == {"minsk": 0}
     w.close()
+
+
+def test_a_watch_that_fetches_reads_what_it_fetched(
+    feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from guarantor.sources.catalogue import DEEPSTATE_DAILY
+    from tests.sources_fetch.server import Server, Site
+
+    first = DEEPSTATE_DAILY.first
+    site = Site()
+    for i, f in enumerate(sorted(feed.scenario.snapshots.iterdir())[:20]):
+        day = first + timedelta(days=i)
+        site.files[f"frontline/cyterat_daily/{day:deepstatemap_data_%Y%m%d.geojson}"] = (
+            f.read_bytes()
+        )
+    server = Server(site)
+    monkeypatch.setenv("GUARANTOR_CACHE", str(tmp_path / "cache"))
+    config = tmp_path / "fetching.yaml"
+    config.write_text(
+        f"""schema: guarantor/watch@1
+data: {{fetch: true, mirror: '{server.url}'}}
+ledger: {{database: ledger.sqlite}}
+agreements:
+  - name: syn
+    agreement: {AGREEMENT}
+    from: {first}
+    territory: data:frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz
+    border: {feed.scenario.border}
+    attacks_from_territory: true
+"""
+    )
+    try:
+        w = _watcher(config)
+        report = w.tick()
+    finally:
+        server.close()
+    assert report.failures == []
+    assert report.recorded["syn"] > 0
+    assert w.health["syn"].data_through == first + timedelta(days=19)
+    w.close()

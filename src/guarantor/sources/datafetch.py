@@ -33,7 +33,7 @@ from guarantor.sources.reshape import reshape
 if TYPE_CHECKING:
     import httpx
 
-GAPS_FILE = ".gaps.json"  # days a daily series did not publish (not asked again once old)
+GAPS_FILE = ".meta/gaps.json"  # days a daily series did not publish (not asked again once old)
 RECHECK_DAYS = 3  # a day missing for fewer days than this is asked again (late publication)
 
 # (source, files done, files in all, bytes just received)

@@ -3,7 +3,7 @@
 A download goes to `<target>.part` beside the target; a dropped connection resumes it with
 `Range` + `If-Range` (so a file that changed meanwhile restarts from zero); a 5xx or 429 is
 retried with exponential backoff; the finished bytes are checked (size, sha256, content) and only
-then renamed over the target. The validators (ETag, Last-Modified) are kept in `<target>.meta.json`
+then renamed over the target. The validators (ETag, Last-Modified) are kept in `.meta/<name>.json` beside it
 so that the next run asks `If-None-Match` / `If-Modified-Since` and a 304 costs nothing.
 """
 
@@ -108,8 +108,9 @@ class DownloadRequest:
 
 
 def meta_path(target: Path) -> Path:
-    """The sidecar that keeps a file's validators and checksum."""
-    return target.with_name(target.name + ".meta.json")
+    """The sidecar that keeps a file's validators and checksum (in `.meta/`: snapshot folders
+    are read by file name, and a sidecar beside the files would look like one)."""
+    return target.parent / ".meta" / f"{target.name}.json"
 
 
 def part_path(target: Path) -> Path:
@@ -211,6 +212,8 @@ def download(
         try:
             with client.stream("GET", req.url, headers=headers) as response:
                 status = response.status_code
+                if status not in (200, 206):
+                    response.read()  # a short error body: read it, so the connection is reused
                 if status == 304 and "Range" not in headers:
                     return DownloadOutcome.not_modified
                 if status == 404:

@@ -144,7 +144,14 @@ class Watcher:
         self.metrics = WatchMetrics()
         self.state = loaded.path(cfg.state)
         self.state.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.data = locate_data(loaded.path(cfg.data.folder) if cfg.data.folder else None)
+        if cfg.data.folder:
+            self.data = locate_data(loaded.path(cfg.data.folder))
+        elif cfg.data.fetch:  # what it fetches is what it reads
+            from guarantor.sources.locate import DataFolder, cache_dir
+
+            self.data = DataFolder(cache_dir(), "cache")
+        else:
+            self.data = locate_data()
         self.recorder = Recorder(
             loaded.database_url(), cfg.ledger.party, loaded.path(cfg.ledger.key)
         )
