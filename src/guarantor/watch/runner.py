@@ -204,7 +204,6 @@ class AgreementRunner:
             st.line_label = base.label
             st.line = line
             st.data_through = base.taken_at.date()
-        self.geography.agreed_line_held = None
         last = st.walked_until
         for entry in series.entries:
             if last is not None and entry.taken_at <= last:
