@@ -165,9 +165,24 @@ def test_bad_snapshots_and_gaps_are_reported_and_kept_out(feed: Feed) -> None:
     (feed.live / "deepstatemap_data_20300117.geojson").write_text(
         '{"type": "FeatureCollection", "features": ['
     )
+    (feed.live / "deepstatemap_data_20300118.geojson").write_text(
+        '{"type": "FeatureCollection", "features": []}'
+    )
+    bowtie = [[[33.0, 46.5], [33.5, 47.0], [33.5, 46.5], [33.0, 47.0], [33.0, 46.5]]]
+    doc = json.loads((feed.live / "deepstatemap_data_20300119.geojson").read_text())
+    doc["features"].append(
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": bowtie},
+        }
+    )
+    (feed.live / "deepstatemap_data_20300119.geojson").write_text(json.dumps(doc))
     w = _watcher(config)
     report = w.tick()
     problems = w.health["syn"].problems
+    assert any("20300119" in p and "self-intersecting" in p for p in problems), problems
+    assert any("20300118" in p for p in problems), problems
     assert any("gap of 4 days before 2030-01-15" in p for p in problems), problems
     assert any("20300117" in p for p in problems), problems
     assert report.failures == []

@@ -72,6 +72,13 @@ class WalkCheckpoint:
     data_through: date | None = None
     reported: list[str] = field(default_factory=list)  # problems already reported (not repeated)
 
+    def remember(self, problem: str) -> bool:
+        """Whether `problem` is new (then it is remembered; the last 1,000 are kept)."""
+        if problem in self.reported:
+            return False
+        self.reported = [*self.reported[-999:], problem]
+        return True
+
 
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -210,17 +217,24 @@ class AgreementRunner:
                 continue
             problem: str | None = None
             try:
-                geom = entry.parsed(options).geometry
+                parsed = entry.parsed(options)
+                geom = parsed.geometry
             except UserError as exc:
                 problem = f"territory: {entry.label}: {exc.message}"
             else:
+                if parsed.repaired:  # kept, repaired, as every territory reader does (replay too)
+                    note = (
+                        f"territory: {entry.label}: {parsed.repaired} invalid (e.g. "
+                        "self-intersecting) polygon(s) repaired"
+                    )
+                    if st.remember(note):
+                        result.problems.append(note)
                 if geom.is_empty:
                     problem = f"territory: {entry.label}: empty geometry, kept out"
                 elif not shapely.is_valid(geom):
                     problem = f"territory: {entry.label}: invalid geometry ({shapely.is_valid_reason(geom)}), kept out"
             if problem is not None:
-                if problem not in st.reported:
-                    st.reported.append(problem)
+                if st.remember(problem):
                     result.problems.append(problem)
                 continue
             if last is not None and (entry.taken_at.date() - last.date()).days > 2:
@@ -228,8 +242,7 @@ class AgreementRunner:
                     f"territory: gap of {(entry.taken_at.date() - last.date()).days - 1} days "
                     f"before {entry.taken_at.date()}"
                 )
-                if gap not in st.reported:
-                    st.reported.append(gap)
+                if st.remember(gap):
                     result.problems.append(gap)
             st.walk.observe(entry.taken_at, geom)
             last = st.walked_until = entry.taken_at
