@@ -250,8 +250,9 @@ def test_a_watch_that_fetches_reads_what_it_fetched(
 ) -> None:
     from datetime import timedelta
 
-    from guarantor.sources.catalogue import DEEPSTATE_DAILY
     from tests.sources_fetch.server import Server, Site
+
+    from guarantor.sources.catalogue import DEEPSTATE_DAILY
 
     first = DEEPSTATE_DAILY.first
     site = Site()
