@@ -83,6 +83,8 @@ def fetch_command(
         out.print(f"cache: {summary.cache}")
         for s in summary.sources:
             gaps = f", {len(s.missing)} day(s) not published" if s.missing else ""
+            if s.known_gaps:
+                gaps += f", {s.known_gaps} known gap(s) not asked again"
             state = "FAILED" if s.failed else "ok"
             out.print(
                 f"  {s.source.value:<11} {state:<6} {len(s.downloaded)} downloaded, "

@@ -48,6 +48,7 @@ class SourceFetch:
     downloaded: list[str] = field(default_factory=list)
     unchanged: int = 0
     missing: list[str] = field(default_factory=list)  # daily files not published (gaps)
+    known_gaps: int = 0  # days recorded as not published earlier, not asked again
     failed: list[str] = field(default_factory=list)  # one line each: what and why
 
     def to_json(self) -> dict[str, Any]:
@@ -57,6 +58,7 @@ class SourceFetch:
             "downloaded": len(self.downloaded),
             "unchanged": self.unchanged,
             "missing": self.missing,
+            "known_gaps": self.known_gaps,
             "failed": self.failed,
         }
 
@@ -114,8 +116,10 @@ def _fetch_daily(
         name = day.strftime(series.name_pattern)
         target = folder / name
         old_gap = day.isoformat() in gaps and (today - day).days >= RECHECK_DAYS
-        if target.exists() or old_gap:
+        if target.exists():
             result.unchanged += 1
+        elif old_gap:
+            result.known_gaps += 1
         else:
             url = (
                 f"{mirror.rstrip('/')}/{series.folder}/{name}"
