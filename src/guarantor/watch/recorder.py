@@ -37,9 +37,21 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
             raise UserError(f"{path}: not an Ed25519 private key in PEM ({exc})") from None
     key = generate_key()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(private_key_pem(key))
+    # whole or not at all: written to a private temporary file, then linked into place (which
+    # fails if another process made one meanwhile: then that one is used)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(private_key_pem(key))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return load_or_create_key(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 
