@@ -176,7 +176,8 @@ function renderEvidence(item) {
     rows.push(["Kind", `advance beyond the agreed line (${item.side})`]);
     rows.push(["First seen", item.first_seen], ["Confirmed", item.confirmed || "not confirmed"]);
     rows.push(["Reversed", item.reversed || "no"], ["Area", `${item.area_km2} km²`], ["Depth", `${item.max_depth_km} km`]);
-    if (item.oblast) rows.push(["Oblast", item.oblast]);
+    if (item.near) rows.push(["Near", item.near]);
+    else if (item.oblast) rows.push(["Oblast", item.oblast]);
   } else {
     rows.push(["Kind", `event: ${item.type}`], ["Date", item.date], ["Actors", item.actors.join(", ")]);
     rows.push(["Fatalities (best)", item.fatalities], ["Notes", item.notes || "–"]);
@@ -747,7 +748,7 @@ async function exportGeoJSON() {
 }
 function exportCSV() {
   const snap = state.config.snapshots[state.index];
-  const cols = ["kind", "id", "date", "first_seen", "type", "actors", "fatalities", "area_km2", "oblast", "lat", "lon"];
+  const cols = ["kind", "id", "date", "first_seen", "type", "actors", "fatalities", "area_km2", "near", "oblast", "lat", "lon"];
   const q = (v) => {
     const t = Array.isArray(v) ? v.join("; ") : v == null ? "" : String(v);
     return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;

@@ -297,6 +297,7 @@ class DashboardData:
         finally:
             for entry in self.series.entries if self.series is not None else []:
                 entry.data = None  # the bytes read ahead for the map and the replay
+        gazetteer = _gazetteer(cfg.basemap_dir or cfg.data_dir)
         cited: dict[str, list[str]] = {}
         for a in result.monitor.activations:
             for ev in a.evidence:
@@ -314,6 +315,7 @@ class DashboardData:
                     "area_km2": round(inc.area_km2, 3),
                     "max_depth_km": round(inc.max_depth_km, 3),
                     "oblast": ", ".join(inc.unit_names or inc.units),
+                    "near": _where(gazetteer, inc),
                     "lon": round(inc.centroid[0], 5) if inc.centroid else None,
                     "lat": round(inc.centroid[1], 5) if inc.centroid else None,
                     "cited_by": cited.get(inc.id, []),
@@ -470,6 +472,28 @@ def change_layer(p: PreparedDashboard, a: int, b: int) -> dict[str, Any]:
         "to": p.snapshots[b]["date"],
         "features": features,
     }
+
+
+def _gazetteer(folder: Path | None) -> Any:
+    """The data folder's gazetteer (territory.places), or None without one."""
+    if folder is None:
+        return None
+    from guarantor.sources.locate import DataFolder
+    from guarantor.territory.places import find_gazetteer
+
+    try:
+        return find_gazetteer(DataFolder(folder, "argument"))
+    except (UserError, OSError, ValueError, KeyError):
+        return None  # the map and the incidents do without names
+
+
+def _where(gazetteer: Any, incident: Any) -> str | None:
+    """An incident by its settlements and oblasts, when there is a gazetteer."""
+    if gazetteer is None:
+        return None
+    from guarantor.territory.places import describe_incident
+
+    return str(describe_incident(gazetteer, incident).text)
 
 
 def _read_in_stored_order(series: SnapshotSeries, progress: Callable[[int], None]) -> None:

@@ -51,6 +51,15 @@ class Monitored:
     units: Any = None  # guarantor.territory.boundaries.Units (oblast lines), from the data folder
     places: list[tuple[str, float, float]] = field(default_factory=list)  # main cities (lon, lat)
     units_note: str = ""
+    gazetteer: Any = None  # guarantor.territory.places.Gazetteer: incidents by their settlements
+
+    def where(self, incident: Any) -> str:
+        """An incident by its settlements and oblasts (GeoNames), else by its oblasts' names."""
+        if self.gazetteer is not None:
+            from guarantor.territory.places import describe_incident
+
+            return str(describe_incident(self.gazetteer, incident).text)
+        return ", ".join(incident.unit_names or incident.units)
 
     def party(self, code: str) -> str:
         """A party's name with its code beside it ("France (FR)"); the code when unknown."""
@@ -168,8 +177,13 @@ def _reference_layers(m: Monitored, data: Path) -> None:
 
     from guarantor.sources.locate import DataFolder
     from guarantor.territory.inputs import PLACES, resolve_units
+    from guarantor.territory.places import find_gazetteer
 
     folder = DataFolder(data, "argument")
+    try:
+        m.gazetteer = find_gazetteer(folder)
+    except (UserError, OSError, ValueError, KeyError) as err:
+        m.problem("territory", f"gazetteer unreadable: {err!r}")
     try:
         m.units = resolve_units(None, folder, required=False)
     except UserError as err:
@@ -330,7 +344,7 @@ def territory_section(m: Monitored) -> Section:
                 esc(f"{i.reversed_at:%Y-%m-%d}" if i.reversed_at else ""),
                 f"{i.area_km2:,.2f}",
                 f"{i.max_depth_km:,.2f}",
-                esc(", ".join(i.unit_names or i.units)),
+                esc(m.where(i)),
                 esc(f"{i.centroid[1]:.4f}°N {i.centroid[0]:.4f}°E" if i.centroid else ""),
             ]
             for i in sorted(incidents, key=lambda x: (x.first_seen, x.id))
@@ -346,7 +360,7 @@ def territory_section(m: Monitored) -> Section:
                     "reversed",
                     "area km²",
                     "depth km",
-                    "oblast",
+                    "where",
                     "centroid",
                 ],
                 rows,
