@@ -669,6 +669,13 @@ def swap_command(
     ),
     border: Path | None = BorderOpt,
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG map of the swap."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the deal as .geojson: agreed line, contact line, transfers, zones "
+        "(read back by --agreed-line).",
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
     fmt: Format = FormatOpt,
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
@@ -677,6 +684,10 @@ def swap_command(
     from guarantor.territory.reports import swap_report
     from guarantor.territory.swaps import load_proposal
 
+    if out is not None and not out.name.endswith(".geojson"):
+        raise UserError("--out must be a .geojson file", Position(str(out)))
+    if out is not None and out.exists() and not force:
+        raise UserError("exists: pass --force to overwrite", Position(str(out)))
     options = _options(None, border, None, data)
     when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
     if when is None:
@@ -697,6 +708,12 @@ def swap_command(
 
         swap_map(result, plot, result.units, result.land)
         _err().print(f"map written to {plot}")
+    if out is not None:
+        from guarantor.fileio import write_atomic
+        from guarantor.jsonout import dumps
+
+        write_atomic(out, dumps(result.to_geojson(doc["population_basis"]["text"])))
+        _err().print(f"agreed line, contact line, transfers and zones written to {out}")
     rows = [
         {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
         for t in doc["transfers"]

@@ -314,7 +314,8 @@ def violations_report(
             yield e.taken_at, e.parsed(options).geometry
 
     incidents = find_incidents(snapshots(), agreed, params, units=units, border=border)
-    confirmed_obligor = [i for i in incidents if i.side == "obligor" and i.confirmed]
+    # an incident merged into another counts in it; it is listed for its lineage only
+    confirmed_obligor = [i for i in incidents if i.side == "obligor" and i.confirmed and i.live]
     shown = incidents if all_incidents else [i for i in incidents if i.confirmed]
     breached = min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None)
     last = chosen[-1]
@@ -404,7 +405,29 @@ def swap_report(
     doc["population_source"] = (
         f"{places.source} (GeoNames populations, mostly pre-2022)" if places else "none found"
     )
+    doc["population_basis"] = population_basis(places.source if places else None)
+    for row in doc["transfers"]:
+        row["population_basis"] = doc["population_basis"]["text"]
     return doc, result
+
+
+def population_basis(source: str | None) -> dict[str, Any]:
+    """What the population figures of a swap are, and of when (never present population)."""
+    if source is None:
+        return {
+            "source": None,
+            "kind": "none",
+            "as_of": None,
+            "text": "no population figures: no places file was found (--places)",
+        }
+    return {
+        "source": source,
+        "kind": "GeoNames populated places (at least 1,000 people), summed inside each area",
+        "as_of": "as recorded by GeoNames: mostly the 2001 census or pre-2022 estimates",
+        "licence": "CC BY 4.0 (GeoNames)",
+        "text": "GeoNames place populations (pre-war: mostly the 2001 census or pre-2022 "
+        "estimates), not present population",
+    }
 
 
 def swap_map(
