@@ -308,15 +308,19 @@ def geography(border: Path | None, agreed_line: Path | None, zones: Path | None)
     from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
     from guarantor.sources.locate import locate_data
     from guarantor.territory.boundaries import default_border_path
+    from guarantor.territory.line_reading import is_swap_file, read_line_geojson
 
     if border is None:
         found = default_border_path(locate_data())
         if found is not None:
             _err().print(f"border: {found} (Natural Earth 10m)")
             border = found
+    held = None
+    if agreed_line is not None and not is_swap_file(agreed_line):
+        held = read_line_geojson(agreed_line).geometry  # a swap file needs the snapshots: later
     return Geography(
         border=read_geojson_geometry(border) if border else None,
-        agreed_line_held=read_geojson_geometry(agreed_line) if agreed_line else None,
+        agreed_line_held=held,
         zones=read_zones(zones) if zones else {},
     )
 

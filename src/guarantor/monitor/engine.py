@@ -37,8 +37,9 @@ from guarantor.territory.incident import Incident, Side
 
 EVIDENCE_PER_DAY = 5  # event ids kept per leaf and day (the counts are always complete)
 EVIDENCE_SHOWN = 12  # ids listed on one activation
-CHECKPOINT_VERSION = 2
-_ARRAYS = ("count", "fatalities", "max_conf", "unplaced", "unplaced_fat", "unknown_fat")
+CHECKPOINT_VERSION = 3
+_ARRAYS = ("count", "fatalities", "max_conf", "unplaced", "unplaced_fat", "unknown_fat", "fresh")
+QUIET_DAYS = 14  # days with no new advance after which the next one is a renewed escalation
 
 
 class LeafState:
@@ -51,6 +52,7 @@ class LeafState:
         self.unplaced = np.zeros(days, dtype=np.int64)  # attributed events with no coordinates
         self.unplaced_fat = np.zeros(days, dtype=np.int64)  # their fatalities
         self.unknown_fat = np.zeros(days, dtype=np.int64)  # counted events whose source has none
+        self.fresh = np.zeros(days, dtype=np.int64)  # seizures: incidents starting to count that day
         self.evidence: dict[int, list[str]] = {}
         self.full = np.zeros(days, dtype=bool)  # days whose evidence list is full
         self.typed = 0  # observations of the right kind in the period
@@ -79,9 +81,15 @@ class Evaluator:
         end: date,
         actors: ActorMap | None = None,
         geography: Geography | None = None,
+        quiet_days: int = QUIET_DAYS,
     ) -> None:
         if end < start:
             raise UserError(f"the period ends ({end}) before it starts ({start})")
+        if quiet_days < 0:
+            raise UserError(f"--quiet-days must not be negative (got {quiet_days})")
+        # A seizure trigger that holds on after a quiet spell this long (no new advance) and then
+        # sees a new advance is activated again: a renewed escalation (0: only first onsets).
+        self.quiet_days = quiet_days
         self.agreement = agreement
         self.plan: RulePlan = compile_agreement(agreement)
         self.actors = actors or ActorMap()
@@ -292,6 +300,7 @@ class Evaluator:
         """Add territorial incidents: one counts on each day it is held after `persisted`.
 
         An incident's side (obligor or beneficiary) stands for the parties holding that role.
+        One merged into another counts until it merges (the other counts its extent from then).
         """
         items = sorted(incidents, key=lambda x: (x.first_seen, x.id))
         sides = self.sides()
@@ -329,14 +338,13 @@ class Evaluator:
                 held = day_number(inc.first_seen) + leaf.persisted_days - self.first
                 if inc.confirmed_at is not None:
                     held = max(held, day_number(inc.confirmed_at) - self.first)
-                until = (
-                    self.days
-                    if inc.reversed_at is None
-                    else day_number(inc.reversed_at) - self.first
-                )
+                ended = inc.merged_at or inc.reversed_at
+                until = self.days if ended is None else day_number(ended) - self.first
                 lo, hi = max(held, 0), min(until, self.days)
                 if lo >= hi:
                     continue
+                if held >= 0:
+                    state.fresh[held] += 1
                 state.count[lo:hi] += 1
                 state.max_conf[lo:hi] = np.maximum(state.max_conf[lo:hi], conf)
                 state.evidence.setdefault(lo, []).append(inc.id)

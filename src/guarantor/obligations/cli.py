@@ -46,7 +46,16 @@ def replay_command(
     ),
     border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
     agreed_line: Path | None = typer.Option(
-        None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
+        None,
+        "--agreed-line",
+        help="The agreed line instead of the snapshot of --from: GeoJSON (area held at entry "
+        "into force, or `territory swap --out`) or a swap proposal YAML.",
+    ),
+    quiet_days: int = typer.Option(
+        14,
+        "--quiet-days",
+        min=0,
+        help="Days with no new advance after which the next is a new activation (0: off).",
     ),
     zones: Path | None = typer.Option(None, "--zones", help="Named zones GeoJSON."),
     plot_path: Path | None = typer.Option(None, "--plot", help="Write a PNG timeline here."),
@@ -106,6 +115,8 @@ def replay_command(
             progress=lambda m: err.print(m),
             attacks_from_territory=attacks_from_territory,
             territory_every_days=every,
+            line_file=agreed_line,
+            quiet_days=quiet_days,
         )
     _report(result, acts, plot_path, fmt, why_not, err)
 
