@@ -249,9 +249,23 @@ def test_territorial_seizure_from_incident_like_records() -> None:
         Incident("I3", Side.obligor, at("2025-03-01T03:00:00Z"), at("2025-03-31T03:00:00Z"),
                  area_km2=30.0, max_depth_km=4.0),
     ]  # fmt: skip
-    res = evaluate(a, None, START, END, incidents=incidents)
+    res = evaluate(a, None, START, END, incidents=incidents, quiet_days=0)
     got = [(x.level, x.time.date().isoformat(), list(x.evidence)) for x in res.activations]
     assert got == [("consult", "2025-02-05", ["I1"]), ("invoke", "2025-03-09", ["I3"])]
+    # I3 starts to count on 4 March after 28 days with no new advance: a renewed escalation,
+    # a new activation of the level then held (consult), with I3 as its evidence
+    res = evaluate(a, None, START, END, incidents=incidents)
+    got2 = [
+        (x.level, x.time.date().isoformat(), list(x.evidence), x.renewed) for x in res.activations
+    ]
+    assert got2 == [
+        ("consult", "2025-02-05", ["I1"], False),
+        ("consult", "2025-03-05", ["I3"], True),
+        ("invoke", "2025-03-09", ["I3"], False),
+    ]
+    # 30 quiet days needed: 28 are not enough, so no renewal
+    res = evaluate(a, None, START, END, incidents=incidents, quiet_days=30)
+    assert [x.renewed for x in res.activations] == [False, False]
 
 
 def test_actor_map_file_errors_have_positions(tmp_path: Path) -> None:

@@ -535,9 +535,10 @@ def evaluate(
     incidents: Iterable[Incident] = (),
     requests: Iterable[RecordedRequest] = (),
     resolutions: Sequence[Resolution] = (),
+    quiet_days: int = QUIET_DAYS,
 ) -> MonitorResult:
     """Batch evaluation of every trigger of `agreement` over [start, end]."""
-    ev = Evaluator(agreement, start, end, actors, geography)
+    ev = Evaluator(agreement, start, end, actors, geography, quiet_days)
     if events is not None:
         ev.feed(events)
     ev.feed_incidents(incidents)
