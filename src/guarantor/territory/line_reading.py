@@ -104,8 +104,18 @@ def read_line_geojson(path: Path) -> AgreedLine:
     return AgreedLine(load_border(path), LineBasis.geojson, str(path))
 
 
-def read_line_swap(path: Path, series: SnapshotSeries, on: date, options: ReadOptions) -> AgreedLine:
-    """The line a swap proposal implies: applied to the snapshot of its `at` (or `on`)."""
+def read_line_swap(
+    path: Path,
+    series: SnapshotSeries,
+    on: date,
+    options: ReadOptions,
+    units: Units | None = None,
+    land: Any = None,
+) -> AgreedLine:
+    """The line a swap proposal implies: applied to the snapshot of its `at` (or `on`).
+
+    `units` and `land` (lon/lat border) default to the data folder's.
+    """
     from guarantor.territory.geodesy import to_lonlat
     from guarantor.territory.inputs import resolve_border, resolve_units
     from guarantor.territory.swaps import evaluate_swap, load_proposal
@@ -113,8 +123,9 @@ def read_line_swap(path: Path, series: SnapshotSeries, on: date, options: ReadOp
     proposal = load_proposal(path)
     day = proposal.at or on
     entry = series.at_or_before(datetime.combine(day, datetime.max.time(), UTC))
-    units = resolve_units(None)
-    land = options.border if options.border is not None else resolve_border(None)
+    units = units if units is not None else resolve_units(None, required=False)
+    if land is None:
+        land = options.border if options.border is not None else resolve_border(None)
     if units is None or land is None:
         raise UserError(
             "a swap file as the agreed line needs the admin-1 units and the border (data folder)",
@@ -132,6 +143,8 @@ def agreed_line(
     start: date,
     path: Path | None = None,
     options: ReadOptions | None = None,
+    units: Units | None = None,
+    land: Any = None,
 ) -> AgreedLine:
     """The agreed line: from `path` (GeoJSON or swap YAML) or the snapshot held at `start`."""
     from guarantor.sources.snapshots import ReadOptions
@@ -139,7 +152,7 @@ def agreed_line(
     options = options or ReadOptions()
     if path is not None:
         if is_swap_file(path):
-            return read_line_swap(path, series, start, options)
+            return read_line_swap(path, series, start, options, units, land)
         return read_line_geojson(path)
     t0 = datetime.combine(start, datetime.min.time(), UTC)
     before = [e for e in series.entries if e.taken_at <= t0 + timedelta(days=1)]
@@ -197,7 +210,7 @@ def read_territory(
 
     options = ReadOptions()
     series = source if isinstance(source, SnapshotSeries) else scan_snapshots(source, options)
-    line = agreed_line(series, start, line_file, options)
+    line = agreed_line(series, start, line_file, options, units, border)
     t0 = line.taken_at or datetime.combine(start, datetime.min.time(), UTC)
     if line.basis is not LineBasis.snapshot:
         # a line from a file holds from entry into force: snapshots from the first day on
