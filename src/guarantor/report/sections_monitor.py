@@ -28,6 +28,7 @@ from guarantor.report.figures import (
 )
 from guarantor.report.maps import draw_polygons, simplified
 from guarantor.report.request import ReportRequest
+from guarantor.sources.coverage import CoverageStatus, worst
 
 
 @dataclass
@@ -189,6 +190,9 @@ def territory_section(m: Monitored) -> Section:
     s = Section("territory", "Territory: control, the agreed line and incidents")
     for p in m.problems.get("territory", []):
         s.partial(p)
+    for cov in m.replay.coverage if m.replay is not None else []:
+        if cov.source == "territory" and cov.status is not CoverageStatus.ok:
+            s.partial(cov.stops())
     if m.control_end is None and m.history is None:
         return s.missing("no usable territory snapshots: map and area series not drawn")
     parts: list[str] = []
@@ -296,6 +300,7 @@ def territory_section(m: Monitored) -> Section:
                 f'<span class="num">{i.area_km2:,.2f}</span>',
                 f"{i.max_depth_km:,.2f}",
                 esc(f"{i.centroid[1]:.4f}°N {i.centroid[0]:.4f}°E" if i.centroid else ""),
+                esc(_lineage(i)),
             ]
             for i in sorted(incidents, key=lambda x: (x.first_seen, x.id))
         ]
@@ -311,13 +316,63 @@ def territory_section(m: Monitored) -> Section:
                     "area km²",
                     "depth km",
                     "centroid",
+                    "lineage",
                 ],
                 rows,
                 raw=True,
             )
         )
+    if m.replay is not None and m.replay.breach:
+        parts.append(_breach_table(m.replay.breach))
     s.body = "\n".join(parts)
     return s
+
+
+def _lineage(i: Any) -> str:
+    """'merged into X on D' / 'merged from A, B' for an incident (territory room's lineage)."""
+    bits = []
+    if i.merged_into:
+        bits.append(f"merged into {i.merged_into} on {i.merged_at:%Y-%m-%d}")
+    if i.merged_from:
+        bits.append(f"merged from {', '.join(i.merged_from)}")
+    return "; ".join(bits)
+
+
+def _breach_table(rows: Any, weeks: int = 12) -> str:
+    """The breach week by week (all directions, last `weeks`) and the shares by direction."""
+    from guarantor.territory.breach import ALL, shares
+
+    every = [r for r in rows if r.direction == ALL]
+    shown = every[-weeks:]
+    out = [
+        "<h3>The breach week by week (all directions)</h3>",
+        table(
+            ["week of", "km² beyond", "new", "grew", "reversed", "persisted", "depth km"],
+            [
+                [
+                    f"{r.week:%Y-%m-%d}",
+                    f"{r.km2_beyond:,.1f}",
+                    str(r.new_incidents),
+                    str(r.grew),
+                    str(r.reversed),
+                    str(r.persisted),
+                    f"{r.depth_km:,.1f}",
+                ]
+                for r in shown
+            ],
+            caption=f"last {len(shown)} of {len(every)} weeks; every week and direction is in "
+            "`guarantor replay --format json` (breach_series)",
+        ),
+    ]
+    share = shares(rows)
+    if share:
+        out.append(
+            table(
+                ["direction", "share of the area beyond the line (last week)"],
+                [[d, f"{v:.1%}"] for d, v in sorted(share.items(), key=lambda kv: -kv[1])],
+            )
+        )
+    return "\n".join(out)
 
 
 def events_section(m: Monitored) -> Section:
@@ -328,6 +383,11 @@ def events_section(m: Monitored) -> Section:
     r = m.replay
     if r is None:
         return s.missing("the replay could not run: no activations can be shown")
+    for cov in r.coverage:
+        if cov.status is not CoverageStatus.ok:
+            s.partial(cov.stops())
+    if r.coverage and all(c.status is CoverageStatus.missing for c in r.coverage):
+        s.status = "missing"
     parts: list[str] = [
         f"<p>Replay of the agreement as if in force from {m.start} to {m.end}: "
         f"{len(r.monitor.activations)} activation(s) established, "
@@ -422,7 +482,12 @@ def events_section(m: Monitored) -> Section:
     parts.append(
         table(["time (UTC)", "trigger", "level", "attribution", "evidence", "why"], rows, raw=True)
         if rows
-        else "<p>No trigger was activated in the period.</p>"
+        else (
+            "<p>No trigger was activated in the period.</p>"
+            if worst(r.coverage) is CoverageStatus.ok
+            else "<p>No trigger was activated on what was observed; the sources do not cover "
+            "the whole period (see above), so this does not mean nothing happened.</p>"
+        )
     )
     if r.monitor.undetermined:
         parts.append(
