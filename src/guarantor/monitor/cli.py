@@ -127,13 +127,25 @@ def ingest_command(
 @monitor_app.command("evaluate")
 def evaluate_command(
     agreement: Path = typer.Argument(..., help="Agreement YAML."),
-    events: list[Path] = typer.Option(..., "--events", help="Event files (chunks, in order)."),
+    events: list[Path] = typer.Option([], "--events", help="Event files (chunks, in order)."),
+    territory: Path | None = typer.Option(
+        None, "--territory", help="Territory snapshots (folder or DeepState tar): incidents."
+    ),
+    quiet_days: int = typer.Option(
+        14,
+        "--quiet-days",
+        min=0,
+        help="Days with no new advance after which the next is a new activation (0: off).",
+    ),
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
     actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
     border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
     agreed_line: Path | None = typer.Option(
-        None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
+        None,
+        "--agreed-line",
+        help="The agreed line: GeoJSON (area held at entry into force, or `territory swap "
+        "--out`) or a swap proposal YAML (with --territory); default: the snapshot of --from.",
     ),
     zones: Path | None = typer.Option(
         None, "--zones", help="Named zones (GeoJSON, properties.name)."
@@ -160,30 +172,47 @@ def evaluate_command(
     from guarantor.sources.acts import ActLog, load_acts
     from guarantor.sources.events_read import read_events
 
+    if not events and territory is None:
+        raise UserError("give --events FILE ... or --territory SNAPSHOTS (or both)")
+    if territory is None and agreed_line is not None and agreed_line.suffix in (".yaml", ".yml"):
+        raise UserError(f"{agreed_line}: a swap file as the agreed line needs --territory")
+    geo = geography(border, agreed_line, zones)
     ev = Evaluator(
         load(agreement),
         parse_date(start),
         parse_date(end),
         load_actors(actors),
-        geography(border, agreed_line, zones),
+        geo,
+        quiet_days,
     )
     log = load_acts(acts) if acts else ActLog()
     if checkpoint is not None and checkpoint.exists():
         ev.load(checkpoint)
         _err().print(f"resumed from {checkpoint} ({ev.rows} event(s) already evaluated)")
+    event_days = []
     for path in events:
         result = read_events([path])
         _report_read(result, None)
         ev.feed(EventColumns.from_events(result.events))
+        event_days += [e.start.date() for e in result.events]
     if ev.skipped:
         _err().print(f"{ev.skipped} event(s) skipped: already evaluated (same source and id)")
     if checkpoint is not None:
         ev.save(checkpoint)
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
+    from guarantor.monitor.observed import observe
+
+    observed = observe(
+        ev, event_days, events, territory, agreed_line, lambda m: _err().print(m)
+    )
+    for c in observed.coverage:
+        if c.status.value != "ok":
+            _err().print(f"coverage: {c.stops()}")
+    extra = observed.to_json()
     resolutions = ev.feed_acts(log)
     res = ev.result(resolutions)
     if fmt is Format.json:
-        emit(res.to_json(why_not=why_not))
+        emit({**res.to_json(why_not=why_not), **extra})
         return
     if fmt is Format.csv:
         columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")

@@ -549,7 +549,10 @@ def violations_command(
         None, "--agreed-at", help="Date of the agreed line (its snapshot)."
     ),
     agreed_line: Path | None = typer.Option(
-        None, "--agreed-line", help="GeoJSON of the area the obligor holds under the agreement."
+        None,
+        "--agreed-line",
+        help="The agreed line instead of --agreed-at: GeoJSON of the area the obligor holds "
+        "(or `territory swap --out`), or a swap proposal YAML.",
     ),
     end: str | None = typer.Option(
         None, "--to", help="Last date to examine (default: last snapshot)."

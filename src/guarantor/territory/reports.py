@@ -290,8 +290,13 @@ def violations_report(
     params = ViolationParams(min_area, min_days, buffer_km)
     border = options.border if options.border is not None else resolve_border(None)
     if agreed_line is not None:
-        agreed = load_border(agreed_line)
+        from guarantor.territory.line_reading import agreed_line as read_agreed_line
+
         start = parse_day(agreed_at, "--agreed-at") if agreed_at else None
+        first = start.date() if start else series.entries[0].taken_at.date()
+        line = read_agreed_line(series, first, agreed_line, options, units, border)
+        agreed = line.geometry
+        start = start or line.taken_at
         label = str(agreed_line)
     elif agreed_at is not None:
         entry = series.at_or_before(parse_day(agreed_at, "--agreed-at"))
@@ -335,6 +340,13 @@ def violations_report(
         "unconfirmed_incidents": sum(1 for i in incidents if not i.confirmed),
         "incidents": [i.to_dict() for i in shown],
     }
+    from guarantor.territory.breach import breach_series
+    from guarantor.territory.line_reading import snapshot_coverage
+
+    period = ((start or chosen[0].taken_at).date(), last.taken_at.date() if end is None else end.date())
+    confirmed = [i for i in incidents if i.confirmed]
+    doc["breach_series"] = [w.to_json() for w in breach_series(confirmed, *period)]
+    doc["coverage"] = {"territory": snapshot_coverage(series, *period).to_json()}
     result = ViolationsResult(
         shown, agreed, last.parsed(options).geometry, last.taken_at, units, border, label
     )
