@@ -58,6 +58,8 @@ class DashboardConfig:
     tile_url: str | None = None  # optional background tiles; none by default (works offline)
     cache: Path | None = None  # SQLite file for precomputed layers (default: user cache)
     poll_seconds: float = 1.0  # how often the live feed looks at the ledger head
+    agreed_line: Path | None = None  # GeoJSON or swap YAML (default: the snapshot of the start)
+    quiet_days: int = 14  # a new advance after this many quiet days is a new activation
 
 
 DEFAULT_AGREEMENT = "agreements/aug2025_article5_like.yaml"
@@ -98,6 +100,10 @@ class PreparedDashboard:
     sources: list[str] = field(default_factory=list)
     line_index: int | None = None  # the snapshot taken as the agreed line (start of the period)
     period: list[str] | None = None
+    coverage: dict[str, Any] = field(default_factory=dict)  # per source, against the period
+    status: str | None = None  # ok / partial / missing: the weakest source coverage
+    breach_series: list[dict[str, Any]] = field(default_factory=list)
+    agreed_line: dict[str, Any] | None = None
 
 
 class DashboardData:
@@ -253,6 +259,8 @@ class DashboardData:
                 None,
                 Geography(border=self.border),
                 (self.series or cfg.territory) if self.prepared.snapshots else None,
+                line_file=cfg.agreed_line,
+                quiet_days=cfg.quiet_days,
             )
         except UserError as err:
             self._error(f"replay: {err}")
@@ -276,6 +284,9 @@ class DashboardData:
                     "lon": round(inc.centroid[0], 5) if inc.centroid else None,
                     "lat": round(inc.centroid[1], 5) if inc.centroid else None,
                     "cited_by": cited.get(inc.id, []),
+                    "merged_from": list(inc.merged_from),
+                    "merged_into": inc.merged_into,
+                    "merged_at": _iso(inc.merged_at),
                 }
             )
         events = []
@@ -304,6 +315,11 @@ class DashboardData:
             self.prepared.activations = [a.to_json() for a in result.monitor.activations]
             self.prepared.undetermined = [u.to_json() for u in result.monitor.undetermined]
             self.prepared.obligations = [o.to_json() for o in result.timeline.owed]
+            doc = result.to_json()
+            self.prepared.coverage = doc["coverage"]
+            self.prepared.status = doc["status"]
+            self.prepared.breach_series = doc["breach_series"]
+            self.prepared.agreed_line = doc["agreed_line"]
             for line in result.sources:
                 for path in (cfg.territory, *cfg.events):
                     if path is not None:
@@ -434,6 +450,10 @@ def config_view(data: Dashboard, p: Ready) -> Response:
             "has_border": p.border is not None,
             "line_index": p.line_index,
             "period": p.period,
+            "coverage": p.coverage,
+            "status": p.status,
+            "agreed_line": p.agreed_line,
+            "breach_series": [r for r in p.breach_series if r["direction"] == "all"],
         }
     )
 

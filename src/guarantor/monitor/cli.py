@@ -202,9 +202,7 @@ def evaluate_command(
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
     from guarantor.monitor.observed import observe
 
-    observed = observe(
-        ev, event_days, events, territory, agreed_line, lambda m: _err().print(m)
-    )
+    observed = observe(ev, event_days, events, territory, agreed_line, lambda m: _err().print(m))
     for c in observed.coverage:
         if c.status.value != "ok":
             _err().print(f"coverage: {c.stops()}")

@@ -52,7 +52,9 @@ class LeafState:
         self.unplaced = np.zeros(days, dtype=np.int64)  # attributed events with no coordinates
         self.unplaced_fat = np.zeros(days, dtype=np.int64)  # their fatalities
         self.unknown_fat = np.zeros(days, dtype=np.int64)  # counted events whose source has none
-        self.fresh = np.zeros(days, dtype=np.int64)  # seizures: incidents starting to count that day
+        self.fresh = np.zeros(
+            days, dtype=np.int64
+        )  # seizures: incidents starting to count that day
         self.evidence: dict[int, list[str]] = {}
         self.full = np.zeros(days, dtype=bool)  # days whose evidence list is full
         self.typed = 0  # observations of the right kind in the period

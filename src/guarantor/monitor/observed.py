@@ -12,7 +12,7 @@ from guarantor.monitor.engine import Evaluator
 from guarantor.sources.coverage import SourceCoverage, coverage_json, coverage_of
 from guarantor.territory.breach import BreachWeek, breach_series
 from guarantor.territory.incident import Incident
-from guarantor.territory.line_reading import AgreedLine
+from guarantor.territory.line_reading import LineOnMap
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Observed:
     """The sources' coverage of the period, and the territory read (when there was one)."""
 
     coverage: list[SourceCoverage]
-    line: AgreedLine | None = None
+    line: LineOnMap | None = None
     incidents: list[Incident] = field(default_factory=list)
     breach: list[BreachWeek] = field(default_factory=list)
 

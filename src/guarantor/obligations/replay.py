@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,14 +20,14 @@ from guarantor.obligations.settle import settle_undetermined
 from guarantor.obligations.standing import duties_from_entry_into_force
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.acts import ActLog
-from guarantor.sources.events_read import read_events
 from guarantor.sources.coverage import (
     CoverageStatus,
     SourceCoverage,
     coverage_json,
     coverage_of,
-    worst,
+    overall,
 )
+from guarantor.sources.events_read import read_events
 from guarantor.sources.events_schema import ReadResult
 from guarantor.territory.breach import BreachWeek, breach_series
 from guarantor.territory.incident import Incident, Side
@@ -36,7 +36,7 @@ from guarantor.territory.line_reading import is_swap_file
 if TYPE_CHECKING:
     from guarantor.sources.snapshots import SnapshotSeries
     from guarantor.territory.boundaries import Units
-    from guarantor.territory.line_reading import AgreedLine
+    from guarantor.territory.line_reading import LineOnMap
 
 Progress = Callable[[str], None]
 
@@ -56,13 +56,13 @@ class ReplayResult:
     record: list[PartyRecord] = field(default_factory=list)  # what the acts cover, per party
     breach: list[BreachWeek] = field(default_factory=list)  # weekly, per direction and "all"
     coverage: list[SourceCoverage] = field(default_factory=list)  # per source, against the period
-    line: AgreedLine | None = None  # the agreed line the incidents are measured against
+    line: LineOnMap | None = None  # the agreed line the incidents are measured against
     quiet_days: int = QUIET_DAYS
 
     @property
     def status(self) -> CoverageStatus:
         """ok only when every source covers the period; else partial or missing."""
-        return worst(self.coverage)
+        return overall(self.coverage)
 
     def to_json(self) -> dict[str, Any]:
         """The replay JSON document: activations, obligations, and context."""
@@ -143,7 +143,7 @@ def replay(
         )
     incidents: list[Incident] = []
     breach: list[BreachWeek] = []
-    line: AgreedLine | None = None
+    line: LineOnMap | None = None
     if line_file is not None and territory is None and is_swap_file(line_file):
         raise UserError(f"{line_file}: a swap file as the agreed line needs --territory")
     if territory is not None:

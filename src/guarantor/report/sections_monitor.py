@@ -28,7 +28,7 @@ from guarantor.report.figures import (
 )
 from guarantor.report.maps import draw_polygons, simplified
 from guarantor.report.request import ReportRequest
-from guarantor.sources.coverage import CoverageStatus, worst
+from guarantor.sources.coverage import CoverageStatus, overall
 
 
 @dataclass
@@ -484,7 +484,7 @@ def events_section(m: Monitored) -> Section:
         if rows
         else (
             "<p>No trigger was activated in the period.</p>"
-            if worst(r.coverage) is CoverageStatus.ok
+            if overall(r.coverage) is CoverageStatus.ok
             else "<p>No trigger was activated on what was observed; the sources do not cover "
             "the whole period (see above), so this does not mean nothing happened.</p>"
         )

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 # A gap inside the period longer than this (days without a record) makes the coverage partial.
@@ -26,7 +27,7 @@ class CoverageStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class Gap:
+class CoverageGap:
     """Days with no record between two records (both ends are days without one)."""
 
     first: date
@@ -51,7 +52,7 @@ class SourceCoverage:
     end: date
     first: date | None  # first and last record (None: the source has none)
     last: date | None
-    gaps: tuple[Gap, ...] = ()  # inside the period, longer than one day
+    gaps: tuple[CoverageGap, ...] = ()  # inside the period, longer than one day
     label: str = ""  # where it came from (file), for banners
     note: str = ""  # e.g. "derived from territory"
 
@@ -128,20 +129,24 @@ def coverage_of(
     seen = sorted(set(days))
     if not seen:
         return SourceCoverage(source, start, end, None, None, label=label, note=note)
-    gaps: list[Gap] = []
+    gaps: list[CoverageGap] = []
     if continuous:
         inside = [d for d in seen if start <= d <= end]
-        for a, b in zip(inside, inside[1:], strict=False):
+        for a, b in pairwise(inside):
             if (b - a).days > 1:
-                gaps.append(Gap(a + timedelta(days=1), b - timedelta(days=1)))
+                gaps.append(CoverageGap(a + timedelta(days=1), b - timedelta(days=1)))
     return SourceCoverage(source, start, end, seen[0], seen[-1], tuple(gaps), label, note)
 
 
-def worst(items: Iterable[SourceCoverage]) -> CoverageStatus:
-    """The weakest status among sources (ok when there are none to judge)."""
-    order = [CoverageStatus.missing, CoverageStatus.partial, CoverageStatus.ok]
+def overall(items: Iterable[SourceCoverage]) -> CoverageStatus:
+    """ok when every source covers the period, missing when none observed any of it, else partial
+    (ok when there are no sources to judge)."""
     found = [c.status for c in items]
-    return min(found, key=order.index) if found else CoverageStatus.ok
+    if all(f is CoverageStatus.ok for f in found):
+        return CoverageStatus.ok
+    if all(f is CoverageStatus.missing for f in found):
+        return CoverageStatus.missing
+    return CoverageStatus.partial
 
 
 def coverage_json(items: Iterable[SourceCoverage]) -> dict[str, Any]:

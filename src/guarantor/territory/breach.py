@@ -89,13 +89,15 @@ def breach_series(incidents: Iterable[Incident], start: date, end: date) -> list
     week = monday(start)
     while week <= end:
         lo = datetime.combine(max(week, start), datetime.min.time(), UTC)
-        hi = datetime.combine(min(week + timedelta(days=7), end + timedelta(days=1)), datetime.min.time(), UTC)
+        hi = datetime.combine(
+            min(week + timedelta(days=7), end + timedelta(days=1)), datetime.min.time(), UTC
+        )
         per: dict[str, list[tuple[Incident, str]]] = {}
         for inc in items:
             if inc.first_seen >= hi:
                 continue
             before, _ = _state(inc, lo)
-            after, depth = _state(inc, hi)
+            after, _ = _state(inc, hi)
             new = lo <= inc.first_seen < hi
             if after > 0 and before > 0:
                 kind = "grew" if after > before + GREW_KM2 else "persisted"
@@ -113,7 +115,9 @@ def breach_series(incidents: Iterable[Incident], start: date, end: date) -> list
         per.setdefault(ALL, [])
         for direction in sorted(per, key=lambda d: (d != ALL, d)):
             group = per[direction]
-            present = [(i, _state(i, hi)) for i, k in group if k in ("grew", "persisted", "new", "back")]
+            present = [
+                (i, _state(i, hi)) for i, k in group if k in ("grew", "persisted", "new", "back")
+            ]
             rows.append(
                 BreachWeek(
                     week=week,

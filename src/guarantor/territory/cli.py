@@ -715,7 +715,9 @@ def swap_command(
         from guarantor.fileio import write_atomic
         from guarantor.jsonout import dumps
 
-        write_atomic(out, dumps(result.to_geojson(doc["population_basis"]["text"])))
+        basis = doc.get("population_basis")
+        text = basis.get("text", "") if isinstance(basis, dict) else ""
+        write_atomic(out, dumps(result.to_geojson(text)))
         _err().print(f"agreed line, contact line, transfers and zones written to {out}")
     rows = [
         {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
@@ -726,11 +728,17 @@ def swap_command(
             doc["proposal"], rows, ["id", "from", "to", "area_km2", "population", "largest_places"]
         )
         line = doc["contact_line_km"]
-        force = doc["force_to_hold"]
+        hold = doc["force_to_hold"]
         Console(highlight=False).print(
             f"contact line {line['before']:,.1f} km -> {line['after']:,.1f} km ({line['change']:+,.1f} km); "
-            f"at {force['troops_per_km']:g} troops/km: {force['before']:,} -> {force['after']:,} ({force['change']:+,})"
+            f"at {hold['troops_per_km']:g} troops/km: {hold['before']:,} -> {hold['after']:,} ({hold['change']:+,})"
         )
+        zones = doc.get("zones") or []
+        for z in zones:
+            Console(highlight=False).print(
+                f"zone {z['id']} ({z['kind']}): {z['area_km2']:,.1f} km², population {z['population']:,}"
+            )
+        Console(highlight=False).print(f"population: {doc['population_basis']['text']}")
     else:
         _emit(fmt, doc, rows, ["id", "from", "to", "area_km2", "population"], doc["proposal"])
 

@@ -37,7 +37,7 @@ class LineBasis(StrEnum):
 
 
 @dataclass(frozen=True)
-class AgreedLine:
+class LineOnMap:
     """The area held by the obligor at entry into force (lon/lat), and where it came from."""
 
     geometry: Any = field(repr=False)
@@ -66,7 +66,7 @@ def is_swap_file(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml")
 
 
-def read_line_geojson(path: Path) -> AgreedLine:
+def read_line_geojson(path: Path) -> LineOnMap:
     """An agreed line from GeoJSON: the `agreed_line` feature of a swap output, else all polygons."""
     import orjson
     import shapely
@@ -100,8 +100,8 @@ def read_line_geojson(path: Path) -> AgreedLine:
         geom, props = roles["agreed_line"]
         taken = props.get("taken_at")
         when = datetime.fromisoformat(taken) if isinstance(taken, str) else None
-        return AgreedLine(geom, LineBasis.geojson, str(path), when, zones)
-    return AgreedLine(load_border(path), LineBasis.geojson, str(path))
+        return LineOnMap(geom, LineBasis.geojson, str(path), when, zones)
+    return LineOnMap(load_border(path), LineBasis.geojson, str(path))
 
 
 def read_line_swap(
@@ -111,7 +111,7 @@ def read_line_swap(
     options: ReadOptions,
     units: Units | None = None,
     land: Any = None,
-) -> AgreedLine:
+) -> LineOnMap:
     """The line a swap proposal implies: applied to the snapshot of its `at` (or `on`).
 
     `units` and `land` (lon/lat border) default to the data folder's.
@@ -135,7 +135,7 @@ def read_line_swap(
         proposal, entry.parsed(options).geometry, entry.taken_at, entry.label, units, land
     )
     zones = {zid: to_lonlat(g) for zid, g in result.zones.items()}
-    return AgreedLine(to_lonlat(result.after), LineBasis.swap, str(path), entry.taken_at, zones)
+    return LineOnMap(to_lonlat(result.after), LineBasis.swap, str(path), entry.taken_at, zones)
 
 
 def agreed_line(
@@ -145,7 +145,7 @@ def agreed_line(
     options: ReadOptions | None = None,
     units: Units | None = None,
     land: Any = None,
-) -> AgreedLine:
+) -> LineOnMap:
     """The agreed line: from `path` (GeoJSON or swap YAML) or the snapshot held at `start`."""
     from guarantor.sources.snapshots import ReadOptions
 
@@ -162,14 +162,14 @@ def agreed_line(
             "to take as the agreed line"
         )
     base = before[-1]
-    return AgreedLine(base.parsed(options).geometry, LineBasis.snapshot, base.label, base.taken_at)
+    return LineOnMap(base.parsed(options).geometry, LineBasis.snapshot, base.label, base.taken_at)
 
 
 @dataclass(frozen=True)
 class TerritoryReading:
     """Incidents beyond an agreed line over a period, with the line and the snapshots' coverage."""
 
-    line: AgreedLine
+    line: LineOnMap
     incidents: list[Incident]
     snapshots: int
     coverage: SourceCoverage
@@ -219,9 +219,7 @@ def read_territory(
     later = [e for e in series.entries if t0 < e.taken_at <= t1]
     if every_days > 1 and later:
         first = later[0].taken_at
-        later = [
-            e for e in later if (e.taken_at - first).days % every_days == 0 or e is later[-1]
-        ]
+        later = [e for e in later if (e.taken_at - first).days % every_days == 0 or e is later[-1]]
     if progress:
         progress(f"territory: agreed line = {line.describe()}; {len(later)} later snapshot(s)")
     snaps = [(e.taken_at, e.parsed(options).geometry) for e in later]

@@ -20,7 +20,7 @@ from guarantor.sources.snapshots import (
     parse_day,
     scan_snapshots,
 )
-from guarantor.territory.boundaries import Units, load_border
+from guarantor.territory.boundaries import Units
 from guarantor.territory.cache import HistoryCache, default_cache_path
 from guarantor.territory.changes import gross_change
 from guarantor.territory.compare import SourceComparison
@@ -324,7 +324,7 @@ def violations_report(
     shown = incidents if all_incidents else [i for i in incidents if i.confirmed]
     breached = min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None)
     last = chosen[-1]
-    doc = {
+    doc: dict[str, Any] = {
         "agreed_at": start.isoformat() if start else None,
         "agreed_line": label,
         "until": last.taken_at.isoformat(),
@@ -343,7 +343,10 @@ def violations_report(
     from guarantor.territory.breach import breach_series
     from guarantor.territory.line_reading import snapshot_coverage
 
-    period = ((start or chosen[0].taken_at).date(), last.taken_at.date() if end is None else end.date())
+    period = (
+        (start or chosen[0].taken_at).date(),
+        last.taken_at.date() if end is None else end.date(),
+    )
     confirmed = [i for i in incidents if i.confirmed]
     doc["breach_series"] = [w.to_json() for w in breach_series(confirmed, *period)]
     doc["coverage"] = {"territory": snapshot_coverage(series, *period).to_json()}
