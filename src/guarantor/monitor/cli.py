@@ -189,12 +189,10 @@ def evaluate_command(
     if checkpoint is not None and checkpoint.exists():
         ev.load(checkpoint)
         _err().print(f"resumed from {checkpoint} ({ev.rows} event(s) already evaluated)")
-    event_days = []
     for path in events:
         result = read_events([path])
         _report_read(result, None)
         ev.feed(EventColumns.from_events(result.events))
-        event_days += [e.start.date() for e in result.events]
     if ev.skipped:
         _err().print(f"{ev.skipped} event(s) skipped: already evaluated (same source and id)")
     if checkpoint is not None:
@@ -202,7 +200,7 @@ def evaluate_command(
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
     from guarantor.monitor.observed import observe
 
-    observed = observe(ev, event_days, events, territory, agreed_line, lambda m: _err().print(m))
+    observed = observe(ev, territory, agreed_line, lambda m: _err().print(m))
     for c in observed.coverage:
         if c.status.value != "ok":
             _err().print(f"coverage: {c.stops()}")

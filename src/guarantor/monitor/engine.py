@@ -37,8 +37,8 @@ from guarantor.territory.incident import Incident, Side
 
 EVIDENCE_PER_DAY = 5  # event ids kept per leaf and day (the counts are always complete)
 EVIDENCE_SHOWN = 12  # ids listed on one activation
-CHECKPOINT_VERSION = 3
-_ARRAYS = ("count", "fatalities", "max_conf", "unplaced", "unplaced_fat", "unknown_fat", "fresh")
+CHECKPOINT_VERSION = 2
+_ARRAYS = ("count", "fatalities", "max_conf", "unplaced", "unplaced_fat", "unknown_fat")
 QUIET_DAYS = 14  # days with no new advance after which the next one is a renewed escalation
 
 
@@ -52,9 +52,9 @@ class LeafState:
         self.unplaced = np.zeros(days, dtype=np.int64)  # attributed events with no coordinates
         self.unplaced_fat = np.zeros(days, dtype=np.int64)  # their fatalities
         self.unknown_fat = np.zeros(days, dtype=np.int64)  # counted events whose source has none
-        self.fresh = np.zeros(
-            days, dtype=np.int64
-        )  # seizures: incidents starting to count that day
+        # seizures, per direction (the unit an incident mostly lies in): incidents starting to
+        # count each day. Not checkpointed: incidents are re-read on every run, never resumed.
+        self.fresh: dict[str, NDArray[np.int64]] = {}
         self.evidence: dict[int, list[str]] = {}
         self.full = np.zeros(days, dtype=bool)  # days whose evidence list is full
         self.typed = 0  # observations of the right kind in the period
@@ -100,6 +100,7 @@ class Evaluator:
         self.first = day_number(start)
         self.days = day_number(end) - self.first + 1
         self.rows = 0
+        self.span: tuple[int, int] | None = None  # first and last day of the events fed (coverage)
         self.seen: set[str] = set()  # ids fed so far (only for chunks that carry ids)
         self.skipped = 0  # events skipped because their id was fed before
         # Leaves that differ only in thresholds (window, counts, persistence) select the same
@@ -188,6 +189,10 @@ class Evaluator:
         n = len(cols)
         if n == 0:
             return
+        lo, hi = int(cols.day.min()), int(cols.day.max())
+        self.span = (
+            (lo, hi) if self.span is None else (min(lo, self.span[0]), max(hi, self.span[1]))
+        )
         rel = cols.day.astype(np.int64) - self.first
         in_period = (rel >= 0) & (rel < self.days)
         cache: dict[Any, Any] = {}
@@ -346,7 +351,9 @@ class Evaluator:
                 if lo >= hi:
                     continue
                 if held >= 0:
-                    state.fresh[held] += 1
+                    direction = (inc.units or ("",))[0]
+                    fresh = state.fresh.setdefault(direction, np.zeros(self.days, dtype=np.int64))
+                    fresh[held] += 1
                 state.count[lo:hi] += 1
                 state.max_conf[lo:hi] = np.maximum(state.max_conf[lo:hi], conf)
                 state.evidence.setdefault(lo, []).append(inc.id)
@@ -458,6 +465,7 @@ class Evaluator:
             "first": self.first,
             "days": self.days,
             "rows": self.rows,
+            "span": self.span,
             "seen": sorted(self.seen),
             "skipped": self.skipped,
             "scalars": [
@@ -494,6 +502,8 @@ class Evaluator:
                 Position(str(path)),
             )
         self.rows = meta["rows"]
+        span = meta.get("span")  # absent in checkpoints written before coverage was kept
+        self.span = (int(span[0]), int(span[1])) if span else None
         self.seen = set(meta["seen"])
         self.skipped = meta["skipped"]
         for i, s in enumerate(self.states):

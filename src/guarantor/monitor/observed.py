@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from guarantor.monitor.columns import day_start
 from guarantor.monitor.engine import Evaluator
 from guarantor.sources.coverage import SourceCoverage, coverage_json, coverage_of
 from guarantor.territory.breach import BreachWeek, breach_series
@@ -36,8 +37,6 @@ class Observed:
 
 def observe(
     ev: Evaluator,
-    event_days: Iterable[date],
-    event_files: Sequence[Path],
     territory: Path | None,
     line_file: Path | None,
     progress: Callable[[str], None] | None = None,
@@ -46,8 +45,11 @@ def observe(
     measure each source's coverage of the evaluator's period."""
     start = ev.start
     end = ev.start + timedelta(days=ev.days - 1)
-    label = ", ".join(str(p) for p in event_files) or "no event files given"
-    coverage = [coverage_of("events", event_days, start, end, label=label)]
+    # the count, not the files: a run resumed from a checkpoint says the same as one run
+    label = f"{ev.rows} event(s) evaluated" if ev.rows else "no event files given"
+    # the events fed, before a checkpoint too: first and last day (events are sparse: no gaps)
+    span = [] if ev.span is None else [day_start(d).date() for d in ev.span]
+    coverage = [coverage_of("events", span, start, end, label=label)]
     if territory is None:
         return Observed(coverage)
     from guarantor.territory.inputs import resolve_units

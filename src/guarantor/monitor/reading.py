@@ -209,32 +209,48 @@ def read_result(ev: Evaluator, resolutions: Sequence[Resolution] = ()) -> Monito
 
 
 def renewals(ev: Evaluator, trig: CompiledTrigger, established: I8) -> list[int]:
-    """Days a seizure trigger, holding since before, sees a new advance after a quiet spell.
+    """Days a seizure trigger, holding since before, sees a renewed escalation.
 
     A new advance is an incident that starts to count for one of the trigger's seizure leaves;
-    quiet means none did on the `ev.quiet_days` days before. The day a level first rises is an
-    onset, not a renewal.
+    it renews the escalation when its direction (the admin-1 unit it mostly lies in) saw no new
+    advance on the `ev.quiet_days` days before. The day a level first rises is an onset, not a
+    renewal; one renewal per day however many directions renew on it.
     """
     if ev.quiet_days <= 0:
         return []
-    leaves = {
-        i
-        for lv in trig.levels
-        for i in lv.tree.positive_leaves()
-        if ev.plan.leaves[i].kind is LeafKind.territorial_seizure and ev.selection_of[i] >= 0
-    }
-    if not leaves:
-        return []
-    fresh = np.zeros(ev.days, dtype=np.int64)
-    for sel in sorted({ev.selection_of[i] for i in leaves}):
-        fresh += ev.states[sel].fresh
-    before = np.concatenate([[0], np.cumsum(fresh)])  # before[t]: new advances on days < t
-    out = []
-    for t in np.flatnonzero(fresh).tolist():
-        quiet = before[t] - before[max(0, t - ev.quiet_days)] == 0
-        held = t > 0 and established[t - 1] >= 0 and established[t] == established[t - 1]
-        if quiet and held and t >= ev.quiet_days:
+    selections = sorted(
+        {
+            ev.selection_of[i]
+            for lv in trig.levels
+            for i in lv.tree.positive_leaves()
+            if ev.plan.leaves[i].kind is LeafKind.territorial_seizure and ev.selection_of[i] >= 0
+        }
+    )
+    by_direction: dict[str, NDArray[np.int64]] = {}
+    for sel in selections:
+        for direction, fresh in ev.states[sel].fresh.items():
+            into = by_direction.setdefault(direction, np.zeros(ev.days, dtype=np.int64))
+            into += fresh
+    days: set[int] = set()
+    for fresh in by_direction.values():
+        before = np.concatenate([[0], np.cumsum(fresh)])  # before[t]: new advances on days < t
+        for t in np.flatnonzero(fresh).tolist():
+            quiet = before[t] - before[max(0, t - ev.quiet_days)] == 0
+            held = t > 0 and established[t - 1] >= 0 and established[t] == established[t - 1]
+            if quiet and held and t >= ev.quiet_days:
+                days.add(t)
+    # and at least `quiet_days` after the trigger's last activation (an onset or a renewal): one
+    # escalation, seen in two directions a few days apart, is activated once
+    previous = np.concatenate([[-1], established[:-1]])
+    onsets = set(np.flatnonzero(established > previous).tolist())
+    out: list[int] = []
+    last = -(10**9)
+    for t in range(ev.days):
+        if t in onsets:
+            last = t
+        elif t in days and t - last >= ev.quiet_days:
             out.append(t)
+            last = t
     return out
 
 
