@@ -223,3 +223,23 @@ def test_a_swap_file_is_an_agreed_line(scenario) -> None:  # type: ignore[no-unt
     assert reading.line.taken_at == entry.taken_at
     want = plane_area_km2(swap.after)
     assert plane_area_km2(to_plane(reading.line.geometry)) == pytest.approx(want, rel=1e-3)
+
+
+def test_the_28_point_swap_on_the_real_map(shared_data: Path, examples_dir: Path) -> None:
+    from guarantor.territory.reports import swap_report
+
+    doc, result = swap_report(
+        examples_dir / "swaps/november_2025_28_points.yaml", None, None, None, None, ReadOptions()
+    )
+    moved = {t["id"]: t for t in doc["transfers"]}
+    # both oblasts named are handled: Donetsk (thousands of km²) and Luhansk (what is left)
+    assert moved["donetsk-withdrawal"]["area_km2"] > 3000
+    assert "luhansk-withdrawal" in moved
+    assert moved["donetsk-withdrawal"]["population"] > 100_000
+    assert "pre-war" in moved["donetsk-withdrawal"]["population_basis"]
+    assert doc["population_basis"]["as_of"].startswith("as recorded by GeoNames")
+    zone = doc["zones"][0]
+    assert zone["kind"] == "demilitarised"
+    assert zone["area_km2"] == pytest.approx(moved["donetsk-withdrawal"]["area_km2"], rel=0.01)
+    geo = result.to_geojson(doc["population_basis"]["text"])
+    assert [f["properties"]["role"] for f in geo["features"]].count("transfer") == 3

@@ -276,7 +276,8 @@ class SwapResult:
         taken = self.taken_at.isoformat()
 
         def feature(geom: shapely.Geometry, props: dict[str, Any]) -> dict[str, Any]:
-            lonlat = shapely.set_precision(to_lonlat(geom), 1e-6)
+            # coordinates rounded to 1e-6 degrees (~0.1 m) for a deterministic, compact file
+            lonlat = shapely.transform(to_lonlat(geom), lambda xy: np.round(xy, 6))
             return {
                 "type": "Feature",
                 "properties": props,
