@@ -221,7 +221,7 @@ def test_a_swap_file_is_an_agreed_line(scenario) -> None:  # type: ignore[no-unt
     assert reading.line.basis is LineBasis.swap
     # the proposal has no 'at': it is applied to the map of the first day
     assert reading.line.taken_at == entry.taken_at
-    want = plane_area_km2(swap.after)
+    want = plane_area_km2(swap.agreed_area())
     assert plane_area_km2(to_plane(reading.line.geometry)) == pytest.approx(want, rel=1e-3)
 
 

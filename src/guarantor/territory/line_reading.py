@@ -135,7 +135,9 @@ def read_line_swap(
         proposal, entry.parsed(options).geometry, entry.taken_at, entry.label, units, land
     )
     zones = {zid: to_lonlat(g) for zid, g in result.zones.items()}
-    return LineOnMap(to_lonlat(result.after), LineBasis.swap, str(path), entry.taken_at, zones)
+    return LineOnMap(
+        to_lonlat(result.agreed_area()), LineBasis.swap, str(path), entry.taken_at, zones
+    )
 
 
 def agreed_line(

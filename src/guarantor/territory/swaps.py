@@ -267,6 +267,15 @@ class SwapResult:
             "zones": self.zone_rows,
         }
 
+    def agreed_area(self) -> shapely.Geometry:
+        """The agreed line the deal implies: the area the obligor holds after it, on land (plane)."""
+        land = to_plane(self.land) if self.land is not None else None
+        after = shapely.intersection(self.after, land) if land is not None else self.after
+        polygons = [p for p in shapely.get_parts(after) if p.geom_type == "Polygon"]
+        for multi in (p for p in shapely.get_parts(after) if p.geom_type == "MultiPolygon"):
+            polygons.extend(shapely.get_parts(multi))
+        return shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
+
     def to_geojson(self, population_basis: str = "") -> dict[str, Any]:
         """The deal on the map (lon/lat FeatureCollection): the agreed line it implies (the area
         the obligor holds after the swap), the contact line after it, each transfer and each zone.
@@ -284,12 +293,7 @@ class SwapResult:
                 "geometry": orjson.loads(shapely.to_geojson(lonlat)),
             }
 
-        land = to_plane(self.land) if self.land is not None else None
-        after = shapely.intersection(self.after, land) if land is not None else self.after
-        polygons = [p for p in shapely.get_parts(after) if p.geom_type == "Polygon"]
-        for multi in (p for p in shapely.get_parts(after) if p.geom_type == "MultiPolygon"):
-            polygons.extend(shapely.get_parts(multi))
-        after = shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
+        after = self.agreed_area()
         features = [
             feature(
                 after,
