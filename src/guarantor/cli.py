@@ -27,7 +27,7 @@ class RoomCommand:
 
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
-ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules", "sources"))
+ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules"))
 
 # What the rooms register, in the order `guarantor --help` lists it (the flow's commands, then its
 # groups), so that the top-level help is printed without importing any room.
@@ -86,6 +86,17 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "live feed).",
     ),
     RoomCommand(
+        "data",
+        "sources",
+        "Public data: fetch the sources into the per-user cache, list coverage and licences.",
+    ),
+    RoomCommand(
+        "places",
+        "territory",
+        "Gazetteer: a place name to coordinates, population and oblast; or a point to its "
+        "nearest places.",
+    ),
+    RoomCommand(
         "territory",
         "territory",
         "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
@@ -94,6 +105,11 @@ COMMANDS: tuple[RoomCommand, ...] = (
     RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events."),
     RoomCommand(
         "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
+    ),
+    RoomCommand(
+        "watch",
+        "watch",
+        "Watch agreements: fetch, evaluate new days, record signed ledger entries, notify webhooks.",
     ),
     RoomCommand(
         "negotiate",

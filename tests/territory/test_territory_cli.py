@@ -108,7 +108,8 @@ def test_by_unit_json_and_csv(cli, scenario) -> None:  # type: ignore[no-untyped
     doc = _json(cli, *args)
     units = {u["code"]: u for u in doc["units"]}  # type: ignore[union-attr,index]
     assert units["SY-E"]["share_pct"] > 95 and units["SY-W"]["controlled_km2"] == 0.0
-    assert set(units["SY-C"]) == {"code", "name", "area_km2", "controlled_km2", "share_pct"}
+    assert set(units["SY-C"]) == {"code", "name", "unit", "area_km2", "controlled_km2", "share_pct"}
+    assert units["SY-C"]["unit"] == "Central Synthland (SY-C)"  # the name, the code beside it
     text = _run(cli, *args, "--format", "csv").stdout  # type: ignore[attr-defined]
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["code"] for r in rows] == ["SY-C", "SY-E", "SY-W"]
@@ -233,7 +234,8 @@ def test_swap_out_is_the_agreed_line_of_violations(cli, scenario, tmp_path: Path
     )
     assert "pre-war" in doc["population_basis"]["text"]  # type: ignore[index]
     features = json.loads(out.read_text(encoding="utf-8"))["features"]
-    assert [f["properties"]["role"] for f in features][:2] == ["agreed_line", "contact_line"]
+    layers = [f["properties"]["layer"] for f in features]
+    assert layers[0] == "agreed_line" and {"swap_areas", "contact_line"} <= set(layers)
     # an existing --out is refused without --force, and nothing is written
     before = out.read_bytes()
     refused = CliRunner().invoke(

@@ -24,11 +24,28 @@ if TYPE_CHECKING:
     from guarantor.monitor.result import Activation, Undetermined
     from guarantor.rules import LevelTrace
     from guarantor.sources.events_schema import ReadResult
+    from guarantor.territory.places import EventCluster
 
 events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
 )
 monitor_app = typer.Typer(help="Evaluate an agreement's triggers on events.", no_args_is_help=True)
+
+
+OutOpt = typer.Option(
+    None,
+    "--out",
+    help="Also write the result to FILE by its extension: .gpkg .geojson .csv .parquet .xlsx .json.",
+)
+ForceOpt = typer.Option(False, "--force", help="Overwrite --out if it exists.")
+
+
+def check_out(out: Path | None, force: bool) -> None:
+    """Refuse a bad --out before any work (unknown extension, existing file, unwritable folder)."""
+    if out is not None:
+        from guarantor.territory.export import check_out as refuse_bad_out
+
+        refuse_bad_out(out, force)
 
 
 def _err() -> Console:
@@ -67,20 +84,34 @@ def summary_command(
     quarantine: Path | None = typer.Option(
         None, "--quarantine", help="Where bad rows go (default ./quarantine.csv)."
     ),
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Read event files and count rows, accepted, quarantined, duplicates, and events by month."""
     from guarantor.sources.events_read import by_month, read_events
 
+    check_out(out, force)
     result = read_events(files)
     _report_read(result, quarantine)
     months = by_month(result.events)
+    by_place = events_by_place(result.events)
     doc = {
         "rows": result.rows,
         "accepted": result.accepted,
         "quarantined": len(result.quarantined),
         "duplicates": result.duplicates,
         "by_month": months,
+        "by_place": by_place,
     }
+    if out is not None:
+        from guarantor.territory.export import event_points, rows_table, write_export
+
+        tables = [
+            event_points(result.events),
+            rows_table("by_month", [{"month": m, "events": n} for m, n in months.items()]),
+            rows_table("by_place", by_place),
+        ]
+        _err().print(escape(write_export(out, tables, force).line()))
     if fmt is Format.json:
         emit(doc)
         return
@@ -108,6 +139,48 @@ def summary_command(
         busiest = max((m for m in months if m.startswith(year)), key=lambda m: months[m])
         table.add_row(year, str(count), str(deaths), f"{busiest} ({months[busiest]})")
     console.print(table)
+    if by_place:
+        where = Table(title="where: events by nearest town of 10,000+ (GeoNames)")
+        for col, justify in (("town", "left"), ("oblast", "left"), ("events", "right")):
+            where.add_column(col, justify=justify)  # type: ignore[arg-type]
+        where.add_column("fatalities (best)", justify="right")
+        for row in by_place[:10]:
+            where.add_row(row["town"], row["unit"], f"{row['events']:,}", f"{row['fatalities']:,}")
+        console.print(where)
+
+
+def events_by_place(events: Sequence[Any], min_population: int = 10_000) -> list[dict[str, Any]]:
+    """Events and fatalities by nearest town (at least min_population), busiest first; empty
+    without a gazetteer in the data folder."""
+    from guarantor.territory.places import find_gazetteer, nearest_indices
+
+    gazetteer = find_gazetteer()
+    located = [e for e in events if e.latitude is not None and e.longitude is not None]
+    if gazetteer is None or not located:
+        return []
+    idx = nearest_indices(
+        gazetteer, [e.latitude for e in located], [e.longitude for e in located], min_population
+    )
+    counts: dict[int, list[int]] = {}
+    for i, e in zip(idx.tolist(), located, strict=True):
+        entry = counts.setdefault(i, [0, 0])
+        entry[0] += 1
+        entry[1] += e.fatalities_best
+    rows = []
+    for i, (n, deaths) in sorted(counts.items(), key=lambda x: (-x[1][0], x[0])):
+        place = gazetteer.place(i)
+        rows.append(
+            {
+                "town": place.name,
+                "unit": place.unit,
+                "lat": round(place.lat, 5),
+                "lon": round(place.lon, 5),
+                "population": place.population,
+                "events": n,
+                "fatalities": deaths,
+            }
+        )
+    return rows
 
 
 @events_app.command("ingest")
@@ -162,6 +235,8 @@ def evaluate_command(
         False, "--why-not", help="Say which thresholds were missed and by how much."
     ),
     fmt: Format = typer.Option(Format.table, "--format"),
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Evaluate triggers on events: established activations and undetermined levels.
 
@@ -176,6 +251,7 @@ def evaluate_command(
         raise UserError("give --events FILE ... or --territory SNAPSHOTS (or both)")
     if territory is None and agreed_line is not None and agreed_line.suffix in (".yaml", ".yml"):
         raise UserError(f"{agreed_line}: a swap file as the agreed line needs --territory")
+    check_out(out, force)
     geo = geography(border, agreed_line, zones)
     ev = Evaluator(
         load(agreement),
@@ -189,10 +265,12 @@ def evaluate_command(
     if checkpoint is not None and checkpoint.exists():
         ev.load(checkpoint)
         _err().print(f"resumed from {checkpoint} ({ev.rows} event(s) already evaluated)")
+    seen: list[Any] = []
     for path in events:
         result = read_events([path])
         _report_read(result, None)
         ev.feed(EventColumns.from_events(result.events))
+        seen.extend(result.events)
     if ev.skipped:
         _err().print(f"{ev.skipped} event(s) skipped: already evaluated (same source and id)")
     if checkpoint is not None:
@@ -207,12 +285,42 @@ def evaluate_command(
     extra = observed.to_json()
     resolutions = ev.feed_acts(log)
     res = ev.result(resolutions)
+    if out is not None:
+        from guarantor.monitor.where import monitor_tables
+        from guarantor.territory.export import event_points, write_export
+        from guarantor.territory.places import find_gazetteer
+
+        tables = [*monitor_tables(res, seen, find_gazetteer()), event_points(seen)]
+        _err().print(escape(write_export(out, tables, force).line()))
+    from guarantor.monitor.where import activations_where, with_places
+
+    # a resumed run has not re-read the earlier events: no places, so that the output stays
+    # byte-identical to one run over every chunk
+    where = (
+        activations_where(res.activations, seen)
+        if checkpoint is None
+        else [None for _ in res.activations]
+    )
     if fmt is Format.json:
-        emit({**res.to_json(why_not=why_not), **extra})
+        doc = res.to_json(why_not=why_not)
+        doc["activations"] = with_places(doc["activations"], where)
+        emit({**doc, **extra})
         return
     if fmt is Format.csv:
-        columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")
-        rows = [{**a.to_json(), "truth": "true"} for a in res.activations]
+        columns = (
+            "time",
+            "trigger",
+            "level",
+            "truth",
+            "evidence_total",
+            "attribution",
+            "evidence",
+            "near",
+        )
+        rows = [
+            {**a, "truth": "true"}
+            for a in with_places([a.to_json() for a in res.activations], where)
+        ]
         rows += [
             {
                 **u.to_json(),
@@ -226,7 +334,7 @@ def evaluate_command(
         rows.sort(key=lambda r: (r["time"], r["trigger"], r["level"]))
         write_csv(columns, rows)
         return
-    print_activations(res.activations)
+    print_activations(res.activations, where=where)
     print_undetermined(res.undetermined)
     if why_not:
         print_not_reached(res.not_reached)
@@ -237,28 +345,39 @@ def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for doc in docs:
-        writer.writerow([" ".join(v) if isinstance(v := doc[c], list) else v for c in columns])
+        writer.writerow(
+            [" ".join(v) if isinstance(v := doc.get(c, ""), list) else v for c in columns]
+        )
 
 
-def print_activations(activations: list[Activation], limit: int = 40) -> None:
-    """A Rich table of established activations (first `limit`)."""
+def print_activations(
+    activations: list[Activation],
+    limit: int = 40,
+    where: Sequence[EventCluster | None] | None = None,
+) -> None:
+    """A Rich table of established activations (first `limit`), with where their evidence lies."""
     from guarantor.monitor.render import brief
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
-    for col in ("time (UTC)", "trigger", "level", "events", "attribution", "why (trace)"):
+    columns = ["time (UTC)", "trigger", "level", "events", "attribution"]
+    near = where is not None and any(c is not None for c in where)
+    for col in [*columns, *(["near (evidence)"] if near else []), "why (trace)"]:
         table.add_column(col, overflow="fold")
-    for a in activations[:limit]:
+    for k, a in enumerate(activations[:limit]):
         why = brief(a.trace)
         if a.resolution is not None:
             assumed = " (ASSUMED decision: no votes recorded)" if a.resolution.assumed else ""
             why = f"settled by {a.resolution.ref} ({a.resolution.by}){assumed}: {why}"
+        cluster = where[k] if where is not None and near else None
+        place = [escape(cluster.near) if cluster is not None else ""] if near else []
         table.add_row(
             a.time.strftime("%Y-%m-%d"),
             a.trigger,
             a.level.value,
             str(a.evidence_total),
             "" if a.attribution is None else f"{a.attribution:.2f}",
+            *place,
             escape(why),
         )
     console.print(table)

@@ -3,7 +3,7 @@
 The agreed line is the area the obligor holds at entry into force. It comes from one of:
 - a snapshot: the last one on or before the day the agreement is in force from;
 - a GeoJSON file: its polygons, or, in a file written by `territory swap --out`, the feature
-  whose `role` is `agreed_line` (its `zone` features are kept as the deal's zones);
+  of the `agreed_line` layer (the `zones` layer's features are kept as the deal's zones);
 - a swap proposal (YAML): the proposal applied to the snapshot of its `at` date (or of the
   first day), i.e. the line the deal implies.
 """
@@ -84,7 +84,9 @@ def read_line_geojson(path: Path) -> LineOnMap:
     if isinstance(features, list):
         for index, feature in enumerate(features):
             props = feature.get("properties") or {} if isinstance(feature, dict) else {}
-            role = props.get("role") if isinstance(props, dict) else None
+            # `territory swap --out` writes a `layer`; `SwapResult.to_geojson` a `role`
+            role = (props.get("role") or props.get("layer")) if isinstance(props, dict) else None
+            role = "zone" if role == "zones" else role
             if role not in ("agreed_line", "zone"):
                 continue
             raw = feature.get("geometry")
