@@ -129,9 +129,12 @@ def test_only_the_agreement_still_renders_and_marks_the_rest(
     assert status["territory"] == "missing"
     assert status["ledger"] == "missing"
     assert status["negotiation"] == "missing"
-    assert status["activations"] == "partial"
+    # no source observed anything in the period: the activations are missing, not "none"
+    assert status["activations"] == "missing"
     assert status["obligations"] == "partial"
     text = out.read_text(encoding="utf-8")
+    assert "events: no records at all (no event files given)" in text
+    assert "No trigger was activated in the period." not in text
     assert "no territory snapshots were given (--territory)" in text
     assert "no negotiation model was given (--negotiation)" in text
     assert '<span class="badge missing">missing</span>' in text

@@ -69,6 +69,12 @@ def test_config_lists_every_snapshot_with_area(client: Any) -> None:
     areas = [s["area_km2"] for s in cfg["snapshots"]]
     assert areas[15] > areas[0]  # the obligor advanced
     assert cfg["tile_url"] is None  # offline by default
+    # coverage per source: the synthetic snapshots cover the period, no event file was given
+    assert cfg["coverage"]["territory"]["covers_period"] is True
+    assert cfg["coverage"]["events"]["first"] is None
+    assert cfg["status"] == "partial"
+    assert cfg["agreed_line"]["basis"] == "snapshot"
+    assert all(r["direction"] == "all" for r in cfg["breach_series"])
 
 
 def test_snapshot_levels_are_simplified_geojson(client: Any) -> None:
@@ -94,6 +100,7 @@ def test_incident_evidence_cites_its_activations(client: Any) -> None:
     assert ev["incidents"]
     cited = [i for i in ev["incidents"] if i["cited_by"]]
     assert cited
+    assert all("merged_into" in i and "merged_from" in i for i in ev["incidents"])
     one = client.get(f"/v1/dashboard/evidence/{cited[0]['id']}").json()
     assert one["first_seen"].startswith("2030-01-")
     assert any("additional-territory" in c for c in one["cited_by"])

@@ -106,6 +106,15 @@ def dashboard(
         "--tiles",
         help="Optional tile server URL template ({z}/{x}/{y}); none by default (offline).",
     ),
+    agreed_line: Path | None = typer.Option(
+        None,
+        "--agreed-line",
+        help="The agreed line: GeoJSON (or `territory swap --out`) or a swap YAML; "
+        "default: the snapshot of --from.",
+    ),
+    quiet_days: int | None = typer.Option(
+        None, "--quiet-days", min=0, help="Quiet days before a new advance re-activates (14)."
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
 ) -> None:
@@ -119,5 +128,7 @@ def dashboard(
         start=start.date() if start else None,
         end=end.date() if end else None,
         tile_url=tiles,
+        agreed_line=agreed_line,
+        quiet_days=quiet_days,
     )
     _run(database, host, port, config)

@@ -59,6 +59,8 @@ class DashboardConfig:
     basemap_dir: Path | None = None  # folder with boundaries/ and population/ (default: data_dir)
     cache: Path | None = None  # SQLite file for precomputed layers (default: user cache)
     poll_seconds: float = 1.0  # how often the live feed looks at the ledger head
+    agreed_line: Path | None = None  # GeoJSON or swap YAML (default: the snapshot of the start)
+    quiet_days: int = 14  # a new advance after this many quiet days is a new activation
 
 
 DEFAULT_AGREEMENT = "agreements/aug2025_article5_like.yaml"
@@ -102,6 +104,10 @@ class PreparedDashboard:
     basemap: bytes | None = None  # oblast lines and settlement labels (GeoJSON FeatureCollection)
     party_names: dict[str, str] = field(default_factory=dict)  # agreement party id -> name
     party_keys: dict[str, str] = field(default_factory=dict)  # id, name, ISO codes -> id
+    coverage: dict[str, Any] = field(default_factory=dict)  # per source, against the period
+    status: str | None = None  # ok / partial / missing: the weakest source coverage
+    breach_series: list[dict[str, Any]] = field(default_factory=list)
+    agreed_line: dict[str, Any] | None = None
 
 
 class DashboardData:
@@ -290,6 +296,8 @@ class DashboardData:
                 None,
                 Geography(border=self.border),
                 (self.series or cfg.territory) if self.prepared.snapshots else None,
+                line_file=cfg.agreed_line,
+                quiet_days=cfg.quiet_days,
             )
         except UserError as err:
             self._error(f"replay: {err}")
@@ -319,6 +327,9 @@ class DashboardData:
                     "lon": round(inc.centroid[0], 5) if inc.centroid else None,
                     "lat": round(inc.centroid[1], 5) if inc.centroid else None,
                     "cited_by": cited.get(inc.id, []),
+                    "merged_from": list(inc.merged_from),
+                    "merged_into": inc.merged_into,
+                    "merged_at": _iso(inc.merged_at),
                 }
             )
         events = []
@@ -347,6 +358,11 @@ class DashboardData:
             self.prepared.activations = [a.to_json() for a in result.monitor.activations]
             self.prepared.undetermined = [u.to_json() for u in result.monitor.undetermined]
             self.prepared.obligations = [o.to_json() for o in result.timeline.owed]
+            doc = result.to_json()
+            self.prepared.coverage = doc["coverage"]
+            self.prepared.status = doc["status"]
+            self.prepared.breach_series = doc["breach_series"]
+            self.prepared.agreed_line = doc["agreed_line"]
             for line in result.sources:
                 for path in (cfg.territory, *cfg.events):
                     if path is not None:
@@ -646,6 +662,10 @@ def config_view(data: Dashboard, p: MapReady) -> Response:
             "line_index": p.line_index,
             "period": p.period,
             "complete": data.ready.is_set(),  # else incidents and duties are still being replayed
+            "coverage": p.coverage,
+            "status": p.status,
+            "agreed_line": p.agreed_line,
+            "breach_series": [r for r in p.breach_series if r["direction"] == "all"],
         }
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import shapely
+from markupsafe import Markup
 from matplotlib.patches import Patch
 
 from guarantor.errors import UserError
@@ -27,6 +28,7 @@ from guarantor.report.figures import (
     to_svg,
 )
 from guarantor.report.request import ReportRequest
+from guarantor.sources.coverage import CoverageStatus, overall
 
 MAIN_CITIES = 14  # the most populous places labelled on the map
 SEVERITY = ("breached", "overdue", "unrecorded", "unverified", "open", "waiting", "met")
@@ -297,6 +299,9 @@ def territory_section(m: Monitored) -> Section:
     s = Section("territory", "Territory: control, the agreed line and incidents")
     for p in m.problems.get("territory", []):
         s.partial(p)
+    for cov in m.replay.coverage if m.replay is not None else []:
+        if cov.source == "territory" and cov.status is not CoverageStatus.ok:
+            s.partial(cov.stops())
     if m.control_end is None and m.history is None:
         return s.missing("no usable territory snapshots: map and area series not drawn")
     parts: list[str] = []
@@ -346,6 +351,7 @@ def territory_section(m: Monitored) -> Section:
                 f"{i.max_depth_km:,.2f}",
                 esc(m.where(i)),
                 esc(f"{i.centroid[1]:.4f}°N {i.centroid[0]:.4f}°E" if i.centroid else ""),
+                esc(_lineage(i)),
             ]
             for i in sorted(incidents, key=lambda x: (x.first_seen, x.id))
         ]
@@ -362,13 +368,63 @@ def territory_section(m: Monitored) -> Section:
                     "depth km",
                     "where",
                     "centroid",
+                    "lineage",
                 ],
                 rows,
                 raw=True,
             )
         )
+    if m.replay is not None and m.replay.breach:
+        parts.append(_breach_table(m.replay.breach))
     s.body = join(parts)
     return s
+
+
+def _lineage(i: Any) -> str:
+    """'merged into X on D' / 'merged from A, B' for an incident (territory room's lineage)."""
+    bits = []
+    if i.merged_into:
+        bits.append(f"merged into {i.merged_into} on {i.merged_at:%Y-%m-%d}")
+    if i.merged_from:
+        bits.append(f"merged from {', '.join(i.merged_from)}")
+    return "; ".join(bits)
+
+
+def _breach_table(rows: Any, weeks: int = 12) -> Markup:
+    """The breach week by week (all directions, last `weeks`) and the shares by direction."""
+    from guarantor.territory.breach import ALL, shares
+
+    every = [r for r in rows if r.direction == ALL]
+    shown = every[-weeks:]
+    out = [
+        heading("The breach week by week (all directions)"),
+        table(
+            ["week of", "km² beyond", "new", "grew", "reversed", "persisted", "depth km"],
+            [
+                [
+                    f"{r.week:%Y-%m-%d}",
+                    f"{r.km2_beyond:,.1f}",
+                    str(r.new_incidents),
+                    str(r.grew),
+                    str(r.reversed),
+                    str(r.persisted),
+                    f"{r.depth_km:,.1f}",
+                ]
+                for r in shown
+            ],
+            caption=f"last {len(shown)} of {len(every)} weeks; every week and direction is in "
+            "`guarantor replay --format json` (breach_series)",
+        ),
+    ]
+    share = shares(rows)
+    if share:
+        out.append(
+            table(
+                ["direction", "share of the area beyond the line (last week)"],
+                [[d, f"{v:.1%}"] for d, v in sorted(share.items(), key=lambda kv: -kv[1])],
+            )
+        )
+    return join(out)
 
 
 def events_section(m: Monitored) -> Section:
@@ -379,6 +435,11 @@ def events_section(m: Monitored) -> Section:
     r = m.replay
     if r is None:
         return s.missing("the replay could not run: no activations can be shown")
+    for cov in r.coverage:
+        if cov.status is not CoverageStatus.ok:
+            s.partial(cov.stops())
+    if r.coverage and all(c.status is CoverageStatus.missing for c in r.coverage):
+        s.status = "missing"
     parts: list[str] = [
         para(
             f"Replay of the agreement as if in force from {m.start} to {m.end}: "
@@ -490,7 +551,14 @@ def events_section(m: Monitored) -> Section:
             raw=True,
         )
         if rows
-        else para("No trigger was activated in the period.")
+        else (
+            para("No trigger was activated in the period.")
+            if overall(r.coverage) is CoverageStatus.ok
+            else para(
+                "No trigger was activated on what was observed; the sources do not cover "
+                "the whole period (see above), so this does not mean nothing happened."
+            )
+        )
     )
     if r.monitor.undetermined:
         parts.append(
