@@ -119,6 +119,22 @@ class RoomsGroup(TyperGroup):
         for entry in COMMANDS:
             self.commands.setdefault(entry.name, RoomCommandPlaceholder(entry))
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; a usage error (bad option, bad value, missing file) is one line, exit 2."""
+        from typer._click.exceptions import ClickException
+        from typer.exceptions import Abort
+
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            done = super().main(*args, standalone_mode=False, **kwargs)
+        except ClickException as exc:
+            usage_error(exc)
+        except Abort:
+            sys.stderr.write("aborted\n")
+            raise SystemExit(1) from None
+        raise SystemExit(done if isinstance(done, int) else 0)
+
     def resolve_command(
         self, ctx: _click.Context, args: list[str]
     ) -> tuple[str | None, _click.Command | None, list[str]]:
@@ -177,6 +193,19 @@ def fail(err: UserError) -> NoReturn:
         f"[bold red]error:[/] {escape(str(err))}", markup=True
     )
     raise SystemExit(err.exit_code)
+
+
+def usage_error(exc: Exception) -> NoReturn:
+    """Print a click usage error as one `error:` line naming the command, and exit with its code."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group called bare: its help, as before
+        exc.show()  # type: ignore[attr-defined]
+        raise SystemExit(getattr(exc, "exit_code", 2))
+    ctx = getattr(exc, "ctx", None)
+    where = f"{ctx.command_path}: " if ctx is not None else ""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = message.replace("Value error, ", "")  # pydantic's prefix on a parser's ValueError
+    sys.stderr.write(f"error: {where}{' '.join(message.split())}\n")
+    raise SystemExit(getattr(exc, "exit_code", 2))
 
 
 def main() -> None:
