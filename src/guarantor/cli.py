@@ -24,6 +24,7 @@ class RoomCommand:
     name: str
     room: str
     help: str
+    alias: bool = False  # a documented top-level alias of a command in the room's group
 
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
@@ -34,34 +35,50 @@ ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "r
 # tests/test_cli_startup.py checks this table against what each room's `register` adds.
 COMMANDS: tuple[RoomCommand, ...] = (
     RoomCommand(
-        "schema", "spec", "Print the JSON Schema of agreement files (for editors and validators)."
+        "schema",
+        "spec",
+        "Print the JSON Schema of agreement files (for editors and validators).",
+        alias=True,
     ),
     RoomCommand(
         "check",
         "spec",
         "Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable "
         "input.",
+        alias=True,
     ),
     RoomCommand(
         "render",
         "spec",
         "Render an agreement as numbered treaty text with each clause's provenance grade.",
+        alias=True,
     ),
-    RoomCommand("diff", "spec", "Clause-level changes between two versions of an agreement."),
+    RoomCommand(
+        "diff", "spec", "Clause-level changes between two versions of an agreement.", alias=True
+    ),
+    RoomCommand("spec", "spec", "Agreement files: schema, check, render, diff."),
     RoomCommand(
         "replay",
         "obligations",
         "Replay history against an agreement: activations, what was owed, by when, and status.",
+        alias=True,
     ),
     RoomCommand(
-        "respond",
-        "respond",
-        "Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares.",
+        "obligations",
+        "obligations",
+        "History against an agreement: activations, obligations, deadlines.",
     ),
     RoomCommand(
         "capabilities",
         "respond",
         "List the capability catalogue: kinds, units, sizes, costs, readiness, rotation, grades.",
+        alias=True,
+    ),
+    RoomCommand(
+        "respond",
+        "respond",
+        "Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares "
+        "(AGREEMENT alone means `plan`).",
     ),
     RoomCommand(
         "simulate",
@@ -78,20 +95,25 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "serve",
         "api",
         "Serve the API (OpenAPI at /openapi.json, docs at /docs) and the dashboard at /.",
+        alias=True,
     ),
     RoomCommand(
         "dashboard",
         "api",
         "Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, "
         "live feed).",
+        alias=True,
     ),
+    RoomCommand("api", "api", "The HTTP API and the web dashboard."),
     RoomCommand(
         "territory",
         "territory",
         "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
     ),
-    RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest."),
-    RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events."),
+    RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events; read event files."),
+    RoomCommand(
+        "events", "monitor", "Conflict event files: read, summarise, ingest.", alias=True
+    ),
     RoomCommand(
         "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
     ),
@@ -107,7 +129,11 @@ class RoomCommandPlaceholder(TyperCommand):
     """A room's command as `--help` lists it, before the room is imported."""
 
     def __init__(self, entry: RoomCommand) -> None:
-        super().__init__(entry.name, help=entry.help)
+        from guarantor.cliparams import ALIASES_PANEL
+
+        super().__init__(
+            entry.name, help=entry.help, rich_help_panel=ALIASES_PANEL if entry.alias else None
+        )
         self.room = entry.room
 
 

@@ -98,3 +98,27 @@ DATA_HELP = "Shared data folder (default: $GUARANTOR_DATA, else ../shared/data b
 def data_option() -> Any:
     """`--data DIR`: the shared-data folder that defaults are taken from."""
     return typer.Option(None, "--data", envvar="GUARANTOR_DATA", help=DATA_HELP)
+
+
+ALIASES_PANEL = "Aliases"
+
+
+def add_alias(app: typer.Typer, name: str, function: Any) -> None:
+    """Register `function` again at the top level as `name`: a documented alias (docs/cli.md)."""
+    app.command(name, rich_help_panel=ALIASES_PANEL)(function)
+
+
+def default_command_group(default: str) -> type[Any]:
+    """A group class whose first argument, when it names no command, runs `default` with it."""
+    from typer.core import TyperGroup
+
+    class DefaultCommandGroup(TyperGroup):
+        """A room group that runs its main command when given arguments instead of a name."""
+
+        def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+            """The command `args` names, or the default command before them."""
+            if args and args[0] not in self.commands and not args[0].startswith("-"):
+                args = [default, *args]
+            return super().resolve_command(ctx, args)
+
+    return DefaultCommandGroup

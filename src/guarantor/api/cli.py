@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from guarantor.cliparams import add_alias
 from guarantor.ledger.cli import Database
 
 if TYPE_CHECKING:
@@ -18,9 +19,13 @@ err = Console(stderr=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add `guarantor serve` and `guarantor dashboard` to the root CLI."""
-    app.command("serve")(serve)
-    app.command("dashboard")(dashboard)
+    """Add `guarantor api` (serve, dashboard) and the documented top-level aliases."""
+    room = typer.Typer(help="The HTTP API and the web dashboard.", no_args_is_help=True)
+    room.command("serve")(serve)
+    room.command("dashboard")(dashboard)
+    app.add_typer(room, name="api")
+    add_alias(app, "serve", serve)
+    add_alias(app, "dashboard", dashboard)
 
 
 def serve(

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guarantor.cliparams import ALIASES_PANEL
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
 )
-monitor_app = typer.Typer(help="Evaluate an agreement's triggers on events.", no_args_is_help=True)
+monitor_app = typer.Typer(
+    help="Evaluate an agreement's triggers on events; read event files.", no_args_is_help=True
+)
 
 
 def _err() -> Console:
@@ -322,6 +325,7 @@ def geography(border: Path | None, agreed_line: Path | None, zones: Path | None)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `events` and `monitor` groups to the root command."""
-    app.add_typer(events_app, name="events")
+    """Add `guarantor monitor` (evaluate, events) and the documented top-level alias `events`."""
+    monitor_app.add_typer(events_app, name="events")
     app.add_typer(monitor_app, name="monitor")
+    app.add_typer(events_app, name="events", rich_help_panel=ALIASES_PANEL)

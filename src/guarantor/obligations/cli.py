@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guarantor.cliparams import add_alias
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 from guarantor.monitor.cli import (
@@ -174,5 +175,11 @@ def print_obligations(result: ReplayResult, limit: int = 40) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the top-level `replay` command."""
-    app.command("replay")(replay_command)
+    """Add `guarantor obligations replay` and its documented top-level alias `replay`."""
+    room = typer.Typer(
+        help="History against an agreement: activations, obligations, deadlines.",
+        no_args_is_help=True,
+    )
+    room.command("replay")(replay_command)
+    app.add_typer(room, name="obligations")
+    add_alias(app, "replay", replay_command)

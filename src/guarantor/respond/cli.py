@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from guarantor.cliparams import add_alias, default_command_group
 from guarantor.jsonout import Format, emit
 from guarantor.respond.catalogue import load_catalogue
 from guarantor.respond.scenario import load_scenario
@@ -187,6 +188,14 @@ def capabilities_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `respond` and `capabilities` to the root command."""
-    app.command("respond")(respond_command)
-    app.command("capabilities")(capabilities_command)
+    """Add `guarantor respond` (`plan`, the default, and `capabilities`) and the alias `capabilities`."""
+    room = typer.Typer(
+        cls=default_command_group("plan"),
+        help="Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares "
+        "(AGREEMENT alone means `plan`).",
+        no_args_is_help=True,
+    )
+    room.command("plan")(respond_command)
+    room.command("capabilities")(capabilities_command)
+    app.add_typer(room, name="respond")
+    add_alias(app, "capabilities", capabilities_command)

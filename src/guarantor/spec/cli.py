@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guarantor.cliparams import add_alias
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import TableOrJson, dumps, emit
 from guarantor.model import Agreement
@@ -158,9 +159,19 @@ def diff_command(
     console.print(table)
 
 
+SPEC_COMMANDS = {
+    "schema": schema_command,
+    "check": check_command,
+    "render": render_command,
+    "diff": diff_command,
+}
+
+
 def register(app: typer.Typer) -> None:
-    """Add the spec commands to the root CLI."""
-    app.command("schema")(schema_command)
-    app.command("check")(check_command)
-    app.command("render")(render_command)
-    app.command("diff")(diff_command)
+    """Add `guarantor spec` and its documented top-level aliases schema, check, render, diff."""
+    spec_app = typer.Typer(help="Agreement files: schema, check, render, diff.", no_args_is_help=True)
+    for name, function in SPEC_COMMANDS.items():
+        spec_app.command(name)(function)
+    app.add_typer(spec_app, name="spec")
+    for name, function in SPEC_COMMANDS.items():
+        add_alias(app, name, function)
