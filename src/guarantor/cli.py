@@ -110,10 +110,10 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "territory",
         "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
     ),
-    RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events; read event files."),
     RoomCommand(
-        "events", "monitor", "Conflict event files: read, summarise, ingest.", alias=True
+        "monitor", "monitor", "Evaluate an agreement's triggers on events; read event files."
     ),
+    RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest.", alias=True),
     RoomCommand(
         "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
     ),

@@ -92,7 +92,9 @@ def input_path_option(default: Any, *names: str, help: str) -> Any:
     return typer.Option(default, *names, parser=parse_input_path, help=help)
 
 
-DATA_HELP = "Shared data folder (default: $GUARANTOR_DATA, else ../shared/data beside the checkout)."
+DATA_HELP = (
+    "Shared data folder (default: $GUARANTOR_DATA, else ../shared/data beside the checkout)."
+)
 
 
 def data_option() -> Any:
@@ -122,3 +124,25 @@ def default_command_group(default: str) -> type[Any]:
             return super().resolve_command(ctx, args)
 
     return DefaultCommandGroup
+
+
+def refuse_existing(path: Path | None, option: str, force: bool) -> None:
+    """Refuse to overwrite an existing output file unless `--force` was given (exit 2)."""
+    if path is None:
+        return
+    from guarantor.errors import UserError
+
+    if path.is_dir():
+        raise UserError(f"{option} {path} is a directory; name a file")
+    if path.exists() and not force:
+        raise UserError(f"{option} {path} exists; add --force to overwrite it")
+
+
+def parse_date_text(text: str) -> str:
+    """A YYYY-MM-DD date checked like `parse_date`, given back as ISO text."""
+    return parse_date(text).isoformat()
+
+
+def date_text_option(default: Any, *names: str, help: str) -> Any:
+    """A date option (YYYY-MM-DD, the shared check and message) whose value stays ISO text."""
+    return typer.Option(default, *names, parser=parse_date_text, metavar=DATE_FORMAT, help=help)

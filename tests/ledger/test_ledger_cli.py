@@ -144,7 +144,9 @@ def test_tokens_need_a_registered_party(tmp_path: Path) -> None:
     )
     assert "does not exist" in str(result.exception)  # a token is no reason to start a ledger
     assert not (tmp_path / "l.sqlite").exists()
-    assert runner.invoke(_app(), ["ledger", "party", "add", "Kenya", "--database", db]).exit_code == 0
+    assert (
+        runner.invoke(_app(), ["ledger", "party", "add", "Kenya", "--database", db]).exit_code == 0
+    )
     result = runner.invoke(
         _app(), ["ledger", "token", "issue", "Ghana", "--role", "guarantor", "--database", db]
     )

@@ -186,8 +186,10 @@ def test_user_errors_are_user_errors(cli, scenario, tmp_path: Path) -> None:  # 
             "--to",
             "2030-01-10",
         )
-    with pytest.raises(UserError, match="not a date"):
-        _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "yesterday")
+    bad_date = CliRunner().invoke(
+        cli, ["territory", "area", "--territory", str(scenario.snapshots), "--on", "yesterday"]
+    )
+    assert bad_date.exit_code == 2 and "is not a date" in bad_date.output
     with pytest.raises(UserError, match="no snapshot at or before"):
         _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "2020-01-01")
     with pytest.raises(UserError, match="does not exist"):

@@ -14,7 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from guarantor.cliparams import ALIASES_PANEL
+from guarantor.cliparams import (
+    ALIASES_PANEL,
+    date_option,
+    input_file_argument,
+    input_file_option,
+    input_path_option,
+)
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 
@@ -63,8 +69,8 @@ def _report_read(result: ReadResult, quarantine: Path | None) -> None:
 
 @events_app.command("summary")
 def summary_command(
-    files: list[Path] = typer.Argument(
-        ..., help="UCDP GED CSV, ACLED export or guarantor .jsonl (gzip ok)."
+    files: list[Path] = input_file_argument(
+        help="UCDP GED CSV, ACLED export or guarantor .jsonl (gzip ok)."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     quarantine: Path | None = typer.Option(
@@ -115,7 +121,7 @@ def summary_command(
 
 @events_app.command("ingest")
 def ingest_command(
-    files: list[Path] = typer.Argument(..., help="Event files to add."),
+    files: list[Path] = input_file_argument(help="Event files to add."),
     store: Path = typer.Option(..., "--store", help="The guarantor .jsonl store to add them to."),
     quarantine: Path | None = typer.Option(None, "--quarantine"),
 ) -> None:
@@ -129,19 +135,19 @@ def ingest_command(
 
 @monitor_app.command("evaluate")
 def evaluate_command(
-    agreement: Path = typer.Argument(..., help="Agreement YAML."),
-    events: list[Path] = typer.Option(..., "--events", help="Event files (chunks, in order)."),
-    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
-    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
-    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
-    border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
-    agreed_line: Path | None = typer.Option(
+    agreement: Path = input_file_argument(help="Agreement YAML."),
+    events: list[Path] = input_path_option(..., "--events", help="Event files (chunks, in order)."),
+    start: date = date_option(..., "--from", help="First day."),
+    end: date = date_option(..., "--to", help="Last day."),
+    actors: Path | None = input_file_option(None, "--actors", help="Actor map YAML."),
+    border: Path | None = input_file_option(None, "--border", help="Beneficiary border GeoJSON."),
+    agreed_line: Path | None = input_file_option(
         None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
     ),
-    zones: Path | None = typer.Option(
+    zones: Path | None = input_file_option(
         None, "--zones", help="Named zones (GeoJSON, properties.name)."
     ),
-    acts: Path | None = typer.Option(
+    acts: Path | None = input_file_option(
         None,
         "--acts",
         help="Acts YAML: requests, and determinations that settle unknowns (guarantor/acts@1).",
@@ -284,12 +290,14 @@ def print_not_reached(traces: list[LevelTrace]) -> None:
     console.print(table)
 
 
-def parse_date(text: str) -> date:
-    """A YYYY-MM-DD date, or a clear error."""
+def parse_date(text: str | date) -> date:
+    """A YYYY-MM-DD date (the shared date type, guarantor.cliparams), or a clear error."""
+    from guarantor.cliparams import parse_date as shared
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return shared(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def load(path: Path) -> Agreement:

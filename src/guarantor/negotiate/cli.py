@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from guarantor.cliparams import refuse_existing
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 
@@ -193,7 +194,7 @@ def explain_cmd(
 def reach_cmd(
     file: Path = typer.Argument(..., help="Model file"),
     start: str | None = typer.Option(
-        None, "--from", help="Start state (default: the model's status quo)"
+        None, "--state", help="Start state (default: the model's status quo)"
     ),
     concept: str = typer.Option("seq", "--concept", help="Which equilibria to look for"),
     coalitions: bool = typer.Option(
@@ -277,12 +278,14 @@ def sensitivity_cmd(
 @negotiate_app.command("export")
 def export_cmd(
     file: Path = typer.Argument(..., help="Model file (YAML or .gmcr)"),
-    out: Path = typer.Argument(..., help="The .gmcr file to write"),
+    out: Path = typer.Option(..., "--out", help="The .gmcr file to write"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ) -> None:
     """Write the model as a GMCR+ save file."""
     from guarantor.negotiate.gmcr import write_gmcr
     from guarantor.negotiate.loading import load_conflict
 
+    refuse_existing(out, "--out", force)
     conflict = load_conflict(file)
     write_gmcr(conflict, out)
     _err().print(f"wrote {out}")

@@ -169,7 +169,9 @@ SPEC_COMMANDS = {
 
 def register(app: typer.Typer) -> None:
     """Add `guarantor spec` and its documented top-level aliases schema, check, render, diff."""
-    spec_app = typer.Typer(help="Agreement files: schema, check, render, diff.", no_args_is_help=True)
+    spec_app = typer.Typer(
+        help="Agreement files: schema, check, render, diff.", no_args_is_help=True
+    )
     for name, function in SPEC_COMMANDS.items():
         spec_app.command(name)(function)
     app.add_typer(spec_app, name="spec")

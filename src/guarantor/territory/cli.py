@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from guarantor.cliparams import date_text_option
 from guarantor.errors import Position, UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 from guarantor.territory.periods import TimeStep
@@ -216,7 +217,7 @@ CacheOpt = typer.Option(
 @app.command("area")
 def area_command(
     territory: list[Path] | None = TerritoryOpt,
-    on: str | None = typer.Option(
+    on: str | None = date_text_option(
         None, "--on", help="Date: the snapshot of that day or the nearest earlier one."
     ),
     fmt: Format = FormatOpt,
@@ -240,10 +241,10 @@ def area_command(
 @app.command("changes")
 def changes_command(
     territory: list[Path] | None = TerritoryOpt,
-    start: str = typer.Option(
+    start: str = date_text_option(
         ..., "--from", help="Start date (its snapshot or the nearest earlier)."
     ),
-    end: str = typer.Option(..., "--to", help="End date."),
+    end: str = date_text_option(..., "--to", help="End date."),
     per: TimeStep | None = typer.Option(
         None,
         "--per",
@@ -276,7 +277,7 @@ def changes_command(
 @app.command("by-unit")
 def by_unit_command(
     territory: list[Path] | None = TerritoryOpt,
-    on: str = typer.Option(..., "--on", help="Date."),
+    on: str = date_text_option(..., "--on", help="Date."),
     boundaries: Path | None = typer.Option(
         None,
         "--boundaries",
@@ -323,8 +324,8 @@ class Grouping(StrEnum):
 @app.command("history")
 def history_command(
     territory: list[Path] | None = TerritoryOpt,
-    start: str | None = typer.Option(None, "--from", help="First day (default: the first)."),
-    end: str | None = typer.Option(None, "--to", help="Last day (default: the last)."),
+    start: str | None = date_text_option(None, "--from", help="First day (default: the first)."),
+    end: str | None = date_text_option(None, "--to", help="Last day (default: the last)."),
     per: TimeStep = typer.Option(TimeStep.year, "--per", help="day, week, month, quarter or year."),
     by: Grouping = typer.Option(
         Grouping.total, "--by", help="total, or unit (oblast, or the units of --boundaries)."
@@ -408,8 +409,8 @@ def compare_command(
     max_lag_hours: float = typer.Option(
         24.0, "--max-lag-hours", help="Oldest B snapshot paired with an A snapshot (hours)."
     ),
-    start: str | None = typer.Option(None, "--from", help="First day compared."),
-    end: str | None = typer.Option(None, "--to", help="Last day compared."),
+    start: str | None = date_text_option(None, "--from", help="First day compared."),
+    end: str | None = date_text_option(None, "--to", help="Last day compared."),
     out: Path | None = typer.Option(
         None, "--out", help="Write the disagreeing polygons (days over the threshold) as .geojson."
     ),
@@ -545,13 +546,13 @@ def _units_or_none(boundaries: Path | None, data: Path | None = None) -> Any:
 @app.command("violations")
 def violations_command(
     territory: list[Path] | None = TerritoryOpt,
-    agreed_at: str | None = typer.Option(
+    agreed_at: str | None = date_text_option(
         None, "--agreed-at", help="Date of the agreed line (its snapshot)."
     ),
     agreed_line: Path | None = typer.Option(
         None, "--agreed-line", help="GeoJSON of the area the obligor holds under the agreement."
     ),
-    end: str | None = typer.Option(
+    end: str | None = date_text_option(
         None, "--to", help="Last date to examine (default: last snapshot)."
     ),
     min_area: float = typer.Option(
@@ -656,7 +657,7 @@ def violations_command(
 @app.command("swap")
 def swap_command(
     proposal: Path = typer.Argument(..., help="Land-swap proposal YAML (see examples/swaps/)."),
-    on: str | None = typer.Option(
+    on: str | None = date_text_option(
         None, "--on", help="Date of the map to apply it to (default: the proposal's 'at')."
     ),
     territory: list[Path] | None = TerritoryOpt,
@@ -718,7 +719,9 @@ def swap_command(
 @app.command("map")
 def map_command(
     territory: list[Path] | None = TerritoryOpt,
-    on: str | None = typer.Option(None, "--on", help="Date of the control map (default: last)."),
+    on: str | None = date_text_option(
+        None, "--on", help="Date of the control map (default: last)."
+    ),
     plot: Path = typer.Option(Path("territory.png"), "--plot", help="PNG to write."),
     boundaries: Path | None = BoundariesOpt,
     border: Path | None = BorderOpt,
@@ -754,8 +757,8 @@ def fetch_command(
     dest: Path | None = typer.Option(
         None, "--dest", help="Cache folder (default ~/.cache/guarantor/data)."
     ),
-    start: str | None = typer.Option(None, "--from", help="First day to fetch (daily files)."),
-    end: str | None = typer.Option(None, "--to", help="Last day to fetch (default: today)."),
+    start: str | None = date_text_option(None, "--from", help="First day to fetch (daily files)."),
+    end: str | None = date_text_option(None, "--to", help="Last day to fetch (default: today)."),
     archive: str | None = typer.Option(
         None,
         "--archive",
