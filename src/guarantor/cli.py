@@ -150,6 +150,8 @@ class RoomsGroup(TyperGroup):
         from typer._click.exceptions import ClickException
         from typer.exceptions import Abort
 
+        if len(args) < 2:  # the name in messages, whatever started the process
+            kwargs.setdefault("prog_name", "guarantor")
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:

@@ -41,8 +41,8 @@ def parse_month(text: str) -> str:
     raise ValueError(f"{text!r} is not a month ({MONTH_FORMAT})")
 
 
-def parse_input_file(text: str | Path) -> Path:
-    """A file the command will read: it exists, is a file, is readable and is not empty."""
+def parse_existing_file(text: str | Path) -> Path:
+    """A file the command will read: it exists, is a file and is readable (it may be empty)."""
     path = Path(text)
     if str(text) == "-":
         return path
@@ -52,8 +52,14 @@ def parse_input_file(text: str | Path) -> Path:
         raise ValueError(f"{path}: is a directory, not a file")
     if not os.access(path, os.R_OK):
         raise ValueError(f"{path}: cannot be read (permission denied)")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: is empty")
+    return path
+
+
+def parse_input_file(text: str | Path) -> Path:
+    """A file the command will read: it exists, is a file, is readable and is not empty."""
+    path = parse_existing_file(text)
+    if str(text) != "-" and path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
     return path
 
 
@@ -80,6 +86,11 @@ def month_option(default: Any, *names: str, help: str) -> Any:
 def input_file_argument(default: Any = ..., *, help: str, metavar: str | None = None) -> Any:
     """A positional file the command reads (missing, directory, unreadable, empty: exit 2)."""
     return typer.Argument(default, parser=parse_input_file, help=help, metavar=metavar)
+
+
+def existing_file_argument(default: Any = ..., *, help: str) -> Any:
+    """A positional file whose reader reports emptiness itself, at its line (agreements)."""
+    return typer.Argument(default, parser=parse_existing_file, help=help)
 
 
 def input_file_option(default: Any, *names: str, help: str) -> Any:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from guarantor.cliparams import add_alias
+from guarantor.cliparams import add_alias, existing_file_argument
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import TableOrJson, dumps, emit
 from guarantor.model import Agreement
@@ -40,7 +40,7 @@ def schema_command() -> None:
 
 
 def check_command(
-    files: list[Path] = typer.Argument(..., help="Agreement YAML files."),
+    files: list[Path] = existing_file_argument(help="Agreement YAML files."),
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable input."""
@@ -108,7 +108,7 @@ def _print_check(result: CheckResult) -> None:
 
 
 def render_command(
-    file: Path = typer.Argument(..., help="Agreement YAML file."),
+    file: Path = existing_file_argument(help="Agreement YAML file."),
     fmt: TextFormat = typer.Option(TextFormat.md, "--format", help="md, html or json"),
     side_by_side: bool = typer.Option(
         False, "--side-by-side", help="Text beside the machine rule."
@@ -134,8 +134,8 @@ def render_command(
 
 
 def diff_command(
-    old: Path = typer.Argument(..., help="Earlier version."),
-    new: Path = typer.Argument(..., help="Later version."),
+    old: Path = existing_file_argument(help="Earlier version."),
+    new: Path = existing_file_argument(help="Later version."),
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Clause-level changes between two versions of an agreement."""
