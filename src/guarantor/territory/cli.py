@@ -129,7 +129,7 @@ def _timeline(sources: list[Any], store: Path | None) -> Any:
     return timeline
 
 
-def _one_date(sources: list[Any], on: str | None, store: Path | None) -> Any:
+def _one_date(sources: list[Any], on: str | None, store: Path | None, nearest: bool = False) -> Any:
     from guarantor.sources.snapshots import parse_day
     from guarantor.territory.query import snapshot_on
 
@@ -137,6 +137,18 @@ def _one_date(sources: list[Any], on: str | None, store: Path | None) -> Any:
     with _progress("finding the snapshot") as step:
         step(0, None)
         answer = snapshot_on(sources, when, store)
+    if when is not None and answer.beyond_coverage(when):
+        last = answer.latest.date().isoformat()
+        if not nearest:
+            raise UserError(
+                f"--on {when.date().isoformat()} is after the data: the snapshots end on {last} "
+                f"({answer.source.label}); give an earlier date, or --nearest to use {last}"
+            )
+        _err().print(
+            f"[yellow]warning:[/] --on {when.date().isoformat()} is after the data; "
+            f"using the last snapshot, {escape(answer.entry.label)} ({last})",
+            soft_wrap=True,
+        )
     for message in answer.rejected_that_day:
         _err().print(f"[red]rejected (newer than the answer):[/] {escape(message)}")
     return answer, when
@@ -209,6 +221,11 @@ BorderOpt = typer.Option(
 )
 AtOpt = typer.Option(None, "--at", help="Time of a single GeoJSON whose name carries no date.")
 BoundariesOpt = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder).")
+NearestOpt = typer.Option(
+    False,
+    "--nearest",
+    help="A date after the data: use the last snapshot (with a warning) instead of an error.",
+)
 CacheOpt = typer.Option(
     None, "--cache", help="Cache of daily changes (default ~/.cache/guarantor/territory.sqlite)."
 )
@@ -227,13 +244,14 @@ def area_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    nearest: bool = NearestOpt,
 ) -> None:
     """Controlled area on a date (km², share of Ukraine's 603,628 km²), geodesic on WGS84.
 
     Answered from the source's store when it has one; otherwise only that date's snapshot is read.
     """
     options = _options(layers, border, at, data, max_file_mb)
-    answer, when = _one_date(_sources(territory, data, options), on, store)
+    answer, when = _one_date(_sources(territory, data, options), on, store, nearest)
     doc = answer.to_dict(when)
     _emit(fmt, doc, [doc], ["date", "snapshot", "area_km2", "share_pct"], "Controlled area")
 
@@ -289,6 +307,7 @@ def by_unit_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    nearest: bool = NearestOpt,
 ) -> None:
     """Control inside each admin-1 unit (or any units given) on a date."""
     from guarantor.sources.locate import locate_data
@@ -297,7 +316,7 @@ def by_unit_command(
     units = resolve_units(boundaries, locate_data(data))
     assert units is not None
     options = _options(layers, border, None, data, max_file_mb)
-    answer, _ = _one_date(_sources(territory, data, options), on, store)
+    answer, _ = _one_date(_sources(territory, data, options), on, store, nearest)
     entry, rows = by_unit_of(answer.entry, units, answer.source.options)
     doc = {
         "date": entry.taken_at.date().isoformat(),
@@ -673,6 +692,7 @@ def swap_command(
     fmt: Format = FormatOpt,
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
+    nearest: bool = NearestOpt,
 ) -> None:
     """What a land swap gives and takes: area, people, contact-line length and the force to hold it."""
     from guarantor.territory.reports import swap_report
@@ -682,7 +702,7 @@ def swap_command(
     when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
     if when is None:
         raise UserError("give --on DATE (the proposal has no 'at')", Position(str(proposal)))
-    answer, _ = _one_date(_sources(territory, data, options), when, store)
+    answer, _ = _one_date(_sources(territory, data, options), when, store, nearest)
     doc, result = swap_report(
         proposal,
         when,
@@ -728,12 +748,13 @@ def map_command(
     fmt: TableOrJson = TableOrJsonOpt,
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
+    nearest: bool = NearestOpt,
 ) -> None:
     """A PNG map of control on a date, with borders, units and a scale."""
     from guarantor.territory.reports import control_map
 
     options = _options(None, border, None, data)
-    answer, _ = _one_date(_sources(territory, data, options), on, store)
+    answer, _ = _one_date(_sources(territory, data, options), on, store, nearest)
     doc = control_map(
         answer.entry,
         answer.source.options,
