@@ -67,8 +67,10 @@ def test_a_date_after_the_data_is_an_error_unless_nearest(cli, scenario) -> None
         _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "2031-05-01")
     result = CliRunner().invoke(
         cli,
-        ["territory", "area", "--territory", str(scenario.snapshots), "--on", "2031-05-01"]
-        + ["--nearest", "--format", "json"],
+        [
+            *("territory", "area", "--territory", str(scenario.snapshots)),
+            *("--on", "2031-05-01", "--nearest", "--format", "json"),
+        ],
     )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["date"] == "2030-01-26"
