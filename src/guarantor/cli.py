@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -145,17 +146,24 @@ class RoomsGroup(TyperGroup):
         for entry in COMMANDS:
             self.commands.setdefault(entry.name, RoomCommandPlaceholder(entry))
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run the command; a usage error (bad option, bad value, missing file) is one line, exit 2."""
         from typer._click.exceptions import ClickException
         from typer.exceptions import Abort
 
-        if len(args) < 2:  # the name in messages, whatever started the process
-            kwargs.setdefault("prog_name", "guarantor")
+        name = prog_name or "guarantor"  # the name in messages, whatever started the process
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, name, complete_var, False, windows_expand_args, **extra)
         try:
-            done = super().main(*args, standalone_mode=False, **kwargs)
+            done = super().main(args, name, complete_var, False, windows_expand_args, **extra)
         except ClickException as exc:
             usage_error(exc)
         except Abort:

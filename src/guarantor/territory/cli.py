@@ -137,7 +137,7 @@ def _one_date(sources: list[Any], on: str | None, store: Path | None, nearest: b
     with _progress("finding the snapshot") as step:
         step(0, None)
         answer = snapshot_on(sources, when, store)
-    if when is not None and answer.beyond_coverage(when):
+    if when is not None and answer.latest is not None and answer.beyond_coverage(when):
         last = answer.latest.date().isoformat()
         if not nearest:
             raise UserError(

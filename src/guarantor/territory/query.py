@@ -101,14 +101,14 @@ def _entry_on(
         if entry is None:
             return None
         rejected = opened.rejected_between(entry.taken_at, when)
-        last = entry.taken_at
+        ends = entry.taken_at
         if when is not None:
             newest = peek_entry(source.path, source.options, None, store)
             if newest is not None:
                 if newest[0] is not None:
-                    last = newest[0].taken_at
+                    ends = newest[0].taken_at
                 newest[1].close()
-        return entry, True, rejected, last
+        return entry, True, rejected, ends
     # No store yet: list the source (an archive: one pass over its headers), parse one snapshot.
     listed = list(iter_snapshot_entries(source.path, source.options))
     entries = [e for e in listed if when is None or e.taken_at <= when]
