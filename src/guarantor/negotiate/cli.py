@@ -45,55 +45,13 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _choices(values: list[str]) -> dict[str, str]:
-    out = {}
-    for v in values:
-        dm, sep, alt = v.partition("=")
-        if not sep:
-            raise UserError(f"--alt {v!r}: write DECISION_MAKER=ALTERNATIVE")
-        out[dm] = alt
-    return out
-
-
 def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
-    from guarantor.negotiate.loading import load_conflict
+    from guarantor.negotiate.loading import alternatives, load_conflict
 
     conflict = load_conflict(path)
     for note in conflict.notes:
         _err().print(f"note: {note}")
-    choice = _choices(alt or [])
-    for dm in choice:
-        if dm not in conflict.dm_names:
-            raise UserError(f"--alt names unknown decision maker {dm!r}")
-    return conflict, conflict.compile(choice)
-
-
-def state_arg(conflict: Conflict, g: Graph, text: str) -> int:
-    """State index from a decimal code, a Y/N string or the id of a named outcome of the model."""
-    from guarantor.negotiate.graph import yn_code
-
-    t = text.strip()
-    named = conflict.outcome(t)
-    if named is not None:
-        code = named.code
-    elif g.options is not None and t and set(t) <= {"Y", "N"}:
-        try:
-            code = yn_code(t, len(g.options.names))
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-    else:
-        try:
-            code = int(t)
-        except ValueError:
-            known = ", ".join(o.id for o in conflict.outcomes)
-            raise UserError(
-                f"state {text!r}: give a decimal state code, a Y/N string"
-                + (f" or a named outcome ({known})" if known else "")
-            ) from None
-    idx = g.index_of(code)
-    if idx < 0:
-        raise UserError(f"state {text} is not a feasible state of this model")
-    return idx
+    return conflict, conflict.compile(alternatives(conflict, alt or []))
 
 
 def _concepts(text: str, g: Graph) -> tuple[Concept, ...]:
@@ -175,9 +133,10 @@ def explain_cmd(
     from guarantor.negotiate import render
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.explain import explain
+    from guarantor.negotiate.loading import resolve_state
 
     conflict, g = _load(file, alt)
-    s = state_arg(conflict, g, state)
+    s = resolve_state(conflict, g, state)
     c = Concept.parse(concept)
     names = dm or list(g.dms)
     for n in names:
@@ -206,10 +165,11 @@ def reach_cmd(
     """Status quo analysis: which equilibria can be reached, by which shortest improvement paths."""
     from guarantor.negotiate import render
     from guarantor.negotiate.concepts import Concept
+    from guarantor.negotiate.loading import resolve_state
     from guarantor.negotiate.reach import reachability
 
     conflict, g = _load(file, alt)
-    s = None if start is None else state_arg(conflict, g, start)
+    s = None if start is None else resolve_state(conflict, g, start)
     result = reachability(g, s, Concept.parse(concept), coalitions)
     if fmt == TableOrJson.json:
         emit(result.to_json())
@@ -231,9 +191,10 @@ def inverse_cmd(
     from guarantor.negotiate import render
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.inverse import inverse, parse_slice
+    from guarantor.negotiate.loading import resolve_state
 
     conflict, g = _load(file)
-    s = state_arg(conflict, g, state)
+    s = resolve_state(conflict, g, state)
     result = inverse(g, s, Concept.parse(concept), [parse_slice(v, g) for v in vary])
     if fmt == TableOrJson.json:
         emit(result.to_json())
@@ -261,11 +222,12 @@ def sensitivity_cmd(
 ) -> None:
     """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
     from guarantor.negotiate import render
+    from guarantor.negotiate.loading import resolve_state
     from guarantor.negotiate.sensitivity import sensitivity
 
     conflict, g = _load(file)
     cs = _concepts(concepts, g)
-    rows = [state_arg(conflict, g, s) for s in state]
+    rows = [resolve_state(conflict, g, s) for s in state]
     result = sensitivity(conflict, cs, flip)
     if fmt == Format.json:
         emit(result.to_json())
