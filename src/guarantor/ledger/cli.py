@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
-import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -71,22 +68,11 @@ def _engine(database: str | None, *, create: bool = False) -> Any:
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
-    """CSV on stdout; control characters in text are written as escapes (never raw to a terminal)."""
-    from guarantor.cleantext import visible_text
+    """CSV on stdout through the output layer (control characters in text written as escapes)."""
+    from guarantor.output import write_csv
 
-    if not rows:
-        return
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                k: "" if v is None else visible_text(v) if isinstance(v, str) else v
-                for k, v in row.items()
-            }
-        )
-    sys.stdout.write(buf.getvalue())
+    if rows:
+        write_csv(rows, list(rows[0]))
 
 
 def _num(value: Any, digits: int = 3) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -78,45 +76,25 @@ def summary_command(
     ),
 ) -> None:
     """Read event files and count rows, accepted, quarantined, duplicates, and events by month."""
-    from guarantor.sources.events_read import by_month, read_events
+    from guarantor.monitor.eventsummary import summarise_events
+    from guarantor.output import Tabular, render, tabular
+    from guarantor.sources.events_read import read_events
 
     result = read_events(files)
     _report_read(result, quarantine)
-    months = by_month(result.events)
-    doc = {
-        "rows": result.rows,
-        "accepted": result.accepted,
-        "quarantined": len(result.quarantined),
-        "duplicates": result.duplicates,
-        "by_month": months,
-    }
-    if fmt is Format.json:
-        emit(doc)
-        return
+    summary = summarise_events(result)
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["month", "events"])
-        writer.writerows(months.items())
+        months = [{"month": m, "events": n} for m, n in summary.by_month.items()]
+        render(Tabular("events by month", ("month", "events"), tuple(months)), fmt)
         return
-    console = Console(highlight=False)
-    table = Table(
-        title="accepted events by year of start (UTC)",
-        caption=f"{result.accepted} accepted of {result.rows} rows; "
-        f"{len(result.quarantined)} quarantined, {result.duplicates} duplicates",
+    view = tabular(
+        "accepted events by year of start (UTC)",
+        summary.years,
+        document=summary.to_dict(),
+        caption=f"{summary.accepted} accepted of {summary.rows} rows; "
+        f"{summary.quarantined} quarantined, {summary.duplicates} duplicates",
     )
-    table.add_column("year")
-    table.add_column("events", justify="right")
-    table.add_column("fatalities (best)", justify="right")
-    table.add_column("busiest month", justify="right")
-    years: dict[str, list[int]] = {}
-    for e in result.events:
-        entry = years.setdefault(e.start.strftime("%Y"), [0, 0])
-        entry[0] += 1
-        entry[1] += e.fatalities_best
-    for year, (count, deaths) in sorted(years.items()):
-        busiest = max((m for m in months if m.startswith(year)), key=lambda m: months[m])
-        table.add_row(year, str(count), str(deaths), f"{busiest} ({months[busiest]})")
-    console.print(table)
+    render(view, fmt)
 
 
 @events_app.command("ingest")
@@ -217,11 +195,10 @@ def evaluate_command(
 
 
 def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
-    """CSV on stdout: a header, then those columns of each JSON document (lists space-joined)."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
-    for doc in docs:
-        writer.writerow([" ".join(v) if isinstance(v := doc[c], list) else v for c in columns])
+    """CSV on stdout through the output layer: a header, then those columns of each document."""
+    from guarantor.output import write_csv as write
+
+    write(docs, columns)
 
 
 def print_activations(activations: list[Activation], limit: int = 40) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,11 +13,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from guarantor.cliparams import date_text_option
 from guarantor.errors import Position, UserError
 from guarantor.jsonout import Format, TableOrJson, emit
+from guarantor.output import Tabular, render
 from guarantor.territory.periods import TimeStep
 
 app = typer.Typer(
@@ -154,34 +152,6 @@ def _one_date(sources: list[Any], on: str | None, store: Path | None, nearest: b
     return answer, when
 
 
-def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    writer = csv.DictWriter(
-        sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
-
-
-def _table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col, justify="right" if col.endswith(("km2", "pct", "km")) else "left")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console(highlight=False).print(table)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
 def _emit(
     fmt: Format,
     doc: dict[str, Any],
@@ -189,12 +159,8 @@ def _emit(
     columns: Sequence[str],
     title: str,
 ) -> None:
-    if fmt is Format.json:
-        emit(doc)
-    elif fmt is Format.csv:
-        _write_csv(rows, columns)
-    else:
-        _table(title, rows, columns)
+    """Hand the result to the output layer (guarantor.output): table, JSON or CSV."""
+    render(Tabular(title, tuple(columns), tuple(rows), doc), fmt)
 
 
 FormatOpt = typer.Option(Format.table, "--format", help="table, json or csv.")
@@ -545,14 +511,8 @@ def store_command(
             series = open_series(source.path, source.options, step, store, rebuild)
         _print_notes(series)
         docs.append(store_summary(series))
-    if fmt is TableOrJson.json:
-        emit({"stores": docs})
-        return
-    _table(
-        "Snapshot stores",
-        docs,
-        ["source", "snapshots", "first", "last", "distinct_geometries", "store_mb", "store"],
-    )
+    columns = ("source", "snapshots", "first", "last", "distinct_geometries", "store_mb", "store")
+    render(Tabular("Snapshot stores", columns, tuple(docs), {"stores": docs}), fmt)
 
 
 def _units_or_none(boundaries: Path | None, data: Path | None = None) -> Any:
@@ -723,9 +683,8 @@ def swap_command(
         for t in doc["transfers"]
     ]
     if fmt is Format.table:
-        _table(
-            doc["proposal"], rows, ["id", "from", "to", "area_km2", "population", "largest_places"]
-        )
+        columns = ("id", "from", "to", "area_km2", "population", "largest_places")
+        render(Tabular(doc["proposal"], columns, tuple(rows), doc), fmt)
         line = doc["contact_line_km"]
         force = doc["force_to_hold"]
         Console(highlight=False).print(
