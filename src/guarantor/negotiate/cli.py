@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from guarantor.cliparams import refuse_existing
+from guarantor.cliparams import input_file_argument, refuse_existing
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 
@@ -81,7 +81,7 @@ def _run(g: Graph, concepts: tuple[Concept, ...], coalitions: bool) -> Analysis:
 
 @negotiate_app.command("analyze")
 def analyze_cmd(
-    file: Path = typer.Argument(..., help="Model: guarantor YAML or GMCR+ .gmcr"),
+    file: Path = input_file_argument(help="Model: guarantor YAML or GMCR+ .gmcr"),
     concepts: str = typer.Option(
         "nash,gmr,smr,seq,sim,seq+sim",
         "--concepts",
@@ -118,7 +118,7 @@ def analyze_cmd(
 
 @negotiate_app.command("explain")
 def explain_cmd(
-    file: Path = typer.Argument(..., help="Model file"),
+    file: Path = input_file_argument(help="Model file"),
     state: str = typer.Option(
         ..., "--state", help="Decimal state code, Y/N string or a named outcome of the model"
     ),
@@ -151,7 +151,7 @@ def explain_cmd(
 
 @negotiate_app.command("reach")
 def reach_cmd(
-    file: Path = typer.Argument(..., help="Model file"),
+    file: Path = input_file_argument(help="Model file"),
     start: str | None = typer.Option(
         None, "--state", help="Start state (default: the model's status quo)"
     ),
@@ -179,7 +179,7 @@ def reach_cmd(
 
 @negotiate_app.command("inverse")
 def inverse_cmd(
-    file: Path = typer.Argument(..., help="Model file"),
+    file: Path = input_file_argument(help="Model file"),
     state: str = typer.Option(..., "--state", help="The state wished to be stable"),
     concept: str = typer.Option("seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim"),
     vary: list[str] = typer.Option(
@@ -204,7 +204,7 @@ def inverse_cmd(
 
 @negotiate_app.command("sensitivity")
 def sensitivity_cmd(
-    file: Path = typer.Argument(..., help="Model file with alternative preferences"),
+    file: Path = input_file_argument(help="Model file with alternative preferences"),
     flip: list[str] = typer.Option(
         [], "--flip", help="Also try this option with the other reversibility (repeatable)"
     ),
@@ -239,7 +239,7 @@ def sensitivity_cmd(
 
 @negotiate_app.command("export")
 def export_cmd(
-    file: Path = typer.Argument(..., help="Model file (YAML or .gmcr)"),
+    file: Path = input_file_argument(help="Model file (YAML or .gmcr)"),
     out: Path = typer.Option(..., "--out", help="The .gmcr file to write"),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ) -> None:

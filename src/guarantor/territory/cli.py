@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from guarantor.cliparams import date_text_option
+from guarantor.cliparams import date_text_option, input_file_argument
 from guarantor.errors import Position, UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 from guarantor.output import Tabular, render
@@ -635,7 +635,7 @@ def violations_command(
 
 @app.command("swap")
 def swap_command(
-    proposal: Path = typer.Argument(..., help="Land-swap proposal YAML (see examples/swaps/)."),
+    proposal: Path = input_file_argument(help="Land-swap proposal YAML (see examples/swaps/)."),
     on: str | None = date_text_option(
         None, "--on", help="Date of the map to apply it to (default: the proposal's 'at')."
     ),
