@@ -63,11 +63,15 @@ FILE_COMMANDS: dict[str, list[str]] = {
     "spec render": ["spec", "render", "{file}"],
     "spec diff": ["spec", "diff", str(AGREEMENT), "{file}"],
     "render (alias)": ["render", "{file}"],
-    "obligations replay": ["obligations", "replay", "{file}", "--from", "2025-01-01"]
-    + ["--to", "2025-02-01"],
+    "obligations replay": [
+        *("obligations", "replay", "{file}"),
+        *("--from", "2025-01-01", "--to", "2025-02-01"),
+    ],
     "report": ["report", "{file}", "--out", "{tmp}/report.html"],
-    "monitor evaluate": ["monitor", "evaluate", "{file}", "--events", "{file}"]
-    + ["--from", "2025-01-01", "--to", "2025-02-01"],
+    "monitor evaluate": [
+        *("monitor", "evaluate", "{file}", "--events", "{file}"),
+        *("--from", "2025-01-01", "--to", "2025-02-01"),
+    ],
     "monitor events summary": ["monitor", "events", "summary", "{file}"],
     "events ingest": ["events", "ingest", "{file}", "--store", "{tmp}/events.jsonl"],
     "respond plan": ["respond", "{file}", "--step", "1"],
@@ -148,8 +152,10 @@ DATES: dict[str, list[str]] = {
     "territory map --on": ["territory", "map", "--on", "{date}", "--plot", "{tmp}/m.png"],
     "replay --from": ["replay", str(AGREEMENT), "--from", "{date}", "--to", "2025-01-01"],
     "report --to": ["report", str(AGREEMENT), "--to", "{date}", "--out", "{tmp}/r.html"],
-    "monitor evaluate --from": ["monitor", "evaluate", str(AGREEMENT), "--events", str(AGREEMENT)]
-    + ["--from", "{date}", "--to", "2025-01-01"],
+    "monitor evaluate --from": [
+        *("monitor", "evaluate", str(AGREEMENT), "--events", str(AGREEMENT)),
+        *("--from", "{date}", "--to", "2025-01-01"),
+    ],
     "dashboard --from": ["dashboard", "--from", "{date}"],
 }
 
