@@ -13,7 +13,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from guarantor.cliparams import (
     data_option,
@@ -22,7 +21,8 @@ from guarantor.cliparams import (
     input_file_option,
     input_path_option,
 )
-from guarantor.jsonout import Format, emit
+from guarantor.jsonout import Format
+from guarantor.output import Tabular, render
 
 err = Console(stderr=True, highlight=False)
 
@@ -144,21 +144,10 @@ def report_command(
         {"section": s.id, "title": s.title, "status": s.status, "problems": s.problems}
         for s in sections
     ]
-    if fmt is Format.json:
-        emit({"out": str(out), "pdf": None if pdf is None else str(pdf), "sections": rows})
+    document = {"out": str(out), "pdf": None if pdf is None else str(pdf), "sections": rows}
+    flat = tuple({**r, "problems": "; ".join(r["problems"])} for r in rows)
+    title = f"report written to {out}" + (f" and {pdf}" if pdf else "")
+    render(Tabular(title, ("section", "title", "status", "problems"), flat, document), fmt)
+    if fmt is not Format.table:
         return
-    if fmt is Format.csv:
-        typer.echo("section,status,problems")
-        for r in rows:
-            text = "; ".join(r["problems"]).replace('"', '""')
-            typer.echo(f'{r["section"]},{r["status"]},"{text}"')
-        return
-    table = Table(title=f"report written to {out}" + (f" and {pdf}" if pdf else ""))
-    table.add_column("section")
-    table.add_column("status")
-    table.add_column("what is missing")
-    for r in rows:
-        colour = {"ok": "green", "partial": "yellow", "missing": "red"}[r["status"]]
-        table.add_row(r["title"], f"[{colour}]{r['status']}[/]", "\n".join(r["problems"]))
-    Console(highlight=False).print(table)
     err.print(f"built in {seconds:.1f} s")
