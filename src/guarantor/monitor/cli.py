@@ -125,7 +125,7 @@ def evaluate_command(
     zones: Path | None = input_file_option(
         None, "--zones", help="Named zones (GeoJSON, properties.name)."
     ),
-    acts: Path | None = input_file_option(
+    acts: Path | None = input_path_option(
         None,
         "--acts",
         help="Acts YAML: requests, and determinations that settle unknowns (guarantor/acts@1).",
@@ -207,7 +207,8 @@ def print_activations(activations: list[Activation], limit: int = 40) -> None:
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
-    for col in ("time (UTC)", "trigger", "level", "events", "attribution", "why (trace)"):
+    # the names of the CSV and the JSON (times in UTC)
+    for col in ("time", "trigger", "level", "evidence_total", "attribution", "trace"):
         table.add_column(col, overflow="fold")
     for a in activations[:limit]:
         why = brief(a.trace)
@@ -235,7 +236,7 @@ def print_undetermined(items: list[Undetermined], limit: int = 40) -> None:
         return
     console = Console(highlight=False)
     table = Table(title=f"undetermined: would hold if their unknowns resolved ({len(items)})")
-    for col in ("from (UTC)", "to (UTC)", "trigger", "level", "unknown", "settled by"):
+    for col in ("time", "ends", "trigger", "level", "unknown", "resolved_by"):
         table.add_column(col, overflow="fold")
     for u in items[:limit]:
         table.add_row(

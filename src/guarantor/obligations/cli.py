@@ -50,8 +50,8 @@ def replay_command(
     proxy_confidence: float | None = typer.Option(
         None, "--proxy-confidence", min=0, max=1, help="Override every proxy attribution."
     ),
-    acts: Path | None = input_file_option(
-        None, "--acts", help="Recorded acts (YAML) to judge obligations against."
+    acts: Path | None = input_path_option(
+        None, "--acts", help="Recorded acts (YAML file or folder) to judge obligations against."
     ),
     border: Path | None = input_file_option(None, "--border", help="Beneficiary border GeoJSON."),
     agreed_line: Path | None = input_file_option(
