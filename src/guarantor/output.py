@@ -141,9 +141,12 @@ def write_csv(rows: Iterable[Row], columns: Sequence[str]) -> None:
 
 
 def rich_table(result: Tabular) -> Table:
-    """The result as a Rich table, headers = field names."""
+    """The result as a Rich table, headers = field names (text shown safe: no markup, no control
+    characters reach the terminal)."""
     from rich.markup import escape
     from rich.table import Table
+
+    from guarantor.cleantext import visible_text
 
     table = Table(title=result.title, caption=result.caption)
     for col in result.columns:
@@ -154,7 +157,7 @@ def rich_table(result: Tabular) -> Table:
         right = col in result.right or is_numeric(col) or numbers
         table.add_column(col, justify="right" if right else "left")
     for row in result.rows:
-        table.add_row(*(escape(cell(row.get(c))) for c in result.columns))
+        table.add_row(*(escape(visible_text(cell(row.get(c)))) for c in result.columns))
     return table
 
 

@@ -335,7 +335,6 @@ def doctor_command(
 ) -> None:
     """List records already written that break today's rules on names and payloads (nothing is
     rewritten: the chain is append-only; exit 1 when any is found)."""
-    from guarantor.cleantext import visible_text
     from guarantor.ledger.chain import iter_stored
     from guarantor.ledger.doctor import diagnose
 
@@ -348,18 +347,11 @@ def doctor_command(
     elif not findings:
         out.print(f"[green]no findings[/]: {count} records keep every rule")
     else:
-        table = Table(title=f"Records that break the rules ({len(findings)} of {count} records)")
-        for col in ("seq", "kind", "party", "part", "problem"):
-            table.add_column(col)
-        for f in findings:
-            table.add_row(
-                str(f.seq),
-                Text(visible_text(f.kind)),
-                Text(visible_text(f.party)),
-                f.part,
-                Text(visible_text(f.problem)),
-            )
-        out.print(table)
+        from guarantor.output import Tabular, render
+
+        title = f"Records that break the rules ({len(findings)} of {count} records)"
+        columns = ("seq", "kind", "party", "part", "problem")
+        render(Tabular(title, columns, tuple(rows)), fmt, out)
     if findings:
         raise typer.Exit(1)
 
@@ -559,19 +551,10 @@ def party_list_command(
     elif fmt == Format.csv:
         _csv(rows)
     else:
-        from guarantor.cleantext import visible_text
+        from guarantor.output import Tabular, render
 
-        table = Table(title="Parties")
-        table.add_column("name")
-        table.add_column("public key")
-        table.add_column("since record")
-        for r in rows:
-            table.add_row(
-                Text(visible_text(str(r["name"]))),
-                str(r["public_key"] or "–"),
-                str(r["key_since"] or "–"),
-            )
-        out.print(table)
+        shown = tuple({k: "–" if v is None else v for k, v in r.items()} for r in rows)
+        render(Tabular("Parties", ("name", "public_key", "key_since"), shown), fmt, out)
 
 
 @token_app.command("issue")
