@@ -107,6 +107,13 @@ COMMANDS: tuple[RoomCommand, ...] = (
     ),
     RoomCommand("api", "api", "The HTTP API and the web dashboard."),
     RoomCommand(
+        "places",
+        "territory",
+        "Gazetteer: a place name to coordinates, population and oblast; or a point to its "
+        "nearest places.",
+        alias=True,
+    ),
+    RoomCommand(
         "territory",
         "territory",
         "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",

@@ -123,7 +123,8 @@ def test_by_unit_json_and_csv(cli, scenario) -> None:  # type: ignore[no-untyped
     doc = _json(cli, *args)
     units = {u["code"]: u for u in doc["units"]}  # type: ignore[union-attr,index]
     assert units["SY-E"]["share_pct"] > 95 and units["SY-W"]["controlled_km2"] == 0.0
-    assert set(units["SY-C"]) == {"code", "name", "area_km2", "controlled_km2", "share_pct"}
+    assert set(units["SY-C"]) == {"code", "name", "unit", "area_km2", "controlled_km2", "share_pct"}
+    assert units["SY-C"]["unit"] == "Central Synthland (SY-C)"  # the name, the code beside it
     text = _run(cli, *args, "--format", "csv").stdout  # type: ignore[attr-defined]
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["code"] for r in rows] == ["SY-C", "SY-E", "SY-W"]

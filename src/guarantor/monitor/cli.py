@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from guarantor.monitor.result import Activation, Undetermined
     from guarantor.rules import LevelTrace
     from guarantor.sources.events_schema import ReadResult
+    from guarantor.territory.places import EventCluster
 
 events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
@@ -36,6 +37,22 @@ events_app = typer.Typer(
 monitor_app = typer.Typer(
     help="Evaluate an agreement's triggers on events; read event files.", no_args_is_help=True
 )
+
+
+OutOpt = typer.Option(
+    None,
+    "--out",
+    help="Also write the result to FILE by its extension: .gpkg .geojson .csv .parquet .xlsx .json.",
+)
+ForceOpt = typer.Option(False, "--force", help="Overwrite --out if it exists.")
+
+
+def check_out(out: Path | None, force: bool) -> None:
+    """Refuse a bad --out before any work (unknown extension, existing file, unwritable folder)."""
+    if out is not None:
+        from guarantor.territory.export import check_out as refuse_bad_out
+
+        refuse_bad_out(out, force)
 
 
 def _err() -> Console:
@@ -74,15 +91,29 @@ def summary_command(
     quarantine: Path | None = typer.Option(
         None, "--quarantine", help="Where bad rows go (default ./quarantine.csv)."
     ),
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Read event files and count rows, accepted, quarantined, duplicates, and events by month."""
     from guarantor.monitor.eventsummary import summarise_events
     from guarantor.output import Tabular, render, tabular
     from guarantor.sources.events_read import read_events
 
+    check_out(out, force)
     result = read_events(files)
     _report_read(result, quarantine)
     summary = summarise_events(result)
+    if out is not None:
+        from guarantor.territory.export import event_points, rows_table, write_export
+
+        tables = [
+            event_points(result.events),
+            rows_table(
+                "by_month", [{"month": m, "events": n} for m, n in summary.by_month.items()]
+            ),
+            rows_table("by_place", list(summary.by_place)),
+        ]
+        _err().print(escape(write_export(out, tables, force).line()))
     if fmt is Format.csv:
         months = [{"month": m, "events": n} for m, n in summary.by_month.items()]
         render(Tabular("events by month", ("month", "events"), tuple(months)), fmt)
@@ -95,6 +126,13 @@ def summary_command(
         f"{summary.quarantined} quarantined, {summary.duplicates} duplicates",
     )
     render(view, fmt)
+    if fmt is Format.table and summary.by_place:
+        where = Tabular(
+            "where: events by nearest town of 10,000+ (GeoNames)",
+            ("town", "unit", "events", "fatalities"),
+            summary.by_place[:10],
+        )
+        render(where, fmt)
 
 
 @events_app.command("ingest")
@@ -137,6 +175,8 @@ def evaluate_command(
         False, "--why-not", help="Say which thresholds were missed and by how much."
     ),
     fmt: Format = typer.Option(Format.table, "--format"),
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Evaluate triggers on events: established activations and undetermined levels.
 
@@ -147,6 +187,7 @@ def evaluate_command(
     from guarantor.sources.acts import ActLog, load_acts
     from guarantor.sources.events_read import read_events
 
+    check_out(out, force)
     ev = Evaluator(
         load(agreement),
         parse_date(start),
@@ -158,10 +199,12 @@ def evaluate_command(
     if checkpoint is not None and checkpoint.exists():
         ev.load(checkpoint)
         _err().print(f"resumed from {checkpoint} ({ev.rows} event(s) already evaluated)")
+    seen: list[Any] = []
     for path in events:
         result = read_events([path])
         _report_read(result, None)
         ev.feed(EventColumns.from_events(result.events))
+        seen.extend(result.events)
     if ev.skipped:
         _err().print(f"{ev.skipped} event(s) skipped: already evaluated (same source and id)")
     if checkpoint is not None:
@@ -169,12 +212,42 @@ def evaluate_command(
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
     resolutions = ev.feed_acts(log)
     res = ev.result(resolutions)
+    if out is not None:
+        from guarantor.monitor.where import monitor_tables
+        from guarantor.territory.export import event_points, write_export
+        from guarantor.territory.places import find_gazetteer
+
+        tables = [*monitor_tables(res, seen, find_gazetteer()), event_points(seen)]
+        _err().print(escape(write_export(out, tables, force).line()))
+    from guarantor.monitor.where import activations_where, with_places
+
+    # a resumed run has not re-read the earlier events: no places, so that the output stays
+    # byte-identical to one run over every chunk
+    where = (
+        activations_where(res.activations, seen)
+        if checkpoint is None
+        else [None for _ in res.activations]
+    )
     if fmt is Format.json:
-        emit(res.to_json(why_not=why_not))
+        doc = res.to_json(why_not=why_not)
+        doc["activations"] = with_places(doc["activations"], where)
+        emit(doc)
         return
     if fmt is Format.csv:
-        columns = ("time", "trigger", "level", "truth", "evidence_total", "attribution", "evidence")
-        rows = [{**a.to_json(), "truth": "true"} for a in res.activations]
+        columns = (
+            "time",
+            "trigger",
+            "level",
+            "truth",
+            "evidence_total",
+            "attribution",
+            "evidence",
+            "near",
+        )
+        rows = [
+            {**a, "truth": "true"}
+            for a in with_places([a.to_json() for a in res.activations], where)
+        ]
         rows += [
             {
                 **u.to_json(),
@@ -188,7 +261,7 @@ def evaluate_command(
         rows.sort(key=lambda r: (r["time"], r["trigger"], r["level"]))
         write_csv(columns, rows)
         return
-    print_activations(res.activations)
+    print_activations(res.activations, where=where)
     print_undetermined(res.undetermined)
     if why_not:
         print_not_reached(res.not_reached)
@@ -201,26 +274,35 @@ def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
     write(docs, columns)
 
 
-def print_activations(activations: list[Activation], limit: int = 40) -> None:
-    """A Rich table of established activations (first `limit`)."""
+def print_activations(
+    activations: list[Activation],
+    limit: int = 40,
+    where: Sequence[EventCluster | None] | None = None,
+) -> None:
+    """A Rich table of established activations (first `limit`), with where their evidence lies."""
     from guarantor.monitor.render import brief
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
     # the names of the CSV and the JSON (times in UTC)
-    for col in ("time", "trigger", "level", "evidence_total", "attribution", "trace"):
+    columns = ["time", "trigger", "level", "evidence_total", "attribution"]
+    near = where is not None and any(c is not None for c in where)
+    for col in [*columns, *(["near"] if near else []), "trace"]:
         table.add_column(col, overflow="fold")
-    for a in activations[:limit]:
+    for k, a in enumerate(activations[:limit]):
         why = brief(a.trace)
         if a.resolution is not None:
             assumed = " (ASSUMED decision: no votes recorded)" if a.resolution.assumed else ""
             why = f"settled by {a.resolution.ref} ({a.resolution.by}){assumed}: {why}"
+        cluster = where[k] if where is not None and near else None
+        place = [escape(cluster.near) if cluster is not None else ""] if near else []
         table.add_row(
             a.time.strftime("%Y-%m-%d"),
             a.trigger,
             a.level.value,
             str(a.evidence_total),
             "" if a.attribution is None else f"{a.attribution:.2f}",
+            *place,
             escape(why),
         )
     console.print(table)

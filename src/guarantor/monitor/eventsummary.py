@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ class EventsSummary:
     duplicates: int
     by_month: dict[str, int]
     years: tuple[YearCount, ...]
+    by_place: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The scriptable form (`--format json`)."""
@@ -38,6 +40,7 @@ class EventsSummary:
             "quarantined": self.quarantined,
             "duplicates": self.duplicates,
             "by_month": self.by_month,
+            "by_place": list(self.by_place),
         }
 
 
@@ -62,4 +65,39 @@ def summarise_events(result: ReadResult) -> EventsSummary:
         duplicates=result.duplicates,
         by_month=months,
         years=tuple(counts),
+        by_place=tuple(events_by_place(result.events)),
     )
+
+
+def events_by_place(events: Sequence[Any], min_population: int = 10_000) -> list[dict[str, Any]]:
+    """Events and fatalities by nearest town (at least min_population), busiest first; empty
+    without a gazetteer in the data folder."""
+    from guarantor.territory.places import find_gazetteer, nearest_indices
+
+    gazetteer = find_gazetteer()
+    located = [e for e in events if e.latitude is not None and e.longitude is not None]
+    if gazetteer is None or not located:
+        return []
+    idx = nearest_indices(
+        gazetteer, [e.latitude for e in located], [e.longitude for e in located], min_population
+    )
+    counts: dict[int, list[int]] = {}
+    for i, e in zip(idx.tolist(), located, strict=True):
+        entry = counts.setdefault(i, [0, 0])
+        entry[0] += 1
+        entry[1] += e.fatalities_best
+    rows = []
+    for i, (n, deaths) in sorted(counts.items(), key=lambda x: (-x[1][0], x[0])):
+        place = gazetteer.place(i)
+        rows.append(
+            {
+                "town": place.name,
+                "unit": place.unit,
+                "lat": round(place.lat, 5),
+                "lon": round(place.lon, 5),
+                "population": place.population,
+                "events": n,
+                "fatalities": deaths,
+            }
+        )
+    return rows

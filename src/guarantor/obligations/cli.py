@@ -22,6 +22,9 @@ from guarantor.cliparams import (
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 from guarantor.monitor.cli import (
+    ForceOpt,
+    OutOpt,
+    check_out,
     geography,
     load,
     load_actors,
@@ -70,8 +73,11 @@ def replay_command(
     ),
     data: Path | None = data_option(),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Replay history against an agreement: activations, what was owed, by when, and status."""
+    check_out(out, force)
     err = Console(stderr=True, highlight=False)
     every = 1
     if setup is not None:
@@ -122,6 +128,11 @@ def replay_command(
             attacks_from_territory=attacks_from_territory,
             territory_every_days=every,
         )
+    if out is not None:
+        from guarantor.obligations.export import replay_tables
+        from guarantor.territory.export import write_export
+
+        err.print(escape(write_export(out, replay_tables(result), force).line()))
     _report(result, acts, plot_path, fmt, why_not, err)
 
 
@@ -148,14 +159,21 @@ def _report(
     if plot_path is not None:
         plot(result, plot_path)
         err.print(f"plot written to {plot_path}")
+    from guarantor.monitor.where import activations_where, with_places
+
+    where = activations_where(
+        result.monitor.activations, result.read.events if result.read is not None else []
+    )
     if fmt is Format.json:
-        emit(result.to_json())
+        doc = result.to_json()
+        doc["activations"] = with_places(doc["activations"], where)
+        emit(doc)
         return
     if fmt is Format.csv:
         columns = ("party", "action", "due", "status", "source", "trigger", "level", "opened")
         write_csv(columns, (o.to_json() for o in result.timeline.owed))
         return
-    print_activations(result.monitor.activations)
+    print_activations(result.monitor.activations, where=where)
     print_undetermined(result.monitor.undetermined)
     print_obligations(result)
     if why_not:

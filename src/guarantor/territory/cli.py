@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from guarantor.cliparams import date_text_option, input_file_argument
+from guarantor.cliparams import add_alias, date_text_option, input_file_argument
 from guarantor.errors import Position, UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 from guarantor.output import Tabular, render
@@ -152,6 +152,24 @@ def _one_date(sources: list[Any], on: str | None, store: Path | None, nearest: b
     return answer, when
 
 
+def _features_table(name: str, features: list[dict[str, Any]]) -> Any:
+    import shapely.geometry
+
+    from guarantor.territory.export import ExportTable
+
+    return ExportTable(
+        name,
+        tuple(f["properties"] for f in features),
+        tuple(shapely.geometry.shape(f["geometry"]) for f in features),
+    )
+
+
+def _control_table(name: str, rows: list[dict[str, Any]], shapes: list[Any]) -> Any:
+    from guarantor.territory.export import control_table
+
+    return control_table(name, rows, shapes)
+
+
 def _emit(
     fmt: Format,
     doc: dict[str, Any],
@@ -195,6 +213,29 @@ NearestOpt = typer.Option(
 CacheOpt = typer.Option(
     None, "--cache", help="Cache of daily changes (default ~/.cache/guarantor/territory.sqlite)."
 )
+OutOpt = typer.Option(
+    None,
+    "--out",
+    help="Also write the result to FILE by its extension: .gpkg .geojson .csv .parquet .xlsx .json.",
+)
+ForceOpt = typer.Option(False, "--force", help="Overwrite --out if it exists.")
+
+
+def _check_out(out: Path | None, force: bool) -> None:
+    """Refuse a bad --out before any work (unknown extension, existing file, unwritable folder)."""
+    if out is not None:
+        from guarantor.territory.export import check_out
+
+        check_out(out, force)
+
+
+def _export(out: Path | None, force: bool, tables: Any) -> None:
+    """Write --out (atomically) and say what was written, on stderr."""
+    if out is None:
+        return
+    from guarantor.territory.export import write_export
+
+    _err().print(escape(write_export(out, tables(), force).line()))
 
 
 @app.command("area")
@@ -211,14 +252,24 @@ def area_command(
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
     nearest: bool = NearestOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Controlled area on a date (km², share of Ukraine's 603,628 km²), geodesic on WGS84.
 
     Answered from the source's store when it has one; otherwise only that date's snapshot is read.
     """
+    _check_out(out, force)
     options = _options(layers, border, at, data, max_file_mb)
     answer, when = _one_date(_sources(territory, data, options), on, store, nearest)
     doc = answer.to_dict(when)
+    _export(
+        out,
+        force,
+        lambda: [
+            _control_table("control", [doc], [answer.entry.parsed(answer.source.options).geometry])
+        ],
+    )
     _emit(fmt, doc, [doc], ["date", "snapshot", "area_km2", "share_pct"], "Controlled area")
 
 
@@ -240,16 +291,42 @@ def changes_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Gross area gained and lost (not only the net) between the snapshots of two dates."""
     from guarantor.sources.snapshots import parse_day
     from guarantor.territory.reports import changes_report
 
+    _check_out(out, force)
     options = _options(layers, border, None, data, max_file_mb)
     timeline = _timeline(_sources(territory, data, options), store)
+    series = timeline.as_series()
     doc, rows = changes_report(
-        timeline.as_series(), parse_day(start, "--from"), parse_day(end, "--to"), per, options
+        series, parse_day(start, "--from"), parse_day(end, "--to"), per, options
     )
+
+    def tables() -> list[Any]:
+        from guarantor.territory.export import change_table, rows_table
+
+        a = series.at_or_before(parse_day(start, "--from"))
+        b = series.at_or_before(parse_day(end, "--to"))
+        pa, pb = a.parsed(options).geometry, b.parsed(options).geometry
+        keys = ("from", "to", "from_snapshot", "to_snapshot")
+        found = [
+            change_table(pa, pb, {k: doc[k] for k in keys}),
+            _control_table(
+                "control",
+                [
+                    {"date": doc["from"], "snapshot": a.label},
+                    {"date": doc["to"], "snapshot": b.label},
+                ],
+                [pa, pb],
+            ),
+        ]
+        return found + ([rows_table("periods", rows)] if rows else [])
+
+    _export(out, force, tables)
     if per is None:
         rows = [doc]
         columns = ["from_snapshot", "to_snapshot", "gained_km2", "lost_km2", "net_km2"]
@@ -274,11 +351,14 @@ def by_unit_command(
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
     nearest: bool = NearestOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Control inside each admin-1 unit (or any units given) on a date."""
     from guarantor.sources.locate import locate_data
     from guarantor.territory.inputs import by_unit_of, resolve_units
 
+    _check_out(out, force)
     units = resolve_units(boundaries, locate_data(data))
     assert units is not None
     options = _options(layers, border, None, data, max_file_mb)
@@ -290,11 +370,29 @@ def by_unit_command(
         "boundaries": units.source,
         "units": rows,
     }
+    for row in rows:
+        row["unit"] = _unit_label(row["code"], row["name"])
+
+    def tables() -> list[Any]:
+        from guarantor.territory.export import unit_table
+
+        return [
+            unit_table(units, [{"date": doc["date"], **r} for r in rows]),
+            _control_table(
+                "control",
+                [{"date": doc["date"], "snapshot": doc["snapshot"]}],
+                [entry.parsed(answer.source.options).geometry],
+            ),
+        ]
+
+    _export(out, force, tables)
     _emit(
         fmt,
         doc,
         rows,
-        ["code", "name", "area_km2", "controlled_km2", "share_pct"],
+        ["unit", "area_km2", "controlled_km2", "share_pct"]
+        if fmt is Format.table
+        else ["code", "name", "area_km2", "controlled_km2", "share_pct"],
         f"Control by unit, {doc['date']}",
     )
 
@@ -324,6 +422,8 @@ def history_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Gross gains and losses per period from several sources in one daily history, with the
     sources used and the days covered (sums of daily gross changes)."""
@@ -331,6 +431,8 @@ def history_command(
     from guarantor.sources.snapshots import parse_day
     from guarantor.territory.inputs import resolve_units
     from guarantor.territory.reports import history_report
+
+    _check_out(out, force)
 
     options = _options(layers, border, None, data, max_file_mb)
     timeline = _timeline(_sources(territory, data, options), store)
@@ -354,11 +456,22 @@ def history_command(
         f"{doc['other_snapshots_not_used']} other snapshot(s) on {doc['days_with_other_snapshots']} "
         "of those days not used (the last of the day from the preferred source is)"
     )
+
+    def tables() -> list[Any]:
+        from guarantor.territory.export import rows_table
+
+        found = [rows_table("periods", doc["periods"])]
+        if by is Grouping.unit:
+            for row in doc["units"]:
+                row.setdefault("unit", _unit_label(row["code"], row["name"]))
+            found.append(rows_table("units", doc["units"]))
+        return found
+
+    _export(out, force, tables)
     if by is Grouping.unit:
         columns = [
             "period",
-            "code",
-            "name",
+            "unit",
             "gained_km2",
             "lost_km2",
             "net_km2",
@@ -366,6 +479,8 @@ def history_command(
             "share_end_pct",
             "coverage_pct",
         ]
+        if fmt is Format.csv:
+            columns = ["period", "code", "name", *columns[2:]]
         _emit(fmt, doc, doc["units"], columns, f"Gross changes per {per.value} and unit")
         return
     columns = [
@@ -397,7 +512,10 @@ def compare_command(
     start: str | None = date_text_option(None, "--from", help="First day compared."),
     end: str | None = date_text_option(None, "--to", help="Last day compared."),
     out: Path | None = typer.Option(
-        None, "--out", help="Write the disagreeing polygons (days over the threshold) as .geojson."
+        None,
+        "--out",
+        help="Write the disagreeing polygons (days over the threshold) by extension: .gpkg "
+        ".geojson .csv .parquet .xlsx .json.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
     cache: Path | None = CacheOpt,
@@ -424,10 +542,7 @@ def compare_command(
         raise UserError(
             f"compare needs two sources (--territory A --territory B), got {len(sources)}"
         )
-    if out is not None and not out.name.endswith(".geojson"):
-        raise UserError("--out must be a .geojson file", Position(str(out)))
-    if out is not None and out.exists() and not force:
-        raise UserError("exists: pass --force to overwrite", Position(str(out)))
+    _check_out(out, force)
     opened = []
     for source in sources:
         with _progress(f"reading {source.label}") as step:
@@ -456,7 +571,10 @@ def compare_command(
         if not comparison.geometry:
             raise UserError("--out needs two polygon sources (an area series has no polygons)")
         features = disagreement_features(comparison, opened[0], opened[1], a.options, b.options)
-        write_atomic(out, dumps({"type": "FeatureCollection", "features": features}))
+        if out.suffix.lower() == ".geojson":  # as before: the features as they are
+            write_atomic(out, dumps({"type": "FeatureCollection", "features": features}))
+        else:
+            _export(out, force, lambda: [_features_table("disagreements", features)])
         doc["out"] = str(out)
         _err().print(f"{len(features)} disagreeing polygon(s) written to {out}")
     dist = doc["distribution"]["diff_km2"]
@@ -515,6 +633,12 @@ def store_command(
     render(Tabular("Snapshot stores", columns, tuple(docs), {"stores": docs}), fmt)
 
 
+def _unit_label(code: str, name: str) -> str:
+    from guarantor.territory.places import unit_label
+
+    return unit_label(code, name)
+
+
 def _units_or_none(boundaries: Path | None, data: Path | None = None) -> Any:
     from guarantor.sources.locate import locate_data
     from guarantor.territory.inputs import resolve_units
@@ -554,9 +678,13 @@ def violations_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
 ) -> None:
     """Advances beyond the agreed line as incidents, both sides; and the no-additional-territory verdict."""
     from guarantor.territory.reports import violations_report
+
+    _check_out(out, force)
 
     options = _options(layers, border, None, data, max_file_mb)
     timeline = _timeline(_sources(territory, data, options), store)
@@ -575,6 +703,10 @@ def violations_command(
             all_incidents,
             step,
         )
+    if out is not None:
+        from guarantor.territory.export import incident_tables
+
+        _export(out, force, lambda: incident_tables(doc, result))
     if plot is not None:
         from guarantor.territory.reports import violations_map
 
@@ -595,7 +727,8 @@ def violations_command(
             "max_km2": i["area_km2"],
             "now_km2": i["current_area_km2"],
             "depth_km": i["max_depth_km"],
-            "units": " ".join(i["units"][:3]),
+            "units": ", ".join(i.get("units_named", i["units"])[:2]),
+            "near": i.get("near", ""),
         }
         for i in doc["incidents"]
     ]
@@ -608,6 +741,7 @@ def violations_command(
         "max_km2",
         "now_km2",
         "depth_km",
+        "near",
         "units",
     ]
     if fmt is Format.csv:
@@ -622,6 +756,8 @@ def violations_command(
             "max_depth_km",
             "units",
             "centroid",
+            "near",
+            "described",
         ]
         rows = doc["incidents"]
     _emit(
@@ -653,10 +789,14 @@ def swap_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     nearest: bool = NearestOpt,
+    out: Path | None = OutOpt,
+    overwrite: bool = ForceOpt,
 ) -> None:
     """What a land swap gives and takes: area, people, contact-line length and the force to hold it."""
     from guarantor.territory.reports import swap_report
     from guarantor.territory.swaps import load_proposal
+
+    _check_out(out, overwrite)
 
     options = _options(None, border, None, data)
     when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
@@ -673,17 +813,25 @@ def swap_command(
         places,
         answer.entry,
     )
+    if out is not None:
+        from guarantor.territory.export import swap_tables
+
+        _export(out, overwrite, lambda: swap_tables(doc, result))
     if plot is not None:
         from guarantor.territory.reports import swap_map
 
         swap_map(result, plot, result.units, result.land)
         _err().print(f"map written to {plot}")
     rows = [
-        {**t, "largest_places": [p["name"] for p in t["largest_places"][:3]]}
+        {
+            **t,
+            "largest_places": [p["name"] for p in t["largest_places"][:3]],
+            "oblasts": ", ".join(t.get("units_named", [])),
+        }
         for t in doc["transfers"]
     ]
     if fmt is Format.table:
-        columns = ("id", "from", "to", "area_km2", "population", "largest_places")
+        columns = ("id", "from", "to", "area_km2", "population", "largest_places", "oblasts")
         render(Tabular(doc["proposal"], columns, tuple(rows), doc), fmt)
         line = doc["contact_line_km"]
         force = doc["force_to_hold"]
@@ -773,6 +921,59 @@ def fetch_command(
         emit(doc)
 
 
+def places_command(
+    name: list[str] | None = typer.Argument(
+        None, help="A place name (accents, case and hyphens ignored; several words are one name)."
+    ),
+    near: str | None = typer.Option(
+        None, "--near", help="LAT,LON: the settlements nearest to this point instead."
+    ),
+    limit: int = typer.Option(10, "--limit", min=1, help="How many places to list."),
+    min_population: int = typer.Option(
+        0, "--min-population", min=0, help="With --near: only places at least this large."
+    ),
+    fmt: Format = FormatOpt,
+    data: Path | None = DataOpt,
+    out: Path | None = OutOpt,
+    force: bool = ForceOpt,
+) -> None:
+    """Gazetteer: a place name to coordinates, population and oblast; or a point to its nearest places."""
+    from guarantor.sources.locate import locate_data
+    from guarantor.territory.places import ATTRIBUTION, load_gazetteer, parse_lat_lon
+
+    _check_out(out, force)
+    if bool(name) == (near is not None):
+        raise UserError("give a NAME or --near LAT,LON (one of them)")
+    gazetteer = load_gazetteer(locate_data(data))
+    if near is not None:
+        lat, lon = parse_lat_lon(near)
+        found = gazetteer.near(lat, lon, limit, min_population)
+        query: dict[str, Any] = {"near": [lat, lon]}
+        title = f"Places nearest to {lat:g}, {lon:g}"
+    else:
+        joined = " ".join(name or [])
+        found = gazetteer.lookup(joined, limit)
+        query = {"name": joined}
+        title = f"Places called {joined!r}"
+    rows = [p.to_dict() for p in found]
+    doc = {**query, "source": gazetteer.source, "attribution": ATTRIBUTION, "places": rows}
+
+    def tables() -> list[Any]:
+        from guarantor.territory.api import PlaceList
+
+        return PlaceList(tuple(found)).tables()
+
+    _export(out, force, tables)
+    columns = ["name", "population", "unit", "lat", "lon"]
+    if near is not None:
+        columns.append("distance_km")
+    _emit(fmt, doc, rows, columns if fmt is not Format.csv else [*columns, "geonameid"], title)
+
+
+app.command("places")(places_command)
+
+
 def register(root: typer.Typer) -> None:
-    """Add `guarantor territory` to the root command."""
+    """Add `guarantor territory` and its documented top-level alias `guarantor places`."""
     root.add_typer(app, name="territory")
+    add_alias(root, "places", places_command)

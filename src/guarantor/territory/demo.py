@@ -127,6 +127,7 @@ def _print_violations(ctx: DemoContext, doc: dict[str, Any], synthetic: bool = F
         "reversed",
         "km² (max)",
         "depth km",
+        "near",
         "units",
     ):
         table.add_column(col)
@@ -139,7 +140,8 @@ def _print_violations(ctx: DemoContext, doc: dict[str, Any], synthetic: bool = F
             (inc["reversed_at"] or "")[:10],
             f"{inc['area_km2']:,.1f}",
             f"{inc['max_depth_km']:.1f}",
-            ", ".join(inc["unit_names"][:2]),
+            inc.get("near", ""),
+            ", ".join(inc.get("units_named", inc["unit_names"])[:2]),
         )
     console.print(table)
 

@@ -318,6 +318,8 @@ def violations_report(
     shown = incidents if all_incidents else [i for i in incidents if i.confirmed]
     breached = min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None)
     last = chosen[-1]
+    incident_rows = [i.to_dict() for i in shown]
+    _describe_incidents(incident_rows, shown)
     doc = {
         "agreed_at": start.isoformat() if start else None,
         "agreed_line": label,
@@ -332,12 +334,35 @@ def violations_report(
         "breached_at": breached.isoformat() if breached else None,
         "seized_km2": round(sum(i.current_area_km2 for i in confirmed_obligor), 1),
         "unconfirmed_incidents": sum(1 for i in incidents if not i.confirmed),
-        "incidents": [i.to_dict() for i in shown],
+        "incidents": incident_rows,
     }
     result = ViolationsResult(
         shown, agreed, last.parsed(options).geometry, last.taken_at, units, border, label
     )
     return doc, result
+
+
+def _describe_incidents(rows: list[dict[str, Any]], incidents: list[Incident]) -> None:
+    """Add each incident's places (nearest settlements, oblasts by name) when there is a gazetteer."""
+    from guarantor.territory.places import describe_incident, find_gazetteer
+
+    gazetteer = find_gazetteer()
+    if gazetteer is None:
+        return
+    for row, incident in zip(rows, incidents, strict=True):
+        row.update(describe_incident(gazetteer, incident).to_dict())
+
+
+def _describe_transfers(doc: dict[str, Any], result: SwapResult) -> None:
+    """Add each swap area's places (settlements inside or nearest, oblasts by name)."""
+    from guarantor.territory.places import describe_plane_area, find_gazetteer
+
+    gazetteer = find_gazetteer()
+    if gazetteer is None:
+        return
+    for row in doc.get("transfers", []):
+        where = describe_plane_area(gazetteer, result.geometries.get(row["id"]))
+        row.update(where.to_dict())
 
 
 def violations_map(result: ViolationsResult, path: Path, source_note: str = SOURCE_NOTE) -> Path:
@@ -401,6 +426,7 @@ def swap_report(
         proposal, entry.parsed(options).geometry, entry.taken_at, entry.label, units, land, places
     )
     doc = result.to_dict()
+    _describe_transfers(doc, result)
     doc["population_source"] = (
         f"{places.source} (GeoNames populations, mostly pre-2022)" if places else "none found"
     )
