@@ -175,6 +175,8 @@ def test_data_is_the_shared_folder_everywhere() -> None:
     needs = {
         ("demo",),
         ("obligations", "replay"),
+        ("monitor", "evaluate"),
+        ("monitor", "events", "summary"),
         ("report",),
         ("api", "serve"),
         ("api", "dashboard"),

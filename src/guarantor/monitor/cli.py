@@ -14,6 +14,7 @@ from rich.table import Table
 
 from guarantor.cliparams import (
     ALIASES_PANEL,
+    data_option,
     date_option,
     input_file_argument,
     input_file_option,
@@ -93,6 +94,7 @@ def summary_command(
     ),
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
+    data: Path | None = data_option(),
 ) -> None:
     """Read event files and count rows, accepted, quarantined, duplicates, and events by month."""
     from guarantor.monitor.eventsummary import summarise_events
@@ -102,7 +104,7 @@ def summary_command(
     check_out(out, force)
     result = read_events(files)
     _report_read(result, quarantine)
-    summary = summarise_events(result)
+    summary = summarise_events(result, data)
     if out is not None:
         from guarantor.territory.export import event_points, rows_table, write_export
 
@@ -177,6 +179,7 @@ def evaluate_command(
     fmt: Format = typer.Option(Format.table, "--format"),
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
+    data: Path | None = data_option(),
 ) -> None:
     """Evaluate triggers on events: established activations and undetermined levels.
 
@@ -193,7 +196,7 @@ def evaluate_command(
         parse_date(start),
         parse_date(end),
         load_actors(actors),
-        geography(border, agreed_line, zones),
+        geography(border, agreed_line, zones, data),
     )
     log = load_acts(acts) if acts else ActLog()
     if checkpoint is not None and checkpoint.exists():
@@ -374,14 +377,19 @@ def load_actors(path: Path | None) -> ActorMap:
     return load_actor_map(path) if path else ActorMap()
 
 
-def geography(border: Path | None, agreed_line: Path | None, zones: Path | None) -> Geography:
+def geography(
+    border: Path | None,
+    agreed_line: Path | None,
+    zones: Path | None,
+    data: Path | None = None,
+) -> Geography:
     """The shapes for location predicates; the border defaults to the data folder's Natural Earth file."""
     from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
     from guarantor.sources.locate import locate_data
     from guarantor.territory.boundaries import default_border_path
 
     if border is None:
-        found = default_border_path(locate_data())
+        found = default_border_path(locate_data(data))
         if found is not None:
             _err().print(f"border: {found} (Natural Earth 10m)")
             border = found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class EventsSummary:
         }
 
 
-def summarise_events(result: ReadResult) -> EventsSummary:
+def summarise_events(result: ReadResult, data: Path | None = None) -> EventsSummary:
     """Events per month and per year (with fatalities and the busiest month) of a read."""
     from guarantor.sources.events_read import by_month
 
@@ -65,16 +66,19 @@ def summarise_events(result: ReadResult) -> EventsSummary:
         duplicates=result.duplicates,
         by_month=months,
         years=tuple(counts),
-        by_place=tuple(events_by_place(result.events)),
+        by_place=tuple(events_by_place(result.events, data=data)),
     )
 
 
-def events_by_place(events: Sequence[Any], min_population: int = 10_000) -> list[dict[str, Any]]:
+def events_by_place(
+    events: Sequence[Any], min_population: int = 10_000, data: Path | None = None
+) -> list[dict[str, Any]]:
     """Events and fatalities by nearest town (at least min_population), busiest first; empty
     without a gazetteer in the data folder."""
+    from guarantor.sources.locate import locate_data
     from guarantor.territory.places import find_gazetteer, nearest_indices
 
-    gazetteer = find_gazetteer()
+    gazetteer = find_gazetteer(locate_data(data))
     located = [e for e in events if e.latitude is not None and e.longitude is not None]
     if gazetteer is None or not located:
         return []

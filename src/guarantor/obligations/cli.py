@@ -121,7 +121,7 @@ def replay_command(
             parse_date(end),
             events,
             actor_map,
-            geography(border, agreed_line, zones),
+            geography(border, agreed_line, zones, data),
             territory,
             load_acts(acts) if acts else None,
             progress=lambda m: err.print(m),
