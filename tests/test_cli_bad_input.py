@@ -304,3 +304,13 @@ def test_a_misspelt_command_suggests_the_right_one(
 ) -> None:
     result = run(capsys, monkeypatch, "ledger", "summery")
     assert_one_error(result, 2, "No such command 'summery'", "summary")
+
+
+def test_report_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r.html"
+    out.write_text("kept", encoding="utf-8")
+    result = run(capsys, monkeypatch, "report", str(AGREEMENT), "--out", str(out))
+    assert_one_error(result, 2, str(out), "--force")
+    assert out.read_text(encoding="utf-8") == "kept"

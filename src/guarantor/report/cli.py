@@ -20,6 +20,7 @@ from guarantor.cliparams import (
     input_file_argument,
     input_file_option,
     input_path_option,
+    refuse_existing,
 )
 from guarantor.jsonout import Format
 from guarantor.output import Tabular, render
@@ -98,6 +99,7 @@ def report_command(
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="Summary as table, json or csv."),
     data_dir: Path | None = data_option(),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --out or --pdf file."),
 ) -> None:
     """Write one self-contained HTML report: agreement, territory, activations, obligations, plan, ledger, negotiation."""
     from datetime import UTC, datetime
@@ -107,6 +109,8 @@ def report_command(
     from guarantor.sources.locate import locate_data
     from guarantor.spec.load import load_agreement
 
+    refuse_existing(out, "--out", force)
+    refuse_existing(pdf, "--pdf", force)
     load_agreement(agreement)  # a bad agreement is refused here, before anything is written
     data = locate_data(data_dir)
     if border is None:
