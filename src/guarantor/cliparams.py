@@ -128,11 +128,11 @@ def default_command_group(default: str) -> type[Any]:
     class DefaultCommandGroup(TyperGroup):
         """A room group that runs its main command when given arguments instead of a name."""
 
-        def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-            """The command `args` names, or the default command before them."""
-            if args and args[0] not in self.commands and not args[0].startswith("-"):
+        def parse_args(self, ctx: Any, args: list[str]) -> Any:
+            """Arguments that name no command (options first too) go to the default command."""
+            if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
                 args = [default, *args]
-            return super().resolve_command(ctx, args)
+            return super().parse_args(ctx, args)
 
     return DefaultCommandGroup
 
