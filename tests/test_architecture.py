@@ -108,3 +108,8 @@ def test_no_two_classes_share_a_name() -> None:
                 seen.setdefault(node.name, []).append(str(path.relative_to(SRC)))
     shared = {name: where for name, where in seen.items() if len(where) > 1}
     assert shared == {}
+
+
+def test_watch_stands_right_after_the_ledger() -> None:
+    """The watch writes to the ledger and reads every room before it (docs/watch.md)."""
+    assert FLOW.index("watch") == FLOW.index("ledger") + 1

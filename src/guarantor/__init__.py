@@ -13,6 +13,7 @@ FLOW: tuple[str, ...] = (
     "obligations",
     "respond",
     "ledger",
+    "watch",
     "negotiate",
     "simulate",
     "report",

@@ -29,7 +29,7 @@ class RoomCommand:
 
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
-ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules", "sources"))
+ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "rules"))
 
 # What the rooms register, in the order `guarantor --help` lists it (the flow's commands, then its
 # groups), so that the top-level help is printed without importing any room.
@@ -107,6 +107,11 @@ COMMANDS: tuple[RoomCommand, ...] = (
     ),
     RoomCommand("api", "api", "The HTTP API and the web dashboard."),
     RoomCommand(
+        "data",
+        "sources",
+        "Public data: fetch the sources into the per-user cache, list coverage and licences.",
+    ),
+    RoomCommand(
         "places",
         "territory",
         "Gazetteer: a place name to coordinates, population and oblast; or a point to its "
@@ -124,6 +129,11 @@ COMMANDS: tuple[RoomCommand, ...] = (
     RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest.", alias=True),
     RoomCommand(
         "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
+    ),
+    RoomCommand(
+        "watch",
+        "watch",
+        "Watch agreements: fetch, evaluate new days, record signed ledger entries, notify webhooks.",
     ),
     RoomCommand(
         "negotiate",

@@ -9,6 +9,7 @@ from pathlib import Path
 from guarantor.errors import UserError
 
 ENV_VAR = "GUARANTOR_DATA"
+CACHE_ENV_VAR = "GUARANTOR_CACHE"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # The real files the rooms read, relative to the data folder (see ../shared/data/PROVENANCE.md).
@@ -17,6 +18,13 @@ UCDP_FILE = "events/ucdp_ged_ukraine_2014-2023Q1_peacerep.csv.gz"
 DEEPSTATE_FILE = "frontline/deepstate_cyterat_daily_2024-07-08_2026-08-22.tar.xz"
 BORDER_FILE = "boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson"
 
+# Where `guarantor data fetch` keeps the same data under another name (sources/catalogue.py):
+# the daily DeepState files as a folder (readers take folders), UCDP GED's Ukraine rows.
+FETCHED_NAMES: dict[str, str] = {
+    DEEPSTATE_FILE: "frontline/cyterat_daily",
+    UCDP_FILE: "events/ucdp_ged_ukraine.csv.gz",
+}
+
 
 def examples_dir() -> Path:
     """The folder of encoded example agreements, scenarios and set-ups (in the checkout)."""
@@ -24,9 +32,13 @@ def examples_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """The local cache of downloaded public data (XDG_CACHE_HOME/guarantor/data)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "guarantor" / "data"
+    """The per-user cache of downloaded public data: $GUARANTOR_CACHE/data, else platformdirs'."""
+    override = os.environ.get(CACHE_ENV_VAR)
+    if override:
+        return Path(override).expanduser() / "data"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("guarantor", appauthor=False)) / "data"
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,12 @@ class DataFolder:
         if self.path is None:
             return None
         candidate = self.path / relative
-        return candidate if candidate.exists() else None
+        if candidate.exists():
+            return candidate
+        fetched = FETCHED_NAMES.get(relative)
+        if fetched is not None and (self.path / fetched).exists():
+            return self.path / fetched
+        return None
 
 
 def shared_candidates() -> list[Path]:

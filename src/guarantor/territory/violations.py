@@ -254,34 +254,64 @@ def find_incidents(
     incident is land held beyond the line buffered by `buffer_km`; a beneficiary incident is land
     inside the line shrunk by `buffer_km` that the obligor no longer holds.
     """
-    params = params or ViolationParams()
-    line = to_plane(agreed_line)
-    buffer_m = params.buffer_km * 1000.0
-    outer = shapely.buffer(line, buffer_m) if buffer_m else line
-    inner = shapely.buffer(line, -buffer_m) if buffer_m else line
-    land = to_plane(border) if border is not None else None
-    if land is not None:
-        shapely.prepare(land)
-    trackers = {side: _Tracker(side, shapely.boundary(line), params) for side in Side}
-    previous: datetime | None = None
-    held_before: shapely.Geometry | None = None
-    advance = retreat = _EMPTY
+    walk = IncidentWalk(agreed_line, params, units=units, border=border)
     for when, geom in snapshots:
-        if previous is not None and when <= previous:
+        walk.observe(when, geom)
+    return walk.incidents()
+
+
+class IncidentWalk:
+    """`find_incidents` one snapshot at a time: the incidents so far can be read after any day.
+
+    A long-running watcher keeps one walk and feeds it each new day, instead of walking the
+    whole history again (see guarantor.watch).
+    """
+
+    def __init__(
+        self,
+        agreed_line: shapely.Geometry,
+        params: ViolationParams | None = None,
+        *,
+        units: Units | None = None,
+        border: shapely.Geometry | None = None,
+    ) -> None:
+        self.params = params = params or ViolationParams()
+        self.units = units
+        line = to_plane(agreed_line)
+        buffer_m = params.buffer_km * 1000.0
+        self.line = line
+        self.outer = shapely.buffer(line, buffer_m) if buffer_m else line
+        self.inner = shapely.buffer(line, -buffer_m) if buffer_m else line
+        self.land = to_plane(border) if border is not None else None
+        if self.land is not None:
+            shapely.prepare(self.land)
+        self.trackers = {side: _Tracker(side, shapely.boundary(line), params) for side in Side}
+        self.previous: datetime | None = None
+        self.held_before: shapely.Geometry | None = None
+        self.advance = self.retreat = _EMPTY
+
+    def observe(self, when: datetime, geom: shapely.Geometry) -> None:
+        """One snapshot (UTC time, lon/lat polygon held by the obligor), later than the last."""
+        if self.previous is not None and when <= self.previous:
             raise UserError(
-                f"snapshots out of order or duplicated: {when.isoformat()} after {previous.isoformat()}"
+                f"snapshots out of order or duplicated: {when.isoformat()} after "
+                f"{self.previous.isoformat()}"
             )
-        previous = when
+        self.previous = when
         held = to_plane(geom)
-        if held_before is None:
-            change = gross_change(line, held)  # fast when the line is itself a snapshot
-            advance = added_advance = _on_land(_beyond(change.gained, outer, exclude=True), land)
-            retreat = added_retreat = _clean(_beyond(change.lost, inner, exclude=False))
+        land, outer, inner = self.land, self.outer, self.inner
+        if self.held_before is None:
+            change = gross_change(self.line, held)  # fast when the line is itself a snapshot
+            self.advance = added_advance = _on_land(
+                _beyond(change.gained, outer, exclude=True), land
+            )
+            self.retreat = added_retreat = _clean(_beyond(change.lost, inner, exclude=False))
         else:
             # Advance and retreat are updated by each day's small change instead of being
             # recomputed against the whole line: with G, L gained and lost since yesterday,
             # advance' = (advance - L) + (G - outer) and retreat' = (retreat - G) + (L & inner).
-            day = gross_change(held_before, held)
+            advance, retreat = self.advance, self.retreat
+            day = gross_change(self.held_before, held)
             added_advance = added_retreat = _EMPTY
             if not day.lost.is_empty:
                 advance = shapely.difference(advance, day.lost)
@@ -291,26 +321,36 @@ def find_incidents(
                 retreat = shapely.difference(retreat, day.gained)
                 added_advance = _on_land(_beyond(day.gained, outer, exclude=True), land)
                 advance = shapely.union(advance, added_advance)
-            advance, retreat = _clean(advance), _clean(retreat)
-        held_before = held
-        trackers[Side.obligor].observe(when, advance, added_advance)
-        trackers[Side.beneficiary].observe(when, retreat, added_retreat)
-    tracks = [
-        inc
-        for tracker in trackers.values()
-        for inc in tracker.incidents
-        if inc.snapshots_present > 0
-    ]
-    for inc in tracks:
-        _describe(inc, units)
-    tracks.sort(key=lambda i: (i.first_seen, i.side, -i.area_km2, i.centroid))
-    # ids by side, first-seen date and rank that day: stable for the same inputs and parameters
-    counters: dict[tuple[str, str], int] = {}
-    for inc in tracks:
-        key = (inc.side.value, f"{inc.first_seen:%Y%m%d}")
-        counters[key] = counters.get(key, 0) + 1
-        inc.id = f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}"
-    return [inc.frozen() for inc in tracks]
+            self.advance, self.retreat = _clean(advance), _clean(retreat)
+        self.held_before = held
+        self.trackers[Side.obligor].observe(when, self.advance, added_advance)
+        self.trackers[Side.beneficiary].observe(when, self.retreat, added_retreat)
+
+    def incidents(self) -> list[Incident]:
+        """The incidents so far, with stable ids (side, first-seen day, rank that day)."""
+        tracks = [
+            inc
+            for tracker in self.trackers.values()
+            for inc in tracker.incidents
+            if inc.snapshots_present > 0
+        ]
+        for inc in tracks:
+            _describe(inc, self.units)
+        tracks.sort(key=lambda i: (i.first_seen, i.side, -i.area_km2, i.centroid))
+        # ids by side, first-seen date and rank that day: stable for the same inputs and parameters
+        # (the trackers keep their own working ids: the walk may go on after this)
+        counters: dict[tuple[str, str], int] = {}
+        out = []
+        for inc in tracks:
+            key = (inc.side.value, f"{inc.first_seen:%Y%m%d}")
+            counters[key] = counters.get(key, 0) + 1
+            working, inc.id = (
+                inc.id,
+                f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}",
+            )
+            out.append(inc.frozen())
+            inc.id = working
+        return out
 
 
 def _clean(geom: shapely.Geometry) -> shapely.Geometry:

@@ -1,0 +1,1 @@
+"""The guarantee in operation: scheduled fetch, incremental evaluation, signed ledger records, notifications."""
