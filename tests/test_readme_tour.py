@@ -132,7 +132,7 @@ def _json_keys(lines: tuple[str, ...]) -> set[str]:
 
 def _exit_code(shown: tuple[str, ...]) -> int:
     for t in shown:
-        if m := re.fullmatch(r"\(exit (\d+)\)", t.strip()):
+        if m := re.search(r"\(exit (\d+)\)\s*$", t):
             return int(m.group(1))
     return 0
 
