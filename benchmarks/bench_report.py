@@ -132,13 +132,20 @@ def bench_dashboard(quick: bool, tmp: Path) -> None:
         steps = 15
     else:
         cfg = DashboardConfig(
-            territory=SNAPSHOTS, agreement=AGREEMENT, start=date(2025, 8, 18), border=BORDER
+            territory=SNAPSHOTS,
+            agreement=AGREEMENT,
+            start=date(2025, 8, 18),
+            border=BORDER,
+            basemap_dir=DATA,  # oblast lines and settlement labels
         )
         steps = 40
+    cfg.cache = tmp / "dashboard-layers.sqlite"  # empty: a cold start (no cached layers)
     app = create_app(engine=open_engine(str(tmp / "ledger.sqlite")))
-    started = time.perf_counter()
-    data = include_dashboard(app, cfg, background=False)
-    prepare_s = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    data = include_dashboard(
+        app, cfg, background=False, progress=lambda line: print(f"  dashboard: {line}")
+    )
+    prepare_s, prepare_cpu = time.perf_counter() - started, time.process_time() - cpu
     series = scan_snapshots(cfg.territory)  # baseline route: full-resolution geometry per request
     options = ReadOptions()
 
@@ -184,7 +191,8 @@ def bench_dashboard(quick: bool, tmp: Path) -> None:
 
     p, b = r["project_steps_ms"], r["baseline_steps_ms"]
     print(
-        f"dashboard: {snaps} snapshots prepared in {prepare_s:.1f} s (layers cached after the first run); server peak RSS {rss:.0f} MB"
+        f"dashboard: {snaps} snapshots prepared cold (no cached layers) in {prepare_s:.1f} s wall, "
+        f"{prepare_cpu:.1f} s CPU (target < 15 s); server peak RSS {rss:.0f} MB"
     )
     print(f"layer size: level 0 {level0:.1f} kB, level 2 {level2:.1f} kB per snapshot (mean)")
     ph = r["phases"]
@@ -194,7 +202,7 @@ def bench_dashboard(quick: bool, tmp: Path) -> None:
         f"map drawn {ph['first_render_ms']:.0f} ms"
     )
     print(
-        f"slider step (project):  median {statistics.median(p):6.1f} ms, p95 {q(p, 0.95):6.1f} ms over {len(p)} steps (target < 200 ms)"
+        f"slider step (project):  median {statistics.median(p):6.1f} ms, p95 {q(p, 0.95):6.1f} ms over {len(p)} steps (target < 100 ms)"
     )
     print(
         f"slider step (baseline): median {statistics.median(b):6.1f} ms, p95 {q(b, 0.95):6.1f} ms (full geometry per step)"

@@ -7,6 +7,7 @@ Screenshots land in tests/_artifacts/e2e/.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -65,19 +66,62 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from guarantor.api.dashboard import DashboardConfig, include_dashboard
     from guarantor.ledger.access import add_party, issue_token
     from guarantor.ledger.database import open_engine
+    from guarantor.ledger.kiel import import_kiel
     from guarantor.report.build import write_report
     from guarantor.report.request import ReportRequest
+    from guarantor.territory.boundaries import UNITS_DEFAULT
+    from guarantor.territory.inputs import PLACES
     from guarantor.territory.synthetic import START, write_synthetic
 
     tmp = tmp_path_factory.mktemp("e2e")
     scenario = write_synthetic(tmp / "synthetic", days=30)
+    basemap = tmp / "basemap"  # a data folder's boundaries and places, over Synthland
+    (basemap / "boundaries").mkdir(parents=True)
+    (basemap / "population").mkdir()
+    shutil.copy(scenario.units, basemap / "boundaries" / UNITS_DEFAULT.split("/")[-1])
+    shutil.copy(scenario.places, basemap / PLACES)
     engine = open_engine(str(tmp / "ledger.sqlite"))
-    for party in ("EU", "FR", "MON"):
+    for party in ("EU", "FR", "MON", "France", "Atlantis"):
         add_party(engine, party)
+    kiel = tmp / "data_explorer.csv"  # SYNTHETIC figures in the Kiel tracker's columns
+    kiel.write_text(
+        '"country","iso","year","month","total","financial","humanitarian","military","commitments","to_be_allocated","gdp","pct_gdp"\n'
+        '"United States","USA",2029,1,4.5,1,0.5,3,6,1.5,100,1.5\n'
+        '"Germany","DEU",2029,2,2.5,1,0.5,1,3,0.5,100,1\n'
+        '"France","FRA",2030,1,1.5,1,0,0.5,2,0.5,100,1\n'
+    )
+    import_kiel(engine, kiel)
+    events = tmp / "events.jsonl"  # SYNTHETIC events in Synthland, by actors no trigger names
+    events.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "source": "e2e",
+                    "id": f"ev{k}",
+                    "start": f"2030-01-{day}T06:00:00Z",
+                    "type": kind,
+                    "actors": [actor],
+                    "fatalities": fat,
+                    "lat": 48.0 + k * 0.3,
+                    "lon": 32.0 + k * 0.3,
+                }
+            )
+            + "\n"
+            for k, (day, kind, actor, fat) in enumerate(
+                [
+                    (25, "battle", "Alpha force", 5),
+                    (28, "remote_violence", "Beta group", 0),
+                    (29, "battle", "Beta group", 12),
+                ]
+            )
+        )
+    )
     tokens = {
         "TOKEN_COMMISSION": issue_token(engine, "EU", "commission"),
         "TOKEN_GUARANTOR": issue_token(engine, "FR", "guarantor"),
         "TOKEN_MONITOR": issue_token(engine, "MON", "monitor"),
+        "TOKEN_FRANCE": issue_token(engine, "France", "guarantor"),
+        "TOKEN_UNKNOWN": issue_token(engine, "Atlantis", "guarantor"),
     }
     app = create_app(engine=engine)
     include_dashboard(
@@ -90,6 +134,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             border=scenario.border,
             cache=tmp / "layers.sqlite",
             poll_seconds=0.2,
+            basemap_dir=basemap,
+            events=[events],
         ),
         background=False,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -249,9 +249,65 @@ def test_territorial_seizure_from_incident_like_records() -> None:
         Incident("I3", Side.obligor, at("2025-03-01T03:00:00Z"), at("2025-03-31T03:00:00Z"),
                  area_km2=30.0, max_depth_km=4.0),
     ]  # fmt: skip
-    res = evaluate(a, None, START, END, incidents=incidents)
+    res = evaluate(a, None, START, END, incidents=incidents, quiet_days=0)
     got = [(x.level, x.time.date().isoformat(), list(x.evidence)) for x in res.activations]
     assert got == [("consult", "2025-02-05", ["I1"]), ("invoke", "2025-03-09", ["I3"])]
+    # I3 starts to count on 4 March after 28 days with no new advance: a renewed escalation,
+    # a new activation of the level then held (consult), with I3 as its evidence
+    res = evaluate(a, None, START, END, incidents=incidents)
+    got2 = [
+        (x.level, x.time.date().isoformat(), list(x.evidence), x.renewed) for x in res.activations
+    ]
+    assert got2 == [
+        ("consult", "2025-02-05", ["I1"], False),
+        ("consult", "2025-03-05", ["I3"], True),
+        ("invoke", "2025-03-09", ["I3"], False),
+    ]
+    # 30 quiet days needed: 28 are not enough, so no renewal
+    res = evaluate(a, None, START, END, incidents=incidents, quiet_days=30)
+    assert [x.renewed for x in res.activations] == [False, False]
+
+
+def test_renewed_escalation_is_per_direction_and_spaced() -> None:
+    a = agreement(
+        trig("land", ("consult", {"territorial_seizure": {"by": ["RU"], "persisted": "1 day"}}))
+    )
+
+    def inc(name: str, day: str, unit: str) -> Incident:
+        t = datetime.fromisoformat(f"{day}T03:00:00+00:00")
+        return Incident(name, Side.obligor, t, t, area_km2=5.0, units=(unit,))
+
+    incidents = [
+        inc("A1", "2025-01-20", "UA-14"),  # onset (held from 21 Jan)
+        inc("B1", "2025-01-25", "UA-23"),  # a new direction, but 4 days after the onset
+        inc("A2", "2025-01-28", "UA-14"),  # Donetsk not quiet (A1 on the 21st)
+        inc("B2", "2025-02-20", "UA-23"),  # Zaporizhzhia quiet 26 days: renewal
+        inc("A3", "2025-02-25", "UA-14"),  # quiet since 29 Jan, but 5 days after a renewal
+        inc("A4", "2025-03-20", "UA-14"),  # quiet since 26 Feb (22 days): renewal
+    ]
+    res = evaluate(a, None, START, END, incidents=incidents)
+    got = [(x.time.date().isoformat(), x.renewed, list(x.evidence)) for x in res.activations]
+    assert got == [
+        ("2025-01-22", False, ["A1"]),
+        ("2025-02-22", True, ["B2"]),
+        ("2025-03-22", True, ["A4"]),
+    ]
+    # a naive oracle: renewal days by walking the days directly
+    quiet = 14
+    starts = {i.id: (i.first_seen.date() + timedelta(days=1)) for i in incidents}
+    last_activation = starts["A1"]
+    expected = []
+    for name in ["B1", "A2", "B2", "A3", "A4"]:
+        day, unit = starts[name], next(i.units[0] for i in incidents if i.id == name)
+        before = [
+            starts[o.id]
+            for o in incidents
+            if o.units[0] == unit and o.id != name and starts[o.id] < day
+        ]
+        if all((day - b).days > quiet for b in before) and (day - last_activation).days >= quiet:
+            expected.append(name)
+            last_activation = day
+    assert expected == ["B2", "A4"]
 
 
 def test_actor_map_file_errors_have_positions(tmp_path: Path) -> None:

@@ -129,9 +129,12 @@ def test_only_the_agreement_still_renders_and_marks_the_rest(
     assert status["territory"] == "missing"
     assert status["ledger"] == "missing"
     assert status["negotiation"] == "missing"
-    assert status["activations"] == "partial"
+    # no source observed anything in the period: the activations are missing, not "none"
+    assert status["activations"] == "missing"
     assert status["obligations"] == "partial"
     text = out.read_text(encoding="utf-8")
+    assert "events: no records at all (no event files given)" in text
+    assert "No trigger was activated in the period." not in text
     assert "no territory snapshots were given (--territory)" in text
     assert "no negotiation model was given (--negotiation)" in text
     assert '<span class="badge missing">missing</span>' in text
@@ -192,3 +195,36 @@ def test_out_must_be_html_and_nothing_is_written(synthetic: Any, tmp_path: Path)
 def test_to_before_from_is_a_user_error(synthetic: Any) -> None:
     with pytest.raises(UserError, match="before --from"):
         build_report(_request(synthetic, end=date(2029, 1, 1)))
+
+
+GOLDEN = Path(__file__).with_name("golden") / "synthetic_report.html"
+
+
+def _normalised(page: str) -> str:
+    """The page with each figure's SVG drawing cut to its accessible label (matplotlib's output
+    changes between versions; the figures are tested for presence and captions above)."""
+    return re.sub(r'(<svg role="img" aria-label="[^"]*")[^>]*>.*?</svg>', r"\1/>", page, flags=re.S)
+
+
+def test_rendered_html_matches_the_golden_file(built: tuple[str, list[Any]]) -> None:
+    """The whole page against tests/report/golden (regenerate: GUARANTOR_UPDATE_GOLDEN=1)."""
+    import os
+
+    page = _normalised(built[0])
+    if os.environ.get("GUARANTOR_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(page, encoding="utf-8")
+    if not GOLDEN.exists():
+        pytest.fail(f"no golden file {GOLDEN.name}: run with GUARANTOR_UPDATE_GOLDEN=1")
+    assert page == GOLDEN.read_text(encoding="utf-8"), (
+        "the report's HTML changed: check the diff, then GUARANTOR_UPDATE_GOLDEN=1 to accept it"
+    )
+
+
+def test_report_page_is_styled_and_numbers_right_aligned(built: tuple[str, list[Any]]) -> None:
+    page, _ = built
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "&#34;" not in style and "&quot;" not in style and '"DejaVu Sans"' in style
+    assert '<td class="num">' in page and '<th scope="col" class="num">' in page
+    assert "to None" not in page and "Without us" not in page
+    assert re.search(r'<p class="headline">\d+ owed: \d+ \w+', page)

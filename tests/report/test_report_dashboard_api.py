@@ -69,6 +69,12 @@ def test_config_lists_every_snapshot_with_area(client: Any) -> None:
     areas = [s["area_km2"] for s in cfg["snapshots"]]
     assert areas[15] > areas[0]  # the obligor advanced
     assert cfg["tile_url"] is None  # offline by default
+    # coverage per source: the synthetic snapshots cover the period, no event file was given
+    assert cfg["coverage"]["territory"]["covers_period"] is True
+    assert cfg["coverage"]["events"]["first"] is None
+    assert cfg["status"] == "partial"
+    assert cfg["agreed_line"]["basis"] == "snapshot"
+    assert all(r["direction"] == "all" for r in cfg["breach_series"])
 
 
 def test_snapshot_levels_are_simplified_geojson(client: Any) -> None:
@@ -94,6 +100,7 @@ def test_incident_evidence_cites_its_activations(client: Any) -> None:
     assert ev["incidents"]
     cited = [i for i in ev["incidents"] if i["cited_by"]]
     assert cited
+    assert all("merged_into" in i and "merged_from" in i for i in ev["incidents"])
     one = client.get(f"/v1/dashboard/evidence/{cited[0]['id']}").json()
     assert one["first_seen"].startswith("2030-01-")
     assert any("additional-territory" in c for c in one["cited_by"])
@@ -185,3 +192,43 @@ def test_live_feed_shows_a_party_only_its_obligations() -> None:
         "payload": {"trigger": "t", "level": "consult"},
     }
     assert _visible(_record("commitment", {}), mon) is None
+
+
+def test_party_by_name_or_iso_code_and_unknown_is_422(client: Any) -> None:
+    """A party named FR, France, FRA or fr narrows the duties to FR; an unknown name is a 422."""
+    for name in ("FR", "France", "FRA", "fr"):
+        r = client.get(f"/v1/dashboard/duties?party={name}", headers=_auth(client, "commission"))
+        assert r.status_code == 200, r.text
+        parties = {o["party"] for o in r.json()["obligations"]}
+        assert parties == {"FR"}, (name, parties)
+    r = client.get("/v1/dashboard/duties?party=Atlantis", headers=_auth(client, "commission"))
+    assert r.status_code == 422
+    assert "'Atlantis' is not a party of the agreement" in r.json()["detail"]
+    r = client.post(
+        "/v1/dashboard/whatif",
+        json={"without": ["United States"]},
+        headers=_auth(client, "commission"),
+    )
+    assert r.status_code == 200 and r.json()["variants"][1]["without"] == ["US"]
+
+
+def test_change_between_two_snapshots_has_gained_and_lost_areas(client: Any) -> None:
+    n = len(client.get("/v1/dashboard/config").json()["snapshots"])
+    fc = client.get(f"/v1/dashboard/change?from=0&to={n - 1}").json()
+    kinds = {f["properties"]["change"]: f["properties"]["area_km2"] for f in fc["features"]}
+    assert set(kinds) == {"gained", "lost"}
+    assert kinds["gained"] > 0  # Synthland's obligor advances over the month
+    assert client.get(f"/v1/dashboard/change?from=0&to={n + 5}").status_code == 404
+
+
+def test_map_png_and_no_basemap_without_a_data_folder(client: Any) -> None:
+    r = client.get("/v1/dashboard/map.png?index=0")
+    assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get("/v1/dashboard/basemap").status_code == 404
+    assert client.get("/v1/dashboard/config").json()["has_basemap"] is False
+
+
+def test_aid_needs_a_token_and_reads_the_ledger(client: Any) -> None:
+    assert client.get("/v1/dashboard/aid").status_code == 401
+    body = client.get("/v1/dashboard/aid", headers=_auth(client, "commission")).json()
+    assert body == {"donors": [], "years": []}  # this ledger holds parties and tokens only

@@ -230,3 +230,59 @@ def test_map_writes_a_png(cli, scenario, tmp_path: Path) -> None:  # type: ignor
     )
     assert doc["date"] == "2030-01-20" and out.read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".png" and p != out]  # no temp left
+
+
+def test_swap_out_is_the_agreed_line_of_violations(cli, scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "deal.geojson"
+    common = ("--boundaries", str(scenario.units), "--border", str(scenario.border))
+    doc = _json(
+        cli,
+        "swap",
+        str(scenario.proposal),
+        "--territory",
+        str(scenario.snapshots),
+        "--on",
+        "2030-01-06",
+        "--places",
+        str(scenario.places),
+        "--out",
+        str(out),
+        *common,
+    )
+    assert "pre-war" in doc["population_basis"]["text"]  # type: ignore[index]
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    layers = [f["properties"]["layer"] for f in features]
+    assert layers[0] == "agreed_line" and {"swap_areas", "contact_line"} <= set(layers)
+    # an existing --out is refused without --force, and nothing is written
+    before = out.read_bytes()
+    refused = CliRunner().invoke(
+        cli,
+        ["territory", "swap", str(scenario.proposal), "--territory", str(scenario.snapshots),
+         "--on", "2030-01-06", "--out", str(out), *common],
+    )  # fmt: skip
+    assert refused.exit_code != 0 and out.read_bytes() == before
+    found = _json(
+        cli,
+        "violations",
+        "--territory",
+        str(scenario.snapshots),
+        "--agreed-line",
+        str(out),
+        *common,
+    )
+    assert found["agreed_at"].startswith("2030-01-06")  # type: ignore[union-attr]
+    assert found["coverage"]["territory"]["covers_period"] is True  # type: ignore[index]
+    assert all(r["direction"] for r in found["breach_series"])  # type: ignore[union-attr]
+    # the swap file itself gives the same line
+    same = _json(
+        cli,
+        "violations",
+        "--territory",
+        str(scenario.snapshots),
+        "--agreed-line",
+        str(scenario.proposal),
+        "--agreed-at",
+        "2030-01-06",
+        *common,
+    )
+    assert same["seized_km2"] == pytest.approx(found["seized_km2"], abs=0.2)  # type: ignore[arg-type]

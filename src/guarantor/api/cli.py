@@ -99,7 +99,7 @@ def _run(
         from guarantor.api.dashboard import include_dashboard
         from guarantor.sources.locate import locate_data
 
-        include_dashboard(api, config)
+        include_dashboard(api, config, progress=lambda line: err.print(f"dashboard: {line}"))
         note = (
             "it prepares its data in the background"
             if announce_api
@@ -127,6 +127,15 @@ def dashboard(
         "--tiles",
         help="Optional tile server URL template ({z}/{x}/{y}); none by default (offline).",
     ),
+    agreed_line: Path | None = typer.Option(
+        None,
+        "--agreed-line",
+        help="The agreed line: GeoJSON (or `territory swap --out`) or a swap YAML; "
+        "default: the snapshot of --from.",
+    ),
+    quiet_days: int | None = typer.Option(
+        None, "--quiet-days", min=0, help="Quiet days before a new advance re-activates (14)."
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
     data: Path | None = data_option(),
@@ -142,5 +151,7 @@ def dashboard(
         start=start,
         end=end,
         tile_url=tiles,
+        agreed_line=agreed_line,
+        quiet_days=quiet_days,
     )
     _run(database, host, port, config)

@@ -12,7 +12,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -56,8 +56,11 @@ class DashboardConfig:
     border: Path | None = None
     data_dir: Path | None = None
     tile_url: str | None = None  # optional background tiles; none by default (works offline)
+    basemap_dir: Path | None = None  # folder with boundaries/ and population/ (default: data_dir)
     cache: Path | None = None  # SQLite file for precomputed layers (default: user cache)
     poll_seconds: float = 1.0  # how often the live feed looks at the ledger head
+    agreed_line: Path | None = None  # GeoJSON or swap YAML (default: the snapshot of the start)
+    quiet_days: int = 14  # a new advance after this many quiet days is a new activation
 
 
 DEFAULT_AGREEMENT = "agreements/aug2025_article5_like.yaml"
@@ -98,13 +101,23 @@ class PreparedDashboard:
     sources: list[str] = field(default_factory=list)
     line_index: int | None = None  # the snapshot taken as the agreed line (start of the period)
     period: list[str] | None = None
+    basemap: bytes | None = None  # oblast lines and settlement labels (GeoJSON FeatureCollection)
+    party_names: dict[str, str] = field(default_factory=dict)  # agreement party id -> name
+    party_keys: dict[str, str] = field(default_factory=dict)  # id, name, ISO codes -> id
+    coverage: dict[str, Any] = field(default_factory=dict)  # per source, against the period
+    status: str | None = None  # ok / partial / missing: the weakest source coverage
+    breach_series: list[dict[str, Any]] = field(default_factory=list)
+    agreed_line: dict[str, Any] | None = None
 
 
 class DashboardData:
     """The dashboard's data, prepared once in the background; readers see `status` until ready."""
 
-    def __init__(self, config: DashboardConfig) -> None:
+    def __init__(
+        self, config: DashboardConfig, progress: Callable[[str], None] | None = None
+    ) -> None:
         self.config = config
+        self.progress = progress  # a line per phase, e.g. to the terminal at a cold start
         self.prepared = PreparedDashboard()
         self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
         self.agreement: Agreement | None = None  # loaded once, planned by every what-if
@@ -112,10 +125,17 @@ class DashboardData:
         self.lock = threading.Lock()
         self.status: dict[str, Any] = {"phase": "waiting", "done": 0, "total": 0, "errors": []}
         self.ready = threading.Event()
+        self.map_ready = (
+            threading.Event()
+        )  # snapshots and agreement loaded; the replay may still run
+        self.started = 0.0
 
     def _phase(self, phase: str, done: int = 0, total: int = 0) -> None:
         with self.lock:
+            changed = phase != self.status["phase"]
             self.status.update(phase=phase, done=done, total=total)
+        if self.progress is not None and (changed or (total and done % 100 == 0)):
+            self.progress(f"{phase} {done}/{total}" if total else phase)
 
     def _error(self, text: str) -> None:
         with self.lock:
@@ -129,8 +149,14 @@ class DashboardData:
 
     def prepare(self) -> None:
         """Load and precompute everything; problems are recorded as readable errors, never raised."""
-        started = time.perf_counter()
-        for step in (self._prepare_border, self._prepare_snapshots, self._prepare_replay):
+        started = self.started = time.perf_counter()
+        steps = (
+            self._prepare_border,
+            self._prepare_basemap,
+            self._prepare_snapshots,
+            self._prepare_replay,
+        )
+        for step in steps:
             try:
                 step()
             except Exception as exc:  # the dashboard must show the error, not die with it
@@ -139,7 +165,18 @@ class DashboardData:
                 )
         with self.lock:
             self.status.update(phase="ready", seconds=round(time.perf_counter() - started, 2))
+        self.map_ready.set()
         self.ready.set()
+        if self.progress is not None:
+            self.progress(f"ready in {time.perf_counter() - started:.1f} s")
+
+    def _prepare_basemap(self) -> None:
+        """Oblast lines and settlement labels from the data folder (an offline basemap)."""
+        folder = self.config.basemap_dir or self.config.data_dir
+        if folder is None:
+            return
+        self._phase("reading the basemap")
+        self.prepared.basemap = basemap_layer(folder)
 
     def _prepare_border(self) -> None:
         from guarantor.monitor.geography import read_geojson_geometry
@@ -172,6 +209,7 @@ class DashboardData:
         options = ReadOptions()
         cache = _ShapeCache(self.config.cache or _default_cache())
         total = len(series.entries)
+        _read_in_stored_order(series, lambda done: self._phase("reading snapshots", done, total))
         snapshots: list[dict[str, Any]] = []
         shapes: dict[tuple[int, int], bytes] = {}
         try:
@@ -235,6 +273,8 @@ class DashboardData:
             ],
         }
         self.prepared.parties = sorted(agreement.party_ids())
+        self.prepared.party_names = {p.id: p.name for p in agreement.parties}
+        self.prepared.party_keys = party_keys(agreement)
         start = cfg.start or agreement.date or _first_day(self.prepared.snapshots)
         if start is None:
             self._error("no start date: give --from, or an agreement with a date")
@@ -244,6 +284,9 @@ class DashboardData:
         before = [s["index"] for s in self.prepared.snapshots if s["date"] <= start.isoformat()]
         self.prepared.line_index = before[-1] if before else None
         self.prepared.period = [start.isoformat(), end.isoformat()]
+        self.map_ready.set()  # the map can be drawn while the agreement is replayed
+        if self.progress is not None:
+            self.progress(f"map ready in {time.perf_counter() - self.started:.1f} s")
         try:
             result = replay(
                 agreement,
@@ -253,10 +296,16 @@ class DashboardData:
                 None,
                 Geography(border=self.border),
                 (self.series or cfg.territory) if self.prepared.snapshots else None,
+                line_file=cfg.agreed_line,
+                quiet_days=cfg.quiet_days,
             )
         except UserError as err:
             self._error(f"replay: {err}")
             return
+        finally:
+            for entry in self.series.entries if self.series is not None else []:
+                entry.data = None  # the bytes read ahead for the map and the replay
+        gazetteer = _gazetteer(cfg.basemap_dir or cfg.data_dir)
         cited: dict[str, list[str]] = {}
         for a in result.monitor.activations:
             for ev in a.evidence:
@@ -273,9 +322,14 @@ class DashboardData:
                     "reversed": _iso(inc.reversed_at),
                     "area_km2": round(inc.area_km2, 3),
                     "max_depth_km": round(inc.max_depth_km, 3),
+                    "oblast": ", ".join(inc.unit_names or inc.units),
+                    "near": _where(gazetteer, inc),
                     "lon": round(inc.centroid[0], 5) if inc.centroid else None,
                     "lat": round(inc.centroid[1], 5) if inc.centroid else None,
                     "cited_by": cited.get(inc.id, []),
+                    "merged_from": list(inc.merged_from),
+                    "merged_into": inc.merged_into,
+                    "merged_at": _iso(inc.merged_at),
                 }
             )
         events = []
@@ -304,12 +358,171 @@ class DashboardData:
             self.prepared.activations = [a.to_json() for a in result.monitor.activations]
             self.prepared.undetermined = [u.to_json() for u in result.monitor.undetermined]
             self.prepared.obligations = [o.to_json() for o in result.timeline.owed]
+            doc = result.to_json()
+            self.prepared.coverage = doc["coverage"]
+            self.prepared.status = doc["status"]
+            self.prepared.breach_series = doc["breach_series"]
+            self.prepared.agreed_line = doc["agreed_line"]
             for line in result.sources:
                 for path in (cfg.territory, *cfg.events):
                     if path is not None:
                         line = line.replace(str(path), path.name)
                 self.prepared.sources.append(line)
             self.prepared.sources.append(f"agreement: {cfg.agreement.name}, {start} to {end}")
+
+
+# ISO 3166-1 alpha-3 -> alpha-2 for the states the example agreements and the Kiel tracker name
+# (a party's alpha-3 code is in the agreement; analysts also type the alpha-2 one).
+ALPHA2 = {
+    "AUS": "AU", "AUT": "AT", "BEL": "BE", "BGR": "BG", "CAN": "CA", "CHE": "CH", "CYP": "CY",
+    "CZE": "CZ", "DEU": "DE", "DNK": "DK", "ESP": "ES", "EST": "EE", "FIN": "FI", "FRA": "FR",
+    "GBR": "GB", "GRC": "GR", "HRV": "HR", "HUN": "HU", "IRL": "IE", "ISL": "IS", "ITA": "IT",
+    "JPN": "JP", "KOR": "KR", "LTU": "LT", "LUX": "LU", "LVA": "LV", "MLT": "MT", "NLD": "NL",
+    "NOR": "NO", "NZL": "NZ", "POL": "PL", "PRT": "PT", "ROU": "RO", "RUS": "RU", "SVK": "SK",
+    "SVN": "SI", "SWE": "SE", "TUR": "TR", "UKR": "UA", "USA": "US",
+}  # fmt: skip
+
+
+def party_keys(agreement: Agreement) -> dict[str, str]:
+    """Every way to name a party of the agreement (id, name, ISO alpha-3 and alpha-2, any case)
+    mapped to its id."""
+    keys: dict[str, str] = {}
+    for party in agreement.parties:
+        names = [party.id, party.name]
+        if party.iso:
+            names += [party.iso, ALPHA2.get(party.iso.upper(), party.iso)]
+        for name in names:
+            keys.setdefault(name.strip().casefold(), party.id)
+    return keys
+
+
+def resolve_party(p: PreparedDashboard, text: str) -> str:
+    """The agreement's id of a party named by code, name or ISO code; 422 when it names none."""
+    found = p.party_keys.get(text.strip().casefold())
+    if found is None:
+        known = ", ".join(f"{k} ({v})" for k, v in sorted(p.party_names.items()))
+        raise HTTPException(
+            422, f"{text!r} is not a party of the agreement (known: {known or 'none'})"
+        )
+    return found
+
+
+BASEMAP_PLACES = 120  # settlement labels shipped to the browser (largest first)
+
+
+def basemap_layer(data_dir: Path) -> bytes | None:
+    """Oblast boundaries (simplified) and the largest settlements as one GeoJSON collection."""
+    import csv
+
+    from guarantor.sources.locate import DataFolder
+    from guarantor.territory.inputs import PLACES, resolve_units
+
+    folder = DataFolder(data_dir, "argument")
+    features: list[dict[str, Any]] = []
+    units = resolve_units(None, folder, required=False)
+    if units is not None:
+        for code, name, geom in zip(units.codes, units.names, units.lonlat, strict=True):
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"kind": "oblast", "code": code, "name": name},
+                    "geometry": orjson.loads(_layer(shapely.boundary(geom), 0.005)),
+                }
+            )
+    places = folder.file(PLACES)
+    if places is not None:
+        with places.open(newline="", encoding="utf-8") as handle:
+            rows = sorted(
+                csv.DictReader(handle), key=lambda r: -int(float(r.get("population") or 0))
+            )
+        for rank, r in enumerate(rows[:BASEMAP_PLACES]):
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "kind": "place",
+                        "name": r["name"],
+                        "population": int(float(r["population"] or 0)),
+                        "rank": rank,
+                    },
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [
+                            round(float(r["longitude"]), 4),
+                            round(float(r["latitude"]), 4),
+                        ],
+                    },
+                }
+            )
+    if not features:
+        return None
+    return orjson.dumps({"type": "FeatureCollection", "features": features})
+
+
+def change_layer(p: PreparedDashboard, a: int, b: int) -> dict[str, Any]:
+    """Where control changed between two snapshots: gained and lost polygons with their areas
+    (drawn from the 0.002° layers; areas geodesic on that geometry)."""
+    from guarantor.territory.geodesy import plane_area_km2, to_plane
+
+    for i in (a, b):
+        if (i, 1) not in p.shapes:
+            raise HTTPException(404, f"no snapshot {i} (there are {len(p.snapshots)})")
+    first = shapely.make_valid(shapely.from_geojson(p.shapes[(a, 1)]))
+    second = shapely.make_valid(shapely.from_geojson(p.shapes[(b, 1)]))
+    features = []
+    for kind, geom in (
+        ("gained", shapely.difference(second, first)),
+        ("lost", shapely.difference(first, second)),
+    ):
+        area = plane_area_km2(to_plane(geom)) if not geom.is_empty else 0.0
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"change": kind, "area_km2": round(area, 1)},
+                "geometry": orjson.loads(_layer(geom, 0.002)),
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "from": p.snapshots[a]["date"],
+        "to": p.snapshots[b]["date"],
+        "features": features,
+    }
+
+
+def _gazetteer(folder: Path | None) -> Any:
+    """The data folder's gazetteer (territory.places), or None without one."""
+    if folder is None:
+        return None
+    from guarantor.sources.locate import DataFolder
+    from guarantor.territory.places import find_gazetteer
+
+    try:
+        return find_gazetteer(DataFolder(folder, "argument"))
+    except (UserError, OSError, ValueError, KeyError):
+        return None  # the map and the incidents do without names
+
+
+def _where(gazetteer: Any, incident: Any) -> str | None:
+    """An incident by its settlements and oblasts, when there is a gazetteer."""
+    if gazetteer is None:
+        return None
+    from guarantor.territory.places import describe_incident
+
+    return str(describe_incident(gazetteer, incident).text)
+
+
+def _read_in_stored_order(series: SnapshotSeries, progress: Callable[[int], None]) -> None:
+    """Read every archive member's bytes in one forward pass over the compressed stream.
+
+    The series is in time order, the archive in its own: reading members in time order rewound
+    the xz stream (decompressing it again from its start) at every step back, about half the
+    steps of the DeepState archive. The bytes are kept on the entries until parsed.
+    """
+    members = [e for e in series.entries if e.data is None and e.member is not None]
+    progress(0)
+    for entry in sorted(members, key=lambda e: e.member.offset):  # type: ignore[union-attr]
+        entry.data = entry.read()
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -406,6 +619,17 @@ async def ready(data: Dashboard) -> PreparedDashboard:
 
 Ready = Annotated[PreparedDashboard, Depends(ready)]
 
+
+async def map_ready(data: Dashboard) -> PreparedDashboard:
+    """The prepared map layers (snapshots, border, basemap, agreement), or a readable 503; the
+    replay's incidents, activations and obligations may still be on their way."""
+    if not data.map_ready.is_set():
+        await ready(data)
+    return data.prepared
+
+
+MapReady = Annotated[PreparedDashboard, Depends(map_ready)]
+
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=StrictJSONRoute)
 public(ScopeView.dashboard_map)  # status, config, snapshots, border, evidence: open-source layers
 
@@ -420,7 +644,7 @@ def status(data: Dashboard) -> Response:
 
 
 @router.get("/config")
-def config_view(data: Dashboard, p: Ready) -> Response:
+def config_view(data: Dashboard, p: MapReady) -> Response:
     """What the map needs first: snapshot list, levels, agreement, optional tile server (public)."""
     return _json(
         {
@@ -429,18 +653,26 @@ def config_view(data: Dashboard, p: Ready) -> Response:
             "tile_url": data.config.tile_url,
             "agreement": p.agreement,
             "parties": p.parties,
+            "party_names": p.party_names,
+            "party_keys": p.party_keys,
+            "has_basemap": p.basemap is not None,
             "sources": p.sources,
             "errors": list(data.status["errors"]),
             "has_border": p.border is not None,
             "line_index": p.line_index,
             "period": p.period,
+            "complete": data.ready.is_set(),  # else incidents and duties are still being replayed
+            "coverage": p.coverage,
+            "status": p.status,
+            "agreed_line": p.agreed_line,
+            "breach_series": [r for r in p.breach_series if r["direction"] == "all"],
         }
     )
 
 
 @router.get("/snapshots/{index}")
 def snapshot(
-    p: Ready,
+    p: MapReady,
     index: Annotated[int, PathParam(ge=0, le=1_000_000)],
     level: Annotated[int, Query(ge=0, le=len(LEVELS) - 1)] = 0,
 ) -> Response:
@@ -456,7 +688,7 @@ def snapshot(
 
 
 @router.get("/border")
-def border(p: Ready) -> Response:
+def border(p: MapReady) -> Response:
     """The beneficiary's border (simplified GeoJSON geometry; public)."""
     if p.border is None:
         raise HTTPException(404, "no border configured (--border)")
@@ -482,6 +714,110 @@ def evidence_item(p: Ready, item_id: Annotated[str, PathParam(max_length=300)]) 
     raise HTTPException(404, f"no incident or event with id {item_id!r}")
 
 
+@router.get("/basemap")
+def basemap(p: MapReady) -> Response:
+    """Oblast boundaries and settlement labels for an offline basemap (GeoJSON; public)."""
+    if p.basemap is None:
+        raise HTTPException(404, "no basemap: the data folder has no boundaries or places")
+    return Response(
+        p.basemap,
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/change")
+def change(
+    p: MapReady,
+    a: Annotated[int, Query(ge=0, le=1_000_000, alias="from")],
+    b: Annotated[int, Query(ge=0, le=1_000_000, alias="to")],
+) -> Response:
+    """Control gained and lost between two snapshots (by index), as polygons (public)."""
+    return Response(
+        orjson.dumps(change_layer(p, a, b)),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/map.png")
+def map_png(
+    data: Dashboard,
+    p: MapReady,
+    index: Annotated[int, Query(ge=0, le=1_000_000)],
+) -> Response:
+    """The control map of a snapshot as a PNG (the CLI's map: border, oblasts, agreed line; public)."""
+    if (index, 1) not in p.shapes:
+        raise HTTPException(404, f"no snapshot {index} (there are {len(p.snapshots)})")
+    return Response(
+        snapshot_png(data, p, index),
+        media_type="image/png",
+        headers={
+            "Content-Disposition": f'attachment; filename="control-{p.snapshots[index]["date"]}.png"'
+        },
+    )
+
+
+def snapshot_png(data: DashboardData, p: PreparedDashboard, index: int) -> bytes:
+    """Draw one snapshot with the territory room's map (lighter layers) into PNG bytes."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from guarantor.territory.maps import MapLayers, draw_map
+
+    line = p.line_index
+    layers = MapLayers(
+        title=f"Control on {p.snapshots[index]['date']}",
+        data_note=f"Control: {p.snapshots[index]['source']} (simplified 0.002°). "
+        + (f"Agreed line: {p.snapshots[line]['source']}." if line is not None else ""),
+        held=shapely.from_geojson(p.shapes[(index, 1)]),
+        land=data.border,
+        agreed=None if line is None else shapely.from_geojson(p.shapes[(line, 1)]),
+        current_line=data.border is not None,
+    )
+    fig = draw_map(layers, dpi=90)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@router.get("/aid")
+def aid(c: Caller = members(ScopeView.summary)) -> Response:
+    """The ledger's aid: committed, allocated and delivered by donor, and the US and Europe per
+    year (EUR bn; the ledger's summary view, for members)."""
+    from guarantor.ledger.summary import read_flows, split, summarise
+
+    flows = read_flows(c.state.engine)
+    donors = sorted(summarise(flows, by="donor"), key=lambda r: (-r["total"], r["donor"]))
+    return _json(
+        {
+            "donors": [
+                {
+                    "donor": r["donor"],
+                    "group": r["group"],
+                    "committed": round(float(r["commitments"]), 3),
+                    "allocated": round(float(r["total"]), 3),
+                    "delivered": None
+                    if r["delivery_ratio"] is None
+                    else round(float(r["delivered"]), 3),
+                }
+                for r in donors
+            ],
+            "years": [
+                {
+                    "period": r["period"],
+                    "US": round(float(r["US"]), 3),
+                    "Europe": round(float(r["Europe"]), 3),
+                    "all": round(float(r["all"]), 3),
+                }
+                for r in split(flows, period="year")
+            ],
+        }
+    )
+
+
 @router.get("/me")
 def me(c: Caller = members(ScopeView.me)) -> Response:
     """The logged-in party, its role, and whether it sees every party's duties."""
@@ -490,15 +826,32 @@ def me(c: Caller = members(ScopeView.me)) -> Response:
 
 
 @router.get("/duties")
-def duties(p: Ready, c: Caller = members(ScopeView.dashboard_duties)) -> Response:
-    """Activations and the obligations the token may read (guarantor.ledger.scopes)."""
+def duties(
+    p: Ready,
+    party: Annotated[str | None, Query(max_length=128)] = None,
+    c: Caller = members(ScopeView.dashboard_duties),
+) -> Response:
+    """Activations and the obligations the token may read (guarantor.ledger.scopes); `party`
+    (code, name or ISO code) narrows them to one party. A token's party is known by any of its
+    names ("France", "FRA" or "FR"); one that names no party of the agreement is a 422."""
+    from dataclasses import replace
+
     who = c.who
-    owed = [o for o in p.obligations if may_read_owned(who, Kind.obligation, str(o["party"]))]
+    if not sees_everything(who) and p.party_keys:
+        who = replace(who, party=resolve_party(p, who.party))
+    only = resolve_party(p, party) if party else None
+    owed = [
+        o
+        for o in p.obligations
+        if may_read_owned(who, Kind.obligation, str(o["party"]))
+        and (only is None or o["party"] == only)
+    ]
     activations = [a for a in p.activations if may_read(who, Kind.activation, None, a)]
     undetermined = [u for u in p.undetermined if may_read(who, Kind.activation, None, u)]
     return _json(
         {
             "party": who.party,
+            "party_name": p.party_names.get(who.party, who.party),
             "activations": activations,
             "undetermined": undetermined,
             "obligations": owed,
@@ -525,6 +878,8 @@ def whatif(
     agreement = data.agreement
     if agreement is None or p.agreement is None:
         raise HTTPException(409, "no agreement configured: nothing to plan")
+    if p.party_keys:  # "France", "FRA" and "FR" all name FR
+        without = sorted({p.party_keys.get(n.strip().casefold(), n) for n in without})
     unknown = sorted(set(without) - set(p.parties))
     if unknown:
         raise HTTPException(422, f"not parties of the agreement: {', '.join(unknown)}")
@@ -593,10 +948,15 @@ async def live(
 
 
 def include_dashboard(
-    app: FastAPI, config: DashboardConfig, *, background: bool = True
+    app: FastAPI,
+    config: DashboardConfig,
+    *,
+    background: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> DashboardData:
-    """Add the dashboard's routes and front end to an API app, and start preparing its data."""
-    data = DashboardData(config)
+    """Add the dashboard's routes and front end to an API app, and start preparing its data
+    (`progress` gets one line per phase, and every 100 snapshots)."""
+    data = DashboardData(config, progress)
     app.state.dashboard = data
     from guarantor.api.app import mount
 

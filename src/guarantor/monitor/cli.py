@@ -154,13 +154,25 @@ def ingest_command(
 @monitor_app.command("evaluate")
 def evaluate_command(
     agreement: Path = input_file_argument(help="Agreement YAML."),
-    events: list[Path] = input_path_option(..., "--events", help="Event files (chunks, in order)."),
+    events: list[Path] = input_path_option([], "--events", help="Event files (chunks, in order)."),
+    territory: Path | None = input_path_option(
+        None, "--territory", help="Territory snapshots (folder or DeepState tar): incidents."
+    ),
+    quiet_days: int = typer.Option(
+        14,
+        "--quiet-days",
+        min=0,
+        help="Days with no new advance after which the next is a new activation (0: off).",
+    ),
     start: date = date_option(..., "--from", help="First day."),
     end: date = date_option(..., "--to", help="Last day."),
     actors: Path | None = input_file_option(None, "--actors", help="Actor map YAML."),
     border: Path | None = input_file_option(None, "--border", help="Beneficiary border GeoJSON."),
     agreed_line: Path | None = input_file_option(
-        None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
+        None,
+        "--agreed-line",
+        help="The agreed line: GeoJSON (area held at entry into force, or `territory swap "
+        "--out`) or a swap proposal YAML (with --territory); default: the snapshot of --from.",
     ),
     zones: Path | None = input_file_option(
         None, "--zones", help="Named zones (GeoJSON, properties.name)."
@@ -190,13 +202,19 @@ def evaluate_command(
     from guarantor.sources.acts import ActLog, load_acts
     from guarantor.sources.events_read import read_events
 
+    if not events and territory is None:
+        raise UserError("give --events FILE ... or --territory SNAPSHOTS (or both)")
+    if territory is None and agreed_line is not None and agreed_line.suffix in (".yaml", ".yml"):
+        raise UserError(f"{agreed_line}: a swap file as the agreed line needs --territory")
     check_out(out, force)
+    geo = geography(border, agreed_line, zones, data)
     ev = Evaluator(
         load(agreement),
         parse_date(start),
         parse_date(end),
         load_actors(actors),
-        geography(border, agreed_line, zones, data),
+        geo,
+        quiet_days,
     )
     log = load_acts(acts) if acts else ActLog()
     if checkpoint is not None and checkpoint.exists():
@@ -213,6 +231,13 @@ def evaluate_command(
     if checkpoint is not None:
         ev.save(checkpoint)
         _err().print(f"checkpoint saved to {checkpoint} ({ev.rows} event(s))")
+    from guarantor.monitor.observed import observe
+
+    observed = observe(ev, territory, agreed_line, lambda m: _err().print(m))
+    for c in observed.coverage:
+        if c.status.value != "ok":
+            _err().print(f"coverage: {c.stops()}")
+    extra = observed.to_json()
     resolutions = ev.feed_acts(log)
     res = ev.result(resolutions)
     if out is not None:
@@ -234,7 +259,7 @@ def evaluate_command(
     if fmt is Format.json:
         doc = res.to_json(why_not=why_not)
         doc["activations"] = with_places(doc["activations"], where)
-        emit(doc)
+        emit({**doc, **extra})
         return
     if fmt is Format.csv:
         columns = (
@@ -387,15 +412,19 @@ def geography(
     from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
     from guarantor.sources.locate import locate_data
     from guarantor.territory.boundaries import default_border_path
+    from guarantor.territory.line_reading import is_swap_file, read_line_geojson
 
     if border is None:
         found = default_border_path(locate_data(data))
         if found is not None:
             _err().print(f"border: {found} (Natural Earth 10m)")
             border = found
+    held = None
+    if agreed_line is not None and not is_swap_file(agreed_line):
+        held = read_line_geojson(agreed_line).geometry  # a swap file needs the snapshots: later
     return Geography(
         border=read_geojson_geometry(border) if border else None,
-        agreed_line_held=read_geojson_geometry(agreed_line) if agreed_line else None,
+        agreed_line_held=held,
         zones=read_zones(zones) if zones else {},
     )
 

@@ -39,6 +39,7 @@ EVIDENCE_PER_DAY = 5  # event ids kept per leaf and day (the counts are always c
 EVIDENCE_SHOWN = 12  # ids listed on one activation
 CHECKPOINT_VERSION = 2
 _ARRAYS = ("count", "fatalities", "max_conf", "unplaced", "unplaced_fat", "unknown_fat")
+QUIET_DAYS = 14  # days with no new advance after which the next one is a renewed escalation
 
 
 class LeafState:
@@ -51,6 +52,9 @@ class LeafState:
         self.unplaced = np.zeros(days, dtype=np.int64)  # attributed events with no coordinates
         self.unplaced_fat = np.zeros(days, dtype=np.int64)  # their fatalities
         self.unknown_fat = np.zeros(days, dtype=np.int64)  # counted events whose source has none
+        # seizures, per direction (the unit an incident mostly lies in): incidents starting to
+        # count each day. Not checkpointed: incidents are re-read on every run, never resumed.
+        self.fresh: dict[str, NDArray[np.int64]] = {}
         self.evidence: dict[int, list[str]] = {}
         self.full = np.zeros(days, dtype=bool)  # days whose evidence list is full
         self.typed = 0  # observations of the right kind in the period
@@ -79,9 +83,15 @@ class Evaluator:
         end: date,
         actors: ActorMap | None = None,
         geography: Geography | None = None,
+        quiet_days: int = QUIET_DAYS,
     ) -> None:
         if end < start:
             raise UserError(f"the period ends ({end}) before it starts ({start})")
+        if quiet_days < 0:
+            raise UserError(f"--quiet-days must not be negative (got {quiet_days})")
+        # A seizure trigger that holds on after a quiet spell this long (no new advance) and then
+        # sees a new advance is activated again: a renewed escalation (0: only first onsets).
+        self.quiet_days = quiet_days
         self.agreement = agreement
         self.plan: RulePlan = compile_agreement(agreement)
         self.actors = actors or ActorMap()
@@ -90,6 +100,7 @@ class Evaluator:
         self.first = day_number(start)
         self.days = day_number(end) - self.first + 1
         self.rows = 0
+        self.span: tuple[int, int] | None = None  # first and last day of the events fed (coverage)
         self.seen: set[str] = set()  # ids fed so far (only for chunks that carry ids)
         self.skipped = 0  # events skipped because their id was fed before
         # Leaves that differ only in thresholds (window, counts, persistence) select the same
@@ -178,6 +189,10 @@ class Evaluator:
         n = len(cols)
         if n == 0:
             return
+        lo, hi = int(cols.day.min()), int(cols.day.max())
+        self.span = (
+            (lo, hi) if self.span is None else (min(lo, self.span[0]), max(hi, self.span[1]))
+        )
         rel = cols.day.astype(np.int64) - self.first
         in_period = (rel >= 0) & (rel < self.days)
         cache: dict[Any, Any] = {}
@@ -292,6 +307,7 @@ class Evaluator:
         """Add territorial incidents: one counts on each day it is held after `persisted`.
 
         An incident's side (obligor or beneficiary) stands for the parties holding that role.
+        One merged into another counts until it merges (the other counts its extent from then).
         """
         items = sorted(incidents, key=lambda x: (x.first_seen, x.id))
         sides = self.sides()
@@ -329,14 +345,15 @@ class Evaluator:
                 held = day_number(inc.first_seen) + leaf.persisted_days - self.first
                 if inc.confirmed_at is not None:
                     held = max(held, day_number(inc.confirmed_at) - self.first)
-                until = (
-                    self.days
-                    if inc.reversed_at is None
-                    else day_number(inc.reversed_at) - self.first
-                )
+                ended = inc.merged_at or inc.reversed_at
+                until = self.days if ended is None else day_number(ended) - self.first
                 lo, hi = max(held, 0), min(until, self.days)
                 if lo >= hi:
                     continue
+                if held >= 0:
+                    direction = (inc.units or ("",))[0]
+                    fresh = state.fresh.setdefault(direction, np.zeros(self.days, dtype=np.int64))
+                    fresh[held] += 1
                 state.count[lo:hi] += 1
                 state.max_conf[lo:hi] = np.maximum(state.max_conf[lo:hi], conf)
                 state.evidence.setdefault(lo, []).append(inc.id)
@@ -448,6 +465,7 @@ class Evaluator:
             "first": self.first,
             "days": self.days,
             "rows": self.rows,
+            "span": self.span,
             "seen": sorted(self.seen),
             "skipped": self.skipped,
             "scalars": [
@@ -484,6 +502,8 @@ class Evaluator:
                 Position(str(path)),
             )
         self.rows = meta["rows"]
+        span = meta.get("span")  # absent in checkpoints written before coverage was kept
+        self.span = (int(span[0]), int(span[1])) if span else None
         self.seen = set(meta["seen"])
         self.skipped = meta["skipped"]
         for i, s in enumerate(self.states):
@@ -527,9 +547,10 @@ def evaluate(
     incidents: Iterable[Incident] = (),
     requests: Iterable[RecordedRequest] = (),
     resolutions: Sequence[Resolution] = (),
+    quiet_days: int = QUIET_DAYS,
 ) -> MonitorResult:
     """Batch evaluation of every trigger of `agreement` over [start, end]."""
-    ev = Evaluator(agreement, start, end, actors, geography)
+    ev = Evaluator(agreement, start, end, actors, geography, quiet_days)
     if events is not None:
         ev.feed(events)
     ev.feed_incidents(incidents)

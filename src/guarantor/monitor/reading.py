@@ -183,6 +183,15 @@ def read_result(ev: Evaluator, resolutions: Sequence[Resolution] = ()) -> Monito
             activations.append(
                 reader.activation(ldays, t, resolutions[r_index] if r_index >= 0 else None)
             )
+        for t in renewals(ev, trig, established):
+            for ldays in series:  # every level that holds on the day, lowest first
+                if ldays.truth[t] == T:
+                    r_index = int(ldays.resolution[t])
+                    activations.append(
+                        reader.activation(
+                            ldays, t, resolutions[r_index] if r_index >= 0 else None, True
+                        )
+                    )
         for ldays in series:
             rank_value = _level_rank(ldays.level.level)
             open_ = (ldays.truth == U) & (established < rank_value)
@@ -197,6 +206,52 @@ def read_result(ev: Evaluator, resolutions: Sequence[Resolution] = ()) -> Monito
     activations.sort(key=lambda a: (a.time, a.trigger, rank[a.level]))
     undetermined.sort(key=lambda u: (u.time, u.trigger, rank[u.level]))
     return MonitorResult(ev.start, days, activations, undetermined, not_reached, levels, possible)
+
+
+def renewals(ev: Evaluator, trig: CompiledTrigger, established: I8) -> list[int]:
+    """Days a seizure trigger, holding since before, sees a renewed escalation.
+
+    A new advance is an incident that starts to count for one of the trigger's seizure leaves;
+    it renews the escalation when its direction (the admin-1 unit it mostly lies in) saw no new
+    advance on the `ev.quiet_days` days before. The day a level first rises is an onset, not a
+    renewal; one renewal per day however many directions renew on it.
+    """
+    if ev.quiet_days <= 0:
+        return []
+    selections = sorted(
+        {
+            ev.selection_of[i]
+            for lv in trig.levels
+            for i in lv.tree.positive_leaves()
+            if ev.plan.leaves[i].kind is LeafKind.territorial_seizure and ev.selection_of[i] >= 0
+        }
+    )
+    by_direction: dict[str, NDArray[np.int64]] = {}
+    for sel in selections:
+        for direction, fresh in ev.states[sel].fresh.items():
+            into = by_direction.setdefault(direction, np.zeros(ev.days, dtype=np.int64))
+            into += fresh
+    days: set[int] = set()
+    for fresh in by_direction.values():
+        before = np.concatenate([[0], np.cumsum(fresh)])  # before[t]: new advances on days < t
+        for t in np.flatnonzero(fresh).tolist():
+            quiet = before[t] - before[max(0, t - ev.quiet_days)] == 0
+            held = t > 0 and established[t - 1] >= 0 and established[t] == established[t - 1]
+            if quiet and held and t >= ev.quiet_days:
+                days.add(t)
+    # and at least `quiet_days` after the trigger's last activation (an onset or a renewal): one
+    # escalation, seen in two directions a few days apart, is activated once
+    previous = np.concatenate([[-1], established[:-1]])
+    onsets = set(np.flatnonzero(established > previous).tolist())
+    out: list[int] = []
+    last = -(10**9)
+    for t in range(ev.days):
+        if t in onsets:
+            last = t
+        elif t in days and t - last >= ev.quiet_days:
+            out.append(t)
+            last = t
+    return out
 
 
 def _level_rank(level: Level) -> int:
@@ -374,8 +429,10 @@ class _Reader:
             provenance=ldays.level.provenance,
         )
 
-    def activation(self, ldays: LevelDays, t: int, res: Resolution | None) -> Activation:
-        """The activation of a level established on day `t`."""
+    def activation(
+        self, ldays: LevelDays, t: int, res: Resolution | None, renewed: bool = False
+    ) -> Activation:
+        """The activation of a level established on day `t` (`renewed`: after a quiet spell)."""
         trace = self.level_trace(ldays, t, TraceKind.onset)
         positive = set(ldays.level.tree.positive_leaves())
         holding = [lt for lt in trace.leaves if lt.leaf in positive and lt.truth is Truth.true]
@@ -392,6 +449,7 @@ class _Reader:
             attribution=min((c for c in confs if c is not None), default=None),
             trace=trace,
             resolution=res,
+            renewed=renewed,
         )
 
     def undetermined(self, ldays: LevelDays, t: int, last: int) -> Undetermined:

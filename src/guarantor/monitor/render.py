@@ -116,10 +116,11 @@ def brief(trace: LevelTrace) -> str:
         bits = []
         for c in lt.comparisons:
             if c.observed is None:
-                bits.append(f"{_SHORT[c.measure]} ?")
+                bits.append(f"{_SHORT.get(c.measure, c.measure.value)} ?")
                 continue
             sign = "≥" if c.observed >= c.threshold else "<"
-            bits.append(f"{_SHORT[c.measure]} {_number(c.observed)}{sign}{_number(c.threshold)}")
+            name = _SHORT.get(c.measure, c.measure.value)
+            bits.append(f"{name} {_number(c.observed)}{sign}{_number(c.threshold)}")
         bits += [f"? {what(u)}" for u in lt.unknown]
         out.append(f"{_KIND_WORDS[lt.kind]}{who} {span}: " + ", ".join(bits))
     return "; ".join(out)

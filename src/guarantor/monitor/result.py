@@ -57,6 +57,7 @@ class Activation:
     attribution: float | None
     trace: LevelTrace
     resolution: Resolution | None = None  # the act that settled its unknowns, if one did
+    renewed: bool = False  # a renewed escalation: a new advance after a quiet spell, level held
 
     def to_json(self) -> dict[str, Any]:
         """The scriptable shape: trigger, level, time, evidence and the trace."""
@@ -64,6 +65,7 @@ class Activation:
             "trigger": self.trigger,
             "level": self.level.value,
             "time": iso_z(self.time),
+            "renewed": self.renewed,
             "evidence": list(self.evidence),
             "evidence_total": self.evidence_total,
             "attribution": None if self.attribution is None else round(self.attribution, 4),

@@ -58,7 +58,16 @@ def replay_command(
     ),
     border: Path | None = input_file_option(None, "--border", help="Beneficiary border GeoJSON."),
     agreed_line: Path | None = input_file_option(
-        None, "--agreed-line", help="Area held at entry into force (GeoJSON)."
+        None,
+        "--agreed-line",
+        help="The agreed line instead of the snapshot of --from: GeoJSON (area held at entry "
+        "into force, or `territory swap --out`) or a swap proposal YAML.",
+    ),
+    quiet_days: int = typer.Option(
+        14,
+        "--quiet-days",
+        min=0,
+        help="Days with no new advance after which the next is a new activation (0: off).",
     ),
     zones: Path | None = input_file_option(None, "--zones", help="Named zones GeoJSON."),
     plot_path: Path | None = typer.Option(None, "--plot", help="Write a PNG timeline here."),
@@ -127,6 +136,8 @@ def replay_command(
             progress=lambda m: err.print(m),
             attacks_from_territory=attacks_from_territory,
             territory_every_days=every,
+            line_file=agreed_line,
+            quiet_days=quiet_days,
         )
     if out is not None:
         from guarantor.obligations.export import replay_tables
@@ -149,6 +160,11 @@ def _report(
 
     for source in result.sources:
         err.print(source)
+    if result.line is not None:
+        err.print(f"agreed line: {result.line.describe()}")
+    for cov in result.coverage:
+        if cov.status.value != "ok":
+            err.print(f"[bold]coverage ({cov.status.value})[/]: {escape(cov.stops())}")
     if acts is None:
         err.print(
             "no acts recorded (--acts): statuses show what would be overdue or breached if nobody acted"
@@ -175,9 +191,49 @@ def _report(
         return
     print_activations(result.monitor.activations, where=where)
     print_undetermined(result.monitor.undetermined)
+    print_breach(result)
     print_obligations(result)
     if why_not:
         print_not_reached(result.monitor.not_reached)
+
+
+def print_breach(result: ReplayResult, weeks: int = 8) -> None:
+    """The breach week by week (all directions, the last `weeks`) and the shares by direction."""
+    from guarantor.territory.breach import ALL, shares
+
+    rows = [r for r in result.breach if r.direction == ALL]
+    if not rows:
+        return
+    console = Console(highlight=False)
+    table = Table(
+        title=f"breach by week, all directions (last {min(weeks, len(rows))} of {len(rows)})"
+    )
+    for col in ("week of", "km² beyond", "new", "grew", "reversed", "persisted", "depth km"):
+        table.add_column(col, justify="right")
+    for r in rows[-weeks:]:
+        table.add_row(
+            f"{r.week:%Y-%m-%d}",
+            f"{r.km2_beyond:,.1f}",
+            str(r.new_incidents),
+            str(r.grew),
+            str(r.reversed),
+            str(r.persisted),
+            f"{r.depth_km:,.1f}",
+        )
+    console.print(table)
+    share = shares(result.breach)
+    if share:
+        top = sorted(share.items(), key=lambda kv: -kv[1])
+        console.print(
+            "beyond the line in the last week, by direction: "
+            + ", ".join(f"{d} {v:.0%}" for d, v in top)
+        )
+    renewed = sum(1 for a in result.monitor.activations if a.renewed)
+    if renewed:
+        console.print(
+            f"{renewed} activation(s) are renewed escalations (a new advance in a direction "
+            f"quiet for {result.quiet_days} days)"
+        )
 
 
 def print_obligations(result: ReplayResult, limit: int = 40) -> None:

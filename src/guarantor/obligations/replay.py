@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,7 @@ from guarantor.errors import UserError
 from guarantor.model import Agreement, RoleKind
 from guarantor.monitor.actors import ActorMap
 from guarantor.monitor.columns import EventColumns, day_start
-from guarantor.monitor.engine import Evaluator
+from guarantor.monitor.engine import QUIET_DAYS, Evaluator
 from guarantor.monitor.geography import Geography
 from guarantor.monitor.result import MonitorResult
 from guarantor.obligations.coverage import PartyRecord, judge_by_record
@@ -20,12 +20,23 @@ from guarantor.obligations.settle import settle_undetermined
 from guarantor.obligations.standing import duties_from_entry_into_force
 from guarantor.obligations.timeline import Timeline, build_timeline
 from guarantor.sources.acts import ActLog
+from guarantor.sources.coverage import (
+    CoverageStatus,
+    SourceCoverage,
+    coverage_json,
+    coverage_of,
+    overall,
+)
 from guarantor.sources.events_read import read_events
 from guarantor.sources.events_schema import ReadResult
+from guarantor.territory.breach import BreachWeek, breach_series
 from guarantor.territory.incident import Incident, Side
+from guarantor.territory.line_reading import is_swap_file
 
 if TYPE_CHECKING:
     from guarantor.sources.snapshots import SnapshotSeries
+    from guarantor.territory.boundaries import Units
+    from guarantor.territory.line_reading import LineOnMap
 
 Progress = Callable[[str], None]
 
@@ -43,6 +54,15 @@ class ReplayResult:
     read: ReadResult | None = None
     incidents: list[Incident] = field(default_factory=list)
     record: list[PartyRecord] = field(default_factory=list)  # what the acts cover, per party
+    breach: list[BreachWeek] = field(default_factory=list)  # weekly, per direction and "all"
+    coverage: list[SourceCoverage] = field(default_factory=list)  # per source, against the period
+    line: LineOnMap | None = None  # the agreed line the incidents are measured against
+    quiet_days: int = QUIET_DAYS
+
+    @property
+    def status(self) -> CoverageStatus:
+        """ok only when every source covers the period; else partial or missing."""
+        return overall(self.coverage)
 
     def to_json(self) -> dict[str, Any]:
         """The replay JSON document: activations, obligations, and context."""
@@ -69,55 +89,13 @@ class ReplayResult:
             ],
             "sources": self.sources,
             "acts_record": [r.to_json() for r in self.record],
+            "incidents": [i.to_dict() for i in self.incidents],
+            "agreed_line": None if self.line is None else self.line.to_json(),
+            "breach_series": [w.to_json() for w in self.breach],
+            "quiet_days": self.quiet_days,
+            "coverage": coverage_json(self.coverage),
+            "status": self.status.value,
         }
-
-
-def territory_incidents(
-    source: Path | SnapshotSeries,
-    start: date,
-    end: date,
-    border: Any = None,
-    progress: Progress | None = None,
-    every_days: int = 1,
-) -> tuple[list[Incident], Any]:
-    """Incidents beyond the line held at `start`, from a territory snapshot source (territory room).
-
-    `every_days` > 1 samples the snapshots (a quicker, coarser replay: an advance is seen up
-    to that many days late, and one reversed within the gap is missed). `source` may be a
-    series the caller already scanned (with the default ReadOptions), so that its snapshots
-    are neither re-read nor re-parsed.
-    """
-    from guarantor.sources.snapshots import ReadOptions, SnapshotSeries, scan_snapshots
-    from guarantor.territory.violations import ViolationParams, find_incidents
-
-    options = ReadOptions()
-    series = source if isinstance(source, SnapshotSeries) else scan_snapshots(source, options)
-    t0 = datetime.combine(start, datetime.min.time(), UTC)
-    t1 = datetime.combine(end, datetime.max.time(), UTC)
-    before = [e for e in series.entries if e.taken_at <= t0 + timedelta(days=1)]
-    if not before:
-        raise UserError(
-            f"no territory snapshot on or before {start} in {series.source} "
-            "to take as the agreed line"
-        )
-    base = before[-1]
-    line = base.parsed(options).geometry
-    later = [e for e in series.entries if base.taken_at < e.taken_at <= t1]
-    if every_days > 1:
-        later = [
-            e
-            for e in later
-            if (e.taken_at - base.taken_at).days % every_days == 0 or e is later[-1]
-        ]
-    if progress:
-        progress(f"territory: agreed line = snapshot {base.label}; {len(later)} later snapshot(s)")
-    snaps = [(e.taken_at, e.parsed(options).geometry) for e in later]
-    # Persistence and area thresholds are the triggers' (persisted, min_area_km2): take every
-    # advance of at least 0.1 km2 from the territory room and let the monitor apply them.
-    found = find_incidents(
-        snaps, line, ViolationParams(min_area_km2=0.1, min_persistence_days=0.0), border=border
-    )
-    return found, line
 
 
 def replay(
@@ -133,13 +111,19 @@ def replay(
     events: EventColumns | None = None,
     territory_every_days: int = 1,
     attacks_from_territory: bool = False,
+    line_file: Path | None = None,
+    quiet_days: int = QUIET_DAYS,
+    units: Units | None = None,
 ) -> ReplayResult:
     """Evaluate the agreement over [start, end] on the given history and open what it owes.
 
     `territory` is a snapshot source, or a series already scanned from one (see
-    `territory_incidents`): callers that read the snapshots anyway can pass them.
+    `territory.line_reading.read_territory`): callers that read the snapshots anyway can pass
+    them. `line_file` (GeoJSON or a swap YAML) is the agreed line instead of the snapshot held
+    at `start`. `units` (admin-1) name the directions of the breach series.
     """
     sources: list[str] = []
+    coverage: list[SourceCoverage] = []
     read = None
     geography = geography or Geography()
     if event_files:
@@ -148,23 +132,45 @@ def replay(
         sources.append(
             f"events: {', '.join(str(p) for p in event_files)} ({read.accepted} accepted)"
         )
+        coverage.append(
+            coverage_of(
+                "events",
+                (e.start.date() for e in read.events),
+                start,
+                end,
+                label=", ".join(str(p) for p in event_files),
+            )
+        )
     incidents: list[Incident] = []
+    breach: list[BreachWeek] = []
+    line: LineOnMap | None = None
+    if line_file is not None and territory is None and is_swap_file(line_file):
+        raise UserError(f"{line_file}: a swap file as the agreed line needs --territory")
     if territory is not None:
-        from guarantor.sources.snapshots import SnapshotSeries
+        from guarantor.territory.inputs import resolve_units
+        from guarantor.territory.line_reading import read_territory
 
-        incidents, line = territory_incidents(
+        if units is None:
+            units = resolve_units(None, required=False)
+
+        reading = read_territory(
             territory,
             start,
             end,
             geography.border,
             progress,
             territory_every_days,
+            line_file,
+            units,
         )
-        where = territory.source if isinstance(territory, SnapshotSeries) else territory
-        if geography.agreed_line_held is None:
-            geography.agreed_line_held = line
+        incidents, line = reading.incidents, reading.line
+        if geography.agreed_line_held is None or line_file is not None:
+            geography.agreed_line_held = line.geometry
+        breach = breach_series(incidents, start, end)
+        coverage.append(reading.coverage)
         sources.append(
-            f"territory: {where} ({len(incidents)} incident(s) beyond the line of {start})"
+            f"territory: {reading.source} ({len(incidents)} incident(s) beyond the agreed line, "
+            f"{line.describe()})"
         )
         if attacks_from_territory:
             obligor = next(
@@ -185,15 +191,37 @@ def replay(
                     "--attacks-from-territory replaces event files; give one or the other"
                 )
             events = derived
+            coverage = [c for c in coverage if c.source != "events"]
+            coverage.append(
+                replace(reading.coverage, source="events", note="derived from territory")
+            )
             sources.append(
                 f"events: {len(derived)} attack(s) DERIVED from territorial incidents "
                 "(one per advance, at its centroid, fatalities unknown)"
             )
+    if not any(c.source == "events" for c in coverage):
+        coverage.append(coverage_of("events", (), start, end, label="no event files given"))
     log = acts or ActLog()
-    result, timeline = run_history(agreement, start, end, events, incidents, log, actors, geography)
+    result, timeline = run_history(
+        agreement, start, end, events, incidents, log, actors, geography, quiet_days=quiet_days
+    )
     venues = {o.id: o.venue for o in agreement.obligations if o.venue}
     record = judge_by_record(timeline.owed, log, venues) if acts is not None else []
-    return ReplayResult(agreement, start, end, result, timeline, sources, read, incidents, record)
+    return ReplayResult(
+        agreement,
+        start,
+        end,
+        result,
+        timeline,
+        sources,
+        read,
+        incidents,
+        record,
+        breach=breach,
+        coverage=coverage,
+        line=line,
+        quiet_days=quiet_days,
+    )
 
 
 def run_history(
@@ -206,6 +234,7 @@ def run_history(
     actors: ActorMap | None = None,
     geography: Geography | None = None,
     assume_votes: bool = True,
+    quiet_days: int = QUIET_DAYS,
 ) -> tuple[MonitorResult, Timeline]:
     """Evaluate the triggers on a history, settle what determinations settle, open what is owed.
 
@@ -213,7 +242,7 @@ def run_history(
     the determining body's procedure from their onset; its decision settles them (marked when
     its votes are assumed). Statuses are as of the end of the last day.
     """
-    ev = Evaluator(agreement, start, end, actors, geography)
+    ev = Evaluator(agreement, start, end, actors, geography, quiet_days)
     if events is not None:
         ev.feed(events)
     ev.feed_incidents(incidents)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 import jinja2
+from markupsafe import Markup
 
 Status = Literal["ok", "partial", "missing"]
 
@@ -40,82 +45,87 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+TEMPLATES = Path(__file__).with_name("templates")
+_NUMBER = re.compile(r"^[+\-−]?[\d,]*\.?\d+\s*(%|km²|km)?$")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The report's Jinja environment (templates shipped with the package, autoescaped)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def macro(name: str, *args: object) -> Markup:
+    """Call one macro of templates/macros.html.j2; its output is trusted markup."""
+    module = environment().get_template("macros.html.j2").module
+    return Markup(getattr(module, name)(*args))
+
+
+def markup(text: str) -> Markup:
+    """A trusted HTML fragment (from a template, the spec room's renderer or matplotlib)."""
+    return Markup(text)
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A table for the `table` macro: numeric columns are right-aligned."""
+
+    headers: list[str]
+    rows: list[list[object]]
+    caption: str
+    numeric: frozenset[int]
+
+
+def _is_number(value: object) -> bool:
+    text = str(value).strip()
+    return bool(_NUMBER.match(text)) or text in ("", "never", "n/a")
+
+
+def numeric_columns(rows: list[list[object]]) -> frozenset[int]:
+    """The columns whose every filled cell is a number (blank cells do not count either way)."""
+    if not rows:
+        return frozenset()
+    width = max(len(r) for r in rows)
+    return frozenset(
+        i
+        for i in range(width)
+        if any(str(r[i]).strip() for r in rows if i < len(r))
+        and any(_NUMBER.match(str(r[i]).strip()) for r in rows if i < len(r))
+        and all(_is_number(Markup(str(r[i])).striptags()) for r in rows if i < len(r))
+    )
+
+
 def table(
     headers: list[str], rows: list[list[str]], *, caption: str = "", raw: bool = False
-) -> str:
+) -> Markup:
     """An HTML table; cells are escaped unless `raw` (then they are trusted HTML fragments)."""
-    cell = (lambda v: v) if raw else esc
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<div class="tw"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    cells: list[list[object]] = [[Markup(v) if raw else v for v in row] for row in rows]
+    return macro("table", TableData(headers, cells, caption, numeric_columns(cells)))
 
 
-def figure(svg: str, caption: str) -> str:
+def figure(svg: str, caption: str) -> Markup:
     """A figure block: the inline SVG and a caption saying source, date and method."""
-    return f"<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>"
+    return macro("figure", Markup(svg), caption)
 
 
-_TEMPLATE = jinja2.Environment(autoescape=True, keep_trailing_newline=True).from_string(
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{{ title }}</title>
-<style>{{ css }}</style>
-</head>
-<body>
-<header>
-<h1>{{ title }}</h1>
-<p class="lead">{{ subtitle }}</p>
-{% if generated %}<p class="meta">Generated {{ generated }}</p>{% endif %}
-<nav aria-label="Sections"><ol>
-{% for s in sections %}<li><a href="#{{ s.id }}">{{ s.title }}</a>{% if s.status != "ok" %} <span class="badge {{ s.status }}">{{ s.status }}</span>{% endif %}</li>
-{% endfor %}</ol></nav>
-</header>
-<main>
-{% for s in sections %}<section id="{{ s.id }}" class="status-{{ s.status }}" aria-labelledby="{{ s.id }}-h">
-<h2 id="{{ s.id }}-h">{{ s.title }}{% if s.status != "ok" %} <span class="badge {{ s.status }}">{{ s.status }}</span>{% endif %}</h2>
-{% if s.problems %}<div class="problems" role="note"><strong>{% if s.status == "missing" %}Missing:{% else %}Partly missing:{% endif %}</strong><ul>{% for p in s.problems %}<li>{{ p }}</li>{% endfor %}</ul></div>{% endif %}
-{{ s.body | safe }}
-</section>
-{% endfor %}</main>
-<footer><p>Sources and inputs</p><ul>{% for line in inputs %}<li>{{ line }}</li>{% endfor %}</ul>
-<p>guarantor {{ version }}. Every figure names its source file, date and method in its caption.</p></footer>
-</body>
-</html>
-"""
-)
+def para(text: object, cls: str = "") -> Markup:
+    """A paragraph (text escaped unless it is markup)."""
+    return macro("para", text, cls)
 
-CSS = """
-:root{--ink:#1a1a1a;--muted:#555;--rule:#d0d0d0;--ok:#00745a;--bad:#b03a00;--warn:#8a5a00}
-*{box-sizing:border-box}
-body{font-family:"DejaVu Sans",system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);max-width:78em;margin:0 auto;padding:1em 1.5em;line-height:1.45}
-h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.35em;border-bottom:2px solid var(--ink);padding-bottom:.2em;margin-top:2em}
-h3{font-size:1.1em;margin-top:1.4em}
-.lead{color:var(--muted);margin:.2em 0 1em}.meta{color:var(--muted);font-size:.85em}
-nav ol{columns:2;font-size:.95em}
-.badge{font-size:.7em;padding:.1em .5em;border-radius:.6em;vertical-align:middle;color:#fff;background:var(--warn)}
-.badge.missing{background:var(--bad)}
-.problems{border-left:4px solid var(--bad);background:#fff4ee;padding:.4em 1em;margin:.6em 0}
-.status-partial .problems{border-color:var(--warn);background:#fff9e8}
-.tw{overflow-x:auto}
-table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
-caption{text-align:left;font-weight:bold;padding:.3em 0}
-th,td{border-bottom:1px solid var(--rule);padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1em 0}figure svg{max-width:100%;height:auto}
-figcaption{font-size:.82em;color:var(--muted)}
-.treaty{border:1px solid var(--rule);padding:0 1.2em;max-height:42em;overflow-y:auto;font-family:Georgia,serif}
-.treaty h1{font-size:1.3em}.treaty h2{font-size:1.1em;border:none}
-.st-met{color:var(--ok)}.st-breached{color:var(--bad);font-weight:bold}.st-overdue{color:var(--warn);font-weight:bold}
-:target{background:#fff3b0}
-footer{margin-top:3em;border-top:1px solid var(--rule);font-size:.82em;color:var(--muted)}
-@media print{nav{display:none}.treaty{max-height:none;overflow:visible}section{break-inside:auto}figure{break-inside:avoid}}
-"""
+
+def heading(text: str) -> Markup:
+    """A sub-heading inside a section."""
+    return macro("heading", text)
+
+
+def join(parts: Sequence[str]) -> Markup:
+    """Blocks of a section body, one per line."""
+    return Markup("\n").join(parts)
 
 
 def assemble(
@@ -127,12 +137,17 @@ def assemble(
     generated: str | None = None,
 ) -> str:
     """The whole report as one HTML document (no external references)."""
-    return _TEMPLATE.render(
-        title=title,
-        subtitle=subtitle,
-        sections=sections,
-        inputs=inputs,
-        version=version,
-        generated=generated,
-        css=CSS.strip(),
+    for s in sections:
+        s.body = Markup(s.body)  # bodies are built from the macros above
+    return (
+        environment()
+        .get_template("page.html.j2")
+        .render(
+            title=title,
+            subtitle=subtitle,
+            sections=sections,
+            inputs=inputs,
+            version=version,
+            generated=generated,
+        )
     )

@@ -72,7 +72,8 @@ def to_svg(fig: Figure, title: str) -> str:
 
 
 _date2num: Callable[[Any], Any] = mdates.date2num
-_formatter = cast(Callable[[str], Any], mdates.DateFormatter)
+_locator = cast(Callable[..., Any], mdates.AutoDateLocator)
+_concise = cast(Callable[..., Any], mdates.ConciseDateFormatter)
 
 
 def day_number(when: datetime) -> float:
@@ -85,7 +86,11 @@ def day_numbers(times: Sequence[datetime]) -> list[float]:
     return [day_number(t) for t in times]
 
 
-def date_axis(ax: Any, fmt: str) -> None:
-    """Label an axis of date numbers with a strftime format."""
-    ax.xaxis_date()
-    ax.xaxis.set_major_formatter(_formatter(fmt))
+def date_axis(ax: Any, axis: str = "x") -> None:
+    """Label an axis of date numbers concisely (matplotlib's ConciseDateFormatter): at most
+    seven ticks, the year or month written once, so labels never overlap at any period length."""
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    which.axis_date()
+    locator = _locator(minticks=3, maxticks=7)
+    which.set_major_locator(locator)
+    which.set_major_formatter(_concise(locator, show_offset=True))

@@ -55,6 +55,10 @@ class ReportRequest:
             lines.append(f"design comparison: {self.simulation.name}")
         if self.data:
             lines.append("data folder: the real data (PROVENANCE.md)")
-        if self.start or self.end:
+        if self.start and self.end:
             lines.append(f"period: {self.start} to {self.end}")
+        elif self.start:
+            lines.append(f"period: from {self.start} to the last snapshot (or a year on)")
+        elif self.end:
+            lines.append(f"period: from the agreement's date to {self.end}")
         return lines

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from guarantor.errors import UserError
-from guarantor.report.document import Section, esc, table
+from guarantor.report.document import Section, join, macro, para, table
 
 MAX_LISTED = 12
 
@@ -26,9 +27,11 @@ def negotiation_section(model: Path | None) -> Section:
         result = analyse(g)
     except (UserError, OSError) as err:
         return s.missing(f"negotiation model {model.name} unusable: {err}")
-    parts = [
-        f"<p>Model {esc(model.name)}: {len(g.dms)} decision makers ({esc(', '.join(g.dms))}), "
-        f"{g.n} feasible states. Method: graph model for conflict resolution (negotiate room).</p>"
+    parts: list[str] = [
+        para(
+            f"Model {model.name}: {len(g.dms)} decision makers ({', '.join(g.dms)}), "
+            f"{g.n:,} feasible states. Method: graph model for conflict resolution (negotiate room)."
+        )
     ]
     rows = []
     listed: list[int] = []
@@ -37,7 +40,7 @@ def negotiation_section(model: Path | None) -> Section:
         if eq is None:
             rows.append([str(concept), "n/a", CONCEPT_MEANING[concept.kind]])
             continue
-        rows.append([str(concept), str(len(eq)), CONCEPT_MEANING[concept.kind]])
+        rows.append([str(concept), f"{len(eq):,}", CONCEPT_MEANING[concept.kind]])
         listed.extend(i for i in eq if i not in listed)
     parts.append(table(["concept", "equilibria", "what it assumes"], rows))
     if listed:
@@ -53,17 +56,38 @@ def negotiation_section(model: Path | None) -> Section:
             stable_in = [
                 str(c) for c in result.tables if (e := result.equilibria(c)) is not None and i in e
             ]
-            label = g.labels[i] if g.labels else str(int(g.codes[i]))
-            state_rows.append([str(int(g.codes[i])), str(label), ", ".join(stable_in)])
+            code = int(g.codes[i])
+            taken = g.options.taken(code) if g.options is not None else []
+            label = (", ".join(taken) or "none") if g.options is not None else str(g.labels[i])
+            state_rows.append([str(code), label, ", ".join(stable_in)])
         parts.append(
             table(
                 ["state", "options taken", "stable under"],
                 state_rows,
-                caption=f"Equilibria ({min(len(strong), MAX_LISTED)} of {len(strong)}, most robust first)",
+                caption=f"Equilibria ({min(len(strong), MAX_LISTED)} of {len(strong):,}, most robust first)",
             )
         )
-    s.body = "\n".join(parts)
+        if g.options is not None:
+            parts.append(options_key(g.options, g.dms))
+    s.body = join(parts)
     return s
+
+
+def options_key(options: Any, dms: tuple[str, ...]) -> str:
+    """The key to the equilibria: each decision maker's options, by id, in the model's order."""
+    items = [
+        (dm, ", ".join(n for n, o in zip(options.names, options.owners, strict=True) if o == k))
+        for k, dm in enumerate(dms)
+    ]
+    return join(
+        [
+            para(
+                "Key: a state is the set of options taken; an option not listed is not taken. "
+                "The options each decision maker controls:"
+            ),
+            macro("key", "Options by decision maker", items),
+        ]
+    )
 
 
 REPORT_DRAWS = 20  # parameter draws when the report simulates the designs itself (a small PSA)
@@ -142,13 +166,15 @@ def design_section(simulation: Path | None, trials: int, seed: int, data: Path |
         for d in designs
         for a in d.get("rests_on_assumed", [])
     ]
-    s.body = "\n".join(
+    s.body = join(
         [
-            f"<p>Guarantee designs run against the same simulated violations ({esc(how)}). "
-            "Each figure is the median and [5th–95th percentile] over draws of the uncertain "
-            "parameters; a difference is robust when one design wins in at least 90% of the draws. "
-            "Method: probabilistic sensitivity analysis over detection, decision and response "
-            "(simulate room, docs/simulate.md).</p>",
+            para(
+                f"Guarantee designs run against the same simulated violations ({how}). "
+                "Each figure is the median and [5th–95th percentile] over draws of the uncertain "
+                "parameters; a difference is robust when one design wins in at least 90% of the "
+                "draws. Method: probabilistic sensitivity analysis over detection, decision and "
+                "response (simulate room, docs/simulate.md)."
+            ),
             table(["rank", "design", "deterrence index", "difference to the next"], rank_rows),
             table(
                 [
@@ -163,13 +189,15 @@ def design_section(simulation: Path | None, trials: int, seed: int, data: Path |
                 ],
                 rows,
             ),
-            "<p>Results rest on assumed clauses: "
-            + (
-                esc("; ".join(assumed))
-                if assumed
-                else "none of the clauses they read is graded assumed"
-            )
-            + ".</p>",
+            para(
+                "Results rest on assumed clauses: "
+                + (
+                    "; ".join(assumed)
+                    if assumed
+                    else "none of the clauses they read is graded assumed"
+                )
+                + "."
+            ),
         ]
     )
     return s

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from guarantor.errors import UserError
-from guarantor.report.document import Section, figure, table
+from guarantor.report.document import Section, figure, join, table
 from guarantor.report.figures import PALETTE, new_figure, to_svg
 
 TOP_DONORS = 15
@@ -71,7 +71,7 @@ def ledger_section(ledger: str | None, kiel: Path | None) -> Section:
         label="delivered (recorded)",
     )
     ax.set_xticks(list(idx))
-    ax.set_xticklabels([r["donor"][:14] for r in top], rotation=45, ha="right", fontsize=7)
+    ax.set_xticklabels([r["donor"][:24] for r in top], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel("EUR bn")
     ax.legend(fontsize=7)
     ax.set_title(f"Top {len(top)} donors by allocations")
@@ -147,5 +147,5 @@ def ledger_section(ledger: str | None, kiel: Path | None) -> Section:
                 ],
             )
         )
-    s.body = "\n".join(parts)
+    s.body = join(parts)
     return s

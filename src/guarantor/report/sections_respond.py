@@ -6,7 +6,7 @@ from pathlib import Path
 
 from guarantor.errors import UserError
 from guarantor.model import Agreement
-from guarantor.report.document import Section, esc, figure, table
+from guarantor.report.document import Section, figure, heading, join, markup, para, table
 from guarantor.report.figures import PALETTE, new_figure, to_svg
 
 
@@ -35,6 +35,11 @@ def respond_section(
     from guarantor.respond.scenario import load_scenario
 
     s = Section("plan", "Response plan: tasking, gaps and fair shares")
+    names = {p.id: p.name for p in agreement.parties}
+
+    def name(code: str) -> str:
+        return f"{names[code]} ({code})" if names.get(code, code) != code else code
+
     step = step or default_step(agreement)
     if step is None:
         return s.missing(
@@ -61,9 +66,18 @@ def respond_section(
         return s.missing(f"the planner could not plan step {step!r}: {err}")
     base = plans[0]
     parts = [
-        f"<p>Ladder step <strong>{esc(base.step)}</strong>, planned with the {esc(base.method)} allocation "
-        f"(HiGHS). Coverage {base.coverage_pct:.1f}% (greedy baseline {base.greedy_coverage_pct:.1f}%). "
-        f"GDP source for fair shares: {esc(base.gdp_source)}.</p>"
+        para(
+            markup(
+                "Ladder step <strong>{}</strong>, planned with the {} allocation (HiGHS). "
+                "Coverage {:.1f}% (greedy baseline {:.1f}%). GDP source for fair shares: {}."
+            ).format(
+                base.step,
+                base.method,
+                base.coverage_pct,
+                base.greedy_coverage_pct,
+                base.gdp_source,
+            )
+        )
     ]
     if len(plans) > 1:
         parts.append(
@@ -77,13 +91,13 @@ def respond_section(
             )
         )
     for plan in plans:
-        parts.append(f"<h3>{esc(plan.label.capitalize())}</h3>")
+        parts.append(heading(_title(plan.label)))
         parts.append(
             table(
                 ["party", "capability", "quantity", "where", "by", "late (days)"],
                 [
                     [
-                        t.party,
+                        name(t.party),
                         t.capability,
                         f"{t.quantity:g} {t.unit or ''}".strip(),
                         t.where,
@@ -95,7 +109,7 @@ def respond_section(
                 caption="Tasking",
             )
             if plan.tasking
-            else "<p>No tasking: no pledge can meet any requirement.</p>"
+            else para("No tasking: no pledge can meet any requirement.")
         )
         if plan.gaps:
             parts.append(
@@ -117,7 +131,7 @@ def respond_section(
             parts.append(
                 table(
                     ["party", "pledge", "why unavailable"],
-                    [[u.party, u.pledge, unavailable_reason(u)] for u in plan.unavailable],
+                    [[name(u.party), u.pledge, unavailable_reason(u)] for u in plan.unavailable],
                     caption="Pledges not available",
                 )
             )
@@ -125,7 +139,7 @@ def respond_section(
     if fair:
         fig = new_figure(9, 3.2)
         ax = fig.add_subplot()
-        names = [f.party for f in fair]
+        codes = [f.party for f in fair]
         ax.bar(
             [i - 0.2 for i in range(len(fair))],
             [f.share * 100 for f in fair],
@@ -141,7 +155,7 @@ def respond_section(
             label="fair share (GDP-based target)",
         )
         ax.set_xticks(range(len(fair)))
-        ax.set_xticklabels(names)
+        ax.set_xticklabels(codes)
         ax.set_ylabel("% of the total")
         ax.legend(fontsize=7)
         ax.set_title(f"Fair shares, step {base.step} (all parties)")
@@ -156,7 +170,7 @@ def respond_section(
                 ["party", "money EUR", "share %", "target %", "ratio", "band"],
                 [
                     [
-                        f.party,
+                        name(f.party),
                         f"{f.money_eur:,.0f}",
                         f"{f.share * 100:.1f}",
                         f"{f.target_share * 100:.1f}",
@@ -168,6 +182,17 @@ def respond_section(
             )
         )
     for note in plan_notes(base):
-        parts.append(f'<p class="meta">{esc(note)}</p>')
-    s.body = "\n".join(parts)
+        parts.append(para(note, "meta"))
+    s.body = join(parts)
     return s
+
+
+def _title(label: str) -> str:
+    """A variant's label as a heading: 'without US' -> 'Without the US' (codes keep their case)."""
+    words = label.split(" ", 1)
+    rest = words[1] if len(words) > 1 else ""
+    if words[0] == "without" and rest:
+        parties = [p.strip() for p in rest.split(",")]
+        rest = ", ".join(("the " + p if p in ("US", "UK", "EU") else p) for p in parties)
+        return f"Without {rest}"
+    return label[:1].upper() + label[1:]

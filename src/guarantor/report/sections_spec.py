@@ -7,7 +7,7 @@ from pathlib import Path
 
 from guarantor.errors import UserError
 from guarantor.model import Agreement
-from guarantor.report.document import Section, esc, table
+from guarantor.report.document import Section, heading, join, markup, para, table
 
 
 def agreement_section(path: Path) -> tuple[Section, Agreement | None]:
@@ -41,14 +41,19 @@ def agreement_section(path: Path) -> tuple[Section, Agreement | None]:
         for f in [row.finding]
     ]
     parts = [
-        f"<p><strong>{esc(agreement.title)}</strong> (id <code>{esc(agreement.id)}</code>, "
-        f"version {esc(agreement.version)}). Source file: {esc(path.name)}.</p>",
-        f"<h3>Lint findings: {esc(summary)}</h3>",
+        para(
+            markup("<strong>{}</strong> (id <code>{}</code>, version {}). Source file: {}.").format(
+                agreement.title, agreement.id, agreement.version, path.name
+            )
+        ),
+        heading(f"Lint findings: {summary}"),
         table(["code", "severity", "view", "line", "finding", "why it matters"], rows)
         if rows
-        else "<p>The linter found nothing to report.</p>",
-        "<h3>Readable text</h3>",
-        f'<div class="treaty">{text}</div>',
+        else para("The linter found nothing to report."),
+        heading("Readable text"),
+        markup('<div class="treaty" tabindex="0">{}</div>').format(
+            markup(text)
+        ),  # the spec room's HTML
     ]
-    section.body = "\n".join(parts)
+    section.body = join(parts)
     return section, agreement

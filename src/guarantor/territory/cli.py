@@ -653,7 +653,10 @@ def violations_command(
         None, "--agreed-at", help="Date of the agreed line (its snapshot)."
     ),
     agreed_line: Path | None = typer.Option(
-        None, "--agreed-line", help="GeoJSON of the area the obligor holds under the agreement."
+        None,
+        "--agreed-line",
+        help="The agreed line instead of --agreed-at: GeoJSON of the area the obligor holds "
+        "(or `territory swap --out`), or a swap proposal YAML.",
     ),
     end: str | None = date_text_option(
         None, "--to", help="Last date to examine (default: last snapshot)."
@@ -797,7 +800,6 @@ def swap_command(
     from guarantor.territory.swaps import load_proposal
 
     _check_out(out, overwrite)
-
     options = _options(None, border, None, data)
     when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
     if when is None:
@@ -834,11 +836,17 @@ def swap_command(
         columns = ("id", "from", "to", "area_km2", "population", "largest_places", "oblasts")
         render(Tabular(doc["proposal"], columns, tuple(rows), doc), fmt)
         line = doc["contact_line_km"]
-        force = doc["force_to_hold"]
+        hold = doc["force_to_hold"]
         Console(highlight=False).print(
             f"contact line {line['before']:,.1f} km -> {line['after']:,.1f} km ({line['change']:+,.1f} km); "
-            f"at {force['troops_per_km']:g} troops/km: {force['before']:,} -> {force['after']:,} ({force['change']:+,})"
+            f"at {hold['troops_per_km']:g} troops/km: {hold['before']:,} -> {hold['after']:,} ({hold['change']:+,})"
         )
+        zones = doc.get("zones") or []
+        for z in zones:
+            Console(highlight=False).print(
+                f"zone {z['id']} ({z['kind']}): {z['area_km2']:,.1f} km², population {z['population']:,}"
+            )
+        Console(highlight=False).print(f"population: {doc['population_basis']['text']}")
     else:
         _emit(fmt, doc, rows, ["id", "from", "to", "area_km2", "population"], doc["proposal"])
 

@@ -494,11 +494,22 @@ def swap_tables(doc: Mapping[str, Any], result: Any) -> list[ExportTable]:
         {"line": "before", "length_km": round(result.line_before_km, 1)},
         {"line": "after", "length_km": round(result.line_after_km, 1)},
     )
+    # the agreed line the deal implies (read back by --agreed-line) and its zones
+    agreed = {
+        "description": "area held by the obligor after the swap (the agreed line)",
+        "proposal": result.proposal.name,
+        "snapshot": result.snapshot,
+        "taken_at": result.taken_at.isoformat(),
+        "area_km2": round(result.held_after_km2, 1),
+    }
+    zones = tuple(dict(z) for z in result.zone_rows)
     return [
+        ExportTable("agreed_line", (agreed,), (to_lonlat(result.agreed_area()),)),
         ExportTable("swap_areas", tuple(transfers), tuple(shapes)),
         ExportTable(
             "contact_line", lines, (to_lonlat(result.line_before), to_lonlat(result.line_after))
         ),
+        ExportTable("zones", zones, tuple(to_lonlat(result.zones[z["id"]]) for z in zones)),
     ]
 
 

@@ -35,8 +35,18 @@ class Incident:
     unit_names: tuple[str, ...] = ()
     snapshots_present: int = 0
     beyond: Beyond = Beyond.agreed_line
+    merged_from: tuple[str, ...] = ()  # incidents that grew into this one (their ids)
+    merged_into: str | None = None  # the incident this one grew into, if it did
+    merged_at: datetime | None = None  # when it did (its extent counts in the other from then)
+    # (time, area km² present (0: absent), depth km so far) whenever either changed
+    trail: tuple[tuple[datetime, float, float], ...] = field(default=(), repr=False, compare=False)
     footprint: Any = field(default=None, repr=False, compare=False)  # plane: union of extents
     largest: Any = field(default=None, repr=False, compare=False)  # plane: the largest extent
+
+    @property
+    def live(self) -> bool:
+        """Not merged into another incident (a merged one's extent counts in the other)."""
+        return self.merged_at is None
 
     @property
     def confirmed(self) -> bool:
@@ -61,4 +71,7 @@ class Incident:
             "units": list(self.units),
             "unit_names": list(self.unit_names),
             "snapshots_present": self.snapshots_present,
+            "merged_from": list(self.merged_from),
+            "merged_into": self.merged_into,
+            "merged_at": self.merged_at.isoformat() if self.merged_at else None,
         }

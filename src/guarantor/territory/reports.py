@@ -20,7 +20,7 @@ from guarantor.sources.snapshots import (
     parse_day,
     scan_snapshots,
 )
-from guarantor.territory.boundaries import Units, load_border
+from guarantor.territory.boundaries import Units
 from guarantor.territory.cache import HistoryCache, default_cache_path
 from guarantor.territory.changes import gross_change
 from guarantor.territory.compare import SourceComparison
@@ -290,8 +290,13 @@ def violations_report(
     params = ViolationParams(min_area, min_days, buffer_km)
     border = options.border if options.border is not None else resolve_border(None)
     if agreed_line is not None:
-        agreed = load_border(agreed_line)
+        from guarantor.territory.line_reading import agreed_line as read_agreed_line
+
         start = parse_day(agreed_at, "--agreed-at") if agreed_at else None
+        first = start.date() if start else series.entries[0].taken_at.date()
+        line = read_agreed_line(series, first, agreed_line, options, units, border)
+        agreed = line.geometry
+        start = start or line.taken_at
         label = str(agreed_line)
     elif agreed_at is not None:
         entry = series.at_or_before(parse_day(agreed_at, "--agreed-at"))
@@ -314,13 +319,14 @@ def violations_report(
             yield e.taken_at, e.parsed(options).geometry
 
     incidents = find_incidents(snapshots(), agreed, params, units=units, border=border)
-    confirmed_obligor = [i for i in incidents if i.side == "obligor" and i.confirmed]
+    # an incident merged into another counts in it; it is listed for its lineage only
+    confirmed_obligor = [i for i in incidents if i.side == "obligor" and i.confirmed and i.live]
     shown = incidents if all_incidents else [i for i in incidents if i.confirmed]
     breached = min((i.confirmed_at for i in confirmed_obligor if i.confirmed_at), default=None)
     last = chosen[-1]
     incident_rows = [i.to_dict() for i in shown]
     _describe_incidents(incident_rows, shown)
-    doc = {
+    doc: dict[str, Any] = {
         "agreed_at": start.isoformat() if start else None,
         "agreed_line": label,
         "until": last.taken_at.isoformat(),
@@ -336,6 +342,16 @@ def violations_report(
         "unconfirmed_incidents": sum(1 for i in incidents if not i.confirmed),
         "incidents": incident_rows,
     }
+    from guarantor.territory.breach import breach_series
+    from guarantor.territory.line_reading import snapshot_coverage
+
+    period = (
+        (start or chosen[0].taken_at).date(),
+        last.taken_at.date() if end is None else end.date(),
+    )
+    confirmed = [i for i in incidents if i.confirmed]
+    doc["breach_series"] = [w.to_json() for w in breach_series(confirmed, *period)]
+    doc["coverage"] = {"territory": snapshot_coverage(series, *period).to_json()}
     result = ViolationsResult(
         shown, agreed, last.parsed(options).geometry, last.taken_at, units, border, label
     )
@@ -430,7 +446,29 @@ def swap_report(
     doc["population_source"] = (
         f"{places.source} (GeoNames populations, mostly pre-2022)" if places else "none found"
     )
+    doc["population_basis"] = population_basis(places.source if places else None)
+    for row in doc["transfers"]:
+        row["population_basis"] = doc["population_basis"]["text"]
     return doc, result
+
+
+def population_basis(source: str | None) -> dict[str, Any]:
+    """What the population figures of a swap are, and of when (never present population)."""
+    if source is None:
+        return {
+            "source": None,
+            "kind": "none",
+            "as_of": None,
+            "text": "no population figures: no places file was found (--places)",
+        }
+    return {
+        "source": source,
+        "kind": "GeoNames populated places (at least 1,000 people), summed inside each area",
+        "as_of": "as recorded by GeoNames: mostly the 2001 census or pre-2022 estimates",
+        "licence": "CC BY 4.0 (GeoNames)",
+        "text": "GeoNames place populations (pre-war: mostly the 2001 census or pre-2022 "
+        "estimates), not present population",
+    }
 
 
 def swap_map(

@@ -100,6 +100,31 @@ class FrozenNode(UnitsNode):
     description: str = ""
 
 
+class ZoneKind(StrEnum):
+    """What a zone of the deal is for."""
+
+    demilitarised = "demilitarised"
+    buffer = "buffer"
+
+
+class ZoneNode(_Node):
+    """A demilitarised or buffer zone: an area, or a band along the post-swap contact line."""
+
+    id: str | None = None
+    kind: ZoneKind = ZoneKind.buffer
+    description: str = ""
+    area: AreaNode | None = None
+    along_contact_line_km: float | None = Field(
+        default=None, gt=0, description="width of a band centred on the post-swap contact line"
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ZoneNode:
+        if (self.area is None) == (self.along_contact_line_km is None):
+            raise ValueError("a zone is one of 'area' or 'along_contact_line_km'")
+        return self
+
+
 class SidesNode(_Node):
     """Who the obligor and the beneficiary are."""
 
@@ -120,6 +145,7 @@ class ProposalFile(_Node):
     troops_per_km: float = Field(default=DEFAULT_TROOPS_PER_KM, ge=0)
     transfers: list[TransferNode] = Field(default_factory=list)
     frozen: list[FrozenNode] = Field(default_factory=list)
+    zones: list[ZoneNode] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _some_transfer(self) -> ProposalFile:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely
 from numpy.typing import NDArray
 
@@ -17,7 +18,12 @@ from guarantor.spec.load import load_yaml_model
 from guarantor.spec.yamlpos import Positioned
 from guarantor.territory.boundaries import Units
 from guarantor.territory.geodesy import geodesic_length_km, plane_area_km2, to_lonlat, to_plane
-from guarantor.territory.swap_file import DEFAULT_TROOPS_PER_KM, AreaNode, ProposalFile
+from guarantor.territory.swap_file import (
+    DEFAULT_TROOPS_PER_KM,
+    AreaNode,
+    ProposalFile,
+    ZoneKind,
+)
 
 SIDES = ("obligor", "beneficiary")
 # Front-line segments closer than this to the national border or the coast are the border or
@@ -60,6 +66,18 @@ class Frozen:
 
 
 @dataclass(frozen=True)
+class Zone:
+    """A demilitarised or buffer zone of the deal: an area, or a band along the new line."""
+
+    id: str
+    kind: ZoneKind
+    description: str
+    area: AreaSpec | None
+    along_contact_line_km: float | None
+    line: int
+
+
+@dataclass(frozen=True)
 class SwapProposal:
     """A land-swap proposal read from YAML."""
 
@@ -71,6 +89,7 @@ class SwapProposal:
     frozen: tuple[Frozen, ...]
     at: date | None = None
     troops_per_km: float = DEFAULT_TROOPS_PER_KM
+    zones: tuple[Zone, ...] = ()
 
 
 def _area_of(node: AreaNode, source: Positioned, at: tuple[str | int, ...], base: Path) -> AreaSpec:
@@ -113,6 +132,21 @@ def load_proposal(path: Path) -> SwapProposal:
         Frozen(id=node.id or f"frozen-{i + 1}", description=node.description, units=node.codes())
         for i, node in enumerate(doc.frozen)
     )
+    zones = tuple(
+        Zone(
+            id=node.id or f"zone-{i + 1}",
+            kind=node.kind,
+            description=node.description,
+            area=(
+                _area_of(node.area, source, ("zones", i, "area"), path.parent)
+                if node.area is not None
+                else None
+            ),
+            along_contact_line_km=node.along_contact_line_km,
+            line=source.locate(("zones", i)).line or 0,
+        )
+        for i, node in enumerate(doc.zones)
+    )
     return SwapProposal(
         name=doc.name or path.stem,
         source=doc.source,
@@ -122,6 +156,7 @@ def load_proposal(path: Path) -> SwapProposal:
         frozen=frozen,
         at=doc.at,
         troops_per_km=doc.troops_per_km,
+        zones=zones,
     )
 
 
@@ -193,6 +228,8 @@ class SwapResult:
     line_before: shapely.Geometry = None  # plane
     units: Units | None = None  # the units the proposal was resolved against
     land: shapely.Geometry = None  # lon/lat, the beneficiary's border used
+    zones: dict[str, shapely.Geometry] = field(default_factory=dict)  # id -> plane
+    zone_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready result with fixed rounding."""
@@ -227,7 +264,78 @@ class SwapResult:
                 "change": round((self.line_after_km - self.line_before_km) * troops),
             },
             "frozen": self.frozen,
+            "zones": self.zone_rows,
         }
+
+    def agreed_area(self) -> shapely.Geometry:
+        """The agreed line the deal implies: the area the obligor holds after it, on land (plane)."""
+        land = to_plane(self.land) if self.land is not None else None
+        after = shapely.intersection(self.after, land) if land is not None else self.after
+        polygons = [p for p in shapely.get_parts(after) if p.geom_type == "Polygon"]
+        for multi in (p for p in shapely.get_parts(after) if p.geom_type == "MultiPolygon"):
+            polygons.extend(shapely.get_parts(multi))
+        return shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
+
+    def to_geojson(self, population_basis: str = "") -> dict[str, Any]:
+        """The deal on the map (lon/lat FeatureCollection): the agreed line it implies (the area
+        the obligor holds after the swap), the contact line after it, each transfer and each zone.
+
+        `territory violations`, `replay` and `monitor` read it back with `--agreed-line`.
+        """
+        taken = self.taken_at.isoformat()
+
+        def feature(geom: shapely.Geometry, props: dict[str, Any]) -> dict[str, Any]:
+            # coordinates rounded to 1e-6 degrees (~0.1 m) for a deterministic, compact file
+            lonlat = shapely.transform(to_lonlat(geom), lambda xy: np.round(xy, 6))
+            return {
+                "type": "Feature",
+                "properties": props,
+                "geometry": orjson.loads(shapely.to_geojson(lonlat)),
+            }
+
+        after = self.agreed_area()
+        features = [
+            feature(
+                after,
+                {
+                    "role": "agreed_line",
+                    "description": "area held by the obligor after the swap (the agreed line)",
+                    "proposal": self.proposal.name,
+                    "snapshot": self.snapshot,
+                    "taken_at": taken,
+                    "area_km2": round(self.held_after_km2, 1),
+                },
+            ),
+            feature(
+                self.line_after,
+                {
+                    "role": "contact_line",
+                    "description": "contact line after the swap",
+                    "length_km": round(self.line_after_km, 1),
+                    "taken_at": taken,
+                },
+            ),
+        ]
+        for row in self.transfers:
+            geom = self.geometries[row["id"]]
+            features.append(
+                feature(
+                    geom,
+                    {
+                        "role": "transfer",
+                        "id": row["id"],
+                        "description": row["description"],
+                        "from": row["from"],
+                        "to": row["to"],
+                        "area_km2": row["area_km2"],
+                        "population": row["population"],
+                        "population_basis": population_basis,
+                    },
+                )
+            )
+        for row in self.zone_rows:
+            features.append(feature(self.zones[row["id"]], {"role": "zone", **row}))
+        return {"type": "FeatureCollection", "features": features}
 
 
 def contact_line(held: shapely.Geometry, land: shapely.Geometry) -> shapely.Geometry:
@@ -297,6 +405,23 @@ def evaluate_swap(
     result.line_after_km = geodesic_length_km(to_lonlat(line_after))
     result.held_before_km2 = plane_area_km2(held_on_land)
     result.held_after_km2 = plane_area_km2(shapely.intersection(after, land))
+    for zone in proposal.zones:
+        if zone.area is not None:
+            geom = _resolve(zone.area, held, units, proposal.file, zone.line)  # the day's map
+        else:
+            width = (zone.along_contact_line_km or 0.0) * 1000.0
+            geom = shapely.buffer(line_after, width / 2.0)
+        geom = _without_slivers(shapely.make_valid(shapely.intersection(geom, land)))
+        result.zones[zone.id] = geom
+        result.zone_rows.append(
+            {
+                "id": zone.id,
+                "kind": zone.kind.value,
+                "description": zone.description,
+                "area_km2": round(plane_area_km2(geom), 1),
+                "population": places.within(geom)[0] if places else 0,
+            }
+        )
     for frozen in proposal.frozen:
         zone = shapely.union_all([units.plane[units.index(u)] for u in frozen.units])
         result.frozen.append(

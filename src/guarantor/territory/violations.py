@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -52,6 +52,10 @@ class IncidentTrack:
     units: list[str] = field(default_factory=list)
     unit_names: list[str] = field(default_factory=list)
     snapshots_present: int = 0
+    merged_from: list[str] = field(default_factory=list)
+    merged_into: str | None = None
+    merged_at: datetime | None = None
+    trail: list[tuple[datetime, float, float]] = field(default_factory=list, repr=False)
     footprint: shapely.Geometry = field(default=None, repr=False)  # plane, union of all extents
     largest: shapely.Geometry = field(default=None, repr=False)  # plane, the largest extent
     _run_start: datetime | None = field(default=None, repr=False)
@@ -76,6 +80,10 @@ class IncidentTrack:
             units=tuple(self.units),
             unit_names=tuple(self.unit_names),
             snapshots_present=self.snapshots_present,
+            merged_from=tuple(self.merged_from),
+            merged_into=self.merged_into,
+            merged_at=self.merged_at,
+            trail=tuple(self.trail),
             footprint=self.footprint,
             largest=self.largest,
         )
@@ -94,6 +102,7 @@ class _Tracker:
         self.params = params
         self.line_tree = shapely.STRtree(_segments(line_boundary))
         self.incidents: list[IncidentTrack] = []
+        self.absorbed: list[IncidentTrack] = []  # merged into another, kept for their lineage
         self.anchors: list[shapely.Point] = []
         self.ever: shapely.Geometry = _EMPTY
         self.serial = 0
@@ -120,6 +129,9 @@ class _Tracker:
         for group in by_comp.values():
             for gone in group[1:]:  # incidents are kept in order of creation: the first is older
                 _merge(group[0], gone)
+                gone.merged_into, gone.merged_at = group[0].id, when
+                group[0].merged_from.append(gone.id)
+                self.absorbed.append(gone)
                 position = self.incidents.index(gone)
                 del self.incidents[position], self.anchors[position]
             del group[1:]
@@ -145,10 +157,14 @@ class _Tracker:
             )
             area = plane_area_km2(extent) if extent is not None else 0.0
             inc.current_area_km2 = area
-            if extent is not None and area >= self.params.min_area_km2:
+            present = extent is not None and area >= self.params.min_area_km2
+            if present:
                 self._present(inc, when, extent, area)
             else:
                 self._absent(inc, when)
+            mark = (area if present else 0.0, inc.max_depth_km)
+            if not inc.trail or inc.trail[-1][1:] != mark:
+                inc.trail.append((when, *mark))
 
     def _new(self, when: datetime, part: shapely.Geometry, comp: int) -> IncidentTrack:
         self.serial += 1
@@ -331,7 +347,7 @@ class IncidentWalk:
         tracks = [
             inc
             for tracker in self.trackers.values()
-            for inc in tracker.incidents
+            for inc in (*tracker.incidents, *tracker.absorbed)
             if inc.snapshots_present > 0
         ]
         for inc in tracks:
@@ -340,16 +356,22 @@ class IncidentWalk:
         # ids by side, first-seen date and rank that day: stable for the same inputs and parameters
         # (the trackers keep their own working ids: the walk may go on after this)
         counters: dict[tuple[str, str], int] = {}
-        out = []
+        renamed: dict[str, str] = {}
         for inc in tracks:
             key = (inc.side.value, f"{inc.first_seen:%Y%m%d}")
             counters[key] = counters.get(key, 0) + 1
-            working, inc.id = (
-                inc.id,
-                f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}",
+            renamed[inc.id] = f"{'O' if inc.side is Side.obligor else 'B'}-{key[1]}-{counters[key]}"
+        # lineage in the final ids (an incident merged before it was ever present has none)
+        out = []
+        for inc in tracks:
+            out.append(
+                replace(
+                    inc.frozen(),
+                    id=renamed[inc.id],
+                    merged_from=tuple(sorted(renamed[g] for g in inc.merged_from if g in renamed)),
+                    merged_into=(None if inc.merged_into is None else renamed.get(inc.merged_into)),
+                )
             )
-            out.append(inc.frozen())
-            inc.id = working
         return out
 
 
@@ -407,6 +429,7 @@ class NoAdditionalTerritory:
     incidents: Sequence[Incident]
     beneficiary_incidents: Sequence[Incident]
     params: ViolationParams
+    merged_incidents: Sequence[Incident] = ()  # confirmed, then grown into another (lineage)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -420,6 +443,7 @@ class NoAdditionalTerritory:
             "seized_km2": round(self.seized_km2, 3),
             "confirmed_incidents": [i.to_dict() for i in self.incidents],
             "beneficiary_incidents": [i.to_dict() for i in self.beneficiary_incidents],
+            "merged_incidents": [i.to_dict() for i in self.merged_incidents],
             "params": {
                 "min_area_km2": self.params.min_area_km2,
                 "min_persistence_days": self.params.min_persistence_days,
@@ -443,8 +467,9 @@ def evaluate_no_additional_territory(
     if not later:
         return NoAdditionalTerritory(agreed_at, None, 0, "no_data", None, 0.0, [], [], params)
     incidents = find_incidents(later, agreed_line, params, units=units, border=border)
-    confirmed = [i for i in incidents if i.confirmed and i.side is Side.obligor]
-    gains = [i for i in incidents if i.confirmed and i.side is Side.beneficiary]
+    confirmed = [i for i in incidents if i.confirmed and i.live and i.side is Side.obligor]
+    gains = [i for i in incidents if i.confirmed and i.live and i.side is Side.beneficiary]
+    merged = [i for i in incidents if i.confirmed and not i.live]
     breached_at = min((i.confirmed_at for i in confirmed if i.confirmed_at), default=None)
     seized = sum(i.current_area_km2 for i in confirmed)
     return NoAdditionalTerritory(
@@ -457,4 +482,5 @@ def evaluate_no_additional_territory(
         incidents=confirmed,
         beneficiary_incidents=gains,
         params=params,
+        merged_incidents=merged,
     )
