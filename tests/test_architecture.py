@@ -12,7 +12,7 @@ from guarantor import FLOW
 SRC = Path(__file__).resolve().parents[1] / "src" / "guarantor"
 
 # Shared top-level modules every room may use; `model` uses none of them.
-SHARED = {"cleantext", "errors", "fileio", "jsonout"}
+SHARED = {"cleantext", "cliparams", "errors", "fileio", "jsonout", "output"}
 # The demo runner and the root CLI sit downstream of every room: rooms name them only for type hints.
 ORCHESTRATORS = {"demo", "cli"}
 

@@ -92,10 +92,10 @@ def test_the_table_lists_what_the_room_registers(room: str) -> None:
     room_app = typer.Typer()
     __import__(f"guarantor.{room}.cli", fromlist=["register"]).register(room_app)
     registered = [
-        (name, _help_line(command))
+        (name, _help_line(command), getattr(command, "rich_help_panel", None) == "Aliases")
         for name, command in typer.main.get_group(room_app).commands.items()
     ]
-    listed = [(c.name, c.help) for c in cli.COMMANDS if c.room == room]
+    listed = [(c.name, c.help, c.alias) for c in cli.COMMANDS if c.room == room]
     assert registered == listed, f"make guarantor.cli.COMMANDS say what {room}'s register() adds"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -24,6 +25,7 @@ class RoomCommand:
     name: str
     room: str
     help: str
+    alias: bool = False  # a documented top-level alias of a command in the room's group
 
 
 # Each room listed here provides `guarantor.<room>.cli` with `register(app)`.
@@ -34,34 +36,50 @@ ROOMS: tuple[str, ...] = tuple(room for room in FLOW if room not in ("model", "r
 # tests/test_cli_startup.py checks this table against what each room's `register` adds.
 COMMANDS: tuple[RoomCommand, ...] = (
     RoomCommand(
-        "schema", "spec", "Print the JSON Schema of agreement files (for editors and validators)."
+        "schema",
+        "spec",
+        "Print the JSON Schema of agreement files (for editors and validators).",
+        alias=True,
     ),
     RoomCommand(
         "check",
         "spec",
         "Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable "
         "input.",
+        alias=True,
     ),
     RoomCommand(
         "render",
         "spec",
         "Render an agreement as numbered treaty text with each clause's provenance grade.",
+        alias=True,
     ),
-    RoomCommand("diff", "spec", "Clause-level changes between two versions of an agreement."),
+    RoomCommand(
+        "diff", "spec", "Clause-level changes between two versions of an agreement.", alias=True
+    ),
+    RoomCommand("spec", "spec", "Agreement files: schema, check, render, diff."),
     RoomCommand(
         "replay",
         "obligations",
         "Replay history against an agreement: activations, what was owed, by when, and status.",
+        alias=True,
     ),
     RoomCommand(
-        "respond",
-        "respond",
-        "Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares.",
+        "obligations",
+        "obligations",
+        "History against an agreement: activations, obligations, deadlines.",
     ),
     RoomCommand(
         "capabilities",
         "respond",
         "List the capability catalogue: kinds, units, sizes, costs, readiness, rotation, grades.",
+        alias=True,
+    ),
+    RoomCommand(
+        "respond",
+        "respond",
+        "Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares "
+        "(AGREEMENT alone means `plan`).",
     ),
     RoomCommand(
         "simulate",
@@ -78,13 +96,16 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "serve",
         "api",
         "Serve the API (OpenAPI at /openapi.json, docs at /docs) and the dashboard at /.",
+        alias=True,
     ),
     RoomCommand(
         "dashboard",
         "api",
         "Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, "
         "live feed).",
+        alias=True,
     ),
+    RoomCommand("api", "api", "The HTTP API and the web dashboard."),
     RoomCommand(
         "data",
         "sources",
@@ -95,14 +116,17 @@ COMMANDS: tuple[RoomCommand, ...] = (
         "territory",
         "Gazetteer: a place name to coordinates, population and oblast; or a point to its "
         "nearest places.",
+        alias=True,
     ),
     RoomCommand(
         "territory",
         "territory",
         "Territorial control over time: areas, gross changes, agreed-line violations, land swaps.",
     ),
-    RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest."),
-    RoomCommand("monitor", "monitor", "Evaluate an agreement's triggers on events."),
+    RoomCommand(
+        "monitor", "monitor", "Evaluate an agreement's triggers on events; read event files."
+    ),
+    RoomCommand("events", "monitor", "Conflict event files: read, summarise, ingest.", alias=True),
     RoomCommand(
         "ledger", "ledger", "The ledger: pledges → allocations → deliveries, hash-chained."
     ),
@@ -123,7 +147,11 @@ class RoomCommandPlaceholder(TyperCommand):
     """A room's command as `--help` lists it, before the room is imported."""
 
     def __init__(self, entry: RoomCommand) -> None:
-        super().__init__(entry.name, help=entry.help)
+        from guarantor.cliparams import ALIASES_PANEL
+
+        super().__init__(
+            entry.name, help=entry.help, rich_help_panel=ALIASES_PANEL if entry.alias else None
+        )
         self.room = entry.room
 
 
@@ -134,6 +162,31 @@ class RoomsGroup(TyperGroup):
         super().__init__(**attrs)
         for entry in COMMANDS:
             self.commands.setdefault(entry.name, RoomCommandPlaceholder(entry))
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; a usage error (bad option, bad value, missing file) is one line, exit 2."""
+        from typer._click.exceptions import ClickException
+        from typer.exceptions import Abort
+
+        name = prog_name or "guarantor"  # the name in messages, whatever started the process
+        if not standalone_mode:
+            return super().main(args, name, complete_var, False, windows_expand_args, **extra)
+        try:
+            done = super().main(args, name, complete_var, False, windows_expand_args, **extra)
+        except ClickException as exc:
+            usage_error(exc)
+        except Abort:
+            sys.stderr.write("aborted\n")
+            raise SystemExit(1) from None
+        raise SystemExit(done if isinstance(done, int) else 0)
 
     def resolve_command(
         self, ctx: _click.Context, args: list[str]
@@ -193,6 +246,19 @@ def fail(err: UserError) -> NoReturn:
         f"[bold red]error:[/] {escape(str(err))}", markup=True
     )
     raise SystemExit(err.exit_code)
+
+
+def usage_error(exc: Exception) -> NoReturn:
+    """Print a click usage error as one `error:` line naming the command, and exit with its code."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group called bare: its help, as before
+        exc.show()  # type: ignore[attr-defined]
+        raise SystemExit(getattr(exc, "exit_code", 2))
+    ctx = getattr(exc, "ctx", None)
+    where = f"{ctx.command_path}: " if ctx is not None else ""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = message.replace("Value error, ", "")  # pydantic's prefix on a parser's ValueError
+    sys.stderr.write(f"error: {where}{' '.join(message.split())}\n")
+    raise SystemExit(getattr(exc, "exit_code", 2))
 
 
 def main() -> None:

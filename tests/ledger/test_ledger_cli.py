@@ -132,11 +132,21 @@ def test_summary_rejects_a_bad_month(tmp_path: Path) -> None:
     result = runner.invoke(
         _app(), ["ledger", "summary", "--from", "2024-13", "--database", str(tmp_path / "l.sqlite")]
     )
-    assert "--from must be a month" in str(result.exception)
+    assert result.exit_code == 2
+    assert "is not a month (YYYY-MM)" in result.output
+    assert not (tmp_path / "l.sqlite").exists()
 
 
 def test_tokens_need_a_registered_party(tmp_path: Path) -> None:
     db = str(tmp_path / "l.sqlite")
+    result = runner.invoke(
+        _app(), ["ledger", "token", "issue", "Ghana", "--role", "guarantor", "--database", db]
+    )
+    assert "does not exist" in str(result.exception)  # a token is no reason to start a ledger
+    assert not (tmp_path / "l.sqlite").exists()
+    assert (
+        runner.invoke(_app(), ["ledger", "party", "add", "Kenya", "--database", db]).exit_code == 0
+    )
     result = runner.invoke(
         _app(), ["ledger", "token", "issue", "Ghana", "--role", "guarantor", "--database", db]
     )

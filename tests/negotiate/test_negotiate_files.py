@@ -302,7 +302,7 @@ def test_cli_tour_commands(tmp_path: Path) -> None:
     )
     assert {"scenario", "alternatives", "directions", "equilibria"} == set(doc["runs"][0])
     out = tmp_path / "m.gmcr"
-    run_app("negotiate", "export", str(EXAMPLES / "cuban-missile-crisis.yaml"), str(out))
+    run_app("negotiate", "export", str(EXAMPLES / "cuban-missile-crisis.yaml"), "--out", str(out))
     assert json.loads(out.read_text())["useManualPreferenceRanking"] is True
     table = run_app(
         "negotiate",

@@ -57,7 +57,7 @@ def test_cli_user_errors_exit_2_without_traceback(synthetic: Any, tmp_path: Path
     out = tmp_path / "r.txt"
     done = _run(str(synthetic.agreement), "--out", str(out), "--from", "2030-13-01")
     assert done.returncode == 2
-    assert "--from must be a date as YYYY-MM-DD" in done.stderr
+    assert "'--from': '2030-13-01' is not a date (YYYY-MM-DD)" in done.stderr
     assert "Traceback" not in done.stderr
     done = _run(
         str(synthetic.agreement), "--out", str(out), "--from", "2030-01-01", "--trials", "200"

@@ -58,8 +58,23 @@ def test_area_on_a_date(cli, scenario) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_area_nearest_earlier_snapshot(cli, scenario) -> None:  # type: ignore[no-untyped-def]
-    doc = _json(cli, "area", "--territory", str(scenario.snapshots), "--on", "2031-05-01")
+    doc = _json(cli, "area", "--territory", str(scenario.snapshots), "--on", "2030-01-26")
     assert doc["date"] == "2030-01-26"
+
+
+def test_a_date_after_the_data_is_an_error_unless_nearest(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match=r"after the data: the snapshots end on 2030-01-26"):
+        _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "2031-05-01")
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("territory", "area", "--territory", str(scenario.snapshots)),
+            *("--on", "2031-05-01", "--nearest", "--format", "json"),
+        ],
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["date"] == "2030-01-26"
+    assert "using the last snapshot" in result.stderr
 
 
 def test_changes_total_and_per_month_and_day(cli, scenario) -> None:  # type: ignore[no-untyped-def]
@@ -187,8 +202,10 @@ def test_user_errors_are_user_errors(cli, scenario, tmp_path: Path) -> None:  # 
             "--to",
             "2030-01-10",
         )
-    with pytest.raises(UserError, match="not a date"):
-        _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "yesterday")
+    bad_date = CliRunner().invoke(
+        cli, ["territory", "area", "--territory", str(scenario.snapshots), "--on", "yesterday"]
+    )
+    assert bad_date.exit_code == 2 and "is not a date" in bad_date.output
     with pytest.raises(UserError, match="no snapshot at or before"):
         _run(cli, "area", "--territory", str(scenario.snapshots), "--on", "2020-01-01")
     with pytest.raises(UserError, match="does not exist"):

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
+from guarantor.cliparams import (
+    add_alias,
+    data_option,
+    date_option,
+    input_file_option,
+    input_path_option,
+)
 from guarantor.ledger.cli import Database
 
 if TYPE_CHECKING:
@@ -18,9 +25,13 @@ err = Console(stderr=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add `guarantor serve` and `guarantor dashboard` to the root CLI."""
-    app.command("serve")(serve)
-    app.command("dashboard")(dashboard)
+    """Add `guarantor api` (serve, dashboard) and the documented top-level aliases."""
+    room = typer.Typer(help="The HTTP API and the web dashboard.", no_args_is_help=True)
+    room.command("serve")(serve)
+    room.command("dashboard")(dashboard)
+    app.add_typer(room, name="api")
+    add_alias(app, "serve", serve)
+    add_alias(app, "dashboard", dashboard)
 
 
 def serve(
@@ -38,14 +49,28 @@ def serve(
         "--dashboard/--no-dashboard",
         help="Serve the web dashboard at / (default) or the API alone.",
     ),
+    data: Path | None = data_option(),
 ) -> None:
     """Serve the API (OpenAPI at /openapi.json, docs at /docs) and the dashboard at /."""
+    _use_data(data)
     config = None
     if dashboard:
         from guarantor.api.dashboard import default_config
 
         config = default_config()
     _run(database, host, port, config, max_body=max_body, log_level=log_level, announce_api=True)
+
+
+def _use_data(data: Path | None) -> None:
+    """Make `--data` the data folder that the dashboard's defaults are found in."""
+    if data is None:
+        return
+    import os
+
+    from guarantor.sources.locate import ENV_VAR, locate_data
+
+    locate_data(data)  # a missing folder is refused here, with its path
+    os.environ[ENV_VAR] = str(data)
 
 
 def _run(
@@ -86,21 +111,17 @@ def _run(
 
 def dashboard(
     database: Database = None,
-    territory: Path | None = typer.Option(
+    territory: Path | None = input_path_option(
         None,
         "--territory",
         help="Territory snapshots (default: the DeepState daily archive in the data folder).",
     ),
-    agreement: Path | None = typer.Option(
+    agreement: Path | None = input_file_option(
         None, "--agreement", help="Agreement to replay (default: the August 2025 proposal)."
     ),
-    events: list[Path] = typer.Option([], "--events", help="Event files to show and replay."),
-    start: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="In force from (YYYY-MM-DD)."
-    ),
-    end: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Until (YYYY-MM-DD; default: last snapshot)."
-    ),
+    events: list[Path] = input_path_option([], "--events", help="Event files to show and replay."),
+    start: date | None = date_option(None, "--from", help="In force from."),
+    end: date | None = date_option(None, "--to", help="Until (default: last snapshot)."),
     tiles: str | None = typer.Option(
         None,
         "--tiles",
@@ -117,16 +138,18 @@ def dashboard(
     ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
+    data: Path | None = data_option(),
 ) -> None:
     """Serve the API with the web dashboard at / (map, evidence, duties per party, what-if, live feed)."""
     from guarantor.api.dashboard import default_config
 
+    _use_data(data)
     config = default_config(
         territory=territory,
         agreement=agreement,
         events=list(events) or None,
-        start=start.date() if start else None,
-        end=end.date() if end else None,
+        start=start,
+        end=end,
         tile_url=tiles,
         agreed_line=agreed_line,
         quiet_days=quiet_days,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
-import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from guarantor.cliparams import input_file_argument, input_file_option, month_option
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 
@@ -62,29 +60,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
 
 
-def _engine(database: str | None) -> Any:
+def _engine(database: str | None, *, create: bool = False) -> Any:
+    """The ledger's engine; only the commands that write a ledger (`create=True`) may start one."""
     from guarantor.ledger.database import open_engine
 
-    return open_engine(database)
+    return open_engine(database, create=create)
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
-    """CSV on stdout; control characters in text are written as escapes (never raw to a terminal)."""
-    from guarantor.cleantext import visible_text
+    """CSV on stdout through the output layer (control characters in text written as escapes)."""
+    from guarantor.output import write_csv
 
-    if not rows:
-        return
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                k: "" if v is None else visible_text(v) if isinstance(v, str) else v
-                for k, v in row.items()
-            }
-        )
-    sys.stdout.write(buf.getvalue())
+    if rows:
+        write_csv(rows, list(rows[0]))
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -97,14 +85,14 @@ def _num(value: Any, digits: int = 3) -> str:
 
 @ledger_app.command("import-kiel")
 def import_kiel_command(
-    path: Path = typer.Argument(..., help="The tracker's data_explorer.csv."),
+    path: Path = input_file_argument(help="The tracker's data_explorer.csv."),
     database: Database = None,
     fmt: OutputFormat = Format.table,
 ) -> None:
     """Import the Kiel Ukraine Support Tracker; re-importing the same file changes nothing."""
     from guarantor.ledger.kiel import import_kiel
 
-    engine = _engine(database)
+    engine = _engine(database, create=True)
     with err.status("importing the Kiel tracker…"):
         report = import_kiel(engine, path)
     if fmt == Format.json:
@@ -134,8 +122,8 @@ def summary_command(
     by: GroupBy = typer.Option(
         GroupBy.donor, "--by", help="Per donor, or per group (US, Europe, other, all)."
     ),
-    period_from: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
-    period_to: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM."),
+    period_from: str | None = month_option(None, "--from", help="First month."),
+    period_to: str | None = month_option(None, "--to", help="Last month."),
     per: PeriodChoice | None = typer.Option(
         None, "--per", help="One row per period and donor or group: month, quarter or year."
     ),
@@ -181,7 +169,7 @@ def summary_command(
         "delivery_ratio",
         "pct_gdp",
     ]
-    heads = [*(["period"] if per else []), key, "allocated", "military", "financial", "humanitarian", "committed", "delivered", "deliv./alloc.", "% of GDP"]  # fmt: skip
+    heads = cols  # the same names as the CSV, the JSON and the API
     cells = [[_num(row[c]) for c in cols] for row in rows]
     for i, (c, h) in enumerate(zip(cols, heads, strict=True)):
         # numbers are never cut: a column is at least as wide as its widest value (headers wrap)
@@ -200,7 +188,9 @@ def summary_command(
 
 @ledger_app.command("split")
 def split_command(
-    period: PeriodChoice = typer.Option(PeriodChoice.year, "--period"),
+    per: PeriodChoice = typer.Option(
+        PeriodChoice.year, "--per", help="One row per month, quarter or year."
+    ),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG plot of the split here."),
     database: Database = None,
     fmt: OutputFormat = Format.table,
@@ -209,26 +199,29 @@ def split_command(
     from guarantor.ledger.summary import plot_split, read_flows, split
 
     data = read_flows(_engine(database))
-    rows = split(data, period=period.value)
+    rows = split(data, period=per.value)
     if plot is not None:
-        monthly = split(data, period="month") if period != PeriodChoice.month else rows
+        monthly = split(data, period="month") if per != PeriodChoice.month else rows
         plot_split(
             monthly, plot, title="Allocations to Ukraine: US vs Europe (Kiel tracker, EUR bn)"
         )
         err.print(f"plot written to {plot}")
     if fmt == Format.json:
-        emit({"period": period.value, "unit": "EUR bn", "rows": rows})
+        emit({"per": per.value, "unit": "EUR bn", "rows": rows})
         return
     if fmt == Format.csv:
         _csv(rows)
         return
-    out.print(split_table(rows, period.value))
+    out.print(split_table(rows, per.value))
+
+
+SPLIT_COLUMNS = ("period", "US", "Europe", "other", "all", "europe_share_of_us_plus_europe", "cumulative_US", "cumulative_Europe")  # fmt: skip
 
 
 def split_table(rows: list[dict[str, Any]], period: str) -> Table:
     """A Rich table of the US/Europe split."""
     table = Table(title=f"US vs Europe allocations per {period} (EUR bn)")
-    for c in ("period", "US", "Europe", "other", "all", "Europe share", "cum. US", "cum. Europe"):
+    for c in SPLIT_COLUMNS:  # the same names as the CSV, the JSON and the API
         table.add_column(c, justify="left" if c == "period" else "right")
     for r in rows:
         share = r["europe_share_of_us_plus_europe"]
@@ -250,7 +243,7 @@ def verify_command(
     expect_head: str | None = typer.Option(
         None, "--expect-head", help="Head hash published earlier (anchoring)."
     ),
-    checkpoint: list[Path] = typer.Option(
+    checkpoint: list[Path] = input_file_option(
         [],
         "--checkpoint",
         help="File of signed checkpoints held elsewhere (repeatable): the chain must still match them.",
@@ -304,7 +297,7 @@ def verify_command(
 
 @ledger_app.command("checkpoint")
 def checkpoint_command(
-    key_file: Path = typer.Option(
+    key_file: Path = input_file_option(
         ..., "--key-file", help="The operator's Ed25519 private key (PEM) that signs the head."
     ),
     out_path: Path = typer.Option(
@@ -342,7 +335,6 @@ def doctor_command(
 ) -> None:
     """List records already written that break today's rules on names and payloads (nothing is
     rewritten: the chain is append-only; exit 1 when any is found)."""
-    from guarantor.cleantext import visible_text
     from guarantor.ledger.chain import iter_stored
     from guarantor.ledger.doctor import diagnose
 
@@ -355,18 +347,11 @@ def doctor_command(
     elif not findings:
         out.print(f"[green]no findings[/]: {count} records keep every rule")
     else:
-        table = Table(title=f"Records that break the rules ({len(findings)} of {count} records)")
-        for col in ("seq", "kind", "party", "part", "problem"):
-            table.add_column(col)
-        for f in findings:
-            table.add_row(
-                str(f.seq),
-                Text(visible_text(f.kind)),
-                Text(visible_text(f.party)),
-                f.part,
-                Text(visible_text(f.problem)),
-            )
-        out.print(table)
+        from guarantor.output import Tabular, render
+
+        title = f"Records that break the rules ({len(findings)} of {count} records)"
+        columns = ("seq", "kind", "party", "part", "problem")
+        render(Tabular(title, columns, tuple(rows)), fmt, out)
     if findings:
         raise typer.Exit(1)
 
@@ -431,7 +416,7 @@ def append_command(
         [], "--ref", help="Seq of a record this one refers to (repeatable)."
     ),
     key: str | None = typer.Option(None, "--key", help="Idempotency key."),
-    sign_with: Path | None = typer.Option(
+    sign_with: Path | None = input_file_option(
         None, "--sign-with", help="Ed25519 private key (PEM) of the party."
     ),
     database: Database = None,
@@ -459,7 +444,7 @@ def append_command(
     if sign_with is not None:
         private = signing.load_private_key(sign_with.read_bytes())
         rec = NewRecord(**{**rec.__dict__, "signature": signing.sign(private, rec.signing_bytes())})
-    result = append(_engine(database), [rec])
+    result = append(_engine(database, create=True), [rec])
     stored = (result.appended or result.existing)[0]
     if fmt == TableOrJson.json:
         emit({"record": stored.as_dict(), "created": bool(result.appended)})
@@ -499,7 +484,7 @@ def keygen_command(
 @party_app.command("add")
 def party_add_command(
     name: str = typer.Argument(...),
-    key_file: Path | None = typer.Option(
+    key_file: Path | None = input_file_option(
         None,
         "--key-file",
         help="Register the party's Ed25519 key (PEM): the chained registration is signed with it.",
@@ -510,7 +495,7 @@ def party_add_command(
     from guarantor.ledger import signing
     from guarantor.ledger.access import add_party, register_key
 
-    engine = _engine(database)
+    engine = _engine(database, create=True)
     added = add_party(engine, name)
     err.print(Text(f"party {name.strip()!r} {'registered' if added else 'already registered'}"))
     if key_file is not None:
@@ -521,8 +506,8 @@ def party_add_command(
 @party_app.command("rotate-key")
 def party_rotate_key_command(
     name: str = typer.Argument(...),
-    key_file: Path = typer.Option(..., "--key-file", help="The party's current key (PEM)."),
-    new_key_file: Path = typer.Option(..., "--new-key-file", help="The new key (PEM)."),
+    key_file: Path = input_file_option(..., "--key-file", help="The party's current key (PEM)."),
+    new_key_file: Path = input_file_option(..., "--new-key-file", help="The new key (PEM)."),
     database: Database = None,
 ) -> None:
     """Replace a party's key: a chained record signed by the current key, with the new key's proof."""
@@ -541,7 +526,7 @@ def party_rotate_key_command(
 @party_app.command("revoke-key")
 def party_revoke_key_command(
     name: str = typer.Argument(...),
-    key_file: Path = typer.Option(..., "--key-file", help="The party's current key (PEM)."),
+    key_file: Path = input_file_option(..., "--key-file", help="The party's current key (PEM)."),
     database: Database = None,
 ) -> None:
     """Give up a party's key: a chained record signed by that key; the party writes unsigned again."""
@@ -566,19 +551,10 @@ def party_list_command(
     elif fmt == Format.csv:
         _csv(rows)
     else:
-        from guarantor.cleantext import visible_text
+        from guarantor.output import Tabular, render
 
-        table = Table(title="Parties")
-        table.add_column("name")
-        table.add_column("public key")
-        table.add_column("since record")
-        for r in rows:
-            table.add_row(
-                Text(visible_text(str(r["name"]))),
-                str(r["public_key"] or "–"),
-                str(r["key_since"] or "–"),
-            )
-        out.print(table)
+        shown = tuple({k: "–" if v is None else v for k, v in r.items()} for r in rows)
+        render(Tabular("Parties", ("name", "public_key", "key_since"), shown), fmt, out)
 
 
 @token_app.command("issue")

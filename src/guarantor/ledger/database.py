@@ -56,9 +56,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def open_engine(
-    database: str | None = None, *, migrate: bool = True, pool_size: int = 10
+    database: str | None = None,
+    *,
+    migrate: bool = True,
+    pool_size: int = 10,
+    create: bool = True,
 ) -> Engine:
-    """An engine on the ledger database, with the schema migrated to the latest revision."""
+    """An engine on the ledger database, with the schema migrated to the latest revision.
+
+    With `create=False` (read-only commands) a SQLite file that does not exist is an error
+    instead of a new, empty ledger.
+    """
     url_text = resolve_url(database)
     try:
         url = make_url(url_text)
@@ -71,6 +79,12 @@ def open_engine(
             parent = Path(path).expanduser().resolve().parent
             if not parent.is_dir():
                 raise UserError(f"folder {parent} for the SQLite ledger does not exist")
+            if not create and not Path(path).expanduser().is_file():
+                what = "is a directory" if Path(path).expanduser().is_dir() else "does not exist"
+                raise UserError(
+                    f"ledger database {path} {what}; this command only reads a ledger "
+                    "(import-kiel, append or party add create one)"
+                )
         kwargs["connect_args"] = {"timeout": 120, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -14,6 +12,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guarantor.cliparams import (
+    ALIASES_PANEL,
+    data_option,
+    date_option,
+    input_file_argument,
+    input_file_option,
+    input_path_option,
+)
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 
@@ -29,7 +35,9 @@ if TYPE_CHECKING:
 events_app = typer.Typer(
     help="Conflict event files: read, summarise, ingest.", no_args_is_help=True
 )
-monitor_app = typer.Typer(help="Evaluate an agreement's triggers on events.", no_args_is_help=True)
+monitor_app = typer.Typer(
+    help="Evaluate an agreement's triggers on events; read event files.", no_args_is_help=True
+)
 
 
 OutOpt = typer.Option(
@@ -77,8 +85,8 @@ def _report_read(result: ReadResult, quarantine: Path | None) -> None:
 
 @events_app.command("summary")
 def summary_command(
-    files: list[Path] = typer.Argument(
-        ..., help="UCDP GED CSV, ACLED export or guarantor .jsonl (gzip ok)."
+    files: list[Path] = input_file_argument(
+        help="UCDP GED CSV, ACLED export or guarantor .jsonl (gzip ok)."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     quarantine: Path | None = typer.Option(
@@ -86,106 +94,52 @@ def summary_command(
     ),
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
+    data: Path | None = data_option(),
 ) -> None:
     """Read event files and count rows, accepted, quarantined, duplicates, and events by month."""
-    from guarantor.sources.events_read import by_month, read_events
+    from guarantor.monitor.eventsummary import summarise_events
+    from guarantor.output import Tabular, render, tabular
+    from guarantor.sources.events_read import read_events
 
     check_out(out, force)
     result = read_events(files)
     _report_read(result, quarantine)
-    months = by_month(result.events)
-    by_place = events_by_place(result.events)
-    doc = {
-        "rows": result.rows,
-        "accepted": result.accepted,
-        "quarantined": len(result.quarantined),
-        "duplicates": result.duplicates,
-        "by_month": months,
-        "by_place": by_place,
-    }
+    summary = summarise_events(result, data)
     if out is not None:
         from guarantor.territory.export import event_points, rows_table, write_export
 
         tables = [
             event_points(result.events),
-            rows_table("by_month", [{"month": m, "events": n} for m, n in months.items()]),
-            rows_table("by_place", by_place),
+            rows_table(
+                "by_month", [{"month": m, "events": n} for m, n in summary.by_month.items()]
+            ),
+            rows_table("by_place", list(summary.by_place)),
         ]
         _err().print(escape(write_export(out, tables, force).line()))
-    if fmt is Format.json:
-        emit(doc)
-        return
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["month", "events"])
-        writer.writerows(months.items())
+        months = [{"month": m, "events": n} for m, n in summary.by_month.items()]
+        render(Tabular("events by month", ("month", "events"), tuple(months)), fmt)
         return
-    console = Console(highlight=False)
-    table = Table(
-        title="accepted events by year of start (UTC)",
-        caption=f"{result.accepted} accepted of {result.rows} rows; "
-        f"{len(result.quarantined)} quarantined, {result.duplicates} duplicates",
+    view = tabular(
+        "accepted events by year of start (UTC)",
+        summary.years,
+        document=summary.to_dict(),
+        caption=f"{summary.accepted} accepted of {summary.rows} rows; "
+        f"{summary.quarantined} quarantined, {summary.duplicates} duplicates",
     )
-    table.add_column("year")
-    table.add_column("events", justify="right")
-    table.add_column("fatalities (best)", justify="right")
-    table.add_column("busiest month", justify="right")
-    years: dict[str, list[int]] = {}
-    for e in result.events:
-        entry = years.setdefault(e.start.strftime("%Y"), [0, 0])
-        entry[0] += 1
-        entry[1] += e.fatalities_best
-    for year, (count, deaths) in sorted(years.items()):
-        busiest = max((m for m in months if m.startswith(year)), key=lambda m: months[m])
-        table.add_row(year, str(count), str(deaths), f"{busiest} ({months[busiest]})")
-    console.print(table)
-    if by_place:
-        where = Table(title="where: events by nearest town of 10,000+ (GeoNames)")
-        for col, justify in (("town", "left"), ("oblast", "left"), ("events", "right")):
-            where.add_column(col, justify=justify)  # type: ignore[arg-type]
-        where.add_column("fatalities (best)", justify="right")
-        for row in by_place[:10]:
-            where.add_row(row["town"], row["unit"], f"{row['events']:,}", f"{row['fatalities']:,}")
-        console.print(where)
-
-
-def events_by_place(events: Sequence[Any], min_population: int = 10_000) -> list[dict[str, Any]]:
-    """Events and fatalities by nearest town (at least min_population), busiest first; empty
-    without a gazetteer in the data folder."""
-    from guarantor.territory.places import find_gazetteer, nearest_indices
-
-    gazetteer = find_gazetteer()
-    located = [e for e in events if e.latitude is not None and e.longitude is not None]
-    if gazetteer is None or not located:
-        return []
-    idx = nearest_indices(
-        gazetteer, [e.latitude for e in located], [e.longitude for e in located], min_population
-    )
-    counts: dict[int, list[int]] = {}
-    for i, e in zip(idx.tolist(), located, strict=True):
-        entry = counts.setdefault(i, [0, 0])
-        entry[0] += 1
-        entry[1] += e.fatalities_best
-    rows = []
-    for i, (n, deaths) in sorted(counts.items(), key=lambda x: (-x[1][0], x[0])):
-        place = gazetteer.place(i)
-        rows.append(
-            {
-                "town": place.name,
-                "unit": place.unit,
-                "lat": round(place.lat, 5),
-                "lon": round(place.lon, 5),
-                "population": place.population,
-                "events": n,
-                "fatalities": deaths,
-            }
+    render(view, fmt)
+    if fmt is Format.table and summary.by_place:
+        where = Tabular(
+            "where: events by nearest town of 10,000+ (GeoNames)",
+            ("town", "unit", "events", "fatalities"),
+            summary.by_place[:10],
         )
-    return rows
+        render(where, fmt)
 
 
 @events_app.command("ingest")
 def ingest_command(
-    files: list[Path] = typer.Argument(..., help="Event files to add."),
+    files: list[Path] = input_file_argument(help="Event files to add."),
     store: Path = typer.Option(..., "--store", help="The guarantor .jsonl store to add them to."),
     quarantine: Path | None = typer.Option(None, "--quarantine"),
 ) -> None:
@@ -199,9 +153,9 @@ def ingest_command(
 
 @monitor_app.command("evaluate")
 def evaluate_command(
-    agreement: Path = typer.Argument(..., help="Agreement YAML."),
-    events: list[Path] = typer.Option([], "--events", help="Event files (chunks, in order)."),
-    territory: Path | None = typer.Option(
+    agreement: Path = input_file_argument(help="Agreement YAML."),
+    events: list[Path] = input_path_option([], "--events", help="Event files (chunks, in order)."),
+    territory: Path | None = input_path_option(
         None, "--territory", help="Territory snapshots (folder or DeepState tar): incidents."
     ),
     quiet_days: int = typer.Option(
@@ -210,20 +164,20 @@ def evaluate_command(
         min=0,
         help="Days with no new advance after which the next is a new activation (0: off).",
     ),
-    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
-    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
-    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
-    border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
-    agreed_line: Path | None = typer.Option(
+    start: date = date_option(..., "--from", help="First day."),
+    end: date = date_option(..., "--to", help="Last day."),
+    actors: Path | None = input_file_option(None, "--actors", help="Actor map YAML."),
+    border: Path | None = input_file_option(None, "--border", help="Beneficiary border GeoJSON."),
+    agreed_line: Path | None = input_file_option(
         None,
         "--agreed-line",
         help="The agreed line: GeoJSON (area held at entry into force, or `territory swap "
         "--out`) or a swap proposal YAML (with --territory); default: the snapshot of --from.",
     ),
-    zones: Path | None = typer.Option(
+    zones: Path | None = input_file_option(
         None, "--zones", help="Named zones (GeoJSON, properties.name)."
     ),
-    acts: Path | None = typer.Option(
+    acts: Path | None = input_path_option(
         None,
         "--acts",
         help="Acts YAML: requests, and determinations that settle unknowns (guarantor/acts@1).",
@@ -237,6 +191,7 @@ def evaluate_command(
     fmt: Format = typer.Option(Format.table, "--format"),
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
+    data: Path | None = data_option(),
 ) -> None:
     """Evaluate triggers on events: established activations and undetermined levels.
 
@@ -252,7 +207,7 @@ def evaluate_command(
     if territory is None and agreed_line is not None and agreed_line.suffix in (".yaml", ".yml"):
         raise UserError(f"{agreed_line}: a swap file as the agreed line needs --territory")
     check_out(out, force)
-    geo = geography(border, agreed_line, zones)
+    geo = geography(border, agreed_line, zones, data)
     ev = Evaluator(
         load(agreement),
         parse_date(start),
@@ -341,13 +296,10 @@ def evaluate_command(
 
 
 def write_csv(columns: Sequence[str], docs: Iterable[dict[str, Any]]) -> None:
-    """CSV on stdout: a header, then those columns of each JSON document (lists space-joined)."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
-    for doc in docs:
-        writer.writerow(
-            [" ".join(v) if isinstance(v := doc.get(c, ""), list) else v for c in columns]
-        )
+    """CSV on stdout through the output layer: a header, then those columns of each document."""
+    from guarantor.output import write_csv as write
+
+    write(docs, columns)
 
 
 def print_activations(
@@ -360,9 +312,10 @@ def print_activations(
 
     console = Console(highlight=False)
     table = Table(title=f"activations: levels established ({len(activations)})")
-    columns = ["time (UTC)", "trigger", "level", "events", "attribution"]
+    # the names of the CSV and the JSON (times in UTC)
+    columns = ["time", "trigger", "level", "evidence_total", "attribution"]
     near = where is not None and any(c is not None for c in where)
-    for col in [*columns, *(["near (evidence)"] if near else []), "why (trace)"]:
+    for col in [*columns, *(["near"] if near else []), "trace"]:
         table.add_column(col, overflow="fold")
     for k, a in enumerate(activations[:limit]):
         why = brief(a.trace)
@@ -393,7 +346,7 @@ def print_undetermined(items: list[Undetermined], limit: int = 40) -> None:
         return
     console = Console(highlight=False)
     table = Table(title=f"undetermined: would hold if their unknowns resolved ({len(items)})")
-    for col in ("from (UTC)", "to (UTC)", "trigger", "level", "unknown", "settled by"):
+    for col in ("time", "ends", "trigger", "level", "unknown", "resolved_by"):
         table.add_column(col, overflow="fold")
     for u in items[:limit]:
         table.add_row(
@@ -425,12 +378,14 @@ def print_not_reached(traces: list[LevelTrace]) -> None:
     console.print(table)
 
 
-def parse_date(text: str) -> date:
-    """A YYYY-MM-DD date, or a clear error."""
+def parse_date(text: str | date) -> date:
+    """A YYYY-MM-DD date (the shared date type, guarantor.cliparams), or a clear error."""
+    from guarantor.cliparams import parse_date as shared
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return shared(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def load(path: Path) -> Agreement:
@@ -447,7 +402,12 @@ def load_actors(path: Path | None) -> ActorMap:
     return load_actor_map(path) if path else ActorMap()
 
 
-def geography(border: Path | None, agreed_line: Path | None, zones: Path | None) -> Geography:
+def geography(
+    border: Path | None,
+    agreed_line: Path | None,
+    zones: Path | None,
+    data: Path | None = None,
+) -> Geography:
     """The shapes for location predicates; the border defaults to the data folder's Natural Earth file."""
     from guarantor.monitor.geography import Geography, read_geojson_geometry, read_zones
     from guarantor.sources.locate import locate_data
@@ -455,7 +415,7 @@ def geography(border: Path | None, agreed_line: Path | None, zones: Path | None)
     from guarantor.territory.line_reading import is_swap_file, read_line_geojson
 
     if border is None:
-        found = default_border_path(locate_data())
+        found = default_border_path(locate_data(data))
         if found is not None:
             _err().print(f"border: {found} (Natural Earth 10m)")
             border = found
@@ -470,6 +430,7 @@ def geography(border: Path | None, agreed_line: Path | None, zones: Path | None)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `events` and `monitor` groups to the root command."""
-    app.add_typer(events_app, name="events")
+    """Add `guarantor monitor` (evaluate, events) and the documented top-level alias `events`."""
+    monitor_app.add_typer(events_app, name="events")
     app.add_typer(monitor_app, name="monitor")
+    app.add_typer(events_app, name="events", rich_help_panel=ALIASES_PANEL)

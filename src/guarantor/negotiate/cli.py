@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from guarantor.cliparams import input_file_argument, refuse_existing
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, TableOrJson, emit
 
@@ -44,55 +45,13 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _choices(values: list[str]) -> dict[str, str]:
-    out = {}
-    for v in values:
-        dm, sep, alt = v.partition("=")
-        if not sep:
-            raise UserError(f"--alt {v!r}: write DECISION_MAKER=ALTERNATIVE")
-        out[dm] = alt
-    return out
-
-
 def _load(path: Path, alt: list[str] | None = None) -> tuple[Conflict, Graph]:
-    from guarantor.negotiate.loading import load_conflict
+    from guarantor.negotiate.loading import alternatives, load_conflict
 
     conflict = load_conflict(path)
     for note in conflict.notes:
         _err().print(f"note: {note}")
-    choice = _choices(alt or [])
-    for dm in choice:
-        if dm not in conflict.dm_names:
-            raise UserError(f"--alt names unknown decision maker {dm!r}")
-    return conflict, conflict.compile(choice)
-
-
-def state_arg(conflict: Conflict, g: Graph, text: str) -> int:
-    """State index from a decimal code, a Y/N string or the id of a named outcome of the model."""
-    from guarantor.negotiate.graph import yn_code
-
-    t = text.strip()
-    named = conflict.outcome(t)
-    if named is not None:
-        code = named.code
-    elif g.options is not None and t and set(t) <= {"Y", "N"}:
-        try:
-            code = yn_code(t, len(g.options.names))
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-    else:
-        try:
-            code = int(t)
-        except ValueError:
-            known = ", ".join(o.id for o in conflict.outcomes)
-            raise UserError(
-                f"state {text!r}: give a decimal state code, a Y/N string"
-                + (f" or a named outcome ({known})" if known else "")
-            ) from None
-    idx = g.index_of(code)
-    if idx < 0:
-        raise UserError(f"state {text} is not a feasible state of this model")
-    return idx
+    return conflict, conflict.compile(alternatives(conflict, alt or []))
 
 
 def _concepts(text: str, g: Graph) -> tuple[Concept, ...]:
@@ -122,7 +81,7 @@ def _run(g: Graph, concepts: tuple[Concept, ...], coalitions: bool) -> Analysis:
 
 @negotiate_app.command("analyze")
 def analyze_cmd(
-    file: Path = typer.Argument(..., help="Model: guarantor YAML or GMCR+ .gmcr"),
+    file: Path = input_file_argument(help="Model: guarantor YAML or GMCR+ .gmcr"),
     concepts: str = typer.Option(
         "nash,gmr,smr,seq,sim,seq+sim",
         "--concepts",
@@ -159,7 +118,7 @@ def analyze_cmd(
 
 @negotiate_app.command("explain")
 def explain_cmd(
-    file: Path = typer.Argument(..., help="Model file"),
+    file: Path = input_file_argument(help="Model file"),
     state: str = typer.Option(
         ..., "--state", help="Decimal state code, Y/N string or a named outcome of the model"
     ),
@@ -174,9 +133,10 @@ def explain_cmd(
     from guarantor.negotiate import render
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.explain import explain
+    from guarantor.negotiate.loading import resolve_state
 
     conflict, g = _load(file, alt)
-    s = state_arg(conflict, g, state)
+    s = resolve_state(conflict, g, state)
     c = Concept.parse(concept)
     names = dm or list(g.dms)
     for n in names:
@@ -191,9 +151,9 @@ def explain_cmd(
 
 @negotiate_app.command("reach")
 def reach_cmd(
-    file: Path = typer.Argument(..., help="Model file"),
+    file: Path = input_file_argument(help="Model file"),
     start: str | None = typer.Option(
-        None, "--from", help="Start state (default: the model's status quo)"
+        None, "--state", help="Start state (default: the model's status quo)"
     ),
     concept: str = typer.Option("seq", "--concept", help="Which equilibria to look for"),
     coalitions: bool = typer.Option(
@@ -205,10 +165,11 @@ def reach_cmd(
     """Status quo analysis: which equilibria can be reached, by which shortest improvement paths."""
     from guarantor.negotiate import render
     from guarantor.negotiate.concepts import Concept
+    from guarantor.negotiate.loading import resolve_state
     from guarantor.negotiate.reach import reachability
 
     conflict, g = _load(file, alt)
-    s = None if start is None else state_arg(conflict, g, start)
+    s = None if start is None else resolve_state(conflict, g, start)
     result = reachability(g, s, Concept.parse(concept), coalitions)
     if fmt == TableOrJson.json:
         emit(result.to_json())
@@ -218,7 +179,7 @@ def reach_cmd(
 
 @negotiate_app.command("inverse")
 def inverse_cmd(
-    file: Path = typer.Argument(..., help="Model file"),
+    file: Path = input_file_argument(help="Model file"),
     state: str = typer.Option(..., "--state", help="The state wished to be stable"),
     concept: str = typer.Option("seq", "--concept", help="nash, gmr, smr, seq, sim, seq+sim"),
     vary: list[str] = typer.Option(
@@ -230,9 +191,10 @@ def inverse_cmd(
     from guarantor.negotiate import render
     from guarantor.negotiate.concepts import Concept
     from guarantor.negotiate.inverse import inverse, parse_slice
+    from guarantor.negotiate.loading import resolve_state
 
     conflict, g = _load(file)
-    s = state_arg(conflict, g, state)
+    s = resolve_state(conflict, g, state)
     result = inverse(g, s, Concept.parse(concept), [parse_slice(v, g) for v in vary])
     if fmt == TableOrJson.json:
         emit(result.to_json())
@@ -242,7 +204,7 @@ def inverse_cmd(
 
 @negotiate_app.command("sensitivity")
 def sensitivity_cmd(
-    file: Path = typer.Argument(..., help="Model file with alternative preferences"),
+    file: Path = input_file_argument(help="Model file with alternative preferences"),
     flip: list[str] = typer.Option(
         [], "--flip", help="Also try this option with the other reversibility (repeatable)"
     ),
@@ -260,11 +222,12 @@ def sensitivity_cmd(
 ) -> None:
     """Equilibria across alternative preferences, reversibility and concepts: which are robust."""
     from guarantor.negotiate import render
+    from guarantor.negotiate.loading import resolve_state
     from guarantor.negotiate.sensitivity import sensitivity
 
     conflict, g = _load(file)
     cs = _concepts(concepts, g)
-    rows = [state_arg(conflict, g, s) for s in state]
+    rows = [resolve_state(conflict, g, s) for s in state]
     result = sensitivity(conflict, cs, flip)
     if fmt == Format.json:
         emit(result.to_json())
@@ -276,13 +239,15 @@ def sensitivity_cmd(
 
 @negotiate_app.command("export")
 def export_cmd(
-    file: Path = typer.Argument(..., help="Model file (YAML or .gmcr)"),
-    out: Path = typer.Argument(..., help="The .gmcr file to write"),
+    file: Path = input_file_argument(help="Model file (YAML or .gmcr)"),
+    out: Path = typer.Option(..., "--out", help="The .gmcr file to write"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ) -> None:
     """Write the model as a GMCR+ save file."""
     from guarantor.negotiate.gmcr import write_gmcr
     from guarantor.negotiate.loading import load_conflict
 
+    refuse_existing(out, "--out", force)
     conflict = load_conflict(file)
     write_gmcr(conflict, out)
     _err().print(f"wrote {out}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guarantor.cliparams import (
+    add_alias,
+    data_option,
+    date_option,
+    input_file_argument,
+    input_file_option,
+    input_path_option,
+)
 from guarantor.errors import UserError
 from guarantor.jsonout import Format, emit
 from guarantor.monitor.cli import (
@@ -31,24 +40,24 @@ if TYPE_CHECKING:
 
 
 def replay_command(
-    agreement: Path | None = typer.Argument(None, help="Agreement YAML (or give --setup)."),
-    events: list[Path] = typer.Option(
+    agreement: Path | None = input_file_argument(None, help="Agreement YAML (or give --setup)."),
+    events: list[Path] = input_path_option(
         [], "--events", help="Event files (UCDP, ACLED, guarantor .jsonl)."
     ),
-    territory: Path | None = typer.Option(
+    territory: Path | None = input_path_option(
         None, "--territory", help="Territory snapshots (folder or DeepState tar)."
     ),
-    start: str | None = typer.Option(None, "--from", help="In force from (YYYY-MM-DD)."),
-    end: str | None = typer.Option(None, "--to", help="Replay until (YYYY-MM-DD)."),
-    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
+    start: date | None = date_option(None, "--from", help="In force from."),
+    end: date | None = date_option(None, "--to", help="Replay until."),
+    actors: Path | None = input_file_option(None, "--actors", help="Actor map YAML."),
     proxy_confidence: float | None = typer.Option(
         None, "--proxy-confidence", min=0, max=1, help="Override every proxy attribution."
     ),
-    acts: Path | None = typer.Option(
-        None, "--acts", help="Recorded acts (YAML) to judge obligations against."
+    acts: Path | None = input_path_option(
+        None, "--acts", help="Recorded acts (YAML file or folder) to judge obligations against."
     ),
-    border: Path | None = typer.Option(None, "--border", help="Beneficiary border GeoJSON."),
-    agreed_line: Path | None = typer.Option(
+    border: Path | None = input_file_option(None, "--border", help="Beneficiary border GeoJSON."),
+    agreed_line: Path | None = input_file_option(
         None,
         "--agreed-line",
         help="The agreed line instead of the snapshot of --from: GeoJSON (area held at entry "
@@ -60,7 +69,7 @@ def replay_command(
         min=0,
         help="Days with no new advance after which the next is a new activation (0: off).",
     ),
-    zones: Path | None = typer.Option(None, "--zones", help="Named zones GeoJSON."),
+    zones: Path | None = input_file_option(None, "--zones", help="Named zones GeoJSON."),
     plot_path: Path | None = typer.Option(None, "--plot", help="Write a PNG timeline here."),
     why_not: bool = typer.Option(False, "--why-not", help="Explain levels never reached."),
     attacks_from_territory: bool = typer.Option(
@@ -68,9 +77,10 @@ def replay_command(
         "--attacks-from-territory",
         help="No event data: derive one attack per territorial advance (labelled as derived).",
     ),
-    setup: Path | None = typer.Option(
+    setup: Path | None = input_file_option(
         None, "--setup", help="A replay setup (examples/replay/*.yaml); options given win."
     ),
+    data: Path | None = data_option(),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv (obligations)."),
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
@@ -83,20 +93,25 @@ def replay_command(
         from guarantor.obligations.setup import load_setup, resolve
         from guarantor.sources.locate import locate_data
 
-        plan, data = load_setup(setup), locate_data()
+        plan, shared = load_setup(setup), locate_data(data)
         missing = [
-            t for t in [*plan.events, plan.territory or ""] if t and resolve(t, setup, data) is None
+            t
+            for t in [*plan.events, plan.territory or ""]
+            if t and resolve(t, setup, shared) is None
         ]
         if missing:
             raise UserError(
-                f"the setup needs {', '.join(missing)}, absent from the data folder ({data.describe()})"
+                f"the setup needs {', '.join(missing)}, absent from the data folder "
+                f"({shared.describe()})"
             )
-        agreement = agreement or resolve(plan.agreement, setup, data)
-        start = start or plan.from_.isoformat()
-        end = end or plan.to.isoformat()
-        events = events or [p for t in plan.events if (p := resolve(t, setup, data)) is not None]
-        territory = territory or (resolve(plan.territory, setup, data) if plan.territory else None)
-        actors = actors or (resolve(plan.actors, setup, data) if plan.actors else None)
+        agreement = agreement or resolve(plan.agreement, setup, shared)
+        start = start or plan.from_
+        end = end or plan.to
+        events = events or [p for t in plan.events if (p := resolve(t, setup, shared)) is not None]
+        territory = territory or (
+            resolve(plan.territory, setup, shared) if plan.territory else None
+        )
+        actors = actors or (resolve(plan.actors, setup, shared) if plan.actors else None)
         attacks_from_territory = attacks_from_territory or plan.attacks_from_territory
         every = plan.territory_every_days
         err.print(f"setup: {plan.title}")
@@ -115,7 +130,7 @@ def replay_command(
             parse_date(end),
             events,
             actor_map,
-            geography(border, agreed_line, zones),
+            geography(border, agreed_line, zones, data),
             territory,
             load_acts(acts) if acts else None,
             progress=lambda m: err.print(m),
@@ -248,5 +263,11 @@ def print_obligations(result: ReplayResult, limit: int = 40) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the top-level `replay` command."""
-    app.command("replay")(replay_command)
+    """Add `guarantor obligations replay` and its documented top-level alias `replay`."""
+    room = typer.Typer(
+        help="History against an agreement: activations, obligations, deadlines.",
+        no_args_is_help=True,
+    )
+    room.command("replay")(replay_command)
+    app.add_typer(room, name="obligations")
+    add_alias(app, "replay", replay_command)

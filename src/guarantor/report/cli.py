@@ -13,10 +13,17 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from guarantor.errors import UserError
-from guarantor.jsonout import Format, emit
+from guarantor.cliparams import (
+    data_option,
+    date_option,
+    input_file_argument,
+    input_file_option,
+    input_path_option,
+    refuse_existing,
+)
+from guarantor.jsonout import Format
+from guarantor.output import Tabular, render
 
 err = Console(stderr=True, highlight=False)
 
@@ -40,52 +47,45 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _date(text: str | None, what: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{what} must be a date as YYYY-MM-DD, got {text!r}") from None
-
-
 def report_command(
-    agreement: Path = typer.Argument(..., help="Agreement YAML."),
+    agreement: Path = input_file_argument(help="Agreement YAML."),
     out: Path = typer.Option(..., "--out", help="The HTML file to write."),
-    events: list[Path] = typer.Option([], "--events", help="Event files (UCDP, ACLED, .jsonl)."),
-    territory: Path | None = typer.Option(
+    events: list[Path] = input_path_option(
+        [], "--events", help="Event files (UCDP, ACLED, .jsonl)."
+    ),
+    territory: Path | None = input_path_option(
         None, "--territory", help="Territory snapshots (folder or DeepState tar)."
     ),
-    start: str | None = typer.Option(
-        None, "--from", help="In force from (YYYY-MM-DD; default: the agreement's date)."
+    start: date | None = date_option(
+        None, "--from", help="In force from (default: the agreement's date)."
     ),
-    end: str | None = typer.Option(
-        None, "--to", help="Until (YYYY-MM-DD; default: last snapshot, else a year on)."
+    end: date | None = date_option(
+        None, "--to", help="Until (default: last snapshot, else a year on)."
     ),
-    border: Path | None = typer.Option(
+    border: Path | None = input_file_option(
         None, "--border", help="Beneficiary border GeoJSON (default: from the data folder)."
     ),
-    actors: Path | None = typer.Option(None, "--actors", help="Actor map YAML."),
-    acts: Path | None = typer.Option(
+    actors: Path | None = input_file_option(None, "--actors", help="Actor map YAML."),
+    acts: Path | None = input_path_option(
         None, "--acts", help="Recorded acts (YAML file or folder, e.g. examples/acts)."
     ),
     ledger: str | None = typer.Option(
         None, "--ledger", help="Ledger database (SQLite file or URL)."
     ),
-    kiel: Path | None = typer.Option(
+    kiel: Path | None = input_file_option(
         None, "--kiel", help="Kiel tracker data_explorer.csv (imported into a temporary ledger)."
     ),
-    negotiation: Path | None = typer.Option(
+    negotiation: Path | None = input_file_option(
         None, "--negotiation", help="Negotiation model YAML (negotiate room)."
     ),
-    scenario: Path | None = typer.Option(None, "--scenario", help="Planning scenario YAML."),
+    scenario: Path | None = input_file_option(None, "--scenario", help="Planning scenario YAML."),
     step: str | None = typer.Option(
         None, "--step", help="Ladder step to plan (default: the highest with needs)."
     ),
     compare_without: list[str] = typer.Option(
         ["US"], "--compare-without", help="What-if variants: parties left out ('US', 'US,UK')."
     ),
-    simulation: Path | None = typer.Option(
+    simulation: Path | None = input_file_option(
         None, "--simulation", help="Design comparison JSON (guarantor simulate --format json)."
     ),
     trials: int = typer.Option(
@@ -98,6 +98,8 @@ def report_command(
         None, "--pdf", help="Also print the report to this PDF (headless Chromium)."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="Summary as table, json or csv."),
+    data_dir: Path | None = data_option(),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --out or --pdf file."),
 ) -> None:
     """Write one self-contained HTML report: agreement, territory, activations, obligations, plan, ledger, negotiation."""
     from datetime import UTC, datetime
@@ -105,16 +107,20 @@ def report_command(
     from guarantor.report.build import write_report
     from guarantor.report.request import ReportRequest
     from guarantor.sources.locate import locate_data
+    from guarantor.spec.load import load_agreement
 
-    data = locate_data()
+    refuse_existing(out, "--out", force)
+    refuse_existing(pdf, "--pdf", force)
+    load_agreement(agreement)  # a bad agreement is refused here, before anything is written
+    data = locate_data(data_dir)
     if border is None:
         border = data.file("boundaries/naturalearth_10m_ukraine_admin0_deu_pov.geojson")
     req = ReportRequest(
         agreement=agreement,
         events=list(events),
         territory=territory,
-        start=_date(start, "--from"),
-        end=_date(end, "--to"),
+        start=start,
+        end=end,
         border=border,
         actors=actors,
         acts=acts,
@@ -142,21 +148,10 @@ def report_command(
         {"section": s.id, "title": s.title, "status": s.status, "problems": s.problems}
         for s in sections
     ]
-    if fmt is Format.json:
-        emit({"out": str(out), "pdf": None if pdf is None else str(pdf), "sections": rows})
+    document = {"out": str(out), "pdf": None if pdf is None else str(pdf), "sections": rows}
+    flat = tuple({**r, "problems": "; ".join(r["problems"])} for r in rows)
+    title = f"report written to {out}" + (f" and {pdf}" if pdf else "")
+    render(Tabular(title, ("section", "title", "status", "problems"), flat, document), fmt)
+    if fmt is not Format.table:
         return
-    if fmt is Format.csv:
-        typer.echo("section,status,problems")
-        for r in rows:
-            text = "; ".join(r["problems"]).replace('"', '""')
-            typer.echo(f'{r["section"]},{r["status"]},"{text}"')
-        return
-    table = Table(title=f"report written to {out}" + (f" and {pdf}" if pdf else ""))
-    table.add_column("section")
-    table.add_column("status")
-    table.add_column("what is missing")
-    for r in rows:
-        colour = {"ok": "green", "partial": "yellow", "missing": "red"}[r["status"]]
-        table.add_row(r["title"], f"[{colour}]{r['status']}[/]", "\n".join(r["problems"]))
-    Console(highlight=False).print(table)
     err.print(f"built in {seconds:.1f} s")

@@ -9,6 +9,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from guarantor.cliparams import (
+    add_alias,
+    default_command_group,
+    input_file_argument,
+    input_file_option,
+)
 from guarantor.jsonout import Format, emit
 from guarantor.respond.catalogue import load_catalogue
 from guarantor.respond.scenario import load_scenario
@@ -31,7 +37,7 @@ class Method(StrEnum):
 
 
 def respond_command(
-    agreement: Path = typer.Argument(..., help="Agreement YAML file."),
+    agreement: Path = input_file_argument(help="Agreement YAML file."),
     step: str = typer.Option(
         ...,
         "--step",
@@ -50,10 +56,10 @@ def respond_command(
         help="Add a variant without these parties ('US' or 'US,UK'; repeatable), show the "
         "variants side by side with the plan of all parties, and what each removal costs.",
     ),
-    scenario: Path | None = typer.Option(
+    scenario: Path | None = input_file_option(
         None, "--scenario", help="Scenario YAML: situation values, needs, votes, GDP, caps, years."
     ),
-    catalogue: Path | None = typer.Option(
+    catalogue: Path | None = input_file_option(
         None, "--catalogue", help="Extra capability kinds (YAML, same shape as the shipped one)."
     ),
     years: float | None = typer.Option(
@@ -96,8 +102,6 @@ def respond_command(
         "time_limit": time_limit,
         "years": years,
     }
-    if fmt is not Format.json:
-        _err.print(f"[dim]data: {location.describe()}[/]")
     base = Variant("all parties" if not without else "without " + ", ".join(sorted(without)))
     variants = [base, *(parse_variant(v) for v in compare_without)]
     if step == ALL_STEPS:
@@ -105,6 +109,8 @@ def respond_command(
         return
     plans = compare(loaded.agreement, step, variants, base_without=without, **options)
     costs = removal_costs(plans)
+    if fmt is not Format.json:  # said once the plan stands, not before an error
+        _err.print(f"[dim]data: {location.describe()}[/]")
     if fmt is Format.json:
         emit(plan_json(plans[0]) if len(plans) == 1 else comparison_json(plans, costs))
         return
@@ -187,6 +193,14 @@ def capabilities_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `respond` and `capabilities` to the root command."""
-    app.command("respond")(respond_command)
-    app.command("capabilities")(capabilities_command)
+    """Add `guarantor respond` (`plan`, the default, and `capabilities`) and the alias `capabilities`."""
+    room = typer.Typer(
+        cls=default_command_group("plan"),
+        help="Plan a ladder step: who sends what, where, by when; the gaps and why; fair shares "
+        "(AGREEMENT alone means `plan`).",
+        no_args_is_help=True,
+    )
+    room.command("plan")(respond_command)
+    room.command("capabilities")(capabilities_command)
+    app.add_typer(room, name="respond")
+    add_alias(app, "capabilities", capabilities_command)

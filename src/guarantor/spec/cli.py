@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guarantor.cliparams import add_alias, existing_file_argument
 from guarantor.fileio import write_atomic
 from guarantor.jsonout import TableOrJson, dumps, emit
 from guarantor.model import Agreement
@@ -39,7 +40,7 @@ def schema_command() -> None:
 
 
 def check_command(
-    files: list[Path] = typer.Argument(..., help="Agreement YAML files."),
+    files: list[Path] = existing_file_argument(help="Agreement YAML files."),
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Lint agreements as written and as encoded: exit 0 clean, 1 error findings, 2 unusable input."""
@@ -107,7 +108,7 @@ def _print_check(result: CheckResult) -> None:
 
 
 def render_command(
-    file: Path = typer.Argument(..., help="Agreement YAML file."),
+    file: Path = existing_file_argument(help="Agreement YAML file."),
     fmt: TextFormat = typer.Option(TextFormat.md, "--format", help="md, html or json"),
     side_by_side: bool = typer.Option(
         False, "--side-by-side", help="Text beside the machine rule."
@@ -133,8 +134,8 @@ def render_command(
 
 
 def diff_command(
-    old: Path = typer.Argument(..., help="Earlier version."),
-    new: Path = typer.Argument(..., help="Later version."),
+    old: Path = existing_file_argument(help="Earlier version."),
+    new: Path = existing_file_argument(help="Later version."),
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", help="table or json"),
 ) -> None:
     """Clause-level changes between two versions of an agreement."""
@@ -158,9 +159,21 @@ def diff_command(
     console.print(table)
 
 
+SPEC_COMMANDS = {
+    "schema": schema_command,
+    "check": check_command,
+    "render": render_command,
+    "diff": diff_command,
+}
+
+
 def register(app: typer.Typer) -> None:
-    """Add the spec commands to the root CLI."""
-    app.command("schema")(schema_command)
-    app.command("check")(check_command)
-    app.command("render")(render_command)
-    app.command("diff")(diff_command)
+    """Add `guarantor spec` and its documented top-level aliases schema, check, render, diff."""
+    spec_app = typer.Typer(
+        help="Agreement files: schema, check, render, diff.", no_args_is_help=True
+    )
+    for name, function in SPEC_COMMANDS.items():
+        spec_app.command(name)(function)
+    app.add_typer(spec_app, name="spec")
+    for name, function in SPEC_COMMANDS.items():
+        add_alias(app, name, function)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,10 +13,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from guarantor.cliparams import add_alias, date_text_option, input_file_argument
 from guarantor.errors import Position, UserError
 from guarantor.jsonout import Format, TableOrJson, emit
+from guarantor.output import Tabular, render
 from guarantor.territory.periods import TimeStep
 
 app = typer.Typer(
@@ -128,7 +127,7 @@ def _timeline(sources: list[Any], store: Path | None) -> Any:
     return timeline
 
 
-def _one_date(sources: list[Any], on: str | None, store: Path | None) -> Any:
+def _one_date(sources: list[Any], on: str | None, store: Path | None, nearest: bool = False) -> Any:
     from guarantor.sources.snapshots import parse_day
     from guarantor.territory.query import snapshot_on
 
@@ -136,6 +135,18 @@ def _one_date(sources: list[Any], on: str | None, store: Path | None) -> Any:
     with _progress("finding the snapshot") as step:
         step(0, None)
         answer = snapshot_on(sources, when, store)
+    if when is not None and answer.latest is not None and answer.beyond_coverage(when):
+        last = answer.latest.date().isoformat()
+        if not nearest:
+            raise UserError(
+                f"--on {when.date().isoformat()} is after the data: the snapshots end on {last} "
+                f"({answer.source.label}); give an earlier date, or --nearest to use {last}"
+            )
+        _err().print(
+            f"[yellow]warning:[/] --on {when.date().isoformat()} is after the data; "
+            f"using the last snapshot, {escape(answer.entry.label)} ({last})",
+            soft_wrap=True,
+        )
     for message in answer.rejected_that_day:
         _err().print(f"[red]rejected (newer than the answer):[/] {escape(message)}")
     return answer, when
@@ -159,34 +170,6 @@ def _control_table(name: str, rows: list[dict[str, Any]], shapes: list[Any]) -> 
     return control_table(name, rows, shapes)
 
 
-def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    writer = csv.DictWriter(
-        sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
-
-
-def _table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col, justify="right" if col.endswith(("km2", "pct", "km")) else "left")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console(highlight=False).print(table)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
 def _emit(
     fmt: Format,
     doc: dict[str, Any],
@@ -194,12 +177,8 @@ def _emit(
     columns: Sequence[str],
     title: str,
 ) -> None:
-    if fmt is Format.json:
-        emit(doc)
-    elif fmt is Format.csv:
-        _write_csv(rows, columns)
-    else:
-        _table(title, rows, columns)
+    """Hand the result to the output layer (guarantor.output): table, JSON or CSV."""
+    render(Tabular(title, tuple(columns), tuple(rows), doc), fmt)
 
 
 FormatOpt = typer.Option(Format.table, "--format", help="table, json or csv.")
@@ -226,6 +205,11 @@ BorderOpt = typer.Option(
 )
 AtOpt = typer.Option(None, "--at", help="Time of a single GeoJSON whose name carries no date.")
 BoundariesOpt = typer.Option(None, "--boundaries", help="GeoJSON of units (default: data folder).")
+NearestOpt = typer.Option(
+    False,
+    "--nearest",
+    help="A date after the data: use the last snapshot (with a warning) instead of an error.",
+)
 CacheOpt = typer.Option(
     None, "--cache", help="Cache of daily changes (default ~/.cache/guarantor/territory.sqlite)."
 )
@@ -257,7 +241,7 @@ def _export(out: Path | None, force: bool, tables: Any) -> None:
 @app.command("area")
 def area_command(
     territory: list[Path] | None = TerritoryOpt,
-    on: str | None = typer.Option(
+    on: str | None = date_text_option(
         None, "--on", help="Date: the snapshot of that day or the nearest earlier one."
     ),
     fmt: Format = FormatOpt,
@@ -267,6 +251,7 @@ def area_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    nearest: bool = NearestOpt,
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
 ) -> None:
@@ -276,7 +261,7 @@ def area_command(
     """
     _check_out(out, force)
     options = _options(layers, border, at, data, max_file_mb)
-    answer, when = _one_date(_sources(territory, data, options), on, store)
+    answer, when = _one_date(_sources(territory, data, options), on, store, nearest)
     doc = answer.to_dict(when)
     _export(
         out,
@@ -291,10 +276,10 @@ def area_command(
 @app.command("changes")
 def changes_command(
     territory: list[Path] | None = TerritoryOpt,
-    start: str = typer.Option(
+    start: str = date_text_option(
         ..., "--from", help="Start date (its snapshot or the nearest earlier)."
     ),
-    end: str = typer.Option(..., "--to", help="End date."),
+    end: str = date_text_option(..., "--to", help="End date."),
     per: TimeStep | None = typer.Option(
         None,
         "--per",
@@ -353,7 +338,7 @@ def changes_command(
 @app.command("by-unit")
 def by_unit_command(
     territory: list[Path] | None = TerritoryOpt,
-    on: str = typer.Option(..., "--on", help="Date."),
+    on: str = date_text_option(..., "--on", help="Date."),
     boundaries: Path | None = typer.Option(
         None,
         "--boundaries",
@@ -365,6 +350,7 @@ def by_unit_command(
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
     max_file_mb: float = MaxFileOpt,
+    nearest: bool = NearestOpt,
     out: Path | None = OutOpt,
     force: bool = ForceOpt,
 ) -> None:
@@ -376,7 +362,7 @@ def by_unit_command(
     units = resolve_units(boundaries, locate_data(data))
     assert units is not None
     options = _options(layers, border, None, data, max_file_mb)
-    answer, _ = _one_date(_sources(territory, data, options), on, store)
+    answer, _ = _one_date(_sources(territory, data, options), on, store, nearest)
     entry, rows = by_unit_of(answer.entry, units, answer.source.options)
     doc = {
         "date": entry.taken_at.date().isoformat(),
@@ -421,8 +407,8 @@ class Grouping(StrEnum):
 @app.command("history")
 def history_command(
     territory: list[Path] | None = TerritoryOpt,
-    start: str | None = typer.Option(None, "--from", help="First day (default: the first)."),
-    end: str | None = typer.Option(None, "--to", help="Last day (default: the last)."),
+    start: str | None = date_text_option(None, "--from", help="First day (default: the first)."),
+    end: str | None = date_text_option(None, "--to", help="Last day (default: the last)."),
     per: TimeStep = typer.Option(TimeStep.year, "--per", help="day, week, month, quarter or year."),
     by: Grouping = typer.Option(
         Grouping.total, "--by", help="total, or unit (oblast, or the units of --boundaries)."
@@ -523,8 +509,8 @@ def compare_command(
     max_lag_hours: float = typer.Option(
         24.0, "--max-lag-hours", help="Oldest B snapshot paired with an A snapshot (hours)."
     ),
-    start: str | None = typer.Option(None, "--from", help="First day compared."),
-    end: str | None = typer.Option(None, "--to", help="Last day compared."),
+    start: str | None = date_text_option(None, "--from", help="First day compared."),
+    end: str | None = date_text_option(None, "--to", help="Last day compared."),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -643,14 +629,8 @@ def store_command(
             series = open_series(source.path, source.options, step, store, rebuild)
         _print_notes(series)
         docs.append(store_summary(series))
-    if fmt is TableOrJson.json:
-        emit({"stores": docs})
-        return
-    _table(
-        "Snapshot stores",
-        docs,
-        ["source", "snapshots", "first", "last", "distinct_geometries", "store_mb", "store"],
-    )
+    columns = ("source", "snapshots", "first", "last", "distinct_geometries", "store_mb", "store")
+    render(Tabular("Snapshot stores", columns, tuple(docs), {"stores": docs}), fmt)
 
 
 def _unit_label(code: str, name: str) -> str:
@@ -669,7 +649,7 @@ def _units_or_none(boundaries: Path | None, data: Path | None = None) -> Any:
 @app.command("violations")
 def violations_command(
     territory: list[Path] | None = TerritoryOpt,
-    agreed_at: str | None = typer.Option(
+    agreed_at: str | None = date_text_option(
         None, "--agreed-at", help="Date of the agreed line (its snapshot)."
     ),
     agreed_line: Path | None = typer.Option(
@@ -678,7 +658,7 @@ def violations_command(
         help="The agreed line instead of --agreed-at: GeoJSON of the area the obligor holds "
         "(or `territory swap --out`), or a swap proposal YAML.",
     ),
-    end: str | None = typer.Option(
+    end: str | None = date_text_option(
         None, "--to", help="Last date to examine (default: last snapshot)."
     ),
     min_area: float = typer.Option(
@@ -794,8 +774,8 @@ def violations_command(
 
 @app.command("swap")
 def swap_command(
-    proposal: Path = typer.Argument(..., help="Land-swap proposal YAML (see examples/swaps/)."),
-    on: str | None = typer.Option(
+    proposal: Path = input_file_argument(help="Land-swap proposal YAML (see examples/swaps/)."),
+    on: str | None = date_text_option(
         None, "--on", help="Date of the map to apply it to (default: the proposal's 'at')."
     ),
     territory: list[Path] | None = TerritoryOpt,
@@ -811,6 +791,7 @@ def swap_command(
     fmt: Format = FormatOpt,
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
+    nearest: bool = NearestOpt,
     out: Path | None = OutOpt,
     overwrite: bool = ForceOpt,
 ) -> None:
@@ -823,7 +804,7 @@ def swap_command(
     when = on or (p.at.isoformat() if (p := load_proposal(proposal)).at else None)
     if when is None:
         raise UserError("give --on DATE (the proposal has no 'at')", Position(str(proposal)))
-    answer, _ = _one_date(_sources(territory, data, options), when, store)
+    answer, _ = _one_date(_sources(territory, data, options), when, store, nearest)
     doc, result = swap_report(
         proposal,
         when,
@@ -852,11 +833,8 @@ def swap_command(
         for t in doc["transfers"]
     ]
     if fmt is Format.table:
-        _table(
-            doc["proposal"],
-            rows,
-            ["id", "from", "to", "area_km2", "population", "largest_places", "oblasts"],
-        )
+        columns = ("id", "from", "to", "area_km2", "population", "largest_places", "oblasts")
+        render(Tabular(doc["proposal"], columns, tuple(rows), doc), fmt)
         line = doc["contact_line_km"]
         hold = doc["force_to_hold"]
         Console(highlight=False).print(
@@ -876,19 +854,22 @@ def swap_command(
 @app.command("map")
 def map_command(
     territory: list[Path] | None = TerritoryOpt,
-    on: str | None = typer.Option(None, "--on", help="Date of the control map (default: last)."),
+    on: str | None = date_text_option(
+        None, "--on", help="Date of the control map (default: last)."
+    ),
     plot: Path = typer.Option(Path("territory.png"), "--plot", help="PNG to write."),
     boundaries: Path | None = BoundariesOpt,
     border: Path | None = BorderOpt,
     fmt: TableOrJson = TableOrJsonOpt,
     data: Path | None = DataOpt,
     store: Path | None = StoreOpt,
+    nearest: bool = NearestOpt,
 ) -> None:
     """A PNG map of control on a date, with borders, units and a scale."""
     from guarantor.territory.reports import control_map
 
     options = _options(None, border, None, data)
-    answer, _ = _one_date(_sources(territory, data, options), on, store)
+    answer, _ = _one_date(_sources(territory, data, options), on, store, nearest)
     doc = control_map(
         answer.entry,
         answer.source.options,
@@ -912,8 +893,8 @@ def fetch_command(
     dest: Path | None = typer.Option(
         None, "--dest", help="Cache folder (default ~/.cache/guarantor/data)."
     ),
-    start: str | None = typer.Option(None, "--from", help="First day to fetch (daily files)."),
-    end: str | None = typer.Option(None, "--to", help="Last day to fetch (default: today)."),
+    start: str | None = date_text_option(None, "--from", help="First day to fetch (daily files)."),
+    end: str | None = date_text_option(None, "--to", help="Last day to fetch (default: today)."),
     archive: str | None = typer.Option(
         None,
         "--archive",
@@ -997,7 +978,10 @@ def places_command(
     _emit(fmt, doc, rows, columns if fmt is not Format.csv else [*columns, "geonameid"], title)
 
 
+app.command("places")(places_command)
+
+
 def register(root: typer.Typer) -> None:
-    """Add `guarantor territory` and `guarantor places` to the root command."""
+    """Add `guarantor territory` and its documented top-level alias `guarantor places`."""
     root.add_typer(app, name="territory")
-    root.command("places")(places_command)
+    add_alias(root, "places", places_command)

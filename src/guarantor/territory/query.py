@@ -28,6 +28,11 @@ class DateAnswer:
     area_km2: float
     from_store: bool
     rejected_that_day: tuple[str, ...] = ()
+    latest: datetime | None = None  # the last snapshot of any source: where the data end
+
+    def beyond_coverage(self, asked: datetime | None) -> bool:
+        """Whether `asked` falls on a day after the last snapshot the sources hold."""
+        return asked is not None and self.latest is not None and asked.date() > self.latest.date()
 
     def to_dict(self, asked: datetime | None = None) -> dict[str, Any]:
         """The scriptable form: date, snapshot, area_km2, share_pct."""
@@ -51,12 +56,15 @@ def snapshot_on(
     """The snapshot in effect at `when` (default: the latest): the preferred source's snapshot of
     that day, else the most recent one before it among all sources."""
     found: list[tuple[SnapshotEntry, int, bool, list[str]]] = []
+    latest: datetime | None = None
     for rank, source in enumerate(sources):
         if source.kind is SourceKind.areas:
             continue
         got = _entry_on(source, when, store)
         if got is not None:
             found.append((got[0], rank, got[1], got[2]))
+            if latest is None or got[3] > latest:
+                latest = got[3]
     if not found:
         names = ", ".join(s.label for s in sources)
         first = f" at or before {when.isoformat()}" if when else ""
@@ -79,26 +87,31 @@ def snapshot_on(
         from guarantor.territory.geodesy import geodesic_area_km2
 
         area = geodesic_area_km2(entry.parsed(source.options).geometry)
-    return DateAnswer(entry, source, area, from_store, tuple(rejected))
+    return DateAnswer(entry, source, area, from_store, tuple(rejected), latest)
 
 
 def _entry_on(
     source: TerritorySource, when: datetime | None, store: Path | None
-) -> tuple[SnapshotEntry, bool, list[str]] | None:
-    """The entry of one source at `when`, from its store or by reading only what is needed."""
+) -> tuple[SnapshotEntry, bool, list[str], datetime] | None:
+    """The entry of one source at `when`, from its store or by reading only what is needed, and
+    the time of the source's last snapshot (where its coverage ends)."""
     peeked = peek_entry(source.path, source.options, when, store)
     if peeked is not None:
         entry, opened = peeked
         if entry is None:
             return None
         rejected = opened.rejected_between(entry.taken_at, when)
-        return entry, True, rejected
+        ends = entry.taken_at
+        if when is not None:
+            newest = peek_entry(source.path, source.options, None, store)
+            if newest is not None:
+                if newest[0] is not None:
+                    ends = newest[0].taken_at
+                newest[1].close()
+        return entry, True, rejected, ends
     # No store yet: list the source (an archive: one pass over its headers), parse one snapshot.
-    entries = [
-        e
-        for e in iter_snapshot_entries(source.path, source.options)
-        if when is None or e.taken_at <= when
-    ]
+    listed = list(iter_snapshot_entries(source.path, source.options))
+    entries = [e for e in listed if when is None or e.taken_at <= when]
     if not entries:
         return None
     latest = max(e.taken_at for e in entries)
@@ -113,7 +126,7 @@ def _entry_on(
             details=err.details,
             exit_code=err.exit_code,
         ) from None
-    return entry, False, []
+    return entry, False, [], max(e.taken_at for e in listed)
 
 
 def area_series_value(series: AreaSeries, when: datetime) -> float | None:
