@@ -103,6 +103,32 @@ def test_a_restart_resumes_from_the_checkpoint_without_duplicates(feed: Feed) ->
     again.close()
 
 
+def test_a_checkpoint_from_older_code_is_walked_again_not_resumed(feed: Feed) -> None:
+    """A walk pickled by code whose walk state had other fields is not resumed (it would fail on
+    a missing field): the watch walks again and the ledger's keys keep the records single."""
+    import pickle
+
+    config = write_config(feed)
+    feed.publish(0, 20)
+    w = _watcher(config)
+    w.tick()
+    w.close()
+    before = _keys(feed.root / "ledger.sqlite")
+    path = feed.root / "state" / "syn.checkpoint"
+    state = pickle.loads(path.read_bytes())
+    for tracker in state.walk.trackers.values():
+        del tracker.absorbed  # as written before merged incidents were kept
+    state.walk_version = 1
+    path.write_bytes(pickle.dumps(state))
+    feed.publish(20, 30)
+    again = _watcher(config)
+    assert again._runner("syn").state.walk is None  # not resumed
+    again.tick()
+    after = _keys(feed.root / "ledger.sqlite")
+    assert after[: len(before)] == before and len(after) == len(set(after))
+    again.close()
+
+
 def test_webhooks_are_signed_and_resume_from_their_cursor(feed: Feed, receiver: Receiver) -> None:
     config = write_config(feed, webhook=receiver.url)
     feed.publish(0, 30)

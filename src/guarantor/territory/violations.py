@@ -283,6 +283,11 @@ class IncidentWalk:
     whole history again (see guarantor.watch).
     """
 
+    # The shape of a walk's saved state (its trackers' fields). A checkpoint that pickled a walk
+    # records this; bump it whenever a field is added, renamed or changes meaning, so that a
+    # watch resuming from an older checkpoint walks again instead of failing on a missing field.
+    STATE_VERSION = 2  # 2: merged incidents kept for their lineage (_Tracker.absorbed)
+
     def __init__(
         self,
         agreed_line: shapely.Geometry,

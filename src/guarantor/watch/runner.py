@@ -65,6 +65,7 @@ class WalkCheckpoint:
 
     version: int
     fingerprint: str
+    walk_version: int = 0  # IncidentWalk.STATE_VERSION of the code that wrote it
     walk: IncidentWalk | None = None
     walked_until: datetime | None = None
     line_label: str = ""
@@ -141,7 +142,9 @@ class AgreementRunner:
     # ---- checkpoint -------------------------------------------------------------------------
 
     def _load_checkpoint(self) -> WalkCheckpoint:
-        fresh = WalkCheckpoint(CHECKPOINT_VERSION, self.fingerprint)
+        from guarantor.territory.violations import IncidentWalk
+
+        fresh = WalkCheckpoint(CHECKPOINT_VERSION, self.fingerprint, IncidentWalk.STATE_VERSION)
         try:
             raw = self.checkpoint_file.read_bytes()
         except OSError:
@@ -155,8 +158,11 @@ class AgreementRunner:
             not isinstance(state, WalkCheckpoint)
             or state.version != CHECKPOINT_VERSION
             or state.fingerprint != self.fingerprint
+            or getattr(state, "walk_version", 0) != IncidentWalk.STATE_VERSION
         ):
-            return fresh  # another agreement text or source: walk again from the start
+            # another agreement text or source, or a walk saved by older code: walk again from
+            # the start (the records already written are skipped by their keys)
+            return fresh
         return state
 
     def save(self) -> None:
