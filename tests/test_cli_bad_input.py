@@ -203,6 +203,33 @@ def test_a_date_after_the_data_names_the_coverage(
     )
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["changes", "--from", "2030-01-02"],
+        ["history", "--per", "month"],
+        ["violations", "--agreed-at", "2030-01-01"],
+    ],
+    ids=["changes", "history", "violations"],
+)
+def test_a_period_ending_after_the_data_names_the_coverage(
+    command: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from guarantor.territory.synthetic import write_synthetic
+
+    scenario = write_synthetic(tmp_path / "synth", days=5)
+    argv = ["territory", command[0], "--territory", str(scenario.snapshots), *command[1:]]
+    argv += ["--to", "2031-01-01", "--store", str(tmp_path / "stores")]
+    argv += ["--cache", str(tmp_path / "c.sqlite")] if command[0] == "history" else []
+    result = run(capsys, monkeypatch, *argv)
+    assert_one_error(result, 2, "--to 2031-01-01", "the snapshots end on", "--nearest")
+    nearest = run(capsys, monkeypatch, *argv, "--nearest", "--format", "json")
+    assert nearest.code == 0 and "warning:" in nearest.err and "last snapshot" in nearest.err
+
+
 def test_a_date_before_the_data_is_an_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ def rich_table(result: Tabular) -> Table:
     from guarantor.cleantext import visible_text
 
     table = Table(title=result.title, caption=result.caption)
+    digits: dict[str, int | None] = {}
     for col in result.columns:
         values = [row.get(col) for row in result.rows if row.get(col) is not None]
         numbers = bool(values) and all(
@@ -156,9 +158,29 @@ def rich_table(result: Tabular) -> Table:
         )
         right = col in result.right or is_numeric(col) or numbers
         table.add_column(col, justify="right" if right else "left")
+        digits[col] = column_digits(values)
     for row in result.rows:
-        table.add_row(*(escape(visible_text(cell(row.get(c)))) for c in result.columns))
+        table.add_row(*(escape(visible_text(cell(row.get(c), digits[c]))) for c in result.columns))
     return table
+
+
+def column_digits(values: Sequence[object]) -> int | None:
+    """Decimal places shared by a column's floats, so that its decimal points line up: as many
+    as the values carry (1 or 2; 1 when any reaches 100), never more precision than was given;
+    None when the column holds no float."""
+    floats = [v for v in values if isinstance(v, float) and math.isfinite(v)]
+    if not floats:
+        return None
+    cap = 1 if any(abs(v) >= 100 for v in floats) else 2
+    return max(1, min(cap, max(_decimals(v) for v in floats)))
+
+
+def _decimals(v: float) -> int:
+    """The fewest decimal places (up to 2) that show `v` exactly as given."""
+    for d in (0, 1):
+        if round(v, d) == v:
+            return d
+    return 2
 
 
 def render(result: Tabular, fmt: Format | TableOrJson, console: Console | None = None) -> None:

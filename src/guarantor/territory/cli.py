@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,31 @@ def _timeline(sources: list[Any], store: Path | None) -> Any:
     if len(timeline.notes) > 10:
         _err().print(f"[yellow]layers:[/] ... {len(timeline.notes) - 10} more such snapshots")
     return timeline
+
+
+def _period_end(timeline: Any, end: str | None, nearest: bool) -> str | None:
+    """`--to` checked against the data: after the last snapshot it is an error naming where the
+    data end, or with --nearest a warning and the last day."""
+    from guarantor.sources.snapshots import parse_day
+
+    if end is None or not timeline.picks:
+        return end
+    last: date = timeline.picks[-1].day
+    asked = parse_day(end, "--to").date()
+    if asked <= last:
+        return end
+    labels = ", ".join(s.label for s in timeline.sources)
+    if not nearest:
+        raise UserError(
+            f"--to {asked.isoformat()} is after the data: the snapshots end on "
+            f"{last.isoformat()} ({labels}); give an earlier date, or --nearest to stop there"
+        )
+    _err().print(
+        f"[yellow]warning:[/] --to {asked.isoformat()} is after the data; the period ends at the "
+        f"last snapshot, {last.isoformat()}",
+        soft_wrap=True,
+    )
+    return last.isoformat()
 
 
 def _one_date(sources: list[Any], on: str | None, store: Path | None, nearest: bool = False) -> Any:
@@ -280,6 +305,7 @@ def changes_command(
         ..., "--from", help="Start date (its snapshot or the nearest earlier)."
     ),
     end: str = date_text_option(..., "--to", help="End date."),
+    nearest: bool = NearestOpt,
     per: TimeStep | None = typer.Option(
         None,
         "--per",
@@ -301,6 +327,7 @@ def changes_command(
     _check_out(out, force)
     options = _options(layers, border, None, data, max_file_mb)
     timeline = _timeline(_sources(territory, data, options), store)
+    end = _period_end(timeline, end, nearest) or end
     series = timeline.as_series()
     doc, rows = changes_report(
         series, parse_day(start, "--from"), parse_day(end, "--to"), per, options
@@ -409,6 +436,7 @@ def history_command(
     territory: list[Path] | None = TerritoryOpt,
     start: str | None = date_text_option(None, "--from", help="First day (default: the first)."),
     end: str | None = date_text_option(None, "--to", help="Last day (default: the last)."),
+    nearest: bool = NearestOpt,
     per: TimeStep = typer.Option(TimeStep.year, "--per", help="day, week, month, quarter or year."),
     by: Grouping = typer.Option(
         Grouping.total, "--by", help="total, or unit (oblast, or the units of --boundaries)."
@@ -436,6 +464,7 @@ def history_command(
 
     options = _options(layers, border, None, data, max_file_mb)
     timeline = _timeline(_sources(territory, data, options), store)
+    end = _period_end(timeline, end, nearest)
     units = resolve_units(boundaries, locate_data(data), required=by is Grouping.unit)
     with _progress("measuring daily changes") as step:
         doc = history_report(
@@ -661,6 +690,7 @@ def violations_command(
     end: str | None = date_text_option(
         None, "--to", help="Last date to examine (default: last snapshot)."
     ),
+    nearest: bool = NearestOpt,
     min_area: float = typer.Option(
         1.0, "--min-area-km2", help="Smallest incident that counts (km²)."
     ),
@@ -691,6 +721,7 @@ def violations_command(
 
     options = _options(layers, border, None, data, max_file_mb)
     timeline = _timeline(_sources(territory, data, options), store)
+    end = _period_end(timeline, end, nearest)
     units = _units_or_none(boundaries, data)
     with _progress("following the line") as step:
         doc, result = violations_report(
