@@ -3,6 +3,7 @@ nothing behind."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -108,9 +109,20 @@ def test_refusals_are_one_line_and_leave_nothing(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(UserError, match="cannot write in"):
         write_export(blocker / "r.csv", [SERIES])
-    with pytest.raises(UserError, match="is a folder"):
-        check_out(tmp_path)
     assert _only(tmp_path) == ["file", "r.gpkg"]
+
+
+def test_an_existing_folder_gets_one_csv_per_table(tmp_path: Path) -> None:
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    report = write_export(folder, [POLYS, SERIES])
+    assert _only(folder) == [f"{POLYS.name}.csv", f"{SERIES.name}.csv"]
+    assert [t.name for t in report.files] == [f"{POLYS.name}.csv", f"{SERIES.name}.csv"]
+    with open(folder / f"{SERIES.name}.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == len(SERIES.rows)
+    with pytest.raises(UserError, match="exists; pass --force"):
+        check_out(folder, tables=[POLYS.name])
+    write_export(folder, [POLYS, SERIES], force=True)
 
 
 def test_a_failed_write_leaves_no_partial_file(

@@ -147,6 +147,8 @@ def export_format(path: Path) -> ExportFormat:
 
 
 def _targets(path: Path, fmt: ExportFormat, names: Sequence[str]) -> list[Path]:
+    if path.is_dir():  # an existing folder: one CSV per table, named by the table
+        return [path / f"{n}.csv" for n in names] if names else [path / "table.csv"]
     if not fmt.one_table or len(names) <= 1:
         return [path]
     return [path] + [path.with_name(f"{path.stem}.{n}{path.suffix}") for n in names[1:]]
@@ -154,16 +156,14 @@ def _targets(path: Path, fmt: ExportFormat, names: Sequence[str]) -> list[Path]:
 
 def check_out(path: Path, force: bool = False, tables: Sequence[str] = ()) -> ExportFormat:
     """Refuse, before any work, an unknown extension, an existing file without force, a folder
-    that cannot be written; return the format."""
-    if path.is_dir():
-        raise UserError("--out is a folder; give a file name", Position(str(path)))
-    fmt = export_format(path)
+    that cannot be written; return the format. An existing folder means one CSV per table."""
+    fmt = ExportFormat.csv if path.is_dir() else export_format(path)
     for target in _targets(path, fmt, tables):
         if target.exists() and not force:
             raise UserError(
                 "--out: the file exists; pass --force to overwrite", Position(str(target))
             )
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path if path.is_dir() else path.parent if str(path.parent) else Path(".")
     probe = parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
@@ -383,7 +383,8 @@ def write_export(
     elif fmt is ExportFormat.gpkg:
         left_out = tuple(f"{t.name} (empty)" for t in chosen if not t.spatial and not _columns(t))
         chosen = [t for t in chosen if t.spatial or _columns(t)]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
     targets = _targets(path, fmt, [t.name for t in chosen])
     staged: list[tuple[Path, Path]] = []
     try:
