@@ -34,7 +34,7 @@ from guarantor.ledger import chain
 from guarantor.ledger.access import Principal
 from guarantor.ledger.records import Kind
 from guarantor.ledger.scopes import ScopeView, may_read, may_read_owned, sees_everything
-from guarantor.model import Agreement
+from guarantor.model import Agreement, PartyNames, UnknownParty
 from guarantor.sources.snapshots import SnapshotSeries
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "report" / "static"
@@ -104,6 +104,7 @@ class PreparedDashboard:
     basemap: bytes | None = None  # oblast lines and settlement labels (GeoJSON FeatureCollection)
     party_names: dict[str, str] = field(default_factory=dict)  # agreement party id -> name
     party_keys: dict[str, str] = field(default_factory=dict)  # id, name, ISO codes -> id
+    names: PartyNames = field(default_factory=PartyNames)  # the agreement's party resolver
     coverage: dict[str, Any] = field(default_factory=dict)  # per source, against the period
     status: str | None = None  # ok / partial / missing: the weakest source coverage
     breach_series: list[dict[str, Any]] = field(default_factory=list)
@@ -274,7 +275,8 @@ class DashboardData:
         }
         self.prepared.parties = sorted(agreement.party_ids())
         self.prepared.party_names = {p.id: p.name for p in agreement.parties}
-        self.prepared.party_keys = party_keys(agreement)
+        self.prepared.names = agreement.party_names()
+        self.prepared.party_keys = dict(self.prepared.names.keys)
         start = cfg.start or agreement.date or _first_day(self.prepared.snapshots)
         if start is None:
             self._error("no start date: give --from, or an agreement with a date")
@@ -371,40 +373,12 @@ class DashboardData:
             self.prepared.sources.append(f"agreement: {cfg.agreement.name}, {start} to {end}")
 
 
-# ISO 3166-1 alpha-3 -> alpha-2 for the states the example agreements and the Kiel tracker name
-# (a party's alpha-3 code is in the agreement; analysts also type the alpha-2 one).
-ALPHA2 = {
-    "AUS": "AU", "AUT": "AT", "BEL": "BE", "BGR": "BG", "CAN": "CA", "CHE": "CH", "CYP": "CY",
-    "CZE": "CZ", "DEU": "DE", "DNK": "DK", "ESP": "ES", "EST": "EE", "FIN": "FI", "FRA": "FR",
-    "GBR": "GB", "GRC": "GR", "HRV": "HR", "HUN": "HU", "IRL": "IE", "ISL": "IS", "ITA": "IT",
-    "JPN": "JP", "KOR": "KR", "LTU": "LT", "LUX": "LU", "LVA": "LV", "MLT": "MT", "NLD": "NL",
-    "NOR": "NO", "NZL": "NZ", "POL": "PL", "PRT": "PT", "ROU": "RO", "RUS": "RU", "SVK": "SK",
-    "SVN": "SI", "SWE": "SE", "TUR": "TR", "UKR": "UA", "USA": "US",
-}  # fmt: skip
-
-
-def party_keys(agreement: Agreement) -> dict[str, str]:
-    """Every way to name a party of the agreement (id, name, ISO alpha-3 and alpha-2, any case)
-    mapped to its id."""
-    keys: dict[str, str] = {}
-    for party in agreement.parties:
-        names = [party.id, party.name]
-        if party.iso:
-            names += [party.iso, ALPHA2.get(party.iso.upper(), party.iso)]
-        for name in names:
-            keys.setdefault(name.strip().casefold(), party.id)
-    return keys
-
-
 def resolve_party(p: PreparedDashboard, text: str) -> str:
     """The agreement's id of a party named by code, name or ISO code; 422 when it names none."""
-    found = p.party_keys.get(text.strip().casefold())
-    if found is None:
-        known = ", ".join(f"{k} ({v})" for k, v in sorted(p.party_names.items()))
-        raise HTTPException(
-            422, f"{text!r} is not a party of the agreement (known: {known or 'none'})"
-        )
-    return found
+    try:
+        return p.names.resolve(text)
+    except UnknownParty as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 BASEMAP_PLACES = 120  # settlement labels shipped to the browser (largest first)
@@ -878,11 +852,7 @@ def whatif(
     agreement = data.agreement
     if agreement is None or p.agreement is None:
         raise HTTPException(409, "no agreement configured: nothing to plan")
-    if p.party_keys:  # "France", "FRA" and "FR" all name FR
-        without = sorted({p.party_keys.get(n.strip().casefold(), n) for n in without})
-    unknown = sorted(set(without) - set(p.parties))
-    if unknown:
-        raise HTTPException(422, f"not parties of the agreement: {', '.join(unknown)}")
+    without = sorted({resolve_party(p, n) for n in without})  # "France", "FRA", "FR" name FR
     if step is None:
         with_needs = [s for s in p.agreement["steps"] if s["needs"]]
         if not with_needs:
