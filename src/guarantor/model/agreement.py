@@ -78,7 +78,9 @@ class Agreement(Strict):
 
     def party_names(self) -> PartyNames:
         """The resolver of the agreement's parties: id, name, ISO alpha-3 or alpha-2, any case."""
-        return PartyNames.of(PartyEntry(p.id, p.name, p.iso) for p in self.parties)
+        return PartyNames.of(
+            (PartyEntry(p.id, p.name, p.iso) for p in self.parties), f"the agreement {self.id}"
+        )
 
     def party(self, party_id: str) -> Party:
         """The party with this id."""

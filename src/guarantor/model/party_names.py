@@ -67,13 +67,15 @@ class PartyEntry:
 
 @dataclass(frozen=True)
 class PartyNames:
-    """Every way to name each party (id, name, ISO alpha-3 and alpha-2, any case) -> its id."""
+    """Every way to name each party (id, name, ISO alpha-3 and alpha-2, the state's English short
+    name from the table, any case) -> its id."""
 
     entries: tuple[PartyEntry, ...] = ()
     keys: Mapping[str, str] = field(default_factory=dict)
+    scope: str = "the agreement"  # whose parties, in messages: "the agreement", "the ledger"
 
     @classmethod
-    def of(cls, entries: Iterable[PartyEntry]) -> PartyNames:
+    def of(cls, entries: Iterable[PartyEntry], scope: str = "the agreement") -> PartyNames:
         """The resolver of these parties; ids win over names, names over ISO codes on a clash."""
         listed = tuple(entries)
         keys: dict[str, str] = {}
@@ -83,12 +85,13 @@ class PartyNames:
             tiers[1].append((e.name, e.id))
             iso = e.iso or iso_of_name(e.name) or iso_of_name(e.id)
             if iso:
-                tiers[2] += [(iso, e.id), (ALPHA2.get(iso, iso), e.id)]
+                a2, english = COUNTRIES.get(iso, (iso, iso))
+                tiers[2] += [(iso, e.id), (a2, e.id), (english, e.id)]
         for tier in tiers:
             for name, pid in tier:
                 if name.strip():
                     keys.setdefault(_key(name), pid)
-        return cls(listed, keys)
+        return cls(listed, keys, scope)
 
     @property
     def ids(self) -> list[str]:
@@ -125,4 +128,4 @@ class PartyNames:
             hint = f"; did you mean {pid!r}" + (f" ({name})" if name != pid else "") + "?"
         known = ", ".join(e.id if e.name == e.id else f"{e.id} ({e.name})" for e in self.entries)
         at = f"{where}: " if where else ""
-        return f"{at}{text!r} is not a known party{hint} (known: {known or 'none'})"
+        return f"{at}{text!r} is not a party of {self.scope}{hint} (known: {known or 'none'})"
