@@ -137,7 +137,8 @@ def may_read(who: Reader, kind: str, writer: str | None, payload: Any) -> bool:
     if kind_visibility(kind) != Visibility.concerned or sees_everything(who):
         return True
     assert isinstance(who, Principal)
-    return who.party == writer or who.party in named_parties(payload)
+    # compared by identity: a token registered as "France" reads what names FR or FRA
+    return who.is_party(writer) or any(who.is_party(n) for n in named_parties(payload))
 
 
 def may_read_owned(who: Reader, kind: str, owner: str) -> bool:

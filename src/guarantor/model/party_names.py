@@ -48,7 +48,8 @@ def iso_of_name(name: str) -> str | None:
     return next((a3 for a3, a2 in ALPHA2.items() if a2 == upper), None)
 
 
-def _key(text: str) -> str:
+def party_key(text: str) -> str:
+    """The form names are compared in: whitespace collapsed, casefolded."""
     return " ".join(text.split()).casefold()
 
 
@@ -90,7 +91,7 @@ class PartyNames:
         for tier in tiers:
             for name, pid in tier:
                 if name.strip():
-                    keys.setdefault(_key(name), pid)
+                    keys.setdefault(party_key(name), pid)
         return cls(listed, keys, scope)
 
     @property
@@ -105,7 +106,7 @@ class PartyNames:
 
     def get(self, text: str) -> str | None:
         """The id `text` names, or None."""
-        return self.keys.get(_key(text))
+        return self.keys.get(party_key(text))
 
     def resolve(self, text: str, where: str = "") -> str:
         """The id `text` names; UnknownParty (with a "did you mean") when it names none."""
@@ -120,7 +121,7 @@ class PartyNames:
 
     def unknown_message(self, text: str, where: str = "") -> str:
         """One line: which name is unknown, where, the closest party and the known parties."""
-        close = difflib.get_close_matches(_key(text), list(self.keys), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(party_key(text), list(self.keys), n=1, cutoff=0.6)
         hint = ""
         if close:
             pid = self.keys[close[0]]
