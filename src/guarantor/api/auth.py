@@ -80,6 +80,22 @@ def members(view: ScopeView) -> Any:
     return Depends(caller)
 
 
+async def optional_caller(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller | None:
+    """The caller when a bearer token is sent (401 when it is unknown or revoked), else None."""
+    if creds is None:
+        return None
+    return Caller(request.app.state.guarantor, await principal(request, creds))
+
+
+def anyone(view: ScopeView) -> Any:
+    """The dependency of a public view that shows more to a token: the caller, or None without
+    one (checked against the scope table, like `members`)."""
+    public(view)
+    return Depends(optional_caller)
+
+
 def public(view: ScopeView) -> None:
     """Declare a view open to anyone (checked against the scope table)."""
     if view_visibility(view) != Visibility.public:

@@ -12,6 +12,7 @@ import math
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +28,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import Field
 
-from guarantor.api.auth import Caller, members, public
+from guarantor.api.auth import Caller, anyone, members, public
 from guarantor.api.bodies import StrictJSONRoute
 from guarantor.errors import UserError
 from guarantor.ledger import chain
@@ -122,6 +123,11 @@ class DashboardData:
         self.prepared = PreparedDashboard()
         self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
         self.agreement: Agreement | None = None  # loaded once, planned by every what-if
+        # What-if answers by (step, parties left out), most recent last; see WHATIF_CACHE.
+        self.whatifs: OrderedDict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = (
+            OrderedDict()
+        )
+        self.public_whatif = threading.Lock()  # one what-if at a time for callers without a token
         self.series: SnapshotSeries | None = None  # scanned once, read by the map and the replay
         self.lock = threading.Lock()
         self.status: dict[str, Any] = {"phase": "waiting", "done": 0, "total": 0, "errors": []}
@@ -833,6 +839,14 @@ def duties(
     )
 
 
+# The public what-if's cost bound: callers without a token plan one question at a time (another
+# arriving meanwhile gets a 429 at once), each question is two plans with a WHATIF_SECONDS solver
+# limit, so at most about 2 x 20 s of one core at a time whatever the request rate; answers are
+# kept for the WHATIF_CACHE most recent (step, parties) questions, so a repeat costs a lookup.
+WHATIF_SECONDS = 20.0
+WHATIF_CACHE = 64
+
+
 @router.post("/whatif")
 def whatif(
     data: Dashboard,
@@ -841,14 +855,11 @@ def whatif(
         list[Annotated[str, Field(max_length=128)]], Body(embed=True, max_length=20)
     ],
     step: Annotated[str | None, Body(embed=True, max_length=64)] = None,
-    c: Caller = members(ScopeView.dashboard_whatif),
+    c: Caller | None = anyone(ScopeView.dashboard_whatif),
 ) -> Response:
-    """The planner's what-if: the step planned with all parties and without the given ones; the
-    tasking shown is what the token may read of a plan."""
-    who = c.who
-    from guarantor.respond.compare import Variant, compare
-    from guarantor.respond.render import plan_json
-
+    """The planner's what-if on the dashboard's (public) agreement: the step planned with all
+    parties and without the given ones (by code, name or ISO code). Open to anyone; the tasking
+    shown is what the token may read of a plan (none without a token)."""
     agreement = data.agreement
     if agreement is None or p.agreement is None:
         raise HTTPException(409, "no agreement configured: nothing to plan")
@@ -860,22 +871,53 @@ def whatif(
         step = max(with_needs, key=lambda s: s["order"])["id"]
     elif step not in {s["id"] for s in p.agreement["steps"]}:
         raise HTTPException(422, f"no step {step!r} in the agreement's ladder")
+    question = (step, tuple(without))
+    with data.lock:
+        variants = data.whatifs.get(question)
+    if variants is None:
+        if c is None and not data.public_whatif.acquire(blocking=False):
+            raise HTTPException(
+                429,
+                "another what-if is being planned; try again in a few seconds "
+                "(or log in with a party's token)",
+                {"Retry-After": "5"},
+            )
+        try:
+            variants = _plan_whatif(data, agreement, step, without)
+        finally:
+            if c is None:
+                data.public_whatif.release()
+        with data.lock:
+            data.whatifs[question] = variants
+            while len(data.whatifs) > WHATIF_CACHE:
+                data.whatifs.popitem(last=False)
+    shown = []
+    for v in variants:
+        plan = dict(v["plan"])
+        plan["tasking"] = [
+            t
+            for t in plan["tasking"]
+            if c is not None and may_read_owned(c.who, Kind.plan, str(t["party"]))
+        ]
+        shown.append({**v, "plan": plan})
+    return _json({"step": step, "variants": shown, "party": None if c is None else c.who.party})
+
+
+def _plan_whatif(
+    data: DashboardData, agreement: Agreement, step: str, without: list[str]
+) -> list[dict[str, Any]]:
+    from guarantor.respond.compare import Variant, compare
+    from guarantor.respond.render import plan_json
+
     label = "without " + ", ".join(sorted(without)) if without else "all parties"
     plans = compare(
         agreement,
         step,
         [Variant("all parties"), Variant(label, tuple(sorted(without)))],
         data_dir=data.config.data_dir,
-        time_limit=20.0,
+        time_limit=WHATIF_SECONDS,
     )
-    variants = []
-    for plan in plans:
-        shaped = plan_json(plan)
-        shaped["tasking"] = [
-            t for t in shaped["tasking"] if may_read_owned(who, Kind.plan, str(t["party"]))
-        ]
-        variants.append({"label": plan.label, "without": plan.without, "plan": shaped})
-    return _json({"step": step, "variants": variants, "party": who.party})
+    return [{"label": pl.label, "without": pl.without, "plan": plan_json(pl)} for pl in plans]
 
 
 @router.get("/live")

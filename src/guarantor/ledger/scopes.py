@@ -76,7 +76,9 @@ VIEWS: dict[ScopeView, Visibility] = {
     ScopeView.metrics: Visibility.members,
     ScopeView.live_feed: Visibility.members,
     ScopeView.dashboard_duties: Visibility.members,
-    ScopeView.dashboard_whatif: Visibility.members,
+    # the what-if plans the public agreement the dashboard serves: read-only computation, open to
+    # anyone (bounded in cost, guarantor.api.dashboard); a plan's tasking stays with its parties
+    ScopeView.dashboard_whatif: Visibility.public,
 }
 
 RESTRICTED_KINDS: frozenset[str] = frozenset({Kind.obligation.value, Kind.plan.value})
