@@ -124,9 +124,7 @@ class DashboardData:
         self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
         self.agreement: Agreement | None = None  # loaded once, planned by every what-if
         # What-if answers by (step, parties left out), most recent last; see WHATIF_CACHE.
-        self.whatifs: OrderedDict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = (
-            OrderedDict()
-        )
+        self.whatifs: OrderedDict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = OrderedDict()
         self.public_whatif = threading.Lock()  # one what-if at a time for callers without a token
         self.series: SnapshotSeries | None = None  # scanned once, read by the map and the replay
         self.lock = threading.Lock()

@@ -139,18 +139,24 @@ def summary_command(
     per: PeriodChoice | None = typer.Option(
         None, "--per", help="One row per period and donor or group: month, quarter or year."
     ),
+    party: str | None = typer.Option(
+        None, "--party", help="One donor only, by name or ISO code (France, FRA or FR)."
+    ),
     database: Database = None,
     fmt: OutputFormat = Format.table,
 ) -> None:
     """Committed vs allocated vs delivered (EUR bn), delivery ratio and share of GDP."""
+    from guarantor.ledger.access import resolve_party
     from guarantor.ledger.summary import read_flows, summarise
 
+    engine = _engine(database)
     rows = summarise(
-        read_flows(_engine(database)),
+        read_flows(engine),
         by=by.value,
         period_from=period_from,
         period_to=period_to,
         per=per.value if per else None,
+        party=resolve_party(engine, party) if party else None,
     )
     if fmt == Format.json:
         emit(

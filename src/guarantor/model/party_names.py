@@ -17,20 +17,21 @@ from dataclasses import dataclass, field
 # found by its id, its name and its alpha-3 code.
 COUNTRIES: dict[str, tuple[str, str]] = {
     "ALB": ("AL", "Albania"), "AUS": ("AU", "Australia"), "AUT": ("AT", "Austria"),
-    "BEL": ("BE", "Belgium"), "BGR": ("BG", "Bulgaria"), "CAN": ("CA", "Canada"),
-    "CHE": ("CH", "Switzerland"), "CYP": ("CY", "Cyprus"), "CZE": ("CZ", "Czechia"),
-    "DEU": ("DE", "Germany"), "DNK": ("DK", "Denmark"), "ESP": ("ES", "Spain"),
-    "EST": ("EE", "Estonia"), "FIN": ("FI", "Finland"), "FRA": ("FR", "France"),
-    "GBR": ("GB", "United Kingdom"), "GRC": ("GR", "Greece"), "HRV": ("HR", "Croatia"),
+    "BEL": ("BE", "Belgium"), "BGR": ("BG", "Bulgaria"), "BLR": ("BY", "Belarus"),
+    "CAN": ("CA", "Canada"), "CHE": ("CH", "Switzerland"), "CHN": ("CN", "China"),
+    "CYP": ("CY", "Cyprus"), "CZE": ("CZ", "Czechia"), "DEU": ("DE", "Germany"),
+    "DNK": ("DK", "Denmark"), "ESP": ("ES", "Spain"), "EST": ("EE", "Estonia"),
+    "FIN": ("FI", "Finland"), "FRA": ("FR", "France"), "GBR": ("GB", "United Kingdom"),
+    "GEO": ("GE", "Georgia"), "GRC": ("GR", "Greece"), "HRV": ("HR", "Croatia"),
     "HUN": ("HU", "Hungary"), "IRL": ("IE", "Ireland"), "ISL": ("IS", "Iceland"),
     "ITA": ("IT", "Italy"), "JPN": ("JP", "Japan"), "KOR": ("KR", "South Korea"),
     "LTU": ("LT", "Lithuania"), "LUX": ("LU", "Luxembourg"), "LVA": ("LV", "Latvia"),
-    "MKD": ("MK", "North Macedonia"), "MLT": ("MT", "Malta"), "MNE": ("ME", "Montenegro"),
-    "NLD": ("NL", "Netherlands"), "NOR": ("NO", "Norway"), "NZL": ("NZ", "New Zealand"),
-    "POL": ("PL", "Poland"), "PRT": ("PT", "Portugal"), "ROU": ("RO", "Romania"),
-    "RUS": ("RU", "Russia"), "SVK": ("SK", "Slovakia"), "SVN": ("SI", "Slovenia"),
-    "SWE": ("SE", "Sweden"), "TUR": ("TR", "Turkey"), "UKR": ("UA", "Ukraine"),
-    "USA": ("US", "United States"),
+    "MDA": ("MD", "Moldova"), "MKD": ("MK", "North Macedonia"), "MLT": ("MT", "Malta"),
+    "MNE": ("ME", "Montenegro"), "NLD": ("NL", "Netherlands"), "NOR": ("NO", "Norway"),
+    "NZL": ("NZ", "New Zealand"), "POL": ("PL", "Poland"), "PRT": ("PT", "Portugal"),
+    "ROU": ("RO", "Romania"), "RUS": ("RU", "Russia"), "SVK": ("SK", "Slovakia"),
+    "SVN": ("SI", "Slovenia"), "SWE": ("SE", "Sweden"), "TUR": ("TR", "Turkey"),
+    "UKR": ("UA", "Ukraine"), "USA": ("US", "United States"),
 }  # fmt: skip
 ALPHA2: dict[str, str] = {a3: a2 for a3, (a2, _) in COUNTRIES.items()}
 _ALPHA3_BY_NAME: dict[str, str] = {name.casefold(): a3 for a3, (_, name) in COUNTRIES.items()}
