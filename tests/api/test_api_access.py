@@ -277,3 +277,36 @@ def test_pagination_limits_and_clear_errors(world: World) -> None:
     assert c.get("/v1/records/999", headers=h).status_code == 404
     one = c.get(f"/v1/records/{seen[0]}", headers=h).json()
     assert RecordOut.model_validate(one, strict=True).payload == {"i": 0}
+
+
+def test_a_party_by_any_spelling_in_writes_corrections_and_filters(world: World) -> None:
+    """France's token writes as "FR" or "fra" (stored as France), corrects its own records by
+    either spelling, confirms a delivery to "UKR" as Ukraine, and `?party=` takes any spelling;
+    an unknown party is a 422 naming the closest one."""
+    c = world.client
+    fr = world.h("France", TokenRole.guarantor)
+    r = c.post(
+        "/v1/deliveries", json={"party": "FR", "flow": {**FLOW, "recipient": "UKR"}}, headers=fr
+    )
+    assert r.status_code == 201, r.text
+    seq = r.json()["record"]["seq"]
+    assert r.json()["record"]["party"] == "France"
+    r = c.post(
+        f"/v1/records/{seq}/corrections",
+        json={"party": "fra", "payload": {**FLOW, "recipient": "UKR", "value_eur": "1"}},
+        headers=fr,
+    )
+    assert r.status_code == 201 and r.json()["record"]["party"] == "France"
+    r = c.post(
+        f"/v1/deliveries/{seq}/confirmation",
+        json={"party": "ua"},
+        headers=world.h("Ukraine", TokenRole.beneficiary),
+    )
+    assert r.status_code == 201 and r.json()["record"]["party"] == "Ukraine"
+    r = c.post("/v1/deliveries", json={"party": "DEU", "flow": FLOW}, headers=fr)
+    assert r.status_code == 403
+    obs = world.h("Germany", TokenRole.observer)
+    mine = c.get("/v1/records?party=fr", headers=obs).json()["records"]
+    assert mine and {x["party"] for x in mine} == {"France"}
+    r = c.get("/v1/records?party=Frnace", headers=obs)
+    assert r.status_code == 422 and "did you mean 'France'" in r.json()["detail"]

@@ -169,8 +169,17 @@ def test_the_description_says_what_is_public_and_it_is(world: World) -> None:
         assert world.client.get(path).status_code == 200
     # the scope table lists exactly these public views
     assert {v.value for v, level in VIEWS.items() if level == Visibility.public} == {
-        "health", "api_description", "dashboard_app", "dashboard_map",
+        "health", "api_description", "dashboard_app", "dashboard_map", "dashboard_whatif",
     }  # fmt: skip
+    # the what-if (a POST: read-only planning on the public agreement) needs no token; a bad
+    # token is still refused (here no agreement is configured, so there is nothing to plan)
+    r = world.client.post("/v1/dashboard/whatif", json={"without": []})
+    assert r.status_code == 409, r.text
+    bad = {"Authorization": "Bearer gt_nope"}
+    assert (
+        world.client.post("/v1/dashboard/whatif", json={"without": []}, headers=bad).status_code
+        == 401
+    )
 
 
 def test_duties_and_verify_messages_follow_the_scope(world: World) -> None:

@@ -351,18 +351,24 @@ test("exports: GeoJSON and CSV of what is on screen, and a PNG map", async (t) =
   assert.deepEqual(errors, []);
 });
 
-test("the what-if sits beside the map with a hint until login", async (t) => {
-  const { page } = await open(t);
+test("the what-if sits beside the map and runs without a token; tasking after login", async (t) => {
+  const { page, errors } = await open(t);
   await ready(page);
-  assert.ok(await page.isDisabled("#whatif-btn"));
+  assert.ok(await page.isEnabled("#whatif-btn"));
   assert.ok(await page.isVisible("#whatif-hint"));
-  assert.match(await page.textContent("#whatif-hint"), /Log in/);
+  assert.match(await page.textContent("#whatif-hint"), /Open to anyone.*Log in/s);
   const box = await page.locator("#wi-h").boundingBox();
   const map = await page.locator("#map").boundingBox();
   assert.ok(box.x > map.x + map.width - 5 && box.y < 900, `beside the map and in view: ${JSON.stringify(box)}`);
+  await page.click("#whatif-btn");
+  await page.waitForSelector("#whatif-summary", { timeout: 60000 });
+  const rows = await page.$$eval("#whatif-summary tbody tr td:first-child", (c) => c.map((x) => x.textContent));
+  assert.deepEqual(rows, ["all parties", "without US"]);
+  assert.equal(await page.locator("#whatif table caption", { hasText: "Tasking" }).count(), 0, "no tasking without a token");
   await login(page, process.env.TOKEN_COMMISSION);
   assert.ok(await page.isHidden("#whatif-hint"));
   assert.ok(await page.isEnabled("#whatif-btn"));
+  assert.deepEqual(errors, []);
 });
 
 test("a party registered by name sees its duties; an unknown party is an error", async (t) => {

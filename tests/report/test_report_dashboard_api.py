@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from guarantor.api.app import create_app
 from guarantor.api.dashboard import DashboardConfig, DashboardData, _visible, include_dashboard
+from guarantor.errors import UserError
 from guarantor.ledger.access import Principal, TokenRole, add_party, issue_token
 from guarantor.ledger.chain import StoredRecord
 from guarantor.ledger.database import open_engine
@@ -138,12 +139,52 @@ def test_whatif_without_the_us(client: Any) -> None:
         assert {t["party"] for t in variant["plan"]["tasking"]} <= {"FR"}
 
 
+def test_whatif_is_open_to_anyone_without_the_tasking(client: Any) -> None:
+    """The agreement is public and planning is read-only: no token needed; a plan's tasking (what
+    each party would send) stays with the parties it names."""
+    anon = client.post("/v1/dashboard/whatif", json={"without": ["United States"]})
+    assert anon.status_code == 200, anon.text
+    body = anon.json()
+    assert body["party"] is None
+    assert [v["without"] for v in body["variants"]] == [[], ["US"]]
+    assert all(v["plan"]["tasking"] == [] for v in body["variants"])
+    full = client.post(
+        "/v1/dashboard/whatif", json={"without": ["US"]}, headers=_auth(client, "commission")
+    ).json()
+    coverage = [v["plan"]["coverage_pct"] for v in full["variants"]]
+    assert [v["plan"]["coverage_pct"] for v in body["variants"]] == coverage
+    r = client.post("/v1/dashboard/whatif", json={"without": ["Atlantis"]})
+    assert r.status_code == 422 and "did you mean" not in r.json()["detail"]
+    r = client.post("/v1/dashboard/whatif", json={"without": ["Frnace"]})
+    assert r.status_code == 422 and "did you mean 'FR' (France)?" in r.json()["detail"]
+
+
+def test_public_whatif_is_bounded_to_one_at_a_time(client: Any) -> None:
+    """Without a token, a new question waits for none: while one is planned, another is a 429
+    (a repeat is answered from the cache; a token plans regardless)."""
+    data = client.app.state.dashboard
+    with data.lock:
+        data.whatifs.clear()
+    assert data.public_whatif.acquire(blocking=False)
+    try:
+        r = client.post("/v1/dashboard/whatif", json={"without": ["PL"]})
+        assert r.status_code == 429 and r.headers["Retry-After"] == "5"
+        ok = client.post(
+            "/v1/dashboard/whatif", json={"without": ["PL"]}, headers=_auth(client, "fr")
+        )
+        assert ok.status_code == 200
+        again = client.post("/v1/dashboard/whatif", json={"without": ["pl"]})  # cached now
+        assert again.status_code == 200
+    finally:
+        data.public_whatif.release()
+
+
 def test_whatif_rejects_unknown_parties(client: Any) -> None:
     r = client.post(
         "/v1/dashboard/whatif", json={"without": ["XX"]}, headers=_auth(client, "commission")
     )
     assert r.status_code == 422
-    assert r.json()["detail"] == "not parties of the agreement: XX"
+    assert r.json()["detail"].startswith("'XX' is not a party of the agreement")
 
 
 def test_not_ready_is_a_readable_503(
@@ -232,3 +273,39 @@ def test_aid_needs_a_token_and_reads_the_ledger(client: Any) -> None:
     assert client.get("/v1/dashboard/aid").status_code == 401
     body = client.get("/v1/dashboard/aid", headers=_auth(client, "commission")).json()
     assert body == {"donors": [], "years": []}  # this ledger holds parties and tokens only
+
+
+def test_a_token_registered_as_france_is_fr(synthetic: Any, tmp_path: Path) -> None:
+    """A token issued to "France" (as the README tour registers it) reads FR's duties, writes
+    records as FR by any spelling, and cannot write as another party."""
+    engine = open_engine(str(tmp_path / "ledger.sqlite"))
+    add_party(engine, "France")
+    assert not add_party(engine, "fra")  # the same party by its ISO code
+    token = issue_token(engine, "FR", "guarantor")  # issued to the registered "France"
+    assert issue_token(engine, "France", "observer").startswith("gt_")
+    with pytest.raises(UserError, match="did you mean 'France'"):
+        issue_token(engine, "Frnace", "guarantor")
+    app = create_app(engine=engine)
+    include_dashboard(
+        app,
+        DashboardConfig(
+            territory=synthetic.snapshots,
+            agreement=synthetic.agreement,
+            start=date(2030, 1, 1),
+            border=synthetic.border,
+            cache=tmp_path / "layers.sqlite",
+        ),
+        background=False,
+    )
+    h = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as c:
+        duties = c.get("/v1/dashboard/duties", headers=h).json()
+        assert duties["party"] == "FR" and duties["obligations"]
+        assert {o["party"] for o in duties["obligations"]} == {"FR"}
+        for spelling in ("FR", "FRA", "france"):
+            r = c.post("/v1/acts", json={"party": spelling, "act": "consultation_held"}, headers=h)
+            assert r.status_code == 201, r.text
+            assert r.json()["record"]["party"] == "France"
+        r = c.post("/v1/acts", json={"party": "PL", "act": "consultation_held"}, headers=h)
+        assert r.status_code == 403
+    engine.dispose()

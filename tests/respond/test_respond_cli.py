@@ -128,3 +128,16 @@ def test_user_errors_exit_2_with_location(tmp_path: Path, examples_dir: Path) ->
     expected = "votes.UK: Input should be 'passed', 'failed' or 'pending' (got 'maybe')"
     assert f"{bad}:4:7: {expected}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_without_an_unknown_party_exits_2_with_the_closest(examples_dir: Path) -> None:
+    paris = str(examples_dir / "agreements" / "paris_declaration_2026.yaml")
+    result = subprocess.run(
+        [sys.executable, "-m", "guarantor.cli", "respond", paris, "--step", "mnf-presence",
+         "--without", "Frnace", "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "--without: 'Frnace' is not a party of the agreement" in result.stderr
+    assert "did you mean 'FR' (France)?" in result.stderr

@@ -230,8 +230,18 @@ def test_the_same_inputs_give_byte_identical_json(coalition: Agreement) -> None:
 def test_unknown_step_and_party_are_user_errors(coalition: Agreement) -> None:
     with pytest.raises(UserError, match="no ladder step 'nope'; steps: s1 \\(1\\)"):
         plan_step(coalition, "nope")
-    with pytest.raises(UserError, match="--without names XX, not a party"):
+    with pytest.raises(UserError, match="--without: 'XX' is not a party of the agreement"):
         plan_step(coalition, "s1", without=["XX"])
+
+
+def test_without_accepts_the_name_and_iso_codes(coalition: Agreement) -> None:
+    by_code = plan_json(plan_step(coalition, "s1", without=["US"]))
+    names = coalition.party_names()
+    for text in ("us", "USA", "usa", " United States "):
+        assert names.resolve(text) == "US"
+        assert plan_json(plan_step(coalition, "s1", without=[text])) == by_code
+    with pytest.raises(UserError, match="did you mean 'US'"):
+        plan_step(coalition, "s1", without=["Unitd States"])
 
 
 def test_fair_share_caps_move_the_target(coalition: Agreement) -> None:

@@ -14,6 +14,7 @@ export class ApiError extends Error {
       403: "Not allowed for this party",
       404: "Not found",
       422: "The request was not accepted",
+      429: "Busy",
       503: "The server is still preparing its data",
     }[this.status];
     return `${what || `The server answered ${this.status}`}: ${this.detail}`;

@@ -339,7 +339,6 @@ async function login(token) {
     $("who-text").textContent = `Logged in as ${who.party} (${who.role})${who.sees_all ? ": all parties" : ": own duties only"}`;
     $("who").hidden = false;
     $("login").hidden = true;
-    $("whatif-btn").disabled = false;
     $("whatif-hint").hidden = true;
     loadAid();
     await loadDuties();
@@ -356,7 +355,6 @@ function logout() {
   if (state.live) state.live.abort();
   $("who").hidden = true;
   $("login").hidden = false;
-  $("whatif-btn").disabled = true;
   $("whatif-hint").hidden = false;
   $("aid").replaceChildren(el("p", { class: "muted" }, "Log in to see committed, allocated and delivered aid by donor, and the US against Europe."));
   $("duties").replaceChildren(el("p", { class: "muted" }, "Log in with your party's API token to see what is owed."));

@@ -36,6 +36,8 @@ PUBLIC_ROUTES: dict[ScopeView, str] = {
     ScopeView.dashboard_app: "the dashboard's page `/` and `/assets`",
     ScopeView.dashboard_map: "the dashboard's map layers (`/v1/dashboard/status`, `config`, "
     "`snapshots/{index}`, `border`, `evidence`, `evidence/{id}`), drawn from open sources",
+    ScopeView.dashboard_whatif: "the dashboard's what-if (`POST /v1/dashboard/whatif`) on its "
+    "public agreement, one at a time without a token (the tasking only with one)",
 }
 assert set(PUBLIC_ROUTES) == {v for v, level in VIEWS.items() if level == Visibility.public}
 PUBLIC = ", ".join(PUBLIC_ROUTES.values())

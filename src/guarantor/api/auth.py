@@ -80,14 +80,31 @@ def members(view: ScopeView) -> Any:
     return Depends(caller)
 
 
+async def optional_caller(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller | None:
+    """The caller when a bearer token is sent (401 when it is unknown or revoked), else None."""
+    if creds is None:
+        return None
+    return Caller(request.app.state.guarantor, await principal(request, creds))
+
+
+def anyone(view: ScopeView) -> Any:
+    """The dependency of a public view that shows more to a token: the caller, or None without
+    one (checked against the scope table, like `members`)."""
+    public(view)
+    return Depends(optional_caller)
+
+
 def public(view: ScopeView) -> None:
     """Declare a view open to anyone (checked against the scope table)."""
     if view_visibility(view) != Visibility.public:
         raise AssertionError(f"view {view} is not public in guarantor.ledger.scopes")
 
 
-def check_writer(who: Principal, kind: str, party: str) -> None:
-    """403 unless the token's role may write this kind, and writes as its own party."""
+def check_writer(who: Principal, kind: str, party: str) -> str:
+    """403 unless the token's role may write this kind, and writes as its own party (named by
+    any of its spellings: "FR", "FRA" or "France"); returns the token's spelling to record."""
     allowed = WRITERS.get(kind, frozenset())
     if who.role not in allowed:
         roles = ", ".join(sorted(r.value for r in allowed)) or "nobody (CLI only)"
@@ -96,7 +113,8 @@ def check_writer(who: Principal, kind: str, party: str) -> None:
             f"{'an' if who.role.value[0] in 'aeiou' else 'a'} {who.role.value} token may not "
             f"write {kind} records (allowed: {roles})",
         )
-    if party != who.party:
+    if not who.is_party(party):
         raise HTTPException(
             403, f"this token belongs to {who.party!r}; it cannot write records of {party!r}"
         )
+    return who.party

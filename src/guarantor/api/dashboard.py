@@ -12,6 +12,7 @@ import math
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -27,14 +28,14 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import Field
 
-from guarantor.api.auth import Caller, members, public
+from guarantor.api.auth import Caller, anyone, members, public
 from guarantor.api.bodies import StrictJSONRoute
 from guarantor.errors import UserError
 from guarantor.ledger import chain
 from guarantor.ledger.access import Principal
 from guarantor.ledger.records import Kind
 from guarantor.ledger.scopes import ScopeView, may_read, may_read_owned, sees_everything
-from guarantor.model import Agreement
+from guarantor.model import Agreement, PartyNames, UnknownParty
 from guarantor.sources.snapshots import SnapshotSeries
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "report" / "static"
@@ -104,6 +105,7 @@ class PreparedDashboard:
     basemap: bytes | None = None  # oblast lines and settlement labels (GeoJSON FeatureCollection)
     party_names: dict[str, str] = field(default_factory=dict)  # agreement party id -> name
     party_keys: dict[str, str] = field(default_factory=dict)  # id, name, ISO codes -> id
+    names: PartyNames = field(default_factory=PartyNames)  # the agreement's party resolver
     coverage: dict[str, Any] = field(default_factory=dict)  # per source, against the period
     status: str | None = None  # ok / partial / missing: the weakest source coverage
     breach_series: list[dict[str, Any]] = field(default_factory=list)
@@ -121,6 +123,9 @@ class DashboardData:
         self.prepared = PreparedDashboard()
         self.border: shapely.Geometry | None = None  # read once, used by the map and the replay
         self.agreement: Agreement | None = None  # loaded once, planned by every what-if
+        # What-if answers by (step, parties left out), most recent last; see WHATIF_CACHE.
+        self.whatifs: OrderedDict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = OrderedDict()
+        self.public_whatif = threading.Lock()  # one what-if at a time for callers without a token
         self.series: SnapshotSeries | None = None  # scanned once, read by the map and the replay
         self.lock = threading.Lock()
         self.status: dict[str, Any] = {"phase": "waiting", "done": 0, "total": 0, "errors": []}
@@ -274,7 +279,8 @@ class DashboardData:
         }
         self.prepared.parties = sorted(agreement.party_ids())
         self.prepared.party_names = {p.id: p.name for p in agreement.parties}
-        self.prepared.party_keys = party_keys(agreement)
+        self.prepared.names = agreement.party_names()
+        self.prepared.party_keys = dict(self.prepared.names.keys)
         start = cfg.start or agreement.date or _first_day(self.prepared.snapshots)
         if start is None:
             self._error("no start date: give --from, or an agreement with a date")
@@ -371,40 +377,12 @@ class DashboardData:
             self.prepared.sources.append(f"agreement: {cfg.agreement.name}, {start} to {end}")
 
 
-# ISO 3166-1 alpha-3 -> alpha-2 for the states the example agreements and the Kiel tracker name
-# (a party's alpha-3 code is in the agreement; analysts also type the alpha-2 one).
-ALPHA2 = {
-    "AUS": "AU", "AUT": "AT", "BEL": "BE", "BGR": "BG", "CAN": "CA", "CHE": "CH", "CYP": "CY",
-    "CZE": "CZ", "DEU": "DE", "DNK": "DK", "ESP": "ES", "EST": "EE", "FIN": "FI", "FRA": "FR",
-    "GBR": "GB", "GRC": "GR", "HRV": "HR", "HUN": "HU", "IRL": "IE", "ISL": "IS", "ITA": "IT",
-    "JPN": "JP", "KOR": "KR", "LTU": "LT", "LUX": "LU", "LVA": "LV", "MLT": "MT", "NLD": "NL",
-    "NOR": "NO", "NZL": "NZ", "POL": "PL", "PRT": "PT", "ROU": "RO", "RUS": "RU", "SVK": "SK",
-    "SVN": "SI", "SWE": "SE", "TUR": "TR", "UKR": "UA", "USA": "US",
-}  # fmt: skip
-
-
-def party_keys(agreement: Agreement) -> dict[str, str]:
-    """Every way to name a party of the agreement (id, name, ISO alpha-3 and alpha-2, any case)
-    mapped to its id."""
-    keys: dict[str, str] = {}
-    for party in agreement.parties:
-        names = [party.id, party.name]
-        if party.iso:
-            names += [party.iso, ALPHA2.get(party.iso.upper(), party.iso)]
-        for name in names:
-            keys.setdefault(name.strip().casefold(), party.id)
-    return keys
-
-
 def resolve_party(p: PreparedDashboard, text: str) -> str:
     """The agreement's id of a party named by code, name or ISO code; 422 when it names none."""
-    found = p.party_keys.get(text.strip().casefold())
-    if found is None:
-        known = ", ".join(f"{k} ({v})" for k, v in sorted(p.party_names.items()))
-        raise HTTPException(
-            422, f"{text!r} is not a party of the agreement (known: {known or 'none'})"
-        )
-    return found
+    try:
+        return p.names.resolve(text)
+    except UnknownParty as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 BASEMAP_PLACES = 120  # settlement labels shipped to the browser (largest first)
@@ -859,6 +837,14 @@ def duties(
     )
 
 
+# The public what-if's cost bound: callers without a token plan one question at a time (another
+# arriving meanwhile gets a 429 at once), each question is two plans with a WHATIF_SECONDS solver
+# limit, so at most about 2 x 20 s of one core at a time whatever the request rate; answers are
+# kept for the WHATIF_CACHE most recent (step, parties) questions, so a repeat costs a lookup.
+WHATIF_SECONDS = 20.0
+WHATIF_CACHE = 64
+
+
 @router.post("/whatif")
 def whatif(
     data: Dashboard,
@@ -867,22 +853,15 @@ def whatif(
         list[Annotated[str, Field(max_length=128)]], Body(embed=True, max_length=20)
     ],
     step: Annotated[str | None, Body(embed=True, max_length=64)] = None,
-    c: Caller = members(ScopeView.dashboard_whatif),
+    c: Caller | None = anyone(ScopeView.dashboard_whatif),
 ) -> Response:
-    """The planner's what-if: the step planned with all parties and without the given ones; the
-    tasking shown is what the token may read of a plan."""
-    who = c.who
-    from guarantor.respond.compare import Variant, compare
-    from guarantor.respond.render import plan_json
-
+    """The planner's what-if on the dashboard's (public) agreement: the step planned with all
+    parties and without the given ones (by code, name or ISO code). Open to anyone; the tasking
+    shown is what the token may read of a plan (none without a token)."""
     agreement = data.agreement
     if agreement is None or p.agreement is None:
         raise HTTPException(409, "no agreement configured: nothing to plan")
-    if p.party_keys:  # "France", "FRA" and "FR" all name FR
-        without = sorted({p.party_keys.get(n.strip().casefold(), n) for n in without})
-    unknown = sorted(set(without) - set(p.parties))
-    if unknown:
-        raise HTTPException(422, f"not parties of the agreement: {', '.join(unknown)}")
+    without = sorted({resolve_party(p, n) for n in without})  # "France", "FRA", "FR" name FR
     if step is None:
         with_needs = [s for s in p.agreement["steps"] if s["needs"]]
         if not with_needs:
@@ -890,22 +869,53 @@ def whatif(
         step = max(with_needs, key=lambda s: s["order"])["id"]
     elif step not in {s["id"] for s in p.agreement["steps"]}:
         raise HTTPException(422, f"no step {step!r} in the agreement's ladder")
+    question = (step, tuple(without))
+    with data.lock:
+        variants = data.whatifs.get(question)
+    if variants is None:
+        if c is None and not data.public_whatif.acquire(blocking=False):
+            raise HTTPException(
+                429,
+                "another what-if is being planned; try again in a few seconds "
+                "(or log in with a party's token)",
+                {"Retry-After": "5"},
+            )
+        try:
+            variants = _plan_whatif(data, agreement, step, without)
+        finally:
+            if c is None:
+                data.public_whatif.release()
+        with data.lock:
+            data.whatifs[question] = variants
+            while len(data.whatifs) > WHATIF_CACHE:
+                data.whatifs.popitem(last=False)
+    shown = []
+    for v in variants:
+        plan = dict(v["plan"])
+        plan["tasking"] = [
+            t
+            for t in plan["tasking"]
+            if c is not None and may_read_owned(c.who, Kind.plan, str(t["party"]))
+        ]
+        shown.append({**v, "plan": plan})
+    return _json({"step": step, "variants": shown, "party": None if c is None else c.who.party})
+
+
+def _plan_whatif(
+    data: DashboardData, agreement: Agreement, step: str, without: list[str]
+) -> list[dict[str, Any]]:
+    from guarantor.respond.compare import Variant, compare
+    from guarantor.respond.render import plan_json
+
     label = "without " + ", ".join(sorted(without)) if without else "all parties"
     plans = compare(
         agreement,
         step,
         [Variant("all parties"), Variant(label, tuple(sorted(without)))],
         data_dir=data.config.data_dir,
-        time_limit=20.0,
+        time_limit=WHATIF_SECONDS,
     )
-    variants = []
-    for plan in plans:
-        shaped = plan_json(plan)
-        shaped["tasking"] = [
-            t for t in shaped["tasking"] if may_read_owned(who, Kind.plan, str(t["party"]))
-        ]
-        variants.append({"label": plan.label, "without": plan.without, "plan": shaped})
-    return _json({"step": step, "variants": variants, "party": who.party})
+    return [{"label": pl.label, "without": pl.without, "plan": plan_json(pl)} for pl in plans]
 
 
 @router.get("/live")

@@ -60,7 +60,7 @@ def agreement_version(
 @router.post("/v1/agreements", response_model=WriteResult, status_code=201)
 def post_agreement(c: Member, body: AgreementWrite) -> Response:
     """Record a version of an agreement (commission), validated by the spec language."""
-    check_writer(c.who, Kind.agreement_version, body.party)
+    body.party = check_writer(c.who, Kind.agreement_version, body.party)
     from guarantor.spec.load import load_spec_text
 
     parsed = load_spec_text(body.yaml, "agreement YAML", strict=True).agreement

@@ -43,8 +43,13 @@ def records(
     after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    """Records in chain order after `after` (cursor pagination), optionally of one kind or party;
-    only those the token may read (obligations and plans: see the description)."""
+    """Records in chain order after `after` (cursor pagination), optionally of one kind or party
+    (by name or ISO code: `France`, `FRA`, `fr`; an unknown party is a 422); only those the token
+    may read (obligations and plans: see the description)."""
+    if party is not None:
+        from guarantor.ledger.access import resolve_party
+
+        party = resolve_party(c.state.engine, party)
     recs, next_after = visible_records(
         c.state.engine, c.who, kind=kind, party=party, after=after, limit=limit
     )

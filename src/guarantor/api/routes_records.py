@@ -19,7 +19,7 @@ router = APIRouter(tags=["records"], route_class=StrictJSONRoute)
 
 def _generic(kind: Kind, summary_text: str) -> None:
     async def handler(c: Member, body: GenericWrite) -> Response:
-        check_writer(c.who, kind, body.party)
+        body.party = check_writer(c.who, kind, body.party)
         return await write_async(c.state, new_record(kind, body, body.payload))
 
     handler.__doc__ = summary_text
@@ -38,7 +38,7 @@ _generic(Kind.plan, "Record a response plan (commission).")
 @router.post("/v1/acts", response_model=WriteResult, status_code=201)
 async def post_act(c: Member, body: ActWrite) -> Response:
     """Record an act by the party itself, e.g. consultation_requested (beneficiary), consultation_held."""
-    check_writer(c.who, Kind.act, body.party)
+    body.party = check_writer(c.who, Kind.act, body.party)
     return await write_async(c.state, new_record(Kind.act, body, {**body.payload, "act": body.act}))
 
 
@@ -46,7 +46,7 @@ async def post_act(c: Member, body: ActWrite) -> Response:
 def correct(c: Member, seq: SeqPath, body: CorrectionWrite) -> Response:
     """Correct one of the party's own records: a new record that supersedes it (the old one stays)."""
     old = own_record(c.state, c.who, seq)
-    check_writer(c.who, old.kind, body.party)
+    body.party = check_writer(c.who, old.kind, body.party)
     payload: dict[str, Any] = {**body.payload, "supersedes": seq}
     if old.kind in FLOW_KINDS:
         try:

@@ -82,7 +82,7 @@ def own_record(
     if rec is None or (kinds is not None and rec.kind not in kinds):
         what = " or ".join(kinds) if kinds else "record"
         raise HTTPException(404, f"no {what} with seq {seq}")
-    if rec.party != who.party:
+    if not who.is_party(rec.party):
         raise HTTPException(
             403, f"record {seq} belongs to {rec.party!r}; {who.party!r} cannot correct it"
         )

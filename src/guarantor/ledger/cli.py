@@ -127,18 +127,24 @@ def summary_command(
     per: PeriodChoice | None = typer.Option(
         None, "--per", help="One row per period and donor or group: month, quarter or year."
     ),
+    party: str | None = typer.Option(
+        None, "--party", help="One donor only, by name or ISO code (France, FRA or FR)."
+    ),
     database: Database = None,
     fmt: OutputFormat = Format.table,
 ) -> None:
     """Committed vs allocated vs delivered (EUR bn), delivery ratio and share of GDP."""
+    from guarantor.ledger.access import resolve_party
     from guarantor.ledger.summary import read_flows, summarise
 
+    engine = _engine(database)
     rows = summarise(
-        read_flows(_engine(database)),
+        read_flows(engine),
         by=by.value,
         period_from=period_from,
         period_to=period_to,
         per=per.value if per else None,
+        party=resolve_party(engine, party) if party else None,
     )
     if fmt == Format.json:
         emit(
@@ -366,9 +372,13 @@ def records_command(
     fmt: OutputFormat = Format.table,
 ) -> None:
     """List records in chain order."""
+    from guarantor.ledger.access import resolve_party
     from guarantor.ledger.chain import list_records
 
-    recs = list_records(_engine(database), kind=kind, party=party, after=after, limit=limit)
+    engine = _engine(database)
+    if party is not None:  # by name or ISO code: "FRA" and "fr" list France's records
+        party = resolve_party(engine, party)
+    recs = list_records(engine, kind=kind, party=party, after=after, limit=limit)
     rows = [r.as_dict() for r in recs]
     if fmt == Format.json:
         emit({"records": rows, "next_after": rows[-1]["seq"] if len(rows) == limit else None})
@@ -426,6 +436,7 @@ def append_command(
     from pydantic import ValidationError
 
     from guarantor.ledger import signing
+    from guarantor.ledger.access import writing_party
     from guarantor.ledger.chain import NewRecord, append
     from guarantor.ledger.records import FLOW_KINDS, Flow
 
@@ -440,11 +451,13 @@ def append_command(
             data = Flow.model_validate(data).payload()
         except ValidationError as exc:
             raise UserError(f"--payload is not a valid {kind}", details=_errors(exc)) from None
+    engine = _engine(database, create=True)
+    party = writing_party(engine, party)  # "FRA" is written as the ledger's "France"
     rec = NewRecord(kind=kind, party=party, payload=data, refs=tuple(ref), key=key)
     if sign_with is not None:
         private = signing.load_private_key(sign_with.read_bytes())
         rec = NewRecord(**{**rec.__dict__, "signature": signing.sign(private, rec.signing_bytes())})
-    result = append(_engine(database, create=True), [rec])
+    result = append(engine, [rec])
     stored = (result.appended or result.existing)[0]
     if fmt == TableOrJson.json:
         emit({"record": stored.as_dict(), "created": bool(result.appended)})
@@ -493,13 +506,17 @@ def party_add_command(
 ) -> None:
     """Register a party, optionally with its signing key (from then on its records must be signed)."""
     from guarantor.ledger import signing
-    from guarantor.ledger.access import add_party, register_key
+    from guarantor.ledger.access import add_party, register_key, resolve_party
 
     engine = _engine(database, create=True)
     added = add_party(engine, name)
-    err.print(Text(f"party {name.strip()!r} {'registered' if added else 'already registered'}"))
+    known = resolve_party(engine, name, registered_only=True)  # "FRA" may be "France"
+    alias = f" as {known!r}" if known != name.strip() else ""
+    err.print(
+        Text(f"party {name.strip()!r} {'registered' if added else 'already registered'}{alias}")
+    )
     if key_file is not None:
-        rec = register_key(engine, name.strip(), signing.load_private_key(key_file.read_bytes()))
+        rec = register_key(engine, known, signing.load_private_key(key_file.read_bytes()))
         err.print(f"key registered in record {rec.seq}")
 
 

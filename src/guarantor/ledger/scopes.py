@@ -76,7 +76,9 @@ VIEWS: dict[ScopeView, Visibility] = {
     ScopeView.metrics: Visibility.members,
     ScopeView.live_feed: Visibility.members,
     ScopeView.dashboard_duties: Visibility.members,
-    ScopeView.dashboard_whatif: Visibility.members,
+    # the what-if plans the public agreement the dashboard serves: read-only computation, open to
+    # anyone (bounded in cost, guarantor.api.dashboard); a plan's tasking stays with its parties
+    ScopeView.dashboard_whatif: Visibility.public,
 }
 
 RESTRICTED_KINDS: frozenset[str] = frozenset({Kind.obligation.value, Kind.plan.value})
@@ -137,7 +139,8 @@ def may_read(who: Reader, kind: str, writer: str | None, payload: Any) -> bool:
     if kind_visibility(kind) != Visibility.concerned or sees_everything(who):
         return True
     assert isinstance(who, Principal)
-    return who.party == writer or who.party in named_parties(payload)
+    # compared by identity: a token registered as "France" reads what names FR or FRA
+    return who.is_party(writer) or any(who.is_party(n) for n in named_parties(payload))
 
 
 def may_read_owned(who: Reader, kind: str, owner: str) -> bool:

@@ -184,15 +184,19 @@ def summarise(
     period_from: str | None = None,
     period_to: str | None = None,
     per: Period | None = None,
+    party: str | None = None,
 ) -> list[dict[str, Any]]:
     """Totals per donor (sorted by name) or per group (US, Europe, other, all) in EUR bn; with
-    `per`, one row per period and donor or group, periods in order (share of GDP: of annual GDP)."""
+    `per`, one row per period and donor or group, periods in order (share of GDP: of annual GDP);
+    `party` (the ledger's name, see guarantor.ledger.access.resolve_party) keeps one donor's flows."""
     check_period(period_from, "--from")
     check_period(period_to, "--to")
     flows = [
         f
         for f in data.flows
-        if not (period_from and f.period < period_from) and not (period_to and f.period > period_to)
+        if not (period_from and f.period < period_from)
+        and not (period_to and f.period > period_to)
+        and (party is None or f.party == party)
     ]
     if per is None:
         return _rows(data, flows, by)

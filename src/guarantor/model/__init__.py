@@ -21,6 +21,7 @@ from guarantor.model.milestones import Milestone, MilestoneStatus
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import ActionKind, Modality, Obligation, Opening
 from guarantor.model.parties import Body, Party, PartyKind, Role, RoleKind
+from guarantor.model.party_names import PartyEntry, PartyNames, UnknownParty
 from guarantor.model.pledges import Caveat, Pledge
 from guarantor.model.response import (
     CapabilityNeed,
@@ -99,7 +100,9 @@ __all__ = [
     "Obligation",
     "Opening",
     "Party",
+    "PartyEntry",
     "PartyKind",
+    "PartyNames",
     "Pledge",
     "Predicate",
     "Presence",
@@ -124,5 +127,6 @@ __all__ = [
     "Trigger",
     "TriggerLevel",
     "UnilateralAfterConsultation",
+    "UnknownParty",
     "Where",
 ]

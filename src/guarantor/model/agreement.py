@@ -17,6 +17,7 @@ from guarantor.model.milestones import Milestone
 from guarantor.model.monitoring import MonitoringArrangement
 from guarantor.model.obligations import Obligation
 from guarantor.model.parties import Body, Party, Role, RoleKind
+from guarantor.model.party_names import PartyEntry, PartyNames
 from guarantor.model.pledges import Pledge
 from guarantor.model.response import ResponseLadder
 from guarantor.model.standing import StandingObligation
@@ -74,6 +75,12 @@ class Agreement(Strict):
     def party_ids(self) -> set[str]:
         """Ids of every party, including groups."""
         return {p.id for p in self.parties}
+
+    def party_names(self) -> PartyNames:
+        """The resolver of the agreement's parties: id, name, ISO alpha-3 or alpha-2, any case."""
+        return PartyNames.of(
+            (PartyEntry(p.id, p.name, p.iso) for p in self.parties), f"the agreement {self.id}"
+        )
 
     def party(self, party_id: str) -> Party:
         """The party with this id."""

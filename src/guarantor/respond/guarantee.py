@@ -25,10 +25,10 @@ from guarantor.respond.plan import (
     ResponsePlan,
     assemble,
     check_scenario_steps,
-    check_without,
     measured_scenario,
     plan_step,
     prepare_step,
+    resolve_without,
 )
 from guarantor.respond.problem import merge_problems, split_solution
 from guarantor.respond.scenario import LoadedScenario
@@ -75,7 +75,7 @@ def plan_guarantee(
     """Plan every step with needs together; fair shares over the whole guarantee and its years."""
     started = time.perf_counter()
     catalogue = catalogue or default_catalogue()
-    check_without(agreement, without)
+    without = resolve_without(agreement, without)
     loaded, measured = measured_scenario(scenario, data_dir)
     check_scenario_steps(agreement, loaded)
     steps = steps_with_needs(agreement, loaded)

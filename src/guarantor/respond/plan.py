@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from guarantor.errors import Position, UserError
-from guarantor.model import Agreement, LadderStep
+from guarantor.model import Agreement, LadderStep, UnknownParty
 from guarantor.respond.assumptions import merged, money_assumptions, offer_assumptions
 from guarantor.respond.availability import (
     Availability,
@@ -157,15 +157,13 @@ def check_scenario_steps(agreement: Agreement, loaded: LoadedScenario) -> None:
             )
 
 
-def check_without(agreement: Agreement, without: Sequence[str]) -> None:
-    """A UserError when --without names a party the agreement does not have."""
-    known = agreement.party_ids()
-    unknown = [p for p in without if p not in known]
-    if unknown:
-        raise UserError(
-            f"--without names {', '.join(unknown)}, not a party of {agreement.id}; parties: "
-            + ", ".join(sorted(known))
-        )
+def resolve_without(agreement: Agreement, without: Sequence[str]) -> list[str]:
+    """The ids of the parties --without names (by code, name or ISO code: "FR", "France", "FRA");
+    a UserError, with the closest party, when one names no party of the agreement."""
+    try:
+        return agreement.party_names().resolve_all(without, "--without")
+    except UnknownParty as exc:
+        raise UserError(str(exc)) from None
 
 
 def prepare_step(
@@ -224,7 +222,7 @@ def plan_step(
     """Plan one ladder step: who sends what where by when, what is missing and why, fair shares."""
     started = time.perf_counter()
     catalogue = catalogue or default_catalogue()
-    check_without(agreement, without)
+    without = resolve_without(agreement, without)
     loaded, measured = measured_scenario(scenario, data_dir)
     check_scenario_steps(agreement, loaded)
     setup = prepare_step(agreement, step, catalogue, loaded, without, locate, years, measured)
