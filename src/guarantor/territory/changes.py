@@ -52,7 +52,7 @@ def _edges_cached(geom: shapely.Geometry) -> tuple[NDArray[np.uint64], NDArray[n
 
 
 def _edges(geom: shapely.Geometry) -> tuple[NDArray[np.uint64], NDArray[np.float64]]:
-    """The directed boundary edges (interior on the left), each hashed from its exact bits.
+    """The directed boundary edges (interior on the left), each hashed from its exact bits, by key.
 
     A 64-bit multiplicative hash of the four coordinates' bit patterns: sorting 8-byte keys is
     several times faster than sorting 32-byte rows, and a collision (about 1e-13 per day for a
@@ -71,7 +71,19 @@ def _edges(geom: shapely.Geometry) -> tuple[NDArray[np.uint64], NDArray[np.float
     edges = np.ascontiguousarray(np.hstack([coords[:-1], coords[1:]])[same])
     with np.errstate(over="ignore"):
         keys = (edges.view(np.uint64) * _MIX).sum(axis=1, dtype=np.uint64)
-    return keys, edges
+    # sorted once here, so that membership is a binary search (np.isin sorts both sides each call)
+    order = np.argsort(keys)
+    return keys[order], edges[order]
+
+
+def _member(keys: NDArray[np.uint64], sorted_keys: NDArray[np.uint64]) -> NDArray[np.bool_]:
+    """Which keys occur in a sorted key array (np.isin without its sorts)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.searchsorted(sorted_keys, keys)
+    at[at == len(sorted_keys)] = 0
+    found: NDArray[np.bool_] = sorted_keys[at] == keys
+    return found
 
 
 def changed_boxes(before: shapely.Geometry, after: shapely.Geometry) -> list[tuple[float, ...]]:
@@ -83,7 +95,7 @@ def changed_boxes(before: shapely.Geometry, after: shapely.Geometry) -> list[tup
     the box around the cluster of changed edges it belongs to. Overlapping boxes are merged.
     """
     (ka, ea), (kb, eb) = _edges_cached(before), _edges_cached(after)
-    seg = np.concatenate([ea[~np.isin(ka, kb)], eb[~np.isin(kb, ka)]])
+    seg = np.concatenate([ea[~_member(ka, kb)], eb[~_member(kb, ka)]])
     if len(seg) == 0:
         return []
     bounds = np.column_stack(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 import numpy as np
@@ -70,9 +71,26 @@ def geodesic_area_km2(geom: shapely.Geometry) -> float:
     coords, index = shapely.get_coordinates(np.array(rings, dtype=object), return_index=True)
     total = 0.0
     for ring in np.split(coords, np.flatnonzero(np.diff(index)) + 1):
-        area, _ = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
-        total += area
+        total += _ring_area(ring)
     return abs(total) / 1e6
+
+
+# Signed geodesic area (m²) of rings seen before, by the digest of their exact coordinates:
+# consecutive snapshots repeat most rings, and pyproj's per-call cost dominates small rings.
+_RING_AREAS: dict[bytes, float] = {}
+_RING_CACHE_MAX = 50_000
+
+
+def _ring_area(ring: NDArray[np.float64]) -> float:
+    """The signed geodesic area of one ring (counter-clockwise positive), remembered by content."""
+    key = hashlib.blake2b(np.ascontiguousarray(ring).tobytes(), digest_size=16).digest()
+    area = _RING_AREAS.get(key)
+    if area is None:
+        area, _ = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
+        if len(_RING_AREAS) >= _RING_CACHE_MAX:
+            _RING_AREAS.clear()
+        _RING_AREAS[key] = area
+    return float(area)
 
 
 def geodesic_length_km(geom: shapely.Geometry) -> float:
