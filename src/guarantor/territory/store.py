@@ -882,10 +882,15 @@ def _measure(
 
     from guarantor.territory.geodesy import geodesic_area_km2
 
-    parsed = parse_cached(data, item.label, item.kind, options)
+    parsed, reads = _parse_with_keys(data, item.label, item.kind, options)
     geom = parsed.geometry
     wkb = shapely.to_wkb(geom)
-    display = shapely.to_wkb(shapely.simplify(geom, DISPLAY_TOLERANCE_DEG, preserve_topology=False))
+    shown = (
+        _display_of(reads)
+        if reads is not None
+        else shapely.simplify(geom, DISPLAY_TOLERANCE_DEG, preserve_topology=False)
+    )
+    display = shapely.to_wkb(shown)
     row = StoredSnapshot(
         id=0,
         name=item.name,
@@ -1181,13 +1186,14 @@ def _store_of(series: SnapshotSeries) -> SnapshotStore | None:
 # to the ordinary parser, which says what and where: bad input is judged exactly as before.
 
 
-@dataclass(frozen=True)
+@dataclass
 class _FeatureRead:
     """One distinct feature geometry, read and checked: None geometry when it is not an area."""
 
     geometry: shapely.Geometry | None
     repaired: int
     inside: bool
+    display: shapely.Geometry | None = None  # simplified, made when first needed
 
 
 class _Unusual(Exception):
@@ -1260,19 +1266,50 @@ def _unselected_inside(raw: bytes, options: ReadOptions) -> bool:
 
 
 def _union_of(keys: tuple[bytes, ...], kept: list[shapely.Geometry]) -> shapely.Geometry:
-    """The union of a snapshot's kept features, reused when an earlier one had the same."""
+    """The union of a snapshot's kept features, as a binary tree over them in file order whose
+    inner unions are remembered by the features under them: a day that changes two features of
+    ten unions again only the nodes above those two."""
     import shapely
 
-    found = _UNIONS.get(keys)
-    if found is None:
-        found = kept[0] if len(kept) == 1 else shapely.union_all(kept)
-        _bounded(_UNIONS, 64)
-        _UNIONS[keys] = found
-    return found
+    def node(lo: int, hi: int) -> shapely.Geometry:
+        if hi - lo == 1:
+            return kept[lo]
+        under = keys[lo:hi]
+        found = _UNIONS.get(under)
+        if found is None:
+            mid = (lo + hi) // 2
+            found = shapely.union(node(lo, mid), node(mid, hi))
+            _bounded(_UNIONS, 4096)
+            _UNIONS[under] = found
+        return found
+
+    return node(0, len(kept))
+
+
+def _display_of(reads: list[_FeatureRead]) -> shapely.Geometry:
+    """The display copy of a snapshot read from cached features: its features simplified one by
+    one (each distinct one once), side by side (for drawing; overlaps are harmless there)."""
+    import shapely
+
+    parts = []
+    for read in reads:
+        if read.display is None:
+            read.display = shapely.simplify(
+                read.geometry, DISPLAY_TOLERANCE_DEG, preserve_topology=False
+            )
+        parts.append(read.display)
+    return shapely.GeometryCollection(parts)
 
 
 def parse_cached(data: bytes, label: str, kind: str, options: ReadOptions) -> ParsedSnapshot:
     """parse_entry_bytes with feature-level reuse: the same result, each distinct feature once."""
+    return _parse_with_keys(data, label, kind, options)[0]
+
+
+def _parse_with_keys(
+    data: bytes, label: str, kind: str, options: ReadOptions
+) -> tuple[ParsedSnapshot, list[_FeatureRead] | None]:
+    """The parsed snapshot and, when read from cached features, the features kept."""
     from guarantor.sources.snapshots import SnapshotKind
 
     if kind == SnapshotKind.raw:
@@ -1285,10 +1322,12 @@ def parse_cached(data: bytes, label: str, kind: str, options: ReadOptions) -> Pa
             return _parse_raw_cached(data, label, options)
         except _Unusual:
             pass
-    return parse_entry_bytes(data, label, kind, options)
+    return parse_entry_bytes(data, label, kind, options), None
 
 
-def _parse_raw_cached(data: bytes, label: str, options: ReadOptions) -> ParsedSnapshot:
+def _parse_raw_cached(
+    data: bytes, label: str, options: ReadOptions
+) -> tuple[ParsedSnapshot, list[_FeatureRead]]:
     """A raw dump read as geojson_snapshot._parse_layers reads it, feature by feature from cache."""
     import msgspec
     import shapely
@@ -1330,6 +1369,7 @@ def _parse_raw_cached(data: bytes, label: str, options: ReadOptions) -> ParsedSn
         raise _Unusual
     kept: list[shapely.Geometry] = []
     kept_keys: list[bytes] = []
+    reads: list[_FeatureRead] = []
     layers: set[str] = set()
     areal = 0
     for index, layer, raw in chosen:
@@ -1353,9 +1393,10 @@ def _parse_raw_cached(data: bytes, label: str, options: ReadOptions) -> ParsedSn
         if not feature_read.geometry.is_empty:
             kept.append(feature_read.geometry)
             kept_keys.append(key)
+            reads.append(feature_read)
     if not areal or not kept:
         raise _Unusual
     result.layers = tuple(sorted(layers))
     result.unselected = tuple(sorted(unselected))
     result.geometry = _union_of(tuple(kept_keys), kept)
-    return result
+    return result, reads
