@@ -181,13 +181,9 @@ def _areal(geom: shapely.Geometry) -> shapely.Geometry:
     """Drop lines and points that overlays leave along shared boundaries."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    parts = [
-        q
-        for p in shapely.get_parts(geom)
-        for q in shapely.get_parts(p)
-        if q.geom_type == "Polygon" and not q.is_empty
-    ]
-    return shapely.MultiPolygon(parts) if parts else _EMPTY
+    parts = shapely.get_parts(shapely.get_parts(geom))
+    parts = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    return shapely.MultiPolygon(list(parts)) if len(parts) else _EMPTY
 
 
 def areas_by_unit(

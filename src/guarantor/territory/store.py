@@ -766,16 +766,20 @@ class _Measurer:
     """Parses and measures snapshots here, or in worker processes once there are enough.
 
     The first few are done in this process; past that a pool of processes takes them (parsing is
-    pure CPU work on independent files), with a bounded number of files in flight.
+    pure CPU work on independent files) in batches of consecutive snapshots, so that each
+    worker's caches of features and unions see consecutive days, with a bounded number of
+    batches in flight.
     """
 
     SERIAL_FIRST = 24
+    BATCH = 24
 
     def __init__(self, options: ReadOptions) -> None:
         self.options = options
         self.seen = 0
         self.pool: Any = None
         self.pending: list[Any] = []
+        self.batch: list[tuple[bytes, _Pending, str]] = []
         self.done: list[_Result] = []
 
     def __enter__(self) -> _Measurer:
@@ -790,12 +794,21 @@ class _Measurer:
         if self.seen <= self.SERIAL_FIRST or worker_count() == 1:
             self.done.append((item, *_measure_or_reject(data, item, content, self.options)))
             return
+        self.batch.append((data, item, content))
+        if len(self.batch) >= self.BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        if not self.batch:
+            return
         if self.pool is None:
             self.pool = _start_pool(self.options)
-        while len(self.pending) >= 4 * worker_count():
+        while len(self.pending) >= 2 * worker_count():
             self._collect(block=True)
-        future = self.pool.submit(_measure_in_worker, data, item, content)
-        self.pending.append((item, future))
+        items = [item for _, item, _ in self.batch]
+        future = self.pool.submit(_measure_batch_in_worker, self.batch)
+        self.pending.append((items, future))
+        self.batch = []
 
     def _collect(self, block: bool) -> None:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -806,11 +819,12 @@ class _Measurer:
         if block:
             wait(futures, return_when=FIRST_COMPLETED)
         still = []
-        for item, future in self.pending:
+        for items, future in self.pending:
             if future.done():
-                self.done.append((item, *future.result()))
+                for item, result in zip(items, future.result(), strict=True):
+                    self.done.append((item, *result))
             else:
-                still.append((item, future))
+                still.append((items, future))
         self.pending = still
 
     def ready(self) -> list[_Result]:
@@ -819,6 +833,7 @@ class _Measurer:
         return out
 
     def finish(self) -> list[_Result]:
+        self._send()
         while self.pending:
             self._collect(block=True)
         out, self.done = self.done, []
@@ -851,11 +866,12 @@ def _init_worker(options: ReadOptions) -> None:
     _WORKER_OPTIONS = options
 
 
-def _measure_in_worker(
-    data: bytes, item: _Pending, content: str
-) -> tuple[StoredSnapshot | str, bytes, bytes]:
-    assert _WORKER_OPTIONS is not None
-    return _measure_or_reject(data, item, content, _WORKER_OPTIONS)
+def _measure_batch_in_worker(
+    batch: list[tuple[bytes, _Pending, str]],
+) -> list[tuple[StoredSnapshot | str, bytes, bytes]]:
+    options = _WORKER_OPTIONS
+    assert options is not None
+    return [_measure_or_reject(data, item, content, options) for data, item, content in batch]
 
 
 def _measure_or_reject(
