@@ -60,10 +60,7 @@ def _edges(geom: shapely.Geometry) -> tuple[NDArray[np.uint64], NDArray[np.float
     """
     oriented = shapely.orient_polygons(geom)
     polygons = shapely.get_parts(oriented)
-    rings = np.concatenate(
-        [np.array([p.exterior, *p.interiors], dtype=object) for p in polygons if not p.is_empty]
-        or [np.array([], dtype=object)]
-    )
+    rings = shapely.get_rings(polygons[~shapely.is_empty(polygons)])
     if len(rings) == 0:
         return np.empty(0, dtype=np.uint64), np.empty((0, 4))
     coords, ring = shapely.get_coordinates(rings, return_index=True)

@@ -61,14 +61,14 @@ def plane_area_km2(geom: shapely.Geometry) -> float:
 
 def geodesic_area_km2(geom: shapely.Geometry) -> float:
     """Area in km² of a lon/lat geometry on the WGS84 ellipsoid (edges as geodesics)."""
-    polygons = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
-    if not polygons:
+    parts = shapely.get_parts(geom)
+    polygons = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    if not len(polygons):
         return 0.0
     # Oriented (exteriors counter-clockwise, holes clockwise), every ring's signed area sums to
     # the polygons' area; the rings go to pyproj as arrays, not through shapely objects.
-    oriented = shapely.orient_polygons(np.array(polygons, dtype=object))
-    rings = [r for p in oriented for r in (p.exterior, *p.interiors)]
-    coords, index = shapely.get_coordinates(np.array(rings, dtype=object), return_index=True)
+    rings = shapely.get_rings(shapely.orient_polygons(polygons))
+    coords, index = shapely.get_coordinates(rings, return_index=True)
     total = 0.0
     for ring in np.split(coords, np.flatnonzero(np.diff(index)) + 1):
         total += _ring_area(ring)
