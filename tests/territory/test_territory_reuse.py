@@ -154,3 +154,32 @@ def test_real_raw_dumps_parse_the_same(shared_data) -> None:  # type: ignore[no-
             if seen >= 40:
                 break
     assert seen == 40
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(-170.0, 170.0),
+    st.floats(-70.0, 70.0),
+    st.integers(256, 3000),
+    st.floats(0.01, 3.0),
+    st.integers(0, 2**32 - 1),
+)
+def test_long_rings_measured_in_pieces_equal_the_whole_ring(
+    lon: float, lat: float, n: int, radius: float, seed: int
+) -> None:
+    import numpy as np
+
+    from guarantor.territory.geodesy import GEOD, _ring_area
+
+    rng = np.random.default_rng(seed)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+    r = radius * rng.uniform(0.3, 1.0, n)
+    ring = np.column_stack([lon + r * np.cos(angles), lat + r * np.sin(angles)])
+    ring = np.vstack([ring, ring[:1]])
+    whole, _ = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
+    assert _ring_area(ring) == pytest.approx(whole, rel=1e-9, abs=1e-3)
+    # an edit of a few vertices: the pieces remembered from before still add up right
+    edited = ring.copy()
+    edited[n // 2 : n // 2 + 3] *= 1.0 + 1e-4
+    whole, _ = GEOD.polygon_area_perimeter(edited[:, 0], edited[:, 1])
+    assert _ring_area(edited) == pytest.approx(whole, rel=1e-9, abs=1e-3)
