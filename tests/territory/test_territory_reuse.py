@@ -183,3 +183,17 @@ def test_long_rings_measured_in_pieces_equal_the_whole_ring(
     edited[n // 2 : n // 2 + 3] *= 1.0 + 1e-4
     whole, _ = GEOD.polygon_area_perimeter(edited[:, 0], edited[:, 1])
     assert _ring_area(edited) == pytest.approx(whole, rel=1e-9, abs=1e-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(30.0, 38.0), st.floats(45.0, 51.0)), min_size=1, max_size=6))
+def test_remembered_ring_areas_equal_pyproj(centres: list[tuple[float, float]]) -> None:
+    from guarantor.territory.geodesy import GEOD
+
+    # the same rings again, and again with one moved: remembered areas never go stale
+    for shift in (0.0, 0.0, 0.01):
+        parts = [shapely.Point(x, y).buffer(0.3, 64) for x, y in centres]
+        parts[0] = shapely.affinity.translate(parts[0], shift, 0.0)
+        geom = shapely.union_all(parts)
+        expected = abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
+        assert geodesic_area_km2(geom) == pytest.approx(expected, rel=1e-9)

@@ -1219,7 +1219,7 @@ class _Unusual(Exception):
 _FEATURES: dict[bytes, _FeatureRead] = {}
 _UNSELECTED: dict[bytes, bool] = {}
 _UNIONS: dict[tuple[bytes, ...], shapely.Geometry] = {}
-_LAYER_NAMES: dict[str, str] = {}
+_LAYER_NAMES: dict[str, tuple[str, bool]] = {}  # name -> English layer, occupation-like
 _CACHE_MAX = 20_000
 _CACHED_FOR: list[str] = [""]  # the reading options the caches hold (cleared when they change)
 
@@ -1362,15 +1362,17 @@ def _parse_raw_cached(
     chosen: list[tuple[int, str, bytes]] = []
     for index, feature in enumerate(doc.features):
         name = str(feature.properties.name) if feature.properties is not None else ""
-        layer = _LAYER_NAMES.get(name)
-        if layer is None:
-            layer = gs.english_layer_name(name)
+        known = _LAYER_NAMES.get(name)
+        if known is None:
+            english = gs.english_layer_name(name)
+            known = (english, bool(gs.OCCUPIED_LOOKING.search(english)))
             _bounded(_LAYER_NAMES)
-            _LAYER_NAMES[name] = layer
+            _LAYER_NAMES[name] = known
+        layer, occupied_looking = known
         if layer not in wanted:
             result.skipped_layers += 1
             if (
-                gs.OCCUPIED_LOOKING.search(layer)
+                occupied_looking
                 and layer not in unselected
                 and _unselected_inside(bytes(feature.geometry), options)
             ):
