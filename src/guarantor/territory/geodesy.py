@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 import numpy as np
@@ -60,19 +61,98 @@ def plane_area_km2(geom: shapely.Geometry) -> float:
 
 def geodesic_area_km2(geom: shapely.Geometry) -> float:
     """Area in km² of a lon/lat geometry on the WGS84 ellipsoid (edges as geodesics)."""
-    polygons = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
-    if not polygons:
+    parts = shapely.get_parts(geom)
+    polygons = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    if not len(polygons):
         return 0.0
     # Oriented (exteriors counter-clockwise, holes clockwise), every ring's signed area sums to
     # the polygons' area; the rings go to pyproj as arrays, not through shapely objects.
-    oriented = shapely.orient_polygons(np.array(polygons, dtype=object))
-    rings = [r for p in oriented for r in (p.exterior, *p.interiors)]
-    coords, index = shapely.get_coordinates(np.array(rings, dtype=object), return_index=True)
+    rings = shapely.get_rings(shapely.orient_polygons(polygons))
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(index)) + 1])
+    keys = _ring_keys(coords, starts)
     total = 0.0
-    for ring in np.split(coords, np.flatnonzero(np.diff(index)) + 1):
-        area, _ = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
+    for ring, key in zip(np.split(coords, starts[1:]), keys, strict=True):
+        area = _RING_AREAS.get(key)
+        if area is None:
+            area = _ring_area(ring)
+            if len(_RING_AREAS) >= _RING_CACHE_MAX:
+                _RING_AREAS.clear()
+            _RING_AREAS[key] = area
         total += area
     return abs(total) / 1e6
+
+
+_KEY_MIX = np.array(
+    [[0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], [0x165667B19E3779F9, 0xD6E8FEB86659FD93]],
+    dtype=np.uint64,
+)
+
+
+def _ring_keys(coords: NDArray[np.float64], starts: NDArray[np.intp]) -> list[bytes]:
+    """A 128-bit key per ring from the exact bits of its coordinates, their order and count
+    (two multiplicative hashes, all rings at once; a collision, about 1e-30 per pair of rings,
+    could only reuse one ring's area for another)."""
+    bits = np.ascontiguousarray(coords).view(np.uint64)
+    order = np.arange(len(coords), dtype=np.uint64) - np.repeat(
+        starts.astype(np.uint64), np.diff(np.append(starts, len(coords)))
+    )
+    with np.errstate(over="ignore"):
+        position = (order + np.uint64(1)) * np.uint64(0xFF51AFD7ED558CCD)
+        halves = []
+        for mix in _KEY_MIX:
+            h = (bits[:, 0] * mix[0]) ^ (bits[:, 1] * mix[1])
+            h = (h ^ position) * np.uint64(0xC4CEB9FE1A85EC53)
+            h ^= h >> np.uint64(29)
+            halves.append(np.add.reduceat(h, starts))
+    counts = np.diff(np.append(starts, len(coords))).astype(np.uint64)
+    table = np.column_stack([halves[0], halves[1], counts])
+    return [row.tobytes() for row in table]
+
+
+# Signed geodesic areas (m²) remembered by the digest of exact coordinates: consecutive
+# snapshots repeat most rings, and most of each long ring.
+_RING_AREAS: dict[bytes, float] = {}
+_PIECE_AREAS: dict[bytes, float] = {}
+_RING_CACHE_MAX = 100_000
+# A long ring is measured as a fan of pieces from one fixed point (the signed areas of the pieces
+# add up to the ring's: each edge is in one piece, the spokes cancel), cut where a vertex's
+# hash says so: the cuts move with the vertices, so a local edit of a front line changes one or
+# two pieces and the others are remembered. About one vertex in 64 is a cut.
+_FAN_FROM = (31.5, 48.5)
+_FAN_MIN = 256  # rings with fewer vertices are measured whole
+_CUT_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
+
+
+def _remembered(coords: NDArray[np.float64]) -> float:
+    """The signed area of one fan piece (the fixed point, then these vertices), remembered."""
+    key = hashlib.blake2b(coords.tobytes(), digest_size=16).digest()
+    area = _PIECE_AREAS.get(key)
+    if area is None:
+        lons = np.concatenate([[_FAN_FROM[0]], coords[:, 0]])
+        lats = np.concatenate([[_FAN_FROM[1]], coords[:, 1]])
+        area, _ = GEOD.polygon_area_perimeter(lons, lats)
+        if len(_PIECE_AREAS) >= _RING_CACHE_MAX:
+            _PIECE_AREAS.clear()
+        _PIECE_AREAS[key] = area
+    return float(area)
+
+
+def _ring_area(ring: NDArray[np.float64]) -> float:
+    """The signed geodesic area of one ring (counter-clockwise positive); a long one in pieces."""
+    ring = np.ascontiguousarray(ring)
+    n = len(ring)
+    if n < _FAN_MIN:
+        area, _ = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])
+        return float(area)
+    with np.errstate(over="ignore"):
+        mixed = (ring.view(np.uint64) * _CUT_MIX).sum(axis=1, dtype=np.uint64)
+    cuts = np.flatnonzero((mixed >> np.uint64(58)) == 0)
+    cuts = np.unique(np.concatenate([[0], cuts[(cuts > 0) & (cuts < n - 1)], [n - 1]]))
+    total = 0.0
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        total += _remembered(ring[a : b + 1])
+    return total
 
 
 def geodesic_length_km(geom: shapely.Geometry) -> float:

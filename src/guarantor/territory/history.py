@@ -152,6 +152,12 @@ def _in_workers(
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
+        # Freeze what exists before the fork: the children's collector then leaves the parent's
+        # objects alone instead of touching (and so copying) every page of them.
+        import gc
+
+        gc.collect()
+        gc.freeze()
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for areas, pairs, parsed in pool.map(_work, jobs):
                 done.areas.update(areas)
@@ -159,6 +165,9 @@ def _in_workers(
                 stats.parsed += parsed
     finally:
         _JOB = None
+        import gc
+
+        gc.unfreeze()
     return done
 
 
