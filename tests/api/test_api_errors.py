@@ -127,6 +127,7 @@ def test_query_and_path_garbage_is_answered_in_json_without_a_5xx(
         r = c.get(url, headers=h)
         assert 400 <= r.status_code < 500, (url, r.status_code)
         orjson.loads(r.content)
-    # bytes that are not UTF-8 in a query are read as U+FFFD: an ordinary (empty) answer
+    # bytes that are not UTF-8 in a query are read as U+FFFD: a party nobody is, so a 422 in JSON
+    # (an unknown party is an error, not an empty page)
     r = c.get("/v1/records?party=%ED%A0%80", headers=h)
-    assert r.status_code == 200 and orjson.loads(r.content)["records"] == []
+    assert r.status_code == 422 and "not a party" in orjson.loads(r.content)["detail"]
