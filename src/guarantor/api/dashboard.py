@@ -573,6 +573,13 @@ def _json(obj: Any, max_age: int = 0) -> Response:
     )
 
 
+def _geojson(body: bytes) -> Response:
+    """A GeoJSON layer that stays the same for a given snapshot: browsers keep it for a day."""
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 async def get_dashboard(request: Request) -> DashboardData:
     """The dashboard data of the app serving this request."""
     data: DashboardData = request.app.state.dashboard
@@ -658,11 +665,7 @@ def snapshot(
     body = p.shapes.get((index, level))
     if body is None:
         raise HTTPException(404, f"no snapshot {index} (there are {len(p.snapshots)})")
-    return Response(
-        body,
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return _geojson(body)
 
 
 @router.get("/border")
@@ -670,11 +673,7 @@ def border(p: MapReady) -> Response:
     """The beneficiary's border (simplified GeoJSON geometry; public)."""
     if p.border is None:
         raise HTTPException(404, "no border configured (--border)")
-    return Response(
-        p.border,
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return _geojson(p.border)
 
 
 @router.get("/evidence")
@@ -697,11 +696,7 @@ def basemap(p: MapReady) -> Response:
     """Oblast boundaries and settlement labels for an offline basemap (GeoJSON; public)."""
     if p.basemap is None:
         raise HTTPException(404, "no basemap: the data folder has no boundaries or places")
-    return Response(
-        p.basemap,
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return _geojson(p.basemap)
 
 
 @router.get("/change")
@@ -711,11 +706,7 @@ def change(
     b: Annotated[int, Query(ge=0, le=1_000_000, alias="to")],
 ) -> Response:
     """Control gained and lost between two snapshots (by index), as polygons (public)."""
-    return Response(
-        orjson.dumps(change_layer(p, a, b)),
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return _geojson(orjson.dumps(change_layer(p, a, b)))
 
 
 @router.get("/map.png")

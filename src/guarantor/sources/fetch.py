@@ -12,12 +12,13 @@ import httpx
 
 from guarantor.errors import Position, UserError
 from guarantor.fileio import write_atomic
+from guarantor.sources.catalogue import DEEPSTATE_DAILY
 from guarantor.sources.geojson_snapshot import FC_RE
 
-# cyterat/deepstate-map-data publishes one GeoJSON per day under data/.
-DEFAULT_DAILY_BASE = "https://raw.githubusercontent.com/cyterat/deepstate-map-data/main/data"
-DAILY_NAME = "deepstatemap_data_{:%Y%m%d}.geojson"
-DAILY_FOLDER = Path("frontline") / "cyterat_daily"
+# The daily DeepState files as the catalogue (`guarantor data fetch`) names them: one place for
+# the mirror's address, the file names and the cache folder.
+DEFAULT_DAILY_BASE = DEEPSTATE_DAILY.url_pattern.rsplit("/", 1)[0]
+DAILY_FOLDER = Path(DEEPSTATE_DAILY.folder)
 
 StepFn = Callable[[int, object], None]
 
@@ -78,7 +79,7 @@ def fetch_daily(
     client = client or httpx.Client(timeout=timeout, follow_redirects=True)
     try:
         for i, day in enumerate(days):
-            name = DAILY_NAME.format(day)
+            name = day.strftime(DEEPSTATE_DAILY.name_pattern)
             target = folder / name
             if target.exists():
                 report.cached += 1
