@@ -385,7 +385,11 @@ def app_cpu_per_request(url: str, token: str, n: int) -> dict[str, float]:
 
     app = create_app(url)
     out: dict[str, float] = {}
-    for name, path, query in (("summary", "/v1/summary", b"by=group"), ("health", "/health", b"")):
+    for name, path, query in (
+        ("summary", "/v1/summary", b"by=group"),
+        ("records", "/v1/records", b"limit=20"),
+        ("health", "/health", b""),
+    ):
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
@@ -407,9 +411,12 @@ def app_cpu_per_request(url: str, token: str, n: int) -> dict[str, float]:
                 await call()
 
         asyncio.run(loop(50))
-        t0 = time.process_time()
-        asyncio.run(loop(n))
-        out[name] = (time.process_time() - t0) * 1000 / n
+        best = float("inf")
+        for _ in range(3):  # the best of three: CPU time still varies with the machine's load
+            t0 = time.process_time()
+            asyncio.run(loop(n))
+            best = min(best, (time.process_time() - t0) * 1000 / n)
+        out[name] = best
     return out
 
 

@@ -483,7 +483,9 @@ def main() -> None:
         d_gain = np.abs(np.array(ours["gained"]) - np.array(base["gained"]))
         d_loss = np.abs(np.array(ours["lost"]) - np.array(base["lost"]))
         d_unit = np.abs(np.array(ours["units"]) - np.array(base["units"]))
-        print("agreement, equal-area plane (guarantor) vs geodesic WGS84 (naive):")
+        print(
+            "agreement, guarantor (edges straight in lon/lat, geodesic) vs naive (edges as geodesics):"
+        )
         print(
             f"  area per day     max |diff| {d_area.max():.3f} km2 (relative {np.max(d_area / np.array(base['area'])):.1e})"
         )

@@ -19,7 +19,7 @@ from guarantor.sources.snapshots import (
 )
 from guarantor.territory.boundaries import load_border, load_units
 from guarantor.territory.changes import areas_by_unit
-from guarantor.territory.geodesy import UKRAINE_OFFICIAL_KM2, geodesic_area_km2, to_plane
+from guarantor.territory.geodesy import UKRAINE_OFFICIAL_KM2, geodesic_area_km2
 from guarantor.territory.history import build_history
 from guarantor.territory.inputs import by_unit_on
 from guarantor.territory.swaps import evaluate_swap, load_places, load_proposal
@@ -98,15 +98,15 @@ def test_history_running_per_unit_sum_equals_direct(series: SnapshotSeries, unit
     history = build_history(window, units=units)
     assert history.unit_controlled is not None
     last = window.entries[-1].parsed(OPTS).geometry
-    direct = areas_by_unit(to_plane(last), units, units.tree())
+    direct = areas_by_unit(last, units, units.tree())
     assert np.allclose(history.unit_controlled[-1], direct, atol=0.01)
     records = history.records
     gained = sum(r.gained_km2 for r in records)
     lost = sum(r.lost_km2 for r in records)
     assert gained - lost == pytest.approx(records[-1].area_km2 - records[0].area_km2, abs=0.01)
     assert gained > 1_800 and lost > 50  # gross, not net
-    # straight lon/lat edges (RFC 7946, the plane) vs geodesic edges: 0.5 km² on 117,000
-    assert abs(records[-1].area_km2 - geodesic_area_km2(last)) < 1.0
+    # areas and changes are both geodesic: the day's area is the polygon's own
+    assert records[-1].area_km2 == pytest.approx(geodesic_area_km2(last), abs=1e-6)
 
 
 def test_raw_dump_matches_an_independent_tracker(shared_data: Path) -> None:

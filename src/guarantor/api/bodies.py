@@ -53,6 +53,8 @@ class StrictJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The FastAPI handler, fed strict requests."""
         handler = super().get_route_handler()
+        if self.methods and self.methods <= {"GET", "HEAD"}:
+            return handler  # no body to read: no wrapper on the hot read paths
 
         async def strict(request: Request) -> Response:
             if request.method in ("GET", "HEAD"):  # no body to read

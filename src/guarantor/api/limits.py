@@ -30,8 +30,12 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declares_body = False
         for name, value in scope.get("headers", []):
-            if name == b"content-length":
+            if name == b"transfer-encoding":
+                declares_body = True
+            elif name == b"content-length":
+                declares_body = True
                 try:
                     declared = int(value)
                 except ValueError:
@@ -42,6 +46,10 @@ class BodySizeLimit:
                         send, 413, f"request body over the limit of {self.max_bytes} bytes"
                     )
                     return
+        if not declares_body and scope.get("http_version") in ("1.0", "1.1"):
+            # HTTP/1: no length and no chunking is no body (most reads); HTTP/2 may stream one
+            await self.app(scope, receive, send)
+            return
         seen = 0
         started = False
 

@@ -46,8 +46,8 @@ class Units:
         )
 
     def tree(self) -> shapely.STRtree:
-        """A spatial index over the projected units."""
-        return shapely.STRtree(self.plane)
+        """A spatial index over the units (lon/lat)."""
+        return shapely.STRtree(self.lonlat)
 
 
 def _read_features(path: Path) -> list[dict[str, object]]:

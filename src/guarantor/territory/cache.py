@@ -13,7 +13,8 @@ from guarantor.sources.locate import cache_dir
 
 # Stdlib sqlite3 rather than SQLAlchemy: a single-user local cache of a few thousand rows
 # keyed by hashes, where an ORM would add start-up time to every CLI call and nothing else.
-SCHEMA_VERSION = "territory-cache-1"
+# 2: changes measured on lon/lat pieces with geodesic areas (1 measured them in a plane)
+SCHEMA_VERSION = "territory-cache-2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS stat (stat_key TEXT PRIMARY KEY, digest TEXT NOT NULL);

@@ -14,7 +14,7 @@ from guarantor.sources.area_series import AreaSeries
 from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeries
 from guarantor.territory.cache import HistoryCache
 from guarantor.territory.changes import gross_change
-from guarantor.territory.geodesy import geodesic_area_km2, to_lonlat, to_plane
+from guarantor.territory.geodesy import geodesic_area_km2
 from guarantor.territory.store import stored_row
 
 StepFn = Callable[[int, int], None]
@@ -199,9 +199,7 @@ def _polygon_difference(
     if key in pairs:
         gained, lost = pairs[key]
         return lost, gained
-    change = gross_change(
-        to_plane(a.parsed(options_a).geometry), to_plane(b.parsed(options_b).geometry)
-    )
+    change = gross_change(a.parsed(options_a).geometry, b.parsed(options_b).geometry)
     if cache is not None:
         cache.put_pair(key[0], key[1], change.gained_km2, change.lost_km2)
     return change.lost_km2, change.gained_km2
@@ -223,9 +221,7 @@ def disagreement_features(
     features = []
     for day in comparison.over_threshold():
         ea, eb = by_label_a[day.a_snapshot], by_label_b[day.b_snapshot]
-        change = gross_change(
-            to_plane(ea.parsed(options_a).geometry), to_plane(eb.parsed(options_b).geometry)
-        )
+        change = gross_change(ea.parsed(options_a).geometry, eb.parsed(options_b).geometry)
         for side, geom, km2, snapshot in (
             (f"only in {comparison.a}", change.lost, change.lost_km2, day.a_snapshot),
             (f"only in {comparison.b}", change.gained, change.gained_km2, day.b_snapshot),
@@ -241,7 +237,7 @@ def disagreement_features(
                         "snapshot": snapshot,
                         "area_km2": round(km2, 3),
                     },
-                    "geometry": _geojson(to_lonlat(geom)),
+                    "geometry": _geojson(geom),
                 }
             )
     return features

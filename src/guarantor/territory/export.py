@@ -445,14 +445,13 @@ def control_table(
 def change_table(before: Any, after: Any, attributes: Mapping[str, Any]) -> ExportTable:
     """The change polygons between two lon/lat control polygons: one row gained, one lost."""
     from guarantor.territory.changes import gross_change
-    from guarantor.territory.geodesy import to_lonlat, to_plane
 
-    change = gross_change(to_plane(before), to_plane(after))
+    change = gross_change(before, after)
     rows = (
         {**attributes, "change": "gained", "area_km2": round(change.gained_km2, 3)},
         {**attributes, "change": "lost", "area_km2": round(change.lost_km2, 3)},
     )
-    return ExportTable("changes", rows, (to_lonlat(change.gained), to_lonlat(change.lost)))
+    return ExportTable("changes", rows, (change.gained, change.lost))
 
 
 def unit_table(units: Any, rows: Sequence[Mapping[str, Any]], name: str = "units") -> ExportTable:

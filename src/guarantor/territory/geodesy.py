@@ -60,27 +60,83 @@ def plane_area_km2(geom: shapely.Geometry) -> float:
 
 
 def geodesic_area_km2(geom: shapely.Geometry) -> float:
-    """Area in km² of a lon/lat geometry on the WGS84 ellipsoid (edges as geodesics)."""
-    parts = shapely.get_parts(geom)
-    polygons = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
-    if not len(polygons):
-        return 0.0
+    """Area in km² of a lon/lat geometry on the WGS84 ellipsoid (edges straight in lon/lat, as
+    RFC 7946 reads them: edges longer than MAX_EDGE_DEG are cut, the pieces taken as geodesics)."""
+    return float(geodesic_areas_km2(np.array([geom], dtype=object))[0])
+
+
+def ellipsoidal_areas_km2(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
+    """Areas in km² on the WGS84 ellipsoid of many small lon/lat geometries (a day's changes),
+    measured in the equal-area plane: it preserves ellipsoidal area exactly, and edges cut to
+    MAX_EDGE_DEG are read as in geodesic_area_km2 to within about 1e-7 of the area, at a
+    fraction of the cost of a geodesic per edge."""
+    return np.asarray(shapely.area(to_plane(geoms)), dtype=np.float64) / 1e6
+
+
+def geodesic_areas_km2(geoms: NDArray[np.object_], *, remember: bool = True) -> NDArray[np.float64]:
+    """geodesic_area_km2 of each geometry of an array, all rings gathered in one pass; without
+    `remember`, rings are measured without the cache (pieces that will not come again)."""
+    out = np.zeros(len(geoms), dtype=np.float64)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    for _ in range(2):  # collections may hold multipolygons: flatten them too
+        nested = np.isin(shapely.get_type_id(parts), (4, 5, 6, 7))
+        if not nested.any():
+            break
+        parts, inner = shapely.get_parts(parts, return_index=True)
+        owner = owner[inner]
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    if not keep.any():
+        return out
     # Oriented (exteriors counter-clockwise, holes clockwise), every ring's signed area sums to
     # the polygons' area; the rings go to pyproj as arrays, not through shapely objects.
-    rings = shapely.get_rings(shapely.orient_polygons(polygons))
+    rings, of_part = shapely.get_rings(shapely.orient_polygons(parts[keep]), return_index=True)
     coords, index = shapely.get_coordinates(rings, return_index=True)
+    coords, index = _densified(coords, index)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(index)) + 1])
+    signed = np.empty(len(starts), dtype=np.float64)
+    if not remember:
+        for n, ring in enumerate(np.split(coords, starts[1:])):
+            signed[n] = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])[0]
+        np.add.at(out, owner[keep][of_part[index[starts]]], signed)
+        return np.abs(out) / 1e6
     keys = _ring_keys(coords, starts)
-    total = 0.0
-    for ring, key in zip(np.split(coords, starts[1:]), keys, strict=True):
+    for n, (ring, key) in enumerate(zip(np.split(coords, starts[1:]), keys, strict=True)):
         area = _RING_AREAS.get(key)
         if area is None:
             area = _ring_area(ring)
             if len(_RING_AREAS) >= _RING_CACHE_MAX:
                 _RING_AREAS.clear()
             _RING_AREAS[key] = area
-        total += area
-    return abs(total) / 1e6
+        signed[n] = area
+    np.add.at(out, owner[keep][of_part[index[starts]]], signed)
+    return np.abs(out) / 1e6
+
+
+def _densified(
+    coords: NDArray[np.float64], ring: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Rings' vertices with every edge longer than MAX_EDGE_DEG cut into equal parts, as
+    shapely.segmentize cuts them (unchanged, and not copied, when no edge is that long).
+
+    A geodesic bulges away from a long straight lon/lat edge (hundreds of metres over a degree),
+    so measured whole, a polygon and the pieces it is cut into (per unit, per change) would
+    not add up; cut into 0.05° parts, they agree to about a square metre per edge.
+    """
+    step = np.diff(coords, axis=0)
+    length = np.hypot(step[:, 0], step[:, 1])
+    inside = ring[1:] == ring[:-1]
+    # (a hair over the limit: edges already cut to it, give or take rounding, stay as they are)
+    long = inside & (length > MAX_EDGE_DEG * (1 + 1e-9))
+    if not long.any():
+        return coords, ring
+    parts = np.ones(len(coords), dtype=np.intp)
+    parts[:-1][long] = np.ceil(length[long] / MAX_EDGE_DEG).astype(np.intp)
+    source = np.repeat(np.arange(len(coords)), parts)
+    first = np.repeat(np.cumsum(parts) - parts, parts)
+    t = (np.arange(len(source)) - first) / parts[source]
+    following = np.minimum(source + 1, len(coords) - 1)
+    out = coords[source] + t[:, None] * (coords[following] - coords[source])
+    return out, ring[source]
 
 
 _KEY_MIX = np.array(

@@ -14,7 +14,7 @@ from guarantor.sources.snapshots import ReadOptions, SnapshotEntry, SnapshotSeri
 from guarantor.territory.boundaries import Units
 from guarantor.territory.cache import HistoryCache
 from guarantor.territory.changes import areas_by_unit, gross_change
-from guarantor.territory.geodesy import plane_area_km2, to_plane
+from guarantor.territory.geodesy import geodesic_area_km2
 from guarantor.territory.store import stored_row
 
 StepFn = Callable[[int, int], None]
@@ -61,7 +61,7 @@ class TerritoryHistory:
 
 
 class _Geometries:
-    """Plane geometries of a series, parsed on demand; only the two most recent are kept."""
+    """Lon/lat geometries of a series, parsed on demand; only the two most recent are kept."""
 
     def __init__(self, entries: list[SnapshotEntry], options: ReadOptions, stats: HistoryStats):
         self.entries = entries
@@ -73,10 +73,18 @@ class _Geometries:
         if i not in self.kept:
             parsed = self.entries[i].parsed(self.options)
             self.stats.parsed += 1
-            self.kept[i] = to_plane(parsed.geometry)
+            self.kept[i] = parsed.geometry
             for old in [k for k in self.kept if k < i - 1]:
                 del self.kept[old]
         return self.kept[i]
+
+
+def _area(entry: SnapshotEntry, geometry: _Geometries, i: int) -> float:
+    """A snapshot's geodesic area: the store's (measured when it was parsed), else measured here."""
+    row = stored_row(entry)
+    if row is not None and row.parsed and row.area_km2 is not None:
+        return row.area_km2
+    return geodesic_area_km2(geometry(i))
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,7 @@ def _in_workers(
 
 
 def _work(job: tuple[list[int], list[int]]) -> tuple[dict[int, float], dict[int, _Pair], int]:
-    """In a worker: the plane areas and the changes of one chunk of snapshots."""
+    """In a worker: the areas and the changes of one chunk of snapshots."""
     from guarantor.territory.store import reopen_stores
 
     assert _JOB is not None
@@ -181,7 +189,7 @@ def _work(job: tuple[list[int], list[int]]) -> tuple[dict[int, float], dict[int,
     stats = HistoryStats()
     geometry = _Geometries(entries, options, stats)
     tree = units.tree() if units is not None else None
-    areas = {i: plane_area_km2(geometry(i)) for i in job[0]}
+    areas = {i: _area(entries[i], geometry, i) for i in job[0]}
     pairs = {}
     for i in job[1]:
         pairs[i] = _pair(geometry(i - 1), geometry(i), units, tree)
@@ -248,7 +256,7 @@ def build_history(
         if digest in snaps:
             area, repaired, quarantined = snaps[digest]
         else:
-            area = done.areas[i] if i in done.areas else plane_area_km2(geometry(i))
+            area = done.areas[i] if i in done.areas else _area(entry, geometry, i)
             row = stored_row(entry)
             if row is not None and row.parsed:
                 repaired, quarantined = row.repaired, len(row.notes) - row.outside

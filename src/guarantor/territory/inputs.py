@@ -122,11 +122,8 @@ def by_unit_of(
     import numpy as np
 
     from guarantor.territory.changes import areas_by_unit
-    from guarantor.territory.geodesy import to_plane
 
-    held = to_plane(entry.parsed(options).geometry)
-    controlled = areas_by_unit(held, units, units.tree())
-    # the units' own areas are geodesic; their plane areas agree to ~1e-7 (docs/territory.md)
+    controlled = areas_by_unit(entry.parsed(options).geometry, units, units.tree())
     rows = []
     for i in np.argsort(np.array(units.codes), kind="stable"):
         rows.append(

@@ -24,7 +24,7 @@ from guarantor.territory.boundaries import Units
 from guarantor.territory.cache import HistoryCache, default_cache_path
 from guarantor.territory.changes import gross_change
 from guarantor.territory.compare import SourceComparison
-from guarantor.territory.geodesy import to_lonlat, to_plane
+from guarantor.territory.geodesy import to_lonlat
 from guarantor.territory.history import build_history
 from guarantor.territory.incident import Incident
 from guarantor.territory.inputs import PLACES, resolve_border, resolve_source, resolve_units
@@ -55,7 +55,7 @@ def changes_report(
     if end < start:
         raise UserError(f"--to {end.date()} is before --from {start.date()}")
     a, b = series.at_or_before(start), series.at_or_before(end)
-    total = gross_change(to_plane(a.parsed(options).geometry), to_plane(b.parsed(options).geometry))
+    total = gross_change(a.parsed(options).geometry, b.parsed(options).geometry)
     doc: dict[str, Any] = {
         "from": a.taken_at.date().isoformat(),
         "to": b.taken_at.date().isoformat(),
@@ -64,7 +64,7 @@ def changes_report(
         "gained_km2": _r(total.gained_km2),
         "lost_km2": _r(total.lost_km2),
         "net_km2": _r(total.net_km2),
-        "method": "equal-area (LAEA on WGS84); gained = area held at --to and not at --from",
+        "method": "geodesic (WGS84); gained = area held at --to and not at --from",
     }
     rows: list[dict[str, Any]] = []
     if per is None:
@@ -78,10 +78,7 @@ def changes_report(
         day = last_day + timedelta(days=1)
         if current is previous:
             continue  # no snapshot inside this period after the previous one
-        change = gross_change(
-            to_plane(previous.parsed(options).geometry),
-            to_plane(current.parsed(options).geometry),
-        )
+        change = gross_change(previous.parsed(options).geometry, current.parsed(options).geometry)
         rows.append(
             {
                 "period": label,
@@ -156,7 +153,7 @@ def history_report(
         "computed": history.stats.pairs_computed,
         "from_cache": history.stats.from_cache,
         "notes": timeline.notes,
-        "method": "equal-area (LAEA on WGS84); per period = sums of daily gross changes "
+        "method": "geodesic (WGS84); per period = sums of daily gross changes "
         "(a change counts in the period of its later snapshot)",
     }
     if history.units is not None:
@@ -255,7 +252,7 @@ def compare_report(
         "distribution": comparison.distribution(),
         "days": rows,
         "method": "B's snapshot in effect at A's time (no older than max_lag_hours); areas "
-        "geodesic; only_a/only_b = equal-area overlay of the two polygons",
+        "geodesic; only_a/only_b = the overlay of the two polygons, geodesic",
     }
     return doc, rows
 

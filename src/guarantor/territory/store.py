@@ -42,10 +42,11 @@ if TYPE_CHECKING:
 
     from guarantor.sources.geojson_snapshot import ParsedSnapshot
 
-# Bump FORMAT when the tables change and PARSER when parsing gives other geometry: a store with
-# an older value is rebuilt, one with a newer value refused.
+# Bump FORMAT when the tables change and PARSER when parsing gives other geometry or measures:
+# a store with an older value is rebuilt, one with a newer value refused.
+# (PARSER 4: areas read edges as straight in lon/lat, RFC 7946; 3 read them as geodesics.)
 FORMAT = 2
-PARSER = 3
+PARSER = 4
 DISPLAY_TOLERANCE_DEG = 0.0005  # about 50 m: the simplified copy for maps and the dashboard
 
 _SCHEMA = """

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from guarantor.errors import UserError
 from guarantor.territory.boundaries import Units
-from guarantor.territory.changes import _MIX, gross_change
+from guarantor.territory.changes import _MIX, plane_pieces
 from guarantor.territory.geodesy import plane_area_km2, to_lonlat, to_plane
 from guarantor.territory.incident import Incident, Side
 
@@ -322,7 +322,7 @@ class IncidentWalk:
         held = to_plane(geom)
         land, outer, inner = self.land, self.outer, self.inner
         if self.held_before is None:
-            change = gross_change(self.line, held)  # fast when the line is itself a snapshot
+            change = plane_pieces(self.line, held)  # fast when the line is itself a snapshot
             self.advance = added_advance = _on_land(
                 _beyond(change.gained, outer, exclude=True), land
             )
@@ -332,7 +332,7 @@ class IncidentWalk:
             # recomputed against the whole line: with G, L gained and lost since yesterday,
             # advance' = (advance - L) + (G - outer) and retreat' = (retreat - G) + (L & inner).
             advance, retreat = self.advance, self.retreat
-            day = gross_change(self.held_before, held)
+            day = plane_pieces(self.held_before, held)
             added_advance = added_retreat = _EMPTY
             if not day.lost.is_empty:
                 advance = shapely.difference(advance, day.lost)
