@@ -128,9 +128,8 @@ def test_top_level_help_is_the_same_with_every_room_loaded(
 
 @pytest.mark.parametrize("argv", [("version",), ("--help",), ()])
 def test_help_and_version_import_no_room_and_no_heavy_library(argv: tuple[str, ...]) -> None:
-    # typer prints help through rich.markdown, which imports markdown_it: typer's cost, not ours.
-    allowed = ["markdown_it"] if argv != ("version",) else []
-    assert _probe(argv=argv) == {"heavy": allowed, "rooms": []}
+    # typer's help renderer would import rich.markdown (markdown_it): guarantor.helpfast spares it
+    assert _probe(argv=argv) == {"heavy": [], "rooms": []}
 
 
 def test_check_imports_only_its_room_the_model_and_the_rules() -> None:
@@ -153,3 +152,20 @@ def test_a_command_runs_after_its_room_is_loaded(
     assert exit_info.value.code in (0, None)
     doc = json.loads(capsys.readouterr().out)
     assert doc["capabilities"] and all("id" in c for c in doc["capabilities"])
+
+
+def test_the_help_renderers_stand_ins_become_the_real_rich_classes() -> None:
+    code = (
+        "import sys\n"
+        "from guarantor.helpfast import import_rich_utils\n"
+        "import_rich_utils()\n"
+        "assert 'markdown_it' not in sys.modules and 'rich.markdown' not in sys.modules\n"
+        "import typer.rich_utils as r\n"
+        "from rich.markdown import Markdown\n"
+        "from rich.traceback import Traceback\n"
+        "assert type(r.Markdown('*x*')) is Markdown\n"
+        "assert r.Traceback.from_exception == Traceback.from_exception\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr

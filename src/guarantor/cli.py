@@ -188,6 +188,13 @@ class RoomsGroup(TyperGroup):
             raise SystemExit(1) from None
         raise SystemExit(done if isinstance(done, int) else 0)
 
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        """The root help, rendered without the rich modules guarantor does not use."""
+        from guarantor.helpfast import import_rich_utils
+
+        import_rich_utils()
+        super().format_help(ctx, formatter)
+
     def resolve_command(
         self, ctx: _click.Context, args: list[str]
     ) -> tuple[str | None, _click.Command | None, list[str]]:
