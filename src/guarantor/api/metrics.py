@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
@@ -14,6 +15,14 @@ from prometheus_client.registry import Collector
 from guarantor.api.limits import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+
+
+@dataclass(slots=True)
+class _Latency:
+    """One route's latency histogram: counts per bucket (the last one is +Inf) and the total."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+    seconds: float = 0.0
 
 
 class Metrics:
@@ -28,8 +37,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.requests: dict[tuple[str, str, str], int] = {}  # (method, route, status) -> count
-        # (method, route) -> per-bucket counts (the last one is +Inf), then the sum of seconds
-        self.latency: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self.latency: dict[tuple[str, str], _Latency] = {}  # (method, route) -> histogram
         self.errors: dict[tuple[str, str], int] = {}  # (route, "4xx"|"5xx") -> count
         self.unanswered: dict[str, int] = {}  # route -> count
         self.registry = CollectorRegistry(auto_describe=False)
@@ -41,9 +49,9 @@ class Metrics:
         self.requests[key] = self.requests.get(key, 0) + 1
         found = self.latency.get((method, route))
         if found is None:
-            found = self.latency[(method, route)] = ([0] * (len(BUCKETS) + 1), [0.0])
-        found[0][bisect_left(BUCKETS, seconds)] += 1
-        found[1][0] += seconds
+            found = self.latency[(method, route)] = _Latency()
+        found.counts[bisect_left(BUCKETS, seconds)] += 1
+        found.seconds += seconds
         if status >= 400:
             cls = (route, f"{status // 100}xx")
             self.errors[cls] = self.errors.get(cls, 0) + 1
@@ -79,12 +87,12 @@ class _Families(Collector):
             "Time from request to the end of the response, by method and route template.",
             labels=("method", "route"),
         )
-        for pair, (counts, total) in sorted(dict(m.latency).items()):
+        for pair, hist in sorted(dict(m.latency).items()):
             cumulative, running = [], 0
-            for bound, count in zip((*BUCKETS, float("inf")), list(counts), strict=True):
+            for bound, count in zip((*BUCKETS, float("inf")), list(hist.counts), strict=True):
                 running += count
                 cumulative.append(("+Inf" if bound == float("inf") else repr(bound), running))
-            latency.add_metric(pair, cumulative, total[0])
+            latency.add_metric(pair, cumulative, hist.seconds)
         yield latency
         errors = CounterMetricFamily(
             "guarantor_http_errors",

@@ -1,7 +1,8 @@
 """Gross area gained and lost between two control polygons, computed only where they differ.
 
-Geometries are lon/lat (as read); areas are geodesic on the WGS84 ellipsoid. Working on lon/lat
-spares projecting a whole front line every day: only the small pieces that changed are measured.
+Geometries are lon/lat (as read); the pieces that changed are measured on the WGS84 ellipsoid
+through the equal-area plane (geodesy.ellipsoidal_areas_km2). Working on lon/lat spares
+projecting a whole front line every day: only the small pieces that changed are projected.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _EMPTY = shapely.Polygon()
 
 @dataclass(frozen=True)
 class AreaChange:
-    """What one side gained and lost between two snapshots (lon/lat geometry, geodesic km²)."""
+    """What one side gained and lost between two snapshots (lon/lat geometry, ellipsoidal km²)."""
 
     gained: shapely.Geometry
     lost: shapely.Geometry
@@ -197,7 +198,7 @@ def plane_pieces(before: shapely.Geometry, after: shapely.Geometry) -> ChangedPi
 
 def gross_change(before: shapely.Geometry, after: shapely.Geometry) -> AreaChange:
     """Area gained (in after, not before) and lost (in before, not after) between two lon/lat
-    polygons, as geometries and geodesic km²."""
+    polygons, as geometries and ellipsoidal km²."""
     pieces = changed_pieces(before, after)
     gained_km2, lost_km2 = ellipsoidal_areas_km2(
         np.array([pieces.gained, pieces.lost], dtype=object)
@@ -236,7 +237,7 @@ def _areal(geom: shapely.Geometry) -> shapely.Geometry:
 def areas_by_unit(
     geom: shapely.Geometry, units: Units, tree: shapely.STRtree
 ) -> NDArray[np.float64]:
-    """Geodesic km² of a lon/lat geometry inside each unit (0 where it does not reach)."""
+    """Ellipsoidal km² of a lon/lat geometry inside each unit (0 where it does not reach)."""
     out = np.zeros(len(units.codes), dtype=np.float64)
     if geom.is_empty:
         return out

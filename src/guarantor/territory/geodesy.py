@@ -73,9 +73,8 @@ def ellipsoidal_areas_km2(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
     return np.asarray(shapely.area(to_plane(geoms)), dtype=np.float64) / 1e6
 
 
-def geodesic_areas_km2(geoms: NDArray[np.object_], *, remember: bool = True) -> NDArray[np.float64]:
-    """geodesic_area_km2 of each geometry of an array, all rings gathered in one pass; without
-    `remember`, rings are measured without the cache (pieces that will not come again)."""
+def geodesic_areas_km2(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
+    """geodesic_area_km2 of each geometry of an array, all rings gathered in one pass."""
     out = np.zeros(len(geoms), dtype=np.float64)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     for _ in range(2):  # collections may hold multipolygons: flatten them too
@@ -94,11 +93,6 @@ def geodesic_areas_km2(geoms: NDArray[np.object_], *, remember: bool = True) -> 
     coords, index = _densified(coords, index)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(index)) + 1])
     signed = np.empty(len(starts), dtype=np.float64)
-    if not remember:
-        for n, ring in enumerate(np.split(coords, starts[1:])):
-            signed[n] = GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])[0]
-        np.add.at(out, owner[keep][of_part[index[starts]]], signed)
-        return np.abs(out) / 1e6
     keys = _ring_keys(coords, starts)
     for n, (ring, key) in enumerate(zip(np.split(coords, starts[1:]), keys, strict=True)):
         area = _RING_AREAS.get(key)

@@ -64,7 +64,7 @@ def changes_report(
         "gained_km2": _r(total.gained_km2),
         "lost_km2": _r(total.lost_km2),
         "net_km2": _r(total.net_km2),
-        "method": "geodesic (WGS84); gained = area held at --to and not at --from",
+        "method": "equal-area (LAEA on WGS84); gained = area held at --to and not at --from",
     }
     rows: list[dict[str, Any]] = []
     if per is None:
@@ -153,7 +153,7 @@ def history_report(
         "computed": history.stats.pairs_computed,
         "from_cache": history.stats.from_cache,
         "notes": timeline.notes,
-        "method": "geodesic (WGS84); per period = sums of daily gross changes "
+        "method": "equal-area (LAEA on WGS84); per period = sums of daily gross changes "
         "(a change counts in the period of its later snapshot)",
     }
     if history.units is not None:
@@ -252,7 +252,7 @@ def compare_report(
         "distribution": comparison.distribution(),
         "days": rows,
         "method": "B's snapshot in effect at A's time (no older than max_lag_hours); areas "
-        "geodesic; only_a/only_b = the overlay of the two polygons, geodesic",
+        "geodesic; only_a/only_b = equal-area overlay of the two polygons",
     }
     return doc, rows
 
