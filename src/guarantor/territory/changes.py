@@ -73,7 +73,13 @@ class _Edges:
     def only_here(self, other: _Edges) -> NDArray[np.float64]:
         """Bounding boxes (minx, miny, maxx, maxy) of the runs of consecutive edges of this
         polygon that the other lacks: one box per run instead of one per edge."""
-        changed = np.flatnonzero(~_member(self.keys, other.sorted_keys))
+        # Which keys are missing is found between the two sorted arrays (a binary search with
+        # sorted needles stays in cache; with needles in ring order it was 10x slower), then the
+        # few missing keys are looked up in ring order.
+        missing = self.sorted_keys[~_member(self.sorted_keys, other.sorted_keys)]
+        if len(missing) == 0:
+            return np.empty((0, 4))
+        changed = np.flatnonzero(_member(self.keys, missing))
         if len(changed) == 0:
             return np.empty((0, 4))
         ring = self.ring[changed]

@@ -18,7 +18,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -543,11 +543,10 @@ def open_series(
     now, the others when first asked for.
     """
     series = _open_series(source, options, progress, folder, rebuild, wanted)
-    missing = {
-        e.name
-        for e in series.entries
-        if (row := stored_row(e)) is not None and not row.parsed and (wanted or _all)(e.name)
-    }
+    chosen = [e for e in series.entries if (wanted or _all)(e.name)]
+    if isinstance(wanted, LastOfDays):
+        chosen = list({e.day: e for e in chosen}.values())  # entries are in time order
+    missing = {e.name for e in chosen if (row := stored_row(e)) is not None and not row.parsed}
     if not missing:
         return series
     store = _store_of(series)
@@ -561,6 +560,24 @@ def open_series(
 
 def _all(_: str) -> bool:
     return True
+
+
+@dataclass(frozen=True)
+class LastOfDays:
+    """Which snapshots a new store parses: of each day in the window read that is not covered
+    (by a preferred source), the last one; the others are only indexed."""
+
+    options: ReadOptions
+    covered: frozenset[date]
+
+    def __call__(self, name: str) -> bool:
+        """Whether a snapshot file (by name) is on a wanted day (the last of the day is _fill's)."""
+        stamp = timestamp_of(name)
+        return (
+            stamp is not None
+            and self.options.wants(stamp[0])
+            and stamp[0].date() not in self.covered
+        )
 
 
 def _open_series(
@@ -693,9 +710,11 @@ def _fill(
     wanted: Callable[[str], bool],
 ) -> int:
     """Insert a row per snapshot file: reused from the old store when its content is the same,
-    else parsed and measured (in worker processes when there are many) if wanted, else indexed."""
+    else parsed and measured (in worker processes when there are many) if wanted (with LastOfDays,
+    only the last of each day), else indexed."""
     count = 0
     with _Measurer(options) as measurer:
+        held = _LastOfDay(db, measurer)
         for item in _pending(source, options, progress):
             old = by_stat.get(item.stat_key) if item.stat_key else None
             data = item.data
@@ -717,12 +736,48 @@ def _fill(
             else:
                 if data is None:
                     data = _read_item(source, item, options)
-                measurer.submit(item, content, data)
+                if isinstance(wanted, LastOfDays):
+                    count += held.hold(item, content, data)
+                else:
+                    measurer.submit(item, content, data)
             for done in measurer.ready():
                 count += _record(db, done)
+        held.release()
         for done in measurer.finish():
             count += _record(db, done)
     return count
+
+
+class _LastOfDay:
+    """Holds the latest snapshot of each day until a later day shows up, then has it parsed; an
+    earlier one of the same day is only indexed. (Archives list their dumps in time order, so one
+    day is held at a time; out of order, a day may have more than one parsed, never none.)"""
+
+    def __init__(self, db: sqlite3.Connection, measurer: _Measurer) -> None:
+        self.db = db
+        self.measurer = measurer
+        self.days: dict[date, tuple[_Pending, str, bytes]] = {}
+
+    def hold(self, item: _Pending, content: str, data: bytes) -> int:
+        """Hold a wanted snapshot; the number of rows indexed meanwhile."""
+        day = item.taken_at.date()
+        indexed = 0
+        before = self.days.get(day)
+        if before is not None and before[0].taken_at > item.taken_at:
+            _insert(self.db, item, _index_row(item, content), None, None)
+            return 1
+        if before is not None:
+            _insert(self.db, before[0], _index_row(before[0], before[1]), None, None)
+            indexed += 1
+        self.days[day] = (item, content, data)
+        for earlier in [d for d in self.days if d < day]:
+            self.measurer.submit(*self.days.pop(earlier))
+        return indexed
+
+    def release(self) -> None:
+        """Have every held snapshot parsed."""
+        for day in sorted(self.days):
+            self.measurer.submit(*self.days.pop(day))
 
 
 def _reusable(reuse: SnapshotStore | None, old: StoredSnapshot) -> tuple[bytes, bytes] | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from guarantor.errors import Position, UserError
+from guarantor.sources.archive import is_archive
 from guarantor.sources.area_series import AreaSeries, looks_like_area_series, read_area_series
 from guarantor.sources.snapshots import (
     ProgressFn,
@@ -16,7 +18,7 @@ from guarantor.sources.snapshots import (
     SnapshotSeries,
     scan_snapshots,
 )
-from guarantor.territory.store import open_series, peek_series, stored_row
+from guarantor.territory.store import LastOfDays, open_series, peek_series, stored_row
 
 
 class SourceKind(StrEnum):
@@ -220,20 +222,29 @@ def open_timeline(
     sources: list[TerritorySource], store: Path | None = None, progress: ProgressFn | None = None
 ) -> SnapshotTimeline:
     """Open the polygon sources and choose each day's snapshot, parsing into the stores only the
-    snapshots chosen (a store indexes its whole source; the rest is parsed when first asked for)."""
+    snapshots that can be chosen (a store indexes its whole source; the rest is parsed when first
+    asked for)."""
     polygons = [s for s in sources if s.kind is SourceKind.snapshots]
     if not polygons:
         raise UserError("this needs snapshots (polygons), not only an area series")
-    index = [
-        peek_series(s.path, s.options, store) or scan_snapshots(s.path, s.options) for s in polygons
-    ]
-    chosen = build_timeline(polygons, index)
-    series = []
-    for i, source in enumerate(polygons):
-        names = {p.entry.name for p in chosen.picks if p.source == i}
-        series.append(
-            open_series(source.path, source.options, progress, store, False, names.__contains__)
-        )
+    # Sources in preference order: a day that a preferred source has is never read from a later
+    # one, so each source parses only its snapshots of the days no source before it has.
+    covered: set[date] = set()
+    series: list[SnapshotSeries] = []
+    for source in polygons:
+        known = peek_series(source.path, source.options, store)
+        wanted: Callable[[str], bool]
+        if known is None and is_archive(source.path):
+            # No store yet: the archive is indexed and the last snapshot of each uncovered day
+            # parsed in the same pass (indexing first would read the archive twice).
+            wanted = LastOfDays(source.options, frozenset(covered))
+        else:
+            index = known or scan_snapshots(source.path, source.options)
+            last = {e.day: e.name for e in index.entries if e.day not in covered}
+            wanted = set(last.values()).__contains__
+        opened = open_series(source.path, source.options, progress, store, False, wanted)
+        covered |= {e.day for e in opened.entries}
+        series.append(opened)
     timeline = build_timeline(polygons, series)
     for _ in range(3):  # a chosen snapshot that could not be read gives way to the next best
         missing = [
