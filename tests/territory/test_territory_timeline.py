@@ -103,6 +103,42 @@ def test_history_per_period_sums_and_coverage(two_sources, tmp_path: Path) -> No
     assert asked[1].coverage_pct == pytest.approx(100 * 20 / 31)
 
 
+def test_a_new_archive_parses_only_the_last_snapshot_of_each_uncovered_day(  # type: ignore[no-untyped-def]
+    two_sources, tmp_path: Path
+) -> None:
+    """Cold, an archive is read once: indexed whole, and of each day no preferred source has,
+    only its last snapshot parsed; the timeline and history are those of fully parsed sources."""
+    import tarfile
+
+    from guarantor.territory.store import stored_row
+    from guarantor.territory.timeline import open_timeline
+
+    a, b = two_sources
+    archive = tmp_path / "b.tar.xz"
+    evenings = sorted(b.iterdir())
+    with tarfile.open(archive, "w:xz") as tar:
+        for file in evenings:  # each evening dump, and that morning's as well
+            morning = tmp_path / f"{int(file.stem) - 12 * 3600}.geojson"
+            morning.write_bytes(evenings[-1].read_bytes())  # another day's line
+            tar.add(morning, f"raw/{morning.name}")
+            tar.add(file, f"raw/{file.name}")
+    sources = territory_sources([a, archive], OPTS)
+    timeline = open_timeline(sources, tmp_path / "stores")
+    picks = [(p.day, timeline.label_of(p), p.entry.taken_at.hour) for p in timeline.picks]
+    assert picks[:5] == [(date(2030, 1, d), "b.tar.xz", 20) for d in range(1, 6)]
+    assert [p[1] for p in picks[5:]] == ["a"] * 15
+    rows = {e.name: stored_row(e) for e in timeline.series[1].entries}
+    parsed = sorted(n for n, r in rows.items() if r is not None and r.parsed)
+    assert parsed == sorted(p.entry.name for p in timeline.picks if p.source == 1)
+    assert len(rows) == 20  # every dump indexed: the mornings and the days A covers too
+    full = build_timeline(sources, [open_snapshots(s, None, tmp_path / "full") for s in sources])
+    assert [(p.day, p.entry.name) for p in full.picks] == [
+        (p.day, p.entry.name) for p in timeline.picks
+    ]
+    areas = [r.area_km2 for r in build_history(timeline.as_series(), OPTS).records]
+    assert areas == [r.area_km2 for r in build_history(full.as_series(), OPTS).records]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.sampled_from(TimeStep)
