@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -57,6 +58,15 @@ class _Refs(HTMLParser):
         for name, value in attrs:
             if name in ("src", "href", "xlink:href", "action", "poster") and value:
                 self.refs.append(value)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The report's territory cache is this module's own, never the user's: a figure cached by
+    another version must not reach the golden file (it once did)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GUARANTOR_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="module")
