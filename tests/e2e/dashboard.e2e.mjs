@@ -193,6 +193,8 @@ test("the report opens with no network and makes no request", async (t) => {
 test("markers follow the slider: on the first day no incident seen later is shown", async (t) => {
   const { page, errors } = await open(t);
   await ready(page);
+  // the evidence (incidents and events) loads after the first render: wait for it, then count
+  await page.waitForFunction(() => (window.__dashboard.items || []).length > 0, null, { timeout: 30000 });
   const last = Number(await page.getAttribute("body", "data-markers"));
   assert.ok(last >= 1, "incidents are shown on the last date");
   const before = Number(await page.getAttribute("body", "data-rendered"));
