@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,28 +35,23 @@ def negotiation_section(model: Path | None) -> Section:
         )
     ]
     rows = []
-    listed: list[int] = []
+    # Each concept's equilibria once, as a set: with tens of thousands of them, looking each
+    # state up in every concept's list made this section quadratic (70 s on the synthetic model).
+    stable: dict[Any, set[int]] = {}
     for concept in result.tables:
         eq = result.equilibria(concept)
         if eq is None:
             rows.append([str(concept), "n/a", CONCEPT_MEANING[concept.kind]])
             continue
         rows.append([str(concept), f"{len(eq):,}", CONCEPT_MEANING[concept.kind]])
-        listed.extend(i for i in eq if i not in listed)
+        stable[concept] = {int(i) for i in eq}
     parts.append(table(["concept", "equilibria", "what it assumes"], rows))
-    if listed:
-        strong = sorted(
-            listed,
-            key=lambda i: (
-                -sum(1 for c in result.tables if (e := result.equilibria(c)) and i in e),
-                i,
-            ),
-        )
+    robust = Counter(i for states in stable.values() for i in states)
+    if robust:
+        strong = sorted(robust, key=lambda i: (-robust[i], i))
         state_rows = []
         for i in strong[:MAX_LISTED]:
-            stable_in = [
-                str(c) for c in result.tables if (e := result.equilibria(c)) is not None and i in e
-            ]
+            stable_in = [str(c) for c, states in stable.items() if i in states]
             code = int(g.codes[i])
             taken = g.options.taken(code) if g.options is not None else []
             label = (", ".join(taken) or "none") if g.options is not None else str(g.labels[i])
