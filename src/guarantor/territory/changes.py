@@ -79,9 +79,7 @@ class _Edges:
         missing = self.sorted_keys[~_member(self.sorted_keys, other.sorted_keys)]
         if len(missing) == 0:
             return np.empty((0, 4))
-        changed = np.flatnonzero(_member(self.keys, missing))
-        if len(changed) == 0:
-            return np.empty((0, 4))
+        changed = np.flatnonzero(_member(self.keys, missing))  # not empty: missing are our keys
         ring = self.ring[changed]
         starts = np.flatnonzero(
             np.concatenate([[True], (np.diff(changed) != 1) | (ring[1:] != ring[:-1])])

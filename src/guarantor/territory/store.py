@@ -545,7 +545,7 @@ def open_series(
     series = _open_series(source, options, progress, folder, rebuild, wanted)
     chosen = [e for e in series.entries if (wanted or _all)(e.name)]
     if isinstance(wanted, LastOfDays):
-        chosen = list({e.day: e for e in chosen}.values())  # entries are in time order
+        chosen = last_of_each_day(chosen)
     missing = {e.name for e in chosen if (row := stored_row(e)) is not None and not row.parsed}
     if not missing:
         return series
@@ -560,6 +560,11 @@ def open_series(
 
 def _all(_: str) -> bool:
     return True
+
+
+def last_of_each_day(entries: list[SnapshotEntry]) -> list[SnapshotEntry]:
+    """The last snapshot of each UTC day, of entries in time order."""
+    return list({e.day: e for e in entries}.values())
 
 
 @dataclass(frozen=True)
@@ -761,18 +766,17 @@ class _LastOfDay:
     def hold(self, item: _Pending, content: str, data: bytes) -> int:
         """Hold a wanted snapshot; the number of rows indexed meanwhile."""
         day = item.taken_at.date()
-        indexed = 0
+        held = (item, content, data)
         before = self.days.get(day)
         if before is not None and before[0].taken_at > item.taken_at:
-            _insert(self.db, item, _index_row(item, content), None, None)
-            return 1
-        if before is not None:
-            _insert(self.db, before[0], _index_row(before[0], before[1]), None, None)
-            indexed += 1
-        self.days[day] = (item, content, data)
+            held, before = before, held  # the later of the two is held, the other indexed
+        self.days[day] = held
         for earlier in [d for d in self.days if d < day]:
             self.measurer.submit(*self.days.pop(earlier))
-        return indexed
+        if before is None:
+            return 0
+        _insert(self.db, before[0], _index_row(before[0], before[1]), None, None)
+        return 1
 
     def release(self) -> None:
         """Have every held snapshot parsed."""

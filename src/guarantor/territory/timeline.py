@@ -18,7 +18,13 @@ from guarantor.sources.snapshots import (
     SnapshotSeries,
     scan_snapshots,
 )
-from guarantor.territory.store import LastOfDays, open_series, peek_series, stored_row
+from guarantor.territory.store import (
+    LastOfDays,
+    last_of_each_day,
+    open_series,
+    peek_series,
+    stored_row,
+)
 
 
 class SourceKind(StrEnum):
@@ -240,8 +246,8 @@ def open_timeline(
             wanted = LastOfDays(source.options, frozenset(covered))
         else:
             index = known or scan_snapshots(source.path, source.options)
-            last = {e.day: e.name for e in index.entries if e.day not in covered}
-            wanted = set(last.values()).__contains__
+            uncovered = [e for e in index.entries if e.day not in covered]
+            wanted = {e.name for e in last_of_each_day(uncovered)}.__contains__
         opened = open_series(source.path, source.options, progress, store, False, wanted)
         covered |= {e.day for e in opened.entries}
         series.append(opened)
